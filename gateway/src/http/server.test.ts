@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { createHttpServer } from './server.js';
+import { VERSION } from '../version.js';
+
+describe('GET /healthz', () => {
+  it('reports status, version and active calls', async () => {
+    let calls = 3;
+    const app = createHttpServer({ activeCalls: () => calls, sipListening: () => true });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', version: VERSION, activeCalls: 3 });
+    calls = 0;
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ activeCalls: 0 });
+  });
+
+  it('answers 503 degraded when SIP is not listening', async () => {
+    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => false });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ status: 'degraded' });
+  });
+
+  it('answers 404 for unknown paths', async () => {
+    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true });
+    expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+  });
+});

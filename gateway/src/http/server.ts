@@ -1,0 +1,32 @@
+/** The gateway's HTTP surface: health now; metrics and the call API arrive with later layers. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { VERSION } from '../version.js';
+
+export interface HealthSource {
+  activeCalls(): number;
+  /** True while the SIP listeners are up. */
+  sipListening(): boolean;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  version: string;
+  activeCalls: number;
+  uptimeSeconds: number;
+}
+
+export function createHttpServer(source: HealthSource): FastifyInstance {
+  const app = Fastify({ logger: false });
+  const startedAt = performance.now();
+  app.get('/healthz', async (_req, reply) => {
+    const ok = source.sipListening();
+    const body: Health = {
+      status: ok ? 'ok' : 'degraded',
+      version: VERSION,
+      activeCalls: source.activeCalls(),
+      uptimeSeconds: Math.round((performance.now() - startedAt) / 1000),
+    };
+    return reply.code(ok ? 200 : 503).send(body);
+  });
+  return app;
+}
