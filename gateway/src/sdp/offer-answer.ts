@@ -1,0 +1,297 @@
+/**
+ * SDP offer/answer for one audio stream (RFC 3264) over plain RTP/AVP.
+ *
+ * - `answerOffer`: we are the answerer (INVITE or re-INVITE with SDP).
+ * - `createOffer` + `acceptAnswer`: we are the offerer (INVITE without SDP, answered in the 200 OK/ACK).
+ *
+ * Pure and synchronous; every refusal is an SdpError carrying the SIP status to answer with.
+ */
+
+import { write } from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { codecByStaticPayloadType, findCodec, TELEPHONE_EVENT } from './codecs.js';
+import type { CodecInfo } from './codecs.js';
+import { badSdp, notAcceptable, SdpError, SdpErrorCode } from './errors.js';
+import { readSdp } from './remote-sdp.js';
+import type { RemoteFormat, RemoteStream } from './remote-sdp.js';
+import type { Direction, LocalMedia, NegotiatedMedia } from './types.js';
+
+const SUPPORTED_PROTOCOL = 'RTP/AVP';
+const DEFAULT_PTIME_MS = 20;
+
+/** Well-known static payload types, only to name what was offered in a 488 reason. */
+const STATIC_LABELS: Readonly<Record<number, string>> = {
+  3: 'GSM/8000',
+  4: 'G723/8000',
+  13: 'CN/8000',
+  18: 'G729/8000',
+};
+
+interface CheckedLocal {
+  address: string;
+  port: number;
+  codecs: CodecInfo[];
+  telephoneEvent: boolean;
+  ptimeMs: number;
+  direction: Direction;
+  local: LocalMedia;
+}
+
+function badLocal(fault: string): SdpError {
+  return new SdpError(SdpErrorCode.BadLocalMedia, 500, `Server Internal Error - ${fault}`);
+}
+
+function checkLocal(local: LocalMedia): CheckedLocal {
+  if (local.address === '' || /\s/.test(local.address)) throw badLocal(`invalid local address "${local.address}"`);
+  if (!Number.isInteger(local.port) || local.port < 1 || local.port > 65534) {
+    throw badLocal(`invalid local port ${local.port}`);
+  }
+  const ptimeMs = local.ptimeMs ?? DEFAULT_PTIME_MS;
+  if (!Number.isInteger(ptimeMs) || ptimeMs <= 0) throw badLocal(`invalid local ptime ${ptimeMs}`);
+  if (!/^\d+$/.test(local.sessionId)) throw badLocal('sessionId must be digits');
+  if (!Number.isInteger(local.sessionVersion) || local.sessionVersion < 0) throw badLocal('invalid sessionVersion');
+  const codecs: CodecInfo[] = [];
+  for (const name of local.codecs) {
+    const codec = findCodec(name);
+    if (codec === undefined || codec.name === TELEPHONE_EVENT) throw badLocal(`unknown local codec "${name}"`);
+    if (!codecs.includes(codec)) codecs.push(codec);
+  }
+  if (codecs.length === 0) throw badLocal('no local codecs');
+  return {
+    address: local.address,
+    port: local.port,
+    codecs,
+    telephoneEvent: local.telephoneEvent ?? true,
+    ptimeMs,
+    direction: local.direction ?? 'sendrecv',
+    local,
+  };
+}
+
+/** Which known codec an offered or answered format is: dynamic by rtpmap name/rate/channels, static by number. */
+function identify(format: RemoteFormat): CodecInfo | undefined {
+  if (format.name === undefined) {
+    return format.payloadType < 96 ? codecByStaticPayloadType(format.payloadType) : undefined;
+  }
+  const codec = findCodec(format.name);
+  if (codec === undefined) return undefined;
+  return format.clockRate === codec.clockRate && format.channels === codec.channels ? codec : undefined;
+}
+
+function label(format: RemoteFormat): string {
+  if (format.name !== undefined) return `${format.name}/${format.clockRate ?? '?'}`;
+  const known = codecByStaticPayloadType(format.payloadType);
+  if (known !== undefined) return `${known.name}/${known.clockRate}`;
+  return STATIC_LABELS[format.payloadType] ?? `PT ${format.payloadType}`;
+}
+
+/** Our preferred codec among `formats`, and the format (remote PT) carrying it. */
+function pickCodec(formats: RemoteFormat[], ours: CodecInfo[]): Picked | undefined {
+  for (const codec of ours) {
+    const format = formats.find((f) => identify(f) === codec);
+    if (format !== undefined) return { codec, format };
+  }
+  return undefined;
+}
+
+/** telephone-event at the audio codec's clock rate (RFC 4733 §2.1), else at 8000. */
+function pickTelephoneEvent(formats: RemoteFormat[], clockRate: number): RemoteFormat | undefined {
+  const events = formats.filter((f) => f.name?.toLowerCase() === TELEPHONE_EVENT && f.channels === 1);
+  return events.find((f) => f.clockRate === clockRate) ?? events.find((f) => f.clockRate === 8000);
+}
+
+function isUnspecified(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
+const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
+
+function toDirection(send: boolean, receive: boolean): Direction {
+  if (send) return receive ? 'sendrecv' : 'sendonly';
+  return receive ? 'recvonly' : 'inactive';
+}
+
+function validPtime(ms: number | undefined): ms is number {
+  return ms !== undefined && Number.isInteger(ms) && ms % 10 === 0 && ms >= 10 && ms <= 60;
+}
+
+interface Picked {
+  codec: CodecInfo;
+  /** The remote format (and so payload type number) carrying it. */
+  format: RemoteFormat;
+}
+
+function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): NegotiatedMedia {
+  const connection = stream.connection;
+  if (connection === undefined) {
+    throw badSdp(SdpErrorCode.MissingConnection, `missing c= line for m= line ${stream.index + 1}`);
+  }
+  const held = isUnspecified(connection.address);
+  const weSend = sends(local.direction) && receives(stream.direction) && !held;
+  const weReceive = receives(local.direction) && sends(stream.direction);
+  let ptimeMs = validPtime(stream.ptimeMs) ? stream.ptimeMs : local.ptimeMs;
+  if (validPtime(stream.maxPtimeMs) && ptimeMs > stream.maxPtimeMs) ptimeMs = stream.maxPtimeMs;
+
+  const { codec, format } = picked;
+  const media: NegotiatedMedia = {
+    codec: { name: codec.name, payloadType: format.payloadType, clockRate: codec.clockRate, channels: codec.channels },
+    remote: { address: connection.address, rtpPort: stream.port, rtcpPort: stream.rtcpPort ?? stream.port + 1 },
+    direction: toDirection(weSend, weReceive),
+    onHold: held || stream.direction === 'sendonly' || stream.direction === 'inactive',
+    ptimeMs,
+  };
+  if (format.fmtp !== undefined) media.codec.fmtp = format.fmtp;
+  if (local.telephoneEvent) {
+    const te = pickTelephoneEvent(stream.formats, codec.clockRate);
+    if (te?.clockRate !== undefined) media.telephoneEvent = { payloadType: te.payloadType, clockRate: te.clockRate };
+  }
+  return media;
+}
+
+function isSupportedAudio(s: RemoteStream): boolean {
+  return s.type === 'audio' && s.port !== 0 && s.protocol.toUpperCase() === SUPPORTED_PROTOCOL;
+}
+
+function noCommonCodec(streams: RemoteStream[]): SdpError {
+  const offered = [...new Set(streams.flatMap((s) => s.formats.map(label)))].join(', ');
+  return notAcceptable(SdpErrorCode.NoCommonCodec, `no common codec (offered: ${offered})`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+
+interface WrittenFormat {
+  payloadType: number;
+  codec: CodecInfo;
+  /** Only for telephone-event, whose rate follows the remote's choice. */
+  clockRate?: number;
+}
+
+function audioMedia(local: CheckedLocal, formats: WrittenFormat[], direction: Direction): MediaDescription {
+  return {
+    type: 'audio',
+    port: local.port,
+    protocol: SUPPORTED_PROTOCOL,
+    payloads: formats.map((f) => f.payloadType).join(' '),
+    rtp: formats.map(({ payloadType, codec, clockRate }) => ({
+      payload: payloadType,
+      codec: codec.name,
+      rate: clockRate ?? codec.clockRate,
+      ...(codec.channels > 1 ? { encoding: codec.channels } : {}),
+    })),
+    fmtp: formats.flatMap(({ payloadType, codec }) =>
+      codec.fmtp === undefined ? [] : [{ payload: payloadType, config: codec.fmtp }],
+    ),
+    ptime: local.ptimeMs,
+    direction,
+  };
+}
+
+function writeSdp(local: CheckedLocal, media: MediaDescription[]): string {
+  const ipVer = local.address.includes(':') ? 6 : 4;
+  const session: SessionDescription = {
+    version: 0,
+    origin: {
+      username: local.local.username ?? '-',
+      sessionId: local.local.sessionId,
+      sessionVersion: local.local.sessionVersion,
+      netType: 'IN',
+      ipVer,
+      address: local.address,
+    },
+    name: local.local.sessionName ?? '-',
+    connection: { version: ipVer, ip: local.address },
+    timing: { start: 0, stop: 0 },
+    media,
+  };
+  return write(session);
+}
+
+function telephoneEventCodec(): CodecInfo {
+  const te = findCodec(TELEPHONE_EVENT);
+  if (te === undefined) throw new Error('codec table lacks telephone-event');
+  return te;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Answers a remote offer. Uses the first audio m= line with a non-zero port over RTP/AVP that has a codec in
+ * common; every other m= line is answered with port 0, in order (RFC 3264 §6).
+ */
+export function answerOffer(offer: string, local: LocalMedia): { sdp: string; media: NegotiatedMedia } {
+  const ours = checkLocal(local);
+  const { streams } = readSdp(offer);
+  const audio = streams.filter((s) => s.type === 'audio' && s.port !== 0);
+  if (audio.length === 0) throw notAcceptable(SdpErrorCode.NoAudio, 'no audio stream offered');
+  const usable = audio.filter(isSupportedAudio);
+  if (usable.length === 0) {
+    const protocols = [...new Set(audio.map((s) => s.protocol))].join(', ');
+    const fault = `unsupported transport ${protocols} (need ${SUPPORTED_PROTOCOL})`;
+    throw notAcceptable(SdpErrorCode.UnsupportedTransport, fault);
+  }
+  let chosen: { stream: RemoteStream; picked: Picked } | undefined;
+  for (const stream of usable) {
+    const picked = pickCodec(stream.formats, ours.codecs);
+    if (picked !== undefined) {
+      chosen = { stream, picked };
+      break;
+    }
+  }
+  if (chosen === undefined) throw noCommonCodec(usable);
+
+  const negotiated = negotiate(chosen.stream, chosen.picked, ours);
+  const written: WrittenFormat[] = [{ payloadType: chosen.picked.format.payloadType, codec: chosen.picked.codec }];
+  if (negotiated.telephoneEvent !== undefined) {
+    const { payloadType, clockRate } = negotiated.telephoneEvent;
+    written.push({ payloadType, codec: telephoneEventCodec(), clockRate });
+  }
+  const selected = chosen.stream;
+  const media = streams.map(
+    (s): MediaDescription =>
+      s === selected
+        ? audioMedia(ours, written, negotiated.direction)
+        : { type: s.type, port: 0, protocol: s.protocol, payloads: s.formatList, rtp: [], fmtp: [] },
+  );
+  return { sdp: writeSdp(ours, media), media: negotiated };
+}
+
+/** Our offer, for an INVITE without SDP (late offer) or our own re-INVITE (hold: direction 'sendonly'). */
+export function createOffer(local: LocalMedia): string {
+  const ours = checkLocal(local);
+  const formats: WrittenFormat[] = ours.codecs.map((codec) => ({ payloadType: codec.defaultPayloadType, codec }));
+  if (ours.telephoneEvent) {
+    const te = telephoneEventCodec();
+    formats.push({ payloadType: te.defaultPayloadType, codec: te });
+  }
+  return writeSdp(ours, [audioMedia(ours, formats, ours.direction)]);
+}
+
+/**
+ * Reads the remote's answer to `createOffer(local)` (same `local`). The answer's first m= line answers our audio
+ * stream; its first format that we offered is the codec (with the answer's payload type number).
+ */
+export function acceptAnswer(local: LocalMedia, answer: string): NegotiatedMedia {
+  const ours = checkLocal(local);
+  const { streams } = readSdp(answer);
+  const stream = streams[0];
+  if (stream === undefined || stream.type !== 'audio') {
+    throw badSdp(SdpErrorCode.Parse, 'answer does not match the offer (no audio m= line first)');
+  }
+  if (stream.port === 0) throw notAcceptable(SdpErrorCode.NoAudio, 'audio stream rejected in answer');
+  if (stream.protocol.toUpperCase() !== SUPPORTED_PROTOCOL) {
+    throw notAcceptable(SdpErrorCode.UnsupportedTransport, `unsupported transport ${stream.protocol} in answer`);
+  }
+  let picked: Picked | undefined;
+  for (const format of stream.formats) {
+    const codec = identify(format);
+    if (codec !== undefined && ours.codecs.includes(codec)) {
+      picked = { codec, format };
+      break;
+    }
+  }
+  if (picked === undefined) throw noCommonCodec([stream]);
+  return negotiate(stream, picked, ours);
+}
