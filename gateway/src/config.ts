@@ -1,0 +1,406 @@
+/**
+ * The gateway's configuration: parsed once at start-up from `patchbay.yaml` (or `PATCHBAY_CONFIG`) and a few
+ * environment overrides, validated with zod. Defaults live in the schema; unknown keys are errors (typos); every
+ * problem is reported at once, one line per problem, with its path (`numbers."+1555".agent: ...`).
+ *
+ * This is the only module that reads `process.env`; everything else takes the typed `Config`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isScalar, parseDocument, visit } from 'yaml';
+import { z } from 'zod';
+import {
+  duplicatePatternError,
+  parseCidr,
+  parseNumberPattern,
+  RoutingError,
+  type NumberPattern,
+} from './routing/index.js';
+
+export const DEFAULT_CONFIG_FILE = 'patchbay.yaml';
+export const BUILTIN_AGENTS = ['echo', 'demo'] as const;
+export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+
+  constructor(
+    /** One line per problem, `path: message`. */
+    readonly issues: string[],
+    /** Where the configuration came from: a file path, or a description. */
+    readonly source: string,
+    options?: ErrorOptions,
+  ) {
+    const count = issues.length === 1 ? '1 error' : `${issues.length} errors`;
+    super(`Invalid Patchbay configuration (${source}), ${count}:\n${issues.map((i) => `  ${i}`).join('\n')}`, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema
+
+/** Run a cross-field check even when a field inside failed; the check narrows what it reads. */
+const ALWAYS = { when: () => true } as const;
+
+const port = z.int().min(0).max(65535);
+const mediaPort = z.int().min(1).max(65535);
+const nonEmpty = z.string().trim().min(1);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const agentRef = z.string().superRefine((agent, ctx) => {
+  const problem = agentProblem(agent);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function agentProblem(agent: string): string | undefined {
+  if ((BUILTIN_AGENTS as readonly string[]).includes(agent)) return undefined;
+  const expected = `must be a built-in agent (${BUILTIN_AGENTS.join(', ')}) or a ws:// or wss:// URL`;
+  if (!/^wss?:\/\//i.test(agent)) return `${expected}, got '${agent}'`;
+  try {
+    const url = new URL(agent);
+    return url.hostname === '' ? `'${agent}' has no host` : undefined;
+  } catch {
+    return `'${agent}' is not a valid URL`;
+  }
+}
+
+const numberRoute = z.strictObject({
+  agent: agentRef,
+  ringing: z.boolean().optional(),
+  answerDelayMs: z.int().min(0).max(60_000).optional(),
+  /** Custom parameters handed to the agent in its start message. */
+  parameters: z.record(z.string(), z.string()).default({}),
+});
+
+const cidr = z.string().superRefine((text, ctx) => {
+  try {
+    parseCidr(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+});
+
+/**
+ * A secret given inline (`password: x`) or by environment variable name (`passwordEnv: NAME`). Exactly one must be
+ * set, and a named variable must be set and non-empty. Reusable for API keys (`apiKey` / `apiKeyEnv`).
+ */
+function resolveSecret(
+  field: string,
+  inline: string | undefined,
+  envName: string | undefined,
+  env: Env,
+  ctx: z.RefinementCtx,
+): string | undefined {
+  const issue = (path: string, message: string): undefined => {
+    ctx.addIssue({ code: 'custom', path: [path], message });
+    return undefined;
+  };
+  if (inline !== undefined && envName !== undefined) {
+    return issue(field, `set either ${field} or ${field}Env, not both`);
+  }
+  if (inline !== undefined) return inline;
+  if (envName === undefined) return issue(field, `${field} or ${field}Env is required`);
+  const value = env[envName];
+  if (value === undefined || value === '') return issue(`${field}Env`, `environment variable ${envName} is not set`);
+  return value;
+}
+
+function trunkSchema(env: Env) {
+  const auth = z
+    .strictObject({
+      username: nonEmpty,
+      password: z.string().min(1).optional(),
+      passwordEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
+    })
+    .transform((a, ctx) => {
+      const password = resolveSecret('password', a.password, a.passwordEnv, env, ctx);
+      return password === undefined ? z.NEVER : { username: a.username, password };
+    });
+  return z
+    .strictObject({
+      name: nonEmpty,
+      /** CIDRs or bare addresses; may be empty only when `auth` is set. */
+      allow: z.array(cidr).default([]),
+      auth: auth.optional(),
+    })
+    .superRefine((trunk: unknown, ctx) => {
+      if (!isRecord(trunk) || !Array.isArray(trunk['allow'])) return;
+      if (trunk['allow'].length === 0 && trunk['auth'] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['allow'], message: 'must not be empty unless auth is set' });
+      }
+    }, ALWAYS);
+}
+
+function configSchema(env: Env) {
+  const sip = z
+    .strictObject({
+      host: nonEmpty.default('0.0.0.0'),
+      port: port.default(5060),
+      udp: z.boolean().default(true),
+      tcp: z.boolean().default(true),
+      /** Address advertised in Contact and SDP; null = the caller picks one. */
+      publicAddress: z.string().regex(/^\S+$/, 'must be a host name or IP address').nullable().default(null),
+      maxMessageBytes: z.int().min(1024).max(65535).default(65535),
+      maxConcurrentCalls: z.int().min(1).default(1000),
+      retryAfterSeconds: z.int().min(0).default(5),
+      ringing: z.boolean().default(false),
+      answerDelayMs: z.int().min(0).max(60_000).default(0),
+      /** Country code for national numbers; YAML `1` and `'+1'` are both read as `'1'`. */
+      defaultCountryCode: z
+        .union([z.string(), z.int()])
+        .transform((v) => String(v).replace(/^\+/, ''))
+        .pipe(z.string().regex(/^[1-9]\d{0,2}$/, 'must be a country calling code of 1 to 3 digits, e.g. 1 or 44'))
+        .nullable()
+        .default(null),
+      userAgent: nonEmpty.default('Patchbay'),
+      timers: z
+        .strictObject({
+          t1Ms: z.int().min(1).default(500),
+          t2Ms: z.int().min(1).default(4000),
+          t4Ms: z.int().min(1).default(5000),
+        })
+        .superRefine((t: unknown, ctx) => {
+          if (!isRecord(t) || typeof t['t1Ms'] !== 'number' || typeof t['t2Ms'] !== 'number') return;
+          if (t['t2Ms'] < t['t1Ms']) ctx.addIssue({ code: 'custom', path: ['t2Ms'], message: 'must be >= t1Ms' });
+        }, ALWAYS)
+        .prefault({}),
+      authRealm: nonEmpty.default('patchbay'),
+    })
+    .prefault({});
+
+  const http = z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8080) }).prefault({});
+
+  const media = z
+    .strictObject({
+      portMin: mediaPort
+        .refine((p) => p % 2 === 0, 'must be even (RTP uses even ports, RTCP the next odd one)')
+        .default(20000),
+      portMax: mediaPort.default(30000),
+      codecs: z
+        .array(z.enum(CODECS))
+        .min(1)
+        .refine((c) => new Set(c).size === c.length, 'must not list a codec twice')
+        .default(['PCMU', 'PCMA']),
+      ptimeMs: z.int().min(10).max(60).multipleOf(10).default(20),
+    })
+    .superRefine((m: unknown, ctx) => {
+      if (!isRecord(m) || typeof m['portMin'] !== 'number' || typeof m['portMax'] !== 'number') return;
+      if (m['portMax'] <= m['portMin']) {
+        ctx.addIssue({ code: 'custom', path: ['portMax'], message: 'must be greater than portMin (at least 2 ports)' });
+      }
+    }, ALWAYS)
+    .prefault({});
+
+  const trunks = z
+    .array(trunkSchema(env))
+    .superRefine((list: unknown, ctx) => {
+      if (!Array.isArray(list)) return;
+      const seen = new Set<string>();
+      list.forEach((trunk: unknown, i) => {
+        if (!isRecord(trunk) || typeof trunk['name'] !== 'string') return;
+        if (seen.has(trunk['name'])) {
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate trunk name '${trunk['name']}'` });
+        }
+        seen.add(trunk['name']);
+      });
+    }, ALWAYS)
+    .default([]);
+
+  return z
+    .strictObject({
+      sip,
+      http,
+      media,
+      numbers: z.record(z.string(), numberRoute).prefault({ '*': { agent: 'demo' } }),
+      trunks,
+      log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    })
+    .superRefine((config: unknown, ctx) => {
+      for (const issue of numberKeyIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+    }, ALWAYS);
+}
+
+export type Config = z.output<ReturnType<typeof configSchema>>;
+export type NumberRouteConfig = Config['numbers'][string];
+export type TrunkConfig = Config['trunks'][number];
+
+/**
+ * Number keys that are not valid patterns, or the same as another after normalisation (`15550100001` and
+ * `+1 555 010 0001`). Checked here rather than by a key schema so the entry's value is still validated too.
+ */
+function numberKeyIssues(config: unknown): { path: string[]; message: string }[] {
+  if (!isRecord(config) || !isRecord(config['numbers'])) return [];
+  const sip = config['sip'];
+  const cc = isRecord(sip) && typeof sip['defaultCountryCode'] === 'string' ? sip['defaultCountryCode'] : undefined;
+  const seen = new Map<string, NumberPattern>();
+  const issues: { path: string[]; message: string }[] = [];
+  for (const key of Object.keys(config['numbers'])) {
+    try {
+      const pattern = parseNumberPattern(key, { defaultCountryCode: cc });
+      const id = `${pattern.kind}:${pattern.key}`;
+      const first = seen.get(id);
+      if (first !== undefined) throw duplicatePatternError(first, pattern);
+      seen.set(id, pattern);
+    } catch (err) {
+      if (!(err instanceof RoutingError)) throw err;
+      issues.push({ path: ['numbers', key], message: err.message });
+    }
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading
+
+export interface LoadOptions {
+  /** Where `patchbay.yaml` is looked for and `PATCHBAY_CONFIG` is resolved from; default `process.cwd()`. */
+  cwd?: string;
+  /** Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Validate an already-parsed object (e.g. from a test or another loader). `env` resolves `...Env` secrets. */
+export function parseConfig(raw: unknown, env: Env = {}): Config {
+  return validate(raw ?? {}, env, [], 'object');
+}
+
+/**
+ * Load `env.PATCHBAY_CONFIG` (which must exist) or else `patchbay.yaml` in `cwd` if present, else defaults; apply
+ * `PATCHBAY_SIP_PORT`, `PATCHBAY_HTTP_PORT`, `PATCHBAY_LOG_LEVEL` and `PATCHBAY_PUBLIC_ADDRESS`; validate.
+ * @throws ConfigError listing every problem.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const explicit = env['PATCHBAY_CONFIG'];
+  let raw: unknown = {};
+  let source = 'defaults';
+  if (explicit !== undefined && explicit !== '') {
+    source = resolve(cwd, explicit);
+    if (!existsSync(source)) throw new ConfigError([`PATCHBAY_CONFIG: file not found: ${source}`], source);
+    raw = readYaml(source);
+  } else {
+    const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
+    if (existsSync(candidate)) {
+      source = candidate;
+      raw = readYaml(candidate);
+    }
+  }
+  const envIssues: string[] = [];
+  raw = applyEnvOverrides(raw ?? {}, env, envIssues);
+  return validate(raw, env, envIssues, source);
+}
+
+function validate(raw: unknown, env: Env, extraIssues: string[], source: string): Config {
+  const result = configSchema(env).safeParse(raw);
+  const issues = [...extraIssues, ...(result.success ? [] : result.error.issues.flatMap(formatIssue))];
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues, source, { cause: result.error });
+  return result.data;
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConfigError([`${file}: cannot read: ${why}`], file, { cause: err });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => `${file}: YAML syntax error: ${e.message.split('\n')[0] ?? e.code}`);
+    throw new ConfigError(issues, file);
+  }
+  // Keep map keys as written: YAML reads `+15550100001:` as the integer 15550100001 and `0044...:` as 44...
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value !== 'string' && pair.key.source !== undefined) {
+        pair.key.value = pair.key.source;
+      }
+    },
+  });
+  return doc.toJS();
+}
+
+interface EnvOverride {
+  readonly name: string;
+  readonly section: 'sip' | 'http' | 'log';
+  readonly key: string;
+  readonly parse: (value: string) => { value: unknown } | { error: string };
+}
+
+const parsePort = (value: string): { value: unknown } | { error: string } =>
+  /^\d{1,5}$/.test(value) && Number(value) <= 65535
+    ? { value: Number(value) }
+    : { error: `must be a port number from 0 to 65535, got '${value}'` };
+
+const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { name: 'PATCHBAY_SIP_PORT', section: 'sip', key: 'port', parse: parsePort },
+  { name: 'PATCHBAY_HTTP_PORT', section: 'http', key: 'port', parse: parsePort },
+  {
+    name: 'PATCHBAY_LOG_LEVEL',
+    section: 'log',
+    key: 'level',
+    parse: (v) =>
+      (LOG_LEVELS as readonly string[]).includes(v)
+        ? { value: v }
+        : { error: `must be one of ${LOG_LEVELS.join(', ')}, got '${v}'` },
+  },
+  { name: 'PATCHBAY_PUBLIC_ADDRESS', section: 'sip', key: 'publicAddress', parse: (v) => ({ value: v.trim() }) },
+];
+
+/** A copy of `raw` with the environment overrides applied; bad values are reported under the variable's name. */
+function applyEnvOverrides(raw: unknown, env: Env, issues: string[]): unknown {
+  if (!isRecord(raw)) return raw; // the schema reports a non-object file
+  const out: Record<string, unknown> = { ...raw };
+  for (const o of ENV_OVERRIDES) {
+    const value = env[o.name];
+    if (value === undefined || value === '') continue;
+    const parsed = o.parse(value);
+    if ('error' in parsed) {
+      issues.push(`${o.name}: ${parsed.error}`);
+      continue;
+    }
+    const section = out[o.section] ?? {};
+    if (isRecord(section)) out[o.section] = { ...section, [o.key]: parsed.value };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue formatting
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  const at = (extra: PropertyKey[]): string => formatPath([...issue.path, ...extra]);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => `${at([key])}: unknown key (check the spelling)`);
+    case 'invalid_key':
+      return issue.issues.map((inner) => `${at([])}: ${inner.message}`);
+    default:
+      return [`${at([])}: ${issue.message}`];
+  }
+}
+
+/** `['numbers', '+1555', 'agent']` → `numbers."+1555".agent`; `['trunks', 0, 'allow']` → `trunks[0].allow`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      out += `[${segment}]`;
+      continue;
+    }
+    const name = String(segment);
+    const part = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name);
+    out += out === '' ? part : `.${part}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
