@@ -1,0 +1,314 @@
+/**
+ * The transaction user: turns server transactions into calls. Initial INVITEs go through admission, media port
+ * allocation and offer/answer; requests inside a dialog (ACK, BYE, re-INVITE, INFO) find their call by dialog id.
+ * Every failure maps to a SIP status naming its cause; nothing here throws into the stack.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { PortPool } from '../media/port-pool.js';
+import { PortPoolExhaustedError } from '../media/port-pool.js';
+import { SipError } from '../sip/errors.js';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
+import { parseCSeq, parseNameAddr } from '../sip/headers.js';
+import { validateRequest } from '../sip/parser.js';
+import { createResponse, randomToken } from '../sip/response.js';
+import type { ServerTransaction, SipStack } from '../sip/stack.js';
+import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
+import { CallAdmission, CallRejection } from './admission.js';
+import { AnswerRetransmitter } from './answer-retransmitter.js';
+import type { Call, EndReason } from './call.js';
+import { InDialogHandler } from './in-dialog.js';
+import { SdpSession } from './sdp-session.js';
+
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO'] as const;
+/** Methods we recognise but do not serve (405 with Allow); anything else is 501. */
+const KNOWN_UNSUPPORTED = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'PUBLISH', 'REFER', 'UPDATE', 'PRACK']);
+const SUPPORTED_EXTENSIONS = new Set<string>();
+
+export type CallStack = Pick<SipStack, 'sendRequest' | 'sendStateless' | 'localAddressFor'>;
+
+export interface CallControllerOptions {
+  config: Config;
+  stack: CallStack;
+  ports: PortPool;
+  /** Port our SIP listens on, for Contact. */
+  sipPort: number;
+  logger: Logger;
+}
+
+export interface CallStats {
+  callsStarted: number;
+  callsAnswered: number;
+  callsEnded: number;
+  rejected: Record<string, number>;
+  endReasons: Record<string, number>;
+}
+
+export class CallController {
+  /** Calls by dialog key (Call-ID, our tag, their tag), from admission on. */
+  private readonly calls = new Map<string, Call>();
+  private readonly admission: CallAdmission;
+  private readonly inDialog: InDialogHandler;
+  private live = 0;
+  readonly stats: CallStats = { callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
+  /** Hooks for the media layer: a call was answered / ended. */
+  onAnswered?: (call: Call) => void;
+  onEnded?: (call: Call) => void;
+
+  constructor(private readonly options: CallControllerOptions) {
+    this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
+    this.inDialog = new InDialogHandler(this, options);
+  }
+
+  get activeCalls(): number {
+    return this.live;
+  }
+
+  findCall(req: SipRequest): Call | undefined {
+    const key = requestDialogKey(req);
+    return key === undefined ? undefined : this.calls.get(key);
+  }
+
+  /** Entry point for every new server transaction. */
+  handleRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    try {
+      validateRequest(req);
+      this.checkRequire(req);
+      const method = req.method;
+      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx) });
+      if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {
+        void this.handleInitialInvite(tx);
+        return;
+      }
+      if (method === 'INVITE' || method === 'BYE' || method === 'INFO') return this.inDialog.handle(tx);
+      if (method === 'ACK' || method === 'CANCEL') return; // the stack routes these; a stray one needs no answer
+      if (KNOWN_UNSUPPORTED.has(method)) {
+        return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
+      }
+      this.respond(tx, 501, { reason: `Not Implemented - ${method.slice(0, 32)}` });
+    } catch (err) {
+      this.respondError(tx, err);
+    }
+  }
+
+  /** ACK for a 2xx: confirms an answer (and carries the SDP answer for a late offer). */
+  handleAck(ack: SipRequest): void {
+    const call = this.findCall(ack);
+    if (!call) return;
+    this.inDialog.ack(call, ack);
+  }
+
+  private checkRequire(req: SipRequest): void {
+    const require = getHeader(req, 'require');
+    if (require === undefined || req.method === 'ACK' || req.method === 'CANCEL') return;
+    const unsupported = require.split(',').map((t) => t.trim()).filter((t) => t !== '' && !SUPPORTED_EXTENSIONS.has(t));
+    if (unsupported.length > 0) {
+      throw new CallRejection(420, 'Bad Extension', [{ name: 'Unsupported', value: unsupported.join(', ') }], 'SIP_BAD_EXTENSION');
+    }
+  }
+
+  private async handleInitialInvite(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const { config, logger } = this.options;
+    let call: Call | undefined;
+    try {
+      const admission = this.admission.admit(req, tx.remote.address);
+      const localTag = randomToken(8);
+      const sipCallId = getHeader(req, 'call-id') ?? '';
+      const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');
+      const c: Call = {
+        id: randomUUID(),
+        sipCallId,
+        localTag,
+        key,
+        admission,
+        remote: tx.remote,
+        createdAtMs: performance.now(),
+        state: 'admitted',
+        media: undefined,
+        sdp: undefined,
+        dialog: undefined,
+        pendingAnswer: undefined,
+        endReason: undefined,
+      };
+      call = c;
+      this.calls.set(key, c);
+      this.live++;
+      this.stats.callsStarted++;
+      const log = logger.child({ callId: c.id, sipCallId });
+      log.info({ number: admission.number, from: admission.from, pattern: admission.pattern, trunk: admission.trunk }, 'call admitted');
+      tx.onCancel = () => {
+        if (c.state !== 'admitted' && c.state !== 'ringing') return;
+        this.respond(tx, 487, { toTag: localTag });
+        this.endCall(c, 'cancelled');
+      };
+
+      c.media = await this.options.ports.allocate();
+      if (isEnded(c)) {
+        c.media.close(); // cancelled while we were binding ports
+        return;
+      }
+      const session = new SdpSession({
+        address: this.advertisedAddress(tx),
+        port: c.media.rtpPort,
+        codecs: config.media.codecs,
+        ptimeMs: config.media.ptimeMs,
+      });
+      c.sdp = session;
+      const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
+
+      const ringing = admission.route.ringing ?? config.sip.ringing;
+      const delayMs = admission.route.answerDelayMs ?? config.sip.answerDelayMs;
+      if (ringing) {
+        c.state = 'ringing';
+        this.respond(tx, 180, { toTag: localTag, headers: [this.contactHeader(tx)] });
+      }
+      if (delayMs > 0) await delay(delayMs);
+      if (isEnded(c)) return; // cancelled while ringing
+      this.answer(c, tx, body);
+      log.info({ codec: session.negotiated?.codec.name, lateOffer: session.awaitingAnswer }, 'call answered');
+    } catch (err) {
+      if (call && call.state !== 'ended') this.endCall(call, 'error');
+      if (err instanceof PortPoolExhaustedError) {
+        logger.error({ err }, 'media ports exhausted');
+        this.respondError(tx, new CallRejection(503, 'Service Unavailable - no media ports', [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }]));
+        return;
+      }
+      this.respondError(tx, err, call?.localTag);
+    }
+  }
+
+  private answer(call: Call, tx: ServerTransaction, sdp: string): void {
+    const ok = createResponse(tx.request, 200, {
+      toTag: call.localTag,
+      headers: [this.contactHeader(tx), ...this.capabilityHeaders(tx)],
+      body: Buffer.from(sdp),
+      contentType: 'application/sdp',
+    });
+    call.dialog = createUasDialog(tx.request, call.localTag, tx.remote);
+    call.state = 'answered';
+    this.stats.callsAnswered++;
+    tx.respond(ok);
+    this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
+    this.onAnswered?.(call);
+  }
+
+  /** Starts resending `ok` until the ACK for INVITE CSeq `cseq` arrives; without one, the call ends with BYE. */
+  expectAck(call: Call, ok: SipResponse, cseq: number): void {
+    const { timers } = this.options.config.sip;
+    call.pendingAnswer?.retransmitter.stop();
+    const retransmitter = new AnswerRetransmitter({
+      t1Ms: timers.t1Ms,
+      t2Ms: timers.t2Ms,
+      reliable: call.remote.transport !== 'udp',
+      resend: () => this.options.stack.sendStateless(ok, call.remote),
+      onAckTimeout: () => {
+        call.pendingAnswer = undefined;
+        this.options.logger.warn({ callId: call.id }, 'no ACK for 2xx; ending call');
+        this.hangup(call, 'no-ack');
+      },
+    });
+    call.pendingAnswer = { cseq, retransmitter };
+  }
+
+  /** Ends a call from our side: BYE when a dialog exists, then release. Idempotent. */
+  hangup(call: Call, reason: EndReason): void {
+    if (call.state === 'ended') return;
+    const dialog = call.dialog;
+    if (dialog) {
+      const bye = this.inDialog.buildRequest(call, 'BYE', [{ name: 'Reason', value: `SIP;cause=200;text="${reason}"` }]);
+      const tx = this.options.stack.sendRequest(bye, dialog.peer);
+      tx.response.catch((err: unknown) => this.options.logger.warn({ err, callId: call.id }, 'BYE failed'));
+    }
+    this.endCall(call, reason);
+  }
+
+  endCall(call: Call, reason: EndReason): void {
+    if (call.state === 'ended') return;
+    call.state = 'ended';
+    call.endReason = reason;
+    call.pendingAnswer?.retransmitter.stop();
+    call.pendingAnswer = undefined;
+    call.media?.close();
+    this.calls.delete(call.key);
+    this.live--;
+    this.stats.callsEnded++;
+    this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
+    this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended');
+    this.onEnded?.(call);
+  }
+
+  /** Hangs up every call (shutdown). */
+  hangupAll(reason: EndReason): void {
+    for (const call of [...this.calls.values()]) {
+      if (call.dialog) this.hangup(call, reason);
+      else this.endCall(call, reason);
+    }
+  }
+
+  respond(tx: ServerTransaction, status: number, opts: { reason?: string; toTag?: string; headers?: SipHeader[]; body?: Buffer; contentType?: string } = {}): void {
+    tx.respond(createResponse(tx.request, status, { ...opts, headers: [...this.commonHeaders(), ...(opts.headers ?? [])] }));
+  }
+
+  respondError(tx: ServerTransaction, err: unknown, toTag?: string): void {
+    if (err instanceof SipError) {
+      this.stats.rejected[String(err.status)] = (this.stats.rejected[String(err.status)] ?? 0) + 1;
+      const headers = err instanceof CallRejection ? [...err.headers] : [];
+      if (err.status === 488) headers.push({ name: 'Warning', value: `304 patchbay "${err.reason.replace(/"/g, "'")}"` });
+      this.options.logger.info({ status: err.status, reason: err.reason, code: err.code, method: tx.request.method }, 'request refused');
+      this.respond(tx, err.status, { reason: err.reason, headers, ...(toTag ? { toTag } : {}) });
+      return;
+    }
+    this.stats.rejected['500'] = (this.stats.rejected['500'] ?? 0) + 1;
+    this.options.logger.error({ err, method: tx.request.method }, 'request failed');
+    this.respond(tx, 500, { reason: 'Server Internal Error', ...(toTag ? { toTag } : {}) });
+  }
+
+  contactHeader(tx: { remote: ServerTransaction['remote'] }): SipHeader {
+    const local = this.options.stack.localAddressFor(tx.remote);
+    const host = this.options.config.sip.publicAddress ?? local.address;
+    const hp = host.includes(':') ? `[${host}]:${this.options.sipPort}` : `${host}:${this.options.sipPort}`;
+    const transport = tx.remote.transport === 'tcp' ? ';transport=tcp' : '';
+    return { name: 'Contact', value: `<sip:patchbay@${hp}${transport}>` };
+  }
+
+  private advertisedAddress(tx: ServerTransaction): string {
+    return this.options.config.sip.publicAddress ?? this.options.stack.localAddressFor(tx.remote).address;
+  }
+
+  private capabilityHeaders(_tx: ServerTransaction): SipHeader[] {
+    return [
+      { name: 'Allow', value: ALLOWED_METHODS.join(', ') },
+      { name: 'Accept', value: 'application/sdp, application/dtmf-relay, application/dtmf' },
+    ];
+  }
+
+  private commonHeaders(): SipHeader[] {
+    return [{ name: 'Server', value: this.options.config.sip.userAgent }];
+  }
+}
+
+function hasToTag(req: SipRequest): boolean {
+  return /;\s*tag\s*=/i.test(getHeader(req, 'to') ?? '');
+}
+
+/** The SDP body of a request, or a 415 naming the content type we cannot take. */
+export function sdpBody(req: SipRequest): string {
+  const type = getHeader(req, 'content-type');
+  if (type !== undefined && !/^\s*application\/sdp\s*(;|$)/i.test(type)) {
+    throw new CallRejection(415, `Unsupported Media Type - ${type.slice(0, 40)}`, [{ name: 'Accept', value: 'application/sdp' }], 'SIP_UNSUPPORTED_BODY');
+  }
+  return req.body.toString('utf8');
+}
+
+/** Read through a function so TypeScript does not keep a narrowing across an await. */
+function isEnded(call: Call): boolean {
+  return call.state === 'ended';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+

@@ -1,0 +1,74 @@
+/**
+ * Assembles a running gateway from a validated Config: SIP stack, call controller, media port pool, HTTP.
+ * `npm start` (main.ts) and the tests both come through here.
+ */
+import type { Logger } from 'pino';
+import { CallController, type CallStats } from './call/call-controller.js';
+import type { Config } from './config.js';
+import { createHttpServer } from './http/server.js';
+import { silentLogger } from './logger.js';
+import { PortPool } from './media/port-pool.js';
+import { SipStack } from './sip/stack.js';
+
+export interface RunningGateway {
+  readonly sipPort: number;
+  readonly httpPort: number;
+  activeCalls(): number;
+  stats(): CallStats & { sip: SipStack['stats'] };
+  /** Hangs up every call, stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+}
+
+export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? silentLogger;
+  const stack = new SipStack({
+    host: config.sip.host,
+    port: config.sip.port,
+    udp: config.sip.udp,
+    tcp: config.sip.tcp,
+    maxMessageBytes: config.sip.maxMessageBytes,
+    timers: config.sip.timers,
+    logger: logger.child({ layer: 'sip' }),
+  });
+  const bound = await stack.listen();
+  const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
+  const mediaHost = config.sip.host;
+  const ports = new PortPool({ host: mediaHost, portMin: config.media.portMin, portMax: config.media.portMax, logger });
+  const controller = new CallController({ config, stack, ports, sipPort, logger });
+  stack.onRequest = (tx) => controller.handleRequest(tx);
+  stack.onAck = (ack) => controller.handleAck(ack);
+
+  let listening = true;
+  const http = createHttpServer({ activeCalls: () => controller.activeCalls, sipListening: () => listening });
+  let httpPort: number;
+  try {
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const address = http.server.address();
+    httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    sipPort,
+    httpPort,
+    activeCalls: () => controller.activeCalls,
+    stats: () => ({ ...controller.stats, sip: { ...stack.stats } }),
+    close: () => {
+      closing ??= (async () => {
+        controller.hangupAll('shutdown');
+        listening = false;
+        await http.close();
+        await stack.close();
+      })();
+      return closing;
+    },
+  };
+}
