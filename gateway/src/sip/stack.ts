@@ -1,0 +1,140 @@
+/**
+ * The SIP stack façade: transports (RFC 3261 §18) and transactions (§17, RFC 6026) behind one object.
+ *
+ *   sockets ──► TransportLayer (parse, Via stamping, malformed answers) ──► TransactionLayer ──► TU callbacks
+ *   TU ──► respond()/sendRequest()/sendStateless() ──► TransactionLayer / TransportLayer ──► sockets
+ */
+import { pino, type Logger } from 'pino';
+import type { SipMessage, SipRequest } from './message.js';
+import { resolveTimers } from './transaction/timers.js';
+import { DEFAULT_MAX_TRANSACTIONS, TransactionLayer } from './transaction/transaction-layer.js';
+import type { ClientTransaction, ServerTransaction } from './transaction/types.js';
+import { TransportLayer } from './transport/transport-layer.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './parser.js';
+import {
+  DEFAULT_MAX_TCP_CONNECTIONS,
+  DEFAULT_TCP_IDLE_MS,
+  type RemoteInfo,
+} from './transport/types.js';
+
+export type { RemoteInfo } from './transport/types.js';
+export type { ClientTransaction, ServerTransaction, TerminationReason } from './transaction/types.js';
+
+export interface SipStackOptions {
+  host: string;
+  port: number;
+  /** Default true. */
+  udp?: boolean;
+  /** Default true. */
+  tcp?: boolean;
+  /** Default 65,535. */
+  maxMessageBytes?: number;
+  timers?: { t1Ms?: number; t2Ms?: number; t4Ms?: number };
+  logger?: Logger;
+  /** Default 1000. */
+  maxTcpConnections?: number;
+  /** Idle TCP connections close after this long; default 5 min. */
+  tcpIdleTimeoutMs?: number;
+  /** Live transactions (server + client) before new requests get 503; default 20,000. */
+  maxTransactions?: number;
+}
+
+export interface SipStackStats {
+  /** Messages received (parsed or not; CRLF keep-alives excluded). */
+  readonly received: number;
+  /** Messages that did not parse or frame. */
+  readonly malformed: number;
+  /** Messages dropped: malformed, refused connections, stray responses, requests over the transaction cap. */
+  readonly dropped: number;
+  /** Request retransmissions matched to a live server transaction. */
+  readonly retransmissionsAbsorbed: number;
+  /** Live transactions. */
+  readonly transactions: number;
+  /** Open TCP connections. */
+  readonly tcpConnections: number;
+}
+
+export class SipStack {
+  /** A new request (not a retransmission, ACK or CANCEL), including methods the stack does not know. */
+  onRequest?: (tx: ServerTransaction) => void;
+  /** An ACK for a 2xx (no transaction), for the dialog layer. */
+  onAck?: (ack: SipRequest, remote: RemoteInfo) => void;
+
+  private readonly logger: Logger;
+  private readonly transport: TransportLayer;
+  private readonly transactions: TransactionLayer;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: SipStackOptions) {
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.transport = new TransportLayer({
+      host: options.host,
+      port: options.port,
+      udp: options.udp ?? true,
+      tcp: options.tcp ?? true,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxTcpConnections: options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS,
+      tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
+      logger: this.logger,
+      onRequest: (req, inbound) => this.transactions.handleRequest(req, inbound),
+      onResponse: (res) => {
+        this.transactions.handleResponse(res);
+      },
+    });
+    this.transactions = new TransactionLayer({
+      timers: resolveTimers(options.timers),
+      logger: this.logger,
+      maxTransactions: options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS,
+      sendResponse: (res, inbound) => this.transport.sendResponse(res, inbound),
+      sendRequest: (msg, target) => this.transport.sendTo(msg, target),
+    });
+    this.transactions.onRequest = (tx) => {
+      const cb = this.onRequest;
+      if (cb === undefined) throw new Error('SipStack.onRequest is not set');
+      cb(tx);
+    };
+    this.transactions.onAck = (ack, remote) => this.onAck?.(ack, remote);
+  }
+
+  get stats(): SipStackStats {
+    const t = this.transport.counters;
+    const x = this.transactions.counters;
+    return {
+      received: t.received,
+      malformed: t.malformed + x.rejected,
+      dropped: t.dropped + x.rejected + x.strayResponses + x.overCapacity,
+      retransmissionsAbsorbed: x.retransmissionsAbsorbed,
+      transactions: this.transactions.size,
+      tcpConnections: this.transport.tcpConnections,
+    };
+  }
+
+  listen(): Promise<{ udpPort?: number; tcpPort?: number }> {
+    return this.transport.listen();
+  }
+
+  /** Stops every transaction (pending client transactions resolve 503) and closes the sockets. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.transactions.close();
+      this.closing = this.transport.close();
+    }
+    return this.closing;
+  }
+
+  /** Starts a client transaction. The caller builds the whole request, top Via and branch included. */
+  sendRequest(req: SipRequest, target: RemoteInfo): ClientTransaction {
+    return this.transactions.sendRequest(req, target);
+  }
+
+  /** Sends a message outside any transaction (2xx retransmissions, ACK for 2xx). Failures are logged. */
+  sendStateless(msg: SipMessage, target: RemoteInfo): void {
+    this.transport.sendTo(msg, target).catch((err: unknown) => {
+      this.logger.warn({ err, target }, 'stateless send failed');
+    });
+  }
+
+  localAddressFor(target: RemoteInfo): { address: string; port: number } {
+    return this.transport.localAddressFor(target);
+  }
+}

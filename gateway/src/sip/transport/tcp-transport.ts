@@ -1,0 +1,218 @@
+/**
+ * TCP: a listening server plus the open connections (accepted and opened by us), each with its own stream
+ * framer. Bounded (connection limit, per-connection buffer) and idle connections close on their own. A framing
+ * error closes that connection only; no socket error escapes.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { StreamFramer, type FramerOutput } from './stream-framer.js';
+import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
+import { normalizeAddress, type ConnectionId, type InboundContext, type RemoteInfo } from './types.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const PONG = Buffer.from('\r\n');
+
+export interface TcpTransportOptions {
+  readonly logger: Logger;
+  readonly maxConnections: number;
+  readonly idleTimeoutMs: number;
+  readonly maxMessageBytes: number;
+  /** One whole framed message. */
+  readonly onMessage: (buf: Buffer, inbound: InboundContext) => void;
+  /** The stream could not be framed; the connection has been closed. */
+  readonly onFramingError: (err: unknown, remote: RemoteInfo) => void;
+  /** An incoming connection was refused because the limit is reached. */
+  readonly onRefused: (remote: RemoteInfo) => void;
+}
+
+interface Connection {
+  readonly id: ConnectionId;
+  readonly socket: net.Socket;
+  readonly framer: StreamFramer;
+  readonly remote: RemoteInfo;
+  readonly key: string;
+}
+
+export class TcpTransport {
+  private server: net.Server | undefined;
+  private boundPort: number | undefined;
+  private readonly connections = new Map<ConnectionId, Connection>();
+  private readonly byRemote = new Map<string, Connection>();
+  private readonly connecting = new Map<string, Promise<Connection>>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: TcpTransportOptions) {}
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Resolves with the bound port; rejects with a SipTransportError whose `cause` is the socket error. */
+  listen(host: string, port: number): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket));
+    return new Promise<number>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        server.close();
+        reject(new SipTransportError(`cannot listen on TCP ${host}:${port}`, SipTransportErrorCode.NotListening, err));
+      };
+      server.once('error', onError);
+      server.listen({ host, port }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.options.logger.warn({ err }, 'TCP server error'));
+        const address = server.address();
+        this.server = server;
+        this.boundPort = typeof address === 'object' && address !== null ? address.port : port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  isOpen(id: ConnectionId): boolean {
+    return this.connections.has(id);
+  }
+
+  /**
+   * Writes `buf` on connection `connectionId` when it is still open, else on any open connection to `target`,
+   * else on a new connection to `target`.
+   */
+  async send(buf: Buffer, target: RemoteInfo, connectionId?: ConnectionId): Promise<void> {
+    if (this.closed) throw new SipTransportError('stack closed', SipTransportErrorCode.Closed);
+    const existing =
+      (connectionId === undefined ? undefined : this.connections.get(connectionId)) ??
+      this.byRemote.get(remoteKey(target));
+    const conn = existing ?? (await this.connect(target));
+    await write(conn, buf);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const conn of this.connections.values()) conn.socket.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const remote: RemoteInfo = {
+      transport: 'tcp',
+      address: normalizeAddress(socket.remoteAddress ?? ''),
+      port: socket.remotePort ?? 0,
+    };
+    if (this.closed || this.connections.size + this.connecting.size >= this.options.maxConnections) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      this.options.logger.warn({ remote }, 'TCP connection refused: limit reached');
+      this.options.onRefused(remote);
+      return;
+    }
+    this.register(socket, remote);
+  }
+
+  private connect(target: RemoteInfo): Promise<Connection> {
+    const key = remoteKey(target);
+    const pending = this.connecting.get(key);
+    if (pending !== undefined) return pending;
+    if (this.connections.size + this.connecting.size >= this.options.maxConnections) {
+      return Promise.reject(
+        new SipTransportError('TCP connection limit reached', SipTransportErrorCode.ConnectionLimit),
+      );
+    }
+    const attempt = new Promise<Connection>((resolve, reject) => {
+      const socket = net.connect({ host: target.address, port: target.port });
+      socket.setTimeout(CONNECT_TIMEOUT_MS);
+      const fail = (err: unknown): void => {
+        socket.destroy();
+        reject(new SipTransportError(`TCP connect to ${key}`, SipTransportErrorCode.SendFailed, err));
+      };
+      socket.once('error', fail);
+      socket.once('timeout', () => fail(new Error('connect timeout')));
+      socket.once('connect', () => {
+        socket.off('error', fail);
+        socket.removeAllListeners('timeout');
+        if (this.closed) {
+          fail(new Error('stack closed'));
+          return;
+        }
+        resolve(this.register(socket, { transport: 'tcp', address: normalizeAddress(target.address), port: target.port }));
+      });
+    });
+    this.connecting.set(key, attempt);
+    const done = (): void => {
+      this.connecting.delete(key);
+    };
+    attempt.then(done, done);
+    return attempt;
+  }
+
+  private register(socket: net.Socket, remote: RemoteInfo): Connection {
+    const id = this.nextId++;
+    const conn: Connection = {
+      id,
+      socket,
+      framer: new StreamFramer(this.options.maxMessageBytes),
+      remote,
+      key: remoteKey(remote),
+    };
+    this.connections.set(id, conn);
+    this.byRemote.set(conn.key, conn);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.options.idleTimeoutMs);
+    socket.on('timeout', () => {
+      this.options.logger.debug({ remote }, 'TCP connection idle; closing');
+      socket.destroy();
+    });
+    socket.on('error', (err) => this.options.logger.debug({ err, remote }, 'TCP connection error'));
+    socket.on('close', () => {
+      this.connections.delete(id);
+      if (this.byRemote.get(conn.key) === conn) this.byRemote.delete(conn.key);
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
+    return conn;
+  }
+
+  private receive(conn: Connection, chunk: Buffer): void {
+    let output: FramerOutput;
+    try {
+      output = conn.framer.push(chunk);
+    } catch (err) {
+      this.options.logger.info({ err, remote: conn.remote }, 'TCP framing error; closing connection');
+      conn.socket.destroy();
+      this.safely(() => this.options.onFramingError(err, conn.remote));
+      return;
+    }
+    const inbound: InboundContext = { remote: conn.remote, connectionId: conn.id };
+    // RFC 5626 §3.5.1: answer each CRLFCRLF ping with a CRLF pong.
+    for (let i = 0; i < output.pings; i++) conn.socket.write(PONG);
+    for (const message of output.messages) this.safely(() => this.options.onMessage(message, inbound));
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.error({ err }, 'TCP message handler threw');
+    }
+  }
+}
+
+function remoteKey(remote: RemoteInfo): string {
+  return `${normalizeAddress(remote.address)}|${remote.port}`;
+}
+
+function write(conn: Connection, buf: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: unknown): void =>
+      reject(new SipTransportError(`TCP write to ${conn.key}`, SipTransportErrorCode.SendFailed, err));
+    if (conn.socket.destroyed || !conn.socket.writable) {
+      failed(new Error('connection closed'));
+      return;
+    }
+    conn.socket.write(buf, (err) => (err ? failed(err) : resolve()));
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * The transport layer (RFC 3261 §18): UDP and TCP on one host/port, parsing, Via stamping on inbound requests,
+ * answers to malformed requests, and response routing. Everything that arrives is counted; nothing a peer sends
+ * can throw out of a socket handler.
+ */
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { SipParseError } from '../errors.js';
+import type { SipMessage, SipRequest, SipResponse } from '../message.js';
+import { headerName } from '../message.js';
+import { parseMessage } from '../parser.js';
+import { createResponse, randomToken } from '../response.js';
+import { serializeMessage } from '../serialize.js';
+import { TcpTransport } from './tcp-transport.js';
+import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
+import { normalizeAddress, type InboundContext, type RemoteInfo, type TransportCounters } from './types.js';
+import { UdpTransport } from './udp-transport.js';
+import { responseTarget, responseVia, stampTopVia } from './via-routing.js';
+
+const BIND_ATTEMPTS = 5;
+const REQUIRED_FOR_ANSWER = ['via', 'from', 'to', 'call-id', 'cseq'];
+const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/;
+
+export interface TransportLayerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly udp: boolean;
+  readonly tcp: boolean;
+  readonly maxMessageBytes: number;
+  readonly maxTcpConnections: number;
+  readonly tcpIdleTimeoutMs: number;
+  readonly logger: Logger;
+  readonly onRequest: (req: SipRequest, inbound: InboundContext) => void;
+  readonly onResponse: (res: SipResponse, inbound: InboundContext) => void;
+}
+
+export interface BoundPorts {
+  udpPort?: number;
+  tcpPort?: number;
+}
+
+export class TransportLayer {
+  readonly counters: TransportCounters = { received: 0, malformed: 0, dropped: 0 };
+  private udp: UdpTransport | undefined;
+  private tcp: TcpTransport | undefined;
+
+  constructor(private readonly options: TransportLayerOptions) {}
+
+  get tcpConnections(): number {
+    return this.tcp?.connectionCount ?? 0;
+  }
+
+  /**
+   * Binds the enabled transports. With port 0 and both enabled, UDP takes an ephemeral port and TCP the same
+   * number, retrying with a new port when TCP finds it in use.
+   */
+  async listen(): Promise<BoundPorts> {
+    const { host, port } = this.options;
+    if (this.udp !== undefined || this.tcp !== undefined) {
+      throw new SipTransportError('already listening', SipTransportErrorCode.NotListening);
+    }
+    if (!this.options.udp) return this.options.tcp ? { tcpPort: await this.listenTcp(port) } : {};
+    for (let attempt = 1; ; attempt++) {
+      const udp = new UdpTransport({ logger: this.options.logger, onDatagram: (b, r) => this.onDatagram(b, r) });
+      const udpPort = await udp.bind(host, port);
+      this.udp = udp;
+      if (!this.options.tcp) return { udpPort };
+      try {
+        return { udpPort, tcpPort: await this.listenTcp(udpPort) };
+      } catch (err) {
+        if (port !== 0 || attempt >= BIND_ATTEMPTS || !isAddressInUse(err)) {
+          await this.close();
+          throw err;
+        }
+        this.udp = undefined;
+        await udp.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const { udp, tcp } = this;
+    this.udp = undefined;
+    this.tcp = undefined;
+    await Promise.all([udp?.close(), tcp?.close()]);
+  }
+
+  /** Sends a request (or ACK, or a stateless message) to an explicit target. */
+  async sendTo(msg: SipMessage, target: RemoteInfo): Promise<void> {
+    const buf = serializeMessage(msg);
+    if (target.transport === 'tcp') {
+      await this.requireTcp().send(buf, target);
+      return;
+    }
+    await this.requireUdp().send(buf, target.address, target.port);
+  }
+
+  /**
+   * Sends a response towards the request's origin (RFC 3261 §18.2.2, RFC 3581 §4): on TCP over the request's
+   * connection while it is open, else to received/sent-by; on UDP to received (else sent-by) and rport (else
+   * the sent-by port).
+   */
+  async sendResponse(res: SipResponse, inbound: InboundContext): Promise<void> {
+    const target = responseTarget(responseVia(res), inbound.remote.transport);
+    const buf = serializeMessage(res);
+    if (target.transport === 'tcp') {
+      await this.requireTcp().send(buf, target, inbound.connectionId);
+      return;
+    }
+    await this.requireUdp().send(buf, target.address, target.port);
+  }
+
+  /** The address and port to put in Via and Contact for messages to `target`. */
+  localAddressFor(target: RemoteInfo): { address: string; port: number } {
+    const port = (target.transport === 'tcp' ? this.tcp?.port : this.udp?.port) ?? this.udp?.port ?? this.tcp?.port;
+    return { address: localAddress(this.options.host, target.address), port: port ?? this.options.port };
+  }
+
+  private async listenTcp(port: number): Promise<number> {
+    const tcp = new TcpTransport({
+      logger: this.options.logger,
+      maxConnections: this.options.maxTcpConnections,
+      idleTimeoutMs: this.options.tcpIdleTimeoutMs,
+      maxMessageBytes: this.options.maxMessageBytes,
+      onMessage: (buf, inbound) => this.onMessage(buf, inbound, false),
+      onFramingError: () => {
+        this.counters.received++;
+        this.counters.malformed++;
+        this.counters.dropped++;
+      },
+      onRefused: () => {
+        this.counters.dropped++;
+      },
+    });
+    const bound = await tcp.listen(this.options.host, port);
+    this.tcp = tcp;
+    return bound;
+  }
+
+  private onDatagram(buf: Buffer, remote: RemoteInfo): void {
+    if (isKeepAlive(buf)) return;
+    this.onMessage(buf, { remote }, true);
+  }
+
+  private onMessage(buf: Buffer, inbound: InboundContext, datagram: boolean): void {
+    this.counters.received++;
+    let msg: SipMessage;
+    try {
+      msg = parseMessage(buf, { maxMessageBytes: this.options.maxMessageBytes, datagram });
+      if (msg.kind === 'request') stampTopVia(msg, inbound.remote);
+    } catch (err) {
+      this.rejectMalformed(err, inbound);
+      return;
+    }
+    try {
+      if (msg.kind === 'request') this.options.onRequest(msg, inbound);
+      else this.options.onResponse(msg, inbound);
+    } catch (err) {
+      this.options.logger.error({ err }, 'SIP message handler threw');
+    }
+  }
+
+  /**
+   * Counts a message that did not parse and, when it was a request whose Via, From, To, Call-ID and CSeq
+   * survived, answers it with the parse error's status and reason (e.g. `400 Bad Request - Missing
+   * Content-Length`).
+   */
+  private rejectMalformed(err: unknown, inbound: InboundContext): void {
+    this.counters.malformed++;
+    this.counters.dropped++;
+    this.options.logger.debug({ err, remote: inbound.remote }, 'malformed SIP message');
+    if (!(err instanceof SipParseError) || err.partial === undefined) return;
+    const match = REQUEST_LINE.exec(err.partial.startLine ?? '');
+    const method = match?.[1];
+    const uri = match?.[2];
+    if (method === undefined || uri === undefined || method === 'ACK') return;
+    const present = new Set(err.partial.headers.map((h) => headerName(h.name)));
+    if (!REQUIRED_FOR_ANSWER.every((name) => present.has(name))) return;
+    const req: SipRequest = { kind: 'request', method, uri, headers: [...err.partial.headers], body: Buffer.alloc(0) };
+    let res: SipResponse;
+    try {
+      stampTopVia(req, inbound.remote);
+      res = createResponse(req, err.status, { reason: err.reason, toTag: randomToken() });
+    } catch (buildErr) {
+      this.options.logger.debug({ err: buildErr }, 'cannot answer malformed request');
+      return;
+    }
+    this.sendResponse(res, inbound).catch((sendErr: unknown) => {
+      this.options.logger.debug({ err: sendErr }, 'answer to malformed request not delivered');
+    });
+  }
+
+  private requireUdp(): UdpTransport {
+    if (this.udp === undefined) throw new SipTransportError('UDP not listening', SipTransportErrorCode.NotListening);
+    return this.udp;
+  }
+
+  private requireTcp(): TcpTransport {
+    if (this.tcp === undefined) throw new SipTransportError('TCP not listening', SipTransportErrorCode.NotListening);
+    return this.tcp;
+  }
+}
+
+function isKeepAlive(buf: Buffer): boolean {
+  for (const byte of buf) if (byte !== 0x0d && byte !== 0x0a) return false;
+  return true;
+}
+
+function isAddressInUse(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'EADDRINUSE';
+}
+
+/** Our address as seen from `remote`: the bound host, or for a wildcard bind a loopback or first external IP. */
+function localAddress(boundHost: string, remote: string): string {
+  const host = normalizeAddress(boundHost);
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return host;
+  const peer = normalizeAddress(remote);
+  if (peer === '::1') return '::1';
+  if (peer.startsWith('127.')) return '127.0.0.1';
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) return info.address;
+  }
+  return '127.0.0.1';
+}
