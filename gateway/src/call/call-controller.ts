@@ -11,7 +11,6 @@ import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { parseCSeq, parseNameAddr } from '../sip/headers.js';
-import { validateRequest } from '../sip/parser.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { ServerTransaction, SipStack } from '../sip/stack.js';
 import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
@@ -74,8 +73,7 @@ export class CallController {
   handleRequest(tx: ServerTransaction): void {
     const req = tx.request;
     try {
-      validateRequest(req);
-      this.checkRequire(req);
+      this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
       const method = req.method;
       if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx) });
       if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {

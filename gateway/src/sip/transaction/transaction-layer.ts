@@ -68,7 +68,8 @@ export class TransactionLayer {
     if (this.closed) return;
     let key: string;
     try {
-      validateRequest(req);
+      // We are an endpoint (UAS): Max-Forwards 0 is a proxy's concern, so such a request is served (RFC 4475 zeromf).
+      validateRequest(req, { allowZeroMaxForwards: true });
       key = serverTransactionKey(req);
     } catch (err) {
       this.rejectStateless(req, inbound, err);

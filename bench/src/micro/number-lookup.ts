@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark: number routing with 100,000 exact numbers and 1,000 prefix patterns.
- * Run from the repo root: `npx tsx bench/number-lookup.ts [rounds]` (default 20 rounds over 100k queries each).
+ * Run from the repo root: `npx tsx bench/src/micro/number-lookup.ts [rounds]` (default 20 rounds over 100k queries each).
  * Prints the build time and ns per lookup for exact hits, prefix hits and misses. Two figures from the same run
  * frame them: the floor is a bare `Map.get` (string → number) over the same keys; the strawman is a linear scan of
  * the prefixes, which is what the trie avoids (its cost grows with the number of patterns, the trie's does not).
@@ -9,8 +9,8 @@
 
 import { performance } from 'node:perf_hooks';
 
-import { normalizeNumber } from '../gateway/src/routing/number.js';
-import { NumberRouter } from '../gateway/src/routing/number-router.js';
+import { normalizeNumber, NumberRouter } from '@patchbay/gateway';
+
 
 const EXACT = 100_000;
 const PREFIXES = 1_000;

@@ -1,0 +1,11 @@
+/** The gateway's public entry: start a gateway, load its configuration, and the SIP building blocks. */
+export { startGateway, type RunningGateway, type GatewayOptions } from './gateway.js';
+export { loadConfig, parseConfig, ConfigError, type Config } from './config.js';
+export { createLogger } from './logger.js';
+export { VERSION } from './version.js';
+export { SipError, SipParseError } from './sip/errors.js';
+export { getHeader, getHeaders, headerName, type SipMessage, type SipRequest, type SipResponse, type SipHeader } from './sip/message.js';
+export { parseMessage, validateRequest } from './sip/parser.js';
+export { serializeMessage } from './sip/serialize.js';
+export { parseVias, parseNameAddr, parseCSeq } from './sip/headers.js';
+export { normalizeNumber, NumberRouter } from './routing/index.js';
