@@ -115,10 +115,19 @@ function trunkSchema(env: Env) {
       username: nonEmpty,
       password: z.string().min(1).optional(),
       passwordEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
+      /**
+       * Digest challenges in order of preference (RFC 8760 §2.4: the UAC takes the topmost it supports). Put MD5
+       * first for peers that read only the first challenge and know only MD5 (SIPp 3.6, older PBXs).
+       */
+      algorithms: z
+        .array(z.enum(['SHA-256', 'MD5']))
+        .min(1)
+        .refine((a) => new Set(a).size === a.length, 'must not repeat an algorithm')
+        .default(['SHA-256', 'MD5']),
     })
     .transform((a, ctx) => {
       const password = resolveSecret('password', a.password, a.passwordEnv, env, ctx);
-      return password === undefined ? z.NEVER : { username: a.username, password };
+      return password === undefined ? z.NEVER : { username: a.username, password, algorithms: a.algorithms };
     });
   return z
     .strictObject({

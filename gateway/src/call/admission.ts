@@ -4,7 +4,7 @@
  * `CallRejection` carrying the status, a reason phrase naming the cause, and any headers the status needs.
  */
 import { randomBytes } from 'node:crypto';
-import { DigestAuthenticator, type Credentials } from '../sip/auth/digest.js';
+import { DigestAuthenticator, parseCredentials } from '../sip/auth/digest.js';
 import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest } from '../sip/message.js';
 import { normalizeNumber, NumberRouter, TrunkMatcher, type TrunkSpec } from '../routing/index.js';
@@ -44,7 +44,9 @@ export class CallAdmission {
   private readonly router: NumberRouter<NumberRoute>;
   private readonly trunks: TrunkMatcher;
   private readonly authOnlyTrunks: TrunkSpec[];
-  private readonly digest: DigestAuthenticator;
+  /** One authenticator per trunk (its algorithm order); all share the nonce secret. */
+  private readonly authenticators = new Map<string, DigestAuthenticator>();
+  private readonly nonceSecret = randomBytes(32);
   private readonly normalizeOptions: { defaultCountryCode?: string };
 
   constructor(private readonly options: AdmissionOptions) {
@@ -54,11 +56,10 @@ export class CallAdmission {
     const specs: TrunkSpec[] = config.trunks.map((t) => ({
       name: t.name,
       allow: t.allow,
-      ...(t.auth ? { auth: { username: t.auth.username, password: t.auth.password } } : {}),
+      ...(t.auth ? { auth: { username: t.auth.username, password: t.auth.password, algorithms: t.auth.algorithms } } : {}),
     }));
     this.trunks = new TrunkMatcher(specs);
     this.authOnlyTrunks = specs.filter((t) => t.allow.length === 0 && t.auth !== undefined);
-    this.digest = new DigestAuthenticator({ realm: config.sip.authRealm, secret: randomBytes(32) });
   }
 
   /** Admits the INVITE or throws a CallRejection. */
@@ -81,23 +82,26 @@ export class CallAdmission {
   private authenticate(invite: SipRequest, sourceAddress: string): TrunkSpec | undefined {
     if (this.trunks.open) return undefined;
     const byAddress = this.trunks.match(sourceAddress);
+    if (byAddress && !byAddress.auth) return byAddress;
     const candidates = byAddress ? [byAddress] : this.authOnlyTrunks;
-    if (candidates.length === 0) {
+    const first = candidates[0];
+    if (first === undefined) {
       throw new CallRejection(403, 'Forbidden - source address not allowed', [], 'CALL_SOURCE_FORBIDDEN');
     }
-    const needsAuth = candidates.filter((t) => t.auth !== undefined);
-    if (needsAuth.length === 0) return byAddress;
-    const lookup = (username: string): Credentials | undefined => {
-      const t = needsAuth.find((c) => c.auth?.username === username);
-      return t?.auth ? { username: t.auth.username, password: t.auth.password } : undefined;
-    };
-    const result = this.digest.verify(invite.method, invite.uri, getHeader(invite, 'authorization'), lookup);
-    if (result.ok) return needsAuth.find((t) => t.auth?.username === result.username);
+    const authorization = getHeader(invite, 'authorization');
+    if (authorization === undefined) throw this.challenge(first, false);
+    // The credentials name the trunk (auth-only trunks share no address); its authenticator checks them.
+    const username = parseCredentials(authorization)?.params.get('username');
+    const trunk = candidates.find((t) => t.auth?.username === username) ?? first;
+    const result = this.authenticatorFor(trunk).verify(invite.method, invite.uri, authorization, (name) =>
+      trunk.auth && trunk.auth.username === name ? { username: name, password: trunk.auth.password } : undefined,
+    );
+    if (result.ok) return trunk;
     switch (result.reason) {
       case 'missing':
       case 'stale':
       case 'replay':
-        throw this.challenge(result.reason === 'stale' || result.reason === 'replay');
+        throw this.challenge(trunk, result.reason !== 'missing');
       case 'malformed':
         throw new CallRejection(400, 'Bad Request - malformed Authorization header', [], 'CALL_AUTH_MALFORMED');
       case 'unknown-user':
@@ -109,8 +113,21 @@ export class CallAdmission {
     }
   }
 
-  private challenge(stale: boolean): CallRejection {
-    const headers = this.digest.challenge({ stale }).map((value) => ({ name: 'WWW-Authenticate', value }));
+  private authenticatorFor(trunk: TrunkSpec): DigestAuthenticator {
+    let digest = this.authenticators.get(trunk.name);
+    if (!digest) {
+      digest = new DigestAuthenticator({
+        realm: this.options.config.sip.authRealm,
+        secret: this.nonceSecret,
+        algorithms: [...(trunk.auth?.algorithms ?? ['SHA-256', 'MD5'])],
+      });
+      this.authenticators.set(trunk.name, digest);
+    }
+    return digest;
+  }
+
+  private challenge(trunk: TrunkSpec, stale: boolean): CallRejection {
+    const headers = this.authenticatorFor(trunk).challenge({ stale }).map((value) => ({ name: 'WWW-Authenticate', value }));
     return new CallRejection(401, 'Unauthorized', headers, 'CALL_AUTH_REQUIRED');
   }
 

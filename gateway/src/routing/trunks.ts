@@ -7,7 +7,7 @@ export interface TrunkSpec {
   name: string;
   /** CIDRs or bare addresses; empty for a trunk that authenticates by digest only. */
   allow: string[];
-  auth?: { username: string; password: string };
+  auth?: { username: string; password: string; algorithms?: ReadonlyArray<'SHA-256' | 'MD5'> };
 }
 
 export class TrunkMatcher {

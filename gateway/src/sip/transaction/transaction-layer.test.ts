@@ -188,6 +188,16 @@ describe('TransactionLayer', () => {
     expect(txs.length).toBe(3);
   });
 
+  it('over the cap still serves requests inside a dialog, so live calls can end', () => {
+    const { layer, txs, statuses } = setup(1);
+    layer.handleRequest(request({ branch: 'z9hG4bK1' }), inbound);
+    layer.handleRequest(request({ branch: 'z9hG4bK2' }), inbound);
+    expect(statuses().at(-1)).toBe(503);
+    layer.handleRequest(request({ branch: 'z9hG4bK3', method: 'BYE', toTag: 'ours', cseq: 2 }), inbound);
+    expect(txs.map((t) => t.request.method)).toEqual(['INVITE', 'BYE']);
+    expect(layer.counters.overCapacity).toBe(1);
+  });
+
   it('a client request over the cap resolves 503 without sending', async () => {
     const { layer, requestsOut } = setup(0);
     const tx = layer.sendRequest(request({ method: 'OPTIONS' }), remote);

@@ -189,7 +189,9 @@ export class TransactionLayer {
   }
 
   private createServer(req: SipRequest, inbound: InboundContext, key: string): ServerTx | undefined {
-    if (this.size >= this.options.maxTransactions) {
+    // The cap sheds new work only: a request inside a dialog (To tag present: BYE, re-INVITE, INFO) belongs to a
+    // call we already carry, and refusing it would leave that call hanging. Those are bounded by the call limit.
+    if (this.size >= this.options.maxTransactions && tagOf(getHeader(req, 'to')) === undefined) {
       this.counters.overCapacity++;
       this.options.logger.warn({ method: req.method, live: this.size }, 'transaction cap reached; answering 503');
       this.sendStatelessResponse(req, inbound, 503, 'Service Unavailable');
