@@ -1,0 +1,102 @@
+/**
+ * Start a real gateway for a test: loopback only, OS-chosen SIP and HTTP ports, silent logs, and a media port
+ * range of its own so gateways started by tests running in parallel never compete for RTP ports.
+ *
+ * `PATCHBAY_TEST_LOG=debug` (or any pino level) shows the gateway's logs while debugging a failing test.
+ */
+import { pino } from 'pino';
+import { parseConfig, type Config } from '../../src/config.js';
+import { startGateway, type RunningGateway } from '../../src/gateway.js';
+
+export type { RunningGateway };
+
+export interface TestGateway {
+  readonly gateway: RunningGateway;
+  readonly config: Config;
+  readonly host: string;
+  readonly sipPort: number;
+  readonly httpPort: number;
+  /** `GET /healthz`: status code and parsed JSON body (undefined if not JSON). */
+  healthz(): Promise<{ status: number; body: unknown }>;
+  /** Resolves once `activeCalls()` is 0; rejects after `timeoutMs` with the count it saw last. */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Media ports 20000–29999 cut into slices of 500; a slice per gateway, chosen by vitest worker and a counter. */
+const MEDIA_BASE = 20_000;
+const MEDIA_SLICE = 500;
+const MEDIA_SLICES = 20;
+let started = 0;
+
+function mediaRange(): { portMin: number; portMax: number } {
+  const worker = Number(process.env['VITEST_POOL_ID'] ?? '1');
+  const slice = ((Number.isFinite(worker) ? worker : 1) * 5 + started++) % MEDIA_SLICES;
+  const portMin = MEDIA_BASE + slice * MEDIA_SLICE;
+  return { portMin, portMax: portMin + MEDIA_SLICE - 1 };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shallow-per-section merge: `overrides.sip` replaces keys of the default `sip` section, and so on. */
+function withDefaults(overrides: Record<string, unknown>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    sip: { host: '127.0.0.1', port: 0, udp: true, tcp: true, publicAddress: '127.0.0.1' },
+    http: { host: '127.0.0.1', port: 0 },
+    media: mediaRange(),
+    log: { level: 'silent' },
+  };
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = out[key];
+    out[key] = isRecord(base) && isRecord(value) ? { ...base, ...value } : value;
+  }
+  return out;
+}
+
+/** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
+export async function startTestGateway(overrides: Record<string, unknown> = {}): Promise<TestGateway> {
+  const config = parseConfig(withDefaults(overrides), {});
+  const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
+  const logger = pino({ level });
+  const gateway = await startGateway(config, { logger });
+  const host = config.sip.host;
+  return {
+    gateway,
+    config,
+    host,
+    sipPort: gateway.sipPort,
+    httpPort: gateway.httpPort,
+    async healthz() {
+      const response = await fetch(`http://${config.http.host}:${gateway.httpPort}/healthz`, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, body };
+    },
+    waitForIdle(timeoutMs = 5_000) {
+      return waitFor(() => gateway.activeCalls() === 0, timeoutMs, () => `activeCalls() = ${gateway.activeCalls()}`);
+    },
+    close: () => gateway.close(),
+  };
+}
+
+/**
+ * Poll `condition` every 10 ms until it holds. Rejects after `timeoutMs` with `describe()` in the message, so a
+ * test waits exactly as long as it needs and no longer than its bound.
+ */
+export async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
