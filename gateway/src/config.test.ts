@@ -84,8 +84,8 @@ describe('loadConfig', () => {
       '+1555*': { agent: 'demo', ringing: true, answerDelayMs: 500, parameters: { lang: 'en' } },
     });
     expect(config.trunks).toEqual([
-      { name: 'carrier-a', allow: ['127.0.0.1/32', '10.0.0.0/8'], auth: { username: 'carrier-a', password: 'secret' } },
-      { name: 'carrier-b', allow: [], auth: { username: 'carrier-b', password: 'from-env' } },
+      { name: 'carrier-a', allow: ['127.0.0.1/32', '10.0.0.0/8'], auth: { username: 'carrier-a', password: 'secret', algorithms: ['SHA-256', 'MD5'] } },
+      { name: 'carrier-b', allow: [], auth: { username: 'carrier-b', password: 'from-env', algorithms: ['SHA-256', 'MD5'] } },
     ]);
     expect(config.log.level).toBe('debug');
   });
@@ -196,7 +196,14 @@ describe('parseConfig', () => {
       { trunks: [{ name: 'a', allow: ['10.0.0.0/8'], auth: { username: 'u', passwordEnv: 'A_PASS' } }] },
       { A_PASS: 's3cret' },
     );
-    expect(config.trunks[0]?.auth).toEqual({ username: 'u', password: 's3cret' });
+    expect(config.trunks[0]?.auth).toEqual({ username: 'u', password: 's3cret', algorithms: ['SHA-256', 'MD5'] });
+  });
+
+  it('takes the digest challenge order per trunk and refuses unknown or repeated algorithms', () => {
+    const ok = parseConfig({ trunks: [{ name: 'a', auth: { username: 'u', password: 'p', algorithms: ['MD5'] } }] });
+    expect(ok.trunks[0]?.auth?.algorithms).toEqual(['MD5']);
+    expect(() => parseConfig({ trunks: [{ name: 'a', auth: { username: 'u', password: 'p', algorithms: ['SHA-512'] } }] })).toThrow(/algorithms/);
+    expect(() => parseConfig({ trunks: [{ name: 'a', auth: { username: 'u', password: 'p', algorithms: ['MD5', 'MD5'] } }] })).toThrow(/repeat/);
   });
 
   it('reports a missing passwordEnv variable, and password given twice or not at all', () => {
