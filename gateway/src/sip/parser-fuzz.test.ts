@@ -11,22 +11,13 @@ import { SipError, SipParseError } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVias, splitHeaderList } from './headers.js';
 import { getHeader, getHeaders } from './message.js';
 import type { SipMessage } from './message.js';
-import { frameLength, parseMessage, validateRequest } from './parser.js';
+import { frameLength, parseMessage } from './parser.js';
+import { validateRequest } from './validate.js';
 import { createResponse } from './response.js';
 import { serializeMessage } from './serialize.js';
 import { parseUri } from './uri.js';
+import { prng } from '../../test/helpers/prng.js';
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 const SEEDS = [

@@ -9,7 +9,8 @@ import { SipError, SipParseError } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVias, splitHeaderList } from './headers.js';
 import { getHeader, getHeaders } from './message.js';
 import type { SipMessage, SipRequest } from './message.js';
-import { frameLength, parseMessage, validateRequest } from './parser.js';
+import { frameLength, parseMessage } from './parser.js';
+import { validateRequest } from './validate.js';
 import { serializeMessage } from './serialize.js';
 import { isSipUri, parseUri } from './uri.js';
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { SipError, SipParseError } from './errors.js';
 import { getHeader } from './message.js';
 import type { SipMessage, SipRequest } from './message.js';
-import { frameLength, parseMessage, validateRequest } from './parser.js';
+import { frameLength, parseMessage } from './parser.js';
+import { validateRequest } from './validate.js';
 import { serializeMessage } from './serialize.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 203.0.113.10\r\ns=-\r\nc=IN IP4 203.0.113.10\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n';

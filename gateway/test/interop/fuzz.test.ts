@@ -13,6 +13,7 @@ import { connect, type Socket as TcpSocket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { describeRun, runSipp, type SipTransport } from '../helpers/sipp.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = 0x5eed_cafe;
 const UDP_MESSAGES = 4000;
@@ -23,17 +24,6 @@ const TCP_PARALLEL = 25;
 const ROUTED = '+15550100001';
 const UNROUTED = '+15557770000';
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzzer {
   private readonly rand: () => number;

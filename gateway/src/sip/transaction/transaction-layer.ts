@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { SipError } from '../errors.js';
 import { getHeader, type SipMessage, type SipRequest, type SipResponse } from '../message.js';
-import { validateRequest } from '../parser.js';
+import { validateRequest } from '../validate.js';
 import { createResponse, randomToken } from '../response.js';
 import type { InboundContext, RemoteInfo } from '../transport/types.js';
 import { ClientInviteTransaction } from './client-invite.js';
