@@ -54,6 +54,7 @@ describe('loadConfig', () => {
         tcp: true,
         publicAddress: null,
         maxMessageBytes: 65535,
+        maxTransactions: 100_000,
         maxConcurrentCalls: 1000,
         retryAfterSeconds: 5,
         ringing: false,

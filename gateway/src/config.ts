@@ -154,6 +154,11 @@ function configSchema(env: Env) {
       /** Address advertised in Contact and SDP; null = the caller picks one. */
       publicAddress: z.string().regex(/^\S+$/, 'must be a host name or IP address').nullable().default(null),
       maxMessageBytes: z.int().min(1024).max(65535).default(65535),
+      /**
+       * Live SIP transactions before new out-of-dialog requests get 503. RFC 6026 keeps each answered INVITE 32 s
+       * (Timer L) and each BYE 32 s (Timer J), so the stack holds ~64 transactions per call-per-second of load.
+       */
+      maxTransactions: z.int().min(100).default(100_000),
       maxConcurrentCalls: z.int().min(1).default(1000),
       retryAfterSeconds: z.int().min(0).default(5),
       ringing: z.boolean().default(false),

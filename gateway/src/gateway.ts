@@ -31,6 +31,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     udp: config.sip.udp,
     tcp: config.sip.tcp,
     maxMessageBytes: config.sip.maxMessageBytes,
+    maxTransactions: config.sip.maxTransactions,
     timers: config.sip.timers,
     logger: logger.child({ layer: 'sip' }),
   });
