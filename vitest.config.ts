@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['gateway'],
+    projects: ['gateway', 'agents'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -1,0 +1,165 @@
+/**
+ * Patchbay agent streaming protocol v1: the message types, as they travel on the agent's WebSocket as JSON text.
+ * Audio is not here: it travels as binary messages of raw PCM16 (see `AUDIO_FORMAT`). The full contract, with
+ * examples and timelines, is `docs/protocol.md`.
+ *
+ * To add a message: add its interface, add it to the union and its `type` to the matching `..._TYPES` list, and add
+ * its schema in `parse.ts` (the compiler then points at every exhaustive `switch` that must handle it).
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * The protocol version travels in a header, not a WebSocket subprotocol: many agent frameworks fail the handshake
+ * when a client offers a subprotocol they do not select, and the gateway must reach agents written with any of them.
+ */
+export const HEADER_PROTOCOL = 'x-patchbay-protocol';
+
+/** Upgrade request headers the gateway sends (lower case, as Node's `IncomingMessage.headers` has them). */
+export const HEADER_TOKEN = 'x-patchbay-token';
+export const HEADER_CALL_ID = 'x-patchbay-call-id';
+
+export interface AudioFormat {
+  encoding: 'pcm16';
+  sampleRate: 24000;
+  channels: 1;
+  frameMs: 20;
+}
+
+/** PCM16 little-endian, mono, 24 kHz; the gateway sends one 20 ms frame per binary message. */
+export const AUDIO_FORMAT: AudioFormat = { encoding: 'pcm16', sampleRate: 24000, channels: 1, frameMs: 20 };
+
+/** Samples in one 20 ms frame at 24 kHz. */
+export const FRAME_SAMPLES = 480;
+/** Bytes in one 20 ms frame of PCM16 mono. */
+export const FRAME_BYTES = FRAME_SAMPLES * 2;
+/** Samples per millisecond at 24 kHz. */
+export const SAMPLES_PER_MS = 24;
+
+// ---- gateway → agent -------------------------------------------------------------------------------------------
+
+/** First message on every connection: who is calling whom, and the audio format. */
+export interface StartMessage {
+  type: 'start';
+  version: 1;
+  callId: string;
+  streamId: string;
+  from: string;
+  to: string;
+  direction: 'inbound' | 'outbound';
+  parameters: Record<string, string>;
+  audio: AudioFormat;
+}
+
+/** A digit the caller pressed. */
+export interface DtmfEvent {
+  type: 'dtmf';
+  digit: string;
+  durationMs: number;
+  source: 'rfc4733' | 'sip-info';
+}
+
+/** Answer to a `mark` command: `played` when all audio sent before it has left on RTP, else `cleared`. */
+export interface MarkEvent {
+  type: 'mark';
+  name: string;
+  status: 'played' | 'cleared';
+  playedMs: number;
+}
+
+/** Answer to a `clear` command. */
+export interface ClearedEvent {
+  type: 'cleared';
+  droppedMs: number;
+  playedMs: number;
+}
+
+/** The call is over; the gateway closes the socket next. */
+export interface StopEvent {
+  type: 'stop';
+  reason: string;
+}
+
+/** Something the agent sent could not be honoured, or audio was lost; the call goes on. */
+export interface ErrorEvent {
+  type: 'error';
+  code: string;
+  message: string;
+  droppedMs?: number;
+}
+
+export type GatewayMessage = StartMessage | DtmfEvent | MarkEvent | ClearedEvent | StopEvent | ErrorEvent;
+
+export const GATEWAY_MESSAGE_TYPES = ['start', 'dtmf', 'mark', 'cleared', 'stop', 'error'] as const satisfies readonly GatewayMessage['type'][];
+
+/** `code` values of `ErrorEvent` in v1. New codes may be added; agents should log unknown ones and carry on. */
+export const GatewayErrorCode = {
+  /** The agent sent more audio than the playout buffer holds; `droppedMs` of the newest audio was discarded. */
+  PlayoutOverflow: 'playout_overflow',
+  /** The agent read too slowly; `droppedMs` of the oldest caller audio was discarded. */
+  UplinkOverflow: 'uplink_overflow',
+  /** A text message did not parse, had an unknown `type`, or a binary message had an odd length. */
+  BadMessage: 'bad_message',
+} as const;
+
+export type GatewayErrorCodeValue = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
+
+/** `reason` values of `StopEvent` in v1. New reasons may be added. */
+export const StopReason = {
+  CallerHangup: 'caller_hangup',
+  AgentHangup: 'agent_hangup',
+  AgentClosed: 'agent_closed',
+  GatewayShutdown: 'gateway_shutdown',
+  Error: 'error',
+} as const;
+
+// ---- agent → gateway -------------------------------------------------------------------------------------------
+
+/** Ask to be told when all audio sent so far has been played (or was cleared). */
+export interface MarkCommand {
+  type: 'mark';
+  name: string;
+}
+
+/** Drop all buffered audio now (barge-in); answered with `cleared`, and pending marks come back `cleared`. */
+export interface ClearCommand {
+  type: 'clear';
+}
+
+/** End the call now. */
+export interface HangupCommand {
+  type: 'hangup';
+  reason?: string;
+}
+
+/** Send DTMF digits to the caller's side (RFC 4733, or SIP INFO). */
+export interface SendDtmfCommand {
+  type: 'dtmf';
+  digits: string;
+  durationMs?: number;
+}
+
+export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand;
+
+export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf'] as const satisfies readonly AgentMessage['type'][];
+
+// ---- limits ----------------------------------------------------------------------------------------------------
+
+export const PROTOCOL_LIMITS = {
+  /** Largest JSON text message, in UTF-8 bytes. */
+  maxJsonBytes: 64 * 1024,
+  /** Mark names, ids, reasons, phone numbers, parameter keys. */
+  maxNameChars: 256,
+  /** Error messages and parameter values. */
+  maxTextChars: 4096,
+  /** Digits in one `dtmf` command. */
+  maxDigits: 64,
+  /** Range of `durationMs` in a `dtmf` command. */
+  minDtmfMs: 40,
+  maxDtmfMs: 2000,
+  /** Entries in `start.parameters`. */
+  maxParameters: 64,
+} as const;
+
+/** Characters allowed in DTMF digits. */
+export const DTMF_DIGITS = '0123456789*#ABCD';

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import type { ProtocolErrorCodeValue } from './errors.js';
+import { AUDIO_FORMAT, PROTOCOL_LIMITS } from './messages.js';
+import type { AgentMessage, GatewayMessage } from './messages.js';
+import { parseAgentMessage, parseGatewayMessage } from './parse.js';
+
+const start: GatewayMessage = {
+  type: 'start',
+  version: 1,
+  callId: 'c-1',
+  streamId: 's-1',
+  from: '+15550100001',
+  to: '+15550100002',
+  direction: 'inbound',
+  parameters: { language: 'en' },
+  audio: AUDIO_FORMAT,
+};
+
+function fault(fn: () => unknown): { code: ProtocolErrorCodeValue; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ProtocolError) return { code: err.code, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a ProtocolError');
+}
+
+describe('parseGatewayMessage', () => {
+  const valid: GatewayMessage[] = [
+    start,
+    { type: 'dtmf', digit: '#', durationMs: 120, source: 'rfc4733' },
+    { type: 'dtmf', digit: 'D', durationMs: 0, source: 'sip-info' },
+    { type: 'mark', name: 'm1', status: 'played', playedMs: 1000 },
+    { type: 'mark', name: 'm2', status: 'cleared', playedMs: 0 },
+    { type: 'cleared', droppedMs: 300, playedMs: 1200 },
+    { type: 'stop', reason: 'caller_hangup' },
+    { type: 'error', code: 'playout_overflow', message: 'buffer full', droppedMs: 40 },
+    { type: 'error', code: 'bad_message', message: 'unknown type' },
+  ];
+  it.each(valid.map((m) => [m.type, m] as const))('accepts a valid %s', (_t, msg) => {
+    expect(parseGatewayMessage(JSON.stringify(msg))).toEqual(msg);
+  });
+
+  it('ignores and strips unknown fields (forward compatibility)', () => {
+    const parsed = parseGatewayMessage(JSON.stringify({ type: 'stop', reason: 'x', future: 1 }));
+    expect(parsed).toEqual({ type: 'stop', reason: 'x' });
+  });
+
+  const invalid: [string, unknown, string][] = [
+    ['start without callId', { ...start, callId: undefined }, 'callId'],
+    ['start with 8 kHz audio', { ...start, audio: { ...AUDIO_FORMAT, sampleRate: 8000 } }, 'audio.sampleRate'],
+    ['start with a bad direction', { ...start, direction: 'sideways' }, 'direction'],
+    ['start with a numeric parameter', { ...start, parameters: { a: 1 } }, 'parameters.a'],
+    ['dtmf with two digits', { type: 'dtmf', digit: '12', durationMs: 1, source: 'rfc4733' }, 'digit'],
+    ['dtmf with a bad source', { type: 'dtmf', digit: '1', durationMs: 1, source: 'inband' }, 'source'],
+    ['mark with a bad status', { type: 'mark', name: 'm', status: 'done', playedMs: 0 }, 'status'],
+    ['mark with negative playedMs', { type: 'mark', name: 'm', status: 'played', playedMs: -20 }, 'playedMs'],
+    ['cleared with a string droppedMs', { type: 'cleared', droppedMs: '20', playedMs: 0 }, 'droppedMs'],
+    ['stop without reason', { type: 'stop' }, 'reason'],
+    ['error without code', { type: 'error', message: 'x' }, 'code'],
+  ];
+  it.each(invalid)('rejects %s with PROTOCOL_BAD_FIELD naming the field', (_name, msg, field) => {
+    const f = fault(() => parseGatewayMessage(JSON.stringify(msg)));
+    expect(f.code).toBe(ProtocolErrorCode.BadField);
+    expect(f.message).toContain(`"${field}"`);
+  });
+
+  it('rejects another protocol version with PROTOCOL_UNSUPPORTED_VERSION', () => {
+    const f = fault(() => parseGatewayMessage(JSON.stringify({ ...start, version: 2 })));
+    expect(f.code).toBe(ProtocolErrorCode.UnsupportedVersion);
+    expect(f.message).toContain('version 2');
+  });
+
+  it('rejects agent-only types', () => {
+    expect(fault(() => parseGatewayMessage('{"type":"clear"}')).code).toBe(ProtocolErrorCode.UnknownType);
+  });
+});
+
+describe('parseAgentMessage', () => {
+  const valid: AgentMessage[] = [
+    { type: 'mark', name: 'greeting' },
+    { type: 'clear' },
+    { type: 'hangup' },
+    { type: 'hangup', reason: 'goodbye' },
+    { type: 'dtmf', digits: '0123456789*#ABCD' },
+    { type: 'dtmf', digits: '1', durationMs: 250 },
+  ];
+  it.each(valid.map((m) => [JSON.stringify(m), m] as const))('accepts %s', (_t, msg) => {
+    expect(parseAgentMessage(JSON.stringify(msg))).toEqual(msg);
+  });
+
+  const invalid: [string, unknown, string][] = [
+    ['mark without name', { type: 'mark' }, 'name'],
+    ['mark with an empty name', { type: 'mark', name: '' }, 'name'],
+    ['mark with a 257-char name', { type: 'mark', name: 'x'.repeat(257) }, 'name'],
+    ['hangup with a numeric reason', { type: 'hangup', reason: 3 }, 'reason'],
+    ['dtmf with a letter outside A-D', { type: 'dtmf', digits: '12E' }, 'digits'],
+    ['dtmf with lower-case a', { type: 'dtmf', digits: 'a' }, 'digits'],
+    ['dtmf with no digits', { type: 'dtmf', digits: '' }, 'digits'],
+    ['dtmf with 65 digits', { type: 'dtmf', digits: '1'.repeat(65) }, 'digits'],
+    ['dtmf with a 10 ms duration', { type: 'dtmf', digits: '1', durationMs: 10 }, 'durationMs'],
+    ['dtmf with a fractional duration', { type: 'dtmf', digits: '1', durationMs: 100.5 }, 'durationMs'],
+  ];
+  it.each(invalid)('rejects %s with PROTOCOL_BAD_FIELD naming the field', (_name, msg, field) => {
+    const f = fault(() => parseAgentMessage(JSON.stringify(msg)));
+    expect(f.code).toBe(ProtocolErrorCode.BadField);
+    expect(f.message).toContain(`"${field}"`);
+  });
+
+  it('accepts the longest name and digit string', () => {
+    expect(parseAgentMessage(JSON.stringify({ type: 'mark', name: 'x'.repeat(256) }))).toMatchObject({ type: 'mark' });
+    expect(parseAgentMessage(JSON.stringify({ type: 'dtmf', digits: '#'.repeat(64) }))).toMatchObject({ type: 'dtmf' });
+  });
+
+  it('rejects text that is not JSON with PROTOCOL_BAD_JSON', () => {
+    expect(fault(() => parseAgentMessage('{"type":')).code).toBe(ProtocolErrorCode.BadJson);
+    expect(fault(() => parseAgentMessage('')).code).toBe(ProtocolErrorCode.BadJson);
+  });
+
+  it.each(['[]', 'null', '"mark"', '42', '{}', '{"type":7}'])('rejects %s with PROTOCOL_NOT_A_MESSAGE', (text) => {
+    expect(fault(() => parseAgentMessage(text)).code).toBe(ProtocolErrorCode.NotAMessage);
+  });
+
+  it('rejects an unknown type, listing the known ones', () => {
+    const f = fault(() => parseAgentMessage('{"type":"media","payload":"AAAA"}'));
+    expect(f.code).toBe(ProtocolErrorCode.UnknownType);
+    expect(f.message).toContain('"media"');
+    expect(f.message).toContain('mark, clear, hangup, dtmf');
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'start'])('does not treat %s as a type', (type) => {
+    expect(fault(() => parseAgentMessage(JSON.stringify({ type }))).code).toBe(ProtocolErrorCode.UnknownType);
+  });
+
+  it('enforces the 64 KiB limit in UTF-8 bytes', () => {
+    const pad = (n: number, ch: string): string => JSON.stringify({ type: 'clear', pad: ch.repeat(n) });
+    const overhead = pad(0, 'x').length;
+    const atLimit = pad(PROTOCOL_LIMITS.maxJsonBytes - overhead, 'x');
+    expect(Buffer.byteLength(atLimit)).toBe(PROTOCOL_LIMITS.maxJsonBytes);
+    expect(parseAgentMessage(atLimit)).toEqual({ type: 'clear' });
+    const over = pad(PROTOCOL_LIMITS.maxJsonBytes - overhead + 1, 'x');
+    expect(fault(() => parseAgentMessage(over)).code).toBe(ProtocolErrorCode.TooLarge);
+    // Fewer characters than the limit, but more bytes: 'é' is two bytes in UTF-8.
+    const multibyte = pad(40_000, 'é');
+    expect(multibyte.length).toBeLessThan(PROTOCOL_LIMITS.maxJsonBytes);
+    expect(fault(() => parseAgentMessage(multibyte)).code).toBe(ProtocolErrorCode.TooLarge);
+  });
+});

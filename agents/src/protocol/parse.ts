@@ -1,0 +1,148 @@
+/**
+ * Parsing and validation of protocol v1 text messages, both directions. Unknown fields are ignored (and stripped)
+ * so that a newer peer can add fields; an unknown `type` is an error the peer can read.
+ */
+
+import { z } from 'zod';
+import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import { PROTOCOL_LIMITS, PROTOCOL_VERSION } from './messages.js';
+import type { AgentMessage, GatewayMessage } from './messages.js';
+
+const L = PROTOCOL_LIMITS;
+
+const name = z.string().min(1).max(L.maxNameChars);
+const text = z.string().max(L.maxTextChars);
+const ms = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const digit = z.string().regex(/^[0-9*#A-D]$/, 'must be one of 0-9 * # A-D');
+const digits = z
+  .string()
+  .min(1)
+  .max(L.maxDigits)
+  .regex(/^[0-9*#A-D]+$/, 'must contain only 0-9 * # A-D');
+
+const audioFormat = z.object({
+  encoding: z.literal('pcm16'),
+  sampleRate: z.literal(24000),
+  channels: z.literal(1),
+  frameMs: z.literal(20),
+});
+
+type Schemas<U extends { type: string }> = { [K in U['type']]: z.ZodType<Extract<U, { type: K }>> };
+
+const gatewaySchemas: Schemas<GatewayMessage> = {
+  start: z.object({
+    type: z.literal('start'),
+    version: z.literal(1),
+    callId: name,
+    streamId: name,
+    from: z.string().max(L.maxNameChars),
+    to: z.string().max(L.maxNameChars),
+    direction: z.enum(['inbound', 'outbound']),
+    parameters: z
+      .record(z.string().max(L.maxNameChars), text)
+      .refine((p) => Object.keys(p).length <= L.maxParameters, `at most ${L.maxParameters} entries`),
+    audio: audioFormat,
+  }),
+  dtmf: z.object({
+    type: z.literal('dtmf'),
+    digit,
+    durationMs: ms,
+    source: z.enum(['rfc4733', 'sip-info']),
+  }),
+  mark: z.object({
+    type: z.literal('mark'),
+    name,
+    status: z.enum(['played', 'cleared']),
+    playedMs: ms,
+  }),
+  cleared: z.object({ type: z.literal('cleared'), droppedMs: ms, playedMs: ms }),
+  stop: z.object({ type: z.literal('stop'), reason: z.string().max(L.maxNameChars) }),
+  error: z.object({
+    type: z.literal('error'),
+    code: name,
+    message: text,
+    droppedMs: ms.optional(),
+  }),
+};
+
+const agentSchemas: Schemas<AgentMessage> = {
+  mark: z.object({ type: z.literal('mark'), name }),
+  clear: z.object({ type: z.literal('clear') }),
+  hangup: z.object({ type: z.literal('hangup'), reason: z.string().max(L.maxNameChars).optional() }),
+  dtmf: z.object({
+    type: z.literal('dtmf'),
+    digits,
+    durationMs: z.number().int().min(L.minDtmfMs).max(L.maxDtmfMs).optional(),
+  }),
+};
+
+/** Parses a text message an agent sent to the gateway. Throws `ProtocolError` naming the fault. */
+export function parseAgentMessage(text: string): AgentMessage {
+  return parseWith(agentSchemas, text, 'agent');
+}
+
+/** Parses a text message the gateway sent to an agent. Throws `ProtocolError` naming the fault. */
+export function parseGatewayMessage(text: string): GatewayMessage {
+  const obj = parseObject(text);
+  if (obj.type === 'start' && obj.version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UnsupportedVersion,
+      `start: protocol version ${JSON.stringify(obj.version)} is not supported (this side speaks ${PROTOCOL_VERSION})`,
+    );
+  }
+  return validate(gatewaySchemas, obj, 'gateway');
+}
+
+function parseWith<U extends { type: string }>(schemas: Schemas<U>, text: string, from: string): U {
+  return validate(schemas, parseObject(text), from);
+}
+
+function parseObject(text: string): Record<string, unknown> & { type: string } {
+  // UTF-8 takes at least one byte per UTF-16 code unit, so a long string is too large without counting bytes.
+  if (text.length > L.maxJsonBytes || Buffer.byteLength(text, 'utf8') > L.maxJsonBytes) {
+    throw new ProtocolError(ProtocolErrorCode.TooLarge, `message is larger than ${L.maxJsonBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new ProtocolError(ProtocolErrorCode.BadJson, `message is not valid JSON: ${detail}`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(ProtocolErrorCode.NotAMessage, 'message must be a JSON object');
+  }
+  const type: unknown = (value as Record<string, unknown>).type;
+  if (typeof type !== 'string') {
+    throw new ProtocolError(ProtocolErrorCode.NotAMessage, 'message must have a string "type"');
+  }
+  return { ...(value as Record<string, unknown>), type };
+}
+
+function validate<U extends { type: string }>(
+  schemas: Schemas<U>,
+  obj: Record<string, unknown> & { type: string },
+  from: string,
+): U {
+  const key = obj.type;
+  if (!isKey(schemas, key)) {
+    const known = Object.keys(schemas).join(', ');
+    throw new ProtocolError(
+      ProtocolErrorCode.UnknownType,
+      `unknown ${from} message type ${JSON.stringify(key.slice(0, 64))} (v${PROTOCOL_VERSION} knows: ${known})`,
+    );
+  }
+  const schema: z.ZodType<U> = schemas[key];
+  const result = schema.safeParse(obj);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue === undefined || issue.path.length === 0 ? '(message)' : issue.path.map(String).join('.');
+    const why = issue?.message ?? 'invalid';
+    throw new ProtocolError(ProtocolErrorCode.BadField, `${key}: bad field "${path}": ${why}`);
+  }
+  return result.data;
+}
+
+function isKey<U extends { type: string }>(schemas: Schemas<U>, key: string): key is U['type'] {
+  return Object.hasOwn(schemas, key);
+}
