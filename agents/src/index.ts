@@ -24,4 +24,5 @@ export { encodeWav, parseWav, WavError, WavErrorCode } from './builtin/wav.js';
 export type BuiltinAgentName = 'echo' | 'demo';
 
 /** The agents the gateway runs in-process, by the name a number route uses (`agent: demo`). */
+export { apologyAgent } from './builtin/apology.js';
 export const builtinAgents: Readonly<Record<BuiltinAgentName, Agent>> = { echo: echoAgent, demo: demoAgent };

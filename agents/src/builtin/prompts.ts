@@ -12,7 +12,7 @@ const NUMBER_WORDS = [
 ] as const;
 
 export const PROMPT_NAMES = [
-  'welcome', 'menu', 'echo-intro', 'sorry', 'the-time-is', 'utc', 'oh', 'hundred', ...NUMBER_WORDS,
+  'welcome', 'menu', 'echo-intro', 'sorry', 'the-time-is', 'utc', 'oh', 'hundred', 'apology', ...NUMBER_WORDS,
 ] as const;
 
 export type PromptName = (typeof PROMPT_NAMES)[number];
