@@ -15,3 +15,4 @@ export { FrameResampler } from './media/audio/frame-resampler.js';
 export { parseRtp, serializeRtp, isRtcp, type RtpPacket } from './media/rtp/packet.js';
 export { JitterBuffer, type JitterPacket } from './media/rtp/jitter-buffer.js';
 export { DtmfReceiver, DtmfSender } from './media/dtmf/rfc4733.js';
+export * from './media/codecs/index.js';

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 
 // The gateway's public index does not export the codecs yet; import the media layer directly.
-import { codecDescriptor, createDecoder, createEncoder } from '../../../gateway/src/media/codecs/index.js';
+import { codecDescriptor, createDecoder, createEncoder } from '@patchbay/gateway';
 
 function measure(label: string, iterations: number, fn: (i: number) => unknown): number {
   let sink: unknown;
