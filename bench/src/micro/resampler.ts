@@ -9,7 +9,6 @@
 
 import { performance } from 'node:perf_hooks';
 
-// Not yet exported from '@patchbay/gateway' (src/index.ts); import the module directly until it is.
 import { createResampler, defaultQuality, loadResampler, resamplerBuild, type Resampler } from '@patchbay/gateway';
 
 const rounds = Number(process.argv[2] ?? 15);
