@@ -65,9 +65,21 @@ describe('loadConfig', () => {
         authRealm: 'patchbay',
       },
       http: { host: '0.0.0.0', port: 8080 },
-      media: { portMin: 20000, portMax: 30000, codecs: ['PCMU', 'PCMA'], ptimeMs: 20 },
+      media: {
+        portMin: 20000,
+        portMax: 30000,
+        codecs: ['G722', 'PCMU', 'PCMA', 'opus'],
+        ptimeMs: 20,
+        jitter: { minMs: 20, maxMs: 200, startMs: 40 },
+        leadMs: 40,
+        maxPlayoutMs: 120_000,
+        maxUplinkMs: 2000,
+        rtcpIntervalMs: 5000,
+        rtpTimeoutMs: 60_000,
+      },
       numbers: { '*': { agent: 'demo', parameters: {} } },
       trunks: [],
+      agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
       log: { level: 'info' },
     });
   });
@@ -207,6 +219,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ trunks: [{ name: 'a', auth: { username: 'u', password: 'p', algorithms: ['MD5', 'MD5'] } }] })).toThrow(/repeat/);
   });
 
+  it('resolves the agent token secret from env, and rejects a short one', () => {
+    const config = parseConfig({ agents: { tokenSecretEnv: 'PB_SECRET', onFailure: 'reject', rejectStatus: 480 } }, { PB_SECRET: 'a-long-enough-secret' });
+    expect(config.agents).toMatchObject({ tokenSecret: 'a-long-enough-secret', onFailure: 'reject', rejectStatus: 480 });
+    expect(() => parseConfig({ agents: { tokenSecret: 'short' } })).toThrow(/agents.tokenSecret: must be at least 16/);
+    expect(() => parseConfig({ agents: { tokenSecretEnv: 'NOPE' } }, {})).toThrow(/NOPE is not set/);
+    expect(() => parseConfig({ media: { jitter: { minMs: 100, startMs: 40 } } })).toThrow(/minMs <= startMs/);
+  });
+
   it('reports a missing passwordEnv variable, and password given twice or not at all', () => {
     const err = configError(() =>
       parseConfig({
@@ -284,7 +304,7 @@ describe('parseConfig', () => {
       'media.portMax: must be greater than portMin (at least 2 ports)',
     ]);
     expect(parseConfig({ media: { portMin: 40000, portMax: 40001, ptimeMs: 60, codecs: ['opus', 'G722'] } }).media)
-      .toEqual({ portMin: 40000, portMax: 40001, ptimeMs: 60, codecs: ['opus', 'G722'] });
+      .toMatchObject({ portMin: 40000, portMax: 40001, ptimeMs: 60, codecs: ['opus', 'G722'] });
   });
 
   it('validates SIP timers and the country code', () => {

@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
+import { agentsSchema, codecList, mediaSchema, onAgentFailure } from './config-media.js';
 import {
   duplicatePatternError,
   parseCidr,
@@ -19,10 +21,9 @@ import {
 
 export const DEFAULT_CONFIG_FILE = 'patchbay.yaml';
 export const BUILTIN_AGENTS = ['echo', 'demo'] as const;
-export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+export { CODECS } from './config-media.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -49,7 +50,6 @@ const ALWAYS = { when: () => true } as const;
 const port = z.int().min(0).max(65535);
 const mediaPort = z.int().min(1).max(65535);
 const nonEmpty = z.string().trim().min(1);
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const agentRef = z.string().superRefine((agent, ctx) => {
   const problem = agentProblem(agent);
@@ -74,6 +74,8 @@ const numberRoute = z.strictObject({
   answerDelayMs: z.int().min(0).max(60_000).optional(),
   /** Custom parameters handed to the agent in its start message. */
   parameters: z.record(z.string(), z.string()).default({}),
+  /** What the caller gets when the agent cannot be reached (overrides `agents.onFailure`). */
+  onAgentFailure: onAgentFailure.optional(),
 });
 
 const cidr = z.string().superRefine((text, ctx) => {
@@ -83,31 +85,6 @@ const cidr = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
   }
 });
-
-/**
- * A secret given inline (`password: x`) or by environment variable name (`passwordEnv: NAME`). Exactly one must be
- * set, and a named variable must be set and non-empty. Reusable for API keys (`apiKey` / `apiKeyEnv`).
- */
-function resolveSecret(
-  field: string,
-  inline: string | undefined,
-  envName: string | undefined,
-  env: Env,
-  ctx: z.RefinementCtx,
-): string | undefined {
-  const issue = (path: string, message: string): undefined => {
-    ctx.addIssue({ code: 'custom', path: [path], message });
-    return undefined;
-  };
-  if (inline !== undefined && envName !== undefined) {
-    return issue(field, `set either ${field} or ${field}Env, not both`);
-  }
-  if (inline !== undefined) return inline;
-  if (envName === undefined) return issue(field, `${field} or ${field}Env is required`);
-  const value = env[envName];
-  if (value === undefined || value === '') return issue(`${field}Env`, `environment variable ${envName} is not set`);
-  return value;
-}
 
 function trunkSchema(env: Env) {
   const auth = z
@@ -135,6 +112,8 @@ function trunkSchema(env: Env) {
       /** CIDRs or bare addresses; may be empty only when `auth` is set. */
       allow: z.array(cidr).default([]),
       auth: auth.optional(),
+      /** Codec preference for calls from this trunk (overrides `media.codecs`). */
+      codecs: codecList.optional(),
     })
     .superRefine((trunk: unknown, ctx) => {
       if (!isRecord(trunk) || !Array.isArray(trunk['allow'])) return;
@@ -188,26 +167,7 @@ function configSchema(env: Env) {
 
   const http = z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8080) }).prefault({});
 
-  const media = z
-    .strictObject({
-      portMin: mediaPort
-        .refine((p) => p % 2 === 0, 'must be even (RTP uses even ports, RTCP the next odd one)')
-        .default(20000),
-      portMax: mediaPort.default(30000),
-      codecs: z
-        .array(z.enum(CODECS))
-        .min(1)
-        .refine((c) => new Set(c).size === c.length, 'must not list a codec twice')
-        .default(['PCMU', 'PCMA']),
-      ptimeMs: z.int().min(10).max(60).multipleOf(10).default(20),
-    })
-    .superRefine((m: unknown, ctx) => {
-      if (!isRecord(m) || typeof m['portMin'] !== 'number' || typeof m['portMax'] !== 'number') return;
-      if (m['portMax'] <= m['portMin']) {
-        ctx.addIssue({ code: 'custom', path: ['portMax'], message: 'must be greater than portMin (at least 2 ports)' });
-      }
-    }, ALWAYS)
-    .prefault({});
+  const media = mediaSchema();
 
   const trunks = z
     .array(trunkSchema(env))
@@ -231,6 +191,7 @@ function configSchema(env: Env) {
       media,
       numbers: z.record(z.string(), numberRoute).prefault({ '*': { agent: 'demo' } }),
       trunks,
+      agents: agentsSchema(env),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })
     .superRefine((config: unknown, ctx) => {

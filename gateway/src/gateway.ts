@@ -7,6 +7,9 @@ import { CallController, type CallStats } from './call/call-controller.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
+import { loadDemoPrompts } from '@patchbay/agents';
+import { loadResampler } from './media/audio/resampler.js';
+import { MediaClock } from './media/media-clock.js';
 import { PortPool } from './media/port-pool.js';
 import { SipStack } from './sip/stack.js';
 
@@ -25,6 +28,8 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? silentLogger;
+  await loadResampler(); // compiles the wasm once
+  loadDemoPrompts(); // reads the built-in prompts now, not on the first call
   const stack = new SipStack({
     host: config.sip.host,
     port: config.sip.port,
@@ -39,7 +44,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
   const mediaHost = config.sip.host;
   const ports = new PortPool({ host: mediaHost, portMin: config.media.portMin, portMax: config.media.portMax, logger });
-  const controller = new CallController({ config, stack, ports, sipPort, logger });
+  const clock = new MediaClock({ onError: (err) => logger.error({ err }, 'media tick failed') });
+  const controller = new CallController({ config, stack, ports, clock, sipPort, logger });
   stack.onRequest = (tx) => controller.handleRequest(tx);
   stack.onAck = (ack) => controller.handleAck(ack);
 
@@ -65,6 +71,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     close: () => {
       closing ??= (async () => {
         controller.hangupAll('shutdown');
+        clock.close();
         listening = false;
         await http.close();
         await stack.close();

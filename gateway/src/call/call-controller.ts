@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { MediaClock } from '../media/media-clock.js';
 import type { PortPool } from '../media/port-pool.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { SipError } from '../sip/errors.js';
@@ -18,6 +19,7 @@ import { CallAdmission, CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
 import { InDialogHandler } from './in-dialog.js';
+import { MediaBinder } from './media-binder.js';
 import { SdpSession } from './sdp-session.js';
 
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO'] as const;
@@ -31,6 +33,7 @@ export interface CallControllerOptions {
   config: Config;
   stack: CallStack;
   ports: PortPool;
+  clock: MediaClock;
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
@@ -49,6 +52,7 @@ export class CallController {
   private readonly calls = new Map<string, Call>();
   private readonly admission: CallAdmission;
   private readonly inDialog: InDialogHandler;
+  readonly binder: MediaBinder;
   private live = 0;
   readonly stats: CallStats = { callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
   /** Hooks for the media layer: a call was answered / ended. */
@@ -58,6 +62,7 @@ export class CallController {
   constructor(private readonly options: CallControllerOptions) {
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
+    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, hangup: (c, r) => this.hangup(c, r) });
   }
 
   get activeCalls(): number {
@@ -125,6 +130,9 @@ export class CallController {
         remote: tx.remote,
         createdAtMs: performance.now(),
         state: 'admitted',
+        ports: undefined,
+        agent: undefined,
+        agentSink: undefined,
         media: undefined,
         sdp: undefined,
         dialog: undefined,
@@ -143,19 +151,21 @@ export class CallController {
         this.endCall(c, 'cancelled');
       };
 
-      c.media = await this.options.ports.allocate();
+      c.ports = await this.options.ports.allocate();
       if (isEnded(c)) {
-        c.media.close(); // cancelled while we were binding ports
+        c.ports.close(); // cancelled while we were binding ports
         return;
       }
       const session = new SdpSession({
         address: this.advertisedAddress(tx),
-        port: c.media.rtpPort,
+        port: c.ports.rtpPort,
         codecs: config.media.codecs,
         ptimeMs: config.media.ptimeMs,
       });
       c.sdp = session;
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
+      await this.binder.connect(c); // before answering, so an unreachable agent can still be refused
+      if (isEnded(c)) return;
 
       const ringing = admission.route.ringing ?? config.sip.ringing;
       const delayMs = admission.route.answerDelayMs ?? config.sip.answerDelayMs;
@@ -190,6 +200,7 @@ export class CallController {
     this.stats.callsAnswered++;
     tx.respond(ok);
     this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
+    this.binder.start(call); // a late offer starts at the ACK, when the codec is known
     this.onAnswered?.(call);
   }
 
@@ -229,7 +240,8 @@ export class CallController {
     call.endReason = reason;
     call.pendingAnswer?.retransmitter.stop();
     call.pendingAnswer = undefined;
-    call.media?.close();
+    this.binder.close(call, reason);
+    call.ports?.close();
     this.calls.delete(call.key);
     this.live--;
     this.stats.callsEnded++;

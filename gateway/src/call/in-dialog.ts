@@ -13,9 +13,6 @@ import type { CallController, CallControllerOptions } from './call-controller.js
 import { sdpBody } from './call-controller.js';
 
 export class InDialogHandler {
-  /** Hook for the media layer: an INFO arrived in a call (DTMF relay). */
-  onInfo?: (call: Call, info: SipRequest) => void;
-
   constructor(
     private readonly controller: CallController,
     private readonly options: CallControllerOptions,
@@ -37,7 +34,7 @@ export class InDialogHandler {
         case 'INFO':
           acceptRemoteCSeq(call.dialog, tx.request);
           this.controller.respond(tx, 200);
-          this.onInfo?.(call, tx.request);
+          this.controller.binder.info(call, tx.request);
           return;
         case 'INVITE':
           this.reInvite(call, tx);
@@ -71,6 +68,7 @@ export class InDialogHandler {
     });
     tx.respond(ok);
     this.controller.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
+    if (!sdp.awaitingAnswer) this.controller.binder.update(call);
     this.options.logger.info({ callId: call.id, onHold: sdp.negotiated?.onHold, direction: sdp.negotiated?.direction }, 're-INVITE answered');
   }
 
@@ -86,6 +84,7 @@ export class InDialogHandler {
     try {
       if (ack.body.length === 0) throw new Error('ACK carries no SDP answer to our offer');
       sdp.acceptAnswer(sdpBody(ack));
+      this.controller.binder.update(call);
     } catch (err) {
       this.options.logger.warn({ err, callId: call.id }, 'unusable SDP answer in ACK; ending call');
       this.controller.hangup(call, 'bad-answer');

@@ -254,6 +254,50 @@ describe('JitterBuffer', () => {
     expect(played).toBe(records.length - 1);
   });
 
+  it('plays every packet of a steady stream whose arrivals jitter ±2 ms around any phase of the pop schedule', () => {
+    const random = prng(20);
+    for (const phase of [0, 5, 10, 15, 19]) {
+      const jb = new JitterBuffer({ ptimeMs: 20, clockRate: 8000, startDelayMs: 40, minDelayMs: 20 });
+      let conceals = 0;
+      let t = 0;
+      let k = 0;
+      for (let slot = 0; slot < 1500; slot++, t += 20) {
+        // Packets are sent every 20 ms and arrive `phase` ms into a pop interval, give or take 2 ms: near a pop
+        // boundary some just make a pop and others just miss it, so waits differ by a whole ptime.
+        for (let arrival = k * 20 + phase + (random() * 4 - 2); arrival <= t; arrival = k * 20 + phase + (random() * 4 - 2)) {
+          jb.push({ seq: k, timestamp: k * 160, payload: new Uint8Array(160), arrivalMs: arrival, marker: k === 0 });
+          k++;
+        }
+        if (jb.pop(t).kind === 'conceal') conceals++;
+      }
+      expect({ phase, conceals, lost: jb.stats.lost }).toEqual({ phase, conceals: 0, lost: 0 });
+    }
+  });
+
+  it('waits for a quiet moment to skip, so a depth change never cuts a word (at most 2 s)', () => {
+    const run = (quietAt: (tick: number) => boolean): number[] => {
+      const jb = new JitterBuffer({ ptimeMs: 20, clockRate: 8000, startDelayMs: 60, minDelayMs: 20 });
+      const skippedAt: number[] = [];
+      for (let k = 0; k < 400; k++) {
+        jb.push({ seq: k, timestamp: k * 160, payload: new Uint8Array(160), arrivalMs: k * 20, marker: k === 0 });
+        const before = jb.stats.skipped;
+        jb.pop(k * 20, quietAt(k));
+        if (jb.stats.skipped > before) skippedAt.push(k);
+      }
+      return skippedAt;
+    };
+    const always = run(() => true);
+    expect(always.length).toBeGreaterThan(0);
+    const first = always[0] ?? 0;
+    // Speech until tick first+30, then a pause: the skip lands in the pause.
+    const gated = run((k) => k >= first + 30);
+    expect(gated[0]).toBe(first + 30);
+    // Never quiet: the skip still happens, 100 pops after it was wanted.
+    const forced = run(() => false);
+    expect(forced[0]).toBeGreaterThan(first);
+    expect(forced[0]).toBeLessThanOrEqual(first + 100);
+  });
+
   it('survives random input (wild seqs, timestamps, SSRCs) without throwing or growing past its capacity', () => {
     const random = prng(4733);
     const jb = buffer({ capacity: 20 });

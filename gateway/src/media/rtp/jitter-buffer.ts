@@ -119,9 +119,12 @@ export class JitterBuffer {
   private jitter = 0;
   private lastTransitMs: number | undefined;
   private windowPops = 0;
+  private windowMinDelay = Infinity;
   private windowMaxDelay = -Infinity;
   private skipPending = false;
   private stallPending = false;
+  /** Pops a pending depth change has waited for a quiet moment. */
+  private deferredPops = 0;
 
   private readonly counters = { late: 0, duplicates: 0, concealed: 0, lost: 0, underruns: 0, skipped: 0, overflowDropped: 0, resyncs: 0 };
 
@@ -186,8 +189,15 @@ export class JitterBuffer {
     this.updateJitter(p);
   }
 
-  pop(nowMs: number): JitterOutput {
+  /**
+   * The packet for this slot. `quiet` says whether the caller's audio just played was quiet: depth changes (skipping a
+   * packet, inserting a stall) wait for a quiet moment so they never cut or stretch a word, for at most
+   * `MAX_DEFER_POPS` pops, after which they happen anyway.
+   */
+  pop(nowMs: number, quiet = true): JitterOutput {
     this.adaptTarget();
+    const pending = this.skipPending || this.stallPending;
+    const adjust = quiet || (pending && ++this.deferredPops >= MAX_DEFER_POPS);
     if (!this.playing) {
       const head = this.head();
       if (head === undefined) return EMPTY;
@@ -202,8 +212,9 @@ export class JitterBuffer {
 
     let entry = this.ring[this.base & this.mask];
     if (entry !== undefined && entry.ext === this.base) {
-      if (this.stallPending) {
+      if (this.stallPending && adjust) {
         this.stallPending = false;
+        this.deferredPops = 0;
         this.counters.concealed++;
         return CONCEAL; // one extra slot of delay: the window said we are too shallow
       }
@@ -214,10 +225,11 @@ export class JitterBuffer {
         this.expectedTs = (this.expectedTs + this.samplesPerPacket * (deep ? 2 : 1)) >>> 0;
         return EMPTY;
       }
-      if (this.skipPending) {
+      if (this.skipPending && adjust) {
         const next = this.ring[(this.base + 1) & this.mask];
         if (next !== undefined && next.ext === this.base + 1) {
           this.skipPending = false;
+          this.deferredPops = 0;
           this.remove(this.base);
           this.counters.skipped++;
           this.base++;
@@ -353,16 +365,22 @@ export class JitterBuffer {
 
   private observeDelay(delayMs: number): void {
     if (delayMs > this.windowMaxDelay) this.windowMaxDelay = delayMs;
+    if (delayMs < this.windowMinDelay) this.windowMinDelay = delayMs;
     if (++this.windowPops < this.adaptWindowPops) return;
-    // The earliest packet in the window waited windowMaxDelay; the target says it should wait `target`.
-    if (this.windowMaxDelay >= this.target + this.ptimeMs) this.skipPending = true;
+    // Waits vary by up to a ptime with arrival phase against the pop schedule. Skip only when even the packet that
+    // waited least had a whole ptime to spare (so the next slot cannot underrun); stall when even the longest wait
+    // fell a ptime short of the target.
+    if (this.windowMinDelay >= this.target + this.ptimeMs) this.skipPending = true;
     else if (this.windowMaxDelay + this.ptimeMs <= this.target) this.stallPending = true;
     this.windowPops = 0;
     this.windowMaxDelay = -Infinity;
+    this.windowMinDelay = Infinity;
   }
 }
 
 const EMPTY: JitterOutput = Object.freeze({ kind: 'empty' });
+/** Longest a depth change waits for a quiet moment (2 s at 20 ms). */
+const MAX_DEFER_POPS = 100;
 const CONCEAL: JitterOutput = Object.freeze({ kind: 'conceal' });
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -1,0 +1,41 @@
+/**
+ * The gateway's side of one call's agent, whatever carries it: an in-process built-in or a WebSocket. The media
+ * engine talks only to this interface, with the protocol's own message types.
+ */
+import type { AgentMessage, GatewayMessage } from '@patchbay/agents';
+
+/** What the link delivers to the call. */
+export interface AgentSink {
+  /** Agent audio: PCM16 at 24 kHz, any length. */
+  onAudio(pcm: Int16Array): void;
+  onMessage(msg: AgentMessage): void;
+  /** The agent went away (closed, crashed, timed out); `reason` is a stable code such as `agent_closed`. */
+  onClose(reason: string): void;
+}
+
+export interface AgentLinkStats {
+  /** Caller frames dropped because the agent did not keep up (uplink queue full). */
+  uplinkDroppedFrames: number;
+  /** Malformed messages from the agent, answered with `error{code: 'bad_message'}`. */
+  badMessages: number;
+}
+
+export interface AgentLink {
+  readonly kind: 'in-process' | 'websocket';
+  /** One 20 ms caller frame (480 samples). Never blocks: a full queue drops the oldest audio and tells the agent. */
+  sendAudio(frame: Int16Array): void;
+  send(msg: GatewayMessage): void;
+  /** Sends `stop{reason}` and closes. Idempotent; no `onClose` follows. */
+  close(reason: string): void;
+  readonly stats: AgentLinkStats;
+}
+
+export class AgentConnectError extends Error {
+  constructor(
+    readonly code: 'AGENT_UNREACHABLE' | 'AGENT_TIMEOUT' | 'AGENT_REFUSED' | 'AGENT_UNKNOWN',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * An external agent over the Patchbay WebSocket protocol v1: the gateway dials the agent's URL for each call.
+ * Caller audio goes out as one binary 20 ms frame per message, through a bounded queue (a slow agent loses the
+ * oldest audio and is told); agent audio comes in as binary PCM16 of any length; control is JSON text.
+ */
+import { parseAgentMessage, PROTOCOL_VERSION, ProtocolError, type GatewayMessage, type StartMessage } from '@patchbay/agents';
+import type { Logger } from 'pino';
+import { endianness } from 'node:os';
+import WebSocket from 'ws';
+import { FRAME_MS } from '../media/audio/frame.js';
+import { AgentConnectError, type AgentLink, type AgentLinkStats, type AgentSink } from './agent-link.js';
+
+export interface WebSocketAgentOptions {
+  url: string;
+  start: StartMessage;
+  /** Per-call token for `X-Patchbay-Token`, when a secret is configured. */
+  token?: string;
+  connectTimeoutMs: number;
+  /** Caller audio queued at most before the oldest is dropped. */
+  maxUplinkMs: number;
+  logger: Logger;
+}
+
+/** Bytes the socket may hold unsent before we queue frames ourselves (≈ 160 ms of audio). */
+const SOCKET_HIGH_WATER_BYTES = 8 * 960;
+/** Largest message we accept from an agent (≈ 170 s of audio in one message). */
+const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
+const OVERFLOW_REPORT_INTERVAL_MS = 1000;
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+export async function connectWebSocketAgent(options: WebSocketAgentOptions, sink: AgentSink): Promise<WebSocketLink> {
+  const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId, 'X-Patchbay-Protocol': String(PROTOCOL_VERSION) };
+  if (options.token) headers['X-Patchbay-Token'] = options.token;
+  const ws = new WebSocket(options.url, {
+    headers,
+    handshakeTimeout: options.connectTimeoutMs,
+    perMessageDeflate: false,
+    maxPayload: MAX_PAYLOAD_BYTES,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: AgentConnectError): void => {
+      ws.removeAllListeners();
+      ws.on('error', () => undefined); // the socket is being torn down; late errors carry no news
+      ws.terminate();
+      reject(err);
+    };
+    ws.once('open', () => {
+      ws.removeAllListeners();
+      resolve();
+    });
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      fail(new AgentConnectError('AGENT_REFUSED', `agent ${options.url} answered the upgrade with HTTP ${res.statusCode ?? '?'}`));
+    });
+    ws.once('error', (err) => {
+      const timeout = /handshake has timed out/i.test(err.message);
+      fail(new AgentConnectError(timeout ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE', `agent ${options.url}: ${err.message}`, { cause: err }));
+    });
+  });
+  return new WebSocketLink(ws, options, sink);
+}
+
+export class WebSocketLink implements AgentLink {
+  readonly kind = 'websocket';
+  readonly stats: AgentLinkStats = { uplinkDroppedFrames: 0, badMessages: 0 };
+  private readonly pending: Int16Array[] = [];
+  private readonly maxPending: number;
+  private carry: number | undefined;
+  private closing = false;
+  private unreportedDropMs = 0;
+  private lastReportMs = -Infinity;
+
+  constructor(
+    private readonly ws: WebSocket,
+    options: WebSocketAgentOptions,
+    private readonly sink: AgentSink,
+  ) {
+    this.maxPending = Math.max(1, Math.ceil(options.maxUplinkMs / FRAME_MS));
+    const log = options.logger;
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('error', (err) => log.warn({ err }, 'agent socket error'));
+    ws.on('close', (code, reason) => {
+      if (this.closing) return;
+      this.closing = true;
+      log.info({ code, reason: reason.toString('utf8').slice(0, 120) }, 'agent closed the connection');
+      sink.onClose('agent_closed');
+    });
+    this.sendText(options.start);
+  }
+
+  sendAudio(frame: Int16Array): void {
+    if (this.closing) return;
+    this.pending.push(frame);
+    if (this.pending.length > this.maxPending) {
+      this.pending.shift();
+      this.stats.uplinkDroppedFrames++;
+      this.unreportedDropMs += FRAME_MS;
+    }
+    this.flush();
+  }
+
+  send(msg: GatewayMessage): void {
+    if (!this.closing) this.sendText(msg);
+  }
+
+  close(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.sendText({ type: 'stop', reason });
+    this.ws.close(1000, reason.slice(0, 120));
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  private flush(): void {
+    while (this.pending.length > 0 && this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
+      const frame = this.pending.shift();
+      // The wire is little-endian; so is every host we run on (x64, arm64), checked once at load.
+      if (frame) this.ws.send(LITTLE_ENDIAN_HOST ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength) : toLittleEndian(frame), { binary: true });
+    }
+    const now = performance.now();
+    if (this.unreportedDropMs > 0 && now - this.lastReportMs >= OVERFLOW_REPORT_INTERVAL_MS) {
+      this.lastReportMs = now;
+      const droppedMs = this.unreportedDropMs;
+      this.unreportedDropMs = 0;
+      this.sendText({ type: 'error', code: 'uplink_overflow', message: 'agent is not reading fast enough; oldest caller audio dropped', droppedMs });
+    }
+  }
+
+  private receive(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary) {
+      const pcm = this.toPcm(bytes);
+      if (pcm.length > 0) this.sink.onAudio(pcm);
+      return;
+    }
+    try {
+      this.sink.onMessage(parseAgentMessage(bytes.toString('utf8')));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.stats.badMessages++;
+      this.sendText({ type: 'error', code: 'bad_message', message: err.message });
+    }
+  }
+
+  /** Little-endian PCM16, tolerating a message that splits a sample (the odd byte waits for the next one). */
+  private toPcm(bytes: Buffer): Int16Array {
+    let src = bytes;
+    if (this.carry !== undefined) {
+      src = Buffer.concat([Buffer.of(this.carry), bytes]);
+      this.carry = undefined;
+    }
+    const even = src.length & ~1;
+    if (even !== src.length) this.carry = src[src.length - 1];
+    const pcm = new Int16Array(even / 2);
+    if (LITTLE_ENDIAN_HOST) new Uint8Array(pcm.buffer).set(src.subarray(0, even));
+    else for (let i = 0; i < pcm.length; i++) pcm[i] = src.readInt16LE(2 * i);
+    return pcm;
+  }
+
+  private sendText(msg: GatewayMessage): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+}
+
+function toLittleEndian(frame: Int16Array): Buffer {
+  const out = Buffer.allocUnsafe(frame.length * 2);
+  for (let i = 0; i < frame.length; i++) out.writeInt16LE(frame[i] ?? 0, 2 * i);
+  return out;
+}

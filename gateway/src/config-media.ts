@@ -1,0 +1,73 @@
+/** The media and agent sections of the configuration. */
+import { z } from 'zod';
+import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
+
+export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+
+export const codecList = z
+  .array(z.enum(CODECS))
+  .min(1)
+  .refine((c) => new Set(c).size === c.length, 'must not list a codec twice');
+
+/** `reject`: refuse the call before answering (`agents.rejectStatus`); `apology`: answer, apologise, hang up. */
+export const onAgentFailure = z.enum(['reject', 'apology']);
+
+const mediaPort = z.int().min(1).max(65535);
+
+export function mediaSchema() {
+  return z
+    .strictObject({
+      portMin: mediaPort
+        .refine((p) => p % 2 === 0, 'must be even (RTP uses even ports, RTCP the next odd one)')
+        .default(20000),
+      portMax: mediaPort.default(30000),
+      codecs: codecList.default(['G722', 'PCMU', 'PCMA', 'opus']),
+      ptimeMs: z.int().min(10).max(60).multipleOf(10).default(20),
+      /** Adaptive jitter buffer bounds for the caller's audio. */
+      jitter: z
+        .strictObject({
+          minMs: z.int().min(0).max(1000).default(20),
+          maxMs: z.int().min(20).max(2000).default(200),
+          startMs: z.int().min(0).max(2000).default(40),
+        })
+        .refine((j) => j.minMs <= j.startMs && j.startMs <= j.maxMs, 'needs minMs <= startMs <= maxMs')
+        .prefault({}),
+      /** Agent audio gathered before a talk spurt starts playing, to ride out the agent's send jitter. */
+      leadMs: z.int().min(0).max(500).default(40),
+      /** Agent audio the gateway buffers at most; more is dropped and the agent is told (`playout_overflow`). */
+      maxPlayoutMs: z.int().min(1000).max(600_000).default(120_000),
+      /** Caller audio queued towards a slow agent at most; the oldest is dropped beyond (`uplink_overflow`). */
+      maxUplinkMs: z.int().min(100).max(60_000).default(2000),
+      rtcpIntervalMs: z.int().min(500).max(60_000).default(5000),
+      /** A call whose caller sends no RTP for this long is ended (0: never). */
+      rtpTimeoutMs: z.int().min(0).default(60_000),
+    })
+    .superRefine((m, ctx) => {
+      if (m.portMax <= m.portMin) {
+        ctx.addIssue({ code: 'custom', path: ['portMax'], message: 'must be greater than portMin (at least 2 ports)' });
+      }
+      if (m.jitter.maxMs < m.jitter.minMs) {
+        ctx.addIssue({ code: 'custom', path: ['jitter', 'maxMs'], message: 'must be >= minMs' });
+      }
+    })
+    .prefault({});
+}
+
+export function agentsSchema(env: Env) {
+  return z
+    .strictObject({
+      /** HMAC secret for the per-call token sent to external agents (`X-Patchbay-Token`); prefer tokenSecretEnv. */
+      tokenSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+      tokenSecretEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
+      connectTimeoutMs: z.int().min(100).max(30_000).default(3000),
+      onFailure: onAgentFailure.default('apology'),
+      rejectStatus: z.union([z.literal(480), z.literal(503)]).default(503),
+    })
+    .transform((a, ctx) => {
+      const { tokenSecret, tokenSecretEnv, ...rest } = a;
+      if (tokenSecret === undefined && tokenSecretEnv === undefined) return { ...rest, tokenSecret: undefined };
+      const secret = resolveSecret('tokenSecret', tokenSecret, tokenSecretEnv, env, ctx);
+      return secret === undefined ? z.NEVER : { ...rest, tokenSecret: secret };
+    })
+    .prefault({});
+}

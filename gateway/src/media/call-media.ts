@@ -1,0 +1,370 @@
+/**
+ * One call's media: caller RTP → jitter buffer → decode → 24 kHz frames → agent, and agent audio → playout queue
+ * → encode → RTP paced by the shared media clock. Implements the agent side of the protocol's control: marks,
+ * clear, DTMF both ways, hangup. Holds no timers of its own; everything moves on the clock's ticks.
+ */
+import type { AgentMessage } from '@patchbay/agents';
+import type { Logger } from 'pino';
+import type { AgentLink, AgentSink } from '../agent/agent-link.js';
+import type { NegotiatedMedia } from '../sdp/index.js';
+import { SAMPLE_RATE, samplesToMs } from './audio/frame.js';
+import { CodecPath } from './codec-path.js';
+import { DtmfReceiver, DtmfSender } from './dtmf/rfc4733.js';
+import type { MediaClock } from './media-clock.js';
+import { PlayoutQueue, type MarkOutcome } from './playout-queue.js';
+import type { MediaPorts } from './port-pool.js';
+import { RtcpSession } from './rtcp-session.js';
+import { RtpEndpoint } from './rtp-endpoint.js';
+import { JitterBuffer } from './rtp/jitter-buffer.js';
+import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
+import { serializeRtp, type RtpPacket } from './rtp/packet.js';
+import { UplinkPtime } from './uplink-ptime.js';
+
+export interface MediaSettings {
+  jitter: { minMs: number; maxMs: number; startMs: number };
+  leadMs: number;
+  maxPlayoutMs: number;
+  rtcpIntervalMs: number;
+  rtpTimeoutMs: number;
+}
+
+export interface CallMediaEvents {
+  /** The agent asked to hang up. */
+  onHangupRequest(reason: string): void;
+  /** The agent went away. */
+  onAgentGone(reason: string): void;
+  /** The caller sent no RTP for `rtpTimeoutMs` while we expected some. */
+  onRtpTimeout(): void;
+}
+
+export interface CallMediaOptions {
+  callId: string;
+  ports: MediaPorts;
+  negotiated: NegotiatedMedia;
+  clock: MediaClock;
+  settings: MediaSettings;
+  logger: Logger;
+  events: CallMediaEvents;
+}
+
+const OVERFLOW_REPORT_INTERVAL_MS = 1000;
+
+export class CallMedia implements AgentSink {
+  private negotiated: NegotiatedMedia;
+  private codec: CodecPath;
+  private stream: RtpStreamState;
+  private jitter: JitterBuffer;
+  private readonly uplinkPtime: UplinkPtime;
+  private readonly playout: PlayoutQueue;
+  private readonly endpoint: RtpEndpoint;
+  private readonly rtcp: RtcpSession;
+  private readonly dtmfIn: DtmfReceiver;
+  private dtmfOut: DtmfSender | undefined;
+  private agent: AgentLink | undefined;
+  private upClock: PlayoutClock | undefined;
+  private downClock: PlayoutClock | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private lastRtpMs = 0;
+  private tailPending = false;
+  /** Consecutive quiet caller frames: after PAUSE_FRAMES the jitter buffer may change depth without cutting a word. */
+  private quietFrames = PAUSE_FRAMES;
+  private timedOut = false;
+  private closed = false;
+  private unreportedOverflow = 0;
+  private lastOverflowReportMs = -Infinity;
+  readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0 };
+
+  constructor(private readonly options: CallMediaOptions) {
+    const n = options.negotiated;
+    this.negotiated = n;
+    this.codec = new CodecPath(n.codec.name, n.ptimeMs);
+    this.stream = new RtpStreamState({ payloadType: n.codec.payloadType, clockRate: n.codec.clockRate, ptimeMs: n.ptimeMs });
+    this.uplinkPtime = new UplinkPtime(n.ptimeMs, n.codec.clockRate);
+    this.jitter = this.newJitterBuffer(n.ptimeMs);
+    this.playout = new PlayoutQueue({
+      maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
+      leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
+    });
+    this.dtmfIn = new DtmfReceiver({ clockRate: n.telephoneEvent?.clockRate ?? 8000 });
+    this.dtmfOut = this.newDtmfSender(n);
+    this.rtcp = new RtcpSession({
+      clockRate: n.codec.clockRate,
+      outbound: this.stream,
+      outboundClockRate: n.codec.clockRate,
+      cname: `patchbay-${options.callId.slice(0, 8)}`,
+      intervalMs: options.settings.rtcpIntervalMs,
+    });
+    this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
+      onRtp: (p, at) => this.receive(p, at),
+      onRtcp: (bytes, at) => this.rtcp.onRtcp(bytes, at),
+    }, options.logger);
+  }
+
+  attachAgent(link: AgentLink): void {
+    this.agent = link;
+  }
+
+  /** Starts both directions on the shared clock (at answer). */
+  start(): void {
+    if (this.unsubscribe || this.closed) return;
+    const at = this.options.clock.nextTickMs();
+    this.upClock = new PlayoutClock(at, { ptimeMs: this.uplinkPtime.ms });
+    this.downClock = new PlayoutClock(at, { ptimeMs: this.negotiated.ptimeMs });
+    this.lastRtpMs = performance.now();
+    this.unsubscribe = this.options.clock.subscribe((now) => this.tick(now));
+  }
+
+  /** A re-INVITE changed the session: follow the new address, direction and, if it changed, codec. */
+  update(n: NegotiatedMedia): void {
+    const old = this.negotiated;
+    this.negotiated = n;
+    this.endpoint.retarget(targetOf(n), payloadTypes(n));
+    if (old.codec.name !== n.codec.name || old.codec.payloadType !== n.codec.payloadType || old.ptimeMs !== n.ptimeMs) {
+      this.codec.close();
+      this.codec = new CodecPath(n.codec.name, n.ptimeMs);
+      this.stream = new RtpStreamState({
+        payloadType: n.codec.payloadType,
+        clockRate: n.codec.clockRate,
+        ptimeMs: n.ptimeMs,
+        ssrc: this.stream.ssrc,
+        initialSequence: this.stream.sequenceNumber,
+        initialTimestamp: this.stream.timestamp,
+      });
+      this.jitter = this.newJitterBuffer(this.uplinkPtime.ms);
+      if (this.downClock) this.downClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: n.ptimeMs });
+    }
+    this.dtmfOut = this.newDtmfSender(n);
+    this.lastRtpMs = performance.now();
+    this.timedOut = false;
+  }
+
+  /** DTMF that came by SIP INFO. */
+  dtmfFromInfo(digit: string, durationMs: number): void {
+    this.counters.dtmfReceived++;
+    this.agent?.send({ type: 'dtmf', digit, durationMs, source: 'sip-info' });
+  }
+
+  get stats() {
+    return {
+      rtp: this.endpoint.stats,
+      jitter: this.jitter.stats,
+      rtcpJitterMs: this.rtcp.jitterMs,
+      lost: this.rtcp.lost,
+      expected: this.rtcp.expected,
+      remote: this.rtcp.remote,
+      uplinkPtimeMs: this.uplinkPtime.ms,
+      ...this.counters,
+    };
+  }
+
+  // ---- AgentSink ------------------------------------------------------------------------------------------------
+
+  onAudio(pcm: Int16Array): void {
+    const dropped = this.playout.push(pcm);
+    if (dropped === 0) return;
+    this.counters.playoutOverflowSamples += dropped;
+    this.unreportedOverflow += dropped;
+    const now = performance.now();
+    if (now - this.lastOverflowReportMs < OVERFLOW_REPORT_INTERVAL_MS) return;
+    this.lastOverflowReportMs = now;
+    const droppedMs = Math.round(samplesToMs(this.unreportedOverflow));
+    this.unreportedOverflow = 0;
+    this.agent?.send({ type: 'error', code: 'playout_overflow', message: 'playout buffer full; newest agent audio dropped', droppedMs });
+  }
+
+  onMessage(msg: AgentMessage): void {
+    switch (msg.type) {
+      case 'mark': {
+        const reached = this.playout.mark(msg.name);
+        if (reached) this.sendMark(reached);
+        return;
+      }
+      case 'clear': {
+        const result = this.playout.clear();
+        this.stream.startTalkspurt();
+        this.codec.resetDown();
+        this.tailPending = false;
+        for (const m of result.marks) this.sendMark(m);
+        this.agent?.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples) });
+        return;
+      }
+      case 'hangup':
+        this.options.events.onHangupRequest(msg.reason ?? 'agent_hangup');
+        return;
+      case 'dtmf':
+        this.sendDtmf(msg.digits, msg.durationMs ?? 100);
+        return;
+    }
+  }
+
+  onClose(reason: string): void {
+    if (!this.closed) this.options.events.onAgentGone(reason);
+  }
+
+  // ---- the clock --------------------------------------------------------------------------------------------
+
+  private tick(now: number): void {
+    if (this.closed) return;
+    const up = this.upClock?.poll(now);
+    for (let i = 0; i < (up?.ticks ?? 0); i++) this.uplinkTick(now);
+    const down = this.downClock?.poll(now);
+    if (down) {
+      this.stream.skip(down.skipped);
+      for (let i = 0; i < down.ticks; i++) this.downlinkTick();
+    }
+    for (const e of this.dtmfIn.tick(now)) this.deliverDtmf(e.digit, e.durationMs);
+    const report = this.rtcp.poll(now);
+    if (report) this.endpoint.sendRtcp(report);
+    this.checkRtpTimeout(now);
+  }
+
+  private uplinkTick(now: number): void {
+    const out = this.jitter.pop(now, this.quietFrames >= PAUSE_FRAMES);
+    const input = out.kind === 'audio' ? out.payload : out.kind === 'conceal' ? 'conceal' : 'silence';
+    for (const frame of this.codec.decode(input, this.uplinkPtime.ms)) {
+      this.quietFrames = isQuiet(frame) ? this.quietFrames + 1 : 0;
+      this.counters.framesToAgent++;
+      this.agent?.sendAudio(frame);
+    }
+  }
+
+  private downlinkTick(): void {
+    const dir = this.negotiated.direction;
+    if (dir === 'recvonly' || dir === 'inactive') {
+      this.stream.endTick(); // on hold: send nothing, keep the clock running
+      return;
+    }
+    const events = this.dtmfOut?.tick(this.stream.timestamp) ?? [];
+    const te = this.negotiated.telephoneEvent;
+    if (events.length > 0 && te) {
+      for (const e of events) {
+        const header = this.stream.packet({ payloadType: te.payloadType, timestamp: e.timestamp, marker: e.marker, speech: false, payloadBytes: e.payload.length });
+        this.send({ ...header, csrcs: [], payload: e.payload });
+      }
+    } else {
+      const next = this.playout.take(this.codec.samplesPerPacket24k);
+      if (next) {
+        if (next.spurtStart) this.stream.startTalkspurt();
+        this.sendPayload(this.codec.encode(next.samples), true);
+        this.tailPending = true;
+        for (const m of next.marks) this.sendMark(m);
+      } else if (this.tailPending) {
+        // The resampler still holds the end of the last spurt: push silence through it once so nothing is cut.
+        this.tailPending = false;
+        this.sendPayload(this.codec.encode(new Int16Array(this.codec.samplesPerPacket24k)), true);
+      } else {
+        this.sendPayload(this.codec.encodeSilence(), false);
+      }
+    }
+    this.stream.endTick();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------------
+
+  private receive(packet: RtpPacket, arrivalMs: number): void {
+    this.lastRtpMs = arrivalMs;
+    const te = this.negotiated.telephoneEvent;
+    if (te && packet.payloadType === te.payloadType) {
+      for (const e of this.dtmfIn.push({ timestamp: packet.timestamp, payload: packet.payload }, arrivalMs)) this.deliverDtmf(e.digit, e.durationMs);
+      return;
+    }
+    this.rtcp.onRtp(packet, arrivalMs);
+    if (this.uplinkPtime.observe(packet)) {
+      // The caller packetises differently from what it announced: pop at its real packet time.
+      this.options.logger.info({ ptimeMs: this.uplinkPtime.ms }, 'caller packet time differs from SDP; following it');
+      this.jitter = this.newJitterBuffer(this.uplinkPtime.ms);
+      if (this.upClock) this.upClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: this.uplinkPtime.ms });
+    }
+    this.jitter.push({ seq: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload, arrivalMs, marker: packet.marker, ssrc: packet.ssrc });
+  }
+
+  private deliverDtmf(digit: string, durationMs: number): void {
+    this.counters.dtmfReceived++;
+    this.agent?.send({ type: 'dtmf', digit, durationMs, source: 'rfc4733' });
+  }
+
+  private sendDtmf(digits: string, durationMs: number): void {
+    const sender = this.dtmfOut;
+    if (!sender) {
+      this.agent?.send({ type: 'error', code: 'dtmf_unsupported', message: 'the caller did not negotiate telephone-event (RFC 4733)' });
+      return;
+    }
+    for (const d of digits) {
+      if (sender.send(d, durationMs)) this.counters.dtmfSent++;
+      else this.agent?.send({ type: 'error', code: 'dtmf_queue_full', message: `digit '${d}' not sent: DTMF queue full` });
+    }
+  }
+
+  private sendMark(m: MarkOutcome): void {
+    this.agent?.send({ type: 'mark', name: m.name, status: m.status, playedMs: ms(m.playedSamples) });
+  }
+
+  private sendPayload(payload: Uint8Array, speech: boolean): void {
+    const header = this.stream.packet({ speech, payloadBytes: payload.length });
+    this.send({ ...header, csrcs: [], payload });
+  }
+
+  private send(packet: RtpPacket): void {
+    this.counters.packetsSent++;
+    this.endpoint.sendRtp(serializeRtp(packet));
+  }
+
+  private checkRtpTimeout(now: number): void {
+    const limit = this.options.settings.rtpTimeoutMs;
+    const dir = this.negotiated.direction;
+    if (limit === 0 || this.timedOut || dir === 'sendonly' || dir === 'inactive') return;
+    if (now - this.lastRtpMs > limit) {
+      this.timedOut = true;
+      this.options.events.onRtpTimeout();
+    }
+  }
+
+  private newJitterBuffer(ptimeMs: number): JitterBuffer {
+    const j = this.options.settings.jitter;
+    return new JitterBuffer({ ptimeMs, clockRate: this.negotiated.codec.clockRate, minDelayMs: j.minMs, maxDelayMs: j.maxMs, startDelayMs: j.startMs });
+  }
+
+  private newDtmfSender(n: NegotiatedMedia): DtmfSender | undefined {
+    return n.telephoneEvent ? new DtmfSender({ clockRate: n.telephoneEvent.clockRate, ptimeMs: n.ptimeMs }) : undefined;
+  }
+
+  /** Stops media, sends RTCP BYE, closes the agent link with `reason`. Idempotent. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.options.logger.info({ reason, ...this.stats }, 'call media summary');
+    // Marks still pending were never heard: they come back `cleared` before `stop` (docs/protocol.md).
+    for (const m of this.playout.clear().marks) this.sendMark(m);
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.unsubscribe) this.endpoint.sendRtcp(this.rtcp.bye(performance.now(), reason));
+    this.endpoint.close();
+    this.agent?.close(reason);
+    this.codec.close();
+  }
+}
+
+/** A pause, not the closure of a stop consonant: 60 ms of quiet frames. */
+const PAUSE_FRAMES = 3;
+/** RMS below −40 dBFS. */
+const QUIET_ENERGY = 328 * 328;
+
+function isQuiet(frame: Int16Array): boolean {
+  let energy = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const v = frame[i] ?? 0;
+    energy += v * v;
+  }
+  return energy < QUIET_ENERGY * frame.length;
+}
+
+function ms(samples: number): number {
+  return Math.round(samplesToMs(samples));
+}
+
+function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number; rtcpPort: number } {
+  return { address: n.remote.address, rtpPort: n.remote.rtpPort, rtcpPort: n.remote.rtcpPort };
+}
+
+function payloadTypes(n: NegotiatedMedia): ReadonlySet<number> {
+  return new Set(n.telephoneEvent ? [n.codec.payloadType, n.telephoneEvent.payloadType] : [n.codec.payloadType]);
+}

@@ -1,0 +1,166 @@
+/**
+ * The agent's audio on its way to RTP: a bounded queue of 24 kHz samples with marks placed between them.
+ *
+ * Accounting is in samples that really left: `take()` is called by the pacer for the packet it is about to send,
+ * so `playedSamples` counts exactly the agent audio that went out on RTP since the turn started (the call, or the
+ * agent's last `clear`). Padding added to finish a short last packet is not counted. A mark is `played` once every
+ * sample queued before it has been taken; `clear` reports the rest as `cleared`, never `played`.
+ *
+ * A talk spurt starts only once `leadSamples` are queued (or the agent has paused for a tick), so an agent that
+ * streams in real time does not underrun on its own send jitter.
+ */
+export interface MarkOutcome {
+  name: string;
+  status: 'played' | 'cleared';
+  /** Agent samples played in this turn when the mark was reached (or cleared). */
+  playedSamples: number;
+}
+
+export interface TakeResult {
+  /** Exactly the requested number of samples (zero-padded at the end of a spurt). */
+  samples: Int16Array;
+  /** First packet of a talk spurt: set the RTP marker bit. */
+  spurtStart: boolean;
+  /** Marks reached by this packet. */
+  marks: MarkOutcome[];
+}
+
+export interface ClearResult {
+  droppedSamples: number;
+  playedSamples: number;
+  marks: MarkOutcome[];
+}
+
+export interface PlayoutQueueOptions {
+  maxSamples: number;
+  leadSamples: number;
+}
+
+interface PendingMark {
+  name: string;
+  /** Position in the turn's enqueued-sample count at which the mark stands. */
+  at: number;
+}
+
+export class PlayoutQueue {
+  private chunks: Int16Array[] = [];
+  private head = 0; // read offset into chunks[0]
+  private queued = 0; // samples queued and not yet taken
+  private enqueued = 0; // samples enqueued this turn (positions for marks)
+  private played = 0; // samples taken this turn
+  private marks: PendingMark[] = [];
+  private playing = false;
+  private waitedTicks = 0;
+  /** Samples refused because the queue was full. */
+  overflowSamples = 0;
+
+  constructor(private readonly options: PlayoutQueueOptions) {}
+
+  get queuedSamples(): number {
+    return this.queued;
+  }
+
+  get playedSamples(): number {
+    return this.played;
+  }
+
+  /** True while a spurt is playing or audio waits to play. */
+  get active(): boolean {
+    return this.playing || this.queued > 0;
+  }
+
+  /** Queues agent audio; returns how many samples did not fit (dropped from the end of this push). */
+  push(pcm: Int16Array): number {
+    const room = this.options.maxSamples - this.queued;
+    const accepted = pcm.length <= room ? pcm : pcm.subarray(0, Math.max(0, room));
+    const dropped = pcm.length - accepted.length;
+    this.overflowSamples += dropped;
+    if (accepted.length > 0) {
+      this.chunks.push(accepted);
+      this.queued += accepted.length;
+      this.enqueued += accepted.length;
+      this.waitedTicks = 0;
+    }
+    return dropped;
+  }
+
+  /**
+   * Places a mark after the audio queued so far. When nothing of this turn remains unplayed, the mark is reached
+   * at once and returned; otherwise it is returned by the `take()` that plays past it.
+   */
+  mark(name: string): MarkOutcome | undefined {
+    if (this.queued === 0 && this.marks.length === 0) return { name, status: 'played', playedSamples: this.played };
+    this.marks.push({ name, at: this.enqueued });
+    return undefined;
+  }
+
+  /** The next packet's samples, or undefined when nothing should play this tick (silence, no marker). */
+  take(count: number): TakeResult | undefined {
+    if (this.queued === 0) {
+      this.playing = false;
+      return undefined;
+    }
+    let spurtStart = false;
+    if (!this.playing) {
+      // Start when the lead is there, or when the agent has stopped adding audio for a tick (a short utterance).
+      if (this.queued < Math.max(count, this.options.leadSamples) && this.waitedTicks < 1) {
+        this.waitedTicks++;
+        return undefined;
+      }
+      this.playing = true;
+      spurtStart = true;
+    } else if (this.queued < count && this.waitedTicks < 1) {
+      // Mid-spurt shortfall: give the agent one tick to catch up before padding the tail.
+      this.waitedTicks++;
+      return undefined;
+    }
+    const samples = new Int16Array(count);
+    const real = this.read(samples);
+    this.played += real;
+    this.waitedTicks = 0;
+    return { samples, spurtStart, marks: this.reached() };
+  }
+
+  /** Drops everything queued; pending marks are `cleared`. The next audio starts a new turn (played from 0). */
+  clear(): ClearResult {
+    const result: ClearResult = {
+      droppedSamples: this.queued,
+      playedSamples: this.played,
+      marks: this.marks.map((m) => ({ name: m.name, status: 'cleared', playedSamples: this.played })),
+    };
+    this.chunks = [];
+    this.head = 0;
+    this.queued = 0;
+    this.enqueued = 0;
+    this.played = 0;
+    this.marks = [];
+    this.playing = false;
+    this.waitedTicks = 0;
+    return result;
+  }
+
+  private read(out: Int16Array): number {
+    let written = 0;
+    while (written < out.length && this.chunks.length > 0) {
+      const chunk = this.chunks[0];
+      if (chunk === undefined) break;
+      const n = Math.min(out.length - written, chunk.length - this.head);
+      out.set(chunk.subarray(this.head, this.head + n), written);
+      written += n;
+      this.head += n;
+      if (this.head === chunk.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.queued -= written;
+    return written;
+  }
+
+  private reached(): MarkOutcome[] {
+    let n = 0;
+    while (n < this.marks.length && (this.marks[n]?.at ?? Infinity) <= this.played) n++;
+    if (n === 0) return [];
+    return this.marks.splice(0, n).map((m) => ({ name: m.name, status: 'played', playedSamples: m.at }));
+  }
+}
