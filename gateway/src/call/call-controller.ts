@@ -159,7 +159,7 @@ export class CallController {
       const session = new SdpSession({
         address: this.advertisedAddress(tx),
         port: c.ports.rtpPort,
-        codecs: config.media.codecs,
+        codecs: config.trunks.find((t) => t.name === admission.trunk)?.codecs ?? config.media.codecs,
         ptimeMs: config.media.ptimeMs,
       });
       c.sdp = session;

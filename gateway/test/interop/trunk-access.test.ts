@@ -10,9 +10,10 @@ const NUMBER = '+15550100001';
 
 let outsider: TestGateway;
 let authenticated: TestGateway;
+let alawTrunk: TestGateway;
 
 beforeAll(async () => {
-  [outsider, authenticated] = await Promise.all([
+  [outsider, authenticated, alawTrunk] = await Promise.all([
     startTestGateway({
       numbers: { '*': { agent: 'demo' } },
       trunks: [{ name: 'carrier-private', allow: ['10.0.0.0/8'] }],
@@ -23,11 +24,16 @@ beforeAll(async () => {
       // SHA-256 is still offered second (RFC 8760), and digest.test.ts covers SHA-256 verification.
       trunks: [{ name: 'carrier-a', allow: ['127.0.0.1/32'], auth: { username: 'carrier-a', password: 'secret', algorithms: ['MD5', 'SHA-256'] } }],
     }),
+    startTestGateway({
+      numbers: { '*': { agent: 'echo' } },
+      media: { codecs: ['PCMU', 'PCMA'] },
+      trunks: [{ name: 'alaw-carrier', allow: ['127.0.0.1/32'], codecs: ['PCMA', 'PCMU'] }],
+    }),
   ]);
 }, 15_000);
 
 afterAll(async () => {
-  await Promise.all([outsider?.close(), authenticated?.close()]);
+  await Promise.all([outsider?.close(), authenticated?.close(), alawTrunk?.close()]);
 });
 
 describe.concurrent.each<SipTransport>(['udp', 'tcp'])('trunk access over %s', (transport) => {
@@ -43,6 +49,19 @@ describe.concurrent.each<SipTransport>(['udp', 'tcp'])('trunk access over %s', (
     expect(result.exitCode, describeRun(result)).toBe(0);
     expect(result.successfulCalls, describeRun(result)).toBe(1);
     expect(result.actionLog).toMatch(/rejected: SIP\/2\.0 403 \S/);
+  }, 15_000);
+
+  test("a trunk's own codec preference wins over media.codecs", async () => {
+    const result = await runSipp({
+      scenario: 'uac-call-any-codec.xml',
+      transport,
+      service: NUMBER,
+      host: alawTrunk.host,
+      port: alawTrunk.sipPort,
+      timeoutMs: 10_000,
+    });
+    expect(result.exitCode, describeRun(result)).toBe(0);
+    expect(result.actionLog).toMatch(/answer m=audio [1-9]\d* RTP\/AVP 8 101/);
   }, 15_000);
 
   test('digest auth: 401 with a challenge, INVITE with credentials → 200, BYE → 200', async () => {
