@@ -5,10 +5,10 @@
  *
  * Where the gateway and the docs disagree, these tests assert the docs.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { describeRun, parseMessageLog, runSipp, SIPP_EXIT, type SippResult } from '../helpers/sipp.js';
+import { RtpSink } from '../helpers/rtp-sink.js';
 import { DocAgent, tone, verify, type AgentCall, type GatewayMessage } from './doc-agent.js';
 
 const NUMBER = '+15550100002';
@@ -17,52 +17,6 @@ const AGENT_PATH = '/patchbay?tenant=acme';
 /** One 20 ms frame of PCM16 24 kHz mono (§3). */
 const FRAME_BYTES = 960;
 const FRAME_MS = 20;
-
-/** A UDP socket standing in for the caller's RTP port: records what the gateway sends on RTP. */
-class RtpSink {
-  readonly packets: { readonly atMs: number; readonly payloadType: number; readonly peak: number }[] = [];
-  private constructor(
-    private readonly socket: Socket,
-    readonly port: number,
-  ) {
-    socket.on('message', (msg: Buffer) => {
-      if (msg.length < 12 || msg[0] === undefined || msg[1] === undefined || msg[0] >> 6 !== 2) return;
-      const csrcCount = msg[0] & 0x0f;
-      let offset = 12 + csrcCount * 4;
-      if ((msg[0] & 0x10) !== 0) offset += 4 + msg.readUInt16BE(offset + 2) * 4;
-      const payloadType = msg[1] & 0x7f;
-      let peak = 0;
-      if (payloadType === 0) for (const byte of msg.subarray(offset)) peak = Math.max(peak, Math.abs(ulaw(byte)));
-      this.packets.push({ atMs: performance.now(), payloadType, peak });
-    });
-  }
-
-  static async start(): Promise<RtpSink> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve());
-    });
-    return new RtpSink(socket, socket.address().port);
-  }
-
-  /** PCMU packets carrying the test tone (amplitude 8,000), not silence. */
-  tonePackets(): number {
-    return this.packets.filter((p) => p.payloadType === 0 && p.peak > 2_000).length;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-/** G.711 µ-law byte to a linear sample. */
-function ulaw(byte: number): number {
-  const u = ~byte & 0xff;
-  const exponent = (u >> 4) & 0x07;
-  const magnitude = ((((u & 0x0f) << 3) + 0x84) << exponent) - 0x84;
-  return (u & 0x80) !== 0 ? -magnitude : magnitude;
-}
 
 interface PlacedCall {
   readonly rtp: RtpSink;
