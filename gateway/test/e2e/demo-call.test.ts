@@ -72,5 +72,5 @@ describe('demo agent: the caller hears the greeting', () => {
       expect(m.ncc, `${part}: ${JSON.stringify(m.coarse)}`).toBeGreaterThanOrEqual(MIN_NCC);
       earliestMs = m.lagMs + wavDurationMs(prompt) - 50;
     }
-  }, 20_000);
+  }, 40_000);
 });

@@ -114,7 +114,7 @@ describe('DTMF reaches the agent', () => {
       expect(e['durationMs']).toBeLessThanOrEqual(400);
     }
     await gw.waitForIdle(3_000);
-  }, 20_000);
+  }, 40_000);
 
   it('SIP INFO application/dtmf-relay Signal=5 arrives as a dtmf event with source sip-info', async () => {
     if (gw === undefined) throw new Error('gateway did not start');
@@ -135,5 +135,5 @@ describe('DTMF reaches the agent', () => {
     expect(events, agent.describe()).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'dtmf', digit: '5', source: 'sip-info', durationMs: 160 });
     await gw.waitForIdle(3_000);
-  }, 20_000);
+  }, 40_000);
 });

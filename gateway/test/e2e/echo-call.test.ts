@@ -127,7 +127,7 @@ describe('echo agent: what the caller says comes back', () => {
     } finally {
       uas.kill('SIGKILL');
     }
-  }, 20_000);
+  }, 40_000);
 
   for (const c of CASES) {
     it(`${c.codec}: the recording matches the sentence (NCC ≥ ${MIN_NCC}) and the delay is measured`, async () => {
@@ -161,6 +161,6 @@ describe('echo agent: what the caller says comes back', () => {
       expect(Math.max(...lags) - Math.min(...lags), detail).toBeLessThanOrEqual(MAX_DELAY_STEP_MS);
       expect(f.lagMs + f.shortfallMs).toBeLessThan(LISTEN_AFTER_MS);
       await gw.waitForIdle(3_000);
-    }, 20_000);
+    }, 40_000);
   }
 });

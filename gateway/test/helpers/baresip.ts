@@ -177,7 +177,13 @@ export async function baresipCall(options: BaresipCallOptions): Promise<BaresipC
       });
     void exited.then(notify);
 
-    control = await Promise.race([connectControl(ctrlPort, Math.min(deadline, performance.now() + 5_000)), spawnError]);
+    // baresip loads its modules before it listens: seconds on a loaded 2-core CI machine.
+    control = await Promise.race([
+      connectControl(ctrlPort, Math.min(deadline, performance.now() + 15_000)).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; baresip said:\n${log.slice(-2_000)}`, { cause: err });
+      }),
+      spawnError,
+    ]);
     const socket = control;
     let buffer = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => {
