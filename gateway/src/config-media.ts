@@ -12,6 +12,23 @@ export const codecList = z
 /** `reject`: refuse the call before answering (`agents.rejectStatus`); `apology`: answer, apologise, hang up. */
 export const onAgentFailure = z.enum(['reject', 'apology']);
 
+/** `gateway`: the gateway stops the agent's audio itself; `agent`: it only signals speech; `off`: neither. */
+export const bargeInMode = z.enum(['off', 'gateway', 'agent']);
+
+/** Caller speech detection, per number or as the default under `media.speech`. */
+export const speechSettings = z.strictObject({
+  /** WebRTC VAD aggressiveness, 0 (least) to 3 (most). */
+  vadMode: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  /** How far above the call's noise floor speech must be. */
+  marginDb: z.number().min(0).max(40).optional(),
+  /** Speech needed before an onset counts (kept short: barge-in must react within 120 ms). */
+  minSpeechMs: z.int().min(20).max(1000).optional(),
+  /** Silence after which speech has stopped. */
+  hangoverMs: z.int().min(20).max(5000).optional(),
+  /** Onsets this soon after the agent starts speaking are ignored (its own echo, a caller's "uh-huh"). */
+  graceMs: z.int().min(0).max(5000).optional(),
+});
+
 const mediaPort = z.int().min(1).max(65535);
 
 export function mediaSchema() {
@@ -39,6 +56,12 @@ export function mediaSchema() {
       /** Caller audio queued towards a slow agent at most; the oldest is dropped beyond (`uplink_overflow`). */
       maxUplinkMs: z.int().min(100).max(60_000).default(2000),
       rtcpIntervalMs: z.int().min(500).max(60_000).default(5000),
+      /** Default barge-in for numbers that do not set one (the built-in `echo` defaults to `off`). */
+      bargeIn: bargeInMode.default('gateway'),
+      /** Default speech detection settings; a number's `speech` overrides them key by key. */
+      speech: speechSettings.prefault({}),
+      /** After a barge-in, agent audio still in flight is dropped until the agent's `clear`, or for this long. */
+      interruptGuardMs: z.int().min(0).max(5000).default(500),
       /** A call whose caller sends no RTP for this long is ended (0: never). */
       rtpTimeoutMs: z.int().min(0).default(60_000),
     })

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
-import { agentsSchema, codecList, mediaSchema, onAgentFailure } from './config-media.js';
+import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import {
   duplicatePatternError,
   parseCidr,
@@ -76,6 +76,10 @@ const numberRoute = z.strictObject({
   parameters: z.record(z.string(), z.string()).default({}),
   /** What the caller gets when the agent cannot be reached (overrides `agents.onFailure`). */
   onAgentFailure: onAgentFailure.optional(),
+  /** Barge-in for this number (overrides `media.bargeIn`). */
+  bargeIn: bargeInMode.optional(),
+  /** Speech detection for this number (overrides `media.speech`, key by key). */
+  speech: speechSettings.optional(),
 });
 
 const cidr = z.string().superRefine((text, ctx) => {

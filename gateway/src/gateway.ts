@@ -9,6 +9,7 @@ import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler } from './media/audio/resampler.js';
+import { loadVad } from './media/vad/index.js';
 import { MediaClock } from './media/media-clock.js';
 import { PortPool } from './media/port-pool.js';
 import { SipStack } from './sip/stack.js';
@@ -29,6 +30,7 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? silentLogger;
   await loadResampler(); // compiles the wasm once
+  await loadVad();
   loadDemoPrompts(); // reads the built-in prompts now, not on the first call
   const stack = new SipStack({
     host: config.sip.host,

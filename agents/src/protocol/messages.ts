@@ -67,11 +67,38 @@ export interface MarkEvent {
   playedMs: number;
 }
 
-/** Answer to a `clear` command. */
+/** Answer to a `clear` command; `turnId` echoes the command's. */
 export interface ClearedEvent {
   type: 'cleared';
   droppedMs: number;
   playedMs: number;
+  turnId?: string;
+}
+
+/**
+ * The caller spoke over the agent and the gateway stopped the agent's audio itself (`bargeIn: gateway`).
+ * `playedMs` is the agent audio that actually left on RTP since the turn started (the last `clear`, or the call),
+ * exact to the 20 ms packet: pass it unchanged as OpenAI Realtime's `audio_end_ms`. Pending marks were reported
+ * `cleared` just before; their names are repeated in `marks`. Audio still in flight from the interrupted turn is
+ * discarded until you send `clear`.
+ */
+export interface InterruptedEvent {
+  type: 'interrupted';
+  playedMs: number;
+  droppedMs: number;
+  marks: string[];
+}
+
+/** The caller started speaking; `atMs` is the onset's position in the caller audio stream (ms since answer). */
+export interface SpeechStartedEvent {
+  type: 'speech_started';
+  atMs: number;
+}
+
+/** The caller stopped speaking (after the gateway's hangover); `atMs` is the end of speech in the caller stream. */
+export interface SpeechStoppedEvent {
+  type: 'speech_stopped';
+  atMs: number;
 }
 
 /** The call is over; the gateway closes the socket next. */
@@ -88,9 +115,28 @@ export interface ErrorEvent {
   droppedMs?: number;
 }
 
-export type GatewayMessage = StartMessage | DtmfEvent | MarkEvent | ClearedEvent | StopEvent | ErrorEvent;
+export type GatewayMessage =
+  | StartMessage
+  | DtmfEvent
+  | MarkEvent
+  | ClearedEvent
+  | InterruptedEvent
+  | SpeechStartedEvent
+  | SpeechStoppedEvent
+  | StopEvent
+  | ErrorEvent;
 
-export const GATEWAY_MESSAGE_TYPES = ['start', 'dtmf', 'mark', 'cleared', 'stop', 'error'] as const satisfies readonly GatewayMessage['type'][];
+export const GATEWAY_MESSAGE_TYPES = [
+  'start',
+  'dtmf',
+  'mark',
+  'cleared',
+  'interrupted',
+  'speech_started',
+  'speech_stopped',
+  'stop',
+  'error',
+] as const satisfies readonly GatewayMessage['type'][];
 
 /** `code` values of `ErrorEvent` in v1. New codes may be added; agents should log unknown ones and carry on. */
 export const GatewayErrorCode = {
@@ -121,9 +167,14 @@ export interface MarkCommand {
   name: string;
 }
 
-/** Drop all buffered audio now (barge-in); answered with `cleared`, and pending marks come back `cleared`. */
+/**
+ * Drop all buffered audio now (barge-in); answered with `cleared`, and pending marks come back `cleared`. After an
+ * `interrupted`, it also says "I have stopped that turn": audio you send after it plays again. `turnId` is yours,
+ * echoed in `cleared`.
+ */
 export interface ClearCommand {
   type: 'clear';
+  turnId?: string;
 }
 
 /** End the call now. */

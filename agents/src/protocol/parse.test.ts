@@ -67,6 +67,15 @@ describe('parseGatewayMessage', () => {
     expect(f.message).toContain(`"${field}"`);
   });
 
+  it('reads the barge-in events: interrupted, speech_started, speech_stopped, cleared with a turn id', () => {
+    expect(parseGatewayMessage('{"type":"interrupted","playedMs":2000,"droppedMs":3000,"marks":["end"]}')).toEqual({ type: 'interrupted', playedMs: 2000, droppedMs: 3000, marks: ['end'] });
+    expect(parseGatewayMessage('{"type":"speech_started","atMs":2020}')).toEqual({ type: 'speech_started', atMs: 2020 });
+    expect(parseGatewayMessage('{"type":"speech_stopped","atMs":3400}')).toEqual({ type: 'speech_stopped', atMs: 3400 });
+    expect(parseGatewayMessage('{"type":"cleared","droppedMs":0,"playedMs":20,"turnId":"t2"}')).toMatchObject({ turnId: 't2' });
+    expect(() => parseGatewayMessage('{"type":"interrupted","playedMs":-1,"droppedMs":0,"marks":[]}')).toThrow(ProtocolError);
+    expect(() => parseGatewayMessage('{"type":"speech_started"}')).toThrow(/atMs/);
+  });
+
   it('rejects another protocol version with PROTOCOL_UNSUPPORTED_VERSION', () => {
     const f = fault(() => parseGatewayMessage(JSON.stringify({ ...start, version: 2 })));
     expect(f.code).toBe(ProtocolErrorCode.UnsupportedVersion);
@@ -107,6 +116,12 @@ describe('parseAgentMessage', () => {
     const f = fault(() => parseAgentMessage(JSON.stringify(msg)));
     expect(f.code).toBe(ProtocolErrorCode.BadField);
     expect(f.message).toContain(`"${field}"`);
+  });
+
+  it('accepts clear with an optional turn id', () => {
+    expect(parseAgentMessage('{"type":"clear"}')).toEqual({ type: 'clear' });
+    expect(parseAgentMessage('{"type":"clear","turnId":"turn-7"}')).toEqual({ type: 'clear', turnId: 'turn-7' });
+    expect(() => parseAgentMessage('{"type":"clear","turnId":7}')).toThrow(/turnId/);
   });
 
   it('accepts the longest name and digit string', () => {

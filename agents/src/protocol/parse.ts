@@ -55,7 +55,10 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
     status: z.enum(['played', 'cleared']),
     playedMs: ms,
   }),
-  cleared: z.object({ type: z.literal('cleared'), droppedMs: ms, playedMs: ms }),
+  cleared: z.object({ type: z.literal('cleared'), droppedMs: ms, playedMs: ms, turnId: name.optional() }),
+  interrupted: z.object({ type: z.literal('interrupted'), playedMs: ms, droppedMs: ms, marks: z.array(name).max(1000) }),
+  speech_started: z.object({ type: z.literal('speech_started'), atMs: ms }),
+  speech_stopped: z.object({ type: z.literal('speech_stopped'), atMs: ms }),
   stop: z.object({ type: z.literal('stop'), reason: z.string().max(L.maxNameChars) }),
   error: z.object({
     type: z.literal('error'),
@@ -67,7 +70,7 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
 
 const agentSchemas: Schemas<AgentMessage> = {
   mark: z.object({ type: z.literal('mark'), name }),
-  clear: z.object({ type: z.literal('clear') }),
+  clear: z.object({ type: z.literal('clear'), turnId: name.optional() }),
   hangup: z.object({ type: z.literal('hangup'), reason: z.string().max(L.maxNameChars).optional() }),
   dtmf: z.object({
     type: z.literal('dtmf'),

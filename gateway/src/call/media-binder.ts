@@ -84,8 +84,16 @@ export class MediaBinder {
   start(call: Call): void {
     const negotiated = call.sdp?.negotiated;
     if (call.media || !negotiated || !call.ports || call.state === 'ended') return;
+    const route = call.admission.route;
+    const { config } = this.options;
     const media = new CallMedia({
       callId: call.id,
+      bargeIn: {
+        // Echoing the caller is the agent talking while the caller talks: never a barge-in.
+        mode: route.bargeIn ?? (route.agent === 'echo' ? 'off' : config.media.bargeIn),
+        speech: stripUndefined({ ...config.media.speech, ...route.speech }),
+        guardMs: config.media.interruptGuardMs,
+      },
       ports: call.ports,
       negotiated,
       clock: this.options.clock,
@@ -122,4 +130,9 @@ export class MediaBinder {
     if (call.media) call.media.close(stop);
     else call.agent?.close(stop);
   }
+}
+
+/** The detector's options without keys set to undefined (exactOptionalPropertyTypes-safe merge of two layers). */
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

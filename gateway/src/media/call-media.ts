@@ -9,16 +9,17 @@ import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import { SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
-import { DtmfReceiver, DtmfSender } from './dtmf/rfc4733.js';
+import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import { PlayoutQueue, type MarkOutcome } from './playout-queue.js';
 import type { MediaPorts } from './port-pool.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
-import { JitterBuffer } from './rtp/jitter-buffer.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { serializeRtp, type RtpPacket } from './rtp/packet.js';
-import { UplinkPtime } from './uplink-ptime.js';
+import { Uplink, type UplinkOptions } from './uplink.js';
+import { CallerSpeech, fadeOut, type BargeInMode, type InterruptRequest } from './barge-in.js';
+import { SpeechDetector, type SpeechDetectorOptions } from './vad/index.js';
 
 export interface MediaSettings {
   jitter: { minMs: number; maxMs: number; startMs: number };
@@ -37,8 +38,17 @@ export interface CallMediaEvents {
   onRtpTimeout(): void;
 }
 
+export interface BargeInSettings {
+  mode: BargeInMode;
+  /** Detector thresholds (the sample rate comes from the codec). */
+  speech: Omit<SpeechDetectorOptions, 'sampleRate'>;
+  /** After an interruption, agent audio is dropped until its `clear`, or for this long. */
+  guardMs: number;
+}
+
 export interface CallMediaOptions {
   callId: string;
+  bargeIn: BargeInSettings;
   ports: MediaPorts;
   negotiated: NegotiatedMedia;
   clock: MediaClock;
@@ -53,24 +63,23 @@ export class CallMedia implements AgentSink {
   private negotiated: NegotiatedMedia;
   private codec: CodecPath;
   private stream: RtpStreamState;
-  private jitter: JitterBuffer;
-  private readonly uplinkPtime: UplinkPtime;
+  private readonly uplink: Uplink;
   private readonly playout: PlayoutQueue;
   private readonly endpoint: RtpEndpoint;
   private readonly rtcp: RtcpSession;
-  private readonly dtmfIn: DtmfReceiver;
   private dtmfOut: DtmfSender | undefined;
   private agent: AgentLink | undefined;
-  private upClock: PlayoutClock | undefined;
   private downClock: PlayoutClock | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastRtpMs = 0;
   private tailPending = false;
-  /** Consecutive quiet caller frames: after PAUSE_FRAMES the jitter buffer may change depth without cutting a word. */
-  private quietFrames = PAUSE_FRAMES;
   private timedOut = false;
   private closed = false;
   private unreportedOverflow = 0;
+  private readonly speech: CallerSpeech;
+  private interruptRequest: InterruptRequest | undefined;
+  /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
+  private discardUntilMs: number | undefined;
   private lastOverflowReportMs = -Infinity;
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0 };
 
@@ -79,13 +88,10 @@ export class CallMedia implements AgentSink {
     this.negotiated = n;
     this.codec = new CodecPath(n.codec.name, n.ptimeMs);
     this.stream = new RtpStreamState({ payloadType: n.codec.payloadType, clockRate: n.codec.clockRate, ptimeMs: n.ptimeMs });
-    this.uplinkPtime = new UplinkPtime(n.ptimeMs, n.codec.clockRate);
-    this.jitter = this.newJitterBuffer(n.ptimeMs);
     this.playout = new PlayoutQueue({
       maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
     });
-    this.dtmfIn = new DtmfReceiver({ clockRate: n.telephoneEvent?.clockRate ?? 8000 });
     this.dtmfOut = this.newDtmfSender(n);
     this.rtcp = new RtcpSession({
       clockRate: n.codec.clockRate,
@@ -94,6 +100,14 @@ export class CallMedia implements AgentSink {
       cname: `patchbay-${options.callId.slice(0, 8)}`,
       intervalMs: options.settings.rtcpIntervalMs,
     });
+    const pcmRate = this.codec.descriptor.pcmRate;
+    const detectorRate = pcmRate === 8000 || pcmRate === 16000 ? pcmRate : 24000;
+    this.speech = new CallerSpeech(
+      options.bargeIn.mode,
+      options.bargeIn.mode === 'off' ? undefined : new SpeechDetector({ ...options.bargeIn.speech, sampleRate: detectorRate }),
+      (detectorRate * 20) / 1000,
+    );
+    this.uplink = new Uplink(this.uplinkOptions(n), this.speech);
     this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
       onRtp: (p, at) => this.receive(p, at),
       onRtcp: (bytes, at) => this.rtcp.onRtcp(bytes, at),
@@ -108,7 +122,7 @@ export class CallMedia implements AgentSink {
   start(): void {
     if (this.unsubscribe || this.closed) return;
     const at = this.options.clock.nextTickMs();
-    this.upClock = new PlayoutClock(at, { ptimeMs: this.uplinkPtime.ms });
+    this.uplink.start(at);
     this.downClock = new PlayoutClock(at, { ptimeMs: this.negotiated.ptimeMs });
     this.lastRtpMs = performance.now();
     this.unsubscribe = this.options.clock.subscribe((now) => this.tick(now));
@@ -130,7 +144,7 @@ export class CallMedia implements AgentSink {
         initialSequence: this.stream.sequenceNumber,
         initialTimestamp: this.stream.timestamp,
       });
-      this.jitter = this.newJitterBuffer(this.uplinkPtime.ms);
+      this.uplink.reconfigure(this.uplinkOptions(n), this.options.clock.nextTickMs());
       if (this.downClock) this.downClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: n.ptimeMs });
     }
     this.dtmfOut = this.newDtmfSender(n);
@@ -147,12 +161,13 @@ export class CallMedia implements AgentSink {
   get stats() {
     return {
       rtp: this.endpoint.stats,
-      jitter: this.jitter.stats,
+      jitter: this.uplink.stats,
       rtcpJitterMs: this.rtcp.jitterMs,
       lost: this.rtcp.lost,
       expected: this.rtcp.expected,
       remote: this.rtcp.remote,
-      uplinkPtimeMs: this.uplinkPtime.ms,
+      uplinkPtimeMs: this.uplink.ptimeMs,
+      bargeIn: this.speech.stats,
       ...this.counters,
     };
   }
@@ -160,6 +175,14 @@ export class CallMedia implements AgentSink {
   // ---- AgentSink ------------------------------------------------------------------------------------------------
 
   onAudio(pcm: Int16Array): void {
+    if (this.discardUntilMs !== undefined) {
+      // Audio of the interrupted turn still in flight: dropped until the agent's clear (or the guard time).
+      if (performance.now() < this.discardUntilMs) {
+        this.speech.stats.staleDroppedMs += samplesToMs(pcm.length);
+        return;
+      }
+      this.discardUntilMs = undefined;
+    }
     const dropped = this.playout.push(pcm);
     if (dropped === 0) return;
     this.counters.playoutOverflowSamples += dropped;
@@ -180,12 +203,13 @@ export class CallMedia implements AgentSink {
         return;
       }
       case 'clear': {
+        this.discardUntilMs = undefined; // the agent has stopped the interrupted turn: what follows is new
         const result = this.playout.clear();
         this.stream.startTalkspurt();
         this.codec.resetDown();
         this.tailPending = false;
         for (const m of result.marks) this.sendMark(m);
-        this.agent?.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples) });
+        this.agent?.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples), ...(msg.turnId ? { turnId: msg.turnId } : {}) });
         return;
       }
       case 'hangup':
@@ -205,33 +229,38 @@ export class CallMedia implements AgentSink {
 
   private tick(now: number): void {
     if (this.closed) return;
-    const up = this.upClock?.poll(now);
-    for (let i = 0; i < (up?.ticks ?? 0); i++) this.uplinkTick(now);
+    this.uplinkTick(now);
     const down = this.downClock?.poll(now);
     if (down) {
       this.stream.skip(down.skipped);
       for (let i = 0; i < down.ticks; i++) this.downlinkTick();
     }
-    for (const e of this.dtmfIn.tick(now)) this.deliverDtmf(e.digit, e.durationMs);
+    for (const e of this.uplink.dtmfTimeouts(now)) this.deliverDtmf(e.digit, e.durationMs);
     const report = this.rtcp.poll(now);
     if (report) this.endpoint.sendRtcp(report);
     this.checkRtpTimeout(now);
   }
 
   private uplinkTick(now: number): void {
-    const out = this.jitter.pop(now, this.quietFrames >= PAUSE_FRAMES);
-    const input = out.kind === 'audio' ? out.payload : out.kind === 'conceal' ? 'conceal' : 'silence';
-    for (const frame of this.codec.decode(input, this.uplinkPtime.ms)) {
-      this.quietFrames = isQuiet(frame) ? this.quietFrames + 1 : 0;
+    const out = this.uplink.tick(now, this.codec, this.playout.active);
+    for (const frame of out.frames) {
       this.counters.framesToAgent++;
       this.agent?.sendAudio(frame);
     }
+    for (const e of out.speech) this.agent?.send(e);
+    if (out.interrupt) this.interruptRequest = out.interrupt;
   }
 
   private downlinkTick(): void {
     const dir = this.negotiated.direction;
     if (dir === 'recvonly' || dir === 'inactive') {
       this.stream.endTick(); // on hold: send nothing, keep the clock running
+      return;
+    }
+    if (this.interruptRequest) {
+      this.interrupt(this.interruptRequest);
+      this.interruptRequest = undefined;
+      this.stream.endTick();
       return;
     }
     const events = this.dtmfOut?.tick(this.stream.timestamp) ?? [];
@@ -244,7 +273,10 @@ export class CallMedia implements AgentSink {
     } else {
       const next = this.playout.take(this.codec.samplesPerPacket24k);
       if (next) {
-        if (next.spurtStart) this.stream.startTalkspurt();
+        if (next.spurtStart) {
+          this.stream.startTalkspurt();
+          this.speech.agentSpurtStarted(this.uplink.positionMs);
+        }
         this.sendPayload(this.codec.encode(next.samples), true);
         this.tailPending = true;
         for (const m of next.marks) this.sendMark(m);
@@ -259,23 +291,35 @@ export class CallMedia implements AgentSink {
     this.stream.endTick();
   }
 
+  /**
+   * Barge-in: the caller spoke over the agent. This packet carries the agent's next 20 ms faded to silence (no
+   * click), everything queued behind it is dropped, pending marks come back `cleared`, and the agent learns exactly
+   * how much it said: `playedMs` counts every packet that left, this one included.
+   */
+  private interrupt(request: InterruptRequest): void {
+    const next = this.playout.take(this.codec.samplesPerPacket24k);
+    if (next) {
+      fadeOut(next.samples, FADE_SAMPLES);
+      this.sendPayload(this.codec.encode(next.samples), true);
+      for (const m of next.marks) this.sendMark(m);
+    }
+    const result = this.playout.clear();
+    this.codec.resetDown();
+    this.stream.startTalkspurt();
+    this.tailPending = false;
+    for (const m of result.marks) this.sendMark(m);
+    this.agent?.send({ type: 'interrupted', playedMs: ms(result.playedSamples), droppedMs: ms(result.droppedSamples), marks: result.marks.map((m) => m.name) });
+    this.speech.interrupted(request, performance.now());
+    this.discardUntilMs = performance.now() + this.options.bargeIn.guardMs;
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------------------
 
   private receive(packet: RtpPacket, arrivalMs: number): void {
     this.lastRtpMs = arrivalMs;
-    const te = this.negotiated.telephoneEvent;
-    if (te && packet.payloadType === te.payloadType) {
-      for (const e of this.dtmfIn.push({ timestamp: packet.timestamp, payload: packet.payload }, arrivalMs)) this.deliverDtmf(e.digit, e.durationMs);
-      return;
-    }
-    this.rtcp.onRtp(packet, arrivalMs);
-    if (this.uplinkPtime.observe(packet)) {
-      // The caller packetises differently from what it announced: pop at its real packet time.
-      this.options.logger.info({ ptimeMs: this.uplinkPtime.ms }, 'caller packet time differs from SDP; following it');
-      this.jitter = this.newJitterBuffer(this.uplinkPtime.ms);
-      if (this.upClock) this.upClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: this.uplinkPtime.ms });
-    }
-    this.jitter.push({ seq: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload, arrivalMs, marker: packet.marker, ssrc: packet.ssrc });
+    const result = this.uplink.receive(packet, arrivalMs, this.options.clock.nextTickMs());
+    if (result === 'audio') this.rtcp.onRtp(packet, arrivalMs);
+    else for (const e of result) this.deliverDtmf(e.digit, e.durationMs);
   }
 
   private deliverDtmf(digit: string, durationMs: number): void {
@@ -319,9 +363,15 @@ export class CallMedia implements AgentSink {
     }
   }
 
-  private newJitterBuffer(ptimeMs: number): JitterBuffer {
-    const j = this.options.settings.jitter;
-    return new JitterBuffer({ ptimeMs, clockRate: this.negotiated.codec.clockRate, minDelayMs: j.minMs, maxDelayMs: j.maxMs, startDelayMs: j.startMs });
+  private uplinkOptions(n: NegotiatedMedia): UplinkOptions {
+    return {
+      ptimeMs: n.ptimeMs,
+      clockRate: n.codec.clockRate,
+      telephoneEventPt: n.telephoneEvent?.payloadType,
+      telephoneEventRate: n.telephoneEvent?.clockRate ?? 8000,
+      jitter: this.options.settings.jitter,
+      logger: this.options.logger,
+    };
   }
 
   private newDtmfSender(n: NegotiatedMedia): DtmfSender | undefined {
@@ -340,23 +390,12 @@ export class CallMedia implements AgentSink {
     this.endpoint.close();
     this.agent?.close(reason);
     this.codec.close();
+    this.speech.close();
   }
 }
 
-/** A pause, not the closure of a stop consonant: 60 ms of quiet frames. */
-const PAUSE_FRAMES = 3;
-/** RMS below −40 dBFS. */
-const QUIET_ENERGY = 328 * 328;
-
-function isQuiet(frame: Int16Array): boolean {
-  let energy = 0;
-  for (let i = 0; i < frame.length; i++) {
-    const v = frame[i] ?? 0;
-    energy += v * v;
-  }
-  return energy < QUIET_ENERGY * frame.length;
-}
-
+/** The barge-in fade: 10 ms at 24 kHz. */
+const FADE_SAMPLES = 240;
 function ms(samples: number): number {
   return Math.round(samplesToMs(samples));
 }

@@ -34,15 +34,18 @@ export class CodecPath {
     return (this.descriptor.pcmRate * ptimeMs) / 1000;
   }
 
-  /** One received payload (or a concealment / silence of `ptimeMs`) → zero or more whole 24 kHz frames. */
-  decode(input: Uint8Array | 'conceal' | 'silence', ptimeMs: number): Int16Array[] {
-    const pcm =
+  /**
+   * One received payload (or a concealment / silence of `ptimeMs`) → the decoded audio at the codec's rate (for
+   * speech detection) and zero or more whole 24 kHz frames (for the agent).
+   */
+  decode(input: Uint8Array | 'conceal' | 'silence', ptimeMs: number): { native: Int16Array; frames: Int16Array[] } {
+    const native =
       input === 'conceal'
         ? this.decoder.conceal(this.codecSamples(ptimeMs))
         : input === 'silence'
           ? new Int16Array(this.codecSamples(ptimeMs))
           : this.decoder.decode(input);
-    return this.up.push(pcm);
+    return { native, frames: this.up.push(native) };
   }
 
   /** One packet's worth of 24 kHz agent audio → an RTP payload. */

@@ -27,7 +27,7 @@ export interface JitterPacket {
 }
 
 export type JitterOutput =
-  | { kind: 'audio'; payload: Uint8Array; seq: number; timestamp: number }
+  | { kind: 'audio'; payload: Uint8Array; seq: number; timestamp: number; arrivalMs: number }
   | { kind: 'conceal' }
   | { kind: 'empty' };
 
@@ -241,7 +241,7 @@ export class JitterBuffer {
       this.expectedTs = (entry.timestamp + this.samplesPerPacket) >>> 0;
       this.underrunPops = 0;
       this.observeDelay(nowMs - entry.arrivalMs);
-      return { kind: 'audio', payload: entry.payload, seq: entry.ext & 0xffff, timestamp: entry.timestamp };
+      return { kind: 'audio', payload: entry.payload, seq: entry.ext & 0xffff, timestamp: entry.timestamp, arrivalMs: entry.arrivalMs };
     }
 
     if (this.count > 0) {

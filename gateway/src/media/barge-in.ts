@@ -1,0 +1,122 @@
+/**
+ * Caller speech and barge-in for one call. Feeds the caller's decoded audio to the speech detector in 20 ms
+ * frames, turns its events into protocol signals, and decides when the gateway itself must stop the agent
+ * (`bargeIn: gateway`). The stopping (fade, flush, `interrupted`) happens in the media engine on the next outbound
+ * packet, so it lands within one frame of the decision.
+ */
+import type { SpeechEvent } from './vad/index.js';
+
+export type BargeInMode = 'off' | 'gateway' | 'agent';
+
+/** What the engine needs of a speech detector (the real one wraps WebRTC VAD and voicing/tonality features). */
+export interface SpeechSource {
+  push(frame: Int16Array, atMs: number, flags?: { dtmf?: boolean }): SpeechEvent[];
+  agentSpurtStarted(atMs: number): void;
+  close(): void;
+}
+
+export interface BargeInStats {
+  onsets: number;
+  interruptions: number;
+  /** Interruptions whose "speech" stopped within FALSE_BARGE_IN_MS: a cough, a click, an "uh". */
+  falseBargeIns: number;
+  /** Onset packet's arrival → last agent packet sent, per interruption (most recent 100). */
+  reactionMs: number[];
+  /** Agent audio of an interrupted turn that arrived after the interruption and was dropped. */
+  staleDroppedMs: number;
+}
+
+/** An interruption followed by speech shorter than this was probably not the caller taking the turn. */
+export const FALSE_BARGE_IN_MS = 300;
+
+export interface InterruptRequest {
+  /** Caller-stream position of the onset. */
+  atMs: number;
+  /** When the packet carrying the onset arrived (performance.now()). */
+  onsetArrivalMs: number;
+}
+
+export class CallerSpeech {
+  readonly stats: BargeInStats = { onsets: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 };
+  private pending = new Int16Array(0);
+  private pendingAtMs = 0;
+  /** Arrival time of the packet that carried each 20 ms position, for reaction times. */
+  private readonly arrivals = new Map<number, number>();
+  private lastInterruptAtMs: number | undefined;
+
+  constructor(
+    readonly mode: BargeInMode,
+    private readonly detector: SpeechSource | undefined,
+    /** Samples in 20 ms at the rate the detector is fed. */
+    private readonly frameSamples: number,
+  ) {}
+
+  /**
+   * Decoded caller audio at the detector's rate starting at caller-stream position `atMs`. Returns the speech events
+   * to forward and, when the agent is playing and barge-in is the gateway's, a request to interrupt it.
+   */
+  push(pcm: Int16Array, atMs: number, arrivalMs: number, flags: { dtmf: boolean; agentPlaying: boolean }): { events: SpeechEvent[]; interrupt?: InterruptRequest } {
+    const detector = this.detector;
+    if (!detector) return { events: [] };
+    if (this.pending.length === 0) this.pendingAtMs = atMs;
+    const joined = new Int16Array(this.pending.length + pcm.length);
+    joined.set(this.pending);
+    joined.set(pcm, this.pending.length);
+    const events: SpeechEvent[] = [];
+    let offset = 0;
+    while (joined.length - offset >= this.frameSamples) {
+      const position = this.pendingAtMs + (offset / this.frameSamples) * 20;
+      this.arrivals.set(position, arrivalMs);
+      events.push(...detector.push(joined.subarray(offset, offset + this.frameSamples), position, { dtmf: flags.dtmf }));
+      offset += this.frameSamples;
+    }
+    this.pendingAtMs += (offset / this.frameSamples) * 20;
+    this.pending = joined.slice(offset);
+    this.forget(atMs);
+
+    let interrupt: InterruptRequest | undefined;
+    for (const e of events) {
+      if (e.type === 'speech_started') {
+        this.stats.onsets++;
+        if (this.mode === 'gateway' && flags.agentPlaying) {
+          interrupt = { atMs: e.atMs, onsetArrivalMs: this.arrivals.get(e.atMs) ?? arrivalMs };
+          this.lastInterruptAtMs = e.atMs;
+        }
+      } else if (this.lastInterruptAtMs !== undefined) {
+        if (e.atMs - this.lastInterruptAtMs < FALSE_BARGE_IN_MS) this.stats.falseBargeIns++;
+        this.lastInterruptAtMs = undefined;
+      }
+    }
+    return interrupt ? { events, interrupt } : { events };
+  }
+
+  /** The agent started a talk spurt at caller-stream position `atMs` (for the detector's grace period). */
+  agentSpurtStarted(atMs: number): void {
+    this.detector?.agentSpurtStarted(atMs);
+  }
+
+  /** The engine stopped the agent: record how long it took from the onset packet's arrival. */
+  interrupted(request: InterruptRequest, lastPacketMs: number): void {
+    this.stats.interruptions++;
+    this.stats.reactionMs.push(lastPacketMs - request.onsetArrivalMs);
+    if (this.stats.reactionMs.length > 100) this.stats.reactionMs.shift();
+  }
+
+  close(): void {
+    this.detector?.close();
+  }
+
+  private forget(beforeMs: number): void {
+    for (const key of this.arrivals.keys()) {
+      if (key >= beforeMs - 2000) break;
+      this.arrivals.delete(key);
+    }
+  }
+}
+
+/** A short raised-cosine fade to silence over the first `fadeSamples`, zeros after: stops without a click. */
+export function fadeOut(samples: Int16Array, fadeSamples: number): void {
+  const n = Math.min(fadeSamples, samples.length);
+  for (let i = 0; i < n; i++) samples[i] = Math.round((samples[i] ?? 0) * 0.5 * (1 + Math.cos((Math.PI * i) / n)));
+  samples.fill(0, n);
+}
