@@ -69,7 +69,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sipPort,
     httpPort,
     activeCalls: () => controller.activeCalls,
-    stats: () => ({ ...controller.stats, sip: { ...stack.stats } }),
+    stats: () => ({ ...structuredClone(controller.stats), sip: { ...stack.stats } }),
     close: () => {
       closing ??= (async () => {
         controller.hangupAll('shutdown');

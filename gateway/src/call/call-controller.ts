@@ -39,7 +39,16 @@ export interface CallControllerOptions {
   logger: Logger;
 }
 
+/** Barge-in outcomes of one number (routing pattern), for the bench and operators. */
+export interface BargeInSummary {
+  interruptions: number;
+  falseBargeIns: number;
+  /** Reaction times (onset packet's arrival → last agent packet), most recent 1,000. */
+  reactionMs: number[];
+}
+
 export interface CallStats {
+  bargeIn: Record<string, BargeInSummary>;
   callsStarted: number;
   callsAnswered: number;
   callsEnded: number;
@@ -54,7 +63,7 @@ export class CallController {
   private readonly inDialog: InDialogHandler;
   readonly binder: MediaBinder;
   private live = 0;
-  readonly stats: CallStats = { callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
+  readonly stats: CallStats = { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
   /** Hooks for the media layer: a call was answered / ended. */
   onAnswered?: (call: Call) => void;
   onEnded?: (call: Call) => void;
@@ -240,6 +249,7 @@ export class CallController {
     call.endReason = reason;
     call.pendingAnswer?.retransmitter.stop();
     call.pendingAnswer = undefined;
+    this.recordBargeIn(call);
     this.binder.close(call, reason);
     call.ports?.close();
     this.calls.delete(call.key);
@@ -248,6 +258,16 @@ export class CallController {
     this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
     this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended');
     this.onEnded?.(call);
+  }
+
+  private recordBargeIn(call: Call): void {
+    const b = call.media?.stats.bargeIn;
+    if (!b || b.onsets === 0) return;
+    const summary = (this.stats.bargeIn[call.admission.pattern] ??= { interruptions: 0, falseBargeIns: 0, reactionMs: [] });
+    summary.interruptions += b.interruptions;
+    summary.falseBargeIns += b.falseBargeIns;
+    summary.reactionMs.push(...b.reactionMs);
+    if (summary.reactionMs.length > 1000) summary.reactionMs.splice(0, summary.reactionMs.length - 1000);
   }
 
   /** Hangs up every call (shutdown). */
