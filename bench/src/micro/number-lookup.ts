@@ -8,6 +8,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { prng as rng } from '../prng.js';
 
 import { normalizeNumber, NumberRouter } from '@patchbay/gateway';
 
@@ -17,17 +18,6 @@ const PREFIXES = 1_000;
 const QUERIES = 100_000;
 const rounds = Number(process.argv[2] ?? 20);
 
-/** Deterministic PRNG (mulberry32) so every run builds the same tables. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(42);
 const digits = (n: number): string => {
   let s = '';

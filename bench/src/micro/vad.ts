@@ -8,6 +8,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { prng as random } from '../prng.js';
 
 import { loadVad, SpeechDetector, tonality, voicing, WebRtcVad } from '@patchbay/gateway';
 
@@ -17,16 +18,6 @@ const DISTINCT = 50;
 
 await loadVad();
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** DISTINCT consecutive 20 ms frames of a voiced, vowel-like signal at `rate` and `gain`. */
 function frames(rate: number, gain: number): Int16Array[] {
