@@ -1,5 +1,6 @@
 /** A UDP socket standing in for a caller's RTP port: records what the gateway sends on RTP. */
 import { createSocket, type Socket } from 'node:dgram';
+import { ULAW_DECODE } from './g711.js';
 
 export class RtpSink {
   readonly packets: { readonly atMs: number; readonly payloadType: number; readonly peak: number }[] = [];
@@ -14,7 +15,7 @@ export class RtpSink {
       if ((msg[0] & 0x10) !== 0) offset += 4 + msg.readUInt16BE(offset + 2) * 4;
       const payloadType = msg[1] & 0x7f;
       let peak = 0;
-      if (payloadType === 0) for (const byte of msg.subarray(offset)) peak = Math.max(peak, Math.abs(ulaw(byte)));
+      if (payloadType === 0) for (const byte of msg.subarray(offset)) peak = Math.max(peak, Math.abs(ULAW_DECODE[byte] ?? 0));
       this.packets.push({ atMs: performance.now(), payloadType, peak });
     });
   }
@@ -36,12 +37,4 @@ export class RtpSink {
   close(): void {
     this.socket.close();
   }
-}
-
-/** G.711 µ-law byte to a linear sample. */
-export function ulaw(byte: number): number {
-  const u = ~byte & 0xff;
-  const exponent = (u >> 4) & 0x07;
-  const magnitude = ((((u & 0x0f) << 3) + 0x84) << exponent) - 0x84;
-  return (u & 0x80) !== 0 ? -magnitude : magnitude;
 }
