@@ -27,6 +27,10 @@ export const speechSettings = z.strictObject({
   hangoverMs: z.int().min(20).max(5000).optional(),
   /** Onsets this soon after the agent starts speaking are ignored (its own echo, a caller's "uh-huh"). */
   graceMs: z.int().min(0).max(5000).optional(),
+  /** Ask a neural VAD (Silero, optional dependency) before an onset counts; adds under a millisecond of inference and up to one 20 ms tick. */
+  confirm: z.enum(['none', 'silero']).optional(),
+  /** Silero speech probability an onset needs. */
+  confirmThreshold: z.number().min(0).max(1).optional(),
 });
 
 const mediaPort = z.int().min(1).max(65535);

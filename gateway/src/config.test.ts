@@ -222,6 +222,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ trunks: [{ name: 'a', auth: { username: 'u', password: 'p', algorithms: ['MD5', 'MD5'] } }] })).toThrow(/repeat/);
   });
 
+  it('takes barge-in and speech settings per number, and rejects bad ones', () => {
+    const config = parseConfig({ media: { speech: { vadMode: 2 } }, numbers: { '+1555*': { agent: 'demo', bargeIn: 'agent', speech: { confirm: 'silero', confirmThreshold: 0.7, graceMs: 300 } } } });
+    expect(config.media.speech).toEqual({ vadMode: 2 });
+    expect(config.numbers['+1555*']).toMatchObject({ bargeIn: 'agent', speech: { confirm: 'silero', confirmThreshold: 0.7, graceMs: 300 } });
+    expect(() => parseConfig({ numbers: { '*': { agent: 'demo', bargeIn: 'sometimes' } } })).toThrow(/bargeIn/);
+    expect(() => parseConfig({ media: { speech: { vadMode: 4 } } })).toThrow(/vadMode/);
+    expect(() => parseConfig({ media: { speech: { confirm: 'whisper' } } })).toThrow(/confirm/);
+  });
+
   it('resolves the agent token secret from env, and rejects a short one', () => {
     const config = parseConfig({ agents: { tokenSecretEnv: 'PB_SECRET', onFailure: 'reject', rejectStatus: 480 } }, { PB_SECRET: 'a-long-enough-secret' });
     expect(config.agents).toMatchObject({ tokenSecret: 'a-long-enough-secret', onFailure: 'reject', rejectStatus: 480 });

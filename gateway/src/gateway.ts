@@ -9,7 +9,7 @@ import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler } from './media/audio/resampler.js';
-import { loadVad } from './media/vad/index.js';
+import { loadSilero, loadVad } from './media/vad/index.js';
 import { MediaClock } from './media/media-clock.js';
 import { PortPool } from './media/port-pool.js';
 import { SipStack } from './sip/stack.js';
@@ -31,6 +31,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const logger = options.logger ?? silentLogger;
   await loadResampler(); // compiles the wasm once
   await loadVad();
+  // Silero (optional dependency) only when some number asks for it, so a missing install fails at start, clearly.
+  const silero = usesSilero(config) ? await loadSilero() : undefined;
   loadDemoPrompts(); // reads the built-in prompts now, not on the first call
   const stack = new SipStack({
     host: config.sip.host,
@@ -47,7 +49,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const mediaHost = config.sip.host;
   const ports = new PortPool({ host: mediaHost, portMin: config.media.portMin, portMax: config.media.portMax, logger });
   const clock = new MediaClock({ onError: (err) => logger.error({ err }, 'media tick failed') });
-  const controller = new CallController({ config, stack, ports, clock, sipPort, logger });
+  const controller = new CallController({ config, stack, ports, clock, silero, sipPort, logger });
   stack.onRequest = (tx) => controller.handleRequest(tx);
   stack.onAck = (ack) => controller.handleAck(ack);
 
@@ -81,4 +83,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       return closing;
     },
   };
+}
+
+function usesSilero(config: Config): boolean {
+  return config.media.speech.confirm === 'silero' || Object.values(config.numbers).some((n) => n.speech?.confirm === 'silero');
 }

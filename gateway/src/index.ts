@@ -16,4 +16,4 @@ export { parseRtp, serializeRtp, isRtcp, type RtpPacket } from './media/rtp/pack
 export { JitterBuffer, type JitterPacket } from './media/rtp/jitter-buffer.js';
 export { DtmfReceiver, DtmfSender } from './media/dtmf/rfc4733.js';
 export * from './media/codecs/index.js';
-export { loadVad, SpeechDetector, tonality, voicing, WebRtcVad, type SpeechEvent } from './media/vad/index.js';
+export { loadSilero, loadVad, SileroConfirmer, SpeechDetector, tonality, voicing, WebRtcVad, type SpeechEvent } from './media/vad/index.js';

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { MediaClock } from '../media/media-clock.js';
+import type { SileroModel } from '../media/vad/index.js';
 import type { PortPool } from '../media/port-pool.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { SipError } from '../sip/errors.js';
@@ -34,6 +35,7 @@ export interface CallControllerOptions {
   stack: CallStack;
   ports: PortPool;
   clock: MediaClock;
+  silero?: SileroModel | undefined;
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
@@ -42,6 +44,9 @@ export interface CallControllerOptions {
 /** Barge-in outcomes of one number (routing pattern), for the bench and operators. */
 export interface BargeInSummary {
   interruptions: number;
+  /** Onsets a neural confirmer (speech.confirm) believed / rejected. */
+  confirmed: number;
+  rejected: number;
   falseBargeIns: number;
   /** Reaction times (onset packet's arrival → last agent packet), most recent 1,000. */
   reactionMs: number[];
@@ -71,7 +76,7 @@ export class CallController {
   constructor(private readonly options: CallControllerOptions) {
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
-    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, hangup: (c, r) => this.hangup(c, r) });
+    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, silero: options.silero, hangup: (c, r) => this.hangup(c, r) });
   }
 
   get activeCalls(): number {
@@ -262,9 +267,11 @@ export class CallController {
 
   private recordBargeIn(call: Call): void {
     const b = call.media?.stats.bargeIn;
-    if (!b || b.onsets === 0) return;
-    const summary = (this.stats.bargeIn[call.admission.pattern] ??= { interruptions: 0, falseBargeIns: 0, reactionMs: [] });
+    if (!b || (b.onsets === 0 && b.rejectedByConfirmer === 0)) return;
+    const summary = (this.stats.bargeIn[call.admission.pattern] ??= { interruptions: 0, confirmed: 0, rejected: 0, falseBargeIns: 0, reactionMs: [] });
     summary.interruptions += b.interruptions;
+    summary.confirmed += b.confirmedByConfirmer;
+    summary.rejected += b.rejectedByConfirmer;
     summary.falseBargeIns += b.falseBargeIns;
     summary.reactionMs.push(...b.reactionMs);
     if (summary.reactionMs.length > 1000) summary.reactionMs.splice(0, summary.reactionMs.length - 1000);

@@ -13,6 +13,7 @@ import { InProcessLink } from '../agent/in-process-link.js';
 import type { Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
+import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
 import type { MediaClock } from '../media/media-clock.js';
 import { getHeader, type SipRequest } from '../sip/message.js';
@@ -25,6 +26,8 @@ export interface MediaBinderOptions {
   logger: Logger;
   /** Ends the call from our side (BYE). */
   hangup: (call: Call, reason: EndReason) => void;
+  /** Loaded at start-up when any number asks for neural confirmation of barge-in. */
+  silero?: SileroModel | undefined;
 }
 
 /** What the agent's `stop` says for each way a call ends. */
@@ -91,7 +94,9 @@ export class MediaBinder {
       bargeIn: {
         // Echoing the caller is the agent talking while the caller talks: never a barge-in.
         mode: route.bargeIn ?? (route.agent === 'echo' ? 'off' : config.media.bargeIn),
-        speech: stripUndefined({ ...config.media.speech, ...route.speech }),
+        speech: detectorOptions({ ...config.media.speech, ...route.speech }),
+        confirm: pickConfirm({ ...config.media.speech, ...route.speech }),
+        silero: this.options.silero,
         guardMs: config.media.interruptGuardMs,
       },
       ports: call.ports,
@@ -132,7 +137,14 @@ export class MediaBinder {
   }
 }
 
-/** The detector's options without keys set to undefined (exactOptionalPropertyTypes-safe merge of two layers). */
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+type SpeechConfig = NonNullable<Config['numbers'][string]['speech']>;
+
+/** The cheap detector's options from the merged speech settings (keys left unset are the detector's defaults). */
+function detectorOptions(s: SpeechConfig): Omit<SpeechDetectorOptions, 'sampleRate'> {
+  const { confirm: _confirm, confirmThreshold: _threshold, ...rest } = s;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<SpeechDetectorOptions, 'sampleRate'>;
+}
+
+function pickConfirm(s: SpeechConfig): { threshold: number } | undefined {
+  return s.confirm === 'silero' ? { threshold: s.confirmThreshold ?? 0.5 } : undefined;
 }

@@ -56,6 +56,36 @@ describe('CallerSpeech', () => {
     expect(run(800)).toBe(0);
   });
 
+  it('with a confirmer, signals and interrupts only onsets it believes, one frame later; a rejected turn stays silent', async () => {
+    const script: Record<number, SpeechEvent[]> = {
+      60: [{ type: 'speech_started', atMs: 20 }],
+      500: [{ type: 'speech_stopped', atMs: 480 }],
+    };
+    for (const believe of [true, false]) {
+      let fed = 0;
+      const confirmer = { push: () => void fed++, confirm: () => Promise.resolve({ speech: believe, probability: believe ? 0.9 : 0.1 }), close: () => undefined };
+      const speech = new CallerSpeech('gateway', scripted(script).source, 160, confirmer);
+      const seen: string[] = [];
+      let interruptAt: number | undefined;
+      for (let at = 0; at <= 520; at += 20) {
+        const r = speech.push(new Int16Array(160), at, at, { dtmf: false, agentPlaying: true });
+        for (const e of r.events) seen.push(`${e.type}@${e.atMs}`);
+        if (r.interrupt) interruptAt = at;
+        await Promise.resolve(); // let the confirmation settle, as the event loop does between ticks
+      }
+      expect(fed).toBe(27);
+      if (believe) {
+        expect(seen).toEqual(['speech_started@20', 'speech_stopped@480']);
+        expect(interruptAt).toBe(80); // the frame after the onset was proposed
+        expect(speech.stats).toMatchObject({ onsets: 1, rejectedByConfirmer: 0 });
+      } else {
+        expect(seen).toEqual([]);
+        expect(interruptAt).toBeUndefined();
+        expect(speech.stats).toMatchObject({ onsets: 0, rejectedByConfirmer: 1 });
+      }
+    }
+  });
+
   it('does nothing without a detector (bargeIn: off)', () => {
     const speech = new CallerSpeech('off', undefined, 160);
     expect(speech.push(new Int16Array(160), 0, 0, { dtmf: false, agentPlaying: true })).toEqual({ events: [] });

@@ -15,8 +15,19 @@ export interface SpeechSource {
   close(): void;
 }
 
+/** Optional second opinion on an onset (a neural VAD), asked before the onset counts. */
+export interface OnsetConfirmer {
+  push(frame: Int16Array): void;
+  confirm(): Promise<{ speech: boolean; probability: number }>;
+  close(): void;
+}
+
 export interface BargeInStats {
   onsets: number;
+  /** Onsets the confirmer believed. */
+  confirmedByConfirmer: number;
+  /** Onsets the confirmer did not believe (not signalled, no barge-in). */
+  rejectedByConfirmer: number;
   interruptions: number;
   /** Interruptions whose "speech" stopped within FALSE_BARGE_IN_MS: a cough, a click, an "uh". */
   falseBargeIns: number;
@@ -37,7 +48,12 @@ export interface InterruptRequest {
 }
 
 export class CallerSpeech {
-  readonly stats: BargeInStats = { onsets: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 };
+  readonly stats: BargeInStats = { onsets: 0, confirmedByConfirmer: 0, rejectedByConfirmer: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 };
+  /** Results of confirmations that finished since the last push, waiting to be acted on. */
+  private confirmed: Array<{ event: SpeechEvent; interrupt?: InterruptRequest }> = [];
+  /** An onset is being confirmed, or was rejected: its speech_stopped must not reach the agent alone. */
+  private suppressStop = false;
+  private closed = false;
   private pending = new Int16Array(0);
   private pendingAtMs = 0;
   /** Arrival time of the packet that carried each 20 ms position, for reaction times. */
@@ -49,6 +65,7 @@ export class CallerSpeech {
     private readonly detector: SpeechSource | undefined,
     /** Samples in 20 ms at the rate the detector is fed. */
     private readonly frameSamples: number,
+    private readonly confirmer?: OnsetConfirmer,
   ) {}
 
   /**
@@ -67,27 +84,76 @@ export class CallerSpeech {
     while (joined.length - offset >= this.frameSamples) {
       const position = this.pendingAtMs + (offset / this.frameSamples) * 20;
       this.arrivals.set(position, arrivalMs);
-      events.push(...detector.push(joined.subarray(offset, offset + this.frameSamples), position, { dtmf: flags.dtmf }));
+      const frame = joined.subarray(offset, offset + this.frameSamples);
+      this.confirmer?.push(frame);
+      events.push(...detector.push(frame, position, { dtmf: flags.dtmf }));
       offset += this.frameSamples;
     }
     this.pendingAtMs += (offset / this.frameSamples) * 20;
     this.pending = joined.slice(offset);
     this.forget(atMs);
 
+    // Confirmations that finished since the last frame come out first, in order.
+    const out: SpeechEvent[] = [];
     let interrupt: InterruptRequest | undefined;
+    for (const c of this.confirmed.splice(0)) {
+      out.push(c.event);
+      if (c.interrupt && flags.agentPlaying) interrupt = c.interrupt;
+    }
     for (const e of events) {
       if (e.type === 'speech_started') {
+        const request = this.mode === 'gateway' ? { atMs: e.atMs, onsetArrivalMs: this.arrivals.get(e.atMs) ?? arrivalMs } : undefined;
+        if (this.confirmer) {
+          this.suppressStop = true;
+          this.confirm(e, flags.agentPlaying ? request : undefined);
+          continue;
+        }
         this.stats.onsets++;
-        if (this.mode === 'gateway' && flags.agentPlaying) {
-          interrupt = { atMs: e.atMs, onsetArrivalMs: this.arrivals.get(e.atMs) ?? arrivalMs };
+        out.push(e);
+        if (request && flags.agentPlaying) {
+          interrupt = request;
           this.lastInterruptAtMs = e.atMs;
         }
-      } else if (this.lastInterruptAtMs !== undefined) {
-        if (e.atMs - this.lastInterruptAtMs < FALSE_BARGE_IN_MS) this.stats.falseBargeIns++;
-        this.lastInterruptAtMs = undefined;
+      } else {
+        if (this.suppressStop) {
+          this.suppressStop = false;
+          continue; // its onset was never signalled
+        }
+        out.push(e);
+        if (this.lastInterruptAtMs !== undefined) {
+          if (e.atMs - this.lastInterruptAtMs < FALSE_BARGE_IN_MS) this.stats.falseBargeIns++;
+          this.lastInterruptAtMs = undefined;
+        }
       }
     }
-    return interrupt ? { events, interrupt } : { events };
+    return interrupt ? { events: out, interrupt } : { events: out };
+  }
+
+  /** Asks the confirmer about an onset; the verdict is acted on at the next frame (one tick later at most). */
+  private confirm(onset: SpeechEvent, request: InterruptRequest | undefined): void {
+    const confirmer = this.confirmer;
+    if (!confirmer) return;
+    confirmer.confirm().then(
+      (verdict) => {
+        if (this.closed) return;
+        if (!verdict.speech) {
+          this.stats.rejectedByConfirmer++;
+          return;
+        }
+        this.stats.onsets++;
+        this.stats.confirmedByConfirmer++;
+        this.suppressStop = false;
+        if (request) this.lastInterruptAtMs = onset.atMs;
+        this.confirmed.push(request ? { event: onset, interrupt: request } : { event: onset });
+      },
+      () => {
+        // The confirmer failed: trust the cheap detector rather than miss a real barge-in.
+        if (this.closed) return;
+        this.stats.onsets++;
+        this.suppressStop = false;
+        this.confirmed.push(request ? { event: onset, interrupt: request } : { event: onset });
+      },
+    );
   }
 
   /** The agent started a talk spurt at caller-stream position `atMs` (for the detector's grace period). */
@@ -103,7 +169,9 @@ export class CallerSpeech {
   }
 
   close(): void {
+    this.closed = true;
     this.detector?.close();
+    this.confirmer?.close();
   }
 
   private forget(beforeMs: number): void {

@@ -19,7 +19,7 @@ import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOptions } from './uplink.js';
 import { CallerSpeech, fadeOut, type BargeInMode, type InterruptRequest } from './barge-in.js';
-import { SpeechDetector, type SpeechDetectorOptions } from './vad/index.js';
+import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
 
 export interface MediaSettings {
   jitter: { minMs: number; maxMs: number; startMs: number };
@@ -44,6 +44,10 @@ export interface BargeInSettings {
   speech: Omit<SpeechDetectorOptions, 'sampleRate'>;
   /** After an interruption, agent audio is dropped until its `clear`, or for this long. */
   guardMs: number;
+  /** Ask the neural confirmer before an onset counts. */
+  confirm?: { threshold: number } | undefined;
+  /** The shared Silero model, loaded at start-up when any number asks for confirmation. */
+  silero?: SileroModel | undefined;
 }
 
 export interface CallMediaOptions {
@@ -106,6 +110,9 @@ export class CallMedia implements AgentSink {
       options.bargeIn.mode,
       options.bargeIn.mode === 'off' ? undefined : new SpeechDetector({ ...options.bargeIn.speech, sampleRate: detectorRate }),
       (detectorRate * 20) / 1000,
+      options.bargeIn.mode !== 'off' && options.bargeIn.confirm && options.bargeIn.silero
+        ? new SileroConfirmer(options.bargeIn.silero, { sampleRate: detectorRate, threshold: options.bargeIn.confirm.threshold })
+        : undefined,
     );
     this.uplink = new Uplink(this.uplinkOptions(n), this.speech);
     this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {

@@ -16,6 +16,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.
 import { prng } from '../helpers/prng.js';
 import { SipCaller, type ReceivedRtp } from '../helpers/sip-caller.js';
 
+const CONFIRM_NUMBER = '+15550100005';
 const GATEWAY_NUMBER = '+15550100003';
 const AGENT_NUMBER = '+15550100004';
 const FRAME_MS = 20;
@@ -230,7 +231,11 @@ describe('barge-in, end to end', () => {
     };
     await agent.start();
     gw = await startTestGateway({
-      numbers: { [GATEWAY_NUMBER]: { agent: agent.url }, [AGENT_NUMBER]: { agent: agent.url, bargeIn: 'agent' } },
+      numbers: {
+        [GATEWAY_NUMBER]: { agent: agent.url },
+        [AGENT_NUMBER]: { agent: agent.url, bargeIn: 'agent' },
+        [CONFIRM_NUMBER]: { agent: agent.url, speech: { confirm: 'silero' } },
+      },
     });
   });
 
@@ -271,8 +276,8 @@ describe('barge-in, end to end', () => {
    * The caller speaks over the agent at `onsetMs`; waits for `interrupted`, then for 5 silent packets in a row (the
    * stale audio the agent sends on `interrupted` must not play). Returns the old turn's packets and the figures.
    */
-  async function interruptedCall(onsetMs: number, onInterrupted: (msg: Msg<'interrupted'>, sip: SipCaller) => void) {
-    const { sip, call } = await place(GATEWAY_NUMBER, (c) => {
+  async function interruptedCall(onsetMs: number, onInterrupted: (msg: Msg<'interrupted'>, sip: SipCaller) => void, number = GATEWAY_NUMBER) {
+    const { sip, call } = await place(number, (c) => {
       talk(c);
       c.onMessage = (msg) => {
         if (msg.type !== 'interrupted') return;
@@ -336,6 +341,21 @@ describe('barge-in, end to end', () => {
     },
     15_000,
   );
+
+  it('e. with Silero confirming onsets (speech.confirm: silero), speech still stops the agent within 120 ms', async () => {
+    const { sip, interrupted, onset, old, last, started } = await interruptedCall(2_000, () => undefined, CONFIRM_NUMBER);
+    if (last === undefined) throw new Error('the caller heard no agent audio');
+    const reactionMs = last.arrivalMs - onset.sentMs;
+    figures.push({ test: 'e (silero)', onsetMs: 2_000, stopMs: round(reactionMs), speechStartedAtMs: started.msg.atMs, playedMs: interrupted.msg.playedMs, rtpMs: old.length * FRAME_MS, droppedMs: interrupted.msg.droppedMs });
+    await sip.bye();
+    caller = undefined;
+    await gw?.waitForIdle(5_000);
+    // The neural confirmer really ran and believed the onset.
+    expect(gw?.gateway.stats().bargeIn[CONFIRM_NUMBER]).toMatchObject({ interruptions: 1, confirmed: 1, rejected: 0 });
+    expect(reactionMs).toBeGreaterThan(0);
+    expect(reactionMs).toBeLessThanOrEqual(MAX_REACTION_MS);
+    expect(Math.abs(interrupted.msg.playedMs - old.length * FRAME_MS)).toBeLessThanOrEqual(FRAME_MS);
+  }, 15_000);
 
   it('b. interrupted.playedMs passes unchanged as a Realtime truncate audio_end_ms', async () => {
     const ONSET_MS = 1_340;

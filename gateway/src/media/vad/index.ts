@@ -11,3 +11,4 @@ export {
 } from './speech-detector.js';
 export { loadVad, VadError, VadErrorCode, WebRtcVad, type FvadRate, type VadErrorCodeValue, type VadMode } from './webrtc-vad.js';
 export { ANALYSIS_RATE, energyDbfs, tonality, voicing } from './features.js';
+export { loadSilero, SileroConfirmer, SileroError, type SileroModel } from './silero.js';
