@@ -12,13 +12,19 @@ import { loadResampler } from './media/audio/resampler.js';
 import { loadSilero, loadVad } from './media/vad/index.js';
 import { MediaClock } from './media/media-clock.js';
 import { PortPool } from './media/port-pool.js';
+import { HopMetrics } from './metrics/hop-metrics.js';
 import { SipStack } from './sip/stack.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
   readonly httpPort: number;
   activeCalls(): number;
-  stats(): CallStats & { sip: SipStack['stats'] };
+  stats(): CallStats & {
+    activeCalls: number;
+    sip: SipStack['stats'];
+    hops: ReturnType<HopMetrics['snapshot']>;
+    media: { clockLateTicks: number; portsInUse: number };
+  };
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -49,12 +55,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const mediaHost = config.sip.host;
   const ports = new PortPool({ host: mediaHost, portMin: config.media.portMin, portMax: config.media.portMax, logger });
   const clock = new MediaClock({ onError: (err) => logger.error({ err }, 'media tick failed') });
-  const controller = new CallController({ config, stack, ports, clock, silero, sipPort, logger });
+  const hops = new HopMetrics();
+  const controller = new CallController({ config, stack, ports, clock, hops, silero, sipPort, logger });
   stack.onRequest = (tx) => controller.handleRequest(tx);
   stack.onAck = (ack) => controller.handleAck(ack);
 
   let listening = true;
-  const http = createHttpServer({ activeCalls: () => controller.activeCalls, sipListening: () => listening });
+  const statsNow = () => ({
+    activeCalls: controller.activeCalls,
+    ...structuredClone(controller.stats),
+    sip: { ...stack.stats },
+    hops: hops.snapshot(),
+    media: { clockLateTicks: clock.lateTicks, portsInUse: ports.allocated },
+  });
+  const http = createHttpServer({ activeCalls: () => controller.activeCalls, sipListening: () => listening, stats: statsNow });
   let httpPort: number;
   try {
     await http.listen({ host: config.http.host, port: config.http.port });
@@ -71,7 +85,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sipPort,
     httpPort,
     activeCalls: () => controller.activeCalls,
-    stats: () => ({ ...structuredClone(controller.stats), sip: { ...stack.stats } }),
+    stats: statsNow,
     close: () => {
       closing ??= (async () => {
         controller.hangupAll('shutdown');

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { MediaClock } from '../media/media-clock.js';
 import type { SileroModel } from '../media/vad/index.js';
+import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { PortPool } from '../media/port-pool.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { SipError } from '../sip/errors.js';
@@ -35,6 +36,7 @@ export interface CallControllerOptions {
   stack: CallStack;
   ports: PortPool;
   clock: MediaClock;
+  hops: HopMetrics;
   silero?: SileroModel | undefined;
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
@@ -76,7 +78,7 @@ export class CallController {
   constructor(private readonly options: CallControllerOptions) {
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
-    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, silero: options.silero, hangup: (c, r) => this.hangup(c, r) });
+    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, silero: options.silero, hops: options.hops, hangup: (c, r) => this.hangup(c, r) });
   }
 
   get activeCalls(): number {
@@ -213,6 +215,7 @@ export class CallController {
     call.state = 'answered';
     this.stats.callsAnswered++;
     tx.respond(ok);
+    this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
     this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
     this.binder.start(call); // a late offer starts at the ACK, when the codec is known
     this.onAnswered?.(call);

@@ -13,6 +13,7 @@ import { InProcessLink } from '../agent/in-process-link.js';
 import type { Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
+import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
 import type { MediaClock } from '../media/media-clock.js';
@@ -28,6 +29,7 @@ export interface MediaBinderOptions {
   hangup: (call: Call, reason: EndReason) => void;
   /** Loaded at start-up when any number asks for neural confirmation of barge-in. */
   silero?: SileroModel | undefined;
+  hops: HopMetrics;
 }
 
 /** What the agent's `stop` says for each way a call ends. */
@@ -91,6 +93,7 @@ export class MediaBinder {
     const { config } = this.options;
     const media = new CallMedia({
       callId: call.id,
+      hops: this.options.hops,
       bargeIn: {
         // Echoing the caller is the agent talking while the caller talks: never a barge-in.
         mode: route.bargeIn ?? (route.agent === 'echo' ? 'off' : config.media.bargeIn),

@@ -20,6 +20,13 @@ describe('GET /healthz', () => {
     expect(res.json()).toMatchObject({ status: 'degraded' });
   });
 
+  it('serves GET /stats from its source', async () => {
+    const app = createHttpServer({ activeCalls: () => 1, sipListening: () => true, stats: () => ({ hops: { uplinkMs: { count: 3 } } }) });
+    const res = await app.inject({ method: 'GET', url: '/stats' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ hops: { uplinkMs: { count: 3 } } });
+  });
+
   it('answers 404 for unknown paths', async () => {
     const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true });
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);

@@ -6,6 +6,8 @@ export interface HealthSource {
   activeCalls(): number;
   /** True while the SIP listeners are up. */
   sipListening(): boolean;
+  /** Call, SIP and per-hop latency figures for the bench and operators (`GET /stats`). */
+  stats?(): unknown;
 }
 
 export interface Health {
@@ -27,6 +29,10 @@ export function createHttpServer(source: HealthSource): FastifyInstance {
       uptimeSeconds: Math.round((performance.now() - startedAt) / 1000),
     };
     return reply.code(ok ? 200 : 503).send(body);
+  });
+  app.get('/stats', async (_req, reply) => {
+    if (!source.stats) return reply.code(404).send({ error: 'no stats source' });
+    return reply.send(source.stats());
   });
   return app;
 }

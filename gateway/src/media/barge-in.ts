@@ -156,6 +156,11 @@ export class CallerSpeech {
     );
   }
 
+  /** When the packet that carried caller-stream position `atMs` arrived (kept for the last 2 s). */
+  arrivalOf(atMs: number): number | undefined {
+    return this.arrivals.get(atMs);
+  }
+
   /** The agent started a talk spurt at caller-stream position `atMs` (for the detector's grace period). */
   agentSpurtStarted(atMs: number): void {
     this.detector?.agentSpurtStarted(atMs);

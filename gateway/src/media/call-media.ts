@@ -18,6 +18,7 @@ import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOptions } from './uplink.js';
+import type { HopMetrics } from '../metrics/hop-metrics.js';
 import { CallerSpeech, fadeOut, type BargeInMode, type InterruptRequest } from './barge-in.js';
 import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
 
@@ -52,6 +53,8 @@ export interface BargeInSettings {
 
 export interface CallMediaOptions {
   callId: string;
+  /** Where hop latencies are recorded (shared by all calls). */
+  hops: HopMetrics;
   bargeIn: BargeInSettings;
   ports: MediaPorts;
   negotiated: NegotiatedMedia;
@@ -84,6 +87,8 @@ export class CallMedia implements AgentSink {
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
   private discardUntilMs: number | undefined;
+  /** When the caller's last turn ended (its last packet's arrival), until the agent's next audio goes out. */
+  private turnEndedAtMs: number | undefined;
   private lastOverflowReportMs = -Infinity;
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0 };
 
@@ -190,7 +195,7 @@ export class CallMedia implements AgentSink {
       }
       this.discardUntilMs = undefined;
     }
-    const dropped = this.playout.push(pcm);
+    const dropped = this.playout.push(pcm, performance.now());
     if (dropped === 0) return;
     this.counters.playoutOverflowSamples += dropped;
     this.unreportedOverflow += dropped;
@@ -254,6 +259,14 @@ export class CallMedia implements AgentSink {
       this.counters.framesToAgent++;
       this.agent?.sendAudio(frame);
     }
+    if (out.frames.length > 0) {
+      const sent = performance.now();
+      const hops = this.options.hops;
+      hops.uplinkProcessingMs.record(sent - now);
+      for (const arrival of out.arrivals) hops.uplinkMs.record(sent - arrival);
+    }
+    const ended = out.speechEndArrivals.at(-1);
+    if (ended !== undefined) this.turnEndedAtMs = ended;
     for (const e of out.speech) this.agent?.send(e);
     if (out.interrupt) this.interruptRequest = out.interrupt;
   }
@@ -278,6 +291,7 @@ export class CallMedia implements AgentSink {
         this.send({ ...header, csrcs: [], payload: e.payload });
       }
     } else {
+      const taken = performance.now();
       const next = this.playout.take(this.codec.samplesPerPacket24k);
       if (next) {
         if (next.spurtStart) {
@@ -285,6 +299,7 @@ export class CallMedia implements AgentSink {
           this.speech.agentSpurtStarted(this.uplink.positionMs);
         }
         this.sendPayload(this.codec.encode(next.samples), true);
+        this.recordDownlink(taken, next.chunkArrivals, next.spurtStart);
         this.tailPending = true;
         for (const m of next.marks) this.sendMark(m);
       } else if (this.tailPending) {
@@ -296,6 +311,17 @@ export class CallMedia implements AgentSink {
       }
     }
     this.stream.endTick();
+  }
+
+  private recordDownlink(takenMs: number, chunkArrivals: number[], spurtStart: boolean): void {
+    const sent = performance.now();
+    const hops = this.options.hops;
+    hops.downlinkProcessingMs.record(sent - takenMs);
+    for (const arrival of chunkArrivals) if (arrival > 0) hops.downlinkMs.record(sent - arrival);
+    if (spurtStart && this.turnEndedAtMs !== undefined) {
+      hops.turnMs.record(sent - this.turnEndedAtMs);
+      this.turnEndedAtMs = undefined;
+    }
   }
 
   /**
@@ -316,7 +342,9 @@ export class CallMedia implements AgentSink {
     this.tailPending = false;
     for (const m of result.marks) this.sendMark(m);
     this.agent?.send({ type: 'interrupted', playedMs: ms(result.playedSamples), droppedMs: ms(result.droppedSamples), marks: result.marks.map((m) => m.name) });
-    this.speech.interrupted(request, performance.now());
+    const stoppedMs = performance.now();
+    this.speech.interrupted(request, stoppedMs);
+    this.options.hops.bargeInMs.record(stoppedMs - request.onsetArrivalMs);
     this.discardUntilMs = performance.now() + this.options.bargeIn.guardMs;
   }
 

@@ -23,6 +23,8 @@ export interface TakeResult {
   spurtStart: boolean;
   /** Marks reached by this packet. */
   marks: MarkOutcome[];
+  /** When the agent audio chunks whose first sample is in this packet were received (for the downlink hop). */
+  chunkArrivals: number[];
 }
 
 export interface ClearResult {
@@ -44,6 +46,8 @@ interface PendingMark {
 
 export class PlayoutQueue {
   private chunks: Int16Array[] = [];
+  /** When each chunk was received, parallel to `chunks`. */
+  private received: number[] = [];
   private head = 0; // read offset into chunks[0]
   private queued = 0; // samples queued and not yet taken
   private enqueued = 0; // samples enqueued this turn (positions for marks)
@@ -70,13 +74,14 @@ export class PlayoutQueue {
   }
 
   /** Queues agent audio; returns how many samples did not fit (dropped from the end of this push). */
-  push(pcm: Int16Array): number {
+  push(pcm: Int16Array, receivedMs = 0): number {
     const room = this.options.maxSamples - this.queued;
     const accepted = pcm.length <= room ? pcm : pcm.subarray(0, Math.max(0, room));
     const dropped = pcm.length - accepted.length;
     this.overflowSamples += dropped;
     if (accepted.length > 0) {
       this.chunks.push(accepted);
+      this.received.push(receivedMs);
       this.queued += accepted.length;
       this.enqueued += accepted.length;
       this.waitedTicks = 0;
@@ -115,10 +120,11 @@ export class PlayoutQueue {
       return undefined;
     }
     const samples = new Int16Array(count);
-    const real = this.read(samples);
+    const chunkArrivals: number[] = [];
+    const real = this.read(samples, chunkArrivals);
     this.played += real;
     this.waitedTicks = 0;
-    return { samples, spurtStart, marks: this.reached() };
+    return { samples, spurtStart, marks: this.reached(), chunkArrivals };
   }
 
   /** Drops everything queued; pending marks are `cleared`. The next audio starts a new turn (played from 0). */
@@ -129,6 +135,7 @@ export class PlayoutQueue {
       marks: this.marks.map((m) => ({ name: m.name, status: 'cleared', playedSamples: this.played })),
     };
     this.chunks = [];
+    this.received = [];
     this.head = 0;
     this.queued = 0;
     this.enqueued = 0;
@@ -139,17 +146,19 @@ export class PlayoutQueue {
     return result;
   }
 
-  private read(out: Int16Array): number {
+  private read(out: Int16Array, firstSamples: number[]): number {
     let written = 0;
     while (written < out.length && this.chunks.length > 0) {
       const chunk = this.chunks[0];
       if (chunk === undefined) break;
+      if (this.head === 0) firstSamples.push(this.received[0] ?? 0);
       const n = Math.min(out.length - written, chunk.length - this.head);
       out.set(chunk.subarray(this.head, this.head + n), written);
       written += n;
       this.head += n;
       if (this.head === chunk.length) {
         this.chunks.shift();
+        this.received.shift();
         this.head = 0;
       }
     }

@@ -26,6 +26,10 @@ export interface UplinkOutput {
   frames: Int16Array[];
   speech: SpeechEvent[];
   interrupt?: InterruptRequest;
+  /** Arrival times of the RTP packets these frames came from (for the uplink hop). */
+  arrivals: number[];
+  /** Arrival of the caller's last packet before each `speech_stopped` in `speech`, in order (for turn latency). */
+  speechEndArrivals: number[];
 }
 
 /** A pause, not the closure of a stop consonant: 60 ms of quiet frames. */
@@ -90,11 +94,12 @@ export class Uplink {
 
   /** Plays out every caller packet due by `now`. */
   tick(now: number, codec: CodecPath, agentPlaying: boolean): UplinkOutput {
-    const out: UplinkOutput = { frames: [], speech: [] };
+    const out: UplinkOutput = { frames: [], speech: [], arrivals: [], speechEndArrivals: [] };
     const due = this.clock?.poll(now).ticks ?? 0;
     for (let i = 0; i < due; i++) {
       const packet = this.jitter.pop(now, this.quietFrames >= PAUSE_FRAMES);
       const input = packet.kind === 'audio' ? packet.payload : packet.kind === 'conceal' ? 'conceal' : 'silence';
+      if (packet.kind === 'audio') out.arrivals.push(packet.arrivalMs);
       const { native, frames } = codec.decode(input, this.ptime.ms);
       for (const frame of frames) {
         this.quietFrames = isQuiet(frame) ? this.quietFrames + 1 : 0;
@@ -106,6 +111,7 @@ export class Uplink {
       });
       this.positionMs += this.ptime.ms;
       out.speech.push(...heard.events);
+      for (const e of heard.events) if (e.type === 'speech_stopped') out.speechEndArrivals.push(this.speech.arrivalOf(e.atMs - 20) ?? now);
       if (heard.interrupt) out.interrupt = heard.interrupt;
     }
     return out;

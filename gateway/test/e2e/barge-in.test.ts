@@ -352,6 +352,13 @@ describe('barge-in, end to end', () => {
     await gw?.waitForIdle(5_000);
     // The neural confirmer really ran and believed the onset.
     expect(gw?.gateway.stats().bargeIn[CONFIRM_NUMBER]).toMatchObject({ interruptions: 1, confirmed: 1, rejected: 0 });
+    // The hops were recorded inside the gateway, and agree with what the caller saw.
+    const hops = gw?.gateway.stats().hops;
+    expect(hops?.bargeInMs.count).toBeGreaterThanOrEqual(1);
+    expect(hops?.bargeInMs.max).toBeLessThanOrEqual(MAX_REACTION_MS);
+    expect(hops?.uplinkMs.count).toBeGreaterThan(100);
+    expect(hops?.downlinkMs.count).toBeGreaterThan(0);
+    expect(hops?.setupMs.count).toBeGreaterThan(0);
     expect(reactionMs).toBeGreaterThan(0);
     expect(reactionMs).toBeLessThanOrEqual(MAX_REACTION_MS);
     expect(Math.abs(interrupted.msg.playedMs - old.length * FRAME_MS)).toBeLessThanOrEqual(FRAME_MS);

@@ -1,0 +1,34 @@
+/**
+ * Latency of every hop a call's audio takes through the gateway, aggregated over all calls. Recorded on the media
+ * hot path (O(1) each), read by `GET /stats` and the bench; the Prometheus exporter reads the same histograms.
+ */
+import { LatencyHistogram, type Distribution } from './latency-histogram.js';
+
+export class HopMetrics {
+  /** RTP arrival → the frame handed to the agent link (includes the jitter buffer's wait). */
+  readonly uplinkMs = new LatencyHistogram();
+  /** The jitter buffer's pop → the frame handed to the agent link: decode, resample, speech detection. */
+  readonly uplinkProcessingMs = new LatencyHistogram();
+  /** Agent audio received → its first sample sent on RTP (includes the lead buffer and pacing to the next tick). */
+  readonly downlinkMs = new LatencyHistogram();
+  /** Taking a packet from the playout queue → sent on RTP: resample, encode, send. */
+  readonly downlinkProcessingMs = new LatencyHistogram();
+  /** End of the caller's speech (its last packet's arrival) → the agent's next audio sent on RTP. */
+  readonly turnMs = new LatencyHistogram();
+  /** Caller speech onset (its packet's arrival) → the agent's last packet (barge-in). */
+  readonly bargeInMs = new LatencyHistogram();
+  /** Initial INVITE admitted → 200 OK sent (without ringing or answer delay when none is configured). */
+  readonly setupMs = new LatencyHistogram();
+
+  snapshot(): Record<string, Distribution> {
+    return {
+      uplinkMs: this.uplinkMs.snapshot(),
+      uplinkProcessingMs: this.uplinkProcessingMs.snapshot(),
+      downlinkMs: this.downlinkMs.snapshot(),
+      downlinkProcessingMs: this.downlinkProcessingMs.snapshot(),
+      turnMs: this.turnMs.snapshot(),
+      bargeInMs: this.bargeInMs.snapshot(),
+      setupMs: this.setupMs.snapshot(),
+    };
+  }
+}
