@@ -4,6 +4,9 @@
  */
 import { LatencyHistogram, type Distribution } from './latency-histogram.js';
 
+export type HopName = 'uplinkMs' | 'uplinkProcessingMs' | 'downlinkMs' | 'downlinkProcessingMs' | 'turnMs' | 'bargeInMs' | 'setupMs';
+export type HopSnapshot = Record<HopName, Distribution>;
+
 export class HopMetrics {
   /** RTP arrival → the frame handed to the agent link (includes the jitter buffer's wait). */
   readonly uplinkMs = new LatencyHistogram();
@@ -20,7 +23,7 @@ export class HopMetrics {
   /** Initial INVITE admitted → 200 OK sent (without ringing or answer delay when none is configured). */
   readonly setupMs = new LatencyHistogram();
 
-  snapshot(): Record<string, Distribution> {
+  snapshot(): HopSnapshot {
     return {
       uplinkMs: this.uplinkMs.snapshot(),
       uplinkProcessingMs: this.uplinkProcessingMs.snapshot(),

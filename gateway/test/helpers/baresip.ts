@@ -86,6 +86,18 @@ export interface BaresipCallResult {
 
 /** Place one call with baresip and return what it heard. Never rejects because the call failed: inspect it. */
 export async function baresipCall(options: BaresipCallOptions): Promise<BaresipCallResult> {
+  // Ports come from freePort(): free when probed, but another test may take one before baresip binds it. Then
+  // baresip exits with "Address already in use"; try again with fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await baresipCallOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.message.includes('Address already in use')) throw err;
+    }
+  }
+}
+
+async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCallResult> {
   const bin = requireTool('baresip', BARESIP_INSTALL);
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-baresip-'));
   let child: ChildProcess | undefined;
