@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['gateway', 'agents'],
+    projects: ['gateway', 'agents', 'bench'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

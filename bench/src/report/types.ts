@@ -1,0 +1,84 @@
+/**
+ * The bench's result, as written to bench/results/<date>-<name>.json and rendered to Markdown and SVG.
+ * Every latency is in milliseconds.
+ */
+export interface Distribution {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memGiB: number;
+  node: string;
+  os: string;
+}
+
+export interface BenchOptions {
+  calls: number;
+  /** New calls per second. */
+  rate: number;
+  durationS: number;
+  codec: 'PCMU' | 'PCMA' | 'G722' | 'opus';
+  agent: 'in-process' | 'websocket';
+  mode: 'fixed' | 'ramp';
+}
+
+export interface Hops {
+  /** INVITE sent → 200 OK received, at the load generator. */
+  setupMs: Distribution;
+  /** RTP arrival at the gateway → frame sent on the WebSocket, measured inside the gateway. */
+  uplinkMs: Distribution;
+  /** Frame received from the agent → RTP sent, measured inside the gateway. */
+  downlinkMs: Distribution;
+  /** Caller audio sent → the same audio back through the echo agent, found by correlation at the load generator. */
+  roundTripMs: Distribution;
+  /** End of caller speech → first agent audio, at the load generator (turn agent). */
+  turnMs: Distribution;
+  /** Caller speech onset → last agent packet, at the load generator (barge-in calls). */
+  bargeInMs: Distribution;
+}
+
+export interface CostFigures {
+  /** Gateway process CPU (user + system) per second of call time. */
+  cpuMsPerCallSecond: number;
+  /** Gateway resident memory growth per concurrent call. */
+  rssMiBPerCall: number;
+  rssMiB: number;
+}
+
+export interface RampStep {
+  concurrency: number;
+  lossPct: number;
+  uplinkP99Ms: number;
+  cpuMsPerCallSecond: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface BenchResult {
+  name: string;
+  startedAt: string;
+  durationS: number;
+  machine: MachineInfo;
+  options: BenchOptions;
+  hops: Hops;
+  quality: { packetsSent: number; packetsReceived: number; lossPct: number; jitterMs: Distribution };
+  gateway: CostFigures;
+  /** The same load through a minimal UDP → WebSocket → UDP relay in Node: the floor. */
+  floor?: CostFigures & { uplinkMs: Distribution; downlinkMs: Distribution };
+  /** Micro-benchmarks run in the same session: name → µs per 20 ms frame (or per operation). */
+  micro?: Record<string, number>;
+  ramp?: RampStep[];
+  targets: TargetCheck[];
+}
