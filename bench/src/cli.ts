@@ -1,0 +1,65 @@
+/** `npm run bench` flags → typed options (pure). */
+import type { BenchOptions } from './report/types.js';
+
+export interface CliOptions extends BenchOptions {
+  readonly outDir: string;
+  readonly name: string;
+  /** Ramp: calls added per step and seconds each step is held. */
+  readonly stepCalls: number;
+  readonly stepS: number;
+  /** Run the floor relay with the same load (default on). */
+  readonly floor: boolean;
+}
+
+export const USAGE = `npm run bench:load -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process]
+                        [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--out DIR] [--name NAME]`;
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code = 'BENCH_CLI_INVALID';
+}
+
+export function parseCli(argv: readonly string[], defaultOutDir: string): CliOptions {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new CliError(`unexpected argument '${arg}'\n${USAGE}`);
+    const [key = '', inline] = arg.slice(2).split('=', 2);
+    if (key === 'ramp' || key === 'no-floor' || key === 'help') {
+      flags.add(key);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new CliError(`--${key} needs a value\n${USAGE}`);
+    values.set(key, value);
+  }
+  if (flags.has('help')) throw new CliError(USAGE);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'out', 'name', 'step-calls', 'step-s']);
+  for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
+  const num = (key: string, fallback: number, min: number): number => {
+    const text = values.get(key);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min) throw new CliError(`--${key} must be a number ≥ ${min}, got '${text}'`);
+    return n;
+  };
+  const codec = values.get('codec') ?? 'PCMU';
+  if (codec !== 'PCMU') throw new CliError(`--codec: only PCMU is implemented by the load generator, got '${codec}'`);
+  const agent = values.get('agent') ?? 'websocket';
+  if (agent !== 'websocket' && agent !== 'in-process') throw new CliError(`--agent must be websocket or in-process, got '${agent}'`);
+  const ramp = flags.has('ramp');
+  return {
+    calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
+    rate: num('rate', 20, 0.1),
+    durationS: num('duration', 20, 1),
+    codec,
+    agent,
+    mode: ramp ? 'ramp' : 'fixed',
+    outDir: values.get('out') ?? defaultOutDir,
+    name: values.get('name') ?? (ramp ? 'ramp' : 'load'),
+    stepCalls: Math.round(num('step-calls', 25, 1)),
+    stepS: num('step-s', 10, 2),
+    floor: !flags.has('no-floor'),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The gateway under test as a separate process: a generated config (loopback, free ports, warn logs) passed by
+ * `PATCHBAY_CONFIG`, started with tsx, ready once `GET /healthz` answers 200.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Distribution } from './report/types.js';
+import { startTsx, waitForHttp, type Child } from './proc/child.js';
+import { freeTcpPort, freeUdpPort, mediaPortRange } from './proc/ports.js';
+import { parseDistribution } from './stats.js';
+
+export const ECHO_NUMBER = '+15550000001';
+export const TURN_NUMBER = '+15550000002';
+
+export interface GatewayProcess {
+  readonly child: Child;
+  readonly sipPort: number;
+  readonly httpPort: number;
+  /** Hop distributions from `GET /stats`, or undefined when the endpoint is missing or malformed. */
+  hops(): Promise<Record<string, Distribution> | undefined>;
+}
+
+export interface GatewayLaunch {
+  readonly repoRoot: string;
+  readonly workDir: string;
+  /** `in-process`: the built-in echo; else the echo agent's ws:// URL. */
+  readonly echoAgent: string;
+  readonly turnAgentUrl: string;
+  readonly maxCalls: number;
+}
+
+export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
+  return {
+    sip: { host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50 },
+    http: { host: '127.0.0.1', port: httpPort },
+    media: { ...media, codecs: ['PCMU'] },
+    numbers: {
+      // Barge-in off on the echo number: the caller's markers must never cut the echo.
+      [ECHO_NUMBER]: { agent: launch.echoAgent, bargeIn: 'off' },
+      [TURN_NUMBER]: { agent: launch.turnAgentUrl },
+    },
+    agents: { onFailure: 'reject' },
+    log: { level: 'warn' },
+  };
+}
+
+export async function startGateway(launch: GatewayLaunch): Promise<GatewayProcess> {
+  const sipPort = await freeUdpPort();
+  const httpPort = await freeTcpPort();
+  const media = await mediaPortRange(Math.max(200, 4 * launch.maxCalls + 200));
+  const configPath = join(launch.workDir, 'patchbay.yaml');
+  // JSON is YAML: no serializer needed.
+  writeFileSync(configPath, `${JSON.stringify(gatewayConfig(launch, sipPort, httpPort, media), null, 2)}\n`);
+  const { child } = await startTsx(join(launch.repoRoot, 'gateway/src/main.ts'), [], {
+    PATCHBAY_CONFIG: configPath,
+  });
+  try {
+    await waitForHttp(`http://127.0.0.1:${httpPort}/healthz`);
+  } catch (err) {
+    await child.stop(1_000);
+    throw new Error(`gateway did not become healthy: ${err instanceof Error ? err.message : String(err)}\n${child.stderrTail()}`);
+  }
+  return { child, sipPort, httpPort, hops: () => fetchHops(`http://127.0.0.1:${httpPort}/stats`) };
+}
+
+/** `GET <url>` → `{ hops: { name: Distribution } }`; undefined on 404, a network error or another shape. */
+export async function fetchHops(url: string): Promise<Record<string, Distribution> | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    if (!response.ok) {
+      await response.arrayBuffer();
+      return undefined;
+    }
+    const body: unknown = await response.json();
+    if (typeof body !== 'object' || body === null) return undefined;
+    const hops = (body as Record<string, unknown>)['hops'];
+    if (typeof hops !== 'object' || hops === null) return undefined;
+    const out: Record<string, Distribution> = {};
+    for (const [name, value] of Object.entries(hops as Record<string, unknown>)) {
+      const d = parseDistribution(value);
+      if (d !== undefined) out[name] = d;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The load generator: places calls at a given rate over one shared SIP socket, gives each its own RTP socket, and
+ * drives every call's audio from ONE timer: the 20 ms packet period is cut into `BUCKETS` slots and call i sends in
+ * slot i mod BUCKETS, so packets leave spread over the period on an absolute schedule (a late timer never shifts the
+ * schedule: the next tick catches up). Results go to shared sample sets.
+ */
+import { loadDemoPrompts } from '@patchbay/agents';
+import { Samples } from '../stats.js';
+import { ulawEncodeAll } from './g711.js';
+import { RtpCall, type CallKind, type CallShared } from './rtp-call.js';
+import { SipUa, SipUaError, type Dialog } from './sip-ua.js';
+import { decimate24kTo8k, echoLoop, ECHO_LOOP_PACKETS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+
+const BUCKETS = 10;
+const SLOT_MS = PACKET_MS / BUCKETS;
+
+export interface LoadTarget {
+  readonly host: string;
+  readonly sipPort: number;
+  readonly echoNumber: string;
+  readonly turnNumber: string;
+  /** Every `turnEvery`-th call dials the turn number (0: none). */
+  readonly turnEvery: number;
+}
+
+export interface LoadCounters {
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  readonly packetsExpected: number;
+  readonly activeCalls: number;
+}
+
+interface LiveCall {
+  readonly media: RtpCall;
+  dialog: Dialog | undefined;
+  answeredMs: number;
+  endedMs: number;
+}
+
+export class LoadGenerator {
+  readonly setupMs = new Samples();
+  readonly shared: CallShared;
+  readonly failures = new Map<string, number>();
+  private readonly buckets: LiveCall[][] = Array.from({ length: BUCKETS }, () => []);
+  private readonly calls: LiveCall[] = [];
+  private placed = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly t0 = performance.now();
+  private slot = 0;
+  private byeFromFarEnd = 0;
+
+  private constructor(
+    private readonly ua: SipUa,
+    private readonly target: LoadTarget,
+  ) {
+    const speech = decimate24kTo8k(loadDemoPrompts().welcome);
+    const cycle = turnCycle(speech, 2_500);
+    this.shared = {
+      echoPayload: ulawEncodeAll(echoLoop()),
+      echoPackets: ECHO_LOOP_PACKETS,
+      turnPayload: ulawEncodeAll(cycle.pcm),
+      turnPackets: cycle.packets,
+      turnUtterancePackets: cycle.utterancePackets,
+      template: markerTemplate(),
+      roundTripMs: new Samples(),
+      turnMs: new Samples(),
+      jitterMs: new Samples(1 << 20),
+    };
+  }
+
+  static async create(target: LoadTarget): Promise<LoadGenerator> {
+    const ua = await SipUa.open(target.host, target.sipPort);
+    const gen = new LoadGenerator(ua, target);
+    gen.tick();
+    return gen;
+  }
+
+  get activeCalls(): number {
+    return this.calls.filter((c) => c.dialog !== undefined && c.endedMs === 0).length;
+  }
+
+  /** Calls ended by the far end (a BYE we did not send). */
+  get endedByFarEnd(): number {
+    return this.byeFromFarEnd;
+  }
+
+  counters(): LoadCounters {
+    let sent = 0;
+    let received = 0;
+    let expected = 0;
+    for (const c of this.calls) {
+      sent += c.media.sent.length;
+      received += c.media.received;
+      expected += c.media.expected;
+    }
+    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls };
+  }
+
+  /** Seconds of answered call time so far (until now for calls still up). */
+  callSeconds(fromMs: number, toMs: number): number {
+    let total = 0;
+    for (const c of this.calls) {
+      if (c.answeredMs === 0) continue;
+      const start = Math.max(fromMs, c.answeredMs);
+      const end = Math.min(toMs, c.endedMs === 0 ? toMs : c.endedMs);
+      if (end > start) total += end - start;
+    }
+    return total / 1000;
+  }
+
+  /** Place `count` calls at `rate` per second; resolves when every one is answered or has failed. */
+  async addCalls(count: number, rate: number): Promise<void> {
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      pending.push(this.placeCall());
+    }
+    await Promise.all(pending);
+  }
+
+  /** BYE every live call (at most `rate` per second), then close every RTP socket. */
+  async hangUpAll(rate = 500): Promise<void> {
+    const live = this.calls.filter((c) => c.dialog !== undefined && c.endedMs === 0);
+    const byes: Promise<number>[] = [];
+    for (const [i, call] of live.entries()) {
+      if (i > 0 && i % Math.max(1, Math.round(rate / 50)) === 0) await new Promise((r) => setTimeout(r, 20));
+      call.media.sending = false;
+      call.endedMs = performance.now();
+      if (call.dialog !== undefined) byes.push(this.ua.bye(call.dialog));
+    }
+    const statuses = await Promise.all(byes);
+    for (const s of statuses) if (s !== 200) this.fail(`BYE ${s === 0 ? 'timeout' : String(s)}`);
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const c of this.calls) c.media.close();
+    this.ua.close();
+  }
+
+  private fail(reason: string): void {
+    this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
+  }
+
+  private async placeCall(): Promise<void> {
+    const n = this.placed++;
+    const kind: CallKind = this.target.turnEvery > 0 && n % this.target.turnEvery === this.target.turnEvery - 1 ? 'turn' : 'echo';
+    const media = await RtpCall.open(kind, this.shared);
+    const call: LiveCall = { media, dialog: undefined, answeredMs: 0, endedMs: 0 };
+    this.calls.push(call);
+    const sentAt = performance.now();
+    try {
+      const dialog = await this.ua.invite(kind === 'echo' ? this.target.echoNumber : this.target.turnNumber, media.port);
+      const now = performance.now();
+      this.setupMs.push(now - sentAt);
+      call.dialog = dialog;
+      call.answeredMs = now;
+      media.remote = { ...dialog.remoteRtp };
+      media.sending = true;
+      this.ua.onBye(dialog.callId, () => {
+        this.byeFromFarEnd++;
+        media.sending = false;
+        call.endedMs = performance.now();
+      });
+      const bucket = this.buckets[n % BUCKETS];
+      bucket?.push(call);
+    } catch (err) {
+      this.fail(err instanceof SipUaError ? `${err.code}${err.status === undefined ? '' : ` ${err.status}`}` : String(err));
+      media.close();
+    }
+  }
+
+  /** The shared timer: send for every slot whose time has come, then sleep until the next slot. */
+  private tick(): void {
+    const now = performance.now();
+    for (;;) {
+      const due = this.t0 + this.slot * SLOT_MS;
+      if (due > now + 0.25) break;
+      const bucket = this.buckets[this.slot % BUCKETS];
+      if (bucket !== undefined) for (const call of bucket) call.media.sendNext();
+      this.slot++;
+    }
+    const next = this.t0 + this.slot * SLOT_MS;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, next - performance.now()));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The caller's audio and the turn agent's answer, built once and shared by every call (pure functions).
+ *
+ * - Echo calls: a 1 s loop of low noise (about −60 dBFS) with a 20 ms chirp marker (400 → 3,000 Hz) starting
+ *   exactly at the first sample of packet 0 of each loop, so "marker sent" is a packet's send time.
+ * - Turn calls: a cycle of one spoken utterance (a recorded prompt, 8 kHz) followed by low noise; the end of the
+ *   utterance is the end of a known packet.
+ */
+import { prng } from '../prng.js';
+
+export const CALLER_RATE = 8_000;
+export const SAMPLES_PER_PACKET = 160;
+export const PACKET_MS = 20;
+export const ECHO_LOOP_PACKETS = 50;
+export const MARKER_SAMPLES = 160;
+const MARKER_PEAK = 12_000;
+const NOISE_PEAK = 30;
+
+/** The marker: a 20 ms linear chirp with 2 ms raised-cosine edges. */
+export function markerTemplate(sampleRate = CALLER_RATE, length = MARKER_SAMPLES): Int16Array {
+  const out = new Int16Array(length);
+  const f0 = 400;
+  const f1 = 3_000;
+  const durS = length / sampleRate;
+  const edge = Math.round(0.002 * sampleRate);
+  for (let i = 0; i < length; i++) {
+    const t = i / sampleRate;
+    const phase = 2 * Math.PI * (f0 * t + ((f1 - f0) / (2 * durS)) * t * t);
+    const rise = i < edge ? 0.5 - 0.5 * Math.cos((Math.PI * i) / edge) : 1;
+    const fall = i >= length - edge ? 0.5 - 0.5 * Math.cos((Math.PI * (length - 1 - i)) / edge) : 1;
+    out[i] = Math.round(MARKER_PEAK * rise * fall * Math.sin(phase));
+  }
+  return out;
+}
+
+function noise(length: number, seed: number): Int16Array {
+  const rand = prng(seed);
+  const out = new Int16Array(length);
+  for (let i = 0; i < length; i++) out[i] = Math.round((rand() * 2 - 1) * NOISE_PEAK);
+  return out;
+}
+
+/** One echo loop: `ECHO_LOOP_PACKETS` packets of noise, the marker over the start of the first. */
+export function echoLoop(seed = 1): Int16Array {
+  const out = noise(ECHO_LOOP_PACKETS * SAMPLES_PER_PACKET, seed);
+  out.set(markerTemplate(), 0);
+  return out;
+}
+
+/** Low-pass (windowed sinc, 3.4 kHz) and take every third sample: 24 kHz → 8 kHz, good enough for a test voice. */
+export function decimate24kTo8k(pcm24k: Int16Array): Int16Array {
+  const taps = 63;
+  const half = (taps - 1) / 2;
+  const fc = 3_400 / 24_000;
+  const kernel = new Float64Array(taps);
+  let gain = 0;
+  for (let i = 0; i < taps; i++) {
+    const k = i - half;
+    const sinc = k === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * k) / (Math.PI * k);
+    const w = 0.42 - 0.5 * Math.cos((2 * Math.PI * i) / (taps - 1)) + 0.08 * Math.cos((4 * Math.PI * i) / (taps - 1));
+    kernel[i] = sinc * w;
+    gain += sinc * w;
+  }
+  const out = new Int16Array(Math.floor(pcm24k.length / 3));
+  for (let o = 0; o < out.length; o++) {
+    const t = o * 3;
+    let acc = 0;
+    for (let j = 0; j < taps; j++) acc += (pcm24k[t + j - half] ?? 0) * (kernel[j] ?? 0);
+    out[o] = Math.max(-32_768, Math.min(32_767, Math.round(acc / gain)));
+  }
+  return out;
+}
+
+export interface TurnCycle {
+  /** The whole cycle (utterance then noise), a whole number of packets. */
+  readonly pcm: Int16Array;
+  readonly packets: number;
+  /** Packets carrying the utterance: the utterance ends at the end of packet `utterancePackets - 1`. */
+  readonly utterancePackets: number;
+}
+
+/** An utterance (8 kHz speech, padded to whole packets) followed by `gapMs` of low noise. */
+export function turnCycle(speech8k: Int16Array, gapMs: number, seed = 2): TurnCycle {
+  const utterancePackets = Math.ceil(speech8k.length / SAMPLES_PER_PACKET);
+  const packets = utterancePackets + Math.ceil(gapMs / PACKET_MS);
+  const pcm = noise(packets * SAMPLES_PER_PACKET, seed);
+  pcm.set(speech8k, 0);
+  return { pcm, packets, utterancePackets };
+}
+
+/** The turn agent's answer: a 24 kHz tone burst (1 kHz, −12 dBFS) with 5 ms edges. */
+export function answerTone(durationMs = 600, sampleRate = 24_000): Int16Array {
+  const length = Math.round((durationMs / 1000) * sampleRate);
+  const edge = Math.round(0.005 * sampleRate);
+  const out = new Int16Array(length);
+  for (let i = 0; i < length; i++) {
+    const env = Math.min(1, i / edge, (length - 1 - i) / edge);
+    out[i] = Math.round(8_000 * env * Math.sin((2 * Math.PI * 1_000 * i) / sampleRate));
+  }
+  return out;
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:load`: the end-to-end load bench. Starts the scripted agents and the gateway as separate processes,
+ * runs N calls at R calls/s through it (echo calls with markers, every 10th a turn call), samples the gateway's CPU
+ * and RSS, reads its hop latencies from `GET /stats`, runs the same load through the floor relay, and writes
+ * `bench/results/<date>-<name>.json` (BenchResult) plus a short summary. `--ramp` adds calls in steps instead.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, parseCli, type CliOptions } from './cli.js';
+import { ECHO_NUMBER, fetchHops, startGateway, TURN_NUMBER } from './gateway-process.js';
+import type { LoadTarget } from './load/load-generator.js';
+import { machineInfo } from './machine.js';
+import { startTsx, waitForHttp, type Child } from './proc/child.js';
+import { sampleProcess } from './proc/proc-sampler.js';
+import { runRamp, type RampOutcome } from './ramp.js';
+import type { BenchResult, CostFigures, Distribution } from './report/types.js';
+import { runPhase, type PhaseResult } from './run-phase.js';
+import { EMPTY_DISTRIBUTION } from './stats.js';
+import { checkTargets } from './targets.js';
+import { printSummary } from './summary.js';
+import { writeReport } from './report/write.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const REPO = resolve(HERE, '../..');
+const TURN_EVERY = 10;
+
+/** The JSON file: a `BenchResult` plus notes on what was or was not measured and figures outside the schema. */
+export type BenchResultFile = BenchResult & { notes: string[]; extra: Record<string, unknown> };
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function target(sipPort: number): LoadTarget {
+  return { host: '127.0.0.1', sipPort, echoNumber: ECHO_NUMBER, turnNumber: TURN_NUMBER, turnEvery: TURN_EVERY };
+}
+
+function cost(p: PhaseResult): CostFigures {
+  return { cpuMsPerCallSecond: round(p.cpuMsPerCallSecond), rssMiBPerCall: round(p.rssMiBPerCall), rssMiB: round(p.rssPeakMiB) };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+async function main(options: CliOptions): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const work = mkdtempSync(join(tmpdir(), 'patchbay-bench-'));
+  const children: Child[] = [];
+  const notes: string[] = [];
+  const extra: Record<string, unknown> = {};
+  try {
+    log(`patchbay bench: ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent`);
+    const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
+    children.push(agents.child);
+    const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; rawEchoUrl: string };
+    const gateway = await startGateway({
+      repoRoot: REPO,
+      workDir: work,
+      echoAgent: options.agent === 'in-process' ? 'echo' : urls.echoUrl,
+      turnAgentUrl: urls.turnUrl,
+      maxCalls: options.calls,
+    });
+    children.push(gateway.child);
+    log(`gateway pid ${gateway.child.pid}: SIP udp 127.0.0.1:${gateway.sipPort}, HTTP ${gateway.httpPort}`);
+
+    let phase: PhaseResult | undefined;
+    let ramp: RampOutcome | undefined;
+    const agentsBefore = sampleProcess(agents.child.pid);
+    if (options.mode === 'ramp') {
+      ramp = await runRamp(target(gateway.sipPort), gateway.child.pid,
+        { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate }, gateway.hops, log);
+      log(`ramp: held ${ramp.maxHeld} calls; stopped: ${ramp.stopReason}`);
+      notes.push(`ramp: largest concurrency held ${ramp.maxHeld}; stopped because ${ramp.stopReason}`);
+      notes.push('ramp uplinkP99Ms is the gateway\'s uplinkProcessingMs p99 (jitter-buffer wait excluded), cumulative since the gateway started: /stats has no per-window reset; −1 = not reported');
+      extra['rampMaxHeld'] = ramp.maxHeld;
+    } else {
+      log('gateway phase');
+      phase = await runPhase(target(gateway.sipPort), gateway.child.pid, options, log);
+    }
+    const agentsAfter = sampleProcess(agents.child.pid);
+    const hops = await gateway.hops();
+    if (hops === undefined) notes.push('gateway GET /stats missing or unreadable: uplinkMs and downlinkMs left at count 0');
+    else extra['gatewayHops'] = hops;
+    await gateway.child.stop();
+
+    let floor: BenchResult['floor'];
+    let floorPhase: PhaseResult | undefined;
+    if (options.floor && phase !== undefined) {
+      log('floor phase (UDP → WebSocket → UDP relay, same load)');
+      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {});
+      children.push(relay.child);
+      const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
+      await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
+      floorPhase = await runPhase(target(ports.sipPort), relay.child.pid, options, log);
+      const floorHops = await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`);
+      floor = { ...cost(floorPhase), uplinkMs: floorHops?.['uplinkMs'] ?? EMPTY_DISTRIBUTION, downlinkMs: floorHops?.['downlinkMs'] ?? EMPTY_DISTRIBUTION };
+      extra['floorWsRoundTripMs'] = floorHops?.['wsRoundTripMs'];
+      extra['floorRoundTripMs'] = floorPhase.roundTripMs;
+      extra['floorSetupMs'] = floorPhase.setupMs;
+      extra['floorLossPct'] = floorPhase.lossPct;
+      await relay.child.stop();
+    } else if (options.mode === 'ramp') notes.push('no floor run in ramp mode');
+
+    const none: Distribution = EMPTY_DISTRIBUTION;
+    const gatewayCost: CostFigures = phase !== undefined ? cost(phase)
+      : { cpuMsPerCallSecond: ramp?.steps[ramp.steps.length - 1]?.cpuMsPerCallSecond ?? 0, rssMiBPerCall: 0, rssMiB: 0 };
+    if (phase !== undefined) {
+      const callSeconds = phase.callSeconds;
+      extra['agentsCpuMsPerCallSecond'] = callSeconds > 0 ? round((agentsAfter.cpuMs - agentsBefore.cpuMs) / callSeconds) : 0;
+      extra['gatewayCpuCoreShare'] = round(phase.cpuCoreShare);
+      extra['gatewayRss'] = { beforeMiB: phase.rssBeforeMiB, peakMiB: phase.rssPeakMiB, afterMiB: phase.rssAfterMiB };
+      extra['callsUp'] = phase.callsUp;
+      extra['loadGenerator'] = { coreShare: round(phase.loadGenCoreShare), loopDelayP99Ms: round(phase.loadGenLoopDelayP99Ms) };
+      if (floorPhase !== undefined) extra['floorLoadGenerator'] = { coreShare: round(floorPhase.loadGenCoreShare), loopDelayP99Ms: round(floorPhase.loadGenLoopDelayP99Ms) };
+      if (Object.keys(phase.failures).length > 0) notes.push(`failed calls: ${JSON.stringify(phase.failures)}`);
+      if (phase.endedByFarEnd > 0) notes.push(`${phase.endedByFarEnd} calls were ended by the gateway`);
+      if (options.agent === 'websocket') notes.push('agents (echo, turn) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
+      else notes.push('in-process echo: the gateway figures include the echo agent, the floor includes a WebSocket hop the gateway does not make');
+    }
+    notes.push('CPU per call-second is over the hold window (all calls up), set-up and tear-down excluded');
+    notes.push('quality.jitterMs: |D(i-1,i)| of RFC 3550 6.4.1 per consecutive pair of received packets, in ms');
+    notes.push(`turn calls (every ${TURN_EVERY}th): turnMs = end of the caller's utterance → first agent packet; includes the gateway's speech hangover (300 ms default)`);
+    notes.push('gateway uplinkMs/downlinkMs include the jitter-buffer and lead-buffer waits by design; their processing-only parts are in extra.gatewayHops');
+
+    const base: Omit<BenchResult, 'targets'> = {
+      name: options.name,
+      startedAt: startedAt.toISOString(),
+      durationS: Math.round((performance.now() - t0) / 100) / 10,
+      machine: machineInfo(),
+      options: { calls: options.calls, rate: options.rate, durationS: options.durationS, codec: options.codec, agent: options.agent, mode: options.mode },
+      hops: {
+        setupMs: phase?.setupMs ?? none,
+        uplinkMs: hops?.['uplinkMs'] ?? none,
+        downlinkMs: hops?.['downlinkMs'] ?? none,
+        roundTripMs: phase?.roundTripMs ?? none,
+        turnMs: phase?.turnMs ?? none,
+        bargeInMs: none,
+      },
+      quality: phase === undefined
+        ? { packetsSent: 0, packetsReceived: 0, lossPct: 0, jitterMs: none }
+        : { packetsSent: phase.packetsSent, packetsReceived: phase.packetsReceived, lossPct: round(phase.lossPct), jitterMs: phase.jitterMs },
+      gateway: gatewayCost,
+      ...(floor === undefined ? {} : { floor }),
+      ...(ramp === undefined ? {} : { ramp: ramp.steps }),
+    };
+    const concurrency = phase?.callsUp ?? ramp?.steps[ramp.steps.length - 1]?.concurrency ?? 0;
+    const result: BenchResultFile = {
+      ...base,
+      targets: checkTargets(base, concurrency, hops?.['uplinkProcessingMs']?.p99, hops?.['downlinkProcessingMs']?.p99),
+      notes,
+      extra,
+    };
+    mkdirSync(options.outDir, { recursive: true });
+    // JSON (with notes and extra figures), Markdown, SVG charts and LATEST.md.
+    const written = await writeReport(result, options.outDir);
+    printSummary(result, log);
+    for (const file of written) log(`wrote ${file}`);
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+let options: CliOptions;
+try {
+  options = parseCli(process.argv.slice(2), join(REPO, 'bench/results'));
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof CliError ? 2 : 1);
+}
+main(options).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
