@@ -61,13 +61,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onAck = (ack) => controller.handleAck(ack);
 
   let listening = true;
-  const statsNow = () => ({
-    activeCalls: controller.activeCalls,
-    ...structuredClone(controller.stats),
-    sip: { ...stack.stats },
-    hops: hops.snapshot(),
-    media: { clockLateTicks: clock.lateTicks, portsInUse: ports.allocated },
-  });
+  const statsNow = (options: { reset: boolean } = { reset: false }) => {
+    const snapshot = {
+      activeCalls: controller.activeCalls,
+      ...structuredClone(controller.stats),
+      sip: { ...stack.stats },
+      hops: hops.snapshot(),
+      media: { clockLateTicks: clock.lateTicks, portsInUse: ports.allocated },
+    };
+    if (options.reset) hops.reset();
+    return snapshot;
+  };
   const http = createHttpServer({ activeCalls: () => controller.activeCalls, sipListening: () => listening, stats: statsNow });
   let httpPort: number;
   try {
@@ -85,7 +89,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sipPort,
     httpPort,
     activeCalls: () => controller.activeCalls,
-    stats: statsNow,
+    stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
         controller.hangupAll('shutdown');

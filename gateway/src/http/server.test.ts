@@ -27,6 +27,14 @@ describe('GET /healthz', () => {
     expect(res.json()).toEqual({ hops: { uplinkMs: { count: 3 } } });
   });
 
+  it('passes ?reset=1 to the stats source', async () => {
+    const calls: boolean[] = [];
+    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true, stats: ({ reset }) => (calls.push(reset), {}) });
+    await app.inject({ method: 'GET', url: '/stats?reset=1' });
+    await app.inject({ method: 'GET', url: '/stats' });
+    expect(calls).toEqual([true, false]);
+  });
+
   it('answers 404 for unknown paths', async () => {
     const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true });
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);

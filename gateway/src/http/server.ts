@@ -6,8 +6,8 @@ export interface HealthSource {
   activeCalls(): number;
   /** True while the SIP listeners are up. */
   sipListening(): boolean;
-  /** Call, SIP and per-hop latency figures for the bench and operators (`GET /stats`). */
-  stats?(): unknown;
+  /** Call, SIP and per-hop latency figures for the bench and operators (`GET /stats`; `?reset=1` starts a new window). */
+  stats?(options: { reset: boolean }): unknown;
 }
 
 export interface Health {
@@ -30,9 +30,9 @@ export function createHttpServer(source: HealthSource): FastifyInstance {
     };
     return reply.code(ok ? 200 : 503).send(body);
   });
-  app.get('/stats', async (_req, reply) => {
+  app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
     if (!source.stats) return reply.code(404).send({ error: 'no stats source' });
-    return reply.send(source.stats());
+    return reply.send(source.stats({ reset: req.query.reset === '1' || req.query.reset === 'true' }));
   });
   return app;
 }

@@ -23,6 +23,11 @@ export class HopMetrics {
   /** Initial INVITE admitted → 200 OK sent (without ringing or answer delay when none is configured). */
   readonly setupMs = new LatencyHistogram();
 
+  /** Starts a new measurement window (the bench's ramp steps); exporters that need monotonic counters use their own. */
+  reset(): void {
+    for (const h of [this.uplinkMs, this.uplinkProcessingMs, this.downlinkMs, this.downlinkProcessingMs, this.turnMs, this.bargeInMs, this.setupMs]) h.reset();
+  }
+
   snapshot(): HopSnapshot {
     return {
       uplinkMs: this.uplinkMs.snapshot(),

@@ -65,6 +65,13 @@ export class LatencyHistogram {
     };
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.total = 0;
+    this.sum = 0;
+    this.maxMs = 0;
+  }
+
   /** Upper bounds (ms) and cumulative counts, for exporters (Prometheus `le` buckets). */
   cumulative(): { le: number; count: number }[] {
     const out: { le: number; count: number }[] = [];
