@@ -1,4 +1,5 @@
 /** `npm run bench` flags → typed options (pure). */
+import { resolve } from 'node:path';
 import type { BenchOptions } from './report/types.js';
 
 export interface CliOptions extends BenchOptions {
@@ -9,24 +10,28 @@ export interface CliOptions extends BenchOptions {
   readonly stepS: number;
   /** Run the floor relay with the same load (default on). */
   readonly floor: boolean;
+  /** Run the micro-benchmarks before the load (default on). */
+  readonly micro: boolean;
 }
 
-export const USAGE = `npm run bench:load -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process]
-                        [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--out DIR] [--name NAME]`;
+export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process]
+                   [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
+Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code = 'BENCH_CLI_INVALID';
 }
 
-export function parseCli(argv: readonly string[], defaultOutDir: string): CliOptions {
+/** `cwd`: where a relative `--out` is taken from (the directory npm was run in, not the workspace's). */
+export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '.'): CliOptions {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new CliError(`unexpected argument '${arg}'\n${USAGE}`);
     const [key = '', inline] = arg.slice(2).split('=', 2);
-    if (key === 'ramp' || key === 'no-floor' || key === 'help') {
+    if (key === 'ramp' || key === 'no-floor' || key === 'no-micro' || key === 'help') {
       flags.add(key);
       continue;
     }
@@ -56,10 +61,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string): CliOpt
     codec,
     agent,
     mode: ramp ? 'ramp' : 'fixed',
-    outDir: values.get('out') ?? defaultOutDir,
+    outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
     name: values.get('name') ?? (ramp ? 'ramp' : 'load'),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
+    micro: !flags.has('no-micro'),
   };
 }

@@ -11,13 +11,23 @@ import { parseDistribution } from './stats.js';
 
 export const ECHO_NUMBER = '+15550000001';
 export const TURN_NUMBER = '+15550000002';
+export const BARGE_IN_NUMBER = '+15550000003';
+
+/** What the bench reads from `GET /stats`: the hop distributions, and the per-number barge-in summary if any. */
+export interface GatewayStats {
+  readonly hops: Record<string, Distribution>;
+  readonly bargeIn: Readonly<Record<string, unknown>> | undefined;
+}
 
 export interface GatewayProcess {
   readonly child: Child;
   readonly sipPort: number;
   readonly httpPort: number;
-  /** Hop distributions from `GET /stats`, or undefined when the endpoint is missing or malformed. */
-  hops(): Promise<Record<string, Distribution> | undefined>;
+  /**
+   * `GET /stats` (`?reset=1` with `reset`: the gateway answers, then starts a new window for its hop histograms), or
+   * undefined when the endpoint is missing or malformed.
+   */
+  stats(options?: { readonly reset?: boolean }): Promise<GatewayStats | undefined>;
 }
 
 export interface GatewayLaunch {
@@ -26,6 +36,7 @@ export interface GatewayLaunch {
   /** `in-process`: the built-in echo; else the echo agent's ws:// URL. */
   readonly echoAgent: string;
   readonly turnAgentUrl: string;
+  readonly talkerAgentUrl: string;
   readonly maxCalls: number;
 }
 
@@ -37,7 +48,9 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
     numbers: {
       // Barge-in off on the echo number: the caller's markers must never cut the echo.
       [ECHO_NUMBER]: { agent: launch.echoAgent, bargeIn: 'off' },
+      // The media default (`bargeIn: gateway`) applies to the turn number: its answers never overlap the caller.
       [TURN_NUMBER]: { agent: launch.turnAgentUrl },
+      [BARGE_IN_NUMBER]: { agent: launch.talkerAgentUrl, bargeIn: 'gateway' },
     },
     agents: { onFailure: 'reject' },
     log: { level: 'warn' },
@@ -60,11 +73,17 @@ export async function startGateway(launch: GatewayLaunch): Promise<GatewayProces
     await child.stop(1_000);
     throw new Error(`gateway did not become healthy: ${err instanceof Error ? err.message : String(err)}\n${child.stderrTail()}`);
   }
-  return { child, sipPort, httpPort, hops: () => fetchHops(`http://127.0.0.1:${httpPort}/stats`) };
+  const url = `http://127.0.0.1:${httpPort}/stats`;
+  return { child, sipPort, httpPort, stats: (options) => fetchStats(options?.reset === true ? `${url}?reset=1` : url) };
 }
 
 /** `GET <url>` → `{ hops: { name: Distribution } }`; undefined on 404, a network error or another shape. */
 export async function fetchHops(url: string): Promise<Record<string, Distribution> | undefined> {
+  return (await fetchStats(url))?.hops;
+}
+
+/** `GET <url>` → the hops (and `bargeIn` when present); undefined on 404, a network error or another shape. */
+export async function fetchStats(url: string): Promise<GatewayStats | undefined> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
     if (!response.ok) {
@@ -80,7 +99,8 @@ export async function fetchHops(url: string): Promise<Record<string, Distributio
       const d = parseDistribution(value);
       if (d !== undefined) out[name] = d;
     }
-    return out;
+    const bargeIn = (body as Record<string, unknown>)['bargeIn'];
+    return { hops: out, bargeIn: typeof bargeIn === 'object' && bargeIn !== null ? (bargeIn as Record<string, unknown>) : undefined };
   } catch {
     return undefined;
   }

@@ -1,17 +1,20 @@
 /**
- * `npm run bench:load`: the end-to-end load bench. Starts the scripted agents and the gateway as separate processes,
- * runs N calls at R calls/s through it (echo calls with markers, every 10th a turn call), samples the gateway's CPU
+ * `npm run bench`: the end-to-end load bench. Runs the micro-benchmarks in this process first, then starts the
+ * scripted agents and the gateway as separate processes, runs N calls at R calls/s through it (echo calls with
+ * markers; every 10th a turn call, every 10th offset by 4 a barge-in call to the talker), samples the gateway's CPU
  * and RSS, reads its hop latencies from `GET /stats`, runs the same load through the floor relay, and writes
- * `bench/results/<date>-<name>.json` (BenchResult) plus a short summary. `--ramp` adds calls in steps instead.
+ * `<out>/<date>-<name>.json` (BenchResult with notes and extra figures), `.md`, `.svg` and `LATEST.md`, plus a short
+ * summary. `--ramp` adds calls in steps instead, each measured over its own window.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, parseCli, type CliOptions } from './cli.js';
-import { ECHO_NUMBER, fetchHops, startGateway, TURN_NUMBER } from './gateway-process.js';
-import type { LoadTarget } from './load/load-generator.js';
+import { BARGE_IN_NUMBER, ECHO_NUMBER, fetchHops, startGateway, TURN_NUMBER } from './gateway-process.js';
+import { BARGE_IN_LEAD_MS, type LoadTarget } from './load/load-generator.js';
 import { machineInfo } from './machine.js';
+import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { sampleProcess } from './proc/proc-sampler.js';
 import { runRamp, type RampOutcome } from './ramp.js';
@@ -25,6 +28,8 @@ import { writeReport } from './report/write.js';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
 const TURN_EVERY = 10;
+const BARGE_IN_EVERY = 10;
+const BARGE_IN_OFFSET = 4;
 
 /** The JSON file: a `BenchResult` plus notes on what was or was not measured and figures outside the schema. */
 export type BenchResultFile = BenchResult & { notes: string[]; extra: Record<string, unknown> };
@@ -34,7 +39,10 @@ const log = (line: string): void => {
 };
 
 function target(sipPort: number): LoadTarget {
-  return { host: '127.0.0.1', sipPort, echoNumber: ECHO_NUMBER, turnNumber: TURN_NUMBER, turnEvery: TURN_EVERY };
+  return {
+    host: '127.0.0.1', sipPort, echoNumber: ECHO_NUMBER, turnNumber: TURN_NUMBER, bargeInNumber: BARGE_IN_NUMBER,
+    turnEvery: TURN_EVERY, bargeInEvery: BARGE_IN_EVERY, bargeInOffset: BARGE_IN_OFFSET,
+  };
 }
 
 function cost(p: PhaseResult): CostFigures {
@@ -45,6 +53,10 @@ function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
+function roundDistribution(d: Distribution): Distribution {
+  return { count: d.count, p50: round(d.p50), p95: round(d.p95), p99: round(d.p99), max: round(d.max), mean: round(d.mean) };
+}
+
 async function main(options: CliOptions): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -53,15 +65,26 @@ async function main(options: CliOptions): Promise<void> {
   const notes: string[] = [];
   const extra: Record<string, unknown> = {};
   try {
-    log(`patchbay bench: ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent`);
+    log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent`);
+    let micro: BenchResult['micro'];
+    if (options.micro) {
+      log('micro-benchmarks (µs per 20 ms frame, in this process, before any load)');
+      const microStart = performance.now();
+      const m = await runMicro();
+      micro = m.usPerFrame;
+      extra['microDurationS'] = round((performance.now() - microStart) / 1000);
+      extra['microTimesFloor'] = m.timesFloor;
+      for (const [name, us] of Object.entries(m.usPerFrame)) log(`  ${name.padEnd(34)} ${us.toFixed(3).padStart(9)} µs`);
+    }
     const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
     children.push(agents.child);
-    const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; rawEchoUrl: string };
+    const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string };
     const gateway = await startGateway({
       repoRoot: REPO,
       workDir: work,
       echoAgent: options.agent === 'in-process' ? 'echo' : urls.echoUrl,
       turnAgentUrl: urls.turnUrl,
+      talkerAgentUrl: urls.talkerUrl,
       maxCalls: options.calls,
     });
     children.push(gateway.child);
@@ -72,19 +95,35 @@ async function main(options: CliOptions): Promise<void> {
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
       ramp = await runRamp(target(gateway.sipPort), gateway.child.pid,
-        { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate }, gateway.hops, log);
+        { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate },
+        async (o) => (await gateway.stats(o))?.hops, log);
       log(`ramp: held ${ramp.maxHeld} calls; stopped: ${ramp.stopReason}`);
       notes.push(`ramp: largest concurrency held ${ramp.maxHeld}; stopped because ${ramp.stopReason}`);
-      notes.push('ramp uplinkP99Ms is the gateway\'s uplinkProcessingMs p99 (jitter-buffer wait excluded), cumulative since the gateway started: /stats has no per-window reset; −1 = not reported');
+      notes.push('ramp steps: uplinkP99Ms is the gateway\'s uplinkProcessingMs p99 (jitter-buffer wait excluded; −1 = not reported) and CPU is per call-second, both over the step\'s own window (GET /stats?reset=1 at its start and end); a step holds with processing p99 ≤ 5 ms, no loss, no failed or gateway-ended call');
+      notes.push('ramp mode: hops are the gateway\'s over the window of the largest step held; setup, round trip, turn and barge-in are not measured');
       extra['rampMaxHeld'] = ramp.maxHeld;
+      extra['rampStopReason'] = ramp.stopReason;
+      extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
     } else {
       log('gateway phase');
       phase = await runPhase(target(gateway.sipPort), gateway.child.pid, options, log);
     }
     const agentsAfter = sampleProcess(agents.child.pid);
-    const hops = await gateway.hops();
-    if (hops === undefined) notes.push('gateway GET /stats missing or unreadable: uplinkMs and downlinkMs left at count 0');
+    const stats = await gateway.stats();
+    const hops = ramp === undefined ? stats?.hops : ramp.heldHops;
+    if (hops === undefined) {
+      notes.push(ramp !== undefined && stats !== undefined ? 'ramp: no step held, so no gateway hop window is reported'
+        : 'gateway GET /stats missing or unreadable: uplinkMs and downlinkMs left at count 0');
+    }
     else extra['gatewayHops'] = hops;
+    const gatewayBargeInMs = hops?.['bargeInMs'];
+    if (gatewayBargeInMs !== undefined) extra['gatewayBargeInMs'] = roundDistribution(gatewayBargeInMs);
+    const gatewayBargeIn = stats?.bargeIn?.[BARGE_IN_NUMBER];
+    if (typeof gatewayBargeIn === 'object' && gatewayBargeIn !== null) {
+      // The summary without its list of the last 100 reaction times (the distribution is in gatewayBargeInMs).
+      const { reactionMs: _reactions, ...summary } = gatewayBargeIn as Record<string, unknown>;
+      extra['gatewayBargeIn'] = summary;
+    }
     await gateway.child.stop();
 
     let floor: BenchResult['floor'];
@@ -107,18 +146,23 @@ async function main(options: CliOptions): Promise<void> {
 
     const none: Distribution = EMPTY_DISTRIBUTION;
     const gatewayCost: CostFigures = phase !== undefined ? cost(phase)
-      : { cpuMsPerCallSecond: ramp?.steps[ramp.steps.length - 1]?.cpuMsPerCallSecond ?? 0, rssMiBPerCall: 0, rssMiB: 0 };
+      : { cpuMsPerCallSecond: round(ramp?.steps.find((w) => w.concurrency === ramp?.maxHeld)?.cpuMsPerCallSecond ?? 0), rssMiBPerCall: 0, rssMiB: 0 };
     if (phase !== undefined) {
       const callSeconds = phase.callSeconds;
       extra['agentsCpuMsPerCallSecond'] = callSeconds > 0 ? round((agentsAfter.cpuMs - agentsBefore.cpuMs) / callSeconds) : 0;
       extra['gatewayCpuCoreShare'] = round(phase.cpuCoreShare);
       extra['gatewayRss'] = { beforeMiB: phase.rssBeforeMiB, peakMiB: phase.rssPeakMiB, afterMiB: phase.rssAfterMiB };
       extra['callsUp'] = phase.callsUp;
+      extra['bargeInOnsets'] = phase.bargeInCounts;
       extra['loadGenerator'] = { coreShare: round(phase.loadGenCoreShare), loopDelayP99Ms: round(phase.loadGenLoopDelayP99Ms) };
       if (floorPhase !== undefined) extra['floorLoadGenerator'] = { coreShare: round(floorPhase.loadGenCoreShare), loopDelayP99Ms: round(floorPhase.loadGenLoopDelayP99Ms) };
       if (Object.keys(phase.failures).length > 0) notes.push(`failed calls: ${JSON.stringify(phase.failures)}`);
       if (phase.endedByFarEnd > 0) notes.push(`${phase.endedByFarEnd} calls were ended by the gateway`);
-      if (options.agent === 'websocket') notes.push('agents (echo, turn) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
+      notes.push(`barge-in calls (every ${BARGE_IN_EVERY}th, offset ${BARGE_IN_OFFSET}; bargeIn: gateway): the talker agent talks (speech over a quiet tone, never silent); ` +
+        `the caller is quiet ${BARGE_IN_LEAD_MS / 1000} s then speaks the turn calls' utterance, again after each time the talker restarts; ` +
+        'bargeInMs = onset packet sent → last non-silent agent packet received before 3 silent packets, at the load generator; ' +
+        'extra.bargeInOnsets counts onsets timed, with the talker silent, or not stopped; extra.gatewayBargeInMs is the gateway\'s own (onset packet arrival → last agent packet sent)');
+      if (options.agent === 'websocket') notes.push('agents (echo, turn, talker) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
       else notes.push('in-process echo: the gateway figures include the echo agent, the floor includes a WebSocket hop the gateway does not make');
     }
     notes.push('CPU per call-second is over the hold window (all calls up), set-up and tear-down excluded');
@@ -138,16 +182,19 @@ async function main(options: CliOptions): Promise<void> {
         downlinkMs: hops?.['downlinkMs'] ?? none,
         roundTripMs: phase?.roundTripMs ?? none,
         turnMs: phase?.turnMs ?? none,
-        bargeInMs: none,
+        bargeInMs: phase?.bargeInMs ?? none,
       },
       quality: phase === undefined
         ? { packetsSent: 0, packetsReceived: 0, lossPct: 0, jitterMs: none }
         : { packetsSent: phase.packetsSent, packetsReceived: phase.packetsReceived, lossPct: round(phase.lossPct), jitterMs: phase.jitterMs },
       gateway: gatewayCost,
       ...(floor === undefined ? {} : { floor }),
-      ...(ramp === undefined ? {} : { ramp: ramp.steps }),
+      ...(micro === undefined ? {} : { micro }),
+      ...(ramp === undefined ? {} : {
+        ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
+      }),
     };
-    const concurrency = phase?.callsUp ?? ramp?.steps[ramp.steps.length - 1]?.concurrency ?? 0;
+    const concurrency = phase?.callsUp ?? ramp?.maxHeld ?? 0;
     const result: BenchResultFile = {
       ...base,
       targets: checkTargets(base, concurrency, hops?.['uplinkProcessingMs']?.p99, hops?.['downlinkProcessingMs']?.p99),
@@ -167,7 +214,8 @@ async function main(options: CliOptions): Promise<void> {
 
 let options: CliOptions;
 try {
-  options = parseCli(process.argv.slice(2), join(REPO, 'bench/results'));
+  // npm runs the workspace script in bench/: a relative --out is taken from where npm was run (INIT_CWD).
+  options = parseCli(process.argv.slice(2), join(REPO, 'bench/results'), process.env['INIT_CWD'] ?? process.cwd());
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(err instanceof CliError ? 2 : 1);

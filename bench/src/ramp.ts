@@ -1,11 +1,14 @@
 /**
- * Ramp mode: add calls in steps until the gateway stops keeping up: packet loss in a step, a failed call, p99
- * uplink processing above 5 ms, or the gateway's CPU near one full core (Node runs the media on one thread).
+ * Ramp mode: add calls in steps and hold each step for a measurement window, until the gateway stops keeping up:
+ * packet loss in the window, p99 uplink PROCESSING time (`uplinkProcessingMs`: decode, resample, speech detection;
+ * the jitter buffer's deliberate wait excluded) above 5 ms in the window, a failed call, or a call the gateway ended.
+ *
+ * Windows: `GET /stats?reset=1` at the start of a window discards what the histograms gathered while calls were
+ * being added; the same request at its end reads the window alone. CPU is sampled at the same two instants.
  */
-import type { RampStep } from './report/types.js';
 import { LoadGenerator, type LoadTarget } from './load/load-generator.js';
 import { sampleProcess } from './proc/proc-sampler.js';
-import type { Distribution } from './report/types.js';
+import type { Distribution, RampStep } from './report/types.js';
 
 export interface RampOptions {
   readonly maxCalls: number;
@@ -14,66 +17,86 @@ export interface RampOptions {
   readonly rate: number;
 }
 
+/** A ramp step with what the schema's `RampStep` has no room for. */
+export interface RampWindow extends RampStep {
+  /** Gateway CPU over the window as a share of one core. */
+  readonly cpuCoreShare: number;
+  /** `uplinkMs` p99 in the window (jitter-buffer wait included), −1 if not reported. */
+  readonly uplinkTotalP99Ms: number;
+}
+
 export interface RampOutcome {
-  readonly steps: RampStep[];
-  /** The largest concurrency at which a whole step passed. */
+  readonly steps: RampWindow[];
+  /** The largest concurrency at which a whole step passed (0: none did). */
   readonly maxHeld: number;
+  /** The gateway's hop distributions over that step's window. */
+  readonly heldHops: Record<string, Distribution> | undefined;
   readonly stopReason: string;
 }
 
-const UPLINK_P99_LIMIT_MS = 5;
-const CPU_SATURATED_SHARE = 0.95;
+/** The hop histograms; `reset` starts a new window after reading. */
+export type WindowedHops = (options: { readonly reset: boolean }) => Promise<Record<string, Distribution> | undefined>;
+
+export const UPLINK_PROCESSING_P99_LIMIT_MS = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/**
- * `hops()` reads the gateway's cumulative `/stats`; the step's uplink p99 is `uplinkProcessingMs` when the gateway
- * reports it (the 5 ms limit is about work, not the jitter buffer's deliberate wait), else `uplinkMs`, else −1.
- */
-export async function runRamp(target: LoadTarget, pid: number, options: RampOptions, hops: () => Promise<Record<string, Distribution> | undefined>, log: (line: string) => void): Promise<RampOutcome> {
+/** Why a step failed, or undefined if it held (pure). `uplinkP99Ms` −1 (not reported) never fails a step. */
+export function rampVerdict(step: RampStep, failedCalls: number, endedByGateway: number): string | undefined {
+  if (failedCalls > 0) return `${failedCalls} call(s) failed at ${step.concurrency} calls`;
+  if (step.lossPct > 0) return `packet loss ${step.lossPct.toFixed(3)} % at ${step.concurrency} calls`;
+  if (step.uplinkP99Ms > UPLINK_PROCESSING_P99_LIMIT_MS) {
+    return `uplink processing p99 ${step.uplinkP99Ms.toFixed(2)} ms > ${UPLINK_PROCESSING_P99_LIMIT_MS} ms at ${step.concurrency} calls`;
+  }
+  if (endedByGateway > 0) return `${endedByGateway} call(s) ended by the gateway at ${step.concurrency} calls`;
+  return undefined;
+}
+
+export async function runRamp(target: LoadTarget, pid: number, options: RampOptions, hops: WindowedHops, log: (line: string) => void): Promise<RampOutcome> {
   const gen = await LoadGenerator.create(target);
-  const steps: RampStep[] = [];
+  const steps: RampWindow[] = [];
   let maxHeld = 0;
+  let heldHops: Record<string, Distribution> | undefined;
   let stopReason = `reached --calls ${options.maxCalls}`;
   try {
     while (gen.activeCalls < options.maxCalls) {
       const add = Math.min(options.stepCalls, options.maxCalls - gen.activeCalls);
       await gen.addCalls(add, options.rate);
       await sleep(1_000);
+      await hops({ reset: true }); // the window starts here: drop what calls being set up added
       const c0 = gen.counters();
       const p0 = sampleProcess(pid);
       await sleep(options.stepS * 1000);
       const c1 = gen.counters();
       const p1 = sampleProcess(pid);
+      const h = await hops({ reset: true });
       const expected = c1.packetsExpected - c0.packetsExpected;
       const lost = Math.max(0, expected - (c1.packetsReceived - c0.packetsReceived));
       const callSeconds = gen.callSeconds(p0.atMs, p1.atMs);
-      const h = await hops();
-      const uplink = h?.['uplinkProcessingMs'] ?? h?.['uplinkMs'];
-      const step: RampStep = {
+      const processing = h?.['uplinkProcessingMs'];
+      const total = h?.['uplinkMs'];
+      const step: RampWindow = {
         concurrency: c1.activeCalls,
         lossPct: expected > 0 ? (100 * lost) / expected : 0,
-        uplinkP99Ms: uplink === undefined || uplink.count === 0 ? -1 : uplink.p99,
+        uplinkP99Ms: processing === undefined || processing.count === 0 ? -1 : processing.p99,
         cpuMsPerCallSecond: callSeconds > 0 ? (p1.cpuMs - p0.cpuMs) / callSeconds : 0,
+        cpuCoreShare: p1.atMs > p0.atMs ? (p1.cpuMs - p0.cpuMs) / (p1.atMs - p0.atMs) : 0,
+        uplinkTotalP99Ms: total === undefined || total.count === 0 ? -1 : total.p99,
       };
       steps.push(step);
-      const share = (p1.cpuMs - p0.cpuMs) / (p1.atMs - p0.atMs);
-      log(`  step: ${step.concurrency} calls, loss ${step.lossPct.toFixed(3)} %, uplink p99 ${step.uplinkP99Ms.toFixed(2)} ms, ` +
-        `${step.cpuMsPerCallSecond.toFixed(2)} ms CPU per call-second, ${(share * 100).toFixed(0)} % of a core`);
+      log(`  step: ${step.concurrency} calls, loss ${step.lossPct.toFixed(3)} %, uplink processing p99 ${step.uplinkP99Ms.toFixed(2)} ms ` +
+        `(with jitter buffer ${step.uplinkTotalP99Ms.toFixed(1)} ms), ${step.cpuMsPerCallSecond.toFixed(2)} ms CPU per call-second, ` +
+        `${(step.cpuCoreShare * 100).toFixed(0)} % of a core`);
       const failed = [...gen.failures.values()].reduce((a, b) => a + b, 0);
-      if (failed > 0) stopReason = `${failed} call(s) failed at ${step.concurrency}: ${[...gen.failures.keys()].join(', ')}`;
-      else if (step.lossPct > 0) stopReason = `packet loss ${step.lossPct.toFixed(3)} % at ${step.concurrency} calls`;
-      else if (step.uplinkP99Ms > UPLINK_P99_LIMIT_MS) stopReason = `uplink p99 ${step.uplinkP99Ms.toFixed(2)} ms > ${UPLINK_P99_LIMIT_MS} ms at ${step.concurrency} calls`;
-      else if (share >= CPU_SATURATED_SHARE) stopReason = `gateway CPU saturated (${(share * 100).toFixed(0)} % of a core) at ${step.concurrency} calls`;
-      else if (gen.endedByFarEnd > 0) stopReason = `${gen.endedByFarEnd} call(s) ended by the gateway at ${step.concurrency}`;
-      else {
-        maxHeld = step.concurrency;
-        stopReason = `reached --calls ${options.maxCalls}`;
-        continue;
+      const verdict = rampVerdict(step, failed, gen.endedByFarEnd);
+      if (verdict !== undefined) {
+        stopReason = failed > 0 ? `${verdict}: ${[...gen.failures.keys()].join(', ')}` : verdict;
+        break;
       }
-      break;
+      maxHeld = step.concurrency;
+      heldHops = h;
     }
     await gen.hangUpAll();
-    return { steps, maxHeld, stopReason };
+    return { steps, maxHeld, heldHops, stopReason };
   } finally {
     gen.close();
   }

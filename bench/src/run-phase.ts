@@ -6,6 +6,7 @@
  * gateway and the floor are compared on the same steady state; set-up cost shows in `setupMs` instead.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { BargeInCounts } from './load/barge-in-tracker.js';
 import type { Distribution } from './report/types.js';
 import { LoadGenerator, type LoadTarget } from './load/load-generator.js';
 import { sampleProcess, type ProcSample } from './proc/proc-sampler.js';
@@ -21,6 +22,9 @@ export interface PhaseResult {
   readonly setupMs: Distribution;
   readonly roundTripMs: Distribution;
   readonly turnMs: Distribution;
+  readonly bargeInMs: Distribution;
+  /** What became of the barge-in calls' caller onsets (timed, agent silent, not stopped). */
+  readonly bargeInCounts: BargeInCounts;
   readonly jitterMs: Distribution;
   readonly packetsSent: number;
   readonly packetsReceived: number;
@@ -78,6 +82,8 @@ export async function runPhase(target: LoadTarget, pid: number, options: PhaseOp
       setupMs: distribution(gen.setupMs.view()),
       roundTripMs: distribution(gen.shared.roundTripMs.view()),
       turnMs: distribution(gen.shared.turnMs.view()),
+      bargeInMs: distribution(gen.shared.bargeInMs.view()),
+      bargeInCounts: { ...gen.shared.bargeInCounts },
       jitterMs: distribution(gen.shared.jitterMs.view()),
       packetsSent: counters.packetsSent,
       packetsReceived: counters.packetsReceived,

@@ -1,9 +1,10 @@
 /** A few lines for the terminal (the full rendering is the report package's job). */
-import type { BenchResult, Distribution } from './report/types.js';
+import type { BenchReport, Distribution } from './report/types.js';
+import { parseDistribution } from './stats.js';
 
 const d = (x: Distribution): string => (x.count === 0 ? 'not measured' : `p50 ${x.p50.toFixed(2)}  p95 ${x.p95.toFixed(2)}  p99 ${x.p99.toFixed(2)}  max ${x.max.toFixed(2)} ms  (n=${x.count})`);
 
-export function printSummary(r: BenchResult & { notes: string[] }, log: (line: string) => void): void {
+export function printSummary(r: BenchReport, log: (line: string) => void): void {
   const m = r.machine;
   log('');
   log(`${r.name}: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, ${m.os}`);
@@ -12,6 +13,9 @@ export function printSummary(r: BenchResult & { notes: string[] }, log: (line: s
   log(`downlink    ${d(r.hops.downlinkMs)}`);
   log(`round trip  ${d(r.hops.roundTripMs)}`);
   log(`turn        ${d(r.hops.turnMs)}`);
+  log(`barge-in    ${d(r.hops.bargeInMs)}`);
+  const gatewayBargeIn = parseDistribution(r.extra?.['gatewayBargeInMs']);
+  if (gatewayBargeIn !== undefined) log(`  (gateway)  ${d(gatewayBargeIn)}  onset packet in → last agent packet out`);
   log(`jitter      ${d(r.quality.jitterMs)}`);
   log(`packets     ${r.quality.packetsSent} sent, ${r.quality.packetsReceived} received, loss ${r.quality.lossPct} %`);
   log(`gateway     ${r.gateway.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${r.gateway.rssMiBPerCall.toFixed(3)} MiB per call, RSS ${r.gateway.rssMiB.toFixed(1)} MiB`);
@@ -21,8 +25,8 @@ export function printSummary(r: BenchResult & { notes: string[] }, log: (line: s
   for (const step of r.ramp ?? []) {
     log(`ramp        ${step.concurrency} calls: loss ${step.lossPct.toFixed(3)} %, uplink p99 ${step.uplinkP99Ms.toFixed(2)} ms, ${step.cpuMsPerCallSecond.toFixed(3)} ms/call-s`);
   }
-  const lg = (r as { extra?: Record<string, unknown> }).extra?.['loadGenerator'];
+  const lg = r.extra?.['loadGenerator'];
   if (lg !== undefined) log(`load gen    ${JSON.stringify(lg)} (its own CPU share and event-loop delay: high values mean the 2 cores are shared thin)`);
   for (const t of r.targets) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name.padEnd(22)} ${t.target.padEnd(24)} ${t.measured}`);
-  for (const n of r.notes) log(`note: ${n}`);
+  for (const n of r.notes ?? []) log(`note: ${n}`);
 }

@@ -76,8 +76,27 @@ describe('renderMarkdown', () => {
     expect(bare).not.toContain('## Micro-benchmarks');
   });
 
+  it('shows the largest concurrency held, the micro-benchmarks against their floor, and the notes, from extra', () => {
+    const report = renderMarkdown({
+      ...result,
+      notes: ['ramp: a | b', 'second note'],
+      extra: { rampMaxHeld: 200, rampStopReason: 'packet loss 1.700 % at 400 calls', microTimesFloor: { 'resample 8k→24k': 12.34, 'VAD frame': 4.56, bad: 'x' } },
+    });
+    expect(report).toContain('**Largest concurrency held: 200 calls** (stopped: packet loss 1.700 % at 400 calls).');
+    expect(row(report, 'resample 8k→24k')).toEqual(['resample 8k→24k', '6.41', '12×']);
+    expect(row(report, 'VAD frame')).toEqual(['VAD frame', '3.05', '4.6×']);
+    expect(row(report, 'PCMU decode 20 ms')).toEqual(['PCMU decode 20 ms', '1.82', '—']);
+    expect(report).toContain('## Notes\n\n- ramp: a \\| b\n- second note\n');
+    expect(report.indexOf('## Notes')).toBeLessThan(report.indexOf('## Reproduce'));
+    // Without extra or notes, none of it.
+    expect(md).not.toContain('Largest concurrency held');
+    expect(md).not.toContain('## Notes');
+  });
+
   it('ends with the command that reproduces the run', () => {
-    expect(md).toContain('npm run bench -- --calls 200 --rate 20 --duration 120 --codec PCMU --agent websocket --mode ramp');
+    expect(md).toContain("npm run bench -- --calls 200 --rate 20 --duration 120 --codec PCMU --agent websocket --ramp --name 'ws-echo <200> & co'");
+    // Every flag in it is one the CLI accepts.
+    expect(md).not.toContain('--mode');
     expect(md.endsWith('```\n')).toBe(true);
   });
 

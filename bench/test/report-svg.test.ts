@@ -134,7 +134,7 @@ describe('rampChart', () => {
     const lossLabels = steps.flatMap((g) => g.children.filter((c) => c.name === 'text').map((c) => c.text));
     expect(lossLabels).toEqual(['1.7 % loss', '1.7 % loss']);
     const labels = allElements(root).filter((e) => e.name === 'text').map((e) => e.text);
-    expect(labels).toEqual(expect.arrayContaining(['concurrent calls', 'Gateway CPU, ms per call-second', 'Uplink p99, ms', '400']));
+    expect(labels).toEqual(expect.arrayContaining(['concurrent calls', 'Gateway CPU, ms per call-second', 'Uplink processing p99, ms', '400']));
   });
 
   it('draws the floor CPU as a reference line when there is a floor', () => {

@@ -1,10 +1,11 @@
 /**
- * The bench's agents process: the echo agent and the turn agent over protocol v1 (`serveAgent`), and a bare
- * WebSocket echo server (every message sent straight back) for the floor relay. Prints one JSON line with the three
+ * The bench's agents process: the echo, turn and talker agents over protocol v1 (`serveAgent`), and a bare
+ * WebSocket echo server (every message sent straight back) for the floor relay. Prints one JSON line with the four
  * URLs once listening; stops on SIGTERM/SIGINT.
  */
 import { echoAgent, serveAgent } from '@patchbay/agents';
 import { WebSocketServer } from 'ws';
+import { talkerAgent } from './talker-agent.js';
 import { turnAgent } from './turn-agent.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -12,6 +13,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 async function main(): Promise<void> {
   const echo = await serveAgent(echoAgent, { port: 0, logger: quiet });
   const turn = await serveAgent(turnAgent, { port: 0, logger: quiet });
+  const talker = await serveAgent(talkerAgent, { port: 0, logger: quiet });
   const raw = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => raw.once('listening', () => resolve()));
   raw.on('connection', (ws) => {
@@ -20,11 +22,11 @@ async function main(): Promise<void> {
   });
   const address = raw.address();
   const rawPort = typeof address === 'object' && address !== null ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ echoUrl: echo.url, turnUrl: turn.url, rawEchoUrl: `ws://127.0.0.1:${rawPort}/` })}\n`);
+  process.stdout.write(`${JSON.stringify({ echoUrl: echo.url, turnUrl: turn.url, talkerUrl: talker.url, rawEchoUrl: `ws://127.0.0.1:${rawPort}/` })}\n`);
   const stop = (): void => {
     for (const ws of raw.clients) ws.terminate();
     raw.close();
-    Promise.all([echo.close(), turn.close()]).then(
+    Promise.all([echo.close(), turn.close(), talker.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

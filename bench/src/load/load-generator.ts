@@ -2,25 +2,29 @@
  * The load generator: places calls at a given rate over one shared SIP socket, gives each its own RTP socket, and
  * drives every call's audio from ONE timer: the 20 ms packet period is cut into `BUCKETS` slots and call i sends in
  * slot i mod BUCKETS, so packets leave spread over the period on an absolute schedule (a late timer never shifts the
- * schedule: the next tick catches up). Results go to shared sample sets.
+ * schedule: the next tick catches up). Results go to shared sample sets. Which number a call dials: `callKindOf`.
  */
 import { loadDemoPrompts } from '@patchbay/agents';
 import { Samples } from '../stats.js';
 import { ulawEncodeAll } from './g711.js';
-import { RtpCall, type CallKind, type CallShared } from './rtp-call.js';
+import { emptyBargeInCounts } from './barge-in-tracker.js';
+import { callKindOf, type CallKind, type CallMix } from './call-mix.js';
+import { RtpCall, type CallShared } from './rtp-call.js';
 import { SipUa, SipUaError, type Dialog } from './sip-ua.js';
-import { decimate24kTo8k, echoLoop, ECHO_LOOP_PACKETS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+import { bargeInCycle, decimate24kTo8k, echoLoop, ECHO_LOOP_PACKETS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
 const SLOT_MS = PACKET_MS / BUCKETS;
+/** Barge-in calls: the caller stays quiet this long while the talker talks, then speaks over it. */
+export const BARGE_IN_LEAD_MS = 2_000;
 
-export interface LoadTarget {
+export interface LoadTarget extends CallMix {
   readonly host: string;
   readonly sipPort: number;
   readonly echoNumber: string;
   readonly turnNumber: string;
-  /** Every `turnEvery`-th call dials the turn number (0: none). */
-  readonly turnEvery: number;
+  /** The talker agent's number, for barge-in calls. */
+  readonly bargeInNumber: string;
 }
 
 export interface LoadCounters {
@@ -55,15 +59,19 @@ export class LoadGenerator {
   ) {
     const speech = decimate24kTo8k(loadDemoPrompts().welcome);
     const cycle = turnCycle(speech, 2_500);
+    const barge = bargeInCycle(speech, BARGE_IN_LEAD_MS);
     this.shared = {
       echoPayload: ulawEncodeAll(echoLoop()),
       echoPackets: ECHO_LOOP_PACKETS,
       turnPayload: ulawEncodeAll(cycle.pcm),
       turnPackets: cycle.packets,
       turnUtterancePackets: cycle.utterancePackets,
+      bargeIn: { payload: ulawEncodeAll(barge.pcm), packets: barge.packets, onsetPacket: barge.onsetPacket },
       template: markerTemplate(),
       roundTripMs: new Samples(),
       turnMs: new Samples(),
+      bargeInMs: new Samples(),
+      bargeInCounts: emptyBargeInCounts(),
       jitterMs: new Samples(1 << 20),
     };
   }
@@ -148,13 +156,13 @@ export class LoadGenerator {
 
   private async placeCall(): Promise<void> {
     const n = this.placed++;
-    const kind: CallKind = this.target.turnEvery > 0 && n % this.target.turnEvery === this.target.turnEvery - 1 ? 'turn' : 'echo';
+    const kind: CallKind = callKindOf(n, this.target);
     const media = await RtpCall.open(kind, this.shared);
     const call: LiveCall = { media, dialog: undefined, answeredMs: 0, endedMs: 0 };
     this.calls.push(call);
     const sentAt = performance.now();
     try {
-      const dialog = await this.ua.invite(kind === 'echo' ? this.target.echoNumber : this.target.turnNumber, media.port);
+      const dialog = await this.ua.invite(this.numberFor(kind), media.port);
       const now = performance.now();
       this.setupMs.push(now - sentAt);
       call.dialog = dialog;
@@ -171,6 +179,17 @@ export class LoadGenerator {
     } catch (err) {
       this.fail(err instanceof SipUaError ? `${err.code}${err.status === undefined ? '' : ` ${err.status}`}` : String(err));
       media.close();
+    }
+  }
+
+  private numberFor(kind: CallKind): string {
+    switch (kind) {
+      case 'echo':
+        return this.target.echoNumber;
+      case 'turn':
+        return this.target.turnNumber;
+      case 'bargeIn':
+        return this.target.bargeInNumber;
     }
   }
 

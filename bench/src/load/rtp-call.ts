@@ -1,16 +1,24 @@
 /**
  * One call's media at the load generator: its own RTP socket, a send side driven by the shared ticker (one packet
  * per call, the payload taken from a precomputed µ-law loop, the send time kept in a side table indexed by packet
- * number), and a receive side that records loss, interarrival jitter and the echo/turn measurements.
+ * number), and a receive side that records loss, interarrival jitter and the echo/turn/barge-in measurements.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { Samples } from '../stats.js';
 import { ulawDecodeInto } from './g711.js';
+import { BargeInTracker, type BargeInCounts } from './barge-in-tracker.js';
+import type { CallKind } from './call-mix.js';
 import { MarkerTracker, TurnTracker } from './markers.js';
-import { CALLER_RATE, SAMPLES_PER_PACKET } from './signals.js';
+import { CALLER_RATE, SAMPLES_PER_PACKET, TALKER_BED_PEAK } from './signals.js';
 
-export type CallKind = 'echo' | 'turn';
+export type { CallKind } from './call-mix.js';
+
+/** One kind of call's caller audio: a µ-law loop of `packets` packets. */
+export interface CallerLoop {
+  readonly payload: Uint8Array;
+  readonly packets: number;
+}
 
 /** The shared audio and the shared result sinks every call writes to. */
 export interface CallShared {
@@ -19,9 +27,13 @@ export interface CallShared {
   readonly turnPayload: Uint8Array;
   readonly turnPackets: number;
   readonly turnUtterancePackets: number;
+  readonly bargeIn: CallerLoop & { readonly onsetPacket: number };
   readonly template: Int16Array;
   readonly roundTripMs: Samples;
   readonly turnMs: Samples;
+  /** Caller onset packet sent → the agent's last packet received before it went silent (barge-in calls). */
+  readonly bargeInMs: Samples;
+  readonly bargeInCounts: BargeInCounts;
   /** |D(i−1, i)| of RFC 3550 §6.4.1 for every pair of consecutive packets received, in ms. */
   readonly jitterMs: Samples;
 }
@@ -29,6 +41,20 @@ export interface CallShared {
 const MARKER_TRIGGER_PEAK = 3_000;
 const TURN_TRIGGER_PEAK = 2_000;
 const MIN_NCC = 0.5;
+/** The gateway's silence decodes to 0; the talker's bed tone alone peaks at TALKER_BED_PEAK. */
+const SILENT_PEAK = Math.round(TALKER_BED_PEAK / 6);
+const GAP_PACKETS = 3;
+
+function loopFor(kind: CallKind, shared: CallShared): CallerLoop {
+  switch (kind) {
+    case 'echo':
+      return { payload: shared.echoPayload, packets: shared.echoPackets };
+    case 'turn':
+      return { payload: shared.turnPayload, packets: shared.turnPackets };
+    case 'bargeIn':
+      return shared.bargeIn;
+  }
+}
 
 export class RtpCall {
   readonly sent = new Samples(4096);
@@ -41,6 +67,8 @@ export class RtpCall {
   private readonly decoded = new Int16Array(SAMPLES_PER_PACKET);
   private readonly marker: MarkerTracker | undefined;
   private readonly turn: TurnTracker | undefined;
+  private readonly bargeIn: BargeInTracker | undefined;
+  private readonly callerLoop: CallerLoop;
   // Receive state
   private firstExt = -1;
   private highestExt = -1;
@@ -54,6 +82,7 @@ export class RtpCall {
     readonly kind: CallKind,
     private readonly shared: CallShared,
   ) {
+    this.callerLoop = loopFor(kind, shared);
     const sentMs = (i: number): number | undefined => this.sent.at(i);
     if (kind === 'echo') {
       this.marker = new MarkerTracker(
@@ -61,8 +90,15 @@ export class RtpCall {
         sentMs,
         (ms) => shared.roundTripMs.push(ms),
       );
-    } else {
+    } else if (kind === 'turn') {
       this.turn = new TurnTracker(shared.turnPackets, shared.turnUtterancePackets, TURN_TRIGGER_PEAK, sentMs, (ms) => shared.turnMs.push(ms));
+    } else {
+      this.bargeIn = new BargeInTracker(
+        { cyclePackets: shared.bargeIn.packets, onsetPacket: shared.bargeIn.onsetPacket, silentPeak: SILENT_PEAK, gapPackets: GAP_PACKETS },
+        sentMs,
+        shared.bargeInCounts,
+        (ms) => shared.bargeInMs.push(ms),
+      );
     }
     socket.on('message', (msg: Buffer) => this.onRtp(msg, performance.now()));
     socket.on('error', () => undefined);
@@ -94,10 +130,8 @@ export class RtpCall {
     const remote = this.remote;
     if (this.closed || !this.sending || remote === undefined) return;
     const index = this.sent.length;
-    const echo = this.kind === 'echo';
-    const loop = echo ? this.shared.echoPackets : this.shared.turnPackets;
-    const payload = echo ? this.shared.echoPayload : this.shared.turnPayload;
-    const at = (index % loop) * SAMPLES_PER_PACKET;
+    const { payload, packets } = this.callerLoop;
+    const at = (index % packets) * SAMPLES_PER_PACKET;
     const packet = Buffer.allocUnsafe(12 + SAMPLES_PER_PACKET);
     packet[0] = 0x80;
     packet[1] = index === 0 ? 0x80 : 0;
@@ -152,5 +186,6 @@ export class RtpCall {
     const peak = ulawDecodeInto(msg.subarray(offset, offset + SAMPLES_PER_PACKET), this.decoded);
     this.marker?.push(this.decoded, peak, arrivalMs);
     this.turn?.push(peak, arrivalMs);
+    this.bargeIn?.push(peak, arrivalMs);
   }
 }

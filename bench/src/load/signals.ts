@@ -5,6 +5,8 @@
  *   exactly at the first sample of packet 0 of each loop, so "marker sent" is a packet's send time.
  * - Turn calls: a cycle of one spoken utterance (a recorded prompt, 8 kHz) followed by low noise; the end of the
  *   utterance is the end of a known packet.
+ * - Barge-in calls: a cycle of low noise (2 s) then the same utterance, which starts at the first sample of a known
+ *   packet; the talker agent's monologue has a quiet bed tone under it, so it is never silent while it plays.
  */
 import { prng } from '../prng.js';
 
@@ -96,6 +98,50 @@ export function answerTone(durationMs = 600, sampleRate = 24_000): Int16Array {
   for (let i = 0; i < length; i++) {
     const env = Math.min(1, i / edge, (length - 1 - i) / edge);
     out[i] = Math.round(8_000 * env * Math.sin((2 * Math.PI * 1_000 * i) / sampleRate));
+  }
+  return out;
+}
+
+export interface BargeInCycle {
+  /** The whole cycle (low noise, then the utterance), a whole number of packets. */
+  readonly pcm: Int16Array;
+  readonly packets: number;
+  /** The packet whose first sample starts the utterance: the caller speaks over the agent from here. */
+  readonly onsetPacket: number;
+}
+
+/**
+ * A barge-in call's caller cycle: `leadMs` of low noise while the agent talks, then the utterance (8 kHz speech that
+ * starts at its first sample, padded to whole packets). The next cycle starts right after the utterance.
+ */
+export function bargeInCycle(speech8k: Int16Array, leadMs: number, seed = 3): BargeInCycle {
+  const onsetPacket = Math.ceil(leadMs / PACKET_MS);
+  const packets = onsetPacket + Math.ceil(speech8k.length / SAMPLES_PER_PACKET);
+  const pcm = noise(packets * SAMPLES_PER_PACKET, seed);
+  pcm.set(speech8k, onsetPacket * SAMPLES_PER_PACKET);
+  return { pcm, packets, onsetPacket };
+}
+
+/** Peak of the talker's bed tone: far above the gateway's digital silence (0), far below speech. */
+export const TALKER_BED_PEAK = 600;
+
+/**
+ * The talker agent's monologue: `clips` (24 kHz speech) back to back until `durationMs`, over a quiet 440 Hz bed so
+ * that no 20 ms of it is ever silent: at the caller, a silent packet means the gateway stopped the agent.
+ */
+export function talkerSpeech(clips: readonly Int16Array[], durationMs: number, sampleRate = 24_000): Int16Array {
+  const out = new Int16Array(Math.round((durationMs / 1000) * sampleRate));
+  let at = 0;
+  while (at < out.length && clips.length > 0) {
+    for (const clip of clips) {
+      out.set(clip.subarray(0, Math.max(0, out.length - at)), at);
+      at += clip.length;
+      if (at >= out.length) break;
+    }
+  }
+  for (let i = 0; i < out.length; i++) {
+    const bed = TALKER_BED_PEAK * Math.sin((2 * Math.PI * 440 * i) / sampleRate);
+    out[i] = Math.max(-32_768, Math.min(32_767, Math.round((out[i] ?? 0) + bed)));
   }
   return out;
 }

@@ -7,8 +7,8 @@
 
 import { performance } from 'node:perf_hooks';
 
-// The gateway's public index does not export the codecs yet; import the media layer directly.
 import { codecDescriptor, createDecoder, createEncoder } from '@patchbay/gateway';
+import { speechLike } from './frames.js';
 
 function measure(label: string, iterations: number, fn: (i: number) => unknown): number {
   let sink: unknown;
@@ -21,23 +21,12 @@ function measure(label: string, iterations: number, fn: (i: number) => unknown):
   return us;
 }
 
-function speech(rate: number, samples: number): Int16Array {
-  const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) {
-    const t = i / rate;
-    let v = 0;
-    for (let h = 1; h <= 20 && h * 140 < rate / 2; h++) v += Math.sin(2 * Math.PI * 140 * h * t + h) / h;
-    out[i] = Math.round(4500 * v * (0.55 + 0.45 * Math.sin(2 * Math.PI * 3 * t)));
-  }
-  return out;
-}
-
 const iterations = Number(process.argv[2] ?? 20_000);
 console.log(`20 ms frames, ${iterations} iterations, node ${process.version}`);
 for (const name of ['PCMU', 'PCMA', 'G722', 'opus']) {
   const { pcmRate, frameSamples } = codecDescriptor(name);
   const frames = 50; // one second of distinct frames, cycled
-  const pcm = speech(pcmRate, frames * frameSamples);
+  const pcm = speechLike(pcmRate, frames * frameSamples);
   const inputs = Array.from({ length: frames }, (_, f) => pcm.subarray(f * frameSamples, (f + 1) * frameSamples));
   const enc = createEncoder(name);
   const payloads = inputs.map((frame) => enc.encode(frame));

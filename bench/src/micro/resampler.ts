@@ -7,9 +7,9 @@
  * frames of a noise stream so no call sees the same cache state twice in a row.
  */
 
-import { performance } from 'node:perf_hooks';
-
 import { createResampler, defaultQuality, loadResampler, resamplerBuild, type Resampler } from '@patchbay/gateway';
+import { noiseFrames } from './frames.js';
+import { cycle, medianUsPerCall, timingSink } from './timing.js';
 
 const rounds = Number(process.argv[2] ?? 15);
 const FRAMES_PER_ROUND = 2_000;
@@ -26,32 +26,12 @@ const COMPARE = [3, 10];
 
 await loadResampler();
 
-/** Deterministic noise frames (mulberry32), 20 ms each at `rate`. */
-function frames(rate: number): Int16Array[] {
-  let a = rate;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: DISTINCT }, () => Int16Array.from({ length: rate / 50 }, () => Math.round((next() - 0.5) * 20_000)));
-}
+const timing = { rounds, callsPerRound: FRAMES_PER_ROUND };
+const frames = (rate: number): Int16Array[] => noiseFrames(rate, DISTINCT);
 
-let sink = 0; // keeps results alive so nothing is optimised away
-
-/** Median µs per call of `fn` over `rounds` rounds of FRAMES_PER_ROUND calls, after one warm-up round. */
+/** Median µs per call of `fn` (see timing.ts), frames cycling through `input`. */
 function measure(input: readonly Int16Array[], fn: (frame: Int16Array) => Int16Array): number {
-  const perRound: number[] = [];
-  for (let r = 0; r <= rounds; r++) {
-    const start = performance.now();
-    for (let i = 0; i < FRAMES_PER_ROUND; i++) sink += fn(input[i % DISTINCT] ?? new Int16Array(0)).length;
-    const us = ((performance.now() - start) * 1000) / FRAMES_PER_ROUND;
-    if (r > 0) perRound.push(us); // round 0 warms up JIT and wasm tiers
-  }
-  perRound.sort((x, y) => x - y);
-  return perRound[Math.floor(perRound.length / 2)] ?? Number.NaN;
+  return medianUsPerCall(timing, (i) => fn(cycle(input, i)).length);
 }
 
 const floors = new Map<number, number>();
@@ -83,4 +63,4 @@ const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(
 console.log(`resampler (speex wasm, ${resamplerBuild() ?? '?'} build): 20 ms frames, median of ${rounds} rounds × ${FRAMES_PER_ROUND} frames; floor = copying one input frame`);
 console.log(line(header));
 for (const r of rows) console.log(line(r));
-if (sink === 0) console.log('(no output)');
+if (timingSink() === 0) console.log('(no output)');

@@ -7,10 +7,9 @@
  * quiet path (a frame below the noise floor skips voicing and tonality) is measured too.
  */
 
-import { performance } from 'node:perf_hooks';
-import { prng as random } from '../prng.js';
-
 import { loadVad, SpeechDetector, tonality, voicing, WebRtcVad } from '@patchbay/gateway';
+import { voicedFrames } from './frames.js';
+import { medianUsPerCall, timingSink } from './timing.js';
 
 const rounds = Number(process.argv[2] ?? 15);
 const FRAMES_PER_ROUND = 2_000;
@@ -19,38 +18,11 @@ const DISTINCT = 50;
 await loadVad();
 
 
-/** DISTINCT consecutive 20 ms frames of a voiced, vowel-like signal at `rate` and `gain`. */
-function frames(rate: number, gain: number): Int16Array[] {
-  const next = random(rate);
-  const n = rate / 50;
-  const out: Int16Array[] = [];
-  let phase = 0;
-  for (let f = 0; f < DISTINCT; f++) {
-    const frame = new Int16Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = (f * n + i) / rate;
-      phase += (2 * Math.PI * (125 + 15 * Math.sin(2 * Math.PI * 2 * t))) / rate;
-      let v = 0;
-      for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / (1 + Math.abs(h - 5)); // formant-ish peak near 600 Hz
-      frame[i] = Math.round(gain * (v + (next() - 0.5) * 0.2));
-    }
-    out.push(frame);
-  }
-  return out;
-}
+const frames = (rate: number, gain: number): Int16Array[] => voicedFrames(rate, gain, DISTINCT);
 
-let sink = 0;
-
+/** Median µs per call of `fn` (see timing.ts). */
 function measure(fn: (i: number) => number): number {
-  const perRound: number[] = [];
-  for (let r = 0; r <= rounds; r++) {
-    const start = performance.now();
-    for (let i = 0; i < FRAMES_PER_ROUND; i++) sink += fn(i);
-    const us = ((performance.now() - start) * 1000) / FRAMES_PER_ROUND;
-    if (r > 0) perRound.push(us);
-  }
-  perRound.sort((x, y) => x - y);
-  return perRound[Math.floor(perRound.length / 2)] ?? Number.NaN;
+  return medianUsPerCall({ rounds, callsPerRound: FRAMES_PER_ROUND }, fn);
 }
 
 const rows: string[][] = [];
@@ -101,4 +73,4 @@ console.log(`speech detector: 20 ms frames, median of ${rounds} rounds × ${FRAM
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 console.log(`parts at 8 kHz: libfvad ${vadUs.toFixed(2)} µs, voicing ${voicingUs.toFixed(2)} µs, tonality ${tonalityUs.toFixed(2)} µs per frame`);
-if (sink === 0) console.log('(no output)');
+if (timingSink() === 0) console.log('(no output)');

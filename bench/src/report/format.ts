@@ -87,15 +87,24 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
-/** The command that reproduces a run. The flag names are the bench CLI's; keep the two in step. */
-export function benchCommand(options: BenchOptions): string {
+/** A word for a POSIX shell: as it is when it has nothing special in it, else single-quoted. */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9._\/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that reproduces a run (with its name, when given). The flag names are the bench CLI's (`cli.ts`);
+ * keep the two in step: the mode is `--ramp` or nothing.
+ */
+export function benchCommand(options: BenchOptions, name?: string): string {
   const flags = [
     `--calls ${options.calls}`,
     `--rate ${options.rate}`,
     `--duration ${options.durationS}`,
     `--codec ${options.codec}`,
     `--agent ${options.agent}`,
-    `--mode ${options.mode}`,
   ];
+  if (options.mode === 'ramp') flags.push('--ramp');
+  if (name !== undefined) flags.push(`--name ${shellWord(name)}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }

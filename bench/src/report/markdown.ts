@@ -1,6 +1,7 @@
 /**
  * A bench result as Markdown for people: what ran where, latency per hop, quality, cost against the floor,
- * targets, the ramp and micro-benchmarks, and the command that reproduces it. Pure: result in, string out.
+ * targets, the ramp (with the largest concurrency held) and micro-benchmarks, the run's notes, and the command that
+ * reproduces it. Pure: result in, string out.
  */
 import {
   DASH,
@@ -13,7 +14,7 @@ import {
   formatMs,
   formatRatio,
 } from './format.js';
-import type { BenchResult, CostFigures, Distribution } from './types.js';
+import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
@@ -124,8 +125,28 @@ function targetsSection(result: BenchResult): string {
   return ['## Targets', '', summary, '', table(['Met', 'Target', 'Goal', 'Measured'], rows)].join('\n');
 }
 
-function rampSection(result: BenchResult): string | undefined {
+/** `extra[key]` when it is a finite number. */
+function extraNumber(result: BenchReport, key: string): number | undefined {
+  const v = result.extra?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** `extra[key]` when it is an object of finite numbers (other entries left out). */
+function extraNumbers(result: BenchReport, key: string): Record<string, number> {
+  const v = result.extra?.[key];
+  if (typeof v !== 'object' || v === null) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}
+
+function rampSection(result: BenchReport): string | undefined {
   if (result.ramp === undefined || result.ramp.length === 0) return undefined;
+  const held = extraNumber(result, 'rampMaxHeld');
+  const reason = result.extra?.['rampStopReason'];
+  const heldLine = held === undefined ? [] : [
+    `**Largest concurrency held: ${formatCount(held)} calls**` +
+      (typeof reason === 'string' ? ` (stopped: ${escapeMarkdown(reason)})` : '') + '.',
+    '',
+  ];
   const rows = result.ramp.map((s) => [
     String(s.concurrency),
     formatFixed(s.lossPct, 2),
@@ -135,19 +156,38 @@ function rampSection(result: BenchResult): string | undefined {
   return [
     '## Ramp',
     '',
-    table(['Concurrent calls', 'Loss %', 'Uplink p99 ms', 'CPU ms per call-second'], rows, ['r', 'r', 'r', 'r']),
+    ...heldLine,
+    table(['Concurrent calls', 'Loss %', 'Uplink processing p99 ms', 'CPU ms per call-second'], rows, ['r', 'r', 'r', 'r']),
   ].join('\n');
 }
 
-function microSection(result: BenchResult): string | undefined {
+function microSection(result: BenchReport): string | undefined {
   const entries = Object.entries(result.micro ?? {});
   if (entries.length === 0) return undefined;
-  const rows = entries.map(([name, us]) => [escapeMarkdown(name), formatMs(us)]);
+  // `extra.microTimesFloor`: each figure ÷ copying a frame at the same rate, measured in the same run.
+  const ratios = extraNumbers(result, 'microTimesFloor');
+  const withRatio = Object.keys(ratios).length > 0;
+  const rows = entries.map(([name, us]) => {
+    const cells = [escapeMarkdown(name), formatMs(us)];
+    if (withRatio) {
+      const r = ratios[name];
+      cells.push(r === undefined ? DASH : `${formatFixed(r, r >= 10 ? 0 : 1)}×`);
+    }
+    return cells;
+  });
   return [
     '## Micro-benchmarks',
     '',
-    table(['Benchmark', 'µs per frame (or op)'], rows, ['l', 'r']),
+    withRatio
+      ? table(['Benchmark', 'µs per frame (or op)', '× copy floor'], rows, ['l', 'r', 'r'])
+      : table(['Benchmark', 'µs per frame (or op)'], rows, ['l', 'r']),
   ].join('\n');
+}
+
+function notesSection(result: BenchReport): string | undefined {
+  const notes = result.notes ?? [];
+  if (notes.length === 0) return undefined;
+  return ['## Notes', '', ...notes.map((n) => `- ${escapeMarkdown(n)}`)].join('\n');
 }
 
 /** Charts to embed, as paths relative to where the Markdown file will live. */
@@ -162,7 +202,7 @@ function image(alt: string, path: string): string {
 }
 
 /** The whole report, with the charts embedded when their paths are given. Ends with a newline. */
-export function renderMarkdown(result: BenchResult, charts: MarkdownCharts = {}): string {
+export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {}): string {
   const sections = [
     heading(result),
     charts.latencySvg === undefined ? undefined : image('Latency per hop', charts.latencySvg),
@@ -175,7 +215,8 @@ export function renderMarkdown(result: BenchResult, charts: MarkdownCharts = {})
       ? undefined
       : image('CPU and uplink p99 against concurrency', charts.rampSvg),
     microSection(result),
-    ['## Reproduce', '', '```sh', benchCommand(result.options), '```'].join('\n'),
+    notesSection(result),
+    ['## Reproduce', '', '```sh', benchCommand(result.options, result.name), '```'].join('\n'),
   ];
   return `${sections.filter((s): s is string => s !== undefined).join('\n\n')}\n`;
 }

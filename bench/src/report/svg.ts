@@ -4,7 +4,7 @@
  * - latencyChart: one row per hop on a log-scale ms axis (hops span µs to tens of ms): a dark bar p50→p95, a light
  *   bar p95→p99, a whisker p99→max; the floor relay's uplink and downlink as a thin grey mark under those hops.
  * - rampChart: two stacked panels against concurrency: CPU ms per call-second (with the floor as a dashed line)
- *   and uplink p99; steps that lost packets are marked red with their loss.
+ *   and uplink (processing) p99; steps that lost packets are marked red with their loss.
  */
 import { linearAxis, logAxis, type Axis } from './axes.js';
 import { HOP_LABELS, formatDate, formatFixed, formatMs } from './format.js';
@@ -234,7 +234,7 @@ export function rampChart(result: BenchResult): string {
       plotRight,
     ),
     ...panel(
-      { title: 'Uplink p99, ms', top: secondTop, values: (s) => s.uplinkP99Ms, color: COLORS.latency, format: (v) => `uplink p99 ${formatMs(v)} ms` },
+      { title: 'Uplink processing p99, ms', top: secondTop, values: (s) => s.uplinkP99Ms, color: COLORS.latency, format: (v) => `uplink p99 ${formatMs(v)} ms` },
       steps,
       xAxis,
       x,

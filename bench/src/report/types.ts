@@ -82,3 +82,9 @@ export interface BenchResult {
   ramp?: RampStep[];
   targets: TargetCheck[];
 }
+
+/**
+ * A result as the bench writes it: the schema plus free-form notes (what was or was not measured, and how) and
+ * figures the schema has no field for (`extra`). The Markdown shows the notes and the few extras it knows.
+ */
+export type BenchReport = BenchResult & { notes?: readonly string[]; extra?: Readonly<Record<string, unknown>> };

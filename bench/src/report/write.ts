@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { datePart } from './format.js';
 import { renderMarkdown } from './markdown.js';
 import { latencyChart, rampChart } from './svg.js';
-import type { BenchResult } from './types.js';
+import type { BenchReport } from './types.js';
 
 /** bench/results/, next to this package's src/. */
 export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url));
@@ -34,7 +34,7 @@ export function slug(name: string): string {
 }
 
 /** The files for one result, in write order; LATEST.md last. */
-export function reportFiles(result: BenchResult): ReportFile[] {
+export function reportFiles(result: BenchReport): ReportFile[] {
   const base = `${datePart(result.startedAt)}-${slug(result.name)}`;
   const hasRamp = result.ramp !== undefined && result.ramp.length > 0;
   const latencySvg = `${base}-latency.svg`;
@@ -54,7 +54,7 @@ export function reportFiles(result: BenchResult): ReportFile[] {
  * Writes the report into `dir` (created if missing) and returns the paths written. LATEST.md is replaced by
  * rename, so a reader never sees half a file.
  */
-export async function writeReport(result: BenchResult, dir: string = DEFAULT_RESULTS_DIR): Promise<string[]> {
+export async function writeReport(result: BenchReport, dir: string = DEFAULT_RESULTS_DIR): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const file of reportFiles(result)) {
