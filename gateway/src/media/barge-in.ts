@@ -74,24 +74,25 @@ export class CallerSpeech {
    */
   push(pcm: Int16Array, atMs: number, arrivalMs: number, flags: { dtmf: boolean; agentPlaying: boolean }): { events: SpeechEvent[]; interrupt?: InterruptRequest } {
     const detector = this.detector;
-    if (!detector) return { events: [] };
+    if (!detector) return NOTHING_HEARD;
     if (this.pending.length === 0) this.pendingAtMs = atMs;
-    const joined = new Int16Array(this.pending.length + pcm.length);
-    joined.set(this.pending);
-    joined.set(pcm, this.pending.length);
-    const events: SpeechEvent[] = [];
+    // The common case (20 ms packets at the detector's rate, nothing held back) is the frame itself: no copy.
+    const joined = this.pending.length === 0 ? pcm : concat(this.pending, pcm);
+    let events: SpeechEvent[] = NO_EVENTS;
     let offset = 0;
     while (joined.length - offset >= this.frameSamples) {
       const position = this.pendingAtMs + (offset / this.frameSamples) * 20;
       this.arrivals.set(position, arrivalMs);
-      const frame = joined.subarray(offset, offset + this.frameSamples);
+      const frame = offset === 0 && joined.length === this.frameSamples ? joined : joined.subarray(offset, offset + this.frameSamples);
       this.confirmer?.push(frame);
-      events.push(...detector.push(frame, position, { dtmf: flags.dtmf }));
+      const heard = detector.push(frame, position, { dtmf: flags.dtmf });
+      if (heard.length > 0) events = events === NO_EVENTS ? heard.slice() : events.concat(heard);
       offset += this.frameSamples;
     }
     this.pendingAtMs += (offset / this.frameSamples) * 20;
-    this.pending = joined.slice(offset);
+    this.pending = offset === joined.length ? EMPTY : joined.slice(offset);
     this.forget(atMs);
+    if (events.length === 0 && this.confirmed.length === 0) return NOTHING_HEARD;
 
     // Confirmations that finished since the last frame come out first, in order.
     const out: SpeechEvent[] = [];
@@ -185,6 +186,18 @@ export class CallerSpeech {
       this.arrivals.delete(key);
     }
   }
+}
+
+const EMPTY = new Int16Array(0);
+/** Shared, never mutated: a frame with no events (almost every frame) allocates nothing. */
+const NO_EVENTS: SpeechEvent[] = [];
+const NOTHING_HEARD: { events: SpeechEvent[] } = Object.freeze({ events: Object.freeze(NO_EVENTS) as SpeechEvent[] });
+
+function concat(a: Int16Array, b: Int16Array): Int16Array {
+  const joined = new Int16Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }
 
 /** A short raised-cosine fade to silence over the first `fadeSamples`, zeros after: stops without a click. */

@@ -16,7 +16,7 @@ import type { MediaPorts } from './port-pool.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
-import { serializeRtp, type RtpPacket } from './rtp/packet.js';
+import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOptions } from './uplink.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import { CallerSpeech, fadeOut, type BargeInMode, type InterruptRequest } from './barge-in.js';
@@ -379,13 +379,15 @@ export class CallMedia implements AgentSink {
   }
 
   private sendPayload(payload: Uint8Array, speech: boolean): void {
-    const header = this.stream.packet({ speech, payloadBytes: payload.length });
-    this.send({ ...header, csrcs: [], payload });
+    const h = this.stream.packet({ speech, payloadBytes: payload.length });
+    this.send({ payloadType: h.payloadType, marker: h.marker, sequenceNumber: h.sequenceNumber, timestamp: h.timestamp, ssrc: h.ssrc, csrcs: NO_CSRCS, payload });
   }
 
   private send(packet: RtpPacket): void {
     this.counters.packetsSent++;
-    this.endpoint.sendRtp(serializeRtp(packet));
+    // A fresh buffer per packet (dgram may still hold the last one), but cut from Node's pool: a small
+    // `new Uint8Array` gets its own off-heap backing store, which costs more than the packet is worth.
+    this.endpoint.sendRtp(serializeRtp(packet, Buffer.allocUnsafe(rtpSize(packet))));
   }
 
   private checkRtpTimeout(now: number): void {
@@ -429,6 +431,8 @@ export class CallMedia implements AgentSink {
   }
 }
 
+/** Our packets carry no CSRCs; serializeRtp only reads this. */
+const NO_CSRCS: number[] = [];
 /** The barge-in fade: 10 ms at 24 kHz. */
 const FADE_SAMPLES = 240;
 function ms(samples: number): number {

@@ -23,12 +23,21 @@ export interface UplinkOptions {
 
 export interface UplinkOutput {
   /** 24 kHz frames for the agent, in order. */
+  readonly frames: readonly Int16Array[];
+  readonly speech: readonly SpeechEvent[];
+  readonly interrupt?: InterruptRequest;
+  /** Arrival times of the RTP packets these frames came from (for the uplink hop). */
+  readonly arrivals: readonly number[];
+  /** Arrival of the caller's last packet before each `speech_stopped` in `speech`, in order (for turn latency). */
+  readonly speechEndArrivals: readonly number[];
+}
+
+/** The output of one tick while it is being built. */
+interface UplinkOutputBuilder {
   frames: Int16Array[];
   speech: SpeechEvent[];
   interrupt?: InterruptRequest;
-  /** Arrival times of the RTP packets these frames came from (for the uplink hop). */
   arrivals: number[];
-  /** Arrival of the caller's last packet before each `speech_stopped` in `speech`, in order (for turn latency). */
   speechEndArrivals: number[];
 }
 
@@ -94,8 +103,10 @@ export class Uplink {
 
   /** Plays out every caller packet due by `now`. */
   tick(now: number, codec: CodecPath, agentPlaying: boolean): UplinkOutput {
-    const out: UplinkOutput = { frames: [], speech: [], arrivals: [], speechEndArrivals: [] };
     const due = this.clock?.poll(now).ticks ?? 0;
+    // The clock ticks every 10 ms and a caller packet is due every 20 ms or more: most ticks play nothing.
+    if (due === 0) return NOTHING_DUE;
+    const out: UplinkOutputBuilder = { frames: [], speech: [], arrivals: [], speechEndArrivals: [] };
     for (let i = 0; i < due; i++) {
       const packet = this.jitter.pop(now, this.quietFrames >= PAUSE_FRAMES);
       const input = packet.kind === 'audio' ? packet.payload : packet.kind === 'conceal' ? 'conceal' : 'silence';
@@ -128,11 +139,17 @@ export class Uplink {
   }
 }
 
+/** Shared and frozen: the output of a tick with no packet due. */
+const NOTHING_DUE: UplinkOutput = Object.freeze({ frames: Object.freeze([]), speech: Object.freeze([]), arrivals: Object.freeze([]), speechEndArrivals: Object.freeze([]) });
+
 function isQuiet(frame: Int16Array): boolean {
+  const limit = QUIET_ENERGY * frame.length;
   let energy = 0;
   for (let i = 0; i < frame.length; i++) {
     const v = frame[i] ?? 0;
     energy += v * v;
+    // The sum only grows: once past the limit the frame is loud, whatever follows.
+    if (energy >= limit) return false;
   }
-  return energy < QUIET_ENERGY * frame.length;
+  return true;
 }

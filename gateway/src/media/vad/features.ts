@@ -283,6 +283,11 @@ export class Decimator {
   /** Decimates `input` (the frame size given to the constructor) into `output` (input.length / factor samples). */
   process(input: Int16Array, output: Float32Array): void {
     const { buffer, history, kernel, factor } = this;
+    if (factor === 1) {
+      // One tap of exactly 1 and no history: the output is the input (int16 → float32 is exact).
+      output.set(input);
+      return;
+    }
     buffer.set(input, history);
     const taps = kernel.length;
     const count = input.length / factor;

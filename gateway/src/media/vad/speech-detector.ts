@@ -219,6 +219,11 @@ export class SpeechDetector {
     filtered.copyWithin(0, ANALYSIS_FRAME_SAMPLES);
     plain.set(current, HISTORY);
     this.highPass.process(current, filtered, HISTORY, ANALYSIS_FRAME_SAMPLES);
+    if (this.decimator.factor === 1) {
+      // 8 kHz input: the analysis samples are the frame's own integers, nothing to round or clip.
+      vadFrame.set(frame);
+      return;
+    }
     for (let i = 0; i < ANALYSIS_FRAME_SAMPLES; i++) {
       const v = Math.round(current[i] ?? 0);
       vadFrame[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
