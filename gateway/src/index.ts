@@ -17,3 +17,4 @@ export { JitterBuffer, type JitterPacket } from './media/rtp/jitter-buffer.js';
 export { DtmfReceiver, DtmfSender } from './media/dtmf/rfc4733.js';
 export * from './media/codecs/index.js';
 export { loadSilero, loadVad, SileroConfirmer, SpeechDetector, tonality, voicing, WebRtcVad, type SpeechEvent } from './media/vad/index.js';
+export { LatencyHistogram, type Distribution } from './metrics/latency-histogram.js';

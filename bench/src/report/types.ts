@@ -2,14 +2,9 @@
  * The bench's result, as written to bench/results/<date>-<name>.json and rendered to Markdown and SVG.
  * Every latency is in milliseconds.
  */
-export interface Distribution {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+/** Latency percentiles, the same shape the gateway's own histograms report (`GET /stats`). */
+export type { Distribution } from '@patchbay/gateway';
+import type { Distribution } from '@patchbay/gateway';
 
 export interface MachineInfo {
   cpuModel: string;
