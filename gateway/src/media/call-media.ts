@@ -4,65 +4,22 @@
  * clear, DTMF both ways, hangup. Holds no timers of its own; everything moves on the clock's ticks.
  */
 import type { AgentMessage } from '@patchbay/agents';
-import type { Logger } from 'pino';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import { SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
 import { DtmfSender } from './dtmf/rfc4733.js';
-import type { MediaClock } from './media-clock.js';
 import { PlayoutQueue, type MarkOutcome } from './playout-queue.js';
-import type { MediaPorts } from './port-pool.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOptions } from './uplink.js';
-import type { HopMetrics } from '../metrics/hop-metrics.js';
-import { CallerSpeech, fadeOut, type BargeInMode, type InterruptRequest } from './barge-in.js';
-import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
+import { ms, payloadTypes, targetOf, type CallMediaOptions } from './call-media-options.js';
+import { CallerSpeech, fadeOut, type InterruptRequest } from './barge-in.js';
+import { SileroConfirmer, SpeechDetector } from './vad/index.js';
 
-export interface MediaSettings {
-  jitter: { minMs: number; maxMs: number; startMs: number };
-  leadMs: number;
-  maxPlayoutMs: number;
-  rtcpIntervalMs: number;
-  rtpTimeoutMs: number;
-}
-
-export interface CallMediaEvents {
-  /** The agent asked to hang up. */
-  onHangupRequest(reason: string): void;
-  /** The agent went away. */
-  onAgentGone(reason: string): void;
-  /** The caller sent no RTP for `rtpTimeoutMs` while we expected some. */
-  onRtpTimeout(): void;
-}
-
-export interface BargeInSettings {
-  mode: BargeInMode;
-  /** Detector thresholds (the sample rate comes from the codec). */
-  speech: Omit<SpeechDetectorOptions, 'sampleRate'>;
-  /** After an interruption, agent audio is dropped until its `clear`, or for this long. */
-  guardMs: number;
-  /** Ask the neural confirmer before an onset counts. */
-  confirm?: { threshold: number } | undefined;
-  /** The shared Silero model, loaded at start-up when any number asks for confirmation. */
-  silero?: SileroModel | undefined;
-}
-
-export interface CallMediaOptions {
-  callId: string;
-  /** Where hop latencies are recorded (shared by all calls). */
-  hops: HopMetrics;
-  bargeIn: BargeInSettings;
-  ports: MediaPorts;
-  negotiated: NegotiatedMedia;
-  clock: MediaClock;
-  settings: MediaSettings;
-  logger: Logger;
-  events: CallMediaEvents;
-}
+export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
 const OVERFLOW_REPORT_INTERVAL_MS = 1000;
 
@@ -435,14 +392,3 @@ export class CallMedia implements AgentSink {
 const NO_CSRCS: number[] = [];
 /** The barge-in fade: 10 ms at 24 kHz. */
 const FADE_SAMPLES = 240;
-function ms(samples: number): number {
-  return Math.round(samplesToMs(samples));
-}
-
-function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number; rtcpPort: number } {
-  return { address: n.remote.address, rtpPort: n.remote.rtpPort, rtcpPort: n.remote.rtcpPort };
-}
-
-function payloadTypes(n: NegotiatedMedia): ReadonlySet<number> {
-  return new Set(n.telephoneEvent ? [n.codec.payloadType, n.telephoneEvent.payloadType] : [n.codec.payloadType]);
-}
