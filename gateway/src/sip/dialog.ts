@@ -6,12 +6,10 @@ import { parseCSeq, parseNameAddr, splitHeaderList } from './headers.js';
 import { getHeader, getHeaders, type SipHeader, type SipRequest } from './message.js';
 import { SipError } from './errors.js';
 import { randomToken } from './response.js';
+import type { RemoteInfo } from './transport/types.js';
 
-export interface DialogTransport {
-  transport: 'udp' | 'tcp';
-  address: string;
-  port: number;
-}
+/** Where the dialog's peer reached us: the transport layer's own address type. */
+export type DialogTransport = RemoteInfo;
 
 export interface Dialog {
   readonly callId: string;
