@@ -330,8 +330,13 @@ export class CallController {
   }
 }
 
+/** Whether the To header carries a tag (an in-dialog request), read with the parser's own name-addr rules. */
 function hasToTag(req: SipRequest): boolean {
-  return /;\s*tag\s*=/i.test(getHeader(req, 'to') ?? '');
+  try {
+    return parseNameAddr(getHeader(req, 'to') ?? '').tag !== undefined;
+  } catch {
+    return false; // the stack validated To already; an unreadable one cannot name a dialog
+  }
 }
 
 /** The SDP body of a request, or a 415 naming the content type we cannot take. */
