@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameLevelsDbfs, measureEcho, readWav, resampleWav, toMono, wavDurationMs, writeWav } from '../helpers/audio.js';
+import { frameLevelsDbfs, readWav, resampleWav, toMono, wavDurationMs, writeWav } from '../helpers/audio.js';
+import { measureEcho } from '../helpers/correlation.js';
 import { baresipCall, describeCall } from '../helpers/baresip.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
