@@ -44,9 +44,16 @@ export function mediaSchema() {
       portMax: mediaPort.default(30000),
       codecs: codecList.default(['G722', 'PCMU', 'PCMA', 'opus']),
       ptimeMs: z.int().min(10).max(60).multipleOf(10).default(20),
-      /** Adaptive jitter buffer bounds for the caller's audio. */
+      /**
+       * How the caller's audio is put in order before the agent gets it. `immediate` (default): each packet goes to
+       * the agent the moment it arrives in sequence; a packet ahead of a missing one waits at most one packet time
+       * (+5 ms) for it, then the gap is concealed. Agents listen but do not play, so de-jittering only delays them.
+       * `adaptive`: a jitter buffer between `minMs` and `maxMs` deep (starting at `startMs`), popped at the caller's
+       * packet time, depth changing only in pauses: smooth audio for a listener that plays it, at 20–200 ms of delay.
+       */
       jitter: z
         .strictObject({
+          mode: z.enum(['immediate', 'adaptive']).default('immediate'),
           minMs: z.int().min(0).max(1000).default(20),
           maxMs: z.int().min(20).max(2000).default(200),
           startMs: z.int().min(0).max(2000).default(40),

@@ -70,7 +70,7 @@ describe('loadConfig', () => {
         portMax: 30000,
         codecs: ['G722', 'PCMU', 'PCMA', 'opus'],
         ptimeMs: 20,
-        jitter: { minMs: 20, maxMs: 200, startMs: 40 },
+        jitter: { mode: 'immediate', minMs: 20, maxMs: 200, startMs: 40 },
         leadMs: 40,
         maxPlayoutMs: 120_000,
         maxUplinkMs: 2000,
@@ -229,6 +229,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ numbers: { '*': { agent: 'demo', bargeIn: 'sometimes' } } })).toThrow(/bargeIn/);
     expect(() => parseConfig({ media: { speech: { vadMode: 4 } } })).toThrow(/vadMode/);
     expect(() => parseConfig({ media: { speech: { confirm: 'whisper' } } })).toThrow(/confirm/);
+  });
+
+  it('takes the uplink ordering mode, immediate unless told otherwise', () => {
+    expect(parseConfig({ media: { jitter: { minMs: 40, startMs: 60 } } }).media.jitter).toEqual({ mode: 'immediate', minMs: 40, maxMs: 200, startMs: 60 });
+    expect(parseConfig({ media: { jitter: { mode: 'adaptive' } } }).media.jitter.mode).toBe('adaptive');
+    expect(() => parseConfig({ media: { jitter: { mode: 'fast' } } })).toThrow(/media.jitter.mode/);
   });
 
   it('resolves the agent token secret from env, and rejects a short one', () => {

@@ -1,15 +1,18 @@
-/** The options a call's media engine is built with, and small pure helpers over the negotiated session. */
+/** The options a call's media engine is built with, and small helpers that build its parts from the negotiated session. */
 import type { Logger } from 'pino';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
-import type { BargeInMode } from './barge-in.js';
+import { CallerSpeech, type BargeInMode } from './barge-in.js';
+import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import type { MediaPorts } from './port-pool.js';
 import { samplesToMs } from './audio/frame.js';
-import type { SileroModel, SpeechDetectorOptions } from './vad/index.js';
+import type { JitterSettings, UplinkOptions } from './uplink.js';
+import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
 
 export interface MediaSettings {
-  jitter: { minMs: number; maxMs: number; startMs: number };
+  /** How the caller's audio is put in order: `immediate` (no deliberate delay) or an `adaptive` jitter buffer. */
+  jitter: JitterSettings;
   leadMs: number;
   maxPlayoutMs: number;
   rtcpIntervalMs: number;
@@ -60,4 +63,32 @@ export function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number
 
 export function payloadTypes(n: NegotiatedMedia): ReadonlySet<number> {
   return new Set(n.telephoneEvent ? [n.codec.payloadType, n.telephoneEvent.payloadType] : [n.codec.payloadType]);
+}
+
+export function uplinkOptions(n: NegotiatedMedia, settings: MediaSettings, logger: Logger): UplinkOptions {
+  return {
+    ptimeMs: n.ptimeMs,
+    clockRate: n.codec.clockRate,
+    telephoneEventPt: n.telephoneEvent?.payloadType,
+    telephoneEventRate: n.telephoneEvent?.clockRate ?? 8000,
+    jitter: settings.jitter,
+    logger,
+  };
+}
+
+export function dtmfSenderFor(n: NegotiatedMedia): DtmfSender | undefined {
+  return n.telephoneEvent ? new DtmfSender({ clockRate: n.telephoneEvent.clockRate, ptimeMs: n.ptimeMs }) : undefined;
+}
+
+/** The caller's speech detection for a codec decoding at `pcmRate` (the detector runs at 8, 16 or 24 kHz). */
+export function callerSpeech(bargeIn: BargeInSettings, pcmRate: number): CallerSpeech {
+  const detectorRate = pcmRate === 8000 || pcmRate === 16000 ? pcmRate : 24000;
+  return new CallerSpeech(
+    bargeIn.mode,
+    bargeIn.mode === 'off' ? undefined : new SpeechDetector({ ...bargeIn.speech, sampleRate: detectorRate }),
+    (detectorRate * 20) / 1000,
+    bargeIn.mode !== 'off' && bargeIn.confirm && bargeIn.silero
+      ? new SileroConfirmer(bargeIn.silero, { sampleRate: detectorRate, threshold: bargeIn.confirm.threshold })
+      : undefined,
+  );
 }

@@ -1,23 +1,23 @@
 /**
- * One call's media: caller RTP → jitter buffer → decode → 24 kHz frames → agent, and agent audio → playout queue
- * → encode → RTP paced by the shared media clock. Implements the agent side of the protocol's control: marks,
- * clear, DTMF both ways, hangup. Holds no timers of its own; everything moves on the clock's ticks.
+ * One call's media: caller RTP → (reorder or jitter buffer) → decode → 24 kHz frames → agent, and agent audio →
+ * playout queue → encode → RTP paced by the shared media clock. Implements the agent side of the protocol's control:
+ * marks, clear, DTMF both ways, hangup. Holds no timers of its own: caller audio goes to the agent as it arrives
+ * (`immediate` uplink) or on the clock's ticks (`adaptive`); everything else moves on the ticks.
  */
 import type { AgentMessage } from '@patchbay/agents';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import { SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
-import { DtmfSender } from './dtmf/rfc4733.js';
+import type { DtmfSender } from './dtmf/rfc4733.js';
 import { PlayoutQueue, type MarkOutcome } from './playout-queue.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
-import { Uplink, type UplinkOptions } from './uplink.js';
-import { ms, payloadTypes, targetOf, type CallMediaOptions } from './call-media-options.js';
-import { CallerSpeech, fadeOut, type InterruptRequest } from './barge-in.js';
-import { SileroConfirmer, SpeechDetector } from './vad/index.js';
+import { Uplink, type UplinkOutput } from './uplink.js';
+import { callerSpeech, dtmfSenderFor, ms, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
+import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
@@ -58,7 +58,7 @@ export class CallMedia implements AgentSink {
       maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
     });
-    this.dtmfOut = this.newDtmfSender(n);
+    this.dtmfOut = dtmfSenderFor(n);
     this.rtcp = new RtcpSession({
       clockRate: n.codec.clockRate,
       outbound: this.stream,
@@ -66,17 +66,8 @@ export class CallMedia implements AgentSink {
       cname: `patchbay-${options.callId.slice(0, 8)}`,
       intervalMs: options.settings.rtcpIntervalMs,
     });
-    const pcmRate = this.codec.descriptor.pcmRate;
-    const detectorRate = pcmRate === 8000 || pcmRate === 16000 ? pcmRate : 24000;
-    this.speech = new CallerSpeech(
-      options.bargeIn.mode,
-      options.bargeIn.mode === 'off' ? undefined : new SpeechDetector({ ...options.bargeIn.speech, sampleRate: detectorRate }),
-      (detectorRate * 20) / 1000,
-      options.bargeIn.mode !== 'off' && options.bargeIn.confirm && options.bargeIn.silero
-        ? new SileroConfirmer(options.bargeIn.silero, { sampleRate: detectorRate, threshold: options.bargeIn.confirm.threshold })
-        : undefined,
-    );
-    this.uplink = new Uplink(this.uplinkOptions(n), this.speech);
+    this.speech = callerSpeech(options.bargeIn, this.codec.descriptor.pcmRate);
+    this.uplink = new Uplink(uplinkOptions(n, options.settings, options.logger), this.speech);
     this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
       onRtp: (p, at) => this.receive(p, at),
       onRtcp: (bytes, at) => this.rtcp.onRtcp(bytes, at),
@@ -113,10 +104,10 @@ export class CallMedia implements AgentSink {
         initialSequence: this.stream.sequenceNumber,
         initialTimestamp: this.stream.timestamp,
       });
-      this.uplink.reconfigure(this.uplinkOptions(n), this.options.clock.nextTickMs());
+      this.uplink.reconfigure(uplinkOptions(n, this.options.settings, this.options.logger), this.options.clock.nextTickMs());
       if (this.downClock) this.downClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: n.ptimeMs });
     }
-    this.dtmfOut = this.newDtmfSender(n);
+    this.dtmfOut = dtmfSenderFor(n);
     this.lastRtpMs = performance.now();
     this.timedOut = false;
   }
@@ -198,7 +189,7 @@ export class CallMedia implements AgentSink {
 
   private tick(now: number): void {
     if (this.closed) return;
-    this.uplinkTick(now);
+    this.deliverUplink(this.uplink.tick(now, this.codec, this.playout.active), now);
     const down = this.downClock?.poll(now);
     if (down) {
       this.stream.skip(down.skipped);
@@ -210,16 +201,18 @@ export class CallMedia implements AgentSink {
     this.checkRtpTimeout(now);
   }
 
-  private uplinkTick(now: number): void {
-    const out = this.uplink.tick(now, this.codec, this.playout.active);
-    for (const frame of out.frames) {
-      this.counters.framesToAgent++;
-      this.agent?.sendAudio(frame);
-    }
+  /**
+   * Caller audio the uplink released, from a tick or (immediate mode) straight from the packet that brought it:
+   * frames to the agent, the uplink hop (`beganMs`: when its processing began), speech events, the turn's end, and a
+   * barge-in request, acted on at the next outbound packet.
+   */
+  private deliverUplink(out: UplinkOutput, beganMs: number): void {
     if (out.frames.length > 0) {
+      for (const frame of out.frames) this.agent?.sendAudio(frame);
+      this.counters.framesToAgent += out.frames.length;
       const sent = performance.now();
       const hops = this.options.hops;
-      hops.uplinkProcessingMs.record(sent - now);
+      hops.uplinkProcessingMs.record(sent - beganMs);
       for (const arrival of out.arrivals) hops.uplinkMs.record(sent - arrival);
     }
     const ended = out.speechEndArrivals.at(-1);
@@ -308,10 +301,15 @@ export class CallMedia implements AgentSink {
   // ---- helpers ----------------------------------------------------------------------------------------------
 
   private receive(packet: RtpPacket, arrivalMs: number): void {
+    const began = performance.now();
     this.lastRtpMs = arrivalMs;
-    const result = this.uplink.receive(packet, arrivalMs, this.options.clock.nextTickMs());
-    if (result === 'audio') this.rtcp.onRtp(packet, arrivalMs);
-    else for (const e of result) this.deliverDtmf(e.digit, e.durationMs);
+    const result = this.uplink.receive(packet, arrivalMs, this.options.clock.nextTickMs(), this.codec, this.playout.active);
+    if (result.kind === 'dtmf') {
+      for (const e of result.events) this.deliverDtmf(e.digit, e.durationMs);
+      return;
+    }
+    this.deliverUplink(result.out, began);
+    this.rtcp.onRtp(packet, arrivalMs);
   }
 
   private deliverDtmf(digit: string, durationMs: number): void {
@@ -355,21 +353,6 @@ export class CallMedia implements AgentSink {
       this.timedOut = true;
       this.options.events.onRtpTimeout();
     }
-  }
-
-  private uplinkOptions(n: NegotiatedMedia): UplinkOptions {
-    return {
-      ptimeMs: n.ptimeMs,
-      clockRate: n.codec.clockRate,
-      telephoneEventPt: n.telephoneEvent?.payloadType,
-      telephoneEventRate: n.telephoneEvent?.clockRate ?? 8000,
-      jitter: this.options.settings.jitter,
-      logger: this.options.logger,
-    };
-  }
-
-  private newDtmfSender(n: NegotiatedMedia): DtmfSender | undefined {
-    return n.telephoneEvent ? new DtmfSender({ clockRate: n.telephoneEvent.clockRate, ptimeMs: n.ptimeMs }) : undefined;
   }
 
   /** Stops media, sends RTCP BYE, closes the agent link with `reason`. Idempotent. */
