@@ -42,6 +42,11 @@ export function mediaSchema() {
         .refine((p) => p % 2 === 0, 'must be even (RTP uses even ports, RTCP the next odd one)')
         .default(20000),
       portMax: mediaPort.default(30000),
+      /**
+       * Worker threads carrying calls' media (RTP, codecs, resampling, speech detection, agent links); 0 keeps it
+       * on the main event loop with SIP. `auto`: one per core beyond the first.
+       */
+      workers: z.union([z.literal('auto'), z.int().min(0).max(64)]).default(0),
       codecs: codecList.default(['G722', 'PCMU', 'PCMA', 'opus']),
       ptimeMs: z.int().min(10).max(60).multipleOf(10).default(20),
       /**

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       media: {
         portMin: 20000,
         portMax: 30000,
+        workers: 0,
         codecs: ['G722', 'PCMU', 'PCMA', 'opus'],
         ptimeMs: 20,
         jitter: { mode: 'immediate', minMs: 20, maxMs: 200, startMs: 40 },
@@ -323,6 +324,13 @@ describe('parseConfig', () => {
     ]);
     expect(parseConfig({ media: { portMin: 40000, portMax: 40001, ptimeMs: 60, codecs: ['opus', 'G722'] } }).media)
       .toMatchObject({ portMin: 40000, portMax: 40001, ptimeMs: 60, codecs: ['opus', 'G722'] });
+  });
+
+  it('takes media.workers as a count or auto, and names a bad one', () => {
+    expect(parseConfig({ media: { workers: 'auto' } }).media.workers).toBe('auto');
+    expect(parseConfig({ media: { workers: 2 } }).media.workers).toBe(2);
+    expect(configError(() => parseConfig({ media: { workers: -1 } })).issues).toEqual([expect.stringMatching(/^media\.workers: /)]);
+    expect(configError(() => parseConfig({ media: { workers: 'many' } })).issues).toEqual([expect.stringMatching(/^media\.workers: /)]);
   });
 
   it('validates SIP timers and the country code', () => {

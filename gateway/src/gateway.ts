@@ -9,25 +9,29 @@ import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler } from './media/audio/resampler.js';
-import { loadSilero, loadVad } from './media/vad/index.js';
-import { MediaClock } from './media/media-clock.js';
-import { PortPool } from './media/port-pool.js';
-import { HopMetrics } from './metrics/hop-metrics.js';
+import { loadSilero, loadVad, type SileroModel } from './media/vad/index.js';
+import { availableParallelism } from 'node:os';
+import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
+import type { MediaPlane, MediaPlaneEvents } from './media-plane/plane.js';
+import { WorkerMediaPlane } from './media-plane/worker-plane.js';
+import { HopMetrics, type HopSnapshot } from './metrics/hop-metrics.js';
 import { SipStack } from './sip/stack.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
   readonly httpPort: number;
   activeCalls(): number;
-  stats(): CallStats & {
-    activeCalls: number;
-    sip: SipStack['stats'];
-    hops: ReturnType<HopMetrics['snapshot']>;
-    media: { clockLateTicks: number; portsInUse: number };
-  };
+  stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
 }
+
+export type GatewayStats = CallStats & {
+  activeCalls: number;
+  sip: SipStack['stats'];
+  hops: HopSnapshot;
+  media: { workers: number; clockLateTicks: number; portsInUse: number; activeCalls: number };
+};
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -52,35 +56,48 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   const bound = await stack.listen();
   const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
-  const mediaHost = config.sip.host;
-  const ports = new PortPool({ host: mediaHost, portMin: config.media.portMin, portMax: config.media.portMax, logger });
-  // 2 ms ticks: calls start on one of ten phases of their 20 ms period, so each tick serves a tenth of them instead of
-  // half (the single-loop queueing behind the uplink processing p99); timer wake-ups stay at 500 a second in all.
-  const clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
-  const hops = new HopMetrics();
-  const controller = new CallController({ config, stack, ports, clock, hops, silero, sipPort, logger });
-  stack.onRequest = (tx) => controller.handleRequest(tx);
-  stack.onAck = (ack) => controller.handleAck(ack);
+  const hops = new HopMetrics(); // call setup; the media hops come from the plane
+  let controller: CallController | undefined;
+  const events: MediaPlaneEvents = {
+    hangup: (callId, reason) => controller?.mediaHangup(callId, reason),
+    ended: (_callId, pattern, bargeIn) => controller?.recordBargeIn(pattern, bargeIn),
+  };
+  const workers = mediaWorkers(config);
+  let media: MediaPlane;
+  try {
+    media = await createMediaPlane(config, workers, events, logger, silero);
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger });
+  controller = calls;
+  stack.onRequest = (tx) => calls.handleRequest(tx);
+  stack.onAck = (ack) => calls.handleAck(ack);
 
   let listening = true;
-  const statsNow = (options: { reset: boolean } = { reset: false }) => {
-    const snapshot = {
-      activeCalls: controller.activeCalls,
-      ...structuredClone(controller.stats),
-      sip: { ...stack.stats },
-      hops: hops.snapshot(),
-      media: { clockLateTicks: clock.lateTicks, portsInUse: ports.allocated },
-    };
+  const statsNow = async (options: { reset: boolean } = { reset: false }): Promise<GatewayStats> => {
+    const plane = await media.stats(options.reset);
+    const merged = new HopMetrics();
+    merged.merge(plane.hops);
+    merged.setupMs.merge(hops.setupMs.state());
     if (options.reset) hops.reset();
-    return snapshot;
+    return {
+      activeCalls: calls.activeCalls,
+      ...structuredClone(calls.stats),
+      sip: { ...stack.stats },
+      hops: merged.snapshot(),
+      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls },
+    };
   };
-  const http = createHttpServer({ activeCalls: () => controller.activeCalls, sipListening: () => listening, stats: statsNow });
+  const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow });
   let httpPort: number;
   try {
     await http.listen({ host: config.http.host, port: config.http.port });
     const address = http.server.address();
     httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
   } catch (err) {
+    await media.shutdown();
     await stack.close();
     throw err;
   }
@@ -90,19 +107,45 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   return {
     sipPort,
     httpPort,
-    activeCalls: () => controller.activeCalls,
+    activeCalls: () => calls.activeCalls,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
-        controller.hangupAll('shutdown');
-        clock.close();
+        calls.hangupAll('shutdown');
         listening = false;
+        await media.shutdown();
         await http.close();
         await stack.close();
       })();
       return closing;
     },
   };
+}
+
+/** `media.workers` as a count: `auto` is one per core beyond the first (the main thread keeps SIP). */
+export function mediaWorkers(config: Config): number {
+  const w = config.media.workers;
+  return w === 'auto' ? Math.max(0, availableParallelism() - 1) : w;
+}
+
+async function createMediaPlane(
+  config: Config,
+  workers: number,
+  events: MediaPlaneEvents,
+  logger: Logger,
+  silero: SileroModel | undefined,
+): Promise<MediaPlane> {
+  const planeConfig: MediaPlaneConfig = {
+    media: config.media,
+    agents: config.agents,
+    sip: { host: config.sip.host, retryAfterSeconds: config.sip.retryAfterSeconds },
+  };
+  const ports = { min: config.media.portMin, max: config.media.portMax };
+  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero });
+  const plane = new WorkerMediaPlane({ workers, config: planeConfig, ports, logger, events, silero: silero !== undefined });
+  await plane.ready();
+  logger.info({ workers }, 'media workers ready');
+  return plane;
 }
 
 function usesSilero(config: Config): boolean {

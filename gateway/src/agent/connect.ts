@@ -6,10 +6,13 @@ import { AgentConnectError, type AgentLink, type AgentSink } from './agent-link.
 import { InProcessLink } from './in-process-link.js';
 import { connectWebSocketAgent } from './ws-link.js';
 
+/** The configuration an agent link reads. */
+export type AgentConfig = Pick<Config, 'agents' | 'media'>;
+
 export interface ConnectAgentOptions {
   agent: string;
   start: StartMessage;
-  config: Config;
+  config: AgentConfig;
   logger: Logger;
 }
 

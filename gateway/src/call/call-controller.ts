@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { MediaClock } from '../media/media-clock.js';
-import type { SileroModel } from '../media/vad/index.js';
+import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
+import type { BargeInStats } from '../media/barge-in.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
-import type { PortPool } from '../media/port-pool.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
+import type { MediaPlane } from '../media-plane/plane.js';
 import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { parseCSeq, parseNameAddr } from '../sip/headers.js';
@@ -21,7 +21,6 @@ import { CallAdmission, CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
 import { InDialogHandler } from './in-dialog.js';
-import { MediaBinder } from './media-binder.js';
 import { SdpSession } from './sdp-session.js';
 
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO'] as const;
@@ -34,10 +33,10 @@ export type CallStack = Pick<SipStack, 'sendRequest' | 'sendStateless' | 'localA
 export interface CallControllerOptions {
   config: Config;
   stack: CallStack;
-  ports: PortPool;
-  clock: MediaClock;
+  /** Where each call's ports, agent and media live (this thread or media workers). */
+  media: MediaPlane;
+  /** Call setup is recorded here (the media hops are the plane's). */
   hops: HopMetrics;
-  silero?: SileroModel | undefined;
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
@@ -66,9 +65,10 @@ export interface CallStats {
 export class CallController {
   /** Calls by dialog key (Call-ID, our tag, their tag), from admission on. */
   private readonly calls = new Map<string, Call>();
+  /** The same calls by our call id (the media plane's events name calls by id). */
+  private readonly byId = new Map<string, Call>();
   private readonly admission: CallAdmission;
   private readonly inDialog: InDialogHandler;
-  readonly binder: MediaBinder;
   private live = 0;
   readonly stats: CallStats = { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
   /** Hooks for the media layer: a call was answered / ended. */
@@ -78,7 +78,6 @@ export class CallController {
   constructor(private readonly options: CallControllerOptions) {
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
-    this.binder = new MediaBinder({ config: options.config, clock: options.clock, logger: options.logger, silero: options.silero, hops: options.hops, hangup: (c, r) => this.hangup(c, r) });
   }
 
   get activeCalls(): number {
@@ -146,10 +145,7 @@ export class CallController {
         remote: tx.remote,
         createdAtMs: performance.now(),
         state: 'admitted',
-        ports: undefined,
-        agent: undefined,
-        agentSink: undefined,
-        media: undefined,
+        rtpPort: undefined,
         sdp: undefined,
         dialog: undefined,
         pendingAnswer: undefined,
@@ -157,6 +153,7 @@ export class CallController {
       };
       call = c;
       this.calls.set(key, c);
+      this.byId.set(c.id, c);
       this.live++;
       this.stats.callsStarted++;
       const log = logger.child({ callId: c.id, sipCallId });
@@ -167,20 +164,22 @@ export class CallController {
         this.endCall(c, 'cancelled');
       };
 
-      c.ports = await this.options.ports.allocate();
+      const media = this.options.media;
+      const { rtpPort } = await media.open({ callId: c.id, from: admission.from, number: admission.number, pattern: admission.pattern, route: admission.route });
+      c.rtpPort = rtpPort;
       if (isEnded(c)) {
-        c.ports.close(); // cancelled while we were binding ports
+        media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
         return;
       }
       const session = new SdpSession({
         address: this.advertisedAddress(tx),
-        port: c.ports.rtpPort,
+        port: rtpPort,
         codecs: config.trunks.find((t) => t.name === admission.trunk)?.codecs ?? config.media.codecs,
         ptimeMs: config.media.ptimeMs,
       });
       c.sdp = session;
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
-      await this.binder.connect(c); // before answering, so an unreachable agent can still be refused
+      await media.connect(c.id); // before answering, so an unreachable agent can still be refused
       if (isEnded(c)) return;
 
       const ringing = admission.route.ringing ?? config.sip.ringing;
@@ -217,7 +216,7 @@ export class CallController {
     tx.respond(ok);
     this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
     this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
-    this.binder.start(call); // a late offer starts at the ACK, when the codec is known
+    this.startMedia(call); // a late offer starts at the ACK, when the codec is known
     this.onAnswered?.(call);
   }
 
@@ -257,10 +256,9 @@ export class CallController {
     call.endReason = reason;
     call.pendingAnswer?.retransmitter.stop();
     call.pendingAnswer = undefined;
-    this.recordBargeIn(call);
-    this.binder.close(call, reason);
-    call.ports?.close();
+    this.options.media.close(call.id, reason);
     this.calls.delete(call.key);
+    this.byId.delete(call.id);
     this.live--;
     this.stats.callsEnded++;
     this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
@@ -268,10 +266,34 @@ export class CallController {
     this.onEnded?.(call);
   }
 
-  private recordBargeIn(call: Call): void {
-    const b = call.media?.stats.bargeIn;
-    if (!b || (b.onsets === 0 && b.rejectedByConfirmer === 0)) return;
-    const summary = (this.stats.bargeIn[call.admission.pattern] ??= { interruptions: 0, confirmed: 0, rejected: 0, falseBargeIns: 0, reactionMs: [] });
+  /** Starts the call's media once the codec is known (at answer, or at the ACK of a late offer). */
+  startMedia(call: Call): void {
+    const negotiated = call.sdp?.negotiated;
+    if (negotiated && call.state !== 'ended') this.options.media.start(call.id, negotiated);
+  }
+
+  /** After a re-INVITE (or the ACK answering our re-offer): the media follows the new session. */
+  updateMedia(call: Call): void {
+    const negotiated = call.sdp?.negotiated;
+    if (negotiated && call.state !== 'ended') this.options.media.update(call.id, negotiated);
+  }
+
+  /** SIP INFO inside the call: DTMF relay. */
+  infoDtmf(call: Call, req: SipRequest): void {
+    const dtmf = parseDtmfInfo(getHeader(req, 'content-type'), req.body.toString('utf8'));
+    if (dtmf) this.options.media.dtmf(call.id, dtmf.digit, dtmf.durationMs);
+  }
+
+  /** The media plane asks to end a call (agent hangup, agent gone, RTP timeout, a failed worker). */
+  mediaHangup(callId: string, reason: EndReason): void {
+    const call = this.byId.get(callId);
+    if (call) this.hangup(call, reason);
+  }
+
+  /** A call's media closed: add its barge-in outcomes to its number's summary. */
+  recordBargeIn(pattern: string, b: BargeInStats): void {
+    if (b.onsets === 0 && b.rejectedByConfirmer === 0) return;
+    const summary = (this.stats.bargeIn[pattern] ??= { interruptions: 0, confirmed: 0, rejected: 0, falseBargeIns: 0, reactionMs: [] });
     summary.interruptions += b.interruptions;
     summary.confirmed += b.confirmedByConfirmer;
     summary.rejected += b.rejectedByConfirmer;

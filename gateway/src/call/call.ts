@@ -1,8 +1,4 @@
 /** A call as the SIP side sees it: admitted, ringing, answered (2xx sent), confirmed (ACKed), ended. */
-import type { AgentLink } from '../agent/agent-link.js';
-import type { DeferredSink } from '../agent/deferred-sink.js';
-import type { CallMedia } from '../media/call-media.js';
-import type { MediaPorts } from '../media/port-pool.js';
 import type { Dialog } from '../sip/dialog.js';
 import type { RemoteInfo } from '../sip/stack.js';
 import type { Admission } from './admission.js';
@@ -34,13 +30,8 @@ export interface Call {
   readonly remote: RemoteInfo;
   readonly createdAtMs: number;
   state: CallState;
-  ports: MediaPorts | undefined;
-  /** The agent, connected before we answer. */
-  agent: AgentLink | undefined;
-  /** Holds what the agent sends until the media exists (late offers: at the ACK). */
-  agentSink: DeferredSink | undefined;
-  /** RTP ↔ agent, from answer (or the ACK of a late offer) to the end. */
-  media: CallMedia | undefined;
+  /** Our RTP port, once the media plane has bound it (its agent and media live there, by call id). */
+  rtpPort: number | undefined;
   /** Set once media ports are bound (the SDP needs the port). */
   sdp: SdpSession | undefined;
   dialog: Dialog | undefined;

@@ -34,7 +34,7 @@ export class InDialogHandler {
         case 'INFO':
           acceptRemoteCSeq(call.dialog, tx.request);
           this.controller.respond(tx, 200);
-          this.controller.binder.info(call, tx.request);
+          this.controller.infoDtmf(call, tx.request);
           return;
         case 'INVITE':
           this.reInvite(call, tx);
@@ -68,7 +68,7 @@ export class InDialogHandler {
     });
     tx.respond(ok);
     this.controller.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
-    if (!sdp.awaitingAnswer) this.controller.binder.update(call);
+    if (!sdp.awaitingAnswer) this.controller.updateMedia(call);
     this.options.logger.info({ callId: call.id, onHold: sdp.negotiated?.onHold, direction: sdp.negotiated?.direction }, 're-INVITE answered');
   }
 
@@ -84,7 +84,7 @@ export class InDialogHandler {
     try {
       if (ack.body.length === 0) throw new Error('ACK carries no SDP answer to our offer');
       sdp.acceptAnswer(sdpBody(ack));
-      this.controller.binder.update(call);
+      this.controller.updateMedia(call);
     } catch (err) {
       this.options.logger.warn({ err, callId: call.id }, 'unusable SDP answer in ACK; ending call');
       this.controller.hangup(call, 'bad-answer');

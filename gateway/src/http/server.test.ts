@@ -21,7 +21,7 @@ describe('GET /healthz', () => {
   });
 
   it('serves GET /stats from its source', async () => {
-    const app = createHttpServer({ activeCalls: () => 1, sipListening: () => true, stats: () => ({ hops: { uplinkMs: { count: 3 } } }) });
+    const app = createHttpServer({ activeCalls: () => 1, sipListening: () => true, stats: async () => ({ hops: { uplinkMs: { count: 3 } } }) });
     const res = await app.inject({ method: 'GET', url: '/stats' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ hops: { uplinkMs: { count: 3 } } });
@@ -29,7 +29,7 @@ describe('GET /healthz', () => {
 
   it('passes ?reset=1 to the stats source', async () => {
     const calls: boolean[] = [];
-    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true, stats: ({ reset }) => (calls.push(reset), {}) });
+    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true, stats: async ({ reset }) => (calls.push(reset), {}) });
     await app.inject({ method: 'GET', url: '/stats?reset=1' });
     await app.inject({ method: 'GET', url: '/stats' });
     expect(calls).toEqual([true, false]);

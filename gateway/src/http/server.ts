@@ -7,7 +7,7 @@ export interface HealthSource {
   /** True while the SIP listeners are up. */
   sipListening(): boolean;
   /** Call, SIP and per-hop latency figures for the bench and operators (`GET /stats`; `?reset=1` starts a new window). */
-  stats?(options: { reset: boolean }): unknown;
+  stats?(options: { reset: boolean }): Promise<unknown>;
 }
 
 export interface Health {
@@ -32,7 +32,7 @@ export function createHttpServer(source: HealthSource): FastifyInstance {
   });
   app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
     if (!source.stats) return reply.code(404).send({ error: 'no stats source' });
-    return reply.send(source.stats({ reset: req.query.reset === '1' || req.query.reset === 'true' }));
+    return reply.send(await source.stats({ reset: req.query.reset === '1' || req.query.reset === 'true' }));
   });
   return app;
 }

@@ -2,10 +2,13 @@
  * Latency of every hop a call's audio takes through the gateway, aggregated over all calls. Recorded on the media
  * hot path (O(1) each), read by `GET /stats` and the bench; the Prometheus exporter reads the same histograms.
  */
-import { LatencyHistogram, type Distribution } from './latency-histogram.js';
+import { LatencyHistogram, type Distribution, type HistogramState } from './latency-histogram.js';
 
 export type HopName = 'uplinkMs' | 'uplinkProcessingMs' | 'downlinkMs' | 'downlinkProcessingMs' | 'turnMs' | 'bargeInMs' | 'setupMs';
 export type HopSnapshot = Record<HopName, Distribution>;
+export type HopState = Record<HopName, HistogramState>;
+
+const HOP_NAMES: readonly HopName[] = ['uplinkMs', 'uplinkProcessingMs', 'downlinkMs', 'downlinkProcessingMs', 'turnMs', 'bargeInMs', 'setupMs'];
 
 export class HopMetrics {
   /** RTP arrival → the frame handed to the agent link (includes the jitter buffer's wait). */
@@ -25,7 +28,16 @@ export class HopMetrics {
 
   /** Starts a new measurement window (the bench's ramp steps); exporters that need monotonic counters use their own. */
   reset(): void {
-    for (const h of [this.uplinkMs, this.uplinkProcessingMs, this.downlinkMs, this.downlinkProcessingMs, this.turnMs, this.bargeInMs, this.setupMs]) h.reset();
+    for (const name of HOP_NAMES) this[name].reset();
+  }
+
+  /** Raw histograms, to be merged elsewhere (a media worker's, sent to the main thread). */
+  state(): HopState {
+    return Object.fromEntries(HOP_NAMES.map((name) => [name, this[name].state()])) as HopState;
+  }
+
+  merge(state: HopState): void {
+    for (const name of HOP_NAMES) this[name].merge(state[name]);
   }
 
   snapshot(): HopSnapshot {

@@ -12,6 +12,14 @@ export interface Distribution {
   mean: number;
 }
 
+/** A histogram's raw state: what crosses a thread boundary to be merged into another. */
+export interface HistogramState {
+  counts: number[];
+  total: number;
+  sum: number;
+  max: number;
+}
+
 const MIN_MS = 0.001;
 const DECADES = 8;
 const PER_DECADE = 20;
@@ -70,6 +78,19 @@ export class LatencyHistogram {
     this.total = 0;
     this.sum = 0;
     this.maxMs = 0;
+  }
+
+  state(): HistogramState {
+    return { counts: Array.from(this.counts), total: this.total, sum: this.sum, max: this.maxMs };
+  }
+
+  /** Adds another histogram's samples (a media worker's) to this one. */
+  merge(other: HistogramState): void {
+    if (other.counts.length !== this.counts.length) throw new Error(`histogram shape mismatch: ${other.counts.length} buckets, expected ${this.counts.length}`);
+    for (let i = 0; i < this.counts.length; i++) this.counts[i] = (this.counts[i] ?? 0) + (other.counts[i] ?? 0);
+    this.total += other.total;
+    this.sum += other.sum;
+    if (other.max > this.maxMs) this.maxMs = other.max;
   }
 
   /** Upper bounds (ms) and cumulative counts, for exporters (Prometheus `le` buckets). */

@@ -351,13 +351,14 @@ describe('barge-in, end to end', () => {
     caller = undefined;
     await gw?.waitForIdle(5_000);
     // The neural confirmer really ran and believed the onset.
-    expect(gw?.gateway.stats().bargeIn[CONFIRM_NUMBER]).toMatchObject({ interruptions: 1, confirmed: 1, rejected: 0 });
+    const stats = await gw?.gateway.stats();
+    expect(stats?.bargeIn[CONFIRM_NUMBER]).toMatchObject({ interruptions: 1, confirmed: 1, rejected: 0 });
     // The gateway measured this number's reaction itself (onset packet in → last agent packet out), within the bound;
     // the shared hop histograms (all calls of this file) were recorded.
-    const own = gw?.gateway.stats().bargeIn[CONFIRM_NUMBER]?.reactionMs ?? [];
+    const own = stats?.bargeIn[CONFIRM_NUMBER]?.reactionMs ?? [];
     expect(own.length).toBeGreaterThanOrEqual(1);
     expect(Math.max(...own)).toBeLessThanOrEqual(MAX_REACTION_MS);
-    const hops = gw?.gateway.stats().hops;
+    const hops = stats?.hops;
     expect(hops?.bargeInMs.count).toBeGreaterThanOrEqual(1);
     expect(hops?.uplinkMs.count).toBeGreaterThan(100);
     expect(hops?.downlinkMs.count).toBeGreaterThan(0);

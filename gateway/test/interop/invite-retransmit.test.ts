@@ -54,6 +54,6 @@ describe.concurrent.each<SipTransport>(['udp', 'tcp'])('retransmitted INVITE ove
     expect(toTags.size, trace).toBe(1);
 
     await gw.waitForIdle(5_000);
-    expect(gw.gateway.stats().callsStarted).toBe(1);
+    expect((await gw.gateway.stats()).callsStarted).toBe(1);
   }, 20_000);
 });

@@ -46,7 +46,7 @@ describe.concurrent.each<SipTransport>(['udp', 'tcp'])('load over %s', (transpor
     expect(result.failedCalls, trace).toBe(0);
     await gw.waitForIdle(5_000);
     expect(gw.gateway.activeCalls()).toBe(0);
-    expect(gw.gateway.stats().callsStarted).toBe(CALLS);
+    expect((await gw.gateway.stats()).callsStarted).toBe(CALLS);
 
     const setup = [...(result.responseTimesMs['setup'] ?? [])].sort((a, b) => a - b);
     expect(setup).toHaveLength(CALLS);

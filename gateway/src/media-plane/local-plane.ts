@@ -1,0 +1,208 @@
+/**
+ * The media plane on one event loop: binds each call's ports, dials its agent before we answer (refusing the call
+ * or playing an apology when it cannot be reached), starts the media engine once the codec is known, follows
+ * re-INVITEs, relays SIP INFO DTMF, and closes everything with the reason the agent is told. The main thread runs
+ * one when `media.workers` is 0; each media worker runs one of its own otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import { apologyAgent, AUDIO_FORMAT, type StartMessage } from '@patchbay/agents';
+import type { Logger } from 'pino';
+import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
+import { connectAgent, type AgentConfig } from '../agent/connect.js';
+import { DeferredSink } from '../agent/deferred-sink.js';
+import { InProcessLink } from '../agent/in-process-link.js';
+import { CallRejection } from '../call/admission.js';
+import type { EndReason } from '../call/call.js';
+import type { Config } from '../config.js';
+import { SAMPLE_RATE } from '../media/audio/frame.js';
+import { CallMedia } from '../media/call-media.js';
+import { MediaClock } from '../media/media-clock.js';
+import { PortPool, type MediaPorts } from '../media/port-pool.js';
+import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
+import { HopMetrics } from '../metrics/hop-metrics.js';
+import type { NegotiatedMedia } from '../sdp/index.js';
+import type { MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
+
+/** The part of the configuration the media plane reads (it crosses to workers as plain data). */
+export type MediaPlaneConfig = AgentConfig & {
+  sip: Pick<Config['sip'], 'host' | 'retryAfterSeconds'>;
+};
+
+export interface LocalMediaPlaneOptions {
+  config: MediaPlaneConfig;
+  /** RTP ports this plane hands out (a worker gets a slice of `media.portMin`–`portMax`). */
+  ports: { min: number; max: number };
+  logger: Logger;
+  events: MediaPlaneEvents;
+  /** Loaded at start-up when any number asks for neural confirmation of barge-in. */
+  silero?: SileroModel | undefined;
+}
+
+/** What the agent's `stop` says for each way a call ends. */
+const STOP_REASON: Readonly<Record<EndReason, string>> = {
+  'remote-bye': 'caller_hangup',
+  cancelled: 'caller_hangup',
+  'local-hangup': 'agent_hangup',
+  'agent-hangup': 'agent_hangup',
+  'agent-gone': 'agent_closed',
+  shutdown: 'gateway_shutdown',
+  'rtp-timeout': 'rtp_timeout',
+  'no-ack': 'error',
+  'bad-answer': 'error',
+  error: 'error',
+};
+
+interface PlaneCall {
+  readonly info: MediaCallInfo;
+  readonly ports: MediaPorts;
+  readonly log: Logger;
+  agent: AgentLink | undefined;
+  /** Holds what the agent sends until the media exists (late offers: at the ACK). */
+  agentSink: DeferredSink | undefined;
+  media: CallMedia | undefined;
+  /** Set by close(); a connect still in flight then closes what it opened. */
+  endReason: EndReason | undefined;
+}
+
+export class LocalMediaPlane implements MediaPlane {
+  private readonly calls = new Map<string, PlaneCall>();
+  private readonly portPool: PortPool;
+  // 2 ms ticks: calls start on one of ten phases of their 20 ms period, so each tick serves a tenth of them instead of
+  // half (the single-loop queueing behind the uplink processing p99); timer wake-ups stay at 500 a second in all.
+  private readonly clock: MediaClock;
+  readonly hops = new HopMetrics();
+
+  constructor(private readonly options: LocalMediaPlaneOptions) {
+    const { logger } = options;
+    this.portPool = new PortPool({ host: options.config.sip.host, portMin: options.ports.min, portMax: options.ports.max, logger });
+    this.clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
+  }
+
+  async open(info: MediaCallInfo): Promise<{ rtpPort: number }> {
+    if (this.calls.has(info.callId)) throw new Error(`media for call ${info.callId} is already open`);
+    const ports = await this.portPool.allocate();
+    const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
+    this.calls.set(info.callId, { info, ports, log, agent: undefined, agentSink: undefined, media: undefined, endReason: undefined });
+    return { rtpPort: ports.rtpPort };
+  }
+
+  async connect(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call || call.endReason) return;
+    const { config } = this.options;
+    const { info, log } = call;
+    const start: StartMessage = {
+      type: 'start',
+      version: 1,
+      callId,
+      streamId: randomUUID(),
+      from: info.from,
+      to: info.number,
+      direction: 'inbound',
+      parameters: info.route.parameters,
+      audio: AUDIO_FORMAT,
+    };
+    const sink = new DeferredSink((config.media.maxPlayoutMs * SAMPLE_RATE) / 1000);
+    call.agentSink = sink;
+    const began = performance.now();
+    try {
+      call.agent = await connectAgent({ agent: info.route.agent, start, config, logger: log }, sink);
+      log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
+    } catch (err) {
+      if (!(err instanceof AgentConnectError)) throw err;
+      const policy = info.route.onAgentFailure ?? config.agents.onFailure;
+      log.warn({ code: err.code, reason: err.message, policy }, 'agent unreachable');
+      if (policy === 'reject') {
+        const status = config.agents.rejectStatus;
+        const retry = status === 503 ? [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }] : [];
+        throw new CallRejection(status, `${status === 503 ? 'Service Unavailable' : 'Temporarily Unavailable'} - agent unreachable`, retry, 'CALL_AGENT_UNAVAILABLE');
+      }
+      call.agent = new InProcessLink(apologyAgent, start, sink, log);
+    }
+    if (call.endReason) call.agent.close(STOP_REASON[call.endReason]); // the call ended while we dialled
+  }
+
+  start(callId: string, negotiated: NegotiatedMedia): void {
+    const call = this.calls.get(callId);
+    if (!call || call.media || call.endReason) return;
+    const { config } = this.options;
+    const route = call.info.route;
+    const speech = { ...config.media.speech, ...route.speech };
+    const media = new CallMedia({
+      callId,
+      hops: this.hops,
+      bargeIn: {
+        // Echoing the caller is the agent talking while the caller talks: never a barge-in.
+        mode: route.bargeIn ?? (route.agent === 'echo' ? 'off' : config.media.bargeIn),
+        speech: detectorOptions(speech),
+        confirm: pickConfirm(speech),
+        silero: this.options.silero,
+        guardMs: config.media.interruptGuardMs,
+      },
+      ports: call.ports,
+      negotiated,
+      clock: this.clock,
+      settings: config.media,
+      logger: call.log,
+      events: {
+        onHangupRequest: () => this.options.events.hangup(callId, 'agent-hangup'),
+        onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
+        onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
+      },
+    });
+    call.media = media;
+    if (call.agent) media.attachAgent(call.agent);
+    call.agentSink?.attach(media);
+    media.start();
+  }
+
+  update(callId: string, negotiated: NegotiatedMedia): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    if (call.media) call.media.update(negotiated);
+    else this.start(callId, negotiated);
+  }
+
+  dtmf(callId: string, digit: string, durationMs: number): void {
+    this.calls.get(callId)?.media?.dtmfFromInfo(digit, durationMs);
+  }
+
+  close(callId: string, reason: EndReason): void {
+    const call = this.calls.get(callId);
+    if (!call || call.endReason) return;
+    call.endReason = reason;
+    this.calls.delete(callId);
+    const stop = STOP_REASON[reason];
+    if (call.media) {
+      const bargeIn = call.media.stats.bargeIn;
+      call.media.close(stop);
+      this.options.events.ended(callId, call.info.pattern, bargeIn);
+    } else {
+      call.agent?.close(stop);
+    }
+    call.ports.close();
+  }
+
+  async stats(reset: boolean): Promise<MediaPlaneStats> {
+    const out: MediaPlaneStats = { hops: this.hops.state(), clockLateTicks: this.clock.lateTicks, portsInUse: this.portPool.allocated, activeCalls: this.calls.size };
+    if (reset) this.hops.reset();
+    return out;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const callId of [...this.calls.keys()]) this.close(callId, 'shutdown');
+    this.clock.close();
+  }
+}
+
+type SpeechConfig = NonNullable<Config['numbers'][string]['speech']>;
+
+/** The cheap detector's options from the merged speech settings (keys left unset are the detector's defaults). */
+function detectorOptions(s: SpeechConfig): Omit<SpeechDetectorOptions, 'sampleRate'> {
+  const { confirm: _confirm, confirmThreshold: _threshold, ...rest } = s;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<SpeechDetectorOptions, 'sampleRate'>;
+}
+
+function pickConfirm(s: SpeechConfig): { threshold: number } | undefined {
+  return s.confirm === 'silero' ? { threshold: s.confirmThreshold ?? 0.5 } : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * A media worker thread: runs a LocalMediaPlane over its slice of the RTP port range, with its own media clock,
+ * and serves the main thread's WorkerMediaPlane. Loads the wasm codecs and models before it reports ready.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadDemoPrompts } from '@patchbay/agents';
+import type { LevelWithSilent } from 'pino';
+import { CallRejection } from '../call/admission.js';
+import { createLogger } from '../logger.js';
+import { loadResampler } from '../media/audio/resampler.js';
+import { PortPoolExhaustedError } from '../media/port-pool.js';
+import { loadSilero, loadVad } from '../media/vad/index.js';
+import { LocalMediaPlane } from './local-plane.js';
+import type { FromWorker, MediaWorkerData, ToWorker, WorkerFailure, WorkerRequest } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('media-worker.ts runs only as a worker thread');
+const data = workerData as MediaWorkerData;
+const post = (msg: FromWorker): void => port.postMessage(msg);
+
+async function main(): Promise<void> {
+  await loadResampler();
+  await loadVad();
+  const silero = data.silero ? await loadSilero() : undefined;
+  loadDemoPrompts();
+  const logger = createLogger({ level: data.logLevel as LevelWithSilent }).child({ worker: data.index });
+  const plane = new LocalMediaPlane({
+    config: data.config,
+    ports: data.ports,
+    logger,
+    silero,
+    events: {
+      hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
+      ended: (callId, pattern, bargeIn) => post({ type: 'ended', callId, pattern, bargeIn }),
+    },
+  });
+
+  const answer = async (req: WorkerRequest): Promise<FromWorker> => {
+    try {
+      switch (req.method) {
+        case 'open':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.open(req.info) };
+        case 'connect':
+          await plane.connect(req.callId);
+          return { type: 'reply', id: req.id, ok: true, value: undefined };
+        case 'stats':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.reset) };
+        case 'shutdown':
+          await plane.shutdown();
+          return { type: 'reply', id: req.id, ok: true, value: undefined };
+      }
+    } catch (err) {
+      return { type: 'reply', id: req.id, ok: false, failure: toFailure(err) };
+    }
+  };
+
+  port!.on('message', (msg: ToWorker) => {
+    if (msg.type === 'request') {
+      void answer(msg).then(post);
+      return;
+    }
+    try {
+      switch (msg.method) {
+        case 'start':
+          return plane.start(msg.callId, msg.negotiated);
+        case 'update':
+          return plane.update(msg.callId, msg.negotiated);
+        case 'dtmf':
+          return plane.dtmf(msg.callId, msg.digit, msg.durationMs);
+        case 'close':
+          return plane.close(msg.callId, msg.reason);
+      }
+    } catch (err) {
+      // One call's failure must not take the worker's other calls down: end that call.
+      logger.error({ err, callId: msg.callId, method: msg.method }, 'media command failed');
+      plane.close(msg.callId, 'error');
+      post({ type: 'hangup', callId: msg.callId, reason: 'error' });
+    }
+  });
+  post({ type: 'ready' });
+}
+
+function toFailure(err: unknown): WorkerFailure {
+  if (err instanceof CallRejection) return { kind: 'rejection', status: err.status, reason: err.reason, headers: err.headers, code: err.code };
+  if (err instanceof PortPoolExhaustedError) return { kind: 'ports-exhausted', message: err.message };
+  return { kind: 'error', message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined };
+}
+
+main().catch((err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));

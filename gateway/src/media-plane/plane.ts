@@ -1,0 +1,65 @@
+/**
+ * The media plane: everything a call does between RTP and its agent (ports, agent link, codecs, jitter buffer,
+ * speech detection, playout), behind one small interface the SIP side drives by call id. It runs either on the
+ * main event loop (`LocalMediaPlane`) or spread over worker threads (`WorkerMediaPlane`, `media.workers`), and the
+ * call controller cannot tell which: every argument and event is plain data that crosses a thread boundary.
+ */
+import type { NumberRoute } from '../call/admission.js';
+import type { EndReason } from '../call/call.js';
+import type { BargeInStats } from '../media/barge-in.js';
+import type { HopState } from '../metrics/hop-metrics.js';
+import type { NegotiatedMedia } from '../sdp/index.js';
+import type { SipHeader } from '../sip/message.js';
+
+/** What the media plane needs to know about a call to dial its agent. */
+export interface MediaCallInfo {
+  readonly callId: string;
+  readonly from: string;
+  readonly number: string;
+  /** The routing pattern that matched (for per-number summaries). */
+  readonly pattern: string;
+  readonly route: NumberRoute;
+}
+
+/** What the plane tells the SIP side. */
+export interface MediaPlaneEvents {
+  /** End the call from our side (BYE): the agent hung up or went away, or the caller's RTP stopped. */
+  hangup(callId: string, reason: EndReason): void;
+  /** A call's media closed; its barge-in outcomes for the per-number summary. */
+  ended(callId: string, pattern: string, bargeIn: BargeInStats): void;
+}
+
+/** The plane's share of `GET /stats`: raw hop histograms (merged by the caller) and counters. */
+export interface MediaPlaneStats {
+  hops: HopState;
+  clockLateTicks: number;
+  portsInUse: number;
+  activeCalls: number;
+}
+
+/** A refusal the plane raises while dialling the agent, as data (it may come from another thread). */
+export interface MediaRefusal {
+  status: number;
+  reason: string;
+  headers: SipHeader[];
+  code: string;
+}
+
+export interface MediaPlane {
+  /** Binds the call's RTP/RTCP ports; the SDP advertises `rtpPort`. Throws PortPoolExhaustedError. */
+  open(info: MediaCallInfo): Promise<{ rtpPort: number }>;
+  /** Dials the agent before we answer. Throws a CallRejection when it is unreachable and the policy is `reject`. */
+  connect(callId: string): Promise<void>;
+  /** Starts RTP ↔ agent with the negotiated codec (at answer, or at the ACK of a late offer). */
+  start(callId: string, negotiated: NegotiatedMedia): void;
+  /** A re-INVITE changed the session. */
+  update(callId: string, negotiated: NegotiatedMedia): void;
+  /** DTMF that came by SIP INFO. */
+  dtmf(callId: string, digit: string, durationMs: number): void;
+  /** Tells the agent why the call ended, stops the media and frees the ports. Idempotent. */
+  close(callId: string, reason: EndReason): void;
+  /** Hop histograms and counters; `reset` starts a new measurement window. */
+  stats(reset: boolean): Promise<MediaPlaneStats>;
+  /** Closes every call's media and stops the plane (workers exit). */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+/** Messages between the main thread's WorkerMediaPlane and a media worker (structured-clone data only). */
+import type { BargeInStats } from '../media/barge-in.js';
+import type { EndReason } from '../call/call.js';
+import type { NegotiatedMedia } from '../sdp/index.js';
+import type { MediaPlaneConfig } from './local-plane.js';
+import type { MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
+
+export interface MediaWorkerData {
+  index: number;
+  config: MediaPlaneConfig;
+  ports: { min: number; max: number };
+  logLevel: string;
+  /** Load the Silero model at start (some number asks for neural barge-in confirmation). */
+  silero: boolean;
+  /** The worker's TypeScript entry, imported once the bootstrap has registered the loader. */
+  entry: string;
+}
+
+/** Requests answered with a reply. */
+export type WorkerRequest =
+  | { type: 'request'; id: number; method: 'open'; info: MediaCallInfo }
+  | { type: 'request'; id: number; method: 'connect'; callId: string }
+  | { type: 'request'; id: number; method: 'stats'; reset: boolean }
+  | { type: 'request'; id: number; method: 'shutdown' };
+
+/** One-way commands. */
+export type WorkerCommand =
+  | { type: 'command'; method: 'start' | 'update'; callId: string; negotiated: NegotiatedMedia }
+  | { type: 'command'; method: 'dtmf'; callId: string; digit: string; durationMs: number }
+  | { type: 'command'; method: 'close'; callId: string; reason: EndReason };
+
+export type ToWorker = WorkerRequest | WorkerCommand;
+
+export type WorkerFailure =
+  | ({ kind: 'rejection' } & MediaRefusal)
+  | { kind: 'ports-exhausted'; message: string }
+  | { kind: 'error'; message: string; stack?: string | undefined };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | undefined }
+  | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
+  | { type: 'hangup'; callId: string; reason: EndReason }
+  | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats };
