@@ -14,7 +14,7 @@ export interface CliOptions extends BenchOptions {
   readonly micro: boolean;
 }
 
-export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process]
+export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process] [--workers N|auto]
                    [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
@@ -40,7 +40,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'out', 'name', 'step-calls', 'step-s']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -53,6 +53,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   if (codec !== 'PCMU') throw new CliError(`--codec: only PCMU is implemented by the load generator, got '${codec}'`);
   const agent = values.get('agent') ?? 'websocket';
   if (agent !== 'websocket' && agent !== 'in-process') throw new CliError(`--agent must be websocket or in-process, got '${agent}'`);
+  const workersText = values.get('workers') ?? '0';
+  const workers = workersText === 'auto' ? 'auto' : Number(workersText);
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+    throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), got '${workersText}'`);
+  }
   const ramp = flags.has('ramp');
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
@@ -60,6 +65,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     durationS: num('duration', 20, 1),
     codec,
     agent,
+    workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
     name: values.get('name') ?? (ramp ? 'ramp' : 'load'),

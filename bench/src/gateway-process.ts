@@ -38,13 +38,15 @@ export interface GatewayLaunch {
   readonly turnAgentUrl: string;
   readonly talkerAgentUrl: string;
   readonly maxCalls: number;
+  /** The gateway's `media.workers`. */
+  readonly workers: number | 'auto';
 }
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
   return {
     sip: { host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50 },
     http: { host: '127.0.0.1', port: httpPort },
-    media: { ...media, codecs: ['PCMU'] },
+    media: { ...media, codecs: ['PCMU'], workers: launch.workers },
     numbers: {
       // Barge-in off on the echo number: the caller's markers must never cut the echo.
       [ECHO_NUMBER]: { agent: launch.echoAgent, bargeIn: 'off' },

@@ -18,6 +18,14 @@ describe('parseCli', () => {
     expect(parseCli(['--ramp', '--no-floor', '--no-micro'], '/r')).toMatchObject({ mode: 'ramp', name: 'ramp', calls: 500, floor: false, micro: false });
   });
 
+  it('takes --workers as a count or auto (default 0: media on the main loop)', () => {
+    expect(parseCli([], '/r').workers).toBe(0);
+    expect(parseCli(['--workers', '2'], '/r').workers).toBe(2);
+    expect(parseCli(['--workers=auto'], '/r').workers).toBe('auto');
+    expect(() => parseCli(['--workers', '1.5'], '/r')).toThrow(/--workers must be auto or an integer/);
+    expect(() => parseCli(['--workers', 'many'], '/r')).toThrow(CliError);
+  });
+
   it('refuses unknown flags, stray words and bad numbers with a CliError', () => {
     expect(() => parseCli(['--mode', 'fixed'], '/r')).toThrow(CliError);
     expect(() => parseCli(['default'], '/r')).toThrow(/unexpected argument/);

@@ -104,6 +104,7 @@ export function benchCommand(options: BenchOptions, name?: string): string {
     `--codec ${options.codec}`,
     `--agent ${options.agent}`,
   ];
+  if (options.workers !== undefined && options.workers !== 0) flags.push(`--workers ${options.workers}`);
   if (options.mode === 'ramp') flags.push('--ramp');
   if (name !== undefined) flags.push(`--name ${shellWord(name)}`);
   return `npm run bench -- ${flags.join(' ')}`;

@@ -37,7 +37,7 @@ function heading(result: BenchResult): string {
     `- **Machine:** ${escapeMarkdown(m.cpuModel)} (${m.cores} cores), ${formatFixed(m.memGiB, 1)} GiB RAM, ` +
       `Node ${escapeMarkdown(m.node)}, ${escapeMarkdown(m.os)}`,
     `- **Options:** ${o.calls} calls at ${o.rate} new/s for ${o.durationS} s, codec ${o.codec}, ` +
-      `${o.agent} agent, ${o.mode} mode`,
+      `${o.agent} agent, ${o.workers ?? 0} media workers, ${o.mode} mode`,
   ];
   return lines.join('\n');
 }

@@ -22,6 +22,8 @@ export interface BenchOptions {
   codec: 'PCMU' | 'PCMA' | 'G722' | 'opus';
   agent: 'in-process' | 'websocket';
   mode: 'fixed' | 'ramp';
+  /** The gateway's `media.workers` (absent in results from before worker threads: 0). */
+  workers?: number | 'auto';
 }
 
 export interface Hops {
