@@ -9,7 +9,8 @@ import { loadResampler } from './audio/resampler.js';
 import { CallMedia } from './call-media.js';
 import { MediaClock } from './media-clock.js';
 import { PortPool, type MediaPorts } from './port-pool.js';
-import { serializeRtp } from './rtp/packet.js';
+import { ULAW_DECODE } from './codecs/g711.js';
+import { parseRtp, serializeRtp } from './rtp/packet.js';
 import type { UplinkMode } from './uplink.js';
 
 const logger = pino({ level: 'silent' });
@@ -64,6 +65,8 @@ interface Harness {
   ports: MediaPorts;
   hops: HopMetrics;
   send(seq: number): void;
+  /** The caller's socket (what the gateway sends arrives here). */
+  caller: dgram.Socket;
 }
 
 async function callMedia(mode: UplinkMode, clock: MediaClock): Promise<Harness> {
@@ -93,7 +96,7 @@ async function callMedia(mode: UplinkMode, clock: MediaClock): Promise<Harness> 
   const agent = new RecordingAgent();
   media.attachAgent(agent);
   media.start();
-  return { media, agent, ports, hops, send: (seq) => caller.send(pcmu(seq), ports.rtpPort, '127.0.0.1') };
+  return { media, agent, ports, hops, caller, send: (seq) => caller.send(pcmu(seq), ports.rtpPort, '127.0.0.1') };
 }
 
 describe('CallMedia uplink', () => {
@@ -141,5 +144,38 @@ describe('CallMedia uplink', () => {
     expect(framesAtArrival).toEqual([0, 0, 0, 0, 0]);
     // Popped one per packet time: the last of the five waited at least a few of them.
     expect(hops.uplinkMs.snapshot().max).toBeGreaterThanOrEqual(40);
+  });
+});
+
+/** `ms` of a 400 Hz tone at −12 dBFS (loud) or of silence, at 24 kHz. */
+function agentAudio(ms: number, loud: boolean): Int16Array {
+  const out = new Int16Array(ms * 24);
+  if (loud) for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * 400 * i) / 24000));
+  return out;
+}
+
+describe('CallMedia downlink after a clock stall', () => {
+  it('wins the stalled time back from the pauses of the spurt, never from its speech', async () => {
+    let offsetMs = 0;
+    const clock = new MediaClock({ tickMs: 2, now: () => performance.now() + offsetMs });
+    const { media, caller } = await callMedia('immediate', clock);
+    const levels: number[] = [];
+    caller.on('message', (raw: Buffer) => {
+      const p = parseRtp(raw);
+      if (!p || p.payloadType !== 0) return;
+      let peak = 0;
+      for (const code of p.payload) peak = Math.max(peak, Math.abs(ULAW_DECODE[code] ?? 0));
+      levels.push(peak);
+    });
+    // Tone, pause, tone: 20 + 30 + 20 packets of 20 ms, all queued at once (an agent running ahead).
+    for (const [ms, loud] of [[400, true], [600, false], [400, true]] as const) media.onAudio(agentAudio(ms, loud));
+    const loudSent = (): number => levels.filter((l) => l > 2000).length;
+    await until(() => loudSent() >= 8);
+    offsetMs += 200; // a 200 ms stall: ten send times due at once; three go out, seven are skipped
+    await until(() => loudSent() >= 40);
+    // The seven skipped packets' worth came out of the pause; every packet of both tones went out.
+    expect(media.counters.stallTrimmedSamples).toBeGreaterThanOrEqual(7 * 480);
+    expect(media.counters.stallTrimmedSamples).toBeLessThanOrEqual(30 * 480);
+    expect(loudSent()).toBe(40);
   });
 });

@@ -7,10 +7,10 @@
 import type { AgentMessage } from '@patchbay/agents';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
-import { SAMPLE_RATE, samplesToMs } from './audio/frame.js';
+import { isQuiet, SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
 import type { DtmfSender } from './dtmf/rfc4733.js';
-import { PlayoutQueue, type MarkOutcome } from './playout-queue.js';
+import { PlayoutQueue, type MarkOutcome, type TakeResult } from './playout-queue.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
@@ -22,6 +22,8 @@ import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
 const OVERFLOW_REPORT_INTERVAL_MS = 1000;
+/** At most a second of stall delay is owed (a longer stall is an outage, not jitter). */
+const MAX_OWED_SAMPLES = SAMPLE_RATE;
 
 export class CallMedia implements AgentSink {
   private negotiated: NegotiatedMedia;
@@ -47,7 +49,9 @@ export class CallMedia implements AgentSink {
   /** When the caller's last turn ended (its last packet's arrival), until the agent's next audio goes out. */
   private turnEndedAtMs: number | undefined;
   private lastOverflowReportMs = -Infinity;
-  readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0 };
+  /** Agent audio made late by clock stalls during a spurt, to be won back from its pauses. */
+  private stallOwedSamples = 0;
+  readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
     const n = options.negotiated;
@@ -193,6 +197,11 @@ export class CallMedia implements AgentSink {
     const down = this.downClock?.poll(now);
     if (down) {
       this.stream.skip(down.skipped);
+      // A stall skipped send times while agent audio was playing: that audio is now late by as much. Owe it, and
+      // catch up by dropping as many quiet packets of the spurt (pauses), so stalls never add up into lasting delay.
+      if (down.skipped > 0 && this.playout.active) {
+        this.stallOwedSamples = Math.min(MAX_OWED_SAMPLES, this.stallOwedSamples + down.skipped * this.codec.samplesPerPacket24k);
+      }
       for (let i = 0; i < down.ticks; i++) this.downlinkTick();
     }
     for (const e of this.uplink.dtmfTimeouts(now)) this.deliverDtmf(e.digit, e.durationMs);
@@ -242,7 +251,7 @@ export class CallMedia implements AgentSink {
       }
     } else {
       const taken = performance.now();
-      const next = this.playout.take(this.codec.samplesPerPacket24k);
+      const next = this.takePlayout();
       if (next) {
         if (next.spurtStart) {
           this.stream.startTalkspurt();
@@ -261,6 +270,20 @@ export class CallMedia implements AgentSink {
       }
     }
     this.stream.endTick();
+  }
+
+  /** The next agent packet, skipping quiet ones while a stall's delay is owed. */
+  private takePlayout(): TakeResult | undefined {
+    const count = this.codec.samplesPerPacket24k;
+    let next = this.playout.take(count);
+    while (next && !next.spurtStart && this.stallOwedSamples > 0 && isQuiet(next.samples)) {
+      for (const m of next.marks) this.sendMark(m);
+      this.stallOwedSamples -= count;
+      this.counters.stallTrimmedSamples += count;
+      next = this.playout.take(count);
+    }
+    if (!this.playout.active) this.stallOwedSamples = 0; // the spurt is over: nothing is late any more
+    return next;
   }
 
   private recordDownlink(takenMs: number, chunkArrivals: number[], spurtStart: boolean): void {

@@ -8,6 +8,7 @@
  *   smooth audio at the cost of its delay.
  */
 import type { Logger } from 'pino';
+import { isQuiet } from './audio/frame.js';
 import type { CallerSpeech, InterruptRequest } from './barge-in.js';
 import type { CodecPath } from './codec-path.js';
 import { DtmfReceiver, type DtmfEvent } from './dtmf/rfc4733.js';
@@ -59,8 +60,6 @@ interface UplinkOutputBuilder {
 
 /** A pause, not the closure of a stop consonant: 60 ms of quiet frames. */
 const PAUSE_FRAMES = 3;
-/** RMS below −40 dBFS. */
-const QUIET_ENERGY = 328 * 328;
 
 /** What became of a caller packet. */
 export type UplinkReceived =
@@ -205,15 +204,3 @@ function newBuilder(): UplinkOutputBuilder {
 const NOTHING_DUE: UplinkOutput = Object.freeze({ frames: Object.freeze([]), speech: Object.freeze([]), arrivals: Object.freeze([]), speechEndArrivals: Object.freeze([]) });
 /** Shared and frozen: an audio packet that went into the jitter buffer to wait for its tick. */
 const QUEUED: UplinkReceived = Object.freeze({ kind: 'audio', out: NOTHING_DUE });
-
-function isQuiet(frame: Int16Array): boolean {
-  const limit = QUIET_ENERGY * frame.length;
-  let energy = 0;
-  for (let i = 0; i < frame.length; i++) {
-    const v = frame[i] ?? 0;
-    energy += v * v;
-    // The sum only grows: once past the limit the frame is loud, whatever follows.
-    if (energy >= limit) return false;
-  }
-  return true;
-}

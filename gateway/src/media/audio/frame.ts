@@ -14,3 +14,19 @@ export function samplesToMs(samples: number): number {
 
 /** A frame of internal-format audio: always FRAME_SAMPLES samples of PCM16 at SAMPLE_RATE. */
 export type Frame = Int16Array;
+
+/** RMS below −40 dBFS. */
+const QUIET_ENERGY = 328 * 328;
+
+/** True when `frame` is below −40 dBFS RMS: a pause, or the quiet tail of a word. */
+export function isQuiet(frame: Int16Array): boolean {
+  const limit = QUIET_ENERGY * frame.length;
+  let energy = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const v = frame[i] ?? 0;
+    energy += v * v;
+    // The sum only grows: once past the limit the frame is loud, whatever follows.
+    if (energy >= limit) return false;
+  }
+  return true;
+}
