@@ -1,5 +1,6 @@
 /** `npm run bench` flags → typed options (pure). */
 import { resolve } from 'node:path';
+import { BENCH_CODECS } from './load/codec-profile.js';
 import type { BenchOptions } from './report/types.js';
 
 export interface CliOptions extends BenchOptions {
@@ -14,7 +15,7 @@ export interface CliOptions extends BenchOptions {
   readonly micro: boolean;
 }
 
-export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU] [--agent websocket|in-process] [--workers N|auto]
+export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
                    [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
@@ -49,8 +50,10 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     if (!Number.isFinite(n) || n < min) throw new CliError(`--${key} must be a number ≥ ${min}, got '${text}'`);
     return n;
   };
-  const codec = values.get('codec') ?? 'PCMU';
-  if (codec !== 'PCMU') throw new CliError(`--codec: only PCMU is implemented by the load generator, got '${codec}'`);
+  const codecText = values.get('codec') ?? 'PCMU';
+  // Names are case-insensitive, as in SDP; the canonical spelling is the gateway's config's.
+  const codec = BENCH_CODECS.find((c) => c.toLowerCase() === codecText.toLowerCase());
+  if (codec === undefined) throw new CliError(`--codec must be ${BENCH_CODECS.join(', ')}, got '${codecText}'`);
   const agent = values.get('agent') ?? 'websocket';
   if (agent !== 'websocket' && agent !== 'in-process') throw new CliError(`--agent must be websocket or in-process, got '${agent}'`);
   const workersText = values.get('workers') ?? '0';

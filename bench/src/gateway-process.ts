@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CodecName } from './load/codec-profile.js';
 import type { Distribution } from './report/types.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { freeTcpPort, freeUdpPort, mediaPortRange } from './proc/ports.js';
@@ -40,13 +41,15 @@ export interface GatewayLaunch {
   readonly maxCalls: number;
   /** The gateway's `media.workers`. */
   readonly workers: number | 'auto';
+  /** The one codec the gateway offers (`media.codecs`): the run's `--codec`. */
+  readonly codec: CodecName;
 }
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
   return {
     sip: { host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50 },
     http: { host: '127.0.0.1', port: httpPort },
-    media: { ...media, codecs: ['PCMU'], workers: launch.workers },
+    media: { ...media, codecs: [launch.codec], workers: launch.workers },
     numbers: {
       // Barge-in off on the echo number: the caller's markers must never cut the echo.
       [ECHO_NUMBER]: { agent: launch.echoAgent, bargeIn: 'off' },

@@ -38,10 +38,10 @@ const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-function target(sipPort: number): LoadTarget {
+function target(sipPort: number, codec: CliOptions['codec']): LoadTarget {
   return {
     host: '127.0.0.1', sipPort, echoNumber: ECHO_NUMBER, turnNumber: TURN_NUMBER, bargeInNumber: BARGE_IN_NUMBER,
-    turnEvery: TURN_EVERY, bargeInEvery: BARGE_IN_EVERY, bargeInOffset: BARGE_IN_OFFSET,
+    turnEvery: TURN_EVERY, bargeInEvery: BARGE_IN_EVERY, bargeInOffset: BARGE_IN_OFFSET, codec,
   };
 }
 
@@ -87,6 +87,7 @@ async function main(options: CliOptions): Promise<void> {
       talkerAgentUrl: urls.talkerUrl,
       maxCalls: options.calls,
       workers: options.workers ?? 0,
+      codec: options.codec,
     });
     children.push(gateway.child);
     log(`gateway pid ${gateway.child.pid}: SIP udp 127.0.0.1:${gateway.sipPort}, HTTP ${gateway.httpPort}`);
@@ -95,7 +96,7 @@ async function main(options: CliOptions): Promise<void> {
     let ramp: RampOutcome | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
-      ramp = await runRamp(target(gateway.sipPort), gateway.child.pid,
+      ramp = await runRamp(target(gateway.sipPort, options.codec), gateway.child.pid,
         { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate },
         async (o) => (await gateway.stats(o))?.hops, log);
       log(`ramp: held ${ramp.maxHeld} calls; stopped: ${ramp.stopReason}`);
@@ -107,7 +108,7 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
     } else {
       log('gateway phase');
-      phase = await runPhase(target(gateway.sipPort), gateway.child.pid, options, log);
+      phase = await runPhase(target(gateway.sipPort, options.codec), gateway.child.pid, options, log);
     }
     const agentsAfter = sampleProcess(agents.child.pid);
     const stats = await gateway.stats();
@@ -135,7 +136,7 @@ async function main(options: CliOptions): Promise<void> {
       children.push(relay.child);
       const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
       await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
-      floorPhase = await runPhase(target(ports.sipPort), relay.child.pid, options, log);
+      floorPhase = await runPhase(target(ports.sipPort, options.codec), relay.child.pid, options, log);
       const floorHops = await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`);
       floor = { ...cost(floorPhase), uplinkMs: floorHops?.['uplinkMs'] ?? EMPTY_DISTRIBUTION, downlinkMs: floorHops?.['downlinkMs'] ?? EMPTY_DISTRIBUTION };
       extra['floorWsRoundTripMs'] = floorHops?.['wsRoundTripMs'];

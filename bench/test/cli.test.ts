@@ -26,6 +26,15 @@ describe('parseCli', () => {
     expect(() => parseCli(['--workers', 'many'], '/r')).toThrow(CliError);
   });
 
+  it('takes --codec PCMU, PCMA, G722 or opus (any case, canonical spelling out; default PCMU)', () => {
+    expect(parseCli([], '/r').codec).toBe('PCMU');
+    for (const codec of ['PCMU', 'PCMA', 'G722', 'opus'] as const) expect(parseCli(['--codec', codec], '/r').codec).toBe(codec);
+    expect(parseCli(['--codec=g722'], '/r').codec).toBe('G722');
+    expect(parseCli(['--codec', 'OPUS'], '/r').codec).toBe('opus');
+    expect(() => parseCli(['--codec', 'G729'], '/r')).toThrow(/--codec must be PCMU, PCMA, G722, opus, got 'G729'/);
+    expect(() => parseCli(['--codec', ''], '/r')).toThrow(CliError);
+  });
+
   it('refuses unknown flags, stray words and bad numbers with a CliError', () => {
     expect(() => parseCli(['--mode', 'fixed'], '/r')).toThrow(CliError);
     expect(() => parseCli(['default'], '/r')).toThrow(/unexpected argument/);

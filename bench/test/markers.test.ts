@@ -1,5 +1,5 @@
+import { createDecoder, createEncoder } from '@patchbay/gateway';
 import { describe, expect, it } from 'vitest';
-import { ulawDecodeInto, ulawEncodeAll } from '../src/load/g711.js';
 import { locateMarker, MarkerTracker, TurnTracker } from '../src/load/markers.js';
 import { echoLoop, ECHO_LOOP_PACKETS, markerTemplate, SAMPLES_PER_PACKET } from '../src/load/signals.js';
 
@@ -8,31 +8,37 @@ describe('locateMarker', () => {
     const template = markerTemplate();
     const signal = new Int16Array(800);
     signal.set(template, 333);
-    const coded = new Int16Array(800);
-    ulawDecodeInto(ulawEncodeAll(signal), coded);
+    const coded = createDecoder('PCMU').decode(createEncoder('PCMU').encode(signal));
     const match = locateMarker(coded, template);
     expect(match.index).toBe(333);
     expect(match.ncc).toBeGreaterThan(0.99);
   });
 });
 
-/** Feed a received stream built from the echo loop delayed by `delaySamples`, packets arriving every 20 ms. */
-function runEcho(delaySamples: number, networkMs: number): number[] {
+/**
+ * Feed a received stream built from the echo loop delayed by `delaySamples`, packets arriving every 20 ms, through
+ * µ-law; `receiveDelayMs` is what the tracker is told its receiver added.
+ */
+function runEcho(delaySamples: number, networkMs: number, receiveDelayMs?: number): number[] {
   const loop = echoLoop();
   const sentMs = (i: number): number | undefined => (i < 10 * ECHO_LOOP_PACKETS ? 1000 + i * 20 : undefined);
   const found: number[] = [];
   const tracker = new MarkerTracker(
-    { template: markerTemplate(), periodPackets: ECHO_LOOP_PACKETS, triggerPeak: 3000, minNcc: 0.5 },
+    {
+      template: markerTemplate(), periodPackets: ECHO_LOOP_PACKETS, triggerPeak: 3000, minNcc: 0.5,
+      ...(receiveDelayMs === undefined ? {} : { receiveDelayMs }),
+    },
     sentMs,
     (ms) => found.push(ms),
   );
   const total = 3 * ECHO_LOOP_PACKETS;
   const stream = new Int16Array(total * SAMPLES_PER_PACKET + delaySamples);
   for (let k = 0; k < 3; k++) stream.set(loop, delaySamples + k * loop.length);
-  const pcm = new Int16Array(SAMPLES_PER_PACKET);
+  const encoder = createEncoder('PCMU');
+  const decoder = createDecoder('PCMU');
   for (let p = 0; p < total; p++) {
-    const bytes = ulawEncodeAll(stream.subarray(p * SAMPLES_PER_PACKET, (p + 1) * SAMPLES_PER_PACKET));
-    const peak = ulawDecodeInto(bytes, pcm);
+    const pcm = decoder.decode(encoder.encode(stream.subarray(p * SAMPLES_PER_PACKET, (p + 1) * SAMPLES_PER_PACKET)));
+    const peak = pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     tracker.push(pcm, peak, 1000 + p * 20 + networkMs);
   }
   return found;
@@ -50,6 +56,13 @@ describe('MarkerTracker', () => {
     const found = runEcho(400, 0); // 50 ms in the audio itself
     expect(found.length).toBe(3);
     for (const ms of found) expect(ms).toBeCloseTo(50, 3);
+  });
+
+  it("takes the receiver's own delay back from every round trip", () => {
+    // 5.5 ms in the audio, 4 of them added by the receiver's downsampler: 1.5 ms of codec delay + 60 on the wire.
+    const found = runEcho(44, 60, 4);
+    expect(found.length).toBe(2);
+    for (const ms of found) expect(ms).toBeCloseTo(61.5, 3);
   });
 });
 

@@ -22,7 +22,7 @@ describe('renderMarkdown', () => {
     expect(md.startsWith('# Bench: ws-echo &lt;200&gt; & co\n')).toBe(true);
     expect(md).toContain('2025-11-21 10:14 UTC');
     expect(md).toContain('AMD EPYC 7763 64-Core Processor (8 cores), 31.3 GiB RAM, Node v20.19.2, linux 6.1.0 x64');
-    expect(md).toContain('200 calls at 20 new/s for 120 s, codec PCMU, websocket agent, ramp mode');
+    expect(md).toContain('200 calls at 20 new/s for 120 s, codec PCMU, websocket agent, 0 media workers, ramp mode');
   });
 
   it('gives each measured hop p50/p95/p99/max/count with about three significant figures', () => {

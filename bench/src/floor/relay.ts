@@ -1,11 +1,12 @@
 /**
- * The floor: the least a Node process must do to carry the same calls. It answers each INVITE minimally (a 200 with
- * a PCMU answer on a fresh RTP socket, once its WebSocket to the echo server is open, as the gateway opens its
- * agent link before answering), sends each RTP packet's payload as one binary WebSocket message, and sends every
- * message that comes back to the caller as RTP at once: no codec, no resampling, no jitter buffer, no pacing, no
- * speech detection. BYE → 200. `GET /stats` gives `{ hops: { uplinkMs, downlinkMs, wsRoundTripMs } }` measured
- * inside the relay (RTP read → WebSocket send returned; WebSocket message → RTP send returned; RTP read → its
- * payload back from the echo server).
+ * The floor: the least a Node process must do to carry the same calls. It answers each INVITE minimally (a 200
+ * accepting the offer's first format, whatever codec that is, on a fresh RTP socket, once its WebSocket to the echo
+ * server is open, as the gateway opens its agent link before answering), sends each RTP packet's payload as one
+ * binary WebSocket message, and sends every message that comes back to the caller as RTP at once, with the answered
+ * payload type and the timestamp of the caller's packet it echoes (shifted by a constant): no codec, no
+ * resampling, no jitter buffer, no pacing, no speech detection. BYE → 200. `GET /stats` gives
+ * `{ hops: { uplinkMs, downlinkMs, wsRoundTripMs } }` measured inside the relay (RTP read → WebSocket send returned;
+ * WebSocket message → RTP send returned; RTP read → its payload back from the echo server).
  *
  * Run: `node --import tsx bench/src/floor/relay.ts <echo-ws-url>`; prints `{"sipPort":…,"httpPort":…}` when ready.
  */
@@ -24,8 +25,14 @@ interface RelayCall {
   readonly rtp: Socket;
   readonly ws: WebSocket;
   readonly answer: string;
-  readonly inFlight: number[];
   close(): void;
+}
+
+/** The offer's first audio format: its payload type and its `a=rtpmap` / `a=fmtp` lines, copied as they are. */
+function firstFormat(sdp: string): { payloadType: number; lines: string[] } {
+  const payloadType = Number(/^m=audio \d+ \S+ (\d+)/m.exec(sdp)?.[1] ?? 0);
+  const lines = sdp.split(/\r?\n/).filter((l) => l.startsWith(`a=rtpmap:${payloadType} `) || l.startsWith(`a=fmtp:${payloadType} `));
+  return { payloadType, lines };
 }
 
 const calls = new Map<string, RelayCall | 'pending'>();
@@ -59,38 +66,46 @@ async function openCall(request: string, from: { port: number; address: string }
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  const format = firstFormat(body);
+  // Arrival time and RTP timestamp of each caller packet whose payload is at the echo server, oldest first.
   const inFlight: number[] = [];
+  const inFlightTs: number[] = [];
   const ssrc = randomInt(1, 0xffffffff);
   let seq = randomInt(0, 0x10000);
-  let ts = randomInt(0, 0x1_0000_0000);
+  const tsShift = randomInt(0, 0x1_0000_0000);
+  let ts = tsShift;
   rtp.on('error', () => undefined);
   rtp.on('message', (msg: Buffer) => {
     const arrival = performance.now();
     if (msg.length <= 12 || ws.readyState !== WebSocket.OPEN) return;
     ws.send(msg.subarray(12), { binary: true });
     uplinkMs.push(performance.now() - arrival);
-    if (inFlight.length < 1_000) inFlight.push(arrival);
+    if (inFlight.length < 1_000) {
+      inFlight.push(arrival);
+      inFlightTs.push(msg.readUInt32BE(4));
+    }
   });
   ws.on('message', (data: Buffer) => {
     const at = performance.now();
     const sentAt = inFlight.shift();
+    const callerTs = inFlightTs.shift();
     if (sentAt !== undefined) wsRoundTripMs.push(at - sentAt);
+    if (callerTs !== undefined) ts = (callerTs + tsShift) >>> 0;
     const packet = Buffer.allocUnsafe(12 + data.length);
     packet[0] = 0x80;
-    packet[1] = 0;
+    packet[1] = format.payloadType & 0x7f;
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(ts, 4);
     packet.writeUInt32BE(ssrc, 8);
     data.copy(packet, 12);
     seq = (seq + 1) & 0xffff;
-    ts = (ts + data.length) >>> 0;
     rtp.send(packet, callerPort, callerAddress);
     downlinkMs.push(performance.now() - at);
   });
   ws.on('error', () => ws.terminate());
   const port = rtp.address().port;
   const sdp = ['v=0', `o=floor ${randomInt(1, 2 ** 31)} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-    `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
+    `m=audio ${port} RTP/AVP ${format.payloadType}`, ...format.lines, 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
   const tag = randomBytes(4).toString('hex');
   const copied = headerLines(request, ['via', 'from', 'call-id', 'cseq']);
   const answer = [`SIP/2.0 200 OK`, ...copied, `To: ${headerValue(request, 'to')};tag=${tag}`,
@@ -98,7 +113,7 @@ async function openCall(request: string, from: { port: number; address: string }
     `Content-Length: ${Buffer.byteLength(sdp)}`, '', sdp].join('\r\n');
   let closed = false;
   return {
-    rtp, ws, answer, inFlight,
+    rtp, ws, answer,
     close() {
       if (closed) return;
       closed = true;

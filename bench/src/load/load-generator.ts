@@ -3,15 +3,20 @@
  * drives every call's audio from ONE timer: the 20 ms packet period is cut into `BUCKETS` slots and call i sends in
  * slot i mod BUCKETS, so packets leave spread over the period on an absolute schedule (a late timer never shifts the
  * schedule: the next tick catches up). Results go to shared sample sets. Which number a call dials: `callKindOf`.
+ *
+ * Every call offers the one codec of the run. The callers' audio loops are encoded once, before the first call
+ * (`encodeLoop`); each call decodes what it receives with its own decoder (`PacketDecoder`).
  */
 import { loadDemoPrompts } from '@patchbay/agents';
+import { loadResampler } from '@patchbay/gateway';
 import { Samples } from '../stats.js';
-import { ulawEncodeAll } from './g711.js';
 import { emptyBargeInCounts } from './barge-in-tracker.js';
 import { callKindOf, type CallKind, type CallMix } from './call-mix.js';
+import { codecProfile, type CodecName } from './codec-profile.js';
+import { encodeLoop } from './payload-loop.js';
 import { RtpCall, type CallShared } from './rtp-call.js';
 import { SipUa, SipUaError, type Dialog } from './sip-ua.js';
-import { bargeInCycle, decimate24kTo8k, echoLoop, ECHO_LOOP_PACKETS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+import { bargeInCycle, decimate24kTo8k, echoLoop, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
 const SLOT_MS = PACKET_MS / BUCKETS;
@@ -25,6 +30,8 @@ export interface LoadTarget extends CallMix {
   readonly turnNumber: string;
   /** The talker agent's number, for barge-in calls. */
   readonly bargeInNumber: string;
+  /** The codec every call offers (alone). */
+  readonly codec: CodecName;
 }
 
 export interface LoadCounters {
@@ -60,13 +67,12 @@ export class LoadGenerator {
     const speech = decimate24kTo8k(loadDemoPrompts().welcome);
     const cycle = turnCycle(speech, 2_500);
     const barge = bargeInCycle(speech, BARGE_IN_LEAD_MS);
+    const codec = target.codec;
     this.shared = {
-      echoPayload: ulawEncodeAll(echoLoop()),
-      echoPackets: ECHO_LOOP_PACKETS,
-      turnPayload: ulawEncodeAll(cycle.pcm),
-      turnPackets: cycle.packets,
-      turnUtterancePackets: cycle.utterancePackets,
-      bargeIn: { payload: ulawEncodeAll(barge.pcm), packets: barge.packets, onsetPacket: barge.onsetPacket },
+      codec: codecProfile(codec),
+      echo: encodeLoop(echoLoop(), codec),
+      turn: { ...encodeLoop(cycle.pcm, codec), utterancePackets: cycle.utterancePackets },
+      bargeIn: { ...encodeLoop(barge.pcm, codec), onsetPacket: barge.onsetPacket },
       template: markerTemplate(),
       roundTripMs: new Samples(),
       turnMs: new Samples(),
@@ -77,6 +83,7 @@ export class LoadGenerator {
   }
 
   static async create(target: LoadTarget): Promise<LoadGenerator> {
+    await loadResampler();
     const ua = await SipUa.open(target.host, target.sipPort);
     const gen = new LoadGenerator(ua, target);
     gen.tick();
@@ -162,18 +169,18 @@ export class LoadGenerator {
     this.calls.push(call);
     const sentAt = performance.now();
     try {
-      const dialog = await this.ua.invite(this.numberFor(kind), media.port);
+      const dialog = await this.ua.invite(this.numberFor(kind), media.port, this.shared.codec);
       const now = performance.now();
       this.setupMs.push(now - sentAt);
       call.dialog = dialog;
       call.answeredMs = now;
-      media.remote = { ...dialog.remoteRtp };
       media.sending = true;
       this.ua.onBye(dialog.callId, () => {
         this.byeFromFarEnd++;
         media.sending = false;
         call.endedMs = performance.now();
       });
+      await media.start(dialog.remoteRtp, dialog.payloadType);
       const bucket = this.buckets[n % BUCKETS];
       bucket?.push(call);
     } catch (err) {

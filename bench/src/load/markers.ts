@@ -47,6 +47,11 @@ export interface MarkerTrackerOptions {
   readonly triggerPeak: number;
   /** Matches below this correlation are not counted. */
   readonly minNcc: number;
+  /**
+   * Delay the receiver's own processing adds to the audio it pushes (a downsampler to 8 kHz), ms, taken back from
+   * every heard time: the round trip is the far end's and the codecs', not the load generator's. Default 0.
+   */
+  readonly receiveDelayMs?: number;
 }
 
 const WINDOW_BEFORE = 2;
@@ -98,7 +103,8 @@ export class MarkerTracker {
     const match = locateMarker(this.ring, this.options.template);
     if (match.index < 0 || match.ncc < this.options.minNcc) return;
     const slot = Math.floor(match.index / SAMPLES_PER_PACKET);
-    const heardMs = (this.arrivals[slot] ?? 0) + ((match.index % SAMPLES_PER_PACKET) / SAMPLES_PER_PACKET) * PACKET_MS;
+    const heardMs = (this.arrivals[slot] ?? 0) + ((match.index % SAMPLES_PER_PACKET) / SAMPLES_PER_PACKET) * PACKET_MS -
+      (this.options.receiveDelayMs ?? 0);
     this.quietUntilMs = heardMs + (this.options.periodPackets * PACKET_MS) / 2;
     // The latest marker sent before it was heard.
     let sent: number | undefined;

@@ -1,33 +1,30 @@
 /**
- * One call's media at the load generator: its own RTP socket, a send side driven by the shared ticker (one packet
- * per call, the payload taken from a precomputed µ-law loop, the send time kept in a side table indexed by packet
- * number), and a receive side that records loss, interarrival jitter and the echo/turn/barge-in measurements.
+ * One call's media at the load generator: its own RTP socket, connected to the far end once the answer is in (a
+ * connected socket sends synchronously, with no address lookup per packet); a send side driven by the shared ticker
+ * (one packet per call: a header written into a small ring of reused buffers, the payload a view of the run's
+ * precomputed loop, the send time kept in a side table indexed by packet number); and a receive side that records
+ * loss, interarrival jitter (RFC 3550, at the codec's RTP clock) and the echo/turn/barge-in measurements.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { Samples } from '../stats.js';
-import { ulawDecodeInto } from './g711.js';
 import { BargeInTracker, type BargeInCounts } from './barge-in-tracker.js';
 import type { CallKind } from './call-mix.js';
+import type { CodecProfile } from './codec-profile.js';
 import { MarkerTracker, TurnTracker } from './markers.js';
-import { CALLER_RATE, SAMPLES_PER_PACKET, TALKER_BED_PEAK } from './signals.js';
+import { PacketDecoder } from './packet-decoder.js';
+import type { PayloadLoop } from './payload-loop.js';
+import { TALKER_BED_PEAK } from './signals.js';
 
 export type { CallKind } from './call-mix.js';
 
-/** One kind of call's caller audio: a µ-law loop of `packets` packets. */
-export interface CallerLoop {
-  readonly payload: Uint8Array;
-  readonly packets: number;
-}
-
 /** The shared audio and the shared result sinks every call writes to. */
 export interface CallShared {
-  readonly echoPayload: Uint8Array;
-  readonly echoPackets: number;
-  readonly turnPayload: Uint8Array;
-  readonly turnPackets: number;
-  readonly turnUtterancePackets: number;
-  readonly bargeIn: CallerLoop & { readonly onsetPacket: number };
+  readonly codec: CodecProfile;
+  readonly echo: PayloadLoop;
+  readonly turn: PayloadLoop & { readonly utterancePackets: number };
+  readonly bargeIn: PayloadLoop & { readonly onsetPacket: number };
+  /** The marker at 8 kHz. */
   readonly template: Int16Array;
   readonly roundTripMs: Samples;
   readonly turnMs: Samples;
@@ -45,12 +42,19 @@ const MIN_NCC = 0.5;
 const SILENT_PEAK = Math.round(TALKER_BED_PEAK / 6);
 const GAP_PACKETS = 3;
 
-function loopFor(kind: CallKind, shared: CallShared): CallerLoop {
+/**
+ * Headers in flight per call. A connected socket hands a packet to the kernel inside `send()` (uv_udp_try_send), so
+ * a header is free again at once; the ring only covers a full socket buffer, when libuv queues the send instead.
+ */
+const HEADER_RING = 4;
+const RTP_HEADER_BYTES = 12;
+
+function loopFor(kind: CallKind, shared: CallShared): PayloadLoop {
   switch (kind) {
     case 'echo':
-      return { payload: shared.echoPayload, packets: shared.echoPackets };
+      return shared.echo;
     case 'turn':
-      return { payload: shared.turnPayload, packets: shared.turnPackets };
+      return shared.turn;
     case 'bargeIn':
       return shared.bargeIn;
   }
@@ -59,16 +63,20 @@ function loopFor(kind: CallKind, shared: CallShared): CallerLoop {
 export class RtpCall {
   readonly sent = new Samples(4096);
   received = 0;
-  remote: { address: string; port: number } | undefined;
   sending = false;
+  /** The payload type we send and accept: our offer's until the answer gives its own (`start`). */
+  payloadType: number;
+  private connected = false;
   private readonly ssrc = randomInt(1, 0xffffffff);
   private seq = randomInt(0, 0x10000);
   private ts = randomInt(0, 0x1_0000_0000);
-  private readonly decoded = new Int16Array(SAMPLES_PER_PACKET);
+  private readonly headers: Buffer[];
+  private readonly datagram: [Buffer, Uint8Array];
+  private readonly decoder: PacketDecoder;
   private readonly marker: MarkerTracker | undefined;
   private readonly turn: TurnTracker | undefined;
   private readonly bargeIn: BargeInTracker | undefined;
-  private readonly callerLoop: CallerLoop;
+  private readonly callerLoop: PayloadLoop;
   // Receive state
   private firstExt = -1;
   private highestExt = -1;
@@ -83,15 +91,23 @@ export class RtpCall {
     private readonly shared: CallShared,
   ) {
     this.callerLoop = loopFor(kind, shared);
+    this.payloadType = shared.codec.offerPayloadType;
+    const ring = Buffer.alloc(HEADER_RING * RTP_HEADER_BYTES);
+    this.headers = Array.from({ length: HEADER_RING }, (_, i) => ring.subarray(i * RTP_HEADER_BYTES, (i + 1) * RTP_HEADER_BYTES));
+    this.datagram = [ring.subarray(0, RTP_HEADER_BYTES), new Uint8Array(0)];
+    this.decoder = new PacketDecoder(shared.codec.name, { pcm8k: kind === 'echo' });
     const sentMs = (i: number): number | undefined => this.sent.at(i);
     if (kind === 'echo') {
       this.marker = new MarkerTracker(
-        { template: shared.template, periodPackets: shared.echoPackets, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC },
+        {
+          template: shared.template, periodPackets: shared.echo.packets, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC,
+          receiveDelayMs: this.decoder.delayMs,
+        },
         sentMs,
         (ms) => shared.roundTripMs.push(ms),
       );
     } else if (kind === 'turn') {
-      this.turn = new TurnTracker(shared.turnPackets, shared.turnUtterancePackets, TURN_TRIGGER_PEAK, sentMs, (ms) => shared.turnMs.push(ms));
+      this.turn = new TurnTracker(shared.turn.packets, shared.turn.utterancePackets, TURN_TRIGGER_PEAK, sentMs, (ms) => shared.turnMs.push(ms));
     } else {
       this.bargeIn = new BargeInTracker(
         { cyclePackets: shared.bargeIn.packets, onsetPacket: shared.bargeIn.onsetPacket, silentPeak: SILENT_PEAK, gapPackets: GAP_PACKETS },
@@ -125,24 +141,40 @@ export class RtpCall {
     return this.firstExt < 0 ? 0 : this.highestExt - this.firstExt + 1;
   }
 
+  /** Connect to the far end's RTP address from the answer and take its payload type; sends while `sending`. */
+  async start(remote: { readonly address: string; readonly port: number }, payloadType: number): Promise<void> {
+    this.payloadType = payloadType;
+    if (this.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => reject(err);
+      this.socket.once('error', fail);
+      this.socket.connect(remote.port, remote.address, () => {
+        this.socket.off('error', fail);
+        resolve();
+      });
+    });
+    this.connected = true;
+  }
+
   /** Send the next packet now (the ticker calls this at the packet's due time). */
   sendNext(): void {
-    const remote = this.remote;
-    if (this.closed || !this.sending || remote === undefined) return;
+    if (this.closed || !this.sending || !this.connected) return;
     const index = this.sent.length;
-    const { payload, packets } = this.callerLoop;
-    const at = (index % packets) * SAMPLES_PER_PACKET;
-    const packet = Buffer.allocUnsafe(12 + SAMPLES_PER_PACKET);
-    packet[0] = 0x80;
-    packet[1] = index === 0 ? 0x80 : 0;
-    packet.writeUInt16BE(this.seq, 2);
-    packet.writeUInt32BE(this.ts, 4);
-    packet.writeUInt32BE(this.ssrc, 8);
-    packet.set(payload.subarray(at, at + SAMPLES_PER_PACKET), 12);
+    const { payloads, packets } = this.callerLoop;
+    const header = this.headers[index % HEADER_RING];
+    const payload = payloads[index % packets];
+    if (header === undefined || payload === undefined) return;
+    header[0] = 0x80;
+    header[1] = (index === 0 ? 0x80 : 0) | this.payloadType;
+    header.writeUInt16BE(this.seq, 2);
+    header.writeUInt32BE(this.ts, 4);
+    header.writeUInt32BE(this.ssrc, 8);
+    this.datagram[0] = header;
+    this.datagram[1] = payload;
     this.sent.push(performance.now());
-    this.socket.send(packet, remote.port, remote.address);
+    this.socket.send(this.datagram); // dgram copies the list: the array is ours to reuse
     this.seq = (this.seq + 1) & 0xffff;
-    this.ts = (this.ts + SAMPLES_PER_PACKET) >>> 0;
+    this.ts = (this.ts + this.shared.codec.timestampStep) >>> 0;
   }
 
   close(): void {
@@ -150,6 +182,7 @@ export class RtpCall {
     this.closed = true;
     this.sending = false;
     this.socket.close();
+    this.decoder.close();
   }
 
   private onRtp(msg: Buffer, arrivalMs: number): void {
@@ -161,7 +194,7 @@ export class RtpCall {
       offset += 4 + msg.readUInt16BE(offset + 2) * 4;
     }
     const pt = (msg[1] ?? 0) & 0x7f;
-    if (pt !== 0 || msg.length <= offset) return;
+    if (pt !== this.payloadType || msg.length <= offset) return;
     const seq = msg.readUInt16BE(2);
     const ts = msg.readUInt32BE(4);
     // Extended sequence number (RFC 3550 A.1, simplified: no restart detection).
@@ -177,14 +210,14 @@ export class RtpCall {
     }
     this.received++;
     if (this.lastSeq >= 0 && ((this.lastSeq + 1) & 0xffff) === seq) {
-      const transitDelta = arrivalMs - this.lastArrival - (((ts - this.lastTs) | 0) / CALLER_RATE) * 1000;
+      const transitDelta = arrivalMs - this.lastArrival - (((ts - this.lastTs) | 0) / this.shared.codec.rtpClockRate) * 1000;
       this.shared.jitterMs.push(Math.abs(transitDelta));
     }
     this.lastSeq = seq;
     this.lastArrival = arrivalMs;
     this.lastTs = ts;
-    const peak = ulawDecodeInto(msg.subarray(offset, offset + SAMPLES_PER_PACKET), this.decoded);
-    this.marker?.push(this.decoded, peak, arrivalMs);
+    const peak = this.decoder.decode(msg, offset);
+    this.marker?.push(this.decoder.pcm8k, peak, arrivalMs);
     this.turn?.push(peak, arrivalMs);
     this.bargeIn?.push(peak, arrivalMs);
   }

@@ -3,8 +3,10 @@
  * T1 until a provisional or final answer), ACK, BYE, and answers to the far end's BYE/OPTIONS. Dialogs are told
  * apart by Call-ID. Not a SIP stack: no auth, no re-INVITE, no TCP, loopback only.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import type { CodecProfile } from './codec-profile.js';
+import { answeredMedia, offerSdp } from './sdp-media.js';
 
 export class SipUaError extends Error {
   override readonly name = 'SipUaError';
@@ -24,6 +26,8 @@ export interface Dialog {
   readonly toTag: string;
   readonly remoteTarget: string;
   readonly remoteRtp: { readonly address: string; readonly port: number };
+  /** The payload type the answer gives the offered codec. */
+  readonly payloadType: number;
   cseq: number;
 }
 
@@ -70,15 +74,12 @@ export class SipUa {
     this.byes.set(callId, handler);
   }
 
-  /** INVITE `to` offering PCMU on `rtpPort`; resolves with the dialog once the 200 is ACKed. */
-  async invite(to: string, rtpPort: number, timeoutMs = 8_000): Promise<Dialog> {
+  /** INVITE `to` offering `codec` alone on `rtpPort`; resolves with the dialog once the 200 is ACKed. */
+  async invite(to: string, rtpPort: number, codec: CodecProfile, timeoutMs = 8_000): Promise<Dialog> {
     const callId = `${randomBytes(8).toString('hex')}@bench`;
     const fromTag = randomBytes(4).toString('hex');
     const uri = `sip:${to}@${this.host}:${this.port}`;
-    const sdp = [
-      'v=0', `o=bench ${randomInt(1, 2 ** 31)} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-      `m=audio ${rtpPort} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=ptime:20', 'a=sendrecv', '',
-    ].join('\r\n');
+    const sdp = offerSdp(codec, rtpPort);
     const via = `z9hG4bK${randomBytes(8).toString('hex')}`;
     const text = this.build('INVITE', uri, via, callId, fromTag, '', to, 1, sdp, [
       `Contact: <sip:bench@${this.local}>`, 'Content-Type: application/sdp',
@@ -108,15 +109,14 @@ export class SipUa {
       throw new SipUaError('SIP_UA_REJECTED', `INVITE answered ${final.status}`, final.status);
     }
     const remoteTarget = /<([^>]+)>/.exec(final.headers.get('contact') ?? '')?.[1] ?? uri;
-    const dialog: Dialog = { callId, to, fromTag, toTag, remoteTarget, remoteRtp: { address: '', port: 0 }, cseq: 1 };
     this.send(this.build('ACK', remoteTarget, branch(), callId, fromTag, toTag, to, 1, '', []));
-    const media = /^m=audio (\d+) /m.exec(final.body);
-    const conn = [...final.body.matchAll(/^c=IN IP4 (\S+)/gm)].map((m) => m[1] ?? '');
-    const address = conn[conn.length - 1];
-    if (media === null || address === undefined || address === '') {
-      throw new SipUaError('SIP_UA_BAD_ANSWER', '200 without an audio answer');
-    }
-    return { ...dialog, remoteRtp: { address, port: Number(media[1]) } };
+    const media = answeredMedia(final.body, codec);
+    if (media === undefined) throw new SipUaError('SIP_UA_BAD_ANSWER', `200 without an audio answer carrying ${codec.rtpmap}`);
+    return {
+      callId, to, fromTag, toTag, remoteTarget, cseq: 1,
+      remoteRtp: { address: media.address, port: media.port },
+      payloadType: media.payloadType,
+    };
   }
 
   /** BYE with retransmission; resolves with the final status (0 on timeout). */
