@@ -6,8 +6,8 @@ import { echoAgent } from './builtin/echo.js';
 import { AUDIO_FORMAT, FRAME_BYTES } from './protocol/messages.js';
 import type { GatewayMessage, StartMessage } from './protocol/messages.js';
 import { signCallToken } from './protocol/token.js';
-import { serveAgent } from './server.js';
-import type { AgentServer, AgentServerLogger } from './server.js';
+import { serveAgent, serveAgents } from './server.js';
+import type { AgentServer, AgentServerLogger, AgentsServer } from './server.js';
 
 const WAIT_MS = 2000;
 const SECRET = 's3cret';
@@ -301,5 +301,40 @@ describe('serveAgent with a secret', () => {
     gw.ws.send(JSON.stringify(startMessage('call-2')));
     expect(await gw.closed).toEqual({ code: 1008, reason: 'callId mismatch' });
     expect(events.size).toBe(0);
+  });
+});
+
+describe('serveAgents', () => {
+  let many: AgentsServer | undefined;
+  afterEach(async () => {
+    await many?.close();
+    many = undefined;
+  });
+
+  it('serves one agent per path on one port; other paths get 404', async () => {
+    const events = new Inbox<Event>();
+    many = await serveAgents({ '/echo': echoAgent, '/rec': recordingAgent(events) }, { logger: captureLogger().logger });
+    expect(many.urls).toEqual({ '/echo': `${many.url}/echo`, '/rec': `${many.url}/rec` });
+    const echo = await dial(many.urls['/echo'] ?? '');
+    echo.ws.send(JSON.stringify(startMessage()));
+    echo.ws.send(frameBytes(1));
+    expect((await echo.inbox.next('echoed frame')).data.equals(frameBytes(1))).toBe(true);
+    const rec = await dial(many.urls['/rec'] ?? '');
+    rec.ws.send(JSON.stringify(startMessage('call-2')));
+    expect((await nextOf(events, 'create')).ctx.start.callId).toBe('call-2');
+    await expect(dial(`${many.url}/`)).rejects.toThrow('HTTP 404');
+  });
+
+  it('checks tokens against publicUrl + path', async () => {
+    many = await serveAgents({ '/a': echoAgent, '/b': echoAgent }, { secret: SECRET, publicUrl: 'wss://bots.example/', logger: captureLogger().logger });
+    const tokenFor = (url: string): string => signCallToken(SECRET, { callId: 'call-1', streamId: 'stream-1', url });
+    await expect(dial(many.urls['/a'] ?? '', { 'X-Patchbay-Token': tokenFor('wss://bots.example/b') })).rejects.toThrow('HTTP 401');
+    const gw = await dial(many.urls['/a'] ?? '', { 'X-Patchbay-Token': tokenFor('wss://bots.example/a') });
+    expect(gw.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('refuses a path without a leading slash, and an empty map', async () => {
+    await expect(serveAgents({ sales: echoAgent })).rejects.toThrow(/'sales' is not a URL path/);
+    await expect(serveAgents({})).rejects.toThrow(/no agents/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Serves an in-process `Agent` over protocol v1: a WebSocket server the gateway dials, one session per connection.
- * Used by tests and by the adapter server; also the simplest way to run your own TypeScript agent.
+ * Serves in-process `Agent`s over protocol v1: a WebSocket server the gateway dials, one session per connection.
+ * `serveAgent` serves one agent on one path; `serveAgents` several on one port, one per path (the adapter server).
+ * Also the simplest way to run your own TypeScript agent.
  */
 
 import { createServer } from 'node:http';
@@ -53,14 +54,69 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
+export interface ServeAgentsOptions extends Omit<ServeAgentOptions, 'path' | 'publicUrl'> {
+  /**
+   * The base URL the gateway dials when it differs from `url` (behind a proxy or TLS terminator), e.g.
+   * `wss://agents.example.com` or, for a proxy that strips a prefix, `wss://example.com/agents`. A token is checked
+   * against this base followed by the path and the query string of the request (`wss://agents.example.com/sales`).
+   */
+  publicUrl?: string;
+}
+
+export interface AgentsServer {
+  /** `ws://host:port`, without a path. */
+  readonly url: string;
+  /** Each path's full URL: `{ '/sales': 'ws://host:port/sales' }`. */
+  readonly urls: Readonly<Record<string, string>>;
+  /** Closes every connection (1001) and the listener. Idempotent. */
+  close(): Promise<void>;
+}
+
 /** Largest WebSocket message accepted: a JSON message at its limit, or a generous amount of audio. */
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const CLOSE_FORCE_AFTER_MS = 2000;
+/** A path the server can serve: `/`, or `/` followed by URL path characters. */
+const PATH_PATTERN = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
+/** Serves one agent on one path. */
 export async function serveAgent(agent: Agent, options: ServeAgentOptions = {}): Promise<AgentServer> {
-  const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/';
+  const { publicUrl, path: _path, ...rest } = options;
+  const listener = await listen({ [path]: agent }, rest, (base) => publicUrl ?? `${base}${path}`);
+  return { url: `${listener.url}${path}`, close: listener.close };
+}
+
+/**
+ * Serves several agents on one port, one per path (`{ '/sales': a, '/support': b }`); other paths are refused with
+ * 404. Each connection is served exactly as `serveAgent` serves it, and tokens are checked against each path's URL.
+ */
+export async function serveAgents(agents: Readonly<Record<string, Agent>>, options: ServeAgentsOptions = {}): Promise<AgentsServer> {
+  const { publicUrl, ...rest } = options;
+  const base = publicUrl?.replace(/\/+$/, '');
+  const listener = await listen(agents, rest, (url, path) => `${base ?? url}${path}`);
+  const urls = Object.fromEntries(Object.keys(agents).map((path) => [path, `${listener.url}${path}`]));
+  return { url: listener.url, urls, close: listener.close };
+}
+
+type ListenOptions = Omit<ServeAgentOptions, 'path' | 'publicUrl'>;
+
+/**
+ * The shared server: `expectedUrl(url, path)` is the URL a token for `path` must have been issued for (before the
+ * request's query string is added), `url` being `ws://host:port`.
+ */
+async function listen(
+  agents: Readonly<Record<string, Agent>>,
+  options: ListenOptions,
+  expectedUrl: (url: string, path: string) => string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const routes = new Map<string, { agent: Agent; log: AgentServerLogger }>();
   const log = options.logger ?? stderrLogger;
+  for (const [path, agent] of Object.entries(agents)) {
+    if (!PATH_PATTERN.test(path)) throw new TypeError(`agent server: '${path}' is not a URL path (it must start with /)`);
+    routes.set(path, { agent, log: withFields(log, { path }) });
+  }
+  if (routes.size === 0) throw new TypeError('agent server: no agents to serve');
+  const host = options.host ?? '127.0.0.1';
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
 
   const http = createServer((_req, res) => {
@@ -79,20 +135,21 @@ export async function serveAgent(agent: Agent, options: ServeAgentOptions = {}):
     });
   });
   const { port } = http.address() as AddressInfo;
-  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
-  const publicUrl = options.publicUrl ?? url;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'agent server: upgrade socket error'));
     const requestUrl = new URL(req.url ?? '/', 'ws://localhost');
-    if (requestUrl.pathname !== path) {
+    const route = routes.get(requestUrl.pathname);
+    if (route === undefined) {
+      log.debug({ path: requestUrl.pathname.slice(0, 200) }, 'agent server: unknown path refused');
       refuse(socket, 404, 'Not Found');
       return;
     }
     let claims: VerifiedCallToken | undefined;
     if (options.secret !== undefined) {
       const token = req.headers[HEADER_TOKEN];
-      const expected = new URL(publicUrl);
+      const expected = new URL(expectedUrl(url, requestUrl.pathname));
       expected.search = requestUrl.search;
       const verdict =
         typeof token === 'string'
@@ -100,14 +157,14 @@ export async function serveAgent(agent: Agent, options: ServeAgentOptions = {}):
           : ({ ok: false, reason: 'missing' } as const);
       const headerCallId = req.headers[HEADER_CALL_ID];
       if (!verdict.ok || (typeof headerCallId === 'string' && headerCallId !== verdict.claims.callId)) {
-        log.warn({ reason: verdict.ok ? 'call_id_mismatch' : verdict.reason }, 'agent server: token refused');
+        route.log.warn({ reason: verdict.ok ? 'call_id_mismatch' : verdict.reason }, 'agent server: token refused');
         refuse(socket, 401, 'Unauthorized');
         return;
       }
       claims = verdict.claims;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveConnection(agent, ws, { log, startTimeoutMs, claims });
+      serveConnection(route.agent, ws, { log: route.log, startTimeoutMs, claims });
     });
   });
 
@@ -134,6 +191,7 @@ function serveConnection(agent: Agent, ws: WebSocket, opts: ConnectionOptions): 
   let callId: string | undefined;
   let pending: Buffer | undefined;
   let ended = false;
+  let startedMs = 0;
 
   const startTimer = setTimeout(() => {
     log.warn({}, 'agent server: no start message in time');
@@ -146,6 +204,7 @@ function serveConnection(agent: Agent, ws: WebSocket, opts: ConnectionOptions): 
     clearTimeout(startTimer);
     abort.abort();
     if (session !== undefined) {
+      log.info({ callId, durationMs: Math.round(performance.now() - startedMs) }, 'agent server: call ended');
       try {
         session.close();
       } catch (err) {
@@ -174,6 +233,8 @@ function serveConnection(agent: Agent, ws: WebSocket, opts: ConnectionOptions): 
     }
     clearTimeout(startTimer);
     callId = start.callId;
+    startedMs = performance.now();
+    log.info({ callId }, 'agent server: call started');
     const ctx: AgentContext = {
       start,
       signal: abort.signal,
@@ -277,6 +338,16 @@ async function closeAll(http: ReturnType<typeof createServer>, wss: WebSocketSer
   await new Promise<void>((resolve, reject) => {
     http.close((err) => (err === undefined ? resolve() : reject(err)));
   });
+}
+
+/** `log` with `fields` added to every entry. */
+function withFields(log: AgentServerLogger, fields: object): AgentServerLogger {
+  return {
+    debug: (obj, msg) => log.debug({ ...fields, ...obj }, msg),
+    info: (obj, msg) => log.info({ ...fields, ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...fields, ...obj }, msg),
+    error: (obj, msg) => log.error({ ...fields, ...obj }, msg),
+  };
 }
 
 const stderrLogger: AgentServerLogger = {

@@ -63,6 +63,7 @@ describe('loadConfig', () => {
         userAgent: 'Patchbay',
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
         authRealm: 'patchbay',
+        transferDomain: null,
       },
       http: { host: '0.0.0.0', port: 8080 },
       media: {

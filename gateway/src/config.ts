@@ -68,8 +68,22 @@ function agentProblem(agent: string): string | undefined {
   }
 }
 
+/**
+ * An adapter by name with its options (`agent: { adapter: openai-realtime, model: ..., apiKeyEnv: OPENAI_API_KEY }`).
+ * Here only the name's shape is checked; at start-up the adapter validates the rest with its own schema and every
+ * problem is listed with its path. `websocket` is the native protocol to `url` (what a bare ws:// string means).
+ */
+const adapterAgent = z.looseObject({
+  adapter: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be an adapter name such as openai-realtime'),
+});
+
+/** What an agent URL speaks: Patchbay's protocol v1, or Twilio Media Streams' messages (bots written for Twilio). */
+export const AGENT_PROTOCOLS = ['patchbay', 'twilio'] as const;
+
 const numberRoute = z.strictObject({
-  agent: agentRef,
+  agent: z.union([agentRef, adapterAgent]),
+  /** For a ws:// agent: `twilio` speaks Twilio Media Streams (µ-law 8 kHz, base64 in JSON) instead of protocol v1. */
+  protocol: z.enum(AGENT_PROTOCOLS).optional(),
   ringing: z.boolean().optional(),
   answerDelayMs: z.int().min(0).max(60_000).optional(),
   /** Custom parameters handed to the agent in its start message. */
@@ -80,6 +94,9 @@ const numberRoute = z.strictObject({
   bargeIn: bargeInMode.optional(),
   /** Speech detection for this number (overrides `media.speech`, key by key). */
   speech: speechSettings.optional(),
+}).refine((r) => r.protocol !== 'twilio' || (typeof r.agent === 'string' && /^wss?:\/\//i.test(r.agent)), {
+  path: ['protocol'],
+  message: 'twilio is spoken to a ws:// or wss:// agent URL',
 });
 
 const cidr = z.string().superRefine((text, ctx) => {
@@ -166,6 +183,15 @@ function configSchema(env: Env) {
         }, ALWAYS)
         .prefault({}),
       authRealm: nonEmpty.default('patchbay'),
+      /**
+       * Host (optionally `:port`) of the Refer-To URI when an agent transfers a call to a phone number:
+       * `sip:<number>@<transferDomain>`. null = the host the call came from (the carrier or PBX that sent the INVITE).
+       */
+      transferDomain: z
+        .string()
+        .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, 'must be a host name or address, optionally with :port')
+        .nullable()
+        .default(null),
     })
     .prefault({});
 

@@ -11,6 +11,7 @@ import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler } from './media/audio/resampler.js';
 import { loadSilero, loadVad, type SileroModel } from './media/vad/index.js';
 import { availableParallelism } from 'node:os';
+import { loadAdapters, type AdapterAgents } from './agent/adapters.js';
 import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
 import type { MediaPlane, MediaPlaneEvents } from './media-plane/plane.js';
 import { WorkerMediaPlane } from './media-plane/worker-plane.js';
@@ -35,6 +36,8 @@ export type GatewayStats = CallStats & {
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** Where adapters read the secrets their options name (`apiKeyEnv`); default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -44,6 +47,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Silero (optional dependency) only when some number asks for it, so a missing install fails at start, clearly.
   const silero = usesSilero(config) ? await loadSilero() : undefined;
   loadDemoPrompts(); // reads the built-in prompts now, not on the first call
+  // Adapters named by numbers: built (and their options and secrets checked) before we listen.
+  const env = options.env ?? process.env;
+  const adapters = await loadAdapters(config.numbers, env, logger);
   const stack = new SipStack({
     host: config.sip.host,
     port: config.sip.port,
@@ -60,12 +66,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let controller: CallController | undefined;
   const events: MediaPlaneEvents = {
     hangup: (callId, reason) => controller?.mediaHangup(callId, reason),
+    transfer: (callId, target) => controller?.mediaTransfer(callId, target),
     ended: (_callId, pattern, bargeIn) => controller?.recordBargeIn(pattern, bargeIn),
   };
   const workers = mediaWorkers(config);
   let media: MediaPlane;
   try {
-    media = await createMediaPlane(config, workers, events, logger, silero);
+    media = await createMediaPlane(config, workers, events, logger, silero, adapters, env);
   } catch (err) {
     await stack.close();
     throw err;
@@ -134,6 +141,8 @@ async function createMediaPlane(
   events: MediaPlaneEvents,
   logger: Logger,
   silero: SileroModel | undefined,
+  adapters: AdapterAgents,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<MediaPlane> {
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
@@ -141,8 +150,8 @@ async function createMediaPlane(
     sip: { host: config.sip.host, retryAfterSeconds: config.sip.retryAfterSeconds },
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
-  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero });
-  const plane = new WorkerMediaPlane({ workers, config: planeConfig, ports, logger, events, silero: silero !== undefined });
+  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters });
+  const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: silero !== undefined });
   await plane.ready();
   logger.info({ workers }, 'media workers ready');
   return plane;

@@ -15,7 +15,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level });
-  const gateway = await startGateway(config, { logger });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { logger, env: process.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // An adapter refused its options or found a secret missing: the same report as any other configuration error.
+    process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
+    process.exit(2);
+  }
   process.stdout.write(
     `Patchbay is listening: SIP on udp/tcp ${config.sip.host}:${gateway.sipPort}, HTTP on http://${config.http.host}:${gateway.httpPort}/healthz\n` +
       `Call sip:anything@127.0.0.1:${gateway.sipPort} to reach the demo agent.\n`,

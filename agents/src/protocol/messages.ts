@@ -156,6 +156,8 @@ export const StopReason = {
   AgentHangup: 'agent_hangup',
   AgentClosed: 'agent_closed',
   GatewayShutdown: 'gateway_shutdown',
+  /** The agent's `transfer` succeeded: the caller now talks to the transfer target. */
+  Transferred: 'transferred',
   Error: 'error',
 } as const;
 
@@ -190,9 +192,42 @@ export interface SendDtmfCommand {
   durationMs?: number;
 }
 
-export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand;
+/**
+ * Hand the caller to someone else (blind transfer: SIP REFER to the caller's side). `target` is a phone number
+ * (`+15551234567`) or a SIP URI (`sip:desk@pbx.example`). When the transfer is accepted the call ends with
+ * `stop{reason: 'transferred'}`; when it fails the call goes on and the agent gets `error{code: 'transfer_failed'}`.
+ */
+export interface TransferCommand {
+  type: 'transfer';
+  target: string;
+}
 
-export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf'] as const satisfies readonly AgentMessage['type'][];
+/** The stages of an agent's own pipeline it may time (`stage` messages), each a latency in ms. */
+export const AGENT_STAGES = [
+  /** Speech-to-text: end of the caller's speech → final transcript. */
+  'stt',
+  /** Language model: request sent → first token. */
+  'llm',
+  /** Text-to-speech: request sent → first audio byte. */
+  'tts',
+  /** A speech-to-speech model: end of the caller's speech (or commit) → first audio. */
+  'realtime',
+] as const;
+export type AgentStage = (typeof AGENT_STAGES)[number];
+
+/**
+ * The agent timed one stage of its own pipeline: the gateway adds it to the call's turn (trace) and to its stage
+ * histograms. Optional; costs nothing when unused.
+ */
+export interface StageReport {
+  type: 'stage';
+  stage: AgentStage;
+  ms: number;
+}
+
+export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand | TransferCommand | StageReport;
+
+export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf', 'transfer', 'stage'] as const satisfies readonly AgentMessage['type'][];
 
 // ---- limits ----------------------------------------------------------------------------------------------------
 
@@ -203,6 +238,10 @@ export const PROTOCOL_LIMITS = {
   maxNameChars: 256,
   /** Error messages and parameter values. */
   maxTextChars: 4096,
+  /** Characters in a transfer target. */
+  maxTargetChars: 512,
+  /** Largest stage latency reported (ms): an hour. */
+  maxStageMs: 3_600_000,
   /** Digits in one `dtmf` command. */
   maxDigits: 64,
   /** Range of `durationMs` in a `dtmf` command. */

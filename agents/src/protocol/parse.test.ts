@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import type { ProtocolErrorCodeValue } from './errors.js';
-import { AUDIO_FORMAT, PROTOCOL_LIMITS } from './messages.js';
+import { AGENT_STAGES, AUDIO_FORMAT, PROTOCOL_LIMITS } from './messages.js';
 import type { AgentMessage, GatewayMessage } from './messages.js';
 import { parseAgentMessage, parseGatewayMessage } from './parse.js';
 
@@ -127,6 +127,86 @@ describe('parseAgentMessage', () => {
   it('accepts the longest name and digit string', () => {
     expect(parseAgentMessage(JSON.stringify({ type: 'mark', name: 'x'.repeat(256) }))).toMatchObject({ type: 'mark' });
     expect(parseAgentMessage(JSON.stringify({ type: 'dtmf', digits: '#'.repeat(64) }))).toMatchObject({ type: 'dtmf' });
+  });
+
+  describe('stage', () => {
+    it.each(AGENT_STAGES)('accepts the %s stage', (stage) => {
+      expect(parseAgentMessage(JSON.stringify({ type: 'stage', stage, ms: 412 }))).toEqual({ type: 'stage', stage, ms: 412 });
+    });
+
+    it('accepts 0 ms, fractions of a ms and the largest value; drops unknown fields', () => {
+      expect(parseAgentMessage('{"type":"stage","stage":"llm","ms":0}')).toEqual({ type: 'stage', stage: 'llm', ms: 0 });
+      expect(parseAgentMessage('{"type":"stage","stage":"tts","ms":87.25}')).toEqual({ type: 'stage', stage: 'tts', ms: 87.25 });
+      const max = { type: 'stage', stage: 'stt', ms: PROTOCOL_LIMITS.maxStageMs };
+      expect(parseAgentMessage(JSON.stringify(max))).toEqual(max);
+      expect(parseAgentMessage('{"type":"stage","stage":"stt","ms":5,"model":"x"}')).toEqual({ type: 'stage', stage: 'stt', ms: 5 });
+    });
+
+    const invalid: [string, string, string][] = [
+      ['an unknown stage', '{"type":"stage","stage":"vad","ms":10}', 'stage'],
+      ['an upper-case stage', '{"type":"stage","stage":"LLM","ms":10}', 'stage'],
+      ['no stage', '{"type":"stage","ms":10}', 'stage'],
+      ['a negative ms', '{"type":"stage","stage":"llm","ms":-1}', 'ms'],
+      ['a tiny negative ms', '{"type":"stage","stage":"llm","ms":-0.001}', 'ms'],
+      ['more than an hour', `{"type":"stage","stage":"llm","ms":${PROTOCOL_LIMITS.maxStageMs + 1}}`, 'ms'],
+      ['a huge ms (1e300)', '{"type":"stage","stage":"llm","ms":1e300}', 'ms'],
+      ['an ms that overflows to Infinity', '{"type":"stage","stage":"llm","ms":1e400}', 'ms'],
+      ['a string ms', '{"type":"stage","stage":"llm","ms":"12"}', 'ms'],
+      ['a null ms', '{"type":"stage","stage":"llm","ms":null}', 'ms'],
+      ['no ms', '{"type":"stage","stage":"llm"}', 'ms'],
+    ];
+    it.each(invalid)('rejects %s with PROTOCOL_BAD_FIELD naming the field', (_name, text, field) => {
+      const f = fault(() => parseAgentMessage(text));
+      expect(f.code).toBe(ProtocolErrorCode.BadField);
+      expect(f.message).toContain(`"${field}"`);
+    });
+  });
+
+  describe('transfer', () => {
+    it.each([
+      '+15551234567',
+      '15551234567',
+      '1000',
+      '*72#',
+      'sip:desk@pbx.example',
+      'sips:desk@pbx.example:5061;transport=tls',
+      'SIP:+15551234567@trunk.example;user=phone',
+      'sip:pbx.example',
+    ])('accepts %s', (target) => {
+      expect(parseAgentMessage(JSON.stringify({ type: 'transfer', target }))).toEqual({ type: 'transfer', target });
+    });
+
+    it('accepts a SIP URI of exactly the longest length', () => {
+      const target = `sip:${'a'.repeat(PROTOCOL_LIMITS.maxTargetChars - 4)}`;
+      expect(target).toHaveLength(PROTOCOL_LIMITS.maxTargetChars);
+      expect(parseAgentMessage(JSON.stringify({ type: 'transfer', target }))).toEqual({ type: 'transfer', target });
+    });
+
+    const invalid: [string, unknown][] = [
+      ['an empty target', ''],
+      ['words', 'the sales desk'],
+      ['a phone number with spaces', '+1 555 123 4567'],
+      ['a phone number with letters', '+1555CALLNOW'],
+      ['a phone number of 33 digits', `+${'5'.repeat(33)}`],
+      ['an http URL', 'https://example.com/desk'],
+      ['a tel: URI', 'tel:+15551234567'],
+      ['a bare scheme', 'sip:'],
+      ['a SIP URI in angle brackets', '<sip:desk@pbx.example>'],
+      ['a SIP URI carrying a header (CRLF injection)', 'sip:desk@pbx.example\r\nVia: SIP/2.0/UDP evil'],
+      ['a SIP URI with a quote', 'sip:"desk"@pbx.example'],
+      ['a SIP URI one character too long', `sip:${'a'.repeat(PROTOCOL_LIMITS.maxTargetChars - 3)}`],
+      ['a number instead of a string', 15551234567],
+      ['null', null],
+    ];
+    it.each(invalid)('rejects %s with PROTOCOL_BAD_FIELD naming target', (_name, target) => {
+      const f = fault(() => parseAgentMessage(JSON.stringify({ type: 'transfer', target })));
+      expect(f.code).toBe(ProtocolErrorCode.BadField);
+      expect(f.message).toContain('"target"');
+    });
+
+    it('rejects a transfer without a target', () => {
+      expect(fault(() => parseAgentMessage('{"type":"transfer"}')).message).toContain('"target"');
+    });
   });
 
   it('rejects text that is not JSON with PROTOCOL_BAD_JSON', () => {

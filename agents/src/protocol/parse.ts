@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { PROTOCOL_LIMITS, PROTOCOL_VERSION } from './messages.js';
+import { AGENT_STAGES, PROTOCOL_LIMITS, PROTOCOL_VERSION } from './messages.js';
 import type { AgentMessage, GatewayMessage } from './messages.js';
 
 const L = PROTOCOL_LIMITS;
@@ -77,6 +77,15 @@ const agentSchemas: Schemas<AgentMessage> = {
     digits,
     durationMs: z.number().int().min(L.minDtmfMs).max(L.maxDtmfMs).optional(),
   }),
+  transfer: z.object({
+    type: z.literal('transfer'),
+    target: z
+      .string()
+      .min(1)
+      .max(L.maxTargetChars)
+      .regex(/^(\+?[0-9*#]{1,32}|sips?:[^\s<>"]+)$/i, 'must be a phone number (+15551234567) or a sip: URI'),
+  }),
+  stage: z.object({ type: z.literal('stage'), stage: z.enum(AGENT_STAGES), ms: z.number().nonnegative().max(L.maxStageMs) }),
 };
 
 /** Parses a text message an agent sent to the gateway. Throws `ProtocolError` naming the fault. */

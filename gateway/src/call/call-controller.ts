@@ -1,7 +1,8 @@
 /**
  * The transaction user: turns server transactions into calls. Initial INVITEs go through admission, media port
- * allocation and offer/answer; requests inside a dialog (ACK, BYE, re-INVITE, INFO) find their call by dialog id.
- * Every failure maps to a SIP status naming its cause; nothing here throws into the stack.
+ * allocation and offer/answer; requests inside a dialog (ACK, BYE, re-INVITE, INFO, NOTIFY) find their call by dialog
+ * id; agents' transfers go out as REFER (call-transfer.ts). Every failure maps to a SIP status naming its cause;
+ * nothing here throws into the stack.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,12 +21,14 @@ import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
 import { CallAdmission, CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
+import { CallTransfers } from './call-transfer.js';
 import { InDialogHandler } from './in-dialog.js';
 import { SdpSession } from './sdp-session.js';
 
-export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO'] as const;
-/** Methods we recognise but do not serve (405 with Allow); anything else is 501. */
-const KNOWN_UNSUPPORTED = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'PUBLISH', 'REFER', 'UPDATE', 'PRACK']);
+/** NOTIFY only inside a call, for the REFER we sent (481 otherwise). */
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY'] as const;
+/** Methods we recognise but do not serve (405 with Allow); anything else is 501. The caller's side cannot REFER us. */
+const KNOWN_UNSUPPORTED = new Set(['REGISTER', 'SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'UPDATE', 'PRACK']);
 const SUPPORTED_EXTENSIONS = new Set<string>();
 
 export type CallStack = Pick<SipStack, 'sendRequest' | 'sendStateless' | 'localAddressFor'>;
@@ -69,6 +72,7 @@ export class CallController {
   private readonly byId = new Map<string, Call>();
   private readonly admission: CallAdmission;
   private readonly inDialog: InDialogHandler;
+  readonly transfers: CallTransfers;
   private live = 0;
   readonly stats: CallStats = { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
   /** Hooks for the media layer: a call was answered / ended. */
@@ -78,6 +82,13 @@ export class CallController {
   constructor(private readonly options: CallControllerOptions) {
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
+    const host = {
+      buildRequest: this.inDialog.buildRequest.bind(this.inDialog),
+      sendRequest: options.stack.sendRequest.bind(options.stack),
+      hangup: this.hangup.bind(this),
+      tellAgent: options.media.tellAgent.bind(options.media),
+    };
+    this.transfers = new CallTransfers({ host, domain: options.config.sip.transferDomain, logger: options.logger });
   }
 
   get activeCalls(): number {
@@ -100,7 +111,7 @@ export class CallController {
         void this.handleInitialInvite(tx);
         return;
       }
-      if (method === 'INVITE' || method === 'BYE' || method === 'INFO') return this.inDialog.handle(tx);
+      if (method === 'INVITE' || method === 'BYE' || method === 'INFO' || method === 'NOTIFY') return this.inDialog.handle(tx);
       if (method === 'ACK' || method === 'CANCEL') return; // the stack routes these; a stray one needs no answer
       if (KNOWN_UNSUPPORTED.has(method)) {
         return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
@@ -256,6 +267,7 @@ export class CallController {
     call.endReason = reason;
     call.pendingAnswer?.retransmitter.stop();
     call.pendingAnswer = undefined;
+    this.transfers.ended(call);
     this.options.media.close(call.id, reason);
     this.calls.delete(call.key);
     this.byId.delete(call.id);
@@ -288,6 +300,12 @@ export class CallController {
   mediaHangup(callId: string, reason: EndReason): void {
     const call = this.byId.get(callId);
     if (call) this.hangup(call, reason);
+  }
+
+  /** The agent asked to transfer the caller (its `transfer` command). */
+  mediaTransfer(callId: string, target: string): void {
+    const call = this.byId.get(callId);
+    if (call) this.transfers.request(call, target); // else the call has ended, and its agent with it
   }
 
   /** A call's media closed: add its barge-in outcomes to its number's summary. */

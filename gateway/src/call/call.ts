@@ -17,6 +17,8 @@ export type EndReason =
   | 'agent-hangup'
   | 'agent-gone'
   | 'rtp-timeout'
+  /** The caller was handed to another party (REFER accepted; see call-transfer.ts). */
+  | 'transferred'
   | 'error';
 
 export interface Call {

@@ -1,6 +1,7 @@
 /**
- * Requests inside an established dialog: BYE, re-INVITE (hold, resume, session refresh, late offer), INFO, and the
- * ACK that confirms a 2xx. Unknown dialogs get 481; out-of-order CSeqs 500.
+ * Requests inside an established dialog: BYE, re-INVITE (hold, resume, session refresh, late offer), INFO, NOTIFY
+ * (progress of a transfer we asked for with REFER), and the ACK that confirms a 2xx. Unknown dialogs get 481;
+ * out-of-order CSeqs 500.
  */
 import { acceptRemoteCSeq, createInDialogRequest, firstContactUri } from '../sip/dialog.js';
 import { parseCSeq } from '../sip/headers.js';
@@ -29,7 +30,7 @@ export class InDialogHandler {
         case 'BYE':
           acceptRemoteCSeq(call.dialog, tx.request);
           this.controller.respond(tx, 200);
-          this.controller.endCall(call, 'remote-bye');
+          this.controller.endCall(call, this.controller.transfers.byeReason(call));
           return;
         case 'INFO':
           acceptRemoteCSeq(call.dialog, tx.request);
@@ -39,6 +40,13 @@ export class InDialogHandler {
         case 'INVITE':
           this.reInvite(call, tx);
           return;
+        case 'NOTIFY': {
+          acceptRemoteCSeq(call.dialog, tx.request);
+          const notify = this.controller.transfers.check(call, tx.request);
+          this.controller.respond(tx, 200);
+          this.controller.transfers.progress(call, notify);
+          return;
+        }
         default:
           this.controller.respondError(tx, new CallRejection(405, 'Method Not Allowed', [], 'SIP_METHOD'));
       }
@@ -78,7 +86,10 @@ export class InDialogHandler {
     if (!pending || pending.cseq !== cseq) return; // a retransmitted or stray ACK
     pending.retransmitter.stop();
     call.pendingAnswer = undefined;
-    if (call.state === 'answered') call.state = 'confirmed';
+    if (call.state === 'answered') {
+      call.state = 'confirmed';
+      this.controller.transfers.confirmed(call);
+    }
     const sdp = call.sdp;
     if (!sdp?.awaitingAnswer) return;
     try {

@@ -5,9 +5,10 @@
  * one when `media.workers` is 0; each media worker runs one of its own otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { apologyAgent, AUDIO_FORMAT, type StartMessage } from '@patchbay/agents';
+import { apologyAgent, AUDIO_FORMAT, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
+import type { AdapterAgents } from '../agent/adapters.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
@@ -36,6 +37,8 @@ export interface LocalMediaPlaneOptions {
   events: MediaPlaneEvents;
   /** Loaded at start-up when any number asks for neural confirmation of barge-in. */
   silero?: SileroModel | undefined;
+  /** The in-process adapters the configuration names (loaded at start-up, in this thread). */
+  adapters: AdapterAgents;
 }
 
 /** What the agent's `stop` says for each way a call ends. */
@@ -47,6 +50,7 @@ const STOP_REASON: Readonly<Record<EndReason, string>> = {
   'agent-gone': 'agent_closed',
   shutdown: 'gateway_shutdown',
   'rtp-timeout': 'rtp_timeout',
+  transferred: 'transferred',
   'no-ack': 'error',
   'bad-answer': 'error',
   error: 'error',
@@ -106,7 +110,7 @@ export class LocalMediaPlane implements MediaPlane {
     call.agentSink = sink;
     const began = performance.now();
     try {
-      call.agent = await connectAgent({ agent: info.route.agent, start, config, logger: log }, sink);
+      call.agent = await connectAgent({ route: info.route, pattern: info.pattern, start, config, adapters: this.options.adapters, logger: log }, sink);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
     } catch (err) {
       if (!(err instanceof AgentConnectError)) throw err;
@@ -146,13 +150,14 @@ export class LocalMediaPlane implements MediaPlane {
       logger: call.log,
       events: {
         onHangupRequest: () => this.options.events.hangup(callId, 'agent-hangup'),
+        onTransferRequest: (target) => this.options.events.transfer(callId, target),
         onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
       },
     });
     call.media = media;
     if (call.agent) media.attachAgent(call.agent);
-    call.agentSink?.attach(media);
+    call.agentSink?.attach(media.agent);
     media.start();
   }
 
@@ -165,6 +170,10 @@ export class LocalMediaPlane implements MediaPlane {
 
   dtmf(callId: string, digit: string, durationMs: number): void {
     this.calls.get(callId)?.media?.dtmfFromInfo(digit, durationMs);
+  }
+
+  tellAgent(callId: string, msg: GatewayMessage): void {
+    this.calls.get(callId)?.agent?.send(msg);
   }
 
   close(callId: string, reason: EndReason): void {

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDemoPrompts } from '@patchbay/agents';
 import type { LevelWithSilent } from 'pino';
+import { loadAdapters } from '../agent/adapters.js';
 import { CallRejection } from '../call/admission.js';
 import { createLogger } from '../logger.js';
 import { loadResampler } from '../media/audio/resampler.js';
@@ -24,13 +25,16 @@ async function main(): Promise<void> {
   const silero = data.silero ? await loadSilero() : undefined;
   loadDemoPrompts();
   const logger = createLogger({ level: data.logLevel as LevelWithSilent }).child({ worker: data.index });
+  const adapters = await loadAdapters(data.numbers, data.env, logger);
   const plane = new LocalMediaPlane({
     config: data.config,
     ports: data.ports,
     logger,
     silero,
+    adapters,
     events: {
       hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
+      transfer: (callId, target) => post({ type: 'transfer', callId, target }),
       ended: (callId, pattern, bargeIn) => post({ type: 'ended', callId, pattern, bargeIn }),
     },
   });
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
           return plane.update(msg.callId, msg.negotiated);
         case 'dtmf':
           return plane.dtmf(msg.callId, msg.digit, msg.durationMs);
+        case 'tell':
+          return plane.tellAgent(msg.callId, msg.msg);
         case 'close':
           return plane.close(msg.callId, msg.reason);
       }

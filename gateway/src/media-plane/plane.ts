@@ -4,6 +4,7 @@
  * main event loop (`LocalMediaPlane`) or spread over worker threads (`WorkerMediaPlane`, `media.workers`), and the
  * call controller cannot tell which: every argument and event is plain data that crosses a thread boundary.
  */
+import type { GatewayMessage } from '@patchbay/agents';
 import type { NumberRoute } from '../call/admission.js';
 import type { EndReason } from '../call/call.js';
 import type { BargeInStats } from '../media/barge-in.js';
@@ -25,6 +26,8 @@ export interface MediaCallInfo {
 export interface MediaPlaneEvents {
   /** End the call from our side (BYE): the agent hung up or went away, or the caller's RTP stopped. */
   hangup(callId: string, reason: EndReason): void;
+  /** The agent asked to transfer the caller to `target` (its `transfer` command, unchanged). */
+  transfer(callId: string, target: string): void;
   /** A call's media closed; its barge-in outcomes for the per-number summary. */
   ended(callId: string, pattern: string, bargeIn: BargeInStats): void;
 }
@@ -56,6 +59,8 @@ export interface MediaPlane {
   update(callId: string, negotiated: NegotiatedMedia): void;
   /** DTMF that came by SIP INFO. */
   dtmf(callId: string, digit: string, durationMs: number): void;
+  /** Sends the call's agent a message from the SIP side (e.g. `error{code: 'transfer_failed'}`); dropped when gone. */
+  tellAgent(callId: string, msg: GatewayMessage): void;
   /** Tells the agent why the call ended, stops the media and frees the ports. Idempotent. */
   close(callId: string, reason: EndReason): void;
   /** Hop histograms and counters; `reset` starts a new measurement window. */

@@ -6,6 +6,7 @@
  * reason `error`) and is replaced, and the gateway keeps serving.
  */
 import { Worker } from 'node:worker_threads';
+import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { CallRejection } from '../call/admission.js';
 import type { EndReason } from '../call/call.js';
@@ -19,6 +20,10 @@ import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailur
 export interface WorkerMediaPlaneOptions {
   workers: number;
   config: MediaPlaneConfig;
+  /** The numbers, for the adapters each worker builds for itself. */
+  numbers: MediaWorkerData['numbers'];
+  /** Where adapters read their secrets. */
+  env: MediaWorkerData['env'];
   ports: { min: number; max: number };
   logger: Logger;
   events: MediaPlaneEvents;
@@ -109,6 +114,9 @@ class MediaWorker {
       case 'hangup':
         this.plane.events.hangup(msg.callId, msg.reason);
         return;
+      case 'transfer':
+        this.plane.events.transfer(msg.callId, msg.target);
+        return;
       case 'ended':
         this.plane.events.ended(msg.callId, msg.pattern, msg.bargeIn);
         return;
@@ -141,7 +149,7 @@ export class WorkerMediaPlane implements MediaPlane {
     const logLevel = options.logger.level;
     this.workers = slices.map(
       (ports, index) =>
-        new MediaWorker({ index, config: options.config, ports, logLevel, silero: options.silero, entry }, this, options.logger, options.startTimeoutMs ?? 30_000),
+        new MediaWorker({ index, config: options.config, numbers: options.numbers, env: options.env, ports, logLevel, silero: options.silero, entry }, this, options.logger, options.startTimeoutMs ?? 30_000),
     );
   }
 
@@ -194,6 +202,10 @@ export class WorkerMediaPlane implements MediaPlane {
 
   dtmf(callId: string, digit: string, durationMs: number): void {
     this.byCall.get(callId)?.command({ method: 'dtmf', callId, digit, durationMs });
+  }
+
+  tellAgent(callId: string, msg: GatewayMessage): void {
+    this.byCall.get(callId)?.command({ method: 'tell', callId, msg });
   }
 
   close(callId: string, reason: EndReason): void {

@@ -1,6 +1,8 @@
 /** Messages between the main thread's WorkerMediaPlane and a media worker (structured-clone data only). */
+import type { GatewayMessage } from '@patchbay/agents';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { EndReason } from '../call/call.js';
+import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
 import type { MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
@@ -8,6 +10,9 @@ import type { MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
 export interface MediaWorkerData {
   index: number;
   config: MediaPlaneConfig;
+  /** The numbers: each worker builds the adapters they name for itself (agents hold live state and sockets). */
+  numbers: Config['numbers'];
+  env: Readonly<Record<string, string | undefined>>;
   ports: { min: number; max: number };
   logLevel: string;
   /** Load the Silero model at start (some number asks for neural barge-in confirmation). */
@@ -27,6 +32,7 @@ export type WorkerRequest =
 export type WorkerCommand =
   | { type: 'command'; method: 'start' | 'update'; callId: string; negotiated: NegotiatedMedia }
   | { type: 'command'; method: 'dtmf'; callId: string; digit: string; durationMs: number }
+  | { type: 'command'; method: 'tell'; callId: string; msg: GatewayMessage }
   | { type: 'command'; method: 'close'; callId: string; reason: EndReason };
 
 export type ToWorker = WorkerRequest | WorkerCommand;
@@ -42,4 +48,5 @@ export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | undefined }
   | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
   | { type: 'hangup'; callId: string; reason: EndReason }
+  | { type: 'transfer'; callId: string; target: string }
   | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats };

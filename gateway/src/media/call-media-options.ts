@@ -22,6 +22,8 @@ export interface MediaSettings {
 export interface CallMediaEvents {
   /** The agent asked to hang up. */
   onHangupRequest(reason: string): void;
+  /** The agent asked to transfer the caller to `target` (a phone number or a sip:/sips: URI, as the agent sent it). */
+  onTransferRequest(target: string): void;
   /** The agent went away. */
   onAgentGone(reason: string): void;
   /** The caller sent no RTP for `rtpTimeoutMs` while we expected some. */

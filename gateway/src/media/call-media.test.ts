@@ -90,7 +90,7 @@ async function callMedia(mode: UplinkMode, clock: MediaClock): Promise<Harness> 
     clock,
     settings: { jitter: { mode, minMs: 20, maxMs: 200, startMs: 40 }, leadMs: 40, maxPlayoutMs: 120_000, rtcpIntervalMs: 5000, rtpTimeoutMs: 0 },
     logger,
-    events: { onHangupRequest: () => undefined, onAgentGone: () => undefined, onRtpTimeout: () => undefined },
+    events: { onHangupRequest: () => undefined, onTransferRequest: () => undefined, onAgentGone: () => undefined, onRtpTimeout: () => undefined },
   });
   cleanup.push(() => clock.close(), () => media.close('test_over'));
   const agent = new RecordingAgent();
@@ -168,7 +168,7 @@ describe('CallMedia downlink after a clock stall', () => {
       levels.push(peak);
     });
     // Tone, pause, tone: 20 + 30 + 20 packets of 20 ms, all queued at once (an agent running ahead).
-    for (const [ms, loud] of [[400, true], [600, false], [400, true]] as const) media.onAudio(agentAudio(ms, loud));
+    for (const [ms, loud] of [[400, true], [600, false], [400, true]] as const) media.agent.onAudio(agentAudio(ms, loud));
     const loudSent = (): number => levels.filter((l) => l > 2000).length;
     await until(() => loudSent() >= 8);
     offsetMs += 200; // a 200 ms stall: ten send times due at once; three go out, seven are skipped

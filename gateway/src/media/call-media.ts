@@ -1,12 +1,13 @@
 /**
  * One call's media: caller RTP → (reorder or jitter buffer) → decode → 24 kHz frames → agent, and agent audio →
- * playout queue → encode → RTP paced by the shared media clock. Implements the agent side of the protocol's control:
- * marks, clear, DTMF both ways, hangup. Holds no timers of its own: caller audio goes to the agent as it arrives
- * (`immediate` uplink) or on the clock's ticks (`adaptive`); everything else moves on the ticks.
+ * playout queue → encode → RTP paced by the shared media clock. Carries out the agent's playout commands (marks,
+ * clear, DTMF both ways; the rest of the agent's side is `AgentControl`). Holds no timers of its own: caller audio
+ * goes to the agent as it arrives (`immediate` uplink) or on the clock's ticks (`adaptive`); everything else moves on
+ * the ticks.
  */
-import type { AgentMessage } from '@patchbay/agents';
-import type { AgentLink, AgentSink } from '../agent/agent-link.js';
+import type { AgentLink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
+import { AgentControl, type AgentCommandTarget } from './agent-control.js';
 import { isQuiet, SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
 import type { DtmfSender } from './dtmf/rfc4733.js';
@@ -21,11 +22,10 @@ import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
-const OVERFLOW_REPORT_INTERVAL_MS = 1000;
 /** At most a second of stall delay is owed (a longer stall is an outage, not jitter). */
 const MAX_OWED_SAMPLES = SAMPLE_RATE;
 
-export class CallMedia implements AgentSink {
+export class CallMedia implements AgentCommandTarget {
   private negotiated: NegotiatedMedia;
   private codec: CodecPath;
   private stream: RtpStreamState;
@@ -34,24 +34,23 @@ export class CallMedia implements AgentSink {
   private readonly endpoint: RtpEndpoint;
   private readonly rtcp: RtcpSession;
   private dtmfOut: DtmfSender | undefined;
-  private agent: AgentLink | undefined;
+  /** The agent's side: attach it to the agent link as its sink (what the agent sends goes through it). */
+  readonly agent: AgentControl;
   private downClock: PlayoutClock | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastRtpMs = 0;
   private tailPending = false;
   private timedOut = false;
   private closed = false;
-  private unreportedOverflow = 0;
   private readonly speech: CallerSpeech;
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
   private discardUntilMs: number | undefined;
   /** When the caller's last turn ended (its last packet's arrival), until the agent's next audio goes out. */
   private turnEndedAtMs: number | undefined;
-  private lastOverflowReportMs = -Infinity;
   /** Agent audio made late by clock stalls during a spurt, to be won back from its pauses. */
   private stallOwedSamples = 0;
-  readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, playoutOverflowSamples: 0, stallTrimmedSamples: 0 };
+  readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
     const n = options.negotiated;
@@ -63,6 +62,7 @@ export class CallMedia implements AgentSink {
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
     });
     this.dtmfOut = dtmfSenderFor(n);
+    this.agent = new AgentControl(this, { events: options.events, hops: options.hops });
     this.rtcp = new RtcpSession({
       clockRate: n.codec.clockRate,
       outbound: this.stream,
@@ -79,7 +79,7 @@ export class CallMedia implements AgentSink {
   }
 
   attachAgent(link: AgentLink): void {
-    this.agent = link;
+    this.agent.attach(link);
   }
 
   /** Starts both directions on the shared clock (at answer). */
@@ -119,7 +119,7 @@ export class CallMedia implements AgentSink {
   /** DTMF that came by SIP INFO. */
   dtmfFromInfo(digit: string, durationMs: number): void {
     this.counters.dtmfReceived++;
-    this.agent?.send({ type: 'dtmf', digit, durationMs, source: 'sip-info' });
+    this.agent.send({ type: 'dtmf', digit, durationMs, source: 'sip-info' });
   }
 
   get stats() {
@@ -133,60 +133,49 @@ export class CallMedia implements AgentSink {
       uplinkPtimeMs: this.uplink.ptimeMs,
       bargeIn: this.speech.stats,
       ...this.counters,
+      playoutOverflowSamples: this.agent.overflowSamples,
     };
   }
 
-  // ---- AgentSink ------------------------------------------------------------------------------------------------
+  // ---- the agent's playout commands (AgentCommandTarget, called by AgentControl) -------------------------------
 
-  onAudio(pcm: Int16Array): void {
+  play(pcm: Int16Array): number {
     if (this.discardUntilMs !== undefined) {
       // Audio of the interrupted turn still in flight: dropped until the agent's clear (or the guard time).
       if (performance.now() < this.discardUntilMs) {
         this.speech.stats.staleDroppedMs += samplesToMs(pcm.length);
-        return;
+        return 0;
       }
       this.discardUntilMs = undefined;
     }
-    const dropped = this.playout.push(pcm, performance.now());
-    if (dropped === 0) return;
-    this.counters.playoutOverflowSamples += dropped;
-    this.unreportedOverflow += dropped;
-    const now = performance.now();
-    if (now - this.lastOverflowReportMs < OVERFLOW_REPORT_INTERVAL_MS) return;
-    this.lastOverflowReportMs = now;
-    const droppedMs = Math.round(samplesToMs(this.unreportedOverflow));
-    this.unreportedOverflow = 0;
-    this.agent?.send({ type: 'error', code: 'playout_overflow', message: 'playout buffer full; newest agent audio dropped', droppedMs });
+    return this.playout.push(pcm, performance.now());
   }
 
-  onMessage(msg: AgentMessage): void {
-    switch (msg.type) {
-      case 'mark': {
-        const reached = this.playout.mark(msg.name);
-        if (reached) this.sendMark(reached);
-        return;
-      }
-      case 'clear': {
-        this.discardUntilMs = undefined; // the agent has stopped the interrupted turn: what follows is new
-        const result = this.playout.clear();
-        this.stream.startTalkspurt();
-        this.codec.resetDown();
-        this.tailPending = false;
-        for (const m of result.marks) this.sendMark(m);
-        this.agent?.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples), ...(msg.turnId ? { turnId: msg.turnId } : {}) });
-        return;
-      }
-      case 'hangup':
-        this.options.events.onHangupRequest(msg.reason ?? 'agent_hangup');
-        return;
-      case 'dtmf':
-        this.sendDtmf(msg.digits, msg.durationMs ?? 100);
-        return;
+  mark(name: string): void {
+    const reached = this.playout.mark(name);
+    if (reached) this.sendMark(reached);
+  }
+
+  clear(turnId: string | undefined): void {
+    this.discardUntilMs = undefined; // the agent has stopped the interrupted turn: what follows is new
+    const result = this.playout.clear();
+    this.stream.startTalkspurt();
+    this.codec.resetDown();
+    this.tailPending = false;
+    for (const m of result.marks) this.sendMark(m);
+    this.agent.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples), ...(turnId ? { turnId } : {}) });
+  }
+
+  sendDtmf(digits: string, durationMs: number): void {
+    const sender = this.dtmfOut;
+    if (!sender) {
+      this.agent.send({ type: 'error', code: 'dtmf_unsupported', message: 'the caller did not negotiate telephone-event (RFC 4733)' });
+      return;
     }
-  }
-
-  onClose(reason: string): void {
-    if (!this.closed) this.options.events.onAgentGone(reason);
+    for (const d of digits) {
+      if (sender.send(d, durationMs)) this.counters.dtmfSent++;
+      else this.agent.send({ type: 'error', code: 'dtmf_queue_full', message: `digit '${d}' not sent: DTMF queue full` });
+    }
   }
 
   // ---- the clock --------------------------------------------------------------------------------------------
@@ -217,7 +206,7 @@ export class CallMedia implements AgentSink {
    */
   private deliverUplink(out: UplinkOutput, beganMs: number): void {
     if (out.frames.length > 0) {
-      for (const frame of out.frames) this.agent?.sendAudio(frame);
+      for (const frame of out.frames) this.agent.sendAudio(frame);
       this.counters.framesToAgent += out.frames.length;
       const sent = performance.now();
       const hops = this.options.hops;
@@ -226,7 +215,7 @@ export class CallMedia implements AgentSink {
     }
     const ended = out.speechEndArrivals.at(-1);
     if (ended !== undefined) this.turnEndedAtMs = ended;
-    for (const e of out.speech) this.agent?.send(e);
+    for (const e of out.speech) this.agent.send(e);
     if (out.interrupt) this.interruptRequest = out.interrupt;
   }
 
@@ -314,7 +303,7 @@ export class CallMedia implements AgentSink {
     this.stream.startTalkspurt();
     this.tailPending = false;
     for (const m of result.marks) this.sendMark(m);
-    this.agent?.send({ type: 'interrupted', playedMs: ms(result.playedSamples), droppedMs: ms(result.droppedSamples), marks: result.marks.map((m) => m.name) });
+    this.agent.send({ type: 'interrupted', playedMs: ms(result.playedSamples), droppedMs: ms(result.droppedSamples), marks: result.marks.map((m) => m.name) });
     const stoppedMs = performance.now();
     this.speech.interrupted(request, stoppedMs);
     this.options.hops.bargeInMs.record(stoppedMs - request.onsetArrivalMs);
@@ -337,23 +326,11 @@ export class CallMedia implements AgentSink {
 
   private deliverDtmf(digit: string, durationMs: number): void {
     this.counters.dtmfReceived++;
-    this.agent?.send({ type: 'dtmf', digit, durationMs, source: 'rfc4733' });
-  }
-
-  private sendDtmf(digits: string, durationMs: number): void {
-    const sender = this.dtmfOut;
-    if (!sender) {
-      this.agent?.send({ type: 'error', code: 'dtmf_unsupported', message: 'the caller did not negotiate telephone-event (RFC 4733)' });
-      return;
-    }
-    for (const d of digits) {
-      if (sender.send(d, durationMs)) this.counters.dtmfSent++;
-      else this.agent?.send({ type: 'error', code: 'dtmf_queue_full', message: `digit '${d}' not sent: DTMF queue full` });
-    }
+    this.agent.send({ type: 'dtmf', digit, durationMs, source: 'rfc4733' });
   }
 
   private sendMark(m: MarkOutcome): void {
-    this.agent?.send({ type: 'mark', name: m.name, status: m.status, playedMs: ms(m.playedSamples) });
+    this.agent.send({ type: 'mark', name: m.name, status: m.status, playedMs: ms(m.playedSamples) });
   }
 
   private sendPayload(payload: Uint8Array, speech: boolean): void {
@@ -388,7 +365,7 @@ export class CallMedia implements AgentSink {
     this.unsubscribe?.();
     if (this.unsubscribe) this.endpoint.sendRtcp(this.rtcp.bye(performance.now(), reason));
     this.endpoint.close();
-    this.agent?.close(reason);
+    this.agent.close(reason);
     this.codec.close();
     this.speech.close();
   }

@@ -2,13 +2,28 @@
  * Latency of every hop a call's audio takes through the gateway, aggregated over all calls. Recorded on the media
  * hot path (O(1) each), read by `GET /stats` and the bench; the Prometheus exporter reads the same histograms.
  */
+import type { AgentStage } from '@patchbay/agents';
 import { LatencyHistogram, type Distribution, type HistogramState } from './latency-histogram.js';
 
-export type HopName = 'uplinkMs' | 'uplinkProcessingMs' | 'downlinkMs' | 'downlinkProcessingMs' | 'turnMs' | 'bargeInMs' | 'setupMs';
+export type HopName =
+  | 'uplinkMs'
+  | 'uplinkProcessingMs'
+  | 'downlinkMs'
+  | 'downlinkProcessingMs'
+  | 'turnMs'
+  | 'bargeInMs'
+  | 'setupMs'
+  | 'sttMs'
+  | 'llmMs'
+  | 'ttsMs'
+  | 'realtimeMs';
 export type HopSnapshot = Record<HopName, Distribution>;
 export type HopState = Record<HopName, HistogramState>;
 
-const HOP_NAMES: readonly HopName[] = ['uplinkMs', 'uplinkProcessingMs', 'downlinkMs', 'downlinkProcessingMs', 'turnMs', 'bargeInMs', 'setupMs'];
+const HOP_NAMES: readonly HopName[] = ['uplinkMs', 'uplinkProcessingMs', 'downlinkMs', 'downlinkProcessingMs', 'turnMs', 'bargeInMs', 'setupMs', 'sttMs', 'llmMs', 'ttsMs', 'realtimeMs'];
+
+/** The histogram each agent `stage` report goes to. */
+export const STAGE_HOPS = { stt: 'sttMs', llm: 'llmMs', tts: 'ttsMs', realtime: 'realtimeMs' } as const satisfies Record<AgentStage, HopName>;
 
 export class HopMetrics {
   /** RTP arrival → the frame handed to the agent link (includes the jitter buffer's wait). */
@@ -25,6 +40,11 @@ export class HopMetrics {
   readonly bargeInMs = new LatencyHistogram();
   /** Initial INVITE admitted → 200 OK sent (without ringing or answer delay when none is configured). */
   readonly setupMs = new LatencyHistogram();
+  /** Agents' own stages, as they report them (`stage` messages): speech-to-text final, LLM first token, TTS first byte, speech-to-speech first audio. */
+  readonly sttMs = new LatencyHistogram();
+  readonly llmMs = new LatencyHistogram();
+  readonly ttsMs = new LatencyHistogram();
+  readonly realtimeMs = new LatencyHistogram();
 
   /** Starts a new measurement window (the bench's ramp steps); exporters that need monotonic counters use their own. */
   reset(): void {
@@ -41,14 +61,7 @@ export class HopMetrics {
   }
 
   snapshot(): HopSnapshot {
-    return {
-      uplinkMs: this.uplinkMs.snapshot(),
-      uplinkProcessingMs: this.uplinkProcessingMs.snapshot(),
-      downlinkMs: this.downlinkMs.snapshot(),
-      downlinkProcessingMs: this.downlinkProcessingMs.snapshot(),
-      turnMs: this.turnMs.snapshot(),
-      bargeInMs: this.bargeInMs.snapshot(),
-      setupMs: this.setupMs.snapshot(),
-    };
+    return Object.fromEntries(HOP_NAMES.map((name) => [name, this[name].snapshot()])) as HopSnapshot;
   }
+
 }

@@ -56,12 +56,16 @@ function withDefaults(overrides: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-/** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
-export async function startTestGateway(overrides: Record<string, unknown> = {}): Promise<TestGateway> {
+/** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway; `env` is what adapters read secrets from. */
+export async function startTestGateway(
+  overrides: Record<string, unknown> = {},
+  options: { env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<TestGateway> {
   const config = parseConfig(withDefaults(overrides), {});
   const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
   const logger = pino({ level });
-  const gateway = await startGateway(config, { logger });
+  // Adapters read secrets from `env` only (never this process's environment unless a test passes it).
+  const gateway = await startGateway(config, { logger, env: options.env ?? {} });
   const host = config.sip.host;
   return {
     gateway,

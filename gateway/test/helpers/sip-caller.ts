@@ -7,7 +7,9 @@
  *   (a late timer never shifts the packets after it), with continuous sequence numbers and timestamps; every
  *   packet's actual send time is recorded in `sent`;
  * - `received` holds every RTP packet from the gateway with its arrival time, header fields and decoded PCM;
- * - `bye()` ends the call; a BYE from the gateway is answered 200 and resolves `byeReceived`.
+ * - `bye()` ends the call; a BYE from the gateway is answered 200 and resolves `byeReceived`;
+ * - with `refer`, the gateway's REFER is answered and followed by NOTIFYs (sip-caller-refer.ts); `sendRequest()`
+ *   sends any other request inside the dialog.
  *
  * Every wait is bounded; `close()` is idempotent. Not a SIP stack: no auth, no re-INVITE, no TCP, loopback only.
  */
@@ -15,9 +17,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { setImmediate as nextTurn, setTimeout as sleepUntilNear } from 'node:timers/promises';
 import { ulawDecodeBytes, ulawEncode } from './g711.js';
+import { ReferResponder, type ReferScript } from './sip-caller-refer.js';
+import { canonical, header, parseSip, type SipMessage } from './sip-text.js';
 
-// ---------------------------------------------------------------------------------------------------------------
-// G.711 µ-law
+export type { SipMessage } from './sip-text.js';
 
 export class SipCallerError extends Error {
   override readonly name = 'SipCallerError';
@@ -63,19 +66,13 @@ export interface SipCallerOptions {
   readonly from?: string;
   /** Bound on the whole INVITE transaction (until a final response); default 5,000 ms. */
   readonly answerTimeoutMs?: number;
+  /** Answer the gateway's REFER (and NOTIFY its progress) this way; without it a REFER gets 501. */
+  readonly refer?: ReferScript;
 }
 
 const SAMPLES_PER_PACKET = 160;
 const PACKET_MS = 20;
 const T1_MS = 500;
-
-interface SipMessage {
-  readonly firstLine: string;
-  readonly status: number | undefined;
-  readonly method: string | undefined;
-  readonly headers: readonly (readonly [string, string])[];
-  readonly body: string;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -88,6 +85,10 @@ export class SipCaller {
   answeredMs = 0;
   /** Resolves when the gateway sends BYE (answered 200). Never rejects. */
   readonly byeReceived: Promise<void>;
+  /** `performance.now()` when the gateway's BYE arrived (0 until then). */
+  byeAtMs = 0;
+  /** What the gateway's REFERs got, with `refer` set. */
+  readonly refer: ReferResponder | undefined;
   /** SIP provisional statuses seen before the answer, in order. */
   readonly provisional: number[] = [];
 
@@ -123,6 +124,8 @@ export class SipCaller {
     private readonly options: SipCallerOptions,
   ) {
     this.fromUser = options.from ?? 'caller';
+    const peer = { respond: this.respond.bind(this), request: this.request.bind(this) };
+    this.refer = options.refer ? new ReferResponder(peer, options.refer) : undefined;
     this.byeReceived = new Promise<void>((resolve) => {
       this.onBye = resolve;
     });
@@ -185,6 +188,16 @@ export class SipCaller {
     this.ended = true;
     const response = await this.request('BYE', timeoutMs);
     return response.status ?? 0;
+  }
+
+  /** The dialog's identifiers as the gateway must echo them: Call-ID, our tag, its tag, our Contact URI. */
+  get dialog(): { callId: string; localTag: string; remoteTag: string; contact: string } {
+    return { callId: this.callId, localTag: this.fromTag, remoteTag: this.toTag, contact: `sip:${this.fromUser}@${this.local}` };
+  }
+
+  /** Send `method` inside the dialog (with extra header lines and a body) and resolve with its final response. */
+  sendRequest(method: string, options: { headers?: readonly string[]; body?: string; timeoutMs?: number } = {}): Promise<SipMessage> {
+    return this.request(method, options.timeoutMs ?? 3_000, options.headers, options.body);
   }
 
   /** Close both sockets; pending sends stop, pending waits reject. Idempotent. Does not send BYE. */
@@ -354,9 +367,9 @@ export class SipCaller {
   }
 
   /** A new in-dialog request, retransmitted every T1 (doubling, at most 4 s) until a final response. */
-  private async request(method: string, timeoutMs: number): Promise<SipMessage> {
+  private async request(method: string, timeoutMs: number, extra: readonly string[] = [], body = ''): Promise<SipMessage> {
     const cseq = ++this.cseq;
-    const text = this.build(method, this.remoteTarget, branch(), cseq, [], '', true);
+    const text = this.build(method, this.remoteTarget, branch(), cseq, extra, body, true);
     const deadline = performance.now() + timeoutMs;
     let interval = T1_MS;
     for (;;) {
@@ -437,10 +450,12 @@ export class SipCaller {
     if (msg.method === 'BYE') {
       this.respond(msg, 200, 'OK');
       this.ended = true;
+      this.byeAtMs = performance.now();
       this.onBye();
       return;
     }
-    if (msg.method === 'OPTIONS' || msg.method === 'INFO') this.respond(msg, 200, 'OK');
+    if (msg.method === 'REFER' && this.refer) this.refer.handle(msg);
+    else if (msg.method === 'OPTIONS' || msg.method === 'INFO') this.respond(msg, 200, 'OK');
     else this.respond(msg, 501, 'Not Implemented');
   }
 
@@ -489,42 +504,6 @@ async function waitUntil(atMs: number): Promise<void> {
 
 function branch(): string {
   return `z9hG4bK${randomBytes(8).toString('hex')}`;
-}
-
-const COMPACT: Readonly<Record<string, string>> = { v: 'via', f: 'from', t: 'to', i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type' };
-
-function parseSip(text: string): SipMessage | undefined {
-  const split = text.indexOf('\r\n\r\n');
-  const head = split < 0 ? text : text.slice(0, split);
-  const body = split < 0 ? '' : text.slice(split + 4);
-  const [firstLine = '', ...rest] = head.split('\r\n');
-  const headers: [string, string][] = [];
-  for (const line of rest) {
-    if (/^[ \t]/.test(line) && headers.length > 0) {
-      const last = headers[headers.length - 1];
-      if (last !== undefined) last[1] += ` ${line.trim()}`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    headers.push([COMPACT[name] ?? name, line.slice(colon + 1).trim()]);
-  }
-  const response = /^SIP\/2\.0 (\d{3})/.exec(firstLine);
-  if (response !== null) return { firstLine, status: Number(response[1]), method: undefined, headers, body };
-  const request = /^([A-Z]+) \S+ SIP\/2\.0$/.exec(firstLine);
-  if (request !== null) return { firstLine, status: undefined, method: request[1], headers, body };
-  return undefined;
-}
-
-function header(msg: SipMessage, name: string): string | undefined {
-  return msg.headers.find(([n]) => n === name)?.[1];
-}
-
-function canonical(name: string): string {
-  if (name === 'call-id') return 'Call-ID';
-  if (name === 'cseq') return 'CSeq';
-  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => `${dash}${c.toUpperCase()}`);
 }
 
 /** The audio address of an SDP answer, if it accepted PCMU (payload type 0). */

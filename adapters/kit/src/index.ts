@@ -1,0 +1,6 @@
+/** @patchbay/adapter-kit: the AgentAdapter interface and what adapters share. */
+export { defineAdapter } from './adapter.js';
+export type { AdapterContext, AdapterLogger, AgentAdapter, Env } from './adapter.js';
+export { AdapterConfigError, AdapterErrorCode } from './errors.js';
+export type { AdapterErrorCodeValue } from './errors.js';
+export { ENV_NAME_PATTERN, secretFromEnv } from './secrets.js';

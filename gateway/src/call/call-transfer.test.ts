@@ -1,0 +1,267 @@
+import type { GatewayMessage } from '@patchbay/agents';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createInDialogRequest, type Dialog } from '../sip/dialog.js';
+import { getHeader, type SipRequest, type SipResponse } from '../sip/message.js';
+import type { ClientTransaction } from '../sip/stack.js';
+import { CallRejection } from './admission.js';
+import type { Call, CallState, EndReason } from './call.js';
+import { CallTransfers, NOTIFY_WAIT_MS, OUTCOME_WAIT_MS } from './call-transfer.js';
+
+/** The SIP side as a transfer sees it: records REFERs (answered by the test), hangups and agent messages. */
+class FakeHost {
+  readonly refers: { req: SipRequest; answer: (status: number, reason: string) => void }[] = [];
+  readonly hangups: { callId: string; reason: EndReason }[] = [];
+  readonly told: { callId: string; msg: GatewayMessage }[] = [];
+  buildRequest(call: Call, method: string, headers: { name: string; value: string }[]): SipRequest {
+    if (!call.dialog) throw new Error('no dialog');
+    return createInDialogRequest(call.dialog, { method, via: { transport: 'udp', host: '127.0.0.1', port: 5060 }, contact: '<sip:patchbay@127.0.0.1:5060>', headers });
+  }
+  sendRequest(req: SipRequest): ClientTransaction {
+    let answer: (status: number, reason: string) => void = () => undefined;
+    const response = new Promise<SipResponse>((resolve) => {
+      answer = (status, reason) => resolve({ kind: 'response', status, reason, headers: [], body: Buffer.alloc(0) });
+    });
+    this.refers.push({ req, answer });
+    return { request: req, response };
+  }
+  hangup(call: Call, reason: EndReason): void {
+    this.hangups.push({ callId: call.id, reason });
+  }
+  tellAgent(callId: string, msg: GatewayMessage): void {
+    this.told.push({ callId, msg });
+  }
+  get errors(): string[] {
+    return this.told.map((t) => (t.msg.type === 'error' && t.msg.code === 'transfer_failed' ? t.msg.message : `unexpected ${t.msg.type}`));
+  }
+}
+
+let n = 0;
+function call(state: CallState = 'confirmed'): Call {
+  const id = `call-${++n}`;
+  const dialog: Dialog = {
+    callId: `${id}@carrier`,
+    localTag: 'gw1',
+    remoteTag: 'car1',
+    localNameAddr: '<sip:+15550100001@gw.example>;tag=gw1',
+    remoteNameAddr: '<sip:+15550199999@carrier.example>;tag=car1',
+    remoteTarget: 'sip:carrier@203.0.113.7:5060',
+    routeSet: [],
+    remoteSeq: 1,
+    localSeq: 100,
+    peer: { address: '203.0.113.7', port: 5060, transport: 'udp' },
+  };
+  return {
+    id,
+    sipCallId: dialog.callId,
+    localTag: 'gw1',
+    key: id,
+    admission: { number: '+15550100001', from: '+15550199999', route: { agent: 'echo', parameters: {} }, pattern: '*' },
+    remote: dialog.peer,
+    createdAtMs: 0,
+    state,
+    rtpPort: 20000,
+    sdp: undefined,
+    dialog,
+    pendingAnswer: undefined,
+    endReason: undefined,
+  };
+}
+
+function notify(event: string, frag: string, state = 'active;expires=60'): SipRequest {
+  const headers = [
+    { name: 'Event', value: event },
+    { name: 'Subscription-State', value: state },
+    { name: 'Content-Type', value: 'message/sipfrag;version=2.0' },
+  ];
+  return { kind: 'request', method: 'NOTIFY', uri: 'sip:patchbay@127.0.0.1', headers, body: Buffer.from(`${frag}\r\n`) };
+}
+
+/** What the gateway does with a NOTIFY: check (answer the rejection's status, or 200), then act. */
+function deliver(transfers: CallTransfers, c: Call, req: SipRequest): number {
+  try {
+    const update = transfers.check(c, req);
+    transfers.progress(c, update);
+    return 200;
+  } catch (err) {
+    if (err instanceof CallRejection) return err.status;
+    throw err;
+  }
+}
+
+const flush = () => vi.advanceTimersByTimeAsync(0);
+
+describe('CallTransfers', () => {
+  let host: FakeHost;
+  let transfers: CallTransfers;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    host = new FakeHost();
+    transfers = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }) });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends a REFER in the dialog with Refer-To and Referred-By', () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    const req = host.refers[0]?.req;
+    if (!req) throw new Error('no REFER');
+    expect(req.method).toBe('REFER');
+    expect(req.uri).toBe('sip:carrier@203.0.113.7:5060');
+    expect(getHeader(req, 'refer-to')).toBe('<sip:+15557654321@203.0.113.7>');
+    expect(getHeader(req, 'referred-by')).toBe('<sip:+15550100001@gw.example>');
+    expect(getHeader(req, 'cseq')).toBe('101 REFER');
+    expect(getHeader(req, 'from')).toBe('<sip:+15550100001@gw.example>;tag=gw1');
+    expect(getHeader(req, 'to')).toBe('<sip:+15550199999@carrier.example>;tag=car1');
+  });
+
+  it('202, NOTIFY 100 then 200: ends our leg as transferred', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    expect(deliver(transfers, c, notify('refer', 'SIP/2.0 100 Trying'))).toBe(200);
+    expect(host.hangups).toEqual([]);
+    expect(transfers.byeReason(c)).toBe('transferred');
+    expect(deliver(transfers, c, notify('refer;id=101', 'SIP/2.0 200 OK', 'terminated;reason=noresource'))).toBe(200);
+    expect(host.hangups).toEqual([{ callId: c.id, reason: 'transferred' }]);
+    expect(host.told).toEqual([]);
+    // The subscription is over: a late NOTIFY names nothing of ours.
+    expect(deliver(transfers, c, notify('refer', 'SIP/2.0 200 OK'))).toBe(481);
+  });
+
+  it('a final sipfrag >= 300 fails the transfer: the call goes on and the agent is told', async () => {
+    const c = call();
+    transfers.request(c, 'sip:desk@pbx.example.com');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    expect(deliver(transfers, c, notify('refer', 'SIP/2.0 486 Busy Here', 'terminated'))).toBe(200);
+    expect(host.hangups).toEqual([]);
+    expect(host.errors).toEqual(['transfer target answered 486 Busy Here']);
+    expect(transfers.byeReason(c)).toBe('remote-bye');
+    // A new transfer may follow: its REFER is the next in the dialog.
+    transfers.request(c, '+15557654321');
+    expect(host.refers.map((r) => getHeader(r.req, 'cseq'))).toEqual(['101 REFER', '102 REFER']);
+  });
+
+  it('a refused REFER (or its timeout) fails the transfer; no timer is left behind', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(603, 'Decline');
+    await flush();
+    expect(host.errors).toEqual(['REFER answered 603 Decline']);
+    transfers.request(c, '+15557654321');
+    host.refers[1]?.answer(408, 'Request Timeout');
+    await flush();
+    expect(host.errors).toEqual(['REFER answered 603 Decline', 'REFER answered 408 Request Timeout']);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(host.hangups).toEqual([]);
+  });
+
+  it('202 and no NOTIFY within 10 s: the acceptance counts as success', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    await vi.advanceTimersByTimeAsync(NOTIFY_WAIT_MS - 1);
+    expect(host.hangups).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(host.hangups).toEqual([{ callId: c.id, reason: 'transferred' }]);
+  });
+
+  it('after progress, waits up to 60 s for the final NOTIFY, each progress restarting the wait', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    deliver(transfers, c, notify('refer', 'SIP/2.0 100 Trying'));
+    await vi.advanceTimersByTimeAsync(OUTCOME_WAIT_MS - 1000);
+    deliver(transfers, c, notify('refer', 'SIP/2.0 180 Ringing'));
+    await vi.advanceTimersByTimeAsync(OUTCOME_WAIT_MS - 1);
+    expect(host.hangups).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(host.hangups).toEqual([{ callId: c.id, reason: 'transferred' }]);
+  });
+
+  it('a NOTIFY may overtake the 202 (RFC 3515 §2.4.4)', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    expect(deliver(transfers, c, notify('refer', 'SIP/2.0 200 OK', 'terminated'))).toBe(200);
+    expect(host.hangups).toEqual([{ callId: c.id, reason: 'transferred' }]);
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    expect(host.hangups).toHaveLength(1);
+    expect(host.told).toEqual([]);
+  });
+
+  it('one transfer at a time', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    transfers.request(c, '+15550000000');
+    expect(host.refers).toHaveLength(1);
+    expect(host.errors).toEqual(['transfer already in progress']);
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    deliver(transfers, c, notify('refer', 'SIP/2.0 200 OK'));
+    expect(host.hangups).toEqual([{ callId: c.id, reason: 'transferred' }]);
+  });
+
+  it('before the answer: refused; between the 2xx and its ACK: waits for the ACK', () => {
+    const early = call('ringing');
+    transfers.request(early, '+15557654321');
+    expect(host.errors).toEqual(['the call is not connected yet']);
+    const c = call('answered');
+    transfers.request(c, '+15557654321');
+    expect(host.refers).toHaveLength(0);
+    expect(deliver(transfers, c, notify('refer', 'SIP/2.0 200 OK'))).toBe(481); // no REFER out yet
+    c.state = 'confirmed';
+    transfers.confirmed(c);
+    expect(host.refers).toHaveLength(1);
+  });
+
+  it('a REFER that cannot be sent fails this transfer only', () => {
+    host.sendRequest = () => {
+      throw new Error('transport gone');
+    };
+    const c = call();
+    transfers.request(c, '+15557654321');
+    expect(host.errors).toEqual(['REFER could not be sent']);
+    expect(transfers.byeReason(c)).toBe('remote-bye');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a bad target is refused without a REFER', () => {
+    transfers.request(call(), 'tel:+15557654321');
+    expect(host.refers).toHaveLength(0);
+    expect(host.errors).toEqual(['transfer target must be a phone number (+15551234567) or a sip:/sips: URI']);
+  });
+
+  it('NOTIFYs for another REFER or another event are refused; the transfer goes on', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    expect(deliver(transfers, c, notify('refer;id=99', 'SIP/2.0 200 OK'))).toBe(481);
+    expect(deliver(transfers, c, notify('dialog', 'SIP/2.0 200 OK'))).toBe(489);
+    expect(deliver(transfers, c, notify('refer', 'garbage'))).toBe(400);
+    expect(host.hangups).toEqual([]);
+    expect(deliver(transfers, c, notify('refer;id=101', 'SIP/2.0 200 OK'))).toBe(200);
+    expect(host.hangups).toHaveLength(1);
+  });
+
+  it('the call ending drops the transfer and its timer', async () => {
+    const c = call();
+    transfers.request(c, '+15557654321');
+    host.refers[0]?.answer(202, 'Accepted');
+    await flush();
+    expect(vi.getTimerCount()).toBe(1);
+    transfers.ended(c);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(NOTIFY_WAIT_MS);
+    expect(host.hangups).toEqual([]);
+    expect(host.told).toEqual([]);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Blind transfer, as the agent's `transfer` command asks: a REFER (RFC 3515) inside the call's dialog to the
+ * caller's side (the carrier, trunk or phone, which places the new call), with Referred-By (RFC 3892) naming the
+ * number that was called. The peer reports progress in NOTIFYs carrying a sipfrag (RFC 3515 §2.4.5):
+ *
+ * - REFER refused (3xx-6xx, or 408/503 when it timed out or could not be sent), or a final sipfrag >= 300: the call
+ *   goes on and the agent gets `error{code: 'transfer_failed'}`.
+ * - sipfrag 2xx: the caller is connected to the target; we BYE our leg (reason `transferred`).
+ * - REFER accepted (2xx) but no NOTIFY within `notifyWaitMs` (10 s), no final sipfrag within `outcomeWaitMs` (60 s)
+ *   of the last progress, or the subscription terminated without a final status: the peer took the transfer and does
+ *   not tell us how it ends. We take the acceptance as success and BYE our leg; the peer owns the new call.
+ * - A BYE from the peer once it accepted the REFER ends the call as `transferred` too.
+ *
+ * A call has at most one transfer at a time; a transfer asked for while the 2xx awaits its ACK goes out at the ACK.
+ */
+import type { GatewayMessage } from '@patchbay/agents';
+import type { Logger } from 'pino';
+import { parseCSeq, parseNameAddr } from '../sip/headers.js';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
+import type { ClientTransaction, RemoteInfo } from '../sip/stack.js';
+import { CallRejection } from './admission.js';
+import type { Call, EndReason } from './call.js';
+import { readReferNotify, type ReferNotify } from './refer-notify.js';
+import { referToUri, TransferTargetError } from './transfer-target.js';
+
+export const TRANSFER_FAILED = 'transfer_failed';
+export const NOTIFY_WAIT_MS = 10_000;
+export const OUTCOME_WAIT_MS = 60_000;
+
+/** What a transfer needs from the call controller. */
+export interface TransferHost {
+  /** A request inside the call's dialog (InDialogHandler.buildRequest). */
+  buildRequest(call: Call, method: string, headers: SipHeader[]): SipRequest;
+  sendRequest(req: SipRequest, target: RemoteInfo): ClientTransaction;
+  hangup(call: Call, reason: EndReason): void;
+  tellAgent(callId: string, msg: GatewayMessage): void;
+}
+
+export interface CallTransfersOptions {
+  host: TransferHost;
+  /** `sip.transferDomain`. */
+  domain: string | null;
+  logger: Logger;
+  notifyWaitMs?: number;
+  outcomeWaitMs?: number;
+}
+
+interface Transfer {
+  readonly call: Call;
+  readonly referTo: string;
+  /** Waiting for the ACK of our 2xx; sent, awaiting its answer; accepted by the peer. */
+  phase: 'awaiting-ack' | 'referring' | 'accepted';
+  /** Our REFER's CSeq number: the subscription's `id` in the peer's NOTIFYs. */
+  seq: number | undefined;
+  /** A provisional sipfrag has come (the target is being tried). */
+  progressing: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class CallTransfers {
+  /** The transfer of each call that has one (at most one per call, so bounded by the live calls). */
+  private readonly active = new Map<string, Transfer>();
+
+  constructor(private readonly options: CallTransfersOptions) {}
+
+  /** The agent asked to transfer `call` to `target` (a phone number or a sip:/sips: URI). */
+  request(call: Call, target: string): void {
+    if (call.state === 'ended') return;
+    if (this.active.has(call.id)) return this.refuse(call.id, 'transfer already in progress');
+    const dialog = call.dialog;
+    if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return this.refuse(call.id, 'the call is not connected yet');
+    let referTo: string;
+    try {
+      referTo = referToUri(target, { domain: this.options.domain, peerHost: dialog.peer.address });
+    } catch (err) {
+      if (!(err instanceof TransferTargetError)) throw err;
+      return this.refuse(call.id, err.message);
+    }
+    const t: Transfer = { call, referTo, phase: 'awaiting-ack', seq: undefined, progressing: false, timer: undefined };
+    this.active.set(call.id, t);
+    if (call.state === 'confirmed') this.refer(t);
+    else this.options.logger.info({ callId: call.id }, 'transfer waits for the ACK');
+  }
+
+  /** The call's 2xx was ACKed: a transfer asked for before goes out now. */
+  confirmed(call: Call): void {
+    const t = this.active.get(call.id);
+    if (t?.phase === 'awaiting-ack') this.refer(t);
+  }
+
+  /** Reads a NOTIFY inside `call`'s dialog; throws a CallRejection (481 when it names no REFER of ours). */
+  check(call: Call, req: SipRequest): ReferNotify {
+    const notify = readReferNotify(req);
+    const t = this.active.get(call.id);
+    if (!t || t.seq === undefined || (notify.id !== undefined && notify.id !== t.seq)) {
+      throw new CallRejection(481, 'Subscription Does Not Exist', [], 'SIP_NO_SUBSCRIPTION');
+    }
+    return notify;
+  }
+
+  /** A NOTIFY that `check` accepted, once answered 200. */
+  progress(call: Call, notify: ReferNotify): void {
+    const t = this.active.get(call.id);
+    if (!t) return;
+    this.options.logger.info({ callId: call.id, status: notify.status, terminated: notify.terminated }, 'transfer progress');
+    if (notify.status >= 300) return this.fail(t, `transfer target answered ${notify.status} ${notify.reason}`.trim());
+    if (notify.status >= 200) return this.succeed(t, 'target answered');
+    t.progressing = true;
+    if (notify.terminated) return this.succeed(t, 'subscription ended without a final status');
+    if (t.phase === 'accepted') this.wait(t);
+  }
+
+  /** How a BYE from the peer ends `call`: `transferred` once the peer has accepted our REFER. */
+  byeReason(call: Call): EndReason {
+    return this.active.get(call.id)?.phase === 'accepted' ? 'transferred' : 'remote-bye';
+  }
+
+  /** The call ended: forget its transfer. */
+  ended(call: Call): void {
+    const t = this.active.get(call.id);
+    if (!t) return;
+    clearTimeout(t.timer);
+    this.active.delete(call.id);
+  }
+
+  private refer(t: Transfer): void {
+    const { call } = t;
+    const dialog = call.dialog;
+    if (!dialog) return this.fail(t, 'the call has no dialog');
+    t.phase = 'referring';
+    let tx: ClientTransaction;
+    try {
+      const referredBy = parseNameAddr(dialog.localNameAddr).uri;
+      const req = this.options.host.buildRequest(call, 'REFER', [
+        { name: 'Refer-To', value: `<${t.referTo}>` },
+        { name: 'Referred-By', value: `<${referredBy}>` },
+      ]);
+      t.seq = parseCSeq(getHeader(req, 'cseq') ?? '').seq;
+      tx = this.options.host.sendRequest(req, dialog.peer);
+    } catch (err) {
+      // A fault of ours (nothing the peer sent): this call's transfer fails, nothing else does.
+      this.options.logger.error({ err, callId: call.id }, 'REFER could not be sent');
+      return this.fail(t, 'REFER could not be sent');
+    }
+    this.options.logger.info({ callId: call.id, cseq: t.seq }, 'transfer: REFER sent');
+    tx.response
+      .then((res) => this.answered(t, res))
+      .catch((err: unknown) => this.options.logger.error({ err, callId: call.id }, 'REFER answer handling failed'));
+  }
+
+  private answered(t: Transfer, res: SipResponse): void {
+    if (this.active.get(t.call.id) !== t) return; // ended, or already decided by a NOTIFY
+    if (res.status >= 300) return this.fail(t, `REFER answered ${res.status} ${res.reason}`.trim());
+    t.phase = 'accepted';
+    this.options.logger.info({ callId: t.call.id, status: res.status }, 'transfer: REFER accepted');
+    this.wait(t);
+  }
+
+  /** (Re)starts the wait for the peer's next word: the first NOTIFY, or the final one after progress. */
+  private wait(t: Transfer): void {
+    clearTimeout(t.timer);
+    const ms = t.progressing ? (this.options.outcomeWaitMs ?? OUTCOME_WAIT_MS) : (this.options.notifyWaitMs ?? NOTIFY_WAIT_MS);
+    t.timer = setTimeout(() => this.succeed(t, t.progressing ? 'no final NOTIFY' : 'no NOTIFY'), ms);
+  }
+
+  private succeed(t: Transfer, how: string): void {
+    if (this.active.get(t.call.id) !== t) return;
+    this.ended(t.call);
+    this.options.logger.info({ callId: t.call.id, how }, 'call transferred');
+    this.options.host.hangup(t.call, 'transferred');
+  }
+
+  private fail(t: Transfer, message: string): void {
+    if (this.active.get(t.call.id) !== t) return;
+    this.ended(t.call);
+    this.options.logger.info({ callId: t.call.id, message }, 'transfer failed; the call goes on');
+    this.refuse(t.call.id, message);
+  }
+
+  private refuse(callId: string, message: string): void {
+    this.options.host.tellAgent(callId, { type: 'error', code: TRANSFER_FAILED, message });
+  }
+}

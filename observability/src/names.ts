@@ -1,0 +1,94 @@
+/**
+ * Every metric and span name Patchbay exports, in one place: the gateway, the dashboards and their tests read
+ * them from here. Metric names follow Prometheus conventions (`patchbay_` prefix, base units: seconds, `_total`
+ * counters). No label ever carries a per-call value (call ids, numbers): labels are small closed sets.
+ */
+
+export const METRIC = {
+  /** Gauge: calls admitted and not yet ended. */
+  activeCalls: 'patchbay_active_calls',
+  /** Counter{result}: finished calls by how they ended (the EndReason: remote-bye, agent-hangup, rtp-timeout, ...). */
+  callsTotal: 'patchbay_calls_total',
+  /** Counter{status}: initial INVITEs refused before answer, by SIP status. */
+  callsRejectedTotal: 'patchbay_calls_rejected_total',
+  /** Counter{method}: SIP requests received. */
+  sipRequestsTotal: 'patchbay_sip_requests_total',
+  /** Counter{method, status}: SIP responses sent (status as its class or code: a closed set). */
+  sipResponsesTotal: 'patchbay_sip_responses_total',
+  /**
+   * Histogram{hop}: latency of each hop in seconds, sub-millisecond buckets. hop ∈ uplink, uplink_processing,
+   * downlink, downlink_processing, turn, barge_in, setup, stt, llm, tts, realtime.
+   */
+  hopLatency: 'patchbay_hop_latency_seconds',
+  /** Histogram: caller-side jitter-buffer / reorder depth at call end, seconds. */
+  jitterBufferDepth: 'patchbay_jitter_buffer_depth_seconds',
+  /** Counter{direction}: RTP packets lost (caller → gateway by sequence; gateway → caller from RTCP reports). */
+  packetsLostTotal: 'patchbay_rtp_packets_lost_total',
+  /** Counter{direction}: RTP packets received / expected, for a loss ratio. */
+  packetsExpectedTotal: 'patchbay_rtp_packets_expected_total',
+  /** Histogram: RFC 3550 interarrival jitter of the caller's RTP at call end, seconds. */
+  rtcpJitter: 'patchbay_rtcp_jitter_seconds',
+  /** Histogram: estimated MOS of each finished call (ITU-T G.107 E-model from measured delay, loss and jitter). */
+  callMos: 'patchbay_call_mos',
+  /** Histogram: barge-in reaction (caller onset → agent audio stopped), seconds. Also hop=barge_in above. */
+  bargeInReaction: 'patchbay_barge_in_reaction_seconds',
+  /** Counter{direction, reason}: audio frames dropped (uplink overflow towards a slow agent, playout overflow, ...). */
+  droppedFramesTotal: 'patchbay_dropped_frames_total',
+  /** Gauge: caller frames queued towards agents (all calls' WebSocket send queues together). */
+  wsSendQueueFrames: 'patchbay_ws_send_queue_frames',
+  /** Gauge: media clock ticks that came late (event-loop stalls), since start. */
+  mediaClockLateTicks: 'patchbay_media_clock_late_ticks',
+  /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
+  eventLoopLagPrefix: 'nodejs_eventloop_lag',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** The `hop` label values of METRIC.hopLatency (a closed set). */
+export const HOP_LABELS = [
+  'uplink',
+  'uplink_processing',
+  'downlink',
+  'downlink_processing',
+  'turn',
+  'barge_in',
+  'setup',
+  'stt',
+  'llm',
+  'tts',
+  'realtime',
+] as const;
+export type HopLabel = (typeof HOP_LABELS)[number];
+
+export const SPAN = {
+  /** The whole call, root of its trace. */
+  call: 'call',
+  /** INVITE received → ACK (or the final failure). */
+  sipInvite: 'sip.invite',
+  /** Dialling the agent before we answer. */
+  agentConnect: 'agent.connect',
+  /** End of the caller's speech → first agent audio on RTP. */
+  turn: 'turn',
+  /** Child spans of a turn, one per hop of the audio path. */
+  uplink: 'turn.uplink',
+  downlink: 'turn.downlink',
+  stt: 'agent.stt',
+  llm: 'agent.llm',
+  tts: 'agent.tts',
+  realtime: 'agent.realtime',
+  /** Event on a turn (or the call) when the caller interrupted the agent. */
+  bargeIn: 'barge_in',
+} as const;
+
+/** Span attribute keys (no personal data: never a phone number or a transcript). */
+export const ATTR = {
+  callId: 'patchbay.call.id',
+  number: 'patchbay.number.pattern',
+  agent: 'patchbay.agent.kind',
+  codec: 'patchbay.media.codec',
+  endReason: 'patchbay.call.end_reason',
+  turnIndex: 'patchbay.turn.index',
+  mos: 'patchbay.call.mos',
+  sipStatus: 'sip.response.status_code',
+  sipMethod: 'sip.method',
+} as const;
