@@ -1,0 +1,377 @@
+/**
+ * One call bridged to one Realtime session: caller frames → `input_audio_buffer.append`; model audio deltas →
+ * `ctx.sendAudio`, unchanged (both sides are PCM16 24 kHz); barge-in → `response.cancel`, `conversation.item.truncate`
+ * to what the caller heard (see `playback-ledger.ts`), `clear`; tool calls → hangup / transfer / dtmf; the model's
+ * answer latency → `stage{realtime}`. Never throws out of a callback: a fault ends the call with `hangup`.
+ */
+import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage } from '@patchbay/agents';
+import type { RealtimeClientEvent, RealtimeError, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import type { CallLogger } from './call-logger.js';
+import { DtmfRelay } from './dtmf-relay.js';
+import { RealtimeFailureCode, type RealtimeFailureCodeValue } from './failure-codes.js';
+import type { RealtimeOptions } from './options.js';
+import { Base64PcmDecoder } from './pcm-base64.js';
+import { PlaybackLedger, truncationsAt, type EndedTurn } from './playback-ledger.js';
+import { RealtimeConnection } from './realtime-connection.js';
+import { ResponseTracker } from './response-tracker.js';
+import { sessionConfig } from './session-config.js';
+import { runToolCalls, type FunctionCall, type ToolHost } from './tool-runner.js';
+
+/** The hang-up reason when the Realtime session cannot go on (refused, closed, misconfigured). */
+export const AGENT_ERROR_REASON = 'agent_error';
+/** Error codes of the API that are expected races, not faults. */
+const BENIGN_ERRORS = new Set(['response_cancel_not_active']);
+/** Extra wait beyond the audio still to play before a goodbye is given up on. */
+const PLAYOUT_MARGIN_MS = 2_000;
+/** After a goodbye's mark comes back played: the caller's jitter buffer still holds its last packets. */
+const PLAYOUT_GRACE_MS = 200;
+/** Turns cut by an agent-side `clear` awaiting their `cleared`. */
+const MAX_PENDING_CUTS = 8;
+
+export interface SessionSetup {
+  readonly ctx: AgentContext;
+  readonly options: RealtimeOptions;
+  readonly apiKey: string;
+  readonly logger: CallLogger;
+}
+
+export class RealtimeSession implements AgentSession {
+  private readonly ctx: AgentContext;
+  private readonly options: RealtimeOptions;
+  private readonly log: CallLogger;
+  private readonly conn: RealtimeConnection;
+  private readonly ledger = new PlaybackLedger();
+  private readonly responses: ResponseTracker;
+  private readonly decoder = new Base64PcmDecoder();
+  private decoderItem = '';
+  private readonly dtmf: DtmfRelay;
+  private readonly pendingCuts = new Map<string, EndedTurn>();
+  private readonly waits = new Map<string, { timer: NodeJS.Timeout; markReturned: (status: 'played' | 'cleared') => void }>();
+  private readonly onAbort = (): void => this.close();
+  private sessionUpdateId = '';
+  private eventSeq = 0;
+  private markSeq = 0;
+  /** `performance.now()` when the caller's speech last ended, until the first answer audio after it. */
+  private turnEndAtMs: number | undefined;
+  private transferName = '';
+  /** The gateway sends speech_started / speech_stopped (its number's bargeIn is not off). */
+  private gatewaySpeech = false;
+  private ended = false;
+  private closed = false;
+
+  constructor(setup: SessionSetup) {
+    this.ctx = setup.ctx;
+    this.options = setup.options;
+    this.log = setup.logger;
+    this.responses = new ResponseTracker((event) => this.sendEvent(event), () => this.nextEventId('resp'));
+    this.dtmf = new DtmfRelay(this.options.dtmfFlushMs, (digits) => this.guard('dtmf', () => this.tellDigits(digits)));
+    this.conn = new RealtimeConnection(
+      { apiKey: setup.apiKey, baseUrl: this.options.baseUrl, model: this.options.model, connectTimeoutMs: this.options.connectTimeoutMs },
+      {
+        onOpen: () => this.guard('open', () => this.configure()),
+        onEvent: (event) => this.guard(event.type, () => this.onServerEvent(event)),
+        onTransportError: (err) => this.log.warn({ err: err.message }, 'realtime socket error'),
+        onClose: (code, reason) => this.guard('close', () => this.fail(RealtimeFailureCode.SocketClosed, { closeCode: code, closeReason: reason })),
+      },
+    );
+    this.log.debug({ url: this.conn.url }, 'connecting to realtime');
+    if (this.ctx.signal.aborted) this.close();
+    else this.ctx.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onAudio(frame: Int16Array): void {
+    if (!this.closed) this.conn.appendAudio(frame); // encodes (copies) at once
+  }
+
+  onMessage(msg: GatewayMessage): void {
+    this.guard(msg.type, () => this.onGatewayMessage(msg));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.signal.removeEventListener('abort', this.onAbort);
+    this.conn.close();
+    this.dtmf.close();
+    for (const wait of this.waits.values()) clearTimeout(wait.timer);
+    this.waits.clear();
+    this.log.info({ droppedFrames: this.conn.droppedFrames, forgottenSegments: this.ledger.forgottenSegments }, 'realtime session closed');
+  }
+
+  // ---- gateway → adapter ----------------------------------------------------------------------------------------
+
+  private onGatewayMessage(msg: GatewayMessage): void {
+    switch (msg.type) {
+      case 'start':
+        return;
+      case 'dtmf':
+        if (this.options.dtmfToText) this.dtmf.push(msg.digit);
+        return;
+      case 'mark':
+        this.ledger.markReturned(msg.name, msg.status);
+        this.waits.get(msg.name)?.markReturned(msg.status);
+        return;
+      case 'cleared': {
+        const cut = msg.turnId === undefined ? undefined : this.pendingCuts.get(msg.turnId);
+        if (cut === undefined || msg.turnId === undefined) return;
+        this.pendingCuts.delete(msg.turnId);
+        this.truncate(cut, msg.playedMs);
+        return;
+      }
+      case 'interrupted':
+        return this.interrupted(msg.playedMs);
+      case 'speech_started':
+        this.gatewaySpeech = true;
+        this.turnEndAtMs = undefined;
+        return;
+      case 'speech_stopped':
+        this.gatewaySpeech = true;
+        this.turnEnded();
+        return;
+      case 'stop':
+        this.log.debug({ reason: msg.reason }, 'call stopped');
+        return;
+      case 'error':
+        if (msg.code === 'transfer_failed') return this.transferFailed(msg.message);
+        this.log.debug({ code: msg.code, droppedMs: msg.droppedMs }, 'gateway error');
+        return;
+    }
+  }
+
+  /** `bargeIn: gateway`: the gateway stopped our audio after `playedMs` of this turn. */
+  private interrupted(playedMs: number): void {
+    this.responses.cancelActive();
+    const turn = this.ledger.endTurn();
+    this.truncate(turn, playedMs);
+    this.send({ type: 'clear', turnId: turn.turnId });
+  }
+
+  /** `bargeIn: agent`: the model heard the caller over its audio: stop it now, truncate when `cleared` says how much played. */
+  private agentBargeIn(): void {
+    if (!this.ledger.hasUnplayedAudio && !this.responses.isActive) return;
+    this.responses.cancelActive();
+    const turn = this.ledger.endTurn();
+    this.pendingCuts.set(turn.turnId, turn);
+    if (this.pendingCuts.size > MAX_PENDING_CUTS) {
+      const oldest = this.pendingCuts.keys().next();
+      if (oldest.done !== true) this.pendingCuts.delete(oldest.value);
+    }
+    this.send({ type: 'clear', turnId: turn.turnId });
+  }
+
+  private truncate(turn: EndedTurn, playedMs: number): void {
+    const cuts = truncationsAt(turn, playedMs);
+    for (const cut of cuts) {
+      this.sendEvent({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.audioEndMs });
+    }
+    this.log.debug({ turnId: turn.turnId, playedMs, truncations: cuts }, 'barge-in');
+  }
+
+  // ---- API → adapter ---------------------------------------------------------------------------------------------
+
+  private configure(): void {
+    this.sessionUpdateId = this.nextEventId('session');
+    this.sendEvent({ type: 'session.update', event_id: this.sessionUpdateId, session: sessionConfig(this.options) });
+    if (this.options.greeting !== undefined) {
+      const instructions = this.options.instructions === undefined ? this.options.greeting : `${this.options.instructions}\n\n${this.options.greeting}`;
+      this.responses.request({ instructions });
+    }
+  }
+
+  private onServerEvent(event: RealtimeServerEvent): void {
+    switch (event.type) {
+      case 'response.output_audio.delta':
+        return this.audioDelta(event.response_id, event.item_id, event.delta);
+      case 'response.created':
+        this.responses.created(event.response.id ?? '');
+        return;
+      case 'response.done':
+        return this.responseDone(event);
+      case 'input_audio_buffer.speech_started':
+        // The gateway's speech events, when it sends them, are the turn's clock (the model's arrive later).
+        if (!this.gatewaySpeech) this.turnEndAtMs = undefined;
+        if (this.options.bargeIn === 'agent') this.agentBargeIn();
+        return;
+      case 'input_audio_buffer.speech_stopped':
+      case 'input_audio_buffer.committed':
+        this.turnEnded();
+        return;
+      case 'error':
+        return this.apiError(event.error);
+      case 'session.updated':
+        this.log.debug({}, 'realtime session configured');
+        return;
+      case 'rate_limits.updated':
+        this.log.debug({ rateLimits: event.rate_limits }, 'realtime rate limits');
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.log.debug({ itemId: event.item_id, transcript: event.transcript }, 'caller said');
+        return;
+      case 'response.output_audio_transcript.done':
+        this.log.debug({ itemId: event.item_id, transcript: event.transcript }, 'model said');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private audioDelta(responseId: string, itemId: string, delta: string): void {
+    if (this.responses.isDropped(responseId) || this.ended) return;
+    if (itemId !== this.decoderItem) {
+      this.decoder.reset();
+      this.decoderItem = itemId;
+    }
+    const pcm = this.decoder.decode(delta);
+    if (pcm.length === 0) return;
+    if (this.responses.firstAudio(responseId) && this.turnEndAtMs !== undefined) {
+      const ms = Math.min(Math.round(performance.now() - this.turnEndAtMs), PROTOCOL_LIMITS.maxStageMs);
+      this.turnEndAtMs = undefined;
+      this.send({ type: 'stage', stage: 'realtime', ms });
+    }
+    this.ledger.addAudio(itemId, pcm.length);
+    this.ctx.sendAudio(pcm);
+  }
+
+  private responseDone(event: Extract<RealtimeServerEvent, { type: 'response.done' }>): void {
+    const response = event.response;
+    const id = response.id ?? '';
+    const hadAudio = this.responses.hadAudio(id) && !this.responses.isDropped(id);
+    if (hadAudio && !this.ended) this.placeMark(`response-${++this.markSeq}`);
+    const calls: FunctionCall[] = [];
+    if (response.status === 'completed') {
+      for (const item of response.output ?? []) {
+        if (item.type === 'function_call') calls.push({ name: item.name, callId: item.call_id ?? '', arguments: item.arguments });
+      }
+    }
+    this.log.debug({ responseId: id, status: response.status, calls: calls.length }, 'response done');
+    this.responses.done(id);
+    if (calls.length > 0 && !this.ended) runToolCalls(calls, this.options, this.toolHost);
+  }
+
+  private apiError(error: RealtimeError): void {
+    const code = error.code ?? '';
+    if (BENIGN_ERRORS.has(code)) {
+      this.log.debug({ apiCode: code }, 'realtime: expected race');
+      return;
+    }
+    if (this.responses.rejected(code, error.event_id ?? undefined)) {
+      this.log.debug({ apiCode: code }, 'realtime: response.create deferred');
+      return;
+    }
+    const info = { apiCode: code, type: error.type, param: error.param, message: error.message };
+    if (error.event_id === this.sessionUpdateId) {
+      this.fail(RealtimeFailureCode.SessionRefused, info);
+      return;
+    }
+    this.log.warn(info, 'realtime error');
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  private turnEnded(): void {
+    this.turnEndAtMs ??= performance.now();
+  }
+
+  private tellDigits(digits: string): void {
+    this.sendEvent({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `[The caller pressed keypad keys: ${[...digits].join(' ')}]` }] },
+    });
+    this.responses.request();
+  }
+
+  private transferFailed(message: string): void {
+    this.log.warn({}, 'transfer failed');
+    this.log.debug({ message }, 'transfer failure'); // may name the target: personal data
+    this.sendEvent({
+      type: 'conversation.item.create',
+      item: {
+        type: 'message',
+        role: 'system',
+        content: [{ type: 'input_text', text: `The transfer to ${this.transferName || 'the target'} failed. Tell the caller, and offer to help another way.` }],
+      },
+    });
+    this.responses.request();
+  }
+
+  private placeMark(name: string): void {
+    this.ledger.placeMark(name);
+    this.send({ type: 'mark', name });
+  }
+
+  private readonly toolHost: ToolHost = {
+    sendEvent: (event) => {
+      this.sendEvent(event);
+    },
+    requestResponse: () => this.responses.request(),
+    sendToGateway: (msg) => this.sendFinal(msg),
+    afterPlayout: (what, action) => this.afterPlayout(what, action),
+    transferring: (name) => {
+      this.transferName = name;
+    },
+    debug: (obj, msg) => this.log.debug(obj, msg),
+  };
+
+  /**
+   * Runs `action` once everything forwarded so far has been played (its mark returned), plus a short grace so the
+   * caller's phone plays out its jitter buffer (a BYE right on the last packet clips it), or after a bound.
+   */
+  private afterPlayout(what: string, action: () => void): void {
+    if (!this.ledger.hasUnplayedAudio) return action();
+    const name = `${what}-${++this.markSeq}`;
+    const boundMs = Math.min(this.options.maxGoodbyeMs, this.ledger.unconfirmedMs + PLAYOUT_MARGIN_MS);
+    const finish = (): void => {
+      const wait = this.waits.get(name);
+      if (wait === undefined) return;
+      clearTimeout(wait.timer);
+      this.waits.delete(name);
+      this.guard(what, action);
+    };
+    const markReturned = (status: 'played' | 'cleared'): void => {
+      const wait = this.waits.get(name);
+      if (wait === undefined) return;
+      if (status === 'cleared') return finish();
+      clearTimeout(wait.timer);
+      wait.timer = setTimeout(finish, PLAYOUT_GRACE_MS);
+    };
+    this.waits.set(name, { timer: setTimeout(finish, boundMs), markReturned });
+    this.placeMark(name);
+  }
+
+  /** hangup / transfer / dtmf from a tool; after a hang-up the model's audio is no longer forwarded. */
+  private sendFinal(msg: AgentMessage): void {
+    if (this.ended) return;
+    if (msg.type === 'hangup') this.ended = true;
+    this.send(msg);
+  }
+
+  /** The session cannot go on: hang up with a clear reason (once). */
+  private fail(code: RealtimeFailureCodeValue, detail: object = {}): void {
+    if (this.closed || this.ended) return;
+    this.log.error({ ...detail, code }, 'realtime session failed; hanging up');
+    this.ended = true;
+    this.send({ type: 'hangup', reason: AGENT_ERROR_REASON });
+  }
+
+  private send(msg: AgentMessage): void {
+    if (!this.closed) this.ctx.send(msg);
+  }
+
+  private sendEvent(event: RealtimeClientEvent): boolean {
+    return !this.closed && this.conn.send(event);
+  }
+
+  private nextEventId(kind: string): string {
+    return `pb_${kind}_${++this.eventSeq}`;
+  }
+
+  /** Runs a callback; a throw is logged and ends the call instead of escaping into the SDK or the gateway. */
+  private guard(what: string, fn: () => void): void {
+    if (this.closed) return;
+    try {
+      fn();
+    } catch (err) {
+      this.fail(RealtimeFailureCode.Fault, { err: err instanceof Error ? err.message : String(err), what });
+    }
+  }
+}
