@@ -38,6 +38,7 @@ describe('PortPool', () => {
     const a = await pool.allocate();
     a.close();
     a.close(); // idempotent
+    await new Promise((resolve) => setImmediate(resolve)); // sockets close after the current tick's sends
     expect(pool.allocated).toBe(0);
     const b = await pool.allocate();
     held.push(b);
@@ -47,5 +48,20 @@ describe('PortPool', () => {
     const d = await pool.allocate();
     held.push(d);
     expect([c.rtpPort, d.rtpPort].sort()).toEqual([41200, 41204]);
+  });
+
+  it('delivers a datagram sent in the same tick as close (the last packet before a hangup)', async () => {
+    const pool = new PortPool({ host: '127.0.0.1', portMin: 41300, portMax: 41303 });
+    const ports = await pool.allocate();
+    const peer = dgram.createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    try {
+      const got = new Promise<Buffer>((resolve) => peer.once('message', resolve));
+      ports.rtp.send(Buffer.from('last packet'), peer.address().port, '127.0.0.1');
+      ports.close();
+      expect((await got).toString()).toBe('last packet');
+    } finally {
+      peer.close();
+    }
   });
 });

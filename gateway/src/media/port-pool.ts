@@ -80,9 +80,13 @@ export class PortPool {
       close: () => {
         if (closed) return;
         closed = true;
-        rtp.close();
-        rtcp.close();
-        this.inUse.delete(rtpPort);
+        // Not in this tick: a datagram sent just before (the agent's last packet, then its hangup in the same tick)
+        // is still in dgram's address lookup, which completes on the next tick; closing now would drop it.
+        setImmediate(() => {
+          rtp.close();
+          rtcp.close();
+          this.inUse.delete(rtpPort);
+        });
       },
     };
   }
