@@ -60,6 +60,23 @@ export const HOP_LABELS = [
 ] as const;
 export type HopLabel = (typeof HOP_LABELS)[number];
 
+/** Label names on Patchbay metrics. Every one is a small closed set (no per-call values). */
+export const LABEL = {
+  hop: 'hop',
+  /** METRIC.callsTotal: the call's EndReason. */
+  result: 'result',
+  /** SIP status code (100…699, else `other`). */
+  status: 'status',
+  /** SIP method (standard methods, else `OTHER`). */
+  method: 'method',
+  direction: 'direction',
+  reason: 'reason',
+} as const;
+
+/** The `direction` label values: `uplink` = caller → gateway, `downlink` = gateway → caller. */
+export const DIRECTION_LABELS = ['uplink', 'downlink'] as const;
+export type DirectionLabel = (typeof DIRECTION_LABELS)[number];
+
 export const SPAN = {
   /** The whole call, root of its trace. */
   call: 'call',

@@ -1,0 +1,110 @@
+/**
+ * Gauges and counters read from a gateway snapshot at scrape time (prom-client `collect` callbacks), so nothing on
+ * the call path touches prom-client. The snapshot function is called once per scrape however many metrics read it.
+ * Counters are the gateway's own cumulative counts (the gateway never resets them); on a failed snapshot every
+ * metric keeps its last values, so a counter never appears to reset.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { ObservabilityError } from './errors.js';
+import { LabelGuard, sipMethodLabel, sipStatusLabel } from './label-guard.js';
+import { SingleFlight } from './single-flight.js';
+import { LABEL, METRIC } from './names.js';
+
+/** The gateway's counters and gauges at one instant. Omitted fields leave their metrics as they were. */
+export interface GatewaySnapshot {
+  /** Calls admitted and not yet ended. */
+  activeCalls?: number;
+  /** Finished calls by EndReason (`remote-bye`, `agent-hangup`, `rtp-timeout`, …), cumulative. */
+  callsByResult?: Readonly<Record<string, number>>;
+  /** Initial INVITEs refused before answer, by SIP status code, cumulative. */
+  callsRejectedByStatus?: Readonly<Record<string, number>>;
+  /** SIP requests received, by method, cumulative. */
+  sipRequestsByMethod?: Readonly<Record<string, number>>;
+  /** SIP responses sent, by the request's method and the status code, cumulative. */
+  sipResponses?: readonly { method: string; status: number | string; count: number }[];
+  /** Media clock ticks that came late since start. */
+  mediaClockLateTicks?: number;
+  /** Caller frames queued towards agents, all calls together. */
+  wsSendQueueFrames?: number;
+}
+
+export type SnapshotSource = () => Promise<GatewaySnapshot> | GatewaySnapshot;
+
+export class SnapshotMetrics {
+  private source: SnapshotSource | undefined;
+  private readonly flight = new SingleFlight<GatewaySnapshot>();
+  private readonly onError: (error: ObservabilityError) => void;
+
+  constructor(registry: Registry, onError: (error: ObservabilityError) => void) {
+    this.onError = onError;
+    const read = (): Promise<GatewaySnapshot | undefined> => this.read();
+    const registers = [registry];
+    const results = new LabelGuard();
+
+    gauge(registers, METRIC.activeCalls, 'Calls admitted and not yet ended.', read, (s) => s.activeCalls);
+    gauge(registers, METRIC.wsSendQueueFrames, "Caller audio frames queued towards agents (all calls' WebSocket send queues together).", read, (s) => s.wsSendQueueFrames);
+    gauge(registers, METRIC.mediaClockLateTicks, 'Media clock ticks that came late (event-loop stalls) since start.', read, (s) => s.mediaClockLateTicks);
+
+    counter(registers, METRIC.callsTotal, 'Finished calls by how they ended (result = EndReason).', [LABEL.result], read, (s) =>
+      s.callsByResult && Object.entries(s.callsByResult).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.result]: results.value(k) }, v]),
+    );
+    counter(registers, METRIC.callsRejectedTotal, 'Initial INVITEs refused before answer, by SIP status.', [LABEL.status], read, (s) =>
+      s.callsRejectedByStatus && Object.entries(s.callsRejectedByStatus).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.status]: sipStatusLabel(k) }, v]),
+    );
+    counter(registers, METRIC.sipRequestsTotal, 'SIP requests received, by method.', [LABEL.method], read, (s) =>
+      s.sipRequestsByMethod && Object.entries(s.sipRequestsByMethod).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.method]: sipMethodLabel(k) }, v]),
+    );
+    counter(registers, METRIC.sipResponsesTotal, 'SIP responses sent, by method and status.', [LABEL.method, LABEL.status], read, (s) =>
+      s.sipResponses?.map((r): [Record<string, string>, number] => [{ [LABEL.method]: sipMethodLabel(r.method), [LABEL.status]: sipStatusLabel(r.status) }, r.count]),
+    );
+  }
+
+  setSource(source: SnapshotSource | undefined): void {
+    this.source = source;
+  }
+
+  /** One snapshot per scrape: every collect of a scrape starts in the same tick and shares the in-flight read. */
+  private read(): Promise<GatewaySnapshot | undefined> {
+    const source = this.source;
+    if (!source) return Promise.resolve(undefined);
+    return this.flight.run(source, (err) => this.onError(new ObservabilityError('OBS_METRICS_SOURCE', 'the gateway snapshot source failed', { cause: err })));
+  }
+}
+
+function gauge(registers: Registry[], name: string, help: string, read: () => Promise<GatewaySnapshot | undefined>, pick: (s: GatewaySnapshot) => number | undefined): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    async collect(this: Gauge) {
+      const snapshot = await read();
+      const v = snapshot && pick(snapshot);
+      if (v !== undefined && Number.isFinite(v)) this.set(v);
+    },
+  });
+}
+
+function counter<L extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  labelNames: L[],
+  read: () => Promise<GatewaySnapshot | undefined>,
+  pick: (s: GatewaySnapshot) => readonly [Partial<Record<L, string>>, number][] | undefined,
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers,
+    async collect(this: Counter<L>) {
+      const snapshot = await read();
+      const entries = snapshot && pick(snapshot);
+      if (!entries) return;
+      this.reset(); // the snapshot holds totals: replace, do not add
+      for (const [labels, value] of entries) {
+        if (Number.isFinite(value) && value >= 0) this.inc(labels, value);
+      }
+    },
+  });
+}
