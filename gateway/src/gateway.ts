@@ -1,9 +1,12 @@
 /**
- * Assembles a running gateway from a validated Config: SIP stack, call controller, media port pool, HTTP.
- * `npm start` (main.ts) and the tests both come through here.
+ * Assembles a running gateway from a validated Config: SIP stack, call controller, media plane, HTTP (health,
+ * stats, Prometheus metrics), and each call's trace. `npm start` (main.ts) and the tests both come through here.
  */
+import { trace, type Tracer } from '@opentelemetry/api';
+import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observability';
 import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
+import { recordBargeIn } from './call/call-stats.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
@@ -13,10 +16,14 @@ import { loadSilero, loadVad, type SileroModel } from './media/vad/index.js';
 import { availableParallelism } from 'node:os';
 import { loadAdapters, type AdapterAgents } from './agent/adapters.js';
 import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
-import type { MediaPlane, MediaPlaneEvents } from './media-plane/plane.js';
+import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './media-plane/plane.js';
 import { WorkerMediaPlane } from './media-plane/worker-plane.js';
-import { HopMetrics, type HopSnapshot } from './metrics/hop-metrics.js';
+import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metrics.js';
+import { HopWindow } from './metrics/hop-window.js';
 import { SipStack } from './sip/stack.js';
+import { CallTelemetry } from './telemetry/call-telemetry.js';
+import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
+import { VERSION } from './version.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -31,13 +38,22 @@ export type GatewayStats = CallStats & {
   activeCalls: number;
   sip: SipStack['stats'];
   hops: HopSnapshot;
-  media: { workers: number; clockLateTicks: number; portsInUse: number; activeCalls: number };
+  media: { workers: number; clockLateTicks: number; portsInUse: number; activeCalls: number; agentQueuedFrames: number };
 };
 
 export interface GatewayOptions {
   logger?: Logger;
   /** Where adapters read the secrets their options name (`apiKeyEnv`); default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Each call's spans go here (startTelemetry's tracer); default the API's global tracer (no-op unless registered). */
+  tracer?: Tracer;
+  /**
+   * Time every turn's hops in the media plane for the traces; default: on when a tracer is given. Off, the media
+   * does no per-turn work at all (pass `telemetry.enabled`).
+   */
+  traceTurns?: boolean;
+  /** The Prometheus registry `GET /metrics` serves; default a new one with Node's default metrics. */
+  metrics?: GatewayMetrics;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -63,41 +79,66 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const bound = await stack.listen();
   const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
   const hops = new HopMetrics(); // call setup; the media hops come from the plane
+  const tracer = options.tracer ?? trace.getTracer('patchbay-gateway', VERSION);
+  const telemetry = new CallTelemetry({ tracer });
+  const metrics = options.metrics ?? createGatewayMetrics({ onError: (err) => logger.warn({ err }, 'metrics source failed') });
   let controller: CallController | undefined;
   const events: MediaPlaneEvents = {
     hangup: (callId, reason) => controller?.mediaHangup(callId, reason),
     transfer: (callId, target) => controller?.mediaTransfer(callId, target),
-    ended: (_callId, pattern, bargeIn) => controller?.recordBargeIn(pattern, bargeIn),
+    ended: (callId, pattern, bargeIn, quality) => {
+      if (controller) recordBargeIn(controller.stats, pattern, bargeIn);
+      telemetry.quality(callId, quality, quality && metrics.observeCallEnd(quality));
+    },
+    trace: (callId, event) => telemetry.media(callId, event),
   };
   const workers = mediaWorkers(config);
+  const traceTurns = options.traceTurns ?? options.tracer !== undefined;
   let media: MediaPlane;
   try {
-    media = await createMediaPlane(config, workers, events, logger, silero, adapters, env);
+    media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns);
   } catch (err) {
     await stack.close();
     throw err;
   }
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger });
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger, observer: telemetry });
   controller = calls;
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
 
-  let listening = true;
-  const statsNow = async (options: { reset: boolean } = { reset: false }): Promise<GatewayStats> => {
-    const plane = await media.stats(options.reset);
+  /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
+  const mergedHops = (plane: MediaPlaneStats): HopState => {
     const merged = new HopMetrics();
     merged.merge(plane.hops);
     merged.setupMs.merge(hops.setupMs.state());
-    if (options.reset) hops.reset();
+    return merged.state();
+  };
+  // One plane read serves the hop histograms and the snapshot of the same scrape.
+  let planeRead: Promise<MediaPlaneStats> | undefined;
+  const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
+  metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
+  metrics.setSnapshotSource(async () =>
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, rejected: telemetry.rejectedByStatus, sip: stack.traffic.snapshot(), plane: await planeNow() }),
+  );
+
+  let listening = true;
+  const statsWindow = new HopWindow();
+  const statsNow = async (options: { reset: boolean } = { reset: false }): Promise<GatewayStats> => {
+    // `reset` restarts the peaks (max) and moves the window's baseline; the histograms themselves keep counting.
+    const plane = await media.stats(options.reset);
+    const state = mergedHops(plane);
+    if (options.reset) hops.resetPeaks();
+    const inWindow = statsWindow.view(state);
+    if (options.reset) statsWindow.reset(state);
     return {
       activeCalls: calls.activeCalls,
       ...structuredClone(calls.stats),
       sip: { ...stack.stats },
-      hops: merged.snapshot(),
-      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls },
+      hops: HopMetrics.from(inWindow).snapshot(),
+      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames },
     };
   };
-  const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow });
+  const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() });
   let httpPort: number;
   try {
     await http.listen({ host: config.http.host, port: config.http.port });
@@ -121,6 +162,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         calls.hangupAll('shutdown');
         listening = false;
         await media.shutdown();
+        telemetry.close();
+        metrics.setHopSource(undefined);
+        metrics.setSnapshotSource(undefined);
         await http.close();
         await stack.close();
       })();
@@ -143,6 +187,7 @@ async function createMediaPlane(
   silero: SileroModel | undefined,
   adapters: AdapterAgents,
   env: Readonly<Record<string, string | undefined>>,
+  trace: boolean,
 ): Promise<MediaPlane> {
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
@@ -150,8 +195,8 @@ async function createMediaPlane(
     sip: { host: config.sip.host, retryAfterSeconds: config.sip.retryAfterSeconds },
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
-  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters });
-  const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: silero !== undefined });
+  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace });
+  const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: silero !== undefined, trace });
   await plane.ready();
   logger.info({ workers }, 'media workers ready');
   return plane;

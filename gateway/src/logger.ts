@@ -1,16 +1,21 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+/**
+ * The gateway's JSON logger: the observability package's (pino, personal data redacted unless `redact: false`,
+ * each line tagged with the active span's trace id), with the gateway's service name.
+ */
+import { createLogger as createPatchbayLogger, type Logger } from '@patchbay/observability';
+import { pino, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
 /**
- * The gateway's JSON logger. Phone numbers in `from`/`to`/`number` fields are personal data and redacted unless
- * `redact: false` is asked for (a debugging switch, never a default).
+ * Phone numbers, transcripts and prompts (`from`, `to`, `number`, `transcript`, … fields) are personal data and
+ * redacted unless `redact: false` is asked for (a debugging switch, never a default).
  */
 export function createLogger(options: { level?: LevelWithSilent; redact?: boolean } = {}): Logger {
-  return pino({
+  return createPatchbayLogger({
     level: options.level ?? 'info',
     base: { service: 'patchbay-gateway' },
-    redact: options.redact === false ? [] : { paths: ['from', 'to', 'number', '*.from', '*.to', '*.number'], censor: '[redacted]' },
+    ...(options.redact === undefined ? {} : { redact: options.redact }),
   });
 }
 

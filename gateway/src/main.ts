@@ -1,7 +1,17 @@
-/** `npm start`: load the configuration once, start the gateway, stop cleanly on SIGINT/SIGTERM. */
+/**
+ * `npm start`: load the configuration once, start tracing (only when the standard OTEL_* variables ask for it),
+ * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway first, then the last spans are flushed.
+ */
+import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { VERSION } from './version.js';
+
+/** Export failures are logged at most this often (a dead collector fails every batch). */
+const EXPORT_ERROR_LOG_INTERVAL_MS = 30_000;
+/** At shutdown the last spans get this long to leave: a dead collector must not hold the process. */
+const FLUSH_TIMEOUT_MS = 5_000;
 
 async function main(): Promise<void> {
   let config;
@@ -15,10 +25,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level });
+  const telemetry = startTracing(logger);
   let gateway;
   try {
-    gateway = await startGateway(config, { logger, env: process.env });
+    gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled });
   } catch (err) {
+    await telemetry.shutdown();
     if (!(err instanceof ConfigError)) throw err;
     // An adapter refused its options or found a secret missing: the same report as any other configuration error.
     process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
@@ -30,16 +42,52 @@ async function main(): Promise<void> {
   );
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      .then(() => flushTraces(telemetry))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Tracing as OTEL_* asks (off without them); an invalid OTEL_* value is a configuration error. */
+function startTracing(logger: Logger): Telemetry {
+  let lastLoggedMs = -Infinity;
+  let telemetry: Telemetry;
+  try {
+    telemetry = startTelemetry({
+      serviceName: 'patchbay-gateway',
+      serviceVersion: VERSION,
+      env: process.env,
+      onError: (err) => {
+        const now = performance.now();
+        if (now - lastLoggedMs < EXPORT_ERROR_LOG_INTERVAL_MS) return;
+        lastLoggedMs = now;
+        logger.warn({ err: { message: err.message, name: err.name } }, 'telemetry export failed (spans dropped; the gateway keeps serving)');
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof ObservabilityError) || err.code !== 'OBS_TELEMETRY_CONFIG') throw err;
+    process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  if (telemetry.enabled) logger.info({ tracing: telemetry.description, warnings: telemetry.warnings }, 'tracing on');
+  return telemetry;
+}
+
+/** Flushes and stops tracing, giving up after FLUSH_TIMEOUT_MS. */
+async function flushTraces(telemetry: Telemetry): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)));
+  await Promise.race([telemetry.shutdown().catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 main().catch((err: unknown) => {

@@ -109,3 +109,44 @@ export const ATTR = {
   sipStatus: 'sip.response.status_code',
   sipMethod: 'sip.method',
 } as const;
+
+// ---- the moments and durations of a turn's hops (span events and attributes the gateway adds) ----------------
+
+/** Events on `turn.uplink` / `turn.downlink`, at the moment each step of the hop finished. */
+export const TURN_EVENT = {
+  rtpReceived: 'rtp.received',
+  bufferReleased: 'jitter_buffer.released',
+  decoded: 'decoded',
+  wsSent: 'ws.sent',
+  wsReceived: 'ws.received',
+  playoutTaken: 'playout.taken',
+  encoded: 'encoded',
+  rtpSent: 'rtp.sent',
+} as const;
+
+/** Attributes of turn spans and of the call's quality, in ms unless named otherwise. */
+export const TRACE_ATTR = {
+  /** turn: end of the caller's speech → the agent's first audio on RTP. */
+  turnLatencyMs: 'patchbay.turn.latency_ms',
+  /** turn.uplink: arrival → released by the reorder/jitter buffer. */
+  bufferWaitMs: 'patchbay.hop.buffer_wait_ms',
+  /** turn.uplink: released → decoded and resampled; turn.downlink: taken → encoded. */
+  codecMs: 'patchbay.hop.codec_ms',
+  /** turn.uplink: decoded → handed to the agent's socket; turn.downlink: encoded → sent on RTP. */
+  sendMs: 'patchbay.hop.send_ms',
+  /** turn.downlink: agent chunk received → taken from the playout queue (the lead buffer's wait). */
+  leadWaitMs: 'patchbay.hop.lead_wait_ms',
+  /** agent.*: the duration the agent reported for its stage. */
+  stageMs: 'patchbay.agent.stage_ms',
+  /** barge_in: caller onset → agent audio stopped. */
+  reactionMs: 'patchbay.barge_in.reaction_ms',
+  /** agent.connect: `connected`, or `fallback` (unreachable: the caller got the apology agent). */
+  agentOutcome: 'patchbay.agent.outcome',
+  /** call: packets lost / expected in each direction at the end, and the one-way delay the MOS assumed. */
+  lossInbound: 'patchbay.rtp.loss_ratio.inbound',
+  lossOutbound: 'patchbay.rtp.loss_ratio.outbound',
+  jitterMs: 'patchbay.rtp.jitter_ms',
+  oneWayDelayMs: 'patchbay.media.one_way_delay_ms',
+  /** Stable error code of a failure (agent connect). */
+  errorType: 'error.type',
+} as const;

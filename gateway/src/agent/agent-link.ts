@@ -28,6 +28,8 @@ export interface AgentLink {
   /** Sends `stop{reason}` and closes. Idempotent; no `onClose` follows. */
   close(reason: string): void;
   readonly stats: AgentLinkStats;
+  /** Caller frames waiting in the link's own send queue (behind a socket that is not draining); 0 in process. */
+  readonly queuedFrames: number;
 }
 
 export class AgentConnectError extends Error {

@@ -6,6 +6,8 @@ import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
 export class InProcessLink implements AgentLink {
   readonly kind = 'in-process';
   readonly stats: AgentLinkStats = { uplinkDroppedFrames: 0, badMessages: 0 };
+  /** Frames go straight to the agent's code. */
+  readonly queuedFrames = 0;
   private readonly abort = new AbortController();
   private readonly session: AgentSession;
   private closed = false;

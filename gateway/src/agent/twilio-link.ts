@@ -125,6 +125,11 @@ export class TwilioLink implements AgentLink {
     return this.serializer.sids;
   }
 
+  /** Twilio chunks are 20 ms: one per caller frame. */
+  get queuedFrames(): number {
+    return this.pending.length;
+  }
+
   sendAudio(frame: Int16Array): void {
     if (this.closing) return;
     for (const payload of this.audio.encode(frame)) {

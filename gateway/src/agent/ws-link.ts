@@ -88,6 +88,10 @@ export class WebSocketLink implements AgentLink {
     this.sendText(options.start);
   }
 
+  get queuedFrames(): number {
+    return this.pending.length;
+  }
+
   sendAudio(frame: Int16Array): void {
     if (this.closing) return;
     this.pending.push(frame);

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
-import type { BargeInStats } from '../media/barge-in.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
 import type { MediaPlane } from '../media-plane/plane.js';
@@ -21,9 +20,14 @@ import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
 import { CallAdmission, CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
+import { NO_OBSERVER, type CallObserver } from './call-observer.js';
+import { newCallStats, type CallStats } from './call-stats.js';
 import { CallTransfers } from './call-transfer.js';
 import { InDialogHandler } from './in-dialog.js';
+import { sdpBody } from './sdp-body.js';
 import { SdpSession } from './sdp-session.js';
+
+export type { BargeInSummary, CallStats } from './call-stats.js';
 
 /** NOTIFY only inside a call, for the REFER we sent (481 otherwise). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY'] as const;
@@ -43,26 +47,8 @@ export interface CallControllerOptions {
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
-}
-
-/** Barge-in outcomes of one number (routing pattern), for the bench and operators. */
-export interface BargeInSummary {
-  interruptions: number;
-  /** Onsets a neural confirmer (speech.confirm) believed / rejected. */
-  confirmed: number;
-  rejected: number;
-  falseBargeIns: number;
-  /** Reaction times (onset packet's arrival → last agent packet), most recent 1,000. */
-  reactionMs: number[];
-}
-
-export interface CallStats {
-  bargeIn: Record<string, BargeInSummary>;
-  callsStarted: number;
-  callsAnswered: number;
-  callsEnded: number;
-  rejected: Record<string, number>;
-  endReasons: Record<string, number>;
+  /** Told of each call's admission, agent dialling, INVITE outcome and end (traces, metrics). */
+  observer?: CallObserver;
 }
 
 export class CallController {
@@ -74,12 +60,11 @@ export class CallController {
   private readonly inDialog: InDialogHandler;
   readonly transfers: CallTransfers;
   private live = 0;
-  readonly stats: CallStats = { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
-  /** Hooks for the media layer: a call was answered / ended. */
-  onAnswered?: (call: Call) => void;
-  onEnded?: (call: Call) => void;
+  readonly stats: CallStats = newCallStats();
+  readonly observer: CallObserver;
 
   constructor(private readonly options: CallControllerOptions) {
+    this.observer = options.observer ?? NO_OBSERVER;
     this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
     this.inDialog = new InDialogHandler(this, options);
     const host = {
@@ -169,9 +154,11 @@ export class CallController {
       this.stats.callsStarted++;
       const log = logger.child({ callId: c.id, sipCallId });
       log.info({ number: admission.number, from: admission.from, pattern: admission.pattern, trunk: admission.trunk }, 'call admitted');
+      this.observer.admitted(c);
       tx.onCancel = () => {
         if (c.state !== 'admitted' && c.state !== 'ringing') return;
         this.respond(tx, 487, { toTag: localTag });
+        this.observer.inviteFailed(c, 487);
         this.endCall(c, 'cancelled');
       };
 
@@ -190,7 +177,7 @@ export class CallController {
       });
       c.sdp = session;
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
-      await media.connect(c.id); // before answering, so an unreachable agent can still be refused
+      await this.observer.agentConnect(c, media.connect(c.id)); // before answering: an unreachable agent can still be refused
       if (isEnded(c)) return;
 
       const ringing = admission.route.ringing ?? config.sip.ringing;
@@ -204,13 +191,17 @@ export class CallController {
       this.answer(c, tx, body);
       log.info({ codec: session.negotiated?.codec.name, lateOffer: session.awaitingAnswer }, 'call answered');
     } catch (err) {
-      if (call && call.state !== 'ended') this.endCall(call, 'error');
+      let refusal = err;
       if (err instanceof PortPoolExhaustedError) {
         logger.error({ err }, 'media ports exhausted');
-        this.respondError(tx, new CallRejection(503, 'Service Unavailable - no media ports', [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }]));
-        return;
+        refusal = new CallRejection(503, 'Service Unavailable - no media ports', [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }]);
       }
-      this.respondError(tx, err, call?.localTag);
+      // The refusal goes out (and is observed with its status) before the call's end releases its media.
+      try {
+        this.observer.inviteFailed(call, this.respondError(tx, refusal, refusal === err ? call?.localTag : undefined));
+      } finally {
+        if (call && call.state !== 'ended') this.endCall(call, 'error');
+      }
     }
   }
 
@@ -228,7 +219,6 @@ export class CallController {
     this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
     this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
     this.startMedia(call); // a late offer starts at the ACK, when the codec is known
-    this.onAnswered?.(call);
   }
 
   /** Starts resending `ok` until the ACK for INVITE CSeq `cseq` arrives; without one, the call ends with BYE. */
@@ -275,7 +265,7 @@ export class CallController {
     this.stats.callsEnded++;
     this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
     this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended');
-    this.onEnded?.(call);
+    this.observer.ended(call);
   }
 
   /** Starts the call's media once the codec is known (at answer, or at the ACK of a late offer). */
@@ -308,18 +298,6 @@ export class CallController {
     if (call) this.transfers.request(call, target); // else the call has ended, and its agent with it
   }
 
-  /** A call's media closed: add its barge-in outcomes to its number's summary. */
-  recordBargeIn(pattern: string, b: BargeInStats): void {
-    if (b.onsets === 0 && b.rejectedByConfirmer === 0) return;
-    const summary = (this.stats.bargeIn[pattern] ??= { interruptions: 0, confirmed: 0, rejected: 0, falseBargeIns: 0, reactionMs: [] });
-    summary.interruptions += b.interruptions;
-    summary.confirmed += b.confirmedByConfirmer;
-    summary.rejected += b.rejectedByConfirmer;
-    summary.falseBargeIns += b.falseBargeIns;
-    summary.reactionMs.push(...b.reactionMs);
-    if (summary.reactionMs.length > 1000) summary.reactionMs.splice(0, summary.reactionMs.length - 1000);
-  }
-
   /** Hangs up every call (shutdown). */
   hangupAll(reason: EndReason): void {
     for (const call of [...this.calls.values()]) {
@@ -332,18 +310,20 @@ export class CallController {
     tx.respond(createResponse(tx.request, status, { ...opts, headers: [...this.commonHeaders(), ...(opts.headers ?? [])] }));
   }
 
-  respondError(tx: ServerTransaction, err: unknown, toTag?: string): void {
+  /** Answers a failure with its SIP status (500 for anything that is not a SipError); returns the status sent. */
+  respondError(tx: ServerTransaction, err: unknown, toTag?: string): number {
     if (err instanceof SipError) {
       this.stats.rejected[String(err.status)] = (this.stats.rejected[String(err.status)] ?? 0) + 1;
       const headers = err instanceof CallRejection ? [...err.headers] : [];
       if (err.status === 488) headers.push({ name: 'Warning', value: `304 patchbay "${err.reason.replace(/"/g, "'")}"` });
       this.options.logger.info({ status: err.status, reason: err.reason, code: err.code, method: tx.request.method }, 'request refused');
       this.respond(tx, err.status, { reason: err.reason, headers, ...(toTag ? { toTag } : {}) });
-      return;
+      return err.status;
     }
     this.stats.rejected['500'] = (this.stats.rejected['500'] ?? 0) + 1;
     this.options.logger.error({ err, method: tx.request.method }, 'request failed');
     this.respond(tx, 500, { reason: 'Server Internal Error', ...(toTag ? { toTag } : {}) });
+    return 500;
   }
 
   contactHeader(tx: { remote: ServerTransaction['remote'] }): SipHeader {
@@ -377,15 +357,6 @@ function hasToTag(req: SipRequest): boolean {
   } catch {
     return false; // the stack validated To already; an unreadable one cannot name a dialog
   }
-}
-
-/** The SDP body of a request, or a 415 naming the content type we cannot take. */
-export function sdpBody(req: SipRequest): string {
-  const type = getHeader(req, 'content-type');
-  if (type !== undefined && !/^\s*application\/sdp\s*(;|$)/i.test(type)) {
-    throw new CallRejection(415, `Unsupported Media Type - ${type.slice(0, 40)}`, [{ name: 'Accept', value: 'application/sdp' }], 'SIP_UNSUPPORTED_BODY');
-  }
-  return req.body.toString('utf8');
 }
 
 /** Read through a function so TypeScript does not keep a narrowing across an await. */

@@ -11,7 +11,7 @@ import type { ServerTransaction } from '../sip/stack.js';
 import { CallRejection } from './admission.js';
 import type { Call } from './call.js';
 import type { CallController, CallControllerOptions } from './call-controller.js';
-import { sdpBody } from './call-controller.js';
+import { sdpBody } from './sdp-body.js';
 
 export class InDialogHandler {
   constructor(
@@ -88,6 +88,7 @@ export class InDialogHandler {
     call.pendingAnswer = undefined;
     if (call.state === 'answered') {
       call.state = 'confirmed';
+      this.controller.observer.confirmed(call);
       this.controller.transfers.confirmed(call);
     }
     const sdp = call.sdp;

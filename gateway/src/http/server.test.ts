@@ -35,6 +35,17 @@ describe('GET /healthz', () => {
     expect(calls).toEqual([true, false]);
   });
 
+  it('serves GET /metrics with the source\'s content type, and 404 without a source', async () => {
+    const contentType = 'text/plain; version=0.0.4; charset=utf-8';
+    const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true, metrics: async () => ({ contentType, body: 'patchbay_active_calls 2\n' }) });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe(contentType);
+    expect(res.body).toBe('patchbay_active_calls 2\n');
+    const bare = createHttpServer({ activeCalls: () => 0, sipListening: () => true });
+    expect((await bare.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+  });
+
   it('answers 404 for unknown paths', async () => {
     const app = createHttpServer({ activeCalls: () => 0, sipListening: () => true });
     expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);

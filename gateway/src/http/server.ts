@@ -1,4 +1,4 @@
-/** The gateway's HTTP surface: health now; metrics and the call API arrive with later layers. */
+/** The gateway's HTTP surface: health, stats for the bench and operators, and Prometheus metrics. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VERSION } from '../version.js';
 
@@ -8,6 +8,8 @@ export interface HealthSource {
   sipListening(): boolean;
   /** Call, SIP and per-hop latency figures for the bench and operators (`GET /stats`; `?reset=1` starts a new window). */
   stats?(options: { reset: boolean }): Promise<unknown>;
+  /** The Prometheus text exposition (`GET /metrics`). */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 export interface Health {
@@ -33,6 +35,11 @@ export function createHttpServer(source: HealthSource): FastifyInstance {
   app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
     if (!source.stats) return reply.code(404).send({ error: 'no stats source' });
     return reply.send(await source.stats({ reset: req.query.reset === '1' || req.query.reset === 'true' }));
+  });
+  app.get('/metrics', async (_req, reply) => {
+    if (!source.metrics) return reply.code(404).send({ error: 'no metrics source' });
+    const { contentType, body } = await source.metrics();
+    return reply.header('content-type', contentType).send(body);
   });
   return app;
 }

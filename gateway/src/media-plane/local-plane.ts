@@ -17,12 +17,13 @@ import type { EndReason } from '../call/call.js';
 import type { Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
+import { callQuality } from '../media/call-quality.js';
 import { MediaClock } from '../media/media-clock.js';
 import { PortPool, type MediaPorts } from '../media/port-pool.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
-import type { MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
+import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data). */
 export type MediaPlaneConfig = AgentConfig & {
@@ -39,6 +40,8 @@ export interface LocalMediaPlaneOptions {
   silero?: SileroModel | undefined;
   /** The in-process adapters the configuration names (loaded at start-up, in this thread). */
   adapters: AdapterAgents;
+  /** Time each call's turns for its trace (`events.trace`); off: no per-turn work at all. */
+  trace?: boolean;
 }
 
 /** What the agent's `stop` says for each way a call ends. */
@@ -64,6 +67,8 @@ interface PlaneCall {
   /** Holds what the agent sends until the media exists (late offers: at the ACK). */
   agentSink: DeferredSink | undefined;
   media: CallMedia | undefined;
+  /** When the media started (performance.now()). */
+  startedMs: number;
   /** Set by close(); a connect still in flight then closes what it opened. */
   endReason: EndReason | undefined;
 }
@@ -86,13 +91,13 @@ export class LocalMediaPlane implements MediaPlane {
     if (this.calls.has(info.callId)) throw new Error(`media for call ${info.callId} is already open`);
     const ports = await this.portPool.allocate();
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
-    this.calls.set(info.callId, { info, ports, log, agent: undefined, agentSink: undefined, media: undefined, endReason: undefined });
+    this.calls.set(info.callId, { info, ports, log, agent: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
     return { rtpPort: ports.rtpPort };
   }
 
-  async connect(callId: string): Promise<void> {
+  async connect(callId: string): Promise<AgentConnectReport | undefined> {
     const call = this.calls.get(callId);
-    if (!call || call.endReason) return;
+    if (!call || call.endReason) return undefined;
     const { config } = this.options;
     const { info, log } = call;
     const start: StartMessage = {
@@ -109,9 +114,17 @@ export class LocalMediaPlane implements MediaPlane {
     const sink = new DeferredSink((config.media.maxPlayoutMs * SAMPLE_RATE) / 1000);
     call.agentSink = sink;
     const began = performance.now();
+    const report = (outcome: AgentConnectReport['outcome'], failure?: string): AgentConnectReport => ({
+      startMs: performance.timeOrigin + began,
+      endMs: performance.timeOrigin + performance.now(),
+      outcome,
+      ...(failure === undefined ? {} : { failure }),
+    });
+    let result: AgentConnectReport;
     try {
       call.agent = await connectAgent({ route: info.route, pattern: info.pattern, start, config, adapters: this.options.adapters, logger: log }, sink);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
+      result = report('connected');
     } catch (err) {
       if (!(err instanceof AgentConnectError)) throw err;
       const policy = info.route.onAgentFailure ?? config.agents.onFailure;
@@ -121,9 +134,11 @@ export class LocalMediaPlane implements MediaPlane {
         const retry = status === 503 ? [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }] : [];
         throw new CallRejection(status, `${status === 503 ? 'Service Unavailable' : 'Temporarily Unavailable'} - agent unreachable`, retry, 'CALL_AGENT_UNAVAILABLE');
       }
+      result = report('fallback', err.code);
       call.agent = new InProcessLink(apologyAgent, start, sink, log);
     }
     if (call.endReason) call.agent.close(STOP_REASON[call.endReason]); // the call ended while we dialled
+    return result;
   }
 
   start(callId: string, negotiated: NegotiatedMedia): void {
@@ -154,8 +169,10 @@ export class LocalMediaPlane implements MediaPlane {
         onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
       },
+      trace: this.options.trace ? (event) => this.options.events.trace(callId, event) : undefined,
     });
     call.media = media;
+    call.startedMs = performance.now();
     if (call.agent) media.attachAgent(call.agent);
     call.agentSink?.attach(media.agent);
     media.start();
@@ -183,18 +200,34 @@ export class LocalMediaPlane implements MediaPlane {
     this.calls.delete(callId);
     const stop = STOP_REASON[reason];
     if (call.media) {
-      const bargeIn = call.media.stats.bargeIn;
+      const stats = call.media.stats;
+      const quality = callQuality(stats, {
+        durationMs: performance.now() - call.startedMs,
+        uplinkDroppedFrames: call.agent?.stats.uplinkDroppedFrames ?? 0,
+        leadMs: this.options.config.media.leadMs,
+        uplinkProcessingMs: this.hops.uplinkProcessingMs.mean,
+        downlinkProcessingMs: this.hops.downlinkProcessingMs.mean,
+      });
       call.media.close(stop);
-      this.options.events.ended(callId, call.info.pattern, bargeIn);
+      this.options.events.ended(callId, call.info.pattern, stats.bargeIn, quality);
     } else {
       call.agent?.close(stop);
+      this.options.events.ended(callId, call.info.pattern, NO_BARGE_IN, undefined);
     }
     call.ports.close();
   }
 
-  async stats(reset: boolean): Promise<MediaPlaneStats> {
-    const out: MediaPlaneStats = { hops: this.hops.state(), clockLateTicks: this.clock.lateTicks, portsInUse: this.portPool.allocated, activeCalls: this.calls.size };
-    if (reset) this.hops.reset();
+  async stats(newWindow: boolean): Promise<MediaPlaneStats> {
+    let agentQueuedFrames = 0;
+    for (const call of this.calls.values()) agentQueuedFrames += call.agent?.queuedFrames ?? 0;
+    const out: MediaPlaneStats = {
+      hops: this.hops.state(),
+      clockLateTicks: this.clock.lateTicks,
+      portsInUse: this.portPool.allocated,
+      activeCalls: this.calls.size,
+      agentQueuedFrames,
+    };
+    if (newWindow) this.hops.resetPeaks();
     return out;
   }
 
@@ -203,6 +236,9 @@ export class LocalMediaPlane implements MediaPlane {
     this.clock.close();
   }
 }
+
+/** The barge-in outcome of a call whose media never started. */
+const NO_BARGE_IN = Object.freeze({ onsets: 0, confirmedByConfirmer: 0, rejectedByConfirmer: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 });
 
 type SpeechConfig = NonNullable<Config['numbers'][string]['speech']>;
 

@@ -32,10 +32,12 @@ async function main(): Promise<void> {
     logger,
     silero,
     adapters,
+    trace: data.trace,
     events: {
       hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
       transfer: (callId, target) => post({ type: 'transfer', callId, target }),
-      ended: (callId, pattern, bargeIn) => post({ type: 'ended', callId, pattern, bargeIn }),
+      ended: (callId, pattern, bargeIn, quality) => post({ type: 'ended', callId, pattern, bargeIn, quality }),
+      trace: (callId, event) => post({ type: 'trace', callId, event }),
     },
   });
 
@@ -45,10 +47,9 @@ async function main(): Promise<void> {
         case 'open':
           return { type: 'reply', id: req.id, ok: true, value: await plane.open(req.info) };
         case 'connect':
-          await plane.connect(req.callId);
-          return { type: 'reply', id: req.id, ok: true, value: undefined };
+          return { type: 'reply', id: req.id, ok: true, value: await plane.connect(req.callId) };
         case 'stats':
-          return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.reset) };
+          return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.newWindow) };
         case 'shutdown':
           await plane.shutdown();
           return { type: 'reply', id: req.id, ok: true, value: undefined };

@@ -8,6 +8,8 @@ import type { GatewayMessage } from '@patchbay/agents';
 import type { NumberRoute } from '../call/admission.js';
 import type { EndReason } from '../call/call.js';
 import type { BargeInStats } from '../media/barge-in.js';
+import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopState } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { SipHeader } from '../sip/message.js';
@@ -28,16 +30,34 @@ export interface MediaPlaneEvents {
   hangup(callId: string, reason: EndReason): void;
   /** The agent asked to transfer the caller to `target` (its `transfer` command, unchanged). */
   transfer(callId: string, target: string): void;
-  /** A call's media closed; its barge-in outcomes for the per-number summary. */
-  ended(callId: string, pattern: string, bargeIn: BargeInStats): void;
+  /**
+   * A call's media closed: its barge-in outcomes for the per-number summary, and its quality (loss, jitter, delay,
+   * estimated MOS) when its media had started.
+   */
+  ended(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void;
+  /** A turn of the call, or a barge-in, timed for its trace (only when the plane was started with `trace`). */
+  trace(callId: string, event: MediaTraceEvent): void;
 }
 
-/** The plane's share of `GET /stats`: raw hop histograms (merged by the caller) and counters. */
+/** How dialling the agent went, for the call's `agent.connect` span (epoch ms: valid across threads). */
+export interface AgentConnectReport {
+  startMs: number;
+  endMs: number;
+  /** `fallback`: unreachable, and the caller gets the apology agent (`failure` names why). */
+  outcome: 'connected' | 'fallback';
+  failure?: string;
+}
+
+
+/** The plane's share of `GET /stats` and `/metrics`: raw hop histograms (merged by the caller) and counters. */
 export interface MediaPlaneStats {
+  /** Monotonic: counts never reset (each histogram's max is its peak since the last new window). */
   hops: HopState;
   clockLateTicks: number;
   portsInUse: number;
   activeCalls: number;
+  /** Caller frames waiting in agent links' send queues, all calls together. */
+  agentQueuedFrames: number;
 }
 
 /** A refusal the plane raises while dialling the agent, as data (it may come from another thread). */
@@ -51,8 +71,11 @@ export interface MediaRefusal {
 export interface MediaPlane {
   /** Binds the call's RTP/RTCP ports; the SDP advertises `rtpPort`. Throws PortPoolExhaustedError. */
   open(info: MediaCallInfo): Promise<{ rtpPort: number }>;
-  /** Dials the agent before we answer. Throws a CallRejection when it is unreachable and the policy is `reject`. */
-  connect(callId: string): Promise<void>;
+  /**
+   * Dials the agent before we answer. Throws a CallRejection when it is unreachable and the policy is `reject`;
+   * undefined when the call had already ended.
+   */
+  connect(callId: string): Promise<AgentConnectReport | undefined>;
   /** Starts RTP ↔ agent with the negotiated codec (at answer, or at the ACK of a late offer). */
   start(callId: string, negotiated: NegotiatedMedia): void;
   /** A re-INVITE changed the session. */
@@ -63,8 +86,8 @@ export interface MediaPlane {
   tellAgent(callId: string, msg: GatewayMessage): void;
   /** Tells the agent why the call ended, stops the media and frees the ports. Idempotent. */
   close(callId: string, reason: EndReason): void;
-  /** Hop histograms and counters; `reset` starts a new measurement window. */
-  stats(reset: boolean): Promise<MediaPlaneStats>;
+  /** Hop histograms and counters; `newWindow` restarts the histograms' peaks (their counts never reset). */
+  stats(newWindow: boolean): Promise<MediaPlaneStats>;
   /** Closes every call's media and stops the plane (workers exit). */
   shutdown(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
+import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -28,6 +28,8 @@ export interface WorkerMediaPlaneOptions {
   logger: Logger;
   events: MediaPlaneEvents;
   silero: boolean;
+  /** Time calls' turns for their traces. */
+  trace?: boolean;
   /** How long a worker may take to load its codecs and models. */
   startTimeoutMs?: number;
 }
@@ -118,7 +120,10 @@ class MediaWorker {
         this.plane.events.transfer(msg.callId, msg.target);
         return;
       case 'ended':
-        this.plane.events.ended(msg.callId, msg.pattern, msg.bargeIn);
+        this.plane.events.ended(msg.callId, msg.pattern, msg.bargeIn, msg.quality);
+        return;
+      case 'trace':
+        this.plane.events.trace(msg.callId, msg.event);
         return;
       default:
         return;
@@ -149,7 +154,12 @@ export class WorkerMediaPlane implements MediaPlane {
     const logLevel = options.logger.level;
     this.workers = slices.map(
       (ports, index) =>
-        new MediaWorker({ index, config: options.config, numbers: options.numbers, env: options.env, ports, logLevel, silero: options.silero, entry }, this, options.logger, options.startTimeoutMs ?? 30_000),
+        new MediaWorker(
+          { index, config: options.config, numbers: options.numbers, env: options.env, ports, logLevel, silero: options.silero, trace: options.trace ?? false, entry },
+          this,
+          options.logger,
+          options.startTimeoutMs ?? 30_000,
+        ),
     );
   }
 
@@ -187,9 +197,9 @@ export class WorkerMediaPlane implements MediaPlane {
     throw new PortPoolExhaustedError(this.options.ports.min, this.options.ports.max);
   }
 
-  async connect(callId: string): Promise<void> {
+  async connect(callId: string): Promise<AgentConnectReport | undefined> {
     const worker = this.byCall.get(callId);
-    if (worker) await worker.request({ method: 'connect', callId });
+    return worker ? worker.request<AgentConnectReport | undefined>({ method: 'connect', callId }) : undefined;
   }
 
   start(callId: string, negotiated: NegotiatedMedia): void {
@@ -216,15 +226,22 @@ export class WorkerMediaPlane implements MediaPlane {
     worker.command({ method: 'close', callId, reason });
   }
 
-  async stats(reset: boolean): Promise<MediaPlaneStats> {
-    const parts = await Promise.all(this.workers.map((w) => w.request<MediaPlaneStats>({ method: 'stats', reset })));
+  async stats(newWindow: boolean): Promise<MediaPlaneStats> {
+    const parts = await Promise.all(this.workers.map((w) => w.request<MediaPlaneStats>({ method: 'stats', newWindow })));
     const hops = new HopMetrics();
-    const out: MediaPlaneStats = { hops: hops.state(), clockLateTicks: 0, portsInUse: 0, activeCalls: 0 };
+    const out: MediaPlaneStats = {
+      hops: hops.state(),
+      clockLateTicks: 0,
+      portsInUse: 0,
+      activeCalls: 0,
+      agentQueuedFrames: 0,
+    };
     for (const part of parts) {
       hops.merge(part.hops);
       out.clockLateTicks += part.clockLateTicks;
       out.portsInUse += part.portsInUse;
       out.activeCalls += part.activeCalls;
+      out.agentQueuedFrames += part.agentQueuedFrames;
     }
     out.hops = hops.state();
     return out;

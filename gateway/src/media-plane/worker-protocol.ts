@@ -1,11 +1,13 @@
 /** Messages between the main thread's WorkerMediaPlane and a media worker (structured-clone data only). */
 import type { GatewayMessage } from '@patchbay/agents';
 import type { BargeInStats } from '../media/barge-in.js';
+import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { EndReason } from '../call/call.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
+import type { AgentConnectReport, MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -17,6 +19,8 @@ export interface MediaWorkerData {
   logLevel: string;
   /** Load the Silero model at start (some number asks for neural barge-in confirmation). */
   silero: boolean;
+  /** Time calls' turns for their traces. */
+  trace: boolean;
   /** The worker's TypeScript entry, imported once the bootstrap has registered the loader. */
   entry: string;
 }
@@ -25,7 +29,7 @@ export interface MediaWorkerData {
 export type WorkerRequest =
   | { type: 'request'; id: number; method: 'open'; info: MediaCallInfo }
   | { type: 'request'; id: number; method: 'connect'; callId: string }
-  | { type: 'request'; id: number; method: 'stats'; reset: boolean }
+  | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
   | { type: 'request'; id: number; method: 'shutdown' };
 
 /** One-way commands. */
@@ -45,8 +49,9 @@ export type WorkerFailure =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | undefined }
+  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | AgentConnectReport | undefined }
   | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }
-  | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats };
+  | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats; quality: CallQuality | undefined }
+  | { type: 'trace'; callId: string; event: MediaTraceEvent };

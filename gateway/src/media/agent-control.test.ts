@@ -23,6 +23,7 @@ function harness(dropPerChunk = 0) {
     send: (msg) => sent.push(msg),
     close: (reason) => closed.push(reason),
     stats: { uplinkDroppedFrames: 0, badMessages: 0 },
+    queuedFrames: 0,
   };
   const hops = new HopMetrics();
   const control = new AgentControl(media, {

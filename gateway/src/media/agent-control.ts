@@ -4,7 +4,7 @@
  * honour (hangup, transfer) go up as events; `stage` timings go to the hop histograms. Agent audio that does not fit
  * the playout queue is dropped and reported at most once a second.
  */
-import type { AgentMessage, GatewayMessage } from '@patchbay/agents';
+import type { AgentMessage, AgentStage, GatewayMessage } from '@patchbay/agents';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import { STAGE_HOPS, type HopMetrics } from '../metrics/hop-metrics.js';
 import { samplesToMs } from './audio/frame.js';
@@ -24,6 +24,8 @@ export interface AgentCommandTarget {
 export interface AgentControlOptions {
   events: CallMediaEvents;
   hops: HopMetrics;
+  /** Also told of every `stage` report (the call's turn trace, when tracing is on). */
+  onStage?: (stage: AgentStage, ms: number) => void;
 }
 
 export class AgentControl implements AgentSink {
@@ -75,7 +77,8 @@ export class AgentControl implements AgentSink {
       case 'dtmf':
         return this.media.sendDtmf(msg.digits, msg.durationMs ?? 100);
       case 'stage':
-        return this.options.hops[STAGE_HOPS[msg.stage]].record(msg.ms);
+        this.options.hops[STAGE_HOPS[msg.stage]].record(msg.ms);
+        return this.options.onStage?.(msg.stage, msg.ms);
       case 'transfer':
         return this.options.events.onTransferRequest(msg.target);
     }

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
+import type { MediaTraceEvent } from './turn-trace.js';
 import { CallerSpeech, type BargeInMode } from './barge-in.js';
 import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
@@ -53,6 +54,8 @@ export interface CallMediaOptions {
   settings: MediaSettings;
   logger: Logger;
   events: CallMediaEvents;
+  /** Where the call's turn records go when tracing is on (undefined: no per-turn timing at all). */
+  trace?: ((event: MediaTraceEvent) => void) | undefined;
 }
 
 export function ms(samples: number): number {

@@ -28,6 +28,7 @@ class RecordingAgent implements AgentLink {
   readonly frames: Int16Array[] = [];
   readonly messages: GatewayMessage[] = [];
   readonly stats = { uplinkDroppedFrames: 0, badMessages: 0 };
+  readonly queuedFrames = 0;
   sendAudio(frame: Int16Array): void {
     this.frames.push(frame);
   }

@@ -19,6 +19,7 @@ import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOutput } from './uplink.js';
 import { callerSpeech, dtmfSenderFor, ms, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
+import { TurnTrace } from './turn-trace.js';
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
@@ -50,6 +51,8 @@ export class CallMedia implements AgentCommandTarget {
   private turnEndedAtMs: number | undefined;
   /** Agent audio made late by clock stalls during a spurt, to be won back from its pauses. */
   private stallOwedSamples = 0;
+  /** Per-turn timing for the call's trace; only when tracing is on. */
+  private readonly turns: TurnTrace | undefined;
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
@@ -62,7 +65,10 @@ export class CallMedia implements AgentCommandTarget {
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
     });
     this.dtmfOut = dtmfSenderFor(n);
-    this.agent = new AgentControl(this, { events: options.events, hops: options.hops });
+    const trace = options.trace;
+    this.turns = trace ? new TurnTrace(trace) : undefined;
+    const turns = this.turns;
+    this.agent = new AgentControl(this, { events: options.events, hops: options.hops, ...(turns && { onStage: (stage, ms) => turns.stage(stage, ms, performance.now()) }) });
     this.rtcp = new RtcpSession({
       clockRate: n.codec.clockRate,
       outbound: this.stream,
@@ -131,6 +137,7 @@ export class CallMedia implements AgentCommandTarget {
       expected: this.rtcp.expected,
       remote: this.rtcp.remote,
       uplinkPtimeMs: this.uplink.ptimeMs,
+      codec: this.negotiated.codec.name,
       bargeIn: this.speech.stats,
       ...this.counters,
       playoutOverflowSamples: this.agent.overflowSamples,
@@ -206,15 +213,20 @@ export class CallMedia implements AgentCommandTarget {
    */
   private deliverUplink(out: UplinkOutput, beganMs: number): void {
     if (out.frames.length > 0) {
+      const decoded = this.turns ? performance.now() : 0;
       for (const frame of out.frames) this.agent.sendAudio(frame);
       this.counters.framesToAgent += out.frames.length;
       const sent = performance.now();
       const hops = this.options.hops;
       hops.uplinkProcessingMs.record(sent - beganMs);
       for (const arrival of out.arrivals) hops.uplinkMs.record(sent - arrival);
+      this.turns?.uplink(out.arrivals, beganMs, decoded, sent);
     }
     const ended = out.speechEndArrivals.at(-1);
-    if (ended !== undefined) this.turnEndedAtMs = ended;
+    if (ended !== undefined) {
+      this.turnEndedAtMs = ended;
+      this.turns?.speechEnded(ended);
+    }
     for (const e of out.speech) this.agent.send(e);
     if (out.interrupt) this.interruptRequest = out.interrupt;
   }
@@ -246,8 +258,10 @@ export class CallMedia implements AgentCommandTarget {
           this.stream.startTalkspurt();
           this.speech.agentSpurtStarted(this.uplink.positionMs);
         }
-        this.sendPayload(this.codec.encode(next.samples), true);
-        this.recordDownlink(taken, next.chunkArrivals, next.spurtStart);
+        const payload = this.codec.encode(next.samples);
+        const encoded = next.spurtStart && this.turns?.awaitingAnswer ? performance.now() : 0;
+        this.sendPayload(payload, true);
+        this.recordDownlink(taken, encoded, next.chunkArrivals, next.spurtStart);
         this.tailPending = true;
         for (const m of next.marks) this.sendMark(m);
       } else if (this.tailPending) {
@@ -275,7 +289,7 @@ export class CallMedia implements AgentCommandTarget {
     return next;
   }
 
-  private recordDownlink(takenMs: number, chunkArrivals: number[], spurtStart: boolean): void {
+  private recordDownlink(takenMs: number, encodedMs: number, chunkArrivals: number[], spurtStart: boolean): void {
     const sent = performance.now();
     const hops = this.options.hops;
     hops.downlinkProcessingMs.record(sent - takenMs);
@@ -283,6 +297,8 @@ export class CallMedia implements AgentCommandTarget {
     if (spurtStart && this.turnEndedAtMs !== undefined) {
       hops.turnMs.record(sent - this.turnEndedAtMs);
       this.turnEndedAtMs = undefined;
+      const received = chunkArrivals.find((a) => a > 0) ?? takenMs;
+      this.turns?.answered({ receivedMs: received, takenMs, encodedMs: encodedMs || sent, sentMs: sent });
     }
   }
 
@@ -307,6 +323,7 @@ export class CallMedia implements AgentCommandTarget {
     const stoppedMs = performance.now();
     this.speech.interrupted(request, stoppedMs);
     this.options.hops.bargeInMs.record(stoppedMs - request.onsetArrivalMs);
+    this.turns?.bargeIn(request.onsetArrivalMs, stoppedMs);
     this.discardUntilMs = performance.now() + this.options.bargeIn.guardMs;
   }
 

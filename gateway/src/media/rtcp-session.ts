@@ -4,13 +4,20 @@
  */
 import type { RtpStreamState } from './rtp/pacer.js';
 import type { RtpPacket } from './rtp/packet.js';
-import { buildReceiverReport, buildSenderReport, ntpFromUnixMs, parseRtcp, ReceptionStats, type ReportBlock } from './rtp/rtcp.js';
+import { buildReceiverReport, buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, ReceptionStats, type ReportBlock } from './rtp/rtcp.js';
 
 export interface RemoteReport {
   fractionLost: number;
   cumulativeLost: number;
   jitterMs: number;
+  /** Round trip from the block's LSR/DLSR (RFC 3550 §6.4.1), when it answers one of our sender reports. */
+  rttMs: number | undefined;
+  /** Packets we had sent when the report arrived: near enough the count its loss is out of. */
+  packetsSent: number;
 }
+
+/** A round trip longer than this is a wrapped or bogus LSR/DLSR, not a measurement. */
+const MAX_RTT_MS = 10_000;
 
 export interface RtcpSessionOptions {
   /** RTP clock of the caller's stream (for jitter in ms). */
@@ -49,7 +56,7 @@ export class RtcpSession {
       if (p.type === 'sr' && this.reception && p.ssrc === this.reception.ssrc) this.reception.receiveSenderReport(p.ntp, arrivalMs);
       if (p.type === 'sr' || p.type === 'rr') {
         const about = p.reports.find((r) => r.ssrc === this.options.outbound.ssrc);
-        if (about) this.remote = toRemote(about, this.options.outboundClockRate);
+        if (about) this.remote = toRemote(about, this.options.outboundClockRate, ntpMiddle32(ntpFromUnixMs(this.wallClock())), this.options.outbound.packetsSent);
       }
     }
   }
@@ -92,11 +99,15 @@ export class RtcpSession {
     if (!sentSince) return buildReceiverReport(common);
     return buildSenderReport({
       ...common,
-      ntp: ntpFromUnixMs((this.options.wallClockMs ?? Date.now)()),
+      ntp: ntpFromUnixMs(this.wallClock()),
       rtpTimestamp: out.timestamp,
       packetCount: out.packetsSent,
       octetCount: out.octetsSent,
     });
+  }
+
+  private wallClock(): number {
+    return (this.options.wallClockMs ?? Date.now)();
   }
 
   /** RFC 3550 §6.3.1: randomise between 0.5 and 1.5 of the interval so calls do not report in lockstep. */
@@ -105,6 +116,12 @@ export class RtcpSession {
   }
 }
 
-function toRemote(block: ReportBlock, clockRate: number): RemoteReport {
-  return { fractionLost: block.fractionLost / 256, cumulativeLost: block.cumulativeLost, jitterMs: (block.jitter * 1000) / clockRate };
+/** The caller's report on our stream; `arrivalNtp32` is the middle 32 bits of our NTP clock at its arrival. */
+function toRemote(block: ReportBlock, clockRate: number, arrivalNtp32: number, packetsSent: number): RemoteReport {
+  let rttMs: number | undefined;
+  if (block.lastSr !== 0) {
+    const rtt = (((arrivalNtp32 - block.lastSr - block.delaySinceLastSr) >>> 0) * 1000) / 65536;
+    if (rtt <= MAX_RTT_MS) rttMs = rtt;
+  }
+  return { fractionLost: block.fractionLost / 256, cumulativeLost: block.cumulativeLost, jitterMs: (block.jitter * 1000) / clockRate, rttMs, packetsSent };
 }

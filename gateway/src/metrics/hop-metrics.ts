@@ -20,7 +20,7 @@ export type HopName =
 export type HopSnapshot = Record<HopName, Distribution>;
 export type HopState = Record<HopName, HistogramState>;
 
-const HOP_NAMES: readonly HopName[] = ['uplinkMs', 'uplinkProcessingMs', 'downlinkMs', 'downlinkProcessingMs', 'turnMs', 'bargeInMs', 'setupMs', 'sttMs', 'llmMs', 'ttsMs', 'realtimeMs'];
+export const HOP_NAMES: readonly HopName[] = ['uplinkMs', 'uplinkProcessingMs', 'downlinkMs', 'downlinkProcessingMs', 'turnMs', 'bargeInMs', 'setupMs', 'sttMs', 'llmMs', 'ttsMs', 'realtimeMs'];
 
 /** The histogram each agent `stage` report goes to. */
 export const STAGE_HOPS = { stt: 'sttMs', llm: 'llmMs', tts: 'ttsMs', realtime: 'realtimeMs' } as const satisfies Record<AgentStage, HopName>;
@@ -46,9 +46,12 @@ export class HopMetrics {
   readonly ttsMs = new LatencyHistogram();
   readonly realtimeMs = new LatencyHistogram();
 
-  /** Starts a new measurement window (the bench's ramp steps); exporters that need monotonic counters use their own. */
-  reset(): void {
-    for (const name of HOP_NAMES) this[name].reset();
+  /**
+   * Starts a new peak (max) window. Counts and sums never reset: Prometheus reads them as monotonic counters, and a
+   * measurement window (`GET /stats?reset=1`) is the difference from a baseline (HopWindow).
+   */
+  resetPeaks(): void {
+    for (const name of HOP_NAMES) this[name].resetPeak();
   }
 
   /** Raw histograms, to be merged elsewhere (a media worker's, sent to the main thread). */
@@ -64,4 +67,10 @@ export class HopMetrics {
     return Object.fromEntries(HOP_NAMES.map((name) => [name, this[name].snapshot()])) as HopSnapshot;
   }
 
+  /** Histograms holding `state`'s samples (e.g. a window's), for percentiles. */
+  static from(state: HopState): HopMetrics {
+    const hops = new HopMetrics();
+    for (const name of HOP_NAMES) hops[name].load(state[name]);
+    return hops;
+  }
 }

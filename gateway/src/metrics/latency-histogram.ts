@@ -1,7 +1,8 @@
 /**
  * A latency histogram cheap enough for the media hot path: log-spaced buckets (20 per decade, ±6% resolution) from
  * 1 µs to 100 s, plus exact count, sum and max. `record()` is O(1) with no allocation; percentiles interpolate inside
- * a bucket. One histogram aggregates every call (no per-call label values).
+ * a bucket. One histogram aggregates every call (no per-call label values). Count, sum and buckets only grow (Prometheus
+ * reads them as counters); measurement windows subtract a baseline (HopWindow), and `resetPeak()` starts a new max.
  */
 export interface Distribution {
   count: number;
@@ -17,6 +18,7 @@ export interface HistogramState {
   counts: number[];
   total: number;
   sum: number;
+  /** The largest sample since the last `resetPeak()` (or ever). */
   max: number;
 }
 
@@ -42,6 +44,10 @@ export class LatencyHistogram {
 
   get count(): number {
     return this.total;
+  }
+
+  get mean(): number {
+    return this.total === 0 ? 0 : this.sum / this.total;
   }
 
   /** The value below which `q` (0..1) of the samples fall. */
@@ -73,6 +79,11 @@ export class LatencyHistogram {
     };
   }
 
+  /** The max starts again (a new measurement window); counts and sum go on. */
+  resetPeak(): void {
+    this.maxMs = 0;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
@@ -91,6 +102,12 @@ export class LatencyHistogram {
     this.total += other.total;
     this.sum += other.sum;
     if (other.max > this.maxMs) this.maxMs = other.max;
+  }
+
+  /** Replaces this histogram's samples with `state` (a window computed elsewhere), for its percentiles. */
+  load(state: HistogramState): void {
+    this.reset();
+    this.merge(state);
   }
 
   /** Upper bounds (ms) and cumulative counts, for exporters (Prometheus `le` buckets). */

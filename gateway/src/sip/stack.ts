@@ -11,6 +11,7 @@ import { DEFAULT_MAX_TRANSACTIONS, TransactionLayer } from './transaction/transa
 import type { ClientTransaction, ServerTransaction } from './transaction/types.js';
 import { TransportLayer } from './transport/transport-layer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './parser.js';
+import { SipTraffic } from './sip-traffic.js';
 import {
   DEFAULT_MAX_TCP_CONNECTIONS,
   DEFAULT_TCP_IDLE_MS,
@@ -60,6 +61,8 @@ export class SipStack {
   /** An ACK for a 2xx (no transaction), for the dialog layer. */
   onAck?: (ack: SipRequest, remote: RemoteInfo) => void;
 
+  /** Requests received and responses sent, by method and status (for metrics). */
+  readonly traffic = new SipTraffic();
   private readonly logger: Logger;
   private readonly transport: TransportLayer;
   private readonly transactions: TransactionLayer;
@@ -76,7 +79,10 @@ export class SipStack {
       maxTcpConnections: options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS,
       tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
       logger: this.logger,
-      onRequest: (req, inbound) => this.transactions.handleRequest(req, inbound),
+      onRequest: (req, inbound) => {
+        this.traffic.requestReceived(req.method);
+        this.transactions.handleRequest(req, inbound);
+      },
       onResponse: (res) => {
         this.transactions.handleResponse(res);
       },
@@ -85,7 +91,10 @@ export class SipStack {
       timers: resolveTimers(options.timers),
       logger: this.logger,
       maxTransactions: options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS,
-      sendResponse: (res, inbound) => this.transport.sendResponse(res, inbound),
+      sendResponse: (res, inbound) => {
+        this.traffic.responseSent(res);
+        return this.transport.sendResponse(res, inbound);
+      },
       sendRequest: (msg, target) => this.transport.sendTo(msg, target),
     });
     this.transactions.onRequest = (tx) => {
@@ -129,6 +138,7 @@ export class SipStack {
 
   /** Sends a message outside any transaction (2xx retransmissions, ACK for 2xx). Failures are logged. */
   sendStateless(msg: SipMessage, target: RemoteInfo): void {
+    if (msg.kind === 'response') this.traffic.responseSent(msg);
     this.transport.sendTo(msg, target).catch((err: unknown) => {
       this.logger.warn({ err, target }, 'stateless send failed');
     });

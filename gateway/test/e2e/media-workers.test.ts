@@ -15,6 +15,15 @@ const UNREACHABLE = '+15550100003';
 const WORKERS = 2;
 const CALLS = 4;
 
+/** Polls an async condition every 10 ms until it holds; throws after `timeoutMs` naming `what`. */
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** A WebSocket agent that says `hangup` as soon as the call starts. */
 async function hangupAgent(): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => res.writeHead(426).end());
@@ -117,6 +126,8 @@ describe(`media on ${WORKERS} worker threads`, () => {
 
     for (const c of callers) expect(await c.bye()).toBe(200);
     await gw.waitForIdle(5_000);
+    // Ports are released on the tick after a call's close (its last packet goes out first): poll, bounded.
+    await waitForAsync(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, 'ports released');
     const idle = await gw.gateway.stats();
     expect(idle.media).toMatchObject({ activeCalls: 0, portsInUse: 0 });
   }, 30_000);
@@ -136,6 +147,6 @@ describe(`media on ${WORKERS} worker threads`, () => {
     expect(error).toBeInstanceOf(SipCallerError);
     expect((error as SipCallerError).status).toBe(503);
     await gw.waitForIdle(5_000);
-    expect((await gw.gateway.stats()).media.portsInUse).toBe(0);
+    await waitForAsync(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, 'ports released');
   });
 });

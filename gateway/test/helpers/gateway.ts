@@ -4,6 +4,8 @@
  *
  * `PATCHBAY_TEST_LOG=debug` (or any pino level) shows the gateway's logs while debugging a failing test.
  */
+import type { Tracer } from '@opentelemetry/api';
+import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observability';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway.js';
@@ -18,6 +20,8 @@ export interface TestGateway {
   readonly httpPort: number;
   /** `GET /healthz`: status code and parsed JSON body (undefined if not JSON). */
   healthz(): Promise<{ status: number; body: unknown }>;
+  /** `GET /metrics`: the Prometheus text. */
+  metrics(): Promise<string>;
   /** Resolves once `activeCalls()` is 0; rejects after `timeoutMs` with the count it saw last. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -56,16 +60,29 @@ function withDefaults(overrides: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-/** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway; `env` is what adapters read secrets from. */
-export async function startTestGateway(
-  overrides: Record<string, unknown> = {},
-  options: { env?: Readonly<Record<string, string | undefined>> } = {},
-): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** What adapters read secrets from (never this process's environment unless a test passes it). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Calls' spans go here, and the media times every turn. */
+  tracer?: Tracer;
+  /**
+   * The registry `/metrics` serves. Default: one without Node's default metrics, whose event-loop monitor (a 100 Hz
+   * timer per registry, never stopped) would add up over the many gateways a test process starts.
+   */
+  metrics?: GatewayMetrics;
+}
+
+/** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
+export async function startTestGateway(overrides: Record<string, unknown> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const config = parseConfig(withDefaults(overrides), {});
   const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
   const logger = pino({ level });
-  // Adapters read secrets from `env` only (never this process's environment unless a test passes it).
-  const gateway = await startGateway(config, { logger, env: options.env ?? {} });
+  const gateway = await startGateway(config, {
+    logger,
+    env: options.env ?? {},
+    metrics: options.metrics ?? createGatewayMetrics({ defaultMetrics: false }),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+  });
   const host = config.sip.host;
   return {
     gateway,
@@ -85,6 +102,11 @@ export async function startTestGateway(
         body = undefined;
       }
       return { status: response.status, body };
+    },
+    async metrics() {
+      const response = await fetch(`http://${config.http.host}:${gateway.httpPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
+      if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+      return response.text();
     },
     waitForIdle(timeoutMs = 5_000) {
       return waitFor(() => gateway.activeCalls() === 0, timeoutMs, () => `activeCalls() = ${gateway.activeCalls()}`);

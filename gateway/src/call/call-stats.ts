@@ -1,0 +1,39 @@
+/** The call controller's counters for `GET /stats` and `/metrics`, and the per-number barge-in summaries. */
+import type { BargeInStats } from '../media/barge-in.js';
+
+/** Barge-in outcomes of one number (routing pattern), for the bench and operators. */
+export interface BargeInSummary {
+  interruptions: number;
+  /** Onsets a neural confirmer (speech.confirm) believed / rejected. */
+  confirmed: number;
+  rejected: number;
+  falseBargeIns: number;
+  /** Reaction times (onset packet's arrival → last agent packet), most recent 1,000. */
+  reactionMs: number[];
+}
+
+export interface CallStats {
+  bargeIn: Record<string, BargeInSummary>;
+  callsStarted: number;
+  callsAnswered: number;
+  callsEnded: number;
+  /** Requests refused, by status (initial INVITEs and in-dialog requests alike). */
+  rejected: Record<string, number>;
+  endReasons: Record<string, number>;
+}
+
+export function newCallStats(): CallStats {
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
+}
+
+/** A call's media closed: adds its barge-in outcomes to its number's summary. */
+export function recordBargeIn(stats: CallStats, pattern: string, b: BargeInStats): void {
+  if (b.onsets === 0 && b.rejectedByConfirmer === 0) return;
+  const summary = (stats.bargeIn[pattern] ??= { interruptions: 0, confirmed: 0, rejected: 0, falseBargeIns: 0, reactionMs: [] });
+  summary.interruptions += b.interruptions;
+  summary.confirmed += b.confirmedByConfirmer;
+  summary.rejected += b.rejectedByConfirmer;
+  summary.falseBargeIns += b.falseBargeIns;
+  summary.reactionMs.push(...b.reactionMs);
+  if (summary.reactionMs.length > 1000) summary.reactionMs.splice(0, summary.reactionMs.length - 1000);
+}

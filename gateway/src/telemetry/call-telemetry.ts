@@ -1,0 +1,187 @@
+/**
+ * Each call's trace, and the call counters the controller does not keep. The root span `call` runs from admission
+ * to the end (with the end reason, codec and, once the media plane has reported it, the estimated MOS); under it
+ * `sip.invite` (INVITE → ACK, or the failure response), `agent.connect` (timed by the media plane), one `turn` per
+ * turn (turn-spans.ts) and a `barge_in` event per interruption. Attributes never carry a phone number or anything
+ * the caller said: the call id, the routing pattern, the agent's kind, the codec.
+ *
+ * With the API's no-op tracer every span is a non-recording stub: a few function calls per call, nothing per turn
+ * (the media plane does not even time turns unless tracing is on).
+ */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ATTR, SPAN, type CallMos } from '@patchbay/observability';
+import type { NumberRoute } from '../call/admission.js';
+import type { Call } from '../call/call.js';
+import type { CallObserver } from '../call/call-observer.js';
+import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTraceEvent } from '../media/turn-trace.js';
+import type { AgentConnectReport } from '../media-plane/plane.js';
+import { TRACE_ATTR } from '@patchbay/observability';
+import { recordTurn } from './turn-spans.js';
+
+export interface CallTelemetryOptions {
+  tracer: Tracer;
+  /** How long an ended call's span waits for its media's quality report (a media worker answers asynchronously). */
+  qualityWaitMs?: number;
+}
+
+interface CallTrace {
+  readonly root: Span;
+  readonly ctx: Context;
+  invite: Span | undefined;
+  /** When the call ended on the SIP side (epoch ms); its span ends then, once the quality report is in. */
+  endedMs: number | undefined;
+  /** The media plane has reported the call's quality (or it had no media to report on). */
+  reported: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+export class CallTelemetry implements CallObserver {
+  private readonly calls = new Map<string, CallTrace>();
+  /** Initial INVITEs refused, by status (cancelled calls are not refusals: they end as `cancelled`). */
+  readonly rejectedByStatus = new Map<number, number>();
+  private readonly tracer: Tracer;
+  private readonly qualityWaitMs: number;
+
+  constructor(options: CallTelemetryOptions) {
+    this.tracer = options.tracer;
+    this.qualityWaitMs = options.qualityWaitMs ?? 5_000;
+  }
+
+  admitted(call: Call): void {
+    const startTime = performance.timeOrigin + call.createdAtMs;
+    const root = this.tracer.startSpan(SPAN.call, {
+      kind: SpanKind.SERVER,
+      startTime,
+      attributes: { [ATTR.callId]: call.id, [ATTR.number]: call.admission.pattern, [ATTR.agent]: agentKind(call.admission.route) },
+    }, ROOT_CONTEXT);
+    const ctx = trace.setSpan(ROOT_CONTEXT, root);
+    const invite = this.tracer.startSpan(SPAN.sipInvite, { kind: SpanKind.SERVER, startTime, attributes: { [ATTR.sipMethod]: 'INVITE' } }, ctx);
+    this.calls.set(call.id, { root, ctx, invite, endedMs: undefined, reported: false, timer: undefined });
+  }
+
+  async agentConnect(call: Call, dialling: Promise<AgentConnectReport | undefined>): Promise<AgentConnectReport | undefined> {
+    const began = epochNow();
+    try {
+      const report = await dialling;
+      const t = this.calls.get(call.id);
+      if (t && report) {
+        const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: report.startMs, attributes: { [TRACE_ATTR.agentOutcome]: report.outcome } }, t.ctx);
+        if (report.failure !== undefined) {
+          span.setAttribute(TRACE_ATTR.errorType, report.failure);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'agent unreachable: the caller gets the apology' });
+        }
+        span.end(report.endMs);
+      }
+      return report;
+    } catch (err) {
+      const t = this.calls.get(call.id);
+      if (t) {
+        const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: began }, t.ctx);
+        const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
+        span.setAttribute(TRACE_ATTR.errorType, code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        span.end(epochNow());
+      }
+      throw err;
+    }
+  }
+
+  confirmed(call: Call): void {
+    const t = this.calls.get(call.id);
+    if (!t?.invite) return;
+    t.invite.setAttribute(ATTR.sipStatus, 200);
+    t.invite.end();
+    t.invite = undefined;
+  }
+
+  inviteFailed(call: Call | undefined, status: number): void {
+    if (status !== 487) this.rejectedByStatus.set(status, (this.rejectedByStatus.get(status) ?? 0) + 1);
+    const t = call && this.calls.get(call.id);
+    if (!t?.invite) return;
+    t.invite.setAttribute(ATTR.sipStatus, status);
+    if (status !== 487) t.invite.setStatus({ code: SpanStatusCode.ERROR, message: `SIP ${status}` });
+    t.invite.end();
+    t.invite = undefined;
+  }
+
+  ended(call: Call): void {
+    const t = this.calls.get(call.id);
+    if (!t) return;
+    t.endedMs = epochNow();
+    if (t.invite) {
+      // Answered but never ACKed (or ended before any final response).
+      t.invite.setStatus({ code: SpanStatusCode.ERROR, message: call.endReason ?? 'ended' });
+      t.invite.end();
+      t.invite = undefined;
+    }
+    t.root.setAttribute(ATTR.endReason, call.endReason ?? 'error');
+    const codec = call.sdp?.negotiated?.codec.name;
+    if (codec !== undefined) t.root.setAttribute(ATTR.codec, codec);
+    if (call.endReason === 'error') t.root.setStatus({ code: SpanStatusCode.ERROR, message: 'error' });
+    // Media that was opened reports its quality when it closes (at once on this thread, soon from a worker).
+    if (t.reported || call.rtpPort === undefined) return this.finish(call.id, t);
+    t.timer = setTimeout(() => this.finish(call.id, t), this.qualityWaitMs);
+    t.timer.unref();
+  }
+
+  /**
+   * The media plane's quality report for a call whose media closed (undefined: its media never started), with its
+   * E-model rating (undefined when it could not be rated: no packets expected).
+   */
+  quality(callId: string, quality: CallQuality | undefined, rated: CallMos | undefined): void {
+    const t = this.calls.get(callId);
+    if (!t) return;
+    t.reported = true;
+    if (quality) {
+      t.root.setAttributes({
+        [TRACE_ATTR.lossInbound]: ratio(quality.packetsLost, quality.packetsExpected),
+        [TRACE_ATTR.jitterMs]: Math.round(quality.jitterMs * 10) / 10,
+        [TRACE_ATTR.oneWayDelayMs]: Math.round(quality.oneWayDelayMs),
+        ...(quality.downlink ? { [TRACE_ATTR.lossOutbound]: ratio(quality.downlink.packetsLost, quality.downlink.packetsExpected) } : {}),
+        ...(rated ? { [ATTR.mos]: Math.round(rated.mos * 100) / 100 } : {}),
+      });
+    }
+    if (t.endedMs !== undefined) this.finish(callId, t);
+  }
+
+  /** A turn or a barge-in the call's media timed. */
+  media(callId: string, event: MediaTraceEvent): void {
+    const t = this.calls.get(callId);
+    if (!t) return;
+    if (event.kind === 'turn') {
+      recordTurn(this.tracer, t.ctx, event);
+      return;
+    }
+    t.root.addEvent(SPAN.bargeIn, { [TRACE_ATTR.reactionMs]: Math.round(event.reactionMs * 10) / 10, [ATTR.turnIndex]: event.turnIndex }, event.atMs);
+  }
+
+  /** Ends every call's span still waiting (shutdown). */
+  close(): void {
+    for (const [callId, t] of [...this.calls]) {
+      t.invite?.end();
+      this.finish(callId, t);
+    }
+  }
+
+  private finish(callId: string, t: CallTrace): void {
+    if (this.calls.get(callId) !== t) return;
+    this.calls.delete(callId);
+    clearTimeout(t.timer);
+    t.root.end(t.endedMs);
+  }
+}
+
+/** What kind of agent a number routes to: a built-in's name, `websocket`, `twilio`, or an adapter's name (never its URL). */
+export function agentKind(route: Pick<NumberRoute, 'agent' | 'protocol'>): string {
+  const agent = route.agent;
+  if (typeof agent === 'string') return /^wss?:\/\//i.test(agent) ? (route.protocol === 'twilio' ? 'twilio' : 'websocket') : agent;
+  if (agent.adapter === 'websocket') return agent['protocol'] === 'twilio' ? 'twilio' : 'websocket';
+  return agent.adapter;
+}
+
+function ratio(lost: number, expected: number): number {
+  return expected > 0 ? Math.round((Math.max(0, lost) / expected) * 10_000) / 10_000 : 0;
+}
