@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { AUDIO_FORMAT, type AgentMessage, type StartMessage } from '@patchbay/agents';
+import { AUDIO_FORMAT, type StartMessage } from '@patchbay/agents';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { startFailingAgents } from '../../test/helpers/failing-agents.js';
+import { recordingSink } from '../../test/helpers/recording-sink.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import { startWsAgentServer } from '../../test/helpers/ws-agent-server.js';
 import { loadResampler } from '../media/audio/resampler.js';
-import { AgentConnectError, type AgentSink } from './agent-link.js';
+import { AgentConnectError } from './agent-link.js';
 import { connectTwilioAgent, TwilioLink } from './twilio-link.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,37 +23,23 @@ afterEach(async () => {
 
 type Json = Record<string, unknown> & { event?: string };
 
-function recordingSink() {
-  const audio: Int16Array[] = [];
-  const messages: AgentMessage[] = [];
-  const closes: string[] = [];
-  const sink: AgentSink = { onAudio: (a) => audio.push(a), onMessage: (m) => messages.push(m), onClose: (r) => closes.push(r) };
-  return { sink, audio, messages, closes };
-}
-
 /** A bot endpoint recording the JSON it gets; `onConnection` may script it. */
-async function botServer(onConnection: (ws: WebSocket, got: Json[], req: IncomingMessage) => void = () => undefined, verify?: () => boolean) {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...(verify ? { verifyClient: (_i: unknown, done: (ok: boolean, code?: number) => void) => done(verify(), 401) } : {}) });
-  await new Promise<void>((r) => wss.once('listening', r));
+async function botServer(onConnection: (ws: WebSocket, got: Json[], req: IncomingMessage) => void = () => undefined) {
   const got: Json[] = [];
   let bot: WebSocket | undefined;
-  wss.on('connection', (ws, req) => {
-    bot = ws;
-    ws.on('message', (data) => got.push(JSON.parse(String(data)) as Json));
-    onConnection(ws, got, req);
-  });
-  cleanups.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }));
-  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/bot`;
-  return { url, got, bot: () => bot, events: () => got.map((m) => m.event) };
+  const server = await startWsAgentServer(
+    (ws, req) => {
+      bot = ws;
+      ws.on('message', (data) => got.push(JSON.parse(String(data)) as Json));
+      onConnection(ws, got, req);
+    },
+    { path: '/bot' },
+  );
+  cleanups.push(() => server.close());
+  return { url: server.url, got, bot: () => bot, events: () => got.map((m) => m.event) };
 }
 
-const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (cond: () => boolean): Promise<void> => waitFor(cond, 3_000);
 
 const options = (url: string) => ({ url, start, connectTimeoutMs: 500, maxUplinkMs: 100, logger });
 const ulaw = (bytes: number, value = 0x80): string => Buffer.alloc(bytes, value).toString('base64');
@@ -85,23 +73,11 @@ describe('connectTwilioAgent', () => {
   });
 
   it('reports refused, unreachable and silent bots with the same codes as the native link', async () => {
-    const refusing = await botServer(() => undefined, () => false);
-    await expect(connectTwilioAgent(options(refusing.url), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_REFUSED' });
-
-    const closed: Server = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
-    await expect(connectTwilioAgent(options(`ws://127.0.0.1:${port}/`), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_UNREACHABLE' });
-
-    const sockets: Socket[] = [];
-    const silent = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      silent.close(() => r());
-    }));
-    const err = await connectTwilioAgent(options(`ws://127.0.0.1:${(silent.address() as AddressInfo).port}/`), recordingSink().sink).catch((e: unknown) => e);
+    const dead = await startFailingAgents();
+    cleanups.push(() => dead.close());
+    await expect(connectTwilioAgent(options(dead.refused), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_REFUSED' });
+    await expect(connectTwilioAgent(options(dead.unreachable), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_UNREACHABLE' });
+    const err = await connectTwilioAgent(options(dead.silent), recordingSink().sink).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentConnectError);
     expect((err as AgentConnectError).code).toBe('AGENT_TIMEOUT');
   });

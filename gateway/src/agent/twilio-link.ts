@@ -11,11 +11,13 @@ import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { FRAME_MS } from '../media/audio/frame.js';
-import { AgentConnectError, type AgentLink, type AgentLinkStats, type AgentSink } from './agent-link.js';
+import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
+import { openAgentSocket } from './agent-socket.js';
 import { TwilioAudio } from './twilio/audio.js';
 import { TwilioMessageError, TwilioMessageErrorCode, type BotMessage } from './twilio/messages.js';
 import { TwilioSerializer } from './twilio/serializer.js';
 import { twilioSids } from './twilio/sids.js';
+import { UplinkQueue } from './uplink-queue.js';
 import type { WebSocketAgentOptions } from './ws-link.js';
 
 export interface TwilioLinkStats extends AgentLinkStats {
@@ -29,7 +31,6 @@ export interface TwilioLinkStats extends AgentLinkStats {
 const SOCKET_HIGH_WATER_BYTES = 8 * 400;
 /** Largest message we accept from a bot (≈ 12 min of base64 µ-law in one message). */
 const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
-const OVERFLOW_REPORT_INTERVAL_MS = 1000;
 /** Marks placed and not yet echoed; a bot past this has lost track of them, and further marks are refused. */
 const MAX_PENDING_MARKS = 4096;
 /** The longest a bot is kept silent after an `interrupted` without its `clear` or the caller's `speech_stopped`. */
@@ -37,41 +38,13 @@ const MAX_STALE_MS = 30_000;
 const BOT_SAMPLES_PER_MS = 8;
 
 export async function connectTwilioAgent(options: WebSocketAgentOptions, sink: AgentSink): Promise<AgentLink> {
-  // The link is made in the `open` handler itself: a bot may speak first, in the same TCP segment as its 101.
-  return openSocket(options, (ws) => new TwilioLink(ws, options, sink));
-}
-
-/** Dials the bot. The same refusal/timeout mapping as the native link (`ws-link.ts`). */
-async function openSocket<T>(options: WebSocketAgentOptions, onOpen: (ws: WebSocket) => T): Promise<T> {
   // Twilio signs its upgrade with X-Twilio-Signature (HMAC of the URL with the account's auth token); there is no
   // Twilio account here, so the call is authenticated the Patchbay way (a bot for Twilio ignores these headers).
   const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId };
   if (options.token) headers['X-Patchbay-Token'] = options.token;
-  const ws = new WebSocket(options.url, { headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
-  return new Promise<T>((resolve, reject) => {
-    const fail = (err: AgentConnectError): void => {
-      ws.removeAllListeners();
-      ws.on('error', () => undefined); // the socket is being torn down; late errors carry no news
-      ws.terminate();
-      reject(err);
-    };
-    ws.once('open', () => {
-      ws.removeAllListeners();
-      try {
-        resolve(onOpen(ws));
-      } catch (err) {
-        fail(new AgentConnectError('AGENT_UNKNOWN', `agent ${options.url}: the link could not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
-      }
-    });
-    ws.once('unexpected-response', (req, res) => {
-      req.destroy();
-      fail(new AgentConnectError('AGENT_REFUSED', `agent ${options.url} answered the upgrade with HTTP ${res.statusCode ?? '?'}`));
-    });
-    ws.once('error', (err) => {
-      const timeout = /handshake has timed out/i.test(err.message);
-      fail(new AgentConnectError(timeout ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE', `agent ${options.url}: ${err.message}`, { cause: err }));
-    });
-  });
+  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES };
+  // The link is made in the `open` handler itself: a bot may speak first, in the same TCP segment as its 101.
+  return openAgentSocket(options.url, socketOptions, (ws) => new TwilioLink(ws, options, sink));
 }
 
 interface Chunk {
@@ -86,8 +59,7 @@ export class TwilioLink implements AgentLink {
   private readonly serializer: TwilioSerializer;
   private readonly audio = new TwilioAudio();
   private readonly log: Logger;
-  private readonly pending: Chunk[] = [];
-  private readonly maxPending: number;
+  private readonly pending: UplinkQueue<Chunk>;
   private chunks = 0;
   /** Marks forwarded to the gateway and not yet echoed, by name (bots reuse names: one echo per mark). */
   private readonly marks = new Map<string, number>();
@@ -95,8 +67,6 @@ export class TwilioLink implements AgentLink {
   /** Set by `interrupted`: when the stale turn began. The bot's audio is dropped until it ends (`beginStale`). */
   private staleSinceMs: number | undefined;
   private closing = false;
-  private unreportedDropMs = 0;
-  private lastReportMs = -Infinity;
 
   constructor(
     private readonly ws: WebSocket,
@@ -104,7 +74,7 @@ export class TwilioLink implements AgentLink {
     private readonly sink: AgentSink,
   ) {
     this.log = options.logger;
-    this.maxPending = Math.max(1, Math.ceil(options.maxUplinkMs / FRAME_MS));
+    this.pending = new UplinkQueue(options.maxUplinkMs);
     this.serializer = new TwilioSerializer(twilioSids(options.start));
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('error', (err) => this.log.warn({ err }, 'agent socket error'));
@@ -133,12 +103,7 @@ export class TwilioLink implements AgentLink {
   sendAudio(frame: Int16Array): void {
     if (this.closing) return;
     for (const payload of this.audio.encode(frame)) {
-      this.pending.push({ index: ++this.chunks, payload });
-      if (this.pending.length > this.maxPending) {
-        this.pending.shift();
-        this.stats.uplinkDroppedFrames++;
-        this.unreportedDropMs += FRAME_MS;
-      }
+      if (this.pending.push({ index: ++this.chunks, payload })) this.stats.uplinkDroppedFrames++;
     }
     this.flush();
   }
@@ -189,16 +154,14 @@ export class TwilioLink implements AgentLink {
   // ---- caller → bot -------------------------------------------------------------------------------------------
 
   private flush(): void {
-    while (this.pending.length > 0 && this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
-      const chunk = this.pending.shift();
-      if (chunk) this.sendText(this.serializer.media(chunk.index, (chunk.index - 1) * FRAME_MS, chunk.payload));
-    }
-    const now = performance.now();
-    if (this.unreportedDropMs > 0 && now - this.lastReportMs >= OVERFLOW_REPORT_INTERVAL_MS) {
+    this.pending.drain(
+      () => this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
+      (chunk) => this.sendText(this.serializer.media(chunk.index, (chunk.index - 1) * FRAME_MS, chunk.payload)),
+    );
+    const droppedMs = this.pending.takeDropReport(performance.now());
+    if (droppedMs !== undefined) {
       // Twilio has no message for this: the bot sees a jump in `chunk` and `timestamp`; we tell the logs.
-      this.lastReportMs = now;
-      this.log.warn({ droppedMs: this.unreportedDropMs, droppedTotal: this.stats.uplinkDroppedFrames }, 'agent is not reading fast enough; oldest caller audio dropped');
-      this.unreportedDropMs = 0;
+      this.log.warn({ droppedMs, droppedTotal: this.stats.uplinkDroppedFrames }, 'agent is not reading fast enough; oldest caller audio dropped');
     }
   }
 

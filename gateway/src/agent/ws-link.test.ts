@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { AUDIO_FORMAT, type AgentMessage, type StartMessage } from '@patchbay/agents';
+import { AUDIO_FORMAT, type StartMessage } from '@patchbay/agents';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
-import { AgentConnectError, type AgentSink } from './agent-link.js';
+import WebSocket from 'ws';
+import { startFailingAgents } from '../../test/helpers/failing-agents.js';
+import { recordingSink } from '../../test/helpers/recording-sink.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import { startWsAgentServer } from '../../test/helpers/ws-agent-server.js';
+import { AgentConnectError } from './agent-link.js';
 import { connectWebSocketAgent, WebSocketLink } from './ws-link.js';
 
 const logger = pino({ level: 'silent' });
@@ -15,29 +17,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function recordingSink() {
-  const audio: Int16Array[] = [];
-  const messages: AgentMessage[] = [];
-  const closes: string[] = [];
-  const sink: AgentSink = { onAudio: (a) => audio.push(a), onMessage: (m) => messages.push(m), onClose: (r) => closes.push(r) };
-  return { sink, audio, messages, closes };
+async function agentServer(onConnection: (ws: WebSocket, req: IncomingMessage) => void): Promise<string> {
+  const server = await startWsAgentServer(onConnection, { path: '/bot' });
+  cleanups.push(() => server.close());
+  return server.url;
 }
 
-async function agentServer(onConnection: (ws: WebSocket, req: IncomingMessage) => void, verify?: () => boolean): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...(verify ? { verifyClient: (_i: unknown, done: (ok: boolean, code?: number) => void) => done(verify(), 401) } : {}) });
-  await new Promise<void>((r) => wss.once('listening', r));
-  wss.on('connection', onConnection);
-  cleanups.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }));
-  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/bot`;
-}
-
-const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (cond: () => boolean): Promise<void> => waitFor(cond, 3_000);
 
 const options = (url: string) => ({ url, start, connectTimeoutMs: 500, maxUplinkMs: 100, logger });
 
@@ -115,23 +101,11 @@ describe('connectWebSocketAgent', () => {
   });
 
   it('reports refused, unreachable and silent agents with distinct codes', async () => {
-    const refusing = await agentServer(() => undefined, () => false);
-    await expect(connectWebSocketAgent(options(refusing), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_REFUSED' });
-
-    const closed: Server = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
-    await expect(connectWebSocketAgent(options(`ws://127.0.0.1:${port}/`), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_UNREACHABLE' });
-
-    const sockets: Socket[] = [];
-    const silent = createServer((s) => sockets.push(s)); // accepts TCP, never answers the upgrade
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      silent.close(() => r());
-    }));
-    const err = await connectWebSocketAgent(options(`ws://127.0.0.1:${(silent.address() as AddressInfo).port}/`), recordingSink().sink).catch((e: unknown) => e);
+    const dead = await startFailingAgents();
+    cleanups.push(() => dead.close());
+    await expect(connectWebSocketAgent(options(dead.refused), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_REFUSED' });
+    await expect(connectWebSocketAgent(options(dead.unreachable), recordingSink().sink)).rejects.toMatchObject({ code: 'AGENT_UNREACHABLE' });
+    const err = await connectWebSocketAgent(options(dead.silent), recordingSink().sink).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentConnectError);
     expect((err as AgentConnectError).code).toBe('AGENT_TIMEOUT');
   });

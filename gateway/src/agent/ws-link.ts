@@ -7,8 +7,9 @@ import { parseAgentMessage, PROTOCOL_VERSION, ProtocolError, type GatewayMessage
 import type { Logger } from 'pino';
 import { endianness } from 'node:os';
 import WebSocket from 'ws';
-import { FRAME_MS } from '../media/audio/frame.js';
-import { AgentConnectError, type AgentLink, type AgentLinkStats, type AgentSink } from './agent-link.js';
+import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
+import { openAgentSocket } from './agent-socket.js';
+import { UplinkQueue } from './uplink-queue.js';
 
 export interface WebSocketAgentOptions {
   url: string;
@@ -25,57 +26,30 @@ export interface WebSocketAgentOptions {
 const SOCKET_HIGH_WATER_BYTES = 8 * 960;
 /** Largest message we accept from an agent (≈ 170 s of audio in one message). */
 const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
-const OVERFLOW_REPORT_INTERVAL_MS = 1000;
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 export async function connectWebSocketAgent(options: WebSocketAgentOptions, sink: AgentSink): Promise<WebSocketLink> {
   const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId, 'X-Patchbay-Protocol': String(PROTOCOL_VERSION) };
   if (options.token) headers['X-Patchbay-Token'] = options.token;
-  const ws = new WebSocket(options.url, {
-    headers,
-    handshakeTimeout: options.connectTimeoutMs,
-    perMessageDeflate: false,
-    maxPayload: MAX_PAYLOAD_BYTES,
-  });
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: AgentConnectError): void => {
-      ws.removeAllListeners();
-      ws.on('error', () => undefined); // the socket is being torn down; late errors carry no news
-      ws.terminate();
-      reject(err);
-    };
-    ws.once('open', () => {
-      ws.removeAllListeners();
-      resolve();
-    });
-    ws.once('unexpected-response', (req, res) => {
-      req.destroy();
-      fail(new AgentConnectError('AGENT_REFUSED', `agent ${options.url} answered the upgrade with HTTP ${res.statusCode ?? '?'}`));
-    });
-    ws.once('error', (err) => {
-      const timeout = /handshake has timed out/i.test(err.message);
-      fail(new AgentConnectError(timeout ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE', `agent ${options.url}: ${err.message}`, { cause: err }));
-    });
-  });
+  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES };
+  // The link is made after the handshake: the protocol's first message is the gateway's `start`, which it sends.
+  const ws = await openAgentSocket(options.url, socketOptions, (socket) => socket);
   return new WebSocketLink(ws, options, sink);
 }
 
 export class WebSocketLink implements AgentLink {
   readonly kind = 'websocket';
   readonly stats: AgentLinkStats = { uplinkDroppedFrames: 0, badMessages: 0 };
-  private readonly pending: Int16Array[] = [];
-  private readonly maxPending: number;
+  private readonly pending: UplinkQueue<Int16Array>;
   private carry: number | undefined;
   private closing = false;
-  private unreportedDropMs = 0;
-  private lastReportMs = -Infinity;
 
   constructor(
     private readonly ws: WebSocket,
     options: WebSocketAgentOptions,
     private readonly sink: AgentSink,
   ) {
-    this.maxPending = Math.max(1, Math.ceil(options.maxUplinkMs / FRAME_MS));
+    this.pending = new UplinkQueue(options.maxUplinkMs);
     const log = options.logger;
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('error', (err) => log.warn({ err }, 'agent socket error'));
@@ -94,12 +68,7 @@ export class WebSocketLink implements AgentLink {
 
   sendAudio(frame: Int16Array): void {
     if (this.closing) return;
-    this.pending.push(frame);
-    if (this.pending.length > this.maxPending) {
-      this.pending.shift();
-      this.stats.uplinkDroppedFrames++;
-      this.unreportedDropMs += FRAME_MS;
-    }
+    if (this.pending.push(frame)) this.stats.uplinkDroppedFrames++;
     this.flush();
   }
 
@@ -116,16 +85,13 @@ export class WebSocketLink implements AgentLink {
   }
 
   private flush(): void {
-    while (this.pending.length > 0 && this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
-      const frame = this.pending.shift();
+    this.pending.drain(
+      () => this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
       // The wire is little-endian; so is every host we run on (x64, arm64), checked once at load.
-      if (frame) this.ws.send(LITTLE_ENDIAN_HOST ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength) : toLittleEndian(frame), { binary: true });
-    }
-    const now = performance.now();
-    if (this.unreportedDropMs > 0 && now - this.lastReportMs >= OVERFLOW_REPORT_INTERVAL_MS) {
-      this.lastReportMs = now;
-      const droppedMs = this.unreportedDropMs;
-      this.unreportedDropMs = 0;
+      (frame) => this.ws.send(LITTLE_ENDIAN_HOST ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength) : toLittleEndian(frame), { binary: true }),
+    );
+    const droppedMs = this.pending.takeDropReport(performance.now());
+    if (droppedMs !== undefined) {
       this.sendText({ type: 'error', code: 'uplink_overflow', message: 'agent is not reading fast enough; oldest caller audio dropped', droppedMs });
     }
   }

@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRealtimeServer, type FakeSession, type ResponseScript } from '@patchbay/adapter-openai-realtime/testing';
-import { activeRange, frameLevelsDbfs, rmsDbfs, speechWav } from '../helpers/audio.js';
+import { concat } from '../../src/media/audio/dsp-measure.js';
+import { onsetSpeech, rmsDbfs, speechWav } from '../helpers/audio.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, type ReceivedRtp } from '../helpers/sip-caller.js';
+import { zeroCrossingHz } from '../helpers/tones.js';
 
 const NUMBER = '+15550100301';
 const CALLER_RATE = 8_000;
@@ -29,31 +31,7 @@ function trailingSilence(received: readonly ReceivedRtp[]): number {
 }
 
 /** Dominant frequency of the packets' audio, from zero crossings (a pure tone: exact enough to tell 440 from 660). */
-function frequencyHz(packets: readonly ReceivedRtp[]): number {
-  let crossings = 0;
-  let samples = 0;
-  let previous = 0;
-  for (const p of packets) {
-    for (const v of p.pcm) {
-      if ((previous < 0 && v >= 0) || (previous >= 0 && v < 0)) crossings++;
-      previous = v;
-      samples++;
-    }
-  }
-  return samples === 0 ? 0 : crossings / 2 / (samples / CALLER_RATE);
-}
-
-/** Speech cut at its onset and scaled to about −20 dBFS over its active part (the gateway's detector takes it). */
-function callerSpeech(samples: Int16Array): Int16Array {
-  const range = activeRange(samples, CALLER_RATE, 30, 10);
-  if (range === undefined) throw new Error('espeak-ng produced silence');
-  const cut = samples.slice(range.start, range.end);
-  const levels = frameLevelsDbfs(cut, CALLER_RATE, 10);
-  const loudest = Math.max(...levels);
-  const active = levels.filter((l) => l > loudest - 30).map((l) => 10 ** (l / 10));
-  const gain = 10 ** ((-20 - 10 * Math.log10(active.reduce((s, v) => s + v, 0) / active.length)) / 20);
-  return cut.map((v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain))));
-}
+const frequencyHz = (packets: readonly ReceivedRtp[]): number => zeroCrossingHz(concat(packets.map((p) => p.pcm)), CALLER_RATE);
 
 function withTail(speech: Int16Array, tailMs: number): Int16Array {
   const out = new Int16Array(speech.length + (CALLER_RATE * tailMs) / 1000);
@@ -70,7 +48,8 @@ describe('openai-realtime adapter, end to end', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'patchbay-realtime-e2e-'));
-    speech = callerSpeech((await speechWav(join(dir, 'caller.wav'), 'Hello there I have a question', { leadMs: 0, tailMs: 0 })).samples);
+    // Cut at its onset and scaled to about −20 dBFS over its active part: the gateway's detector takes it.
+    speech = onsetSpeech((await speechWav(join(dir, 'caller.wav'), 'Hello there I have a question', { leadMs: 0, tailMs: 0 })).samples, CALLER_RATE, -20);
     // Audio twice as fast as real time: a 5 s answer is still being generated 1.5 s into its playback.
     fake = await FakeRealtimeServer.start({ realtimeFactor: 2, chunkMs: 100 });
     gw = await startTestGateway(
@@ -88,10 +67,7 @@ describe('openai-realtime adapter, end to end', () => {
   afterEach(async () => {
     const live = caller;
     caller = undefined;
-    if (live !== undefined) {
-      await live.bye().catch(() => 0);
-      live.close();
-    }
+    await live?.hangUp();
     await gw?.waitForIdle(5_000);
   });
 

@@ -105,8 +105,7 @@ describe('adapter: pipeline, end to end through the gateway', () => {
     call = undefined;
     if (live !== undefined) {
       live.mic.stop();
-      await live.sip.bye().catch(() => 0);
-      live.sip.close();
+      await live.sip.hangUp();
       await live.mic.done;
     }
     await gw?.waitForIdle(5_000);

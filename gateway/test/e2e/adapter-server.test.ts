@@ -11,11 +11,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller } from '../helpers/sip-caller.js';
+import { powerAt, sine } from '../helpers/tones.js';
 
 const ECHO = '+15550100001';
 const STAGES = '+15550100002';
 const SECRET = 'adapter-server-e2e-secret';
 const TONE_HZ = 440;
+const RATE = 8_000;
 
 /** What the stage agent reports on every call. */
 const REPORTS: readonly StageReport[] = [
@@ -43,26 +45,6 @@ const load: AdapterLoader = async (name) => {
   if (adapter === undefined) throw new AdapterConfigError(AdapterErrorCode.Unknown, `unknown adapter '${name}'`);
   return adapter;
 };
-
-/** A tone at `hz` (8 kHz, −12 dBFS), `seconds` long. */
-function tone(hz: number, seconds: number): Int16Array {
-  const out = new Int16Array(8000 * seconds);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000));
-  return out;
-}
-
-/** Power of `hz` in `pcm` (Goertzel), normalised by length. */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / Math.max(1, pcm.length);
-}
 
 function rms(pcm: Int16Array): number {
   let sum = 0;
@@ -108,13 +90,13 @@ describe('the adapter server behind the gateway', () => {
     if (!gw) throw new Error('gateway did not start');
     const caller = await SipCaller.call({ host: gw.host, port: gw.sipPort, to: ECHO });
     callers.push(caller);
-    await caller.sendAudio(tone(TONE_HZ, 1.5));
+    await caller.sendAudio(sine(RATE, TONE_HZ, -15, 1_500));
     // 1.5 s of tone went out; wait (bounded) until at least 1.2 s of loud audio has come back.
     const loudPackets = (): number => caller.received.filter((p) => rms(p.pcm) > 2000).length;
     await waitFor(() => loudPackets() >= 60, 3_000, () => `${loudPackets()} loud packets of ${caller.received.length} received`);
 
     const heard = Int16Array.from(caller.received.flatMap((p) => [...p.pcm]));
-    expect(powerAt(heard, TONE_HZ), 'the tone vs another frequency').toBeGreaterThan(100 * powerAt(heard, 1000));
+    expect(powerAt(heard, RATE, TONE_HZ), 'the tone vs another frequency').toBeGreaterThan(100 * powerAt(heard, RATE, 1000));
     expect(await caller.bye()).toBe(200);
     await gw.waitForIdle(5_000);
     const stats = await gw.gateway.stats();
@@ -131,14 +113,14 @@ describe('the adapter server behind the gateway', () => {
     callers.push(await SipCaller.call({ host: gateway.host, port: gateway.sipPort, to: STAGES }));
     type Hops = Record<'sttMs' | 'llmMs' | 'ttsMs' | 'realtimeMs', { count: number; max: number; mean: number }>;
     let hops: Hops | undefined;
-    const deadline = performance.now() + 3_000;
-    while (hops === undefined || hops.realtimeMs.count === 0) {
-      if (performance.now() > deadline) throw new Error(`no stage reports in /stats within 3 s: ${JSON.stringify(hops)}`);
+    const reported = async (): Promise<boolean> => {
       const response = await fetch(`http://${gateway.config.http.host}:${gateway.httpPort}/stats`, { signal: AbortSignal.timeout(2_000) });
       expect(response.status).toBe(200);
       hops = ((await response.json()) as { hops: Hops }).hops;
-      if (hops.realtimeMs.count === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return hops.realtimeMs.count > 0;
+    };
+    await waitFor(reported, 3_000, () => `no stage reports in /stats: ${JSON.stringify(hops)}`);
+    if (hops === undefined) throw new Error('no /stats');
     // One report each, recorded exactly as sent (max and mean are exact; percentiles are bucketed).
     expect(hops.sttMs).toMatchObject({ count: 1, max: 120, mean: 120 });
     expect(hops.llmMs).toMatchObject({ count: 1, max: 340.5, mean: 340.5 });

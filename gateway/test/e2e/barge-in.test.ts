@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serveAgent, type AgentContext, type AgentServer, type GatewayMessage } from '@patchbay/agents';
-import { activeRange, frameLevelsDbfs, rmsDbfs, speechWav } from '../helpers/audio.js';
+import { frameLevelsDbfs, onsetSpeech, rmsDbfs, speechWav } from '../helpers/audio.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { prng } from '../helpers/prng.js';
 import { SipCaller, type ReceivedRtp } from '../helpers/sip-caller.js';
+import { sine } from '../helpers/tones.js';
 
 const CONFIRM_NUMBER = '+15550100005';
 const GATEWAY_NUMBER = '+15550100003';
@@ -121,32 +122,12 @@ function trailingSilence(received: readonly ReceivedRtp[]): number {
 
 // ---- signals ---------------------------------------------------------------------------------------------------
 
-function sine(rate: number, hz: number, rmsDbfsLevel: number, ms: number): Int16Array {
-  const amplitude = 32_768 * 10 ** (rmsDbfsLevel / 20) * Math.SQRT2;
-  const out = new Int16Array(Math.round((rate * ms) / 1000));
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
-  return out;
-}
-
 function mix(a: Int16Array, b: Int16Array, at = 0): Int16Array {
   const out = a.slice();
   for (let i = 0; i < b.length && at + i < out.length; i++) {
     out[at + i] = Math.max(-32_768, Math.min(32_767, (out[at + i] ?? 0) + (b[i] ?? 0)));
   }
   return out;
-}
-
-/** Speech cut at its onset (first 10 ms within 30 dB of the loudest) and scaled to `levelDbfs` over its active part. */
-function onsetSpeech(samples: Int16Array, rate: number, levelDbfs: number): Int16Array {
-  const range = activeRange(samples, rate, 30, 10);
-  if (range === undefined) throw new Error('espeak-ng produced silence');
-  const cut = samples.slice(range.start, range.end);
-  const levels = frameLevelsDbfs(cut, rate, 10);
-  const loudest = Math.max(...levels);
-  const active = levels.filter((l) => l > loudest - 30).map((l) => 10 ** (l / 10));
-  const activeDbfs = 10 * Math.log10(active.reduce((s, v) => s + v, 0) / active.length);
-  const gain = 10 ** ((levelDbfs - activeDbfs) / 20);
-  return cut.map((v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain))));
 }
 
 /** Seeded Gaussian white noise at `levelDbfs` RMS. */
@@ -242,10 +223,7 @@ describe('barge-in, end to end', () => {
   afterEach(async () => {
     const live = caller;
     caller = undefined;
-    if (live !== undefined) {
-      await live.bye().catch(() => 0);
-      live.close();
-    }
+    await live?.hangUp();
     agent.script = () => undefined;
     await gw?.waitForIdle(5_000);
   });

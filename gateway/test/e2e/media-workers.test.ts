@@ -3,75 +3,35 @@
  * crossing between calls, agent requests and refusals cross back to the SIP thread, per-worker hop histograms merge
  * into one `/stats`, and every port comes back when the calls end.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { concat } from '../../src/media/audio/dsp-measure.js';
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, SipCallerError } from '../helpers/sip-caller.js';
+import { powerAt, sine } from '../helpers/tones.js';
+import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
 const ECHO = '+15550100001';
 const HANGUP = '+15550100002';
 const UNREACHABLE = '+15550100003';
 const WORKERS = 2;
 const CALLS = 4;
-
-/** Polls an async condition every 10 ms until it holds; throws after `timeoutMs` naming `what`. */
-async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const RATE = 8_000;
 
 /** A WebSocket agent that says `hangup` as soon as the call starts. */
-async function hangupAgent(): Promise<{ server: Server; url: string }> {
-  const server = createServer((_req, res) => res.writeHead(426).end());
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary && (JSON.parse(data.toString()) as { type?: string }).type === 'start') ws.send(JSON.stringify({ type: 'hangup', reason: 'done' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { server, url: `ws://127.0.0.1:${address.port}/agent` };
-}
-
-/** A tone at `hz` (8 kHz, −12 dBFS), `seconds` long. */
-function tone(hz: number, seconds: number): Int16Array {
-  const out = new Int16Array(8000 * seconds);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000));
-  return out;
-}
-
-/** Power of `hz` in `pcm` (Goertzel), normalised by length. */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / Math.max(1, pcm.length);
-}
-
-function concat(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+function hangupAgent(): Promise<WsAgentServer> {
+  return startWsAgentServer(
+    (ws) => {
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary && (JSON.parse(data.toString()) as { type?: string }).type === 'start') ws.send(JSON.stringify({ type: 'hangup', reason: 'done' }));
+      });
+    },
+    { path: '/agent' },
+  );
 }
 
 describe(`media on ${WORKERS} worker threads`, () => {
   let gw: TestGateway | undefined;
-  let agent: { server: Server; url: string } | undefined;
+  let agent: WsAgentServer | undefined;
   const callers: SipCaller[] = [];
 
   beforeAll(async () => {
@@ -92,7 +52,7 @@ describe(`media on ${WORKERS} worker threads`, () => {
 
   afterAll(async () => {
     await gw?.close();
-    agent?.server.close();
+    await agent?.close();
   });
 
   it(`${CALLS} concurrent echo calls each hear their own tone back, and /stats merges the workers' hops`, async () => {
@@ -109,12 +69,12 @@ describe(`media on ${WORKERS} worker threads`, () => {
     expect(ports.some((p) => p < mid), `ports ${ports} vs slice boundary ${mid}`).toBe(true);
     expect(ports.some((p) => p >= mid), `ports ${ports} vs slice boundary ${mid}`).toBe(true);
 
-    await Promise.all(callers.map((c, i) => c.sendAudio(tone(freqs[i] ?? 440, 1.5))));
+    await Promise.all(callers.map((c, i) => c.sendAudio(sine(RATE, freqs[i] ?? 440, -15, 1_500))));
     await new Promise((resolve) => setTimeout(resolve, 300)); // the echo's tail
     callers.forEach((c, i) => {
       const heard = concat(c.received.map((p) => p.pcm));
-      const own = powerAt(heard, freqs[i] ?? 440);
-      const others = freqs.filter((_, j) => j !== i).map((f) => powerAt(heard, f));
+      const own = powerAt(heard, RATE, freqs[i] ?? 440);
+      const others = freqs.filter((_, j) => j !== i).map((f) => powerAt(heard, RATE, f));
       expect(heard.length, `call ${i} received ${c.received.length} packets`).toBeGreaterThan(8000);
       for (const other of others) expect(own, `call ${i}: own tone vs another call's`).toBeGreaterThan(100 * other);
     });
@@ -127,7 +87,7 @@ describe(`media on ${WORKERS} worker threads`, () => {
     for (const c of callers) expect(await c.bye()).toBe(200);
     await gw.waitForIdle(5_000);
     // Ports are released on the tick after a call's close (its last packet goes out first): poll, bounded.
-    await waitForAsync(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, 'ports released');
+    await waitFor(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, () => 'ports not released');
     const idle = await gw.gateway.stats();
     expect(idle.media).toMatchObject({ activeCalls: 0, portsInUse: 0 });
   }, 30_000);
@@ -147,6 +107,6 @@ describe(`media on ${WORKERS} worker threads`, () => {
     expect(error).toBeInstanceOf(SipCallerError);
     expect((error as SipCallerError).status).toBe(503);
     await gw.waitForIdle(5_000);
-    await waitForAsync(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, 'ports released');
+    await waitFor(async () => (await gw?.gateway.stats())?.media.portsInUse === 0, 2_000, () => 'ports not released');
   });
 });

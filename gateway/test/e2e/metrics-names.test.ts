@@ -5,53 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createGatewayMetrics, HOP_LABELS, METRIC } from '@patchbay/observability';
+import { METRIC_KINDS, parsePrometheusText, samplesOf, type MetricKind } from '@patchbay/observability/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, SipCallerError } from '../helpers/sip-caller.js';
 
-type Kind = 'gauge' | 'counter' | 'histogram' | 'prefix';
-
-/** The type each METRIC entry declares (its doc comment in names.ts starts with it); a new entry must be added here. */
-const DECLARED = {
-  activeCalls: 'gauge',
-  callsTotal: 'counter',
-  callsRejectedTotal: 'counter',
-  sipRequestsTotal: 'counter',
-  sipResponsesTotal: 'counter',
-  hopLatency: 'histogram',
-  jitterBufferDepth: 'histogram',
-  packetsLostTotal: 'counter',
-  packetsExpectedTotal: 'counter',
-  rtcpJitter: 'histogram',
-  callMos: 'histogram',
-  bargeInReaction: 'histogram',
-  droppedFramesTotal: 'counter',
-  wsSendQueueFrames: 'gauge',
-  mediaClockLateTicks: 'gauge',
-  eventLoopLagPrefix: 'prefix',
-} as const satisfies Record<keyof typeof METRIC, Kind>;
-
 /** Counters whose series only exist once something was counted (a label value to count under). */
 const ONLY_WHEN_COUNTED = new Set<string>([METRIC.droppedFramesTotal]);
-
-interface Scrape {
-  types: Map<string, string>;
-  /** Sample lines by metric name (with `_bucket`, `_sum`, `_count` for histograms). */
-  samples: Map<string, string[]>;
-}
-
-function parse(text: string): Scrape {
-  const types = new Map<string, string>();
-  const samples = new Map<string, string[]>();
-  for (const line of text.split('\n')) {
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type?.[1] && type[2]) types.set(type[1], type[2]);
-    if (line === '' || line.startsWith('#')) continue;
-    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
-    if (name) samples.set(name, [...(samples.get(name) ?? []), line]);
-  }
-  return { types, samples };
-}
 
 /** The kind each METRIC entry's doc comment in names.ts opens with (`Gauge:`, `Counter{…}:`, `Histogram…:`). */
 async function declaredInSource(): Promise<Map<string, string>> {
@@ -100,36 +60,35 @@ describe('GET /metrics exports every metric in names.ts', () => {
     await gw.waitForIdle(5_000);
 
     const text = await gw.metrics();
-    const { types, samples } = parse(text);
+    const scrape = parsePrometheusText(text);
     const declared = await declaredInSource();
     expect(new Set(declared.keys())).toEqual(new Set(Object.keys(METRIC)));
     const missing: string[] = [];
     for (const [key, name] of Object.entries(METRIC)) {
-      const kind: Kind = DECLARED[key as keyof typeof METRIC];
+      const kind: MetricKind = METRIC_KINDS[key as keyof typeof METRIC];
       expect(declared.get(key), `${key}: names.ts declares another type`).toBe(kind);
       if (kind === 'prefix') {
-        if (![...types.keys()].some((t) => t.startsWith(name))) missing.push(`${name}_* (no family)`);
+        if (![...scrape.types.keys()].some((t) => t.startsWith(name))) missing.push(`${name}_* (no family)`);
         continue;
       }
-      if (types.get(name) !== kind) missing.push(`${name}: TYPE ${String(types.get(name))}, declared ${kind}`);
-      const lines = kind === 'histogram' ? samples.get(`${name}_count`) : samples.get(name);
-      if (!ONLY_WHEN_COUNTED.has(name) && (lines ?? []).length === 0) missing.push(`${name}: no samples`);
+      if (scrape.types.get(name) !== kind) missing.push(`${name}: TYPE ${String(scrape.types.get(name))}, declared ${kind}`);
+      const found = samplesOf(scrape, kind === 'histogram' ? `${name}_count` : name);
+      if (!ONLY_WHEN_COUNTED.has(name) && found.length === 0) missing.push(`${name}: no samples`);
     }
     expect(missing, text).toEqual([]);
 
-    // And the figures of these calls, not just the names.
-    const value = (line: string | undefined): number => Number(line?.split(' ').at(-1));
-    const find = (name: string, labels: string): string | undefined => samples.get(name)?.find((l) => l.includes(labels));
-    expect(value(samples.get(METRIC.activeCalls)?.[0])).toBe(0);
-    expect(value(find(METRIC.callsTotal, 'result="remote-bye"'))).toBe(1);
-    expect(value(find(METRIC.callsRejectedTotal, 'status="404"'))).toBe(1);
-    expect(value(find(METRIC.sipRequestsTotal, 'method="INVITE"'))).toBeGreaterThanOrEqual(2);
-    expect(value(find(METRIC.sipResponsesTotal, 'status="404"'))).toBe(1);
-    expect(value(samples.get(`${METRIC.callMos}_count`)?.[0])).toBe(1);
-    expect(value(find(METRIC.packetsExpectedTotal, 'direction="uplink"'))).toBeGreaterThan(50);
-    for (const hop of HOP_LABELS) expect(find(`${METRIC.hopLatency}_count`, `hop="${hop}"`), hop).toBeDefined();
-    expect(value(find(`${METRIC.hopLatency}_count`, 'hop="uplink"'))).toBeGreaterThan(50);
-    expect(value(find(`${METRIC.hopLatency}_count`, 'hop="setup"'))).toBe(1);
+    // And the figures of these calls, not just the names (the first series with these labels).
+    const value = (name: string, labels: Record<string, string> = {}): number | undefined => samplesOf(scrape, name, labels)[0]?.value;
+    expect(value(METRIC.activeCalls)).toBe(0);
+    expect(value(METRIC.callsTotal, { result: 'remote-bye' })).toBe(1);
+    expect(value(METRIC.callsRejectedTotal, { status: '404' })).toBe(1);
+    expect(value(METRIC.sipRequestsTotal, { method: 'INVITE' })).toBeGreaterThanOrEqual(2);
+    expect(value(METRIC.sipResponsesTotal, { status: '404' })).toBe(1);
+    expect(value(`${METRIC.callMos}_count`)).toBe(1);
+    expect(value(METRIC.packetsExpectedTotal, { direction: 'uplink' })).toBeGreaterThan(50);
+    for (const hop of HOP_LABELS) expect(value(`${METRIC.hopLatency}_count`, { hop }), hop).toBeDefined();
+    expect(value(`${METRIC.hopLatency}_count`, { hop: 'uplink' })).toBeGreaterThan(50);
+    expect(value(`${METRIC.hopLatency}_count`, { hop: 'setup' })).toBe(1);
     // No per-call label values: no call ids, no numbers.
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(text).not.toContain('5550104444');

@@ -5,13 +5,12 @@
  * `error{code: 'transfer_failed'}` and the call goes on. The success case runs on the main thread and on a media
  * worker.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import type { ReferScript } from '../helpers/sip-caller-refer.js';
 import { SipCaller, type SipMessage } from '../helpers/sip-caller.js';
 import { header } from '../helpers/sip-text.js';
+import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
 const TRANSFER = '+15550100001';
 const TRANSFER_TWICE = '+15550100002';
@@ -25,11 +24,9 @@ interface AgentSession {
 }
 
 /** A WebSocket agent that sends `transfer{target}` once (`/once`) or twice (`/twice`) as soon as the call starts. */
-async function transferAgent(): Promise<{ server: Server; url: string; sessions: AgentSession[] }> {
+async function transferAgent(): Promise<{ server: WsAgentServer; url: string; sessions: AgentSession[] }> {
   const sessions: AgentSession[] = [];
-  const server = createServer((_req, res) => res.writeHead(426).end());
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws, req) => {
+  const server = await startWsAgentServer((ws, req) => {
     const session: AgentSession = { messages: [], closed: false };
     sessions.push(session);
     const times = req.url === '/twice' ? 2 : 1;
@@ -44,10 +41,7 @@ async function transferAgent(): Promise<{ server: Server; url: string; sessions:
       for (let i = 0; i < times; i++) ws.send(JSON.stringify({ type: 'transfer', target: TARGET }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { server, url: `ws://127.0.0.1:${address.port}`, sessions };
+  return { server, url: server.url, sessions };
 }
 
 function released(): { hold: Promise<void>; release: () => void } {
@@ -105,7 +99,7 @@ for (const workers of [0, 1]) {
     afterAll(async () => {
       for (const c of callers) c.close();
       await gw?.close();
-      agent?.server.close();
+      await agent?.server.close();
     });
 
     it('REFERs in the dialog, answers the NOTIFYs 200, tells the agent `transferred` and BYEs after the final NOTIFY', async () => {
@@ -154,7 +148,7 @@ describe('transfer fails: the call goes on', () => {
 
   afterAll(async () => {
     await gw?.close();
-    agent?.server.close();
+    await agent?.server.close();
   });
 
   /** The call is still up: no BYE, still counted, and the gateway still sends RTP. */

@@ -8,9 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activeRange, rmsDbfs, speechWav } from '../helpers/audio.js';
+import { concat } from '../../src/media/audio/dsp-measure.js';
+import { onsetSpeech, rmsDbfs, speechWav } from '../helpers/audio.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, type ReceivedRtp } from '../helpers/sip-caller.js';
+import { powerAt, sine, zeroCrossingHz } from '../helpers/tones.js';
 import { TwilioBot, type TwilioBotCall } from '../helpers/twilio-bot.js';
 
 const BASIC = '+15550100031';
@@ -32,49 +34,17 @@ const MARK_EARLY_MS = PACKET_MS + 5;
 
 // ---- signals and measures ---------------------------------------------------------------------------------------
 
-function tone(hz: number, ms: number, dbfs = -12): Int16Array {
-  const amplitude = 32_768 * 10 ** (dbfs / 20) * Math.SQRT2;
-  return Int16Array.from({ length: (RATE * ms) / 1000 }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / RATE)));
-}
+/** The bots' and the caller's tones: −12 dBFS. */
+const tone = (hz: number, ms: number): Int16Array => sine(RATE, hz, -12, ms);
 
 const silence = (ms: number): Int16Array => new Int16Array((RATE * ms) / 1000);
-
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Power of `hz` in `pcm` at 8 kHz (Goertzel), per sample. */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / RATE);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / Math.max(1, pcm.length);
-}
 
 /** Audible, and `hz` stronger by 10× than each of the other tones in play. */
 function carries(pcm: Int16Array, hz: number): boolean {
   if (rmsDbfs(pcm) < AUDIBLE_DBFS) return false;
   const others = [GREETING_HZ, REPLY_HZ, CALLER_HZ].filter((f) => f !== hz);
-  const p = powerAt(pcm, hz);
-  return others.every((f) => p > 10 * powerAt(pcm, f));
-}
-
-/** Frequency of a steady tone from its zero crossings (Hz). */
-function zeroCrossingHz(pcm: Int16Array): number {
-  let crossings = 0;
-  for (let i = 1; i < pcm.length; i++) if ((pcm[i - 1] ?? 0) < 0 !== (pcm[i] ?? 0) < 0) crossings++;
-  return (crossings / 2) * (RATE / pcm.length);
+  const p = powerAt(pcm, RATE, hz);
+  return others.every((f) => p > 10 * powerAt(pcm, RATE, f));
 }
 
 const audible = (p: ReceivedRtp): boolean => p.payloadType === 0 && rmsDbfs(p.pcm) > AUDIBLE_DBFS;
@@ -89,15 +59,6 @@ function markAt(call: TwilioBotCall, name: string): number {
   return mark.atMs;
 }
 
-/** Speech cut at its onset and scaled to about −20 dBFS over its active part. */
-function onsetSpeech(samples: Int16Array): Int16Array {
-  const range = activeRange(samples, RATE, 30, 10);
-  if (range === undefined) throw new Error('espeak-ng produced silence');
-  const cut = samples.slice(range.start, range.end);
-  const gain = 10 ** ((-20 - rmsDbfs(cut)) / 20);
-  return cut.map((v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain))));
-}
-
 // ---- the suite --------------------------------------------------------------------------------------------------
 
 describe('protocol: twilio, end to end', () => {
@@ -109,7 +70,7 @@ describe('protocol: twilio, end to end', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'patchbay-twilio-'));
-    speech = onsetSpeech((await speechWav(join(dir, 'caller.wav'), 'Oh wait, one question please.', { leadMs: 0, tailMs: 0 })).samples);
+    speech = onsetSpeech((await speechWav(join(dir, 'caller.wav'), 'Oh wait, one question please.', { leadMs: 0, tailMs: 0 })).samples, RATE, -20);
     bot = await TwilioBot.start('/media');
     gw = await startTestGateway({
       numbers: {
@@ -124,10 +85,7 @@ describe('protocol: twilio, end to end', () => {
   afterEach(async () => {
     const live = caller;
     caller = undefined;
-    if (live !== undefined) {
-      await live.bye().catch(() => 0);
-      live.close();
-    }
+    await live?.hangUp();
     await gw?.waitForIdle(5_000);
   });
 
@@ -185,7 +143,7 @@ describe('protocol: twilio, end to end', () => {
 
     // The caller's 1 kHz tone comes through as 160-byte µ-law chunks, one per 20 ms, numbered without a gap.
     const toneFrom = call.inbound.length;
-    await sip.sendAudio(concat(tone(CALLER_HZ, 1_000), silence(300)));
+    await sip.sendAudio(concat([tone(CALLER_HZ, 1_000), silence(300)]));
     await waitFor(() => call.inbound.length >= toneFrom + 60, 2_000, () => `${call.inbound.length} chunks`);
     const chunks = call.inbound;
     for (const c of chunks) {
@@ -204,9 +162,9 @@ describe('protocol: twilio, end to end', () => {
     const heard = chunks.slice(toneFrom).filter((c) => carries(c.pcm, CALLER_HZ));
     expect(heard.length).toBeGreaterThanOrEqual(48);
     expect(heard.length).toBeLessThanOrEqual(51);
-    const steady = concat(...heard.slice(2, -2).map((c) => c.pcm));
-    expect(zeroCrossingHz(steady)).toBeGreaterThan(990);
-    expect(zeroCrossingHz(steady)).toBeLessThan(1010);
+    const steady = concat(heard.slice(2, -2).map((c) => c.pcm));
+    expect(zeroCrossingHz(steady, RATE)).toBeGreaterThan(990);
+    expect(zeroCrossingHz(steady, RATE)).toBeLessThan(1010);
     expect(Math.abs(rmsDbfs(steady) + 12)).toBeLessThan(1);
 
     // A key press (SIP INFO) arrives as Twilio's dtmf.
@@ -230,7 +188,7 @@ describe('protocol: twilio, end to end', () => {
 
   it('the bot\'s clear (barge-in) silences the caller within 100 ms and brings the pending mark back; its reply plays', async () => {
     const { sip, call } = await place(BOT_CLEARS, { greeting: tone(GREETING_HZ, 5_000), reply: tone(REPLY_HZ, 1_000) });
-    const sending = sip.sendAudio(concat(silence(1_500), tone(CALLER_HZ, 800), silence(2_500)));
+    const sending = sip.sendAudio(concat([silence(1_500), tone(CALLER_HZ, 800), silence(2_500)]));
     await waitFor(() => call.sentAt('clear') !== undefined, 5_000, () => call.describe());
     await waitFor(() => call.marks('reply').length === 1, 6_000, () => call.describe());
     await sending;
@@ -270,7 +228,7 @@ describe('protocol: twilio, end to end', () => {
       quietMs: 1_000,
     });
     const ONSET_MS = 800;
-    const sending = sip.sendAudio(concat(silence(ONSET_MS), speech, silence(3_000)));
+    const sending = sip.sendAudio(concat([silence(ONSET_MS), speech, silence(3_000)]));
     await waitFor(() => call.marks('reply').length === 1, 10_000, () => call.describe());
     await sending;
     const onset = sip.sent[ONSET_MS / PACKET_MS];

@@ -1,7 +1,6 @@
 /**
  * Audio helpers for end-to-end media tests: speech WAVs made with espeak-ng and sox, WAV read/write, sample-rate
- * conversion through sox, levels, and normalised cross-correlation with a lag search (how much of the sent speech
- * comes back, and how late).
+ * conversion through sox, levels, speech cut at its onset to a set level, and band limiting.
  *
  * Signal code here is pure and synchronous; only `speechWav`, `convertWav` and `resampleWav` run external tools.
  */
@@ -270,6 +269,22 @@ export function activeRange(
   });
   if (first < 0) return undefined;
   return { start: first * size, end: (last + 1) * size };
+}
+
+/**
+ * Speech cut at its onset (the first 10 ms frame within 30 dB of the loudest) and scaled so that its active part
+ * (the frames within 30 dB of the loudest) is `levelDbfs` RMS.
+ */
+export function onsetSpeech(samples: Int16Array, sampleRate: number, levelDbfs: number): Int16Array {
+  const range = activeRange(samples, sampleRate, 30, 10);
+  if (range === undefined) throw new Error('espeak-ng produced silence');
+  const cut = samples.slice(range.start, range.end);
+  const levels = frameLevelsDbfs(cut, sampleRate, 10);
+  const loudest = Math.max(...levels);
+  const active = levels.filter((l) => l > loudest - 30).map((l) => 10 ** (l / 10));
+  const activeDbfs = 10 * Math.log10(active.reduce((s, v) => s + v, 0) / active.length);
+  const gain = 10 ** ((levelDbfs - activeDbfs) / 20);
+  return cut.map((v) => Math.max(-32_768, Math.min(32_767, Math.round(v * gain))));
 }
 
 /**

@@ -9,8 +9,11 @@ import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observabili
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import { waitFor } from './wait-for.js';
 
 export type { RunningGateway };
+/** Re-exported: tests that start a gateway poll with it too. */
+export { waitFor };
 
 export interface TestGateway {
   readonly gateway: RunningGateway;
@@ -113,16 +116,4 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
     },
     close: () => gateway.close(),
   };
-}
-
-/**
- * Poll `condition` every 10 ms until it holds. Rejects after `timeoutMs` with `describe()` in the message, so a
- * test waits exactly as long as it needs and no longer than its bound.
- */
-export async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

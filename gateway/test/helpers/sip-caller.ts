@@ -190,6 +190,12 @@ export class SipCaller {
     return response.status ?? 0;
   }
 
+  /** End the call however it stands, for a test's teardown: BYE if it is still up (a failed BYE is ignored), then close. */
+  async hangUp(): Promise<void> {
+    await this.bye().catch(() => 0);
+    this.close();
+  }
+
   /** The dialog's identifiers as the gateway must echo them: Call-ID, our tag, its tag, our Contact URI. */
   get dialog(): { callId: string; localTag: string; remoteTag: string; contact: string } {
     return { callId: this.callId, localTag: this.fromTag, remoteTag: this.toTag, contact: `sip:${this.fromUser}@${this.local}` };

@@ -7,9 +7,11 @@
  * been quiet a while, replies with more `media` and a `mark`. Everything it receives and sends is recorded with
  * `performance.now()` times, so a test can line it up with what a SIP caller in the same process heard.
  */
-import { createServer, type Server } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { rmsDbfs } from './audio.js';
 import { ulawDecodeBytes, ulawEncode } from './g711.js';
+import { waitFor } from './wait-for.js';
+import { startWsAgentServer, type WsAgentServer } from './ws-agent-server.js';
 
 /** How the bot behaves on its next call; change `TwilioBot.script` before placing the call. */
 export interface TwilioBotScript {
@@ -206,55 +208,32 @@ export class TwilioBotCall {
 export class TwilioBot {
   readonly calls: TwilioBotCall[] = [];
   script: TwilioBotScript = {};
-  private readonly wss = new WebSocketServer({ noServer: true });
 
-  private constructor(
-    private readonly http: Server,
-    readonly url: string,
-  ) {
-    this.wss.on('connection', (ws) => this.calls.push(new TwilioBotCall(ws, this.script)));
+  private constructor(private readonly server: WsAgentServer) {}
+
+  /** `ws://127.0.0.1:PORT/path`: the URL to give the gateway. */
+  get url(): string {
+    return this.server.url;
   }
 
   static async start(path = '/media'): Promise<TwilioBot> {
-    const http = createServer((_req, res) => res.writeHead(426).end());
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = http.address();
-    if (address === null || typeof address === 'string') throw new Error('bot server has no port');
-    const bot = new TwilioBot(http, `ws://127.0.0.1:${address.port}${path}`);
-    http.on('upgrade', (req, socket, head) => {
-      if (req.url?.split('?')[0] !== path) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
-      }
-      bot.wss.handleUpgrade(req, socket, head, (ws) => bot.wss.emit('connection', ws, req));
-    });
+    let bot: TwilioBot | undefined;
+    // No call can connect before the URL is known, so `bot` is set by then.
+    const server = await startWsAgentServer((ws) => bot?.calls.push(new TwilioBotCall(ws, bot.script)), { path });
+    bot = new TwilioBot(server);
     return bot;
   }
 
   /** The `index`-th call, once its socket is open (bounded wait). */
   async call(index: number, timeoutMs = 5_000): Promise<TwilioBotCall> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const call = this.calls[index];
-      if (call !== undefined) return call;
-      if (performance.now() > deadline) throw new Error(`no call ${index} within ${timeoutMs} ms: the bot has ${this.calls.length}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(() => this.calls[index] !== undefined, timeoutMs, () => `no call ${index}: the bot has ${this.calls.length}`);
+    const call = this.calls[index];
+    if (call === undefined) throw new Error(`no call ${index}`);
+    return call;
   }
 
   async close(): Promise<void> {
     for (const call of this.calls) call.close();
-    for (const ws of this.wss.clients) ws.terminate();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.server.close();
   }
-}
-
-function rmsDbfs(pcm: Int16Array): number {
-  let sum = 0;
-  for (const v of pcm) sum += v * v;
-  return 10 * Math.log10(sum / Math.max(1, pcm.length) / 32768 ** 2);
 }

@@ -1,0 +1,27 @@
+/**
+ * The Prometheus type of each METRIC entry, for tests that check what a scrape declares: `prefix` is a family
+ * prefix of prom-client's default metrics. names.ts's doc comments open with the same (`Gauge:`, `Counter{…}:`,
+ * `Histogram…:`); a new METRIC entry must be added here.
+ */
+import type { METRIC } from '../names.js';
+
+export type MetricKind = 'gauge' | 'counter' | 'histogram' | 'prefix';
+
+export const METRIC_KINDS = {
+  activeCalls: 'gauge',
+  callsTotal: 'counter',
+  callsRejectedTotal: 'counter',
+  sipRequestsTotal: 'counter',
+  sipResponsesTotal: 'counter',
+  hopLatency: 'histogram',
+  jitterBufferDepth: 'histogram',
+  packetsLostTotal: 'counter',
+  packetsExpectedTotal: 'counter',
+  rtcpJitter: 'histogram',
+  callMos: 'histogram',
+  bargeInReaction: 'histogram',
+  droppedFramesTotal: 'counter',
+  wsSendQueueFrames: 'gauge',
+  mediaClockLateTicks: 'gauge',
+  eventLoopLagPrefix: 'prefix',
+} as const satisfies Record<keyof typeof METRIC, MetricKind>;
