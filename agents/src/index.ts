@@ -7,7 +7,7 @@ import { echoAgent } from './builtin/echo.js';
 export * from './protocol/messages.js';
 export { ProtocolError, ProtocolErrorCode } from './protocol/errors.js';
 export type { ProtocolErrorCodeValue } from './protocol/errors.js';
-export { parseAgentMessage, parseGatewayMessage } from './protocol/parse.js';
+export { parseAgentMessage, parseGatewayMessage, validateAgentMessage } from './protocol/parse.js';
 export { pcm16FromBytes, pcm16ToBytes } from './protocol/pcm.js';
 export { DEFAULT_TOKEN_TTL_S, normaliseUrl, signCallToken, verifyCallToken } from './protocol/token.js';
 export type { CallTokenClaims, CallTokenFailure, VerifiedCallToken, VerifyCallTokenResult } from './protocol/token.js';

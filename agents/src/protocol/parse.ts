@@ -105,6 +105,14 @@ export function parseGatewayMessage(text: string): GatewayMessage {
   return validate(gatewaySchemas, obj, 'gateway');
 }
 
+/**
+ * Validates a message an in-process agent handed over as an object (it never went through JSON): the same schema as
+ * `parseAgentMessage`, so an in-process agent can do exactly what a remote one can, and no more.
+ */
+export function validateAgentMessage(value: unknown): AgentMessage {
+  return validate(agentSchemas, asMessage(value), 'agent');
+}
+
 function parseWith<U extends { type: string }>(schemas: Schemas<U>, text: string, from: string): U {
   return validate(schemas, parseObject(text), from);
 }
@@ -121,6 +129,10 @@ function parseObject(text: string): Record<string, unknown> & { type: string } {
     const detail = cause instanceof Error ? cause.message : String(cause);
     throw new ProtocolError(ProtocolErrorCode.BadJson, `message is not valid JSON: ${detail}`, { cause });
   }
+  return asMessage(value);
+}
+
+function asMessage(value: unknown): Record<string, unknown> & { type: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ProtocolError(ProtocolErrorCode.NotAMessage, 'message must be a JSON object');
   }

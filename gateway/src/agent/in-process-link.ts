@@ -1,5 +1,5 @@
 /** Runs a built-in agent inside the gateway, through the same messages an external agent gets. */
-import type { Agent, AgentContext, AgentMessage, AgentSession, GatewayMessage, StartMessage } from '@patchbay/agents';
+import { ProtocolError, validateAgentMessage, type Agent, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
 
@@ -19,7 +19,7 @@ export class InProcessLink implements AgentLink {
         if (!this.closed) sink.onAudio(pcm);
       },
       send: (msg: AgentMessage) => {
-        if (!this.closed) sink.onMessage(msg);
+        if (!this.closed) this.deliver(msg);
       },
       signal: this.abort.signal,
     };
@@ -44,6 +44,25 @@ export class InProcessLink implements AgentLink {
     } catch (err) {
       this.logger.warn({ err }, 'built-in agent failed to close');
     }
+  }
+
+  /**
+   * Control from the agent, checked against the protocol's schema exactly as a WebSocket agent's is: a bad message
+   * (an unknown stage, a malformed transfer target) is counted and answered `error{bad_message}`, and the call goes on.
+   */
+  private deliver(msg: AgentMessage): void {
+    let valid: AgentMessage;
+    try {
+      valid = validateAgentMessage(msg);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.stats.badMessages++;
+      this.logger.warn({ code: err.code, reason: err.message }, 'in-process agent sent a bad message');
+      // Told on a later microtask, as a WebSocket agent would be: never re-entering the agent inside its own send().
+      queueMicrotask(() => this.send({ type: 'error', code: 'bad_message', message: err.message }));
+      return;
+    }
+    this.sink.onMessage(valid);
   }
 
   /** A throwing built-in ends its call, never the gateway. */
