@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import {
@@ -376,35 +377,8 @@ function applyEnvOverrides(raw: unknown, env: Env, issues: string[]): unknown {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Issue formatting
-
-function formatIssue(issue: z.core.$ZodIssue): string[] {
-  const at = (extra: PropertyKey[]): string => formatPath([...issue.path, ...extra]);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => `${at([key])}: unknown key (check the spelling)`);
-    case 'invalid_key':
-      return issue.issues.map((inner) => `${at([])}: ${inner.message}`);
-    default:
-      return [`${at([])}: ${issue.message}`];
-  }
-}
-
-/** `['numbers', '+1555', 'agent']` → `numbers."+1555".agent`; `['trunks', 0, 'allow']` → `trunks[0].allow`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') {
-      out += `[${segment}]`;
-      continue;
-    }
-    const name = String(segment);
-    const part = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name);
-    out += out === '' ? part : `.${part}`;
-  }
-  return out === '' ? '(root)' : out;
-}
+/** Config paths are written the same way in every Patchbay configuration (adapter-kit's formatter). */
+export { formatPath };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,3 +4,4 @@ export type { AdapterContext, AdapterLogger, AgentAdapter, Env } from './adapter
 export { AdapterConfigError, AdapterErrorCode } from './errors.js';
 export type { AdapterErrorCodeValue } from './errors.js';
 export { ENV_NAME_PATTERN, secretFromEnv } from './secrets.js';
+export { formatIssue, formatPath } from './config-issues.js';

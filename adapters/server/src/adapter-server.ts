@@ -7,7 +7,8 @@ import type { Env } from '@patchbay/adapter-kit';
 import { serveAgents, type Agent } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import type { AdapterServerConfig } from './config.js';
-import { AdapterServerConfigError, formatPath } from './errors.js';
+import { formatPath } from '@patchbay/adapter-kit';
+import { AdapterServerConfigError } from './errors.js';
 import { AdapterOptionsError, buildAdapterAgent, loadAdapter, type AdapterLoader } from './registry.js';
 
 export interface AdapterServerOptions {

@@ -5,11 +5,11 @@
  * Secrets come only from environment variables named here; `env` is passed in, never read from `process.env`.
  */
 import { readFileSync } from 'node:fs';
-import { ENV_NAME_PATTERN, type Env } from '@patchbay/adapter-kit';
+import { ENV_NAME_PATTERN, formatIssue, type Env } from '@patchbay/adapter-kit';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { AdapterSpec } from './registry.js';
-import { AdapterServerConfigError, formatPath } from './errors.js';
+import { AdapterServerConfigError } from './errors.js';
 
 export const DEFAULT_PORT = 8790;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,16 +113,4 @@ export function loadAdapterServerConfig(file: string, env: Env): AdapterServerCo
     );
   }
   return parseAdapterServerConfig(doc.toJS(), env, file);
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string[] {
-  const at = (extra: PropertyKey[]): string => formatPath([...issue.path, ...extra]);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => `${at([key])}: unknown key (check the spelling)`);
-    case 'invalid_key':
-      return issue.issues.map((inner) => `${at([])}: ${inner.message}`);
-    default:
-      return [`${at([])}: ${issue.message}`];
-  }
 }

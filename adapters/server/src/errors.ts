@@ -14,18 +14,3 @@ export class AdapterServerConfigError extends Error {
     super(`Invalid adapter server configuration (${source}), ${count}:\n${issues.map((i) => `  ${i}`).join('\n')}`, options);
   }
 }
-
-/** `['agents', '/sales', 'model']` → `agents."/sales".model`; `['x', 0]` → `x[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') {
-      out += `[${segment}]`;
-      continue;
-    }
-    const name = String(segment);
-    const part = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name);
-    out += out === '' ? part : `.${part}`;
-  }
-  return out === '' ? '(root)' : out;
-}
