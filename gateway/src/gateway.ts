@@ -58,11 +58,16 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? silentLogger;
-  await loadResampler(); // compiles the wasm once
-  await loadVad();
-  // Silero (optional dependency) only when some number asks for it, so a missing install fails at start, clearly.
-  const silero = usesSilero(config) ? await loadSilero() : undefined;
-  loadDemoPrompts(); // reads the built-in prompts now, not on the first call
+  const workers = mediaWorkers(config);
+  // The codecs, models and prompts load where the media runs: here, or in each worker (which loads its own).
+  let silero: SileroModel | undefined;
+  if (workers === 0) {
+    await loadResampler(); // compiles the wasm once
+    await loadVad();
+    // Silero (optional dependency) only when some number asks for it, so a missing install fails at start, clearly.
+    silero = usesSilero(config) ? await loadSilero() : undefined;
+    loadDemoPrompts(); // reads the built-in prompts now, not on the first call
+  }
   // Adapters named by numbers: built (and their options and secrets checked) before we listen.
   const env = options.env ?? process.env;
   const adapters = await loadAdapters(config.numbers, env, logger);
@@ -92,7 +97,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     trace: (callId, event) => telemetry.media(callId, event),
   };
-  const workers = mediaWorkers(config);
   const traceTurns = options.traceTurns ?? options.tracer !== undefined;
   let media: MediaPlane;
   try {
@@ -196,7 +200,7 @@ async function createMediaPlane(
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
   if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace });
-  const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: silero !== undefined, trace });
+  const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: usesSilero(config), trace });
   await plane.ready();
   logger.info({ workers }, 'media workers ready');
   return plane;
