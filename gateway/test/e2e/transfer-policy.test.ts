@@ -97,6 +97,9 @@ describe('transfer destinations are enforced by the gateway', () => {
     const stats = await allowList.gateway.stats();
     expect(stats.transfersRefused).toEqual({ DESTINATION_NOT_ALLOWED: 3, DESTINATION_NOT_E164: 1, DESTINATION_NOT_DIALABLE: 1, DESTINATION_URI_PARAMETER: 1, DESTINATION_URI_HEADERS: 1 });
     expect(stats.endReasons['transferred']).toBe(1);
+    const metrics = await allowList.metrics();
+    expect(metrics).toContain('patchbay_transfers_refused_total{reason="not_allowed"} 3');
+    expect(metrics).toContain('patchbay_transfers_refused_total{reason="uri_headers"} 1');
   }, 30_000);
 
   it('no transfer configured (the default): every target is refused, the allowed-looking one too', async () => {
