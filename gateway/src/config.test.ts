@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       },
       numbers: { '*': { agent: 'demo', parameters: {} } },
       trunks: [],
+      transfer: { allow: [], deny: [] },
       agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
       log: { level: 'info' },
     });

@@ -13,8 +13,10 @@ import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import {
+  DestinationPolicyError,
   duplicatePatternError,
   parseCidr,
+  parseDestinationEntry,
   parseNumberPattern,
   RoutingError,
   type NumberPattern,
@@ -81,6 +83,22 @@ const adapterAgent = z.looseObject({
 /** What an agent URL speaks: Patchbay's protocol v1, or Twilio Media Streams' messages (bots written for Twilio). */
 export const AGENT_PROTOCOLS = ['patchbay', 'twilio'] as const;
 
+/** An E.164 prefix (`+1555`) or a SIP domain (`pbx.example.com`, `*.example.com`); see routing/destination-policy.ts. */
+const destinationEntry = z.string().superRefine((entry, ctx) => {
+  try {
+    parseDestinationEntry(entry);
+  } catch (err) {
+    if (!(err instanceof DestinationPolicyError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
+/** Where an agent may transfer a call: nothing unless listed (deny entries win). */
+const transferPolicy = z.strictObject({
+  allow: z.array(destinationEntry).default([]),
+  deny: z.array(destinationEntry).default([]),
+});
+
 const numberRoute = z.strictObject({
   agent: z.union([agentRef, adapterAgent]),
   /** For a ws:// agent: `twilio` speaks Twilio Media Streams (µ-law 8 kHz, base64 in JSON) instead of protocol v1. */
@@ -95,6 +113,8 @@ const numberRoute = z.strictObject({
   bargeIn: bargeInMode.optional(),
   /** Speech detection for this number (overrides `media.speech`, key by key). */
   speech: speechSettings.optional(),
+  /** Transfer destinations for this number (replaces the top-level `transfer` as a whole). */
+  transfer: transferPolicy.optional(),
 }).refine((r) => r.protocol !== 'twilio' || (typeof r.agent === 'string' && /^wss?:\/\//i.test(r.agent)), {
   path: ['protocol'],
   message: 'twilio is spoken to a ws:// or wss:// agent URL',
@@ -222,6 +242,8 @@ function configSchema(env: Env) {
       media,
       numbers: z.record(z.string(), numberRoute).prefault({ '*': { agent: 'demo' } }),
       trunks,
+      /** Transfer destinations of every number without its own `transfer`; default: none (transfers refused). */
+      transfer: transferPolicy.prefault({}),
       agents: agentsSchema(env),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })

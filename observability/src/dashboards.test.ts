@@ -27,6 +27,7 @@ const SHAPES = {
   activeCalls: { kind: 'gauge', labels: [] },
   callsTotal: { kind: 'counter', labels: [LABEL.result] },
   callsRejectedTotal: { kind: 'counter', labels: [LABEL.status] },
+  transfersRefusedTotal: { kind: 'counter', labels: [LABEL.reason] },
   sipRequestsTotal: { kind: 'counter', labels: [LABEL.method] },
   sipResponsesTotal: { kind: 'counter', labels: [LABEL.method, LABEL.status] },
   hopLatency: { kind: 'histogram', labels: [LABEL.hop] },

@@ -11,6 +11,11 @@ export const METRIC = {
   callsTotal: 'patchbay_calls_total',
   /** Counter{status}: initial INVITEs refused before answer, by SIP status. */
   callsRejectedTotal: 'patchbay_calls_rejected_total',
+  /**
+   * Counter{reason}: agents' transfer targets the gateway's destination policy refused (no REFER sent). reason ∈
+   * not_allowed, denied, not_e164, not_dialable, uri_headers, uri_parameter, scheme, malformed.
+   */
+  transfersRefusedTotal: 'patchbay_transfers_refused_total',
   /** Counter{method}: SIP requests received. */
   sipRequestsTotal: 'patchbay_sip_requests_total',
   /** Counter{method, status}: SIP responses sent (status as its class or code: a closed set). */

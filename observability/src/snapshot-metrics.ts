@@ -18,6 +18,8 @@ export interface GatewaySnapshot {
   callsByResult?: Readonly<Record<string, number>>;
   /** Initial INVITEs refused before answer, by SIP status code, cumulative. */
   callsRejectedByStatus?: Readonly<Record<string, number>>;
+  /** Transfer targets refused by the destination policy, by reason (`not_allowed`, `uri_headers`, …), cumulative. */
+  transfersRefusedByReason?: Readonly<Record<string, number>>;
   /** SIP requests received, by method, cumulative. */
   sipRequestsByMethod?: Readonly<Record<string, number>>;
   /** SIP responses sent, by the request's method and the status code, cumulative. */
@@ -40,6 +42,7 @@ export class SnapshotMetrics {
     const read = (): Promise<GatewaySnapshot | undefined> => this.read();
     const registers = [registry];
     const results = new LabelGuard();
+    const refusals = new LabelGuard(16);
 
     gauge(registers, METRIC.activeCalls, 'Calls admitted and not yet ended.', read, (s) => s.activeCalls);
     gauge(registers, METRIC.wsSendQueueFrames, "Caller audio frames queued towards agents (all calls' WebSocket send queues together).", read, (s) => s.wsSendQueueFrames);
@@ -50,6 +53,9 @@ export class SnapshotMetrics {
     );
     counter(registers, METRIC.callsRejectedTotal, 'Initial INVITEs refused before answer, by SIP status.', [LABEL.status], read, (s) =>
       s.callsRejectedByStatus && Object.entries(s.callsRejectedByStatus).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.status]: sipStatusLabel(k) }, v]),
+    );
+    counter(registers, METRIC.transfersRefusedTotal, "Agents' transfer targets refused by the destination policy (no REFER sent), by reason.", [LABEL.reason], read, (s) =>
+      s.transfersRefusedByReason && Object.entries(s.transfersRefusedByReason).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.reason]: refusals.value(k) }, v]),
     );
     counter(registers, METRIC.sipRequestsTotal, 'SIP requests received, by method.', [LABEL.method], read, (s) =>
       s.sipRequestsByMethod && Object.entries(s.sipRequestsByMethod).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.method]: sipMethodLabel(k) }, v]),

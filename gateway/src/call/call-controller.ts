@@ -22,7 +22,7 @@ import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
 import { newCallStats, type CallStats } from './call-stats.js';
-import { CallTransfers } from './call-transfer.js';
+import { CallTransfers, transferDestinations } from './call-transfer.js';
 import { InDialogHandler } from './in-dialog.js';
 import { sdpBody } from './sdp-body.js';
 import { SdpSession } from './sdp-session.js';
@@ -73,7 +73,7 @@ export class CallController {
       hangup: this.hangup.bind(this),
       tellAgent: options.media.tellAgent.bind(options.media),
     };
-    this.transfers = new CallTransfers({ host, domain: options.config.sip.transferDomain, logger: options.logger });
+    this.transfers = new CallTransfers({ host, domain: options.config.sip.transferDomain, logger: options.logger, destinations: transferDestinations(options.config), stats: this.stats });
   }
 
   get activeCalls(): number {

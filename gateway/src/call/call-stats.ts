@@ -20,10 +20,12 @@ export interface CallStats {
   /** Requests refused, by status (initial INVITEs and in-dialog requests alike). */
   rejected: Record<string, number>;
   endReasons: Record<string, number>;
+  /** Agents' transfer targets refused by the destination policy, by refusal code (DESTINATION_NOT_ALLOWED, ...). */
+  transfersRefused: Record<string, number>;
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {} };
 }
 
 /** A call's media closed: adds its barge-in outcomes to its number's summary. */

@@ -6,7 +6,12 @@ import { getHeader, type SipRequest, type SipResponse } from '../sip/message.js'
 import type { ClientTransaction } from '../sip/stack.js';
 import { CallRejection } from './admission.js';
 import type { Call, CallState, EndReason } from './call.js';
-import { CallTransfers, NOTIFY_WAIT_MS, OUTCOME_WAIT_MS } from './call-transfer.js';
+import { ConfigError, parseConfig } from '../config.js';
+import { DestinationPolicy } from '../routing/index.js';
+import { CallTransfers, NOTIFY_WAIT_MS, OUTCOME_WAIT_MS, transferDestinations } from './call-transfer.js';
+
+/** What these tests transfer to (the allow-list every test but the policy ones runs with). */
+const ALLOWED = new DestinationPolicy({ allow: ['+1555', 'pbx.example.com'] });
 
 /** The SIP side as a transfer sees it: records REFERs (answered by the test), hangups and agent messages. */
 class FakeHost {
@@ -98,7 +103,7 @@ describe('CallTransfers', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     host = new FakeHost();
-    transfers = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }) });
+    transfers = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }), destinations: () => ALLOWED });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -233,10 +238,30 @@ describe('CallTransfers', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a bad target is refused without a REFER', () => {
-    transfers.request(call(), 'tel:+15557654321');
+  it('a target outside the policy is refused without a REFER, counted by code; the call goes on', () => {
+    const stats = { transfersRefused: {} };
+    transfers = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }), destinations: () => ALLOWED, stats });
+    const c = call();
+    for (const target of ['+19005551234', 'sip:desk@pbx.example.com;maddr=evil.example.com', '*725551234', 'sip:desk@evil.example.com']) {
+      transfers.request(c, target);
+    }
     expect(host.refers).toHaveLength(0);
-    expect(host.errors).toEqual(['transfer target must be a phone number (+15551234567) or a sip:/sips: URI']);
+    expect(host.errors).toEqual(Array(4).fill('target not allowed'));
+    expect(stats.transfersRefused).toEqual({ DESTINATION_NOT_ALLOWED: 2, DESTINATION_URI_PARAMETER: 1, DESTINATION_NOT_DIALABLE: 1 });
+    expect(host.hangups).toEqual([]);
+    // Nothing was left in progress: an allowed target still goes out.
+    transfers.request(c, 'tel:+1-555-765-4321');
+    const req = host.refers[0]?.req;
+    if (!req) throw new Error('no REFER for an allowed target');
+    expect(getHeader(req, 'refer-to')).toBe('<sip:+15557654321@203.0.113.7>');
+  });
+
+  it('with nothing configured every target is refused', () => {
+    transfers = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }), destinations: transferDestinations(parseConfig({})) });
+    transfers.request(call(), '+15557654321');
+    transfers.request(call(), 'sip:desk@pbx.example.com');
+    expect(host.refers).toHaveLength(0);
+    expect(host.errors).toEqual(['target not allowed', 'target not allowed']);
   });
 
   it('NOTIFYs for another REFER or another event are refused; the transfer goes on', async () => {
@@ -263,5 +288,66 @@ describe('CallTransfers', () => {
     await vi.advanceTimersByTimeAsync(NOTIFY_WAIT_MS);
     expect(host.hangups).toEqual([]);
     expect(host.told).toEqual([]);
+  });
+});
+
+describe('transferDestinations', () => {
+  const config = parseConfig({
+    sip: { defaultCountryCode: 1 },
+    transfer: { allow: ['+44'] },
+    numbers: { '+15550100001': { agent: 'echo' }, '+1555*': { agent: 'echo', transfer: { allow: ['+1555'], deny: ['+15550000'] } } },
+  });
+  const destinations = transferDestinations(config);
+  const on = (pattern: string): Call => {
+    const route = config.numbers[pattern];
+    if (!route) throw new Error(`no route ${pattern}`);
+    const c = call();
+    return { ...c, admission: { ...c.admission, route, pattern } };
+  };
+
+  it('a number without its own list uses the top-level one', () => {
+    const policy = destinations(on('+15550100001'));
+    expect(policy.check('+442079460000').ok).toBe(true);
+    expect(policy.check('+15557654321').ok).toBe(false);
+  });
+
+  it("a number's own list replaces the top-level one, national numbers read with sip.defaultCountryCode", () => {
+    const policy = destinations(on('+1555*'));
+    expect(policy.check('5557654321')).toMatchObject({ ok: true, number: '+15557654321' });
+    expect(policy.check('+442079460000')).toMatchObject({ ok: false, code: 'DESTINATION_NOT_ALLOWED' });
+    expect(policy.check('+15550000123')).toMatchObject({ ok: false, code: 'DESTINATION_DENIED' });
+    expect(destinations(on('+1555*'))).toBe(policy); // built once
+  });
+});
+
+describe('transfer config', () => {
+  function issues(raw: unknown): string[] {
+    try {
+      parseConfig(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.issues;
+      throw err;
+    }
+    return [];
+  }
+
+  it('defaults to nothing allowed, at the top level and for every number', () => {
+    const config = parseConfig({});
+    expect(config.transfer).toEqual({ allow: [], deny: [] });
+    expect(config.numbers['*']?.transfer).toBeUndefined();
+  });
+
+  it('names each bad entry by its path', () => {
+    expect(
+      issues({
+        transfer: { allow: ['+1555', '1555'], deny: ['sip:evil.example.com'] },
+        numbers: { '+1555*': { agent: 'echo', transfer: { allow: ['+1 555'], extra: true } } },
+      }),
+    ).toEqual([
+      `numbers."+1555*".transfer.allow[0]: '+1 555' is not an E.164 prefix: '+' then 1 to 15 digits, e.g. +1555 or +44`,
+      'numbers."+1555*".transfer.extra: unknown key (check the spelling)',
+      "transfer.allow[1]: '1555' is neither an E.164 prefix (+1555) nor a SIP domain (pbx.example.com, *.example.com, an IP address)",
+      "transfer.deny[0]: 'sip:evil.example.com' is neither an E.164 prefix (+1555) nor a SIP domain (pbx.example.com, *.example.com, an IP address)",
+    ]);
   });
 });

@@ -12,18 +12,27 @@
  * - A BYE from the peer once it accepted the REFER ends the call as `transferred` too.
  *
  * A call has at most one transfer at a time; a transfer asked for while the 2xx awaits its ACK goes out at the ACK.
+ *
+ * Before anything else the target must pass the call's destination policy (its number's `transfer`, else the
+ * top-level one; nothing is allowed by default): a refused target gets `error{code: 'transfer_failed', message:
+ * 'target not allowed'}`, no REFER leaves, the refusal is logged with the target redacted and counted by its code.
  */
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { parseCSeq, parseNameAddr } from '../sip/headers.js';
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import type { ClientTransaction, RemoteInfo } from '../sip/stack.js';
+import type { Config } from '../config.js';
+import { DestinationPolicy, redactDestination } from '../routing/index.js';
 import { CallRejection } from './admission.js';
 import type { Call, EndReason } from './call.js';
+import type { CallStats } from './call-stats.js';
 import { readReferNotify, type ReferNotify } from './refer-notify.js';
 import { referToUri, TransferTargetError } from './transfer-target.js';
 
 export const TRANSFER_FAILED = 'transfer_failed';
+/** The `message` of the `transfer_failed` an agent gets for a target the destination policy refuses. */
+export const TARGET_NOT_ALLOWED = 'target not allowed';
 export const NOTIFY_WAIT_MS = 10_000;
 export const OUTCOME_WAIT_MS = 60_000;
 
@@ -41,6 +50,10 @@ export interface CallTransfersOptions {
   /** `sip.transferDomain`. */
   domain: string | null;
   logger: Logger;
+  /** The destination policy a call's transfers are checked against (`transferDestinations(config)`). */
+  destinations: (call: Call) => DestinationPolicy;
+  /** Refused targets are counted in `transfersRefused`, by refusal code. */
+  stats?: Pick<CallStats, 'transfersRefused'>;
   notifyWaitMs?: number;
   outcomeWaitMs?: number;
 }
@@ -66,12 +79,20 @@ export class CallTransfers {
   /** The agent asked to transfer `call` to `target` (a phone number or a sip:/sips: URI). */
   request(call: Call, target: string): void {
     if (call.state === 'ended') return;
+    const checked = this.options.destinations(call).check(target);
+    if (!checked.ok) {
+      const refused = this.options.stats?.transfersRefused;
+      if (refused) refused[checked.code] = (refused[checked.code] ?? 0) + 1;
+      const { code, reason } = checked;
+      this.options.logger.warn({ callId: call.id, code, reason, target: redactDestination(target) }, 'transfer target not allowed');
+      return this.refuse(call.id, TARGET_NOT_ALLOWED);
+    }
     if (this.active.has(call.id)) return this.refuse(call.id, 'transfer already in progress');
     const dialog = call.dialog;
     if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return this.refuse(call.id, 'the call is not connected yet');
     let referTo: string;
     try {
-      referTo = referToUri(target, { domain: this.options.domain, peerHost: dialog.peer.address });
+      referTo = referToUri(checked.kind === 'number' ? checked.number : checked.uri, { domain: this.options.domain, peerHost: dialog.peer.address });
     } catch (err) {
       if (!(err instanceof TransferTargetError)) throw err;
       return this.refuse(call.id, err.message);
@@ -180,4 +201,27 @@ export class CallTransfers {
   private refuse(callId: string, message: string): void {
     this.options.host.tellAgent(callId, { type: 'error', code: TRANSFER_FAILED, message });
   }
+}
+
+/**
+ * Each call's transfer policy: its number's `transfer` when it has one (replacing the top-level one as a whole), else
+ * the top-level `transfer`. Policies are built here, once, from the validated config.
+ */
+export function transferDestinations(config: Pick<Config, 'transfer' | 'numbers' | 'sip'>): (call: Call) => DestinationPolicy {
+  const defaultCountryCode = config.sip.defaultCountryCode;
+  const byList = new WeakMap<object, DestinationPolicy>();
+  const policyOf = (lists: Config['transfer']): DestinationPolicy => {
+    let policy = byList.get(lists);
+    if (policy === undefined) {
+      policy = new DestinationPolicy({ allow: lists.allow, deny: lists.deny, defaultCountryCode });
+      byList.set(lists, policy);
+    }
+    return policy;
+  };
+  const fallback = policyOf(config.transfer);
+  for (const route of Object.values(config.numbers)) if (route.transfer) policyOf(route.transfer);
+  return (call) => {
+    const own = call.admission.route.transfer;
+    return own ? policyOf(own) : fallback;
+  };
 }

@@ -9,3 +9,16 @@ export {
 export { NumberRouter, type RouteMatch } from './number-router.js';
 export { CidrError, CidrSet, parseCidr, parseIp, type Cidr } from './cidr.js';
 export { TrunkMatcher, type TrunkSpec } from './trunks.js';
+export {
+  DESTINATION_REFUSAL_CODES,
+  DESTINATION_REFUSALS,
+  DestinationPolicy,
+  DestinationPolicyError,
+  parseDestinationEntry,
+  redactDestination,
+  type Destination,
+  type DestinationCheck,
+  type DestinationEntry,
+  type DestinationPolicyOptions,
+  type DestinationRefusalCode,
+} from './destination-policy.js';

@@ -44,6 +44,10 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     activeCalls: p.activeCalls,
     callsByResult: { ...p.calls.endReasons },
     callsRejectedByStatus: Object.fromEntries([...p.rejected].map(([status, n]) => [String(status), n])),
+    // DESTINATION_NOT_ALLOWED → not_allowed: the refusal codes are a closed set.
+    transfersRefusedByReason: Object.fromEntries(
+      Object.entries(p.calls.transfersRefused).map(([code, n]) => [code.replace(/^DESTINATION_/, '').toLowerCase(), n]),
+    ),
     sipRequestsByMethod: p.sip.requests,
     sipResponses: p.sip.responses,
     mediaClockLateTicks: p.plane.clockLateTicks,

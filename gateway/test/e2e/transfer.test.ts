@@ -92,6 +92,7 @@ for (const workers of [0, 1]) {
       gw = await startTestGateway({
         sip: workers === 0 ? {} : { transferDomain: 'pbx.example.com:5080' },
         media: { workers },
+        transfer: { allow: ['+1555'] },
         numbers: { [TRANSFER]: { agent: `${agent.url}/once` } },
       });
     }, 60_000);
@@ -134,6 +135,7 @@ describe('transfer fails: the call goes on', () => {
   beforeAll(async () => {
     agent = await transferAgent();
     gw = await startTestGateway({
+      transfer: { allow: ['+1555'] },
       numbers: {
         [TRANSFER]: { agent: `${agent.url}/once` },
         [TRANSFER_TWICE]: { agent: `${agent.url}/twice` },

@@ -11,6 +11,7 @@ export const METRIC_KINDS = {
   activeCalls: 'gauge',
   callsTotal: 'counter',
   callsRejectedTotal: 'counter',
+  transfersRefusedTotal: 'counter',
   sipRequestsTotal: 'counter',
   sipResponsesTotal: 'counter',
   hopLatency: 'histogram',
