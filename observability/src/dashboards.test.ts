@@ -29,6 +29,8 @@ const SHAPES = {
   callsRejectedTotal: { kind: 'counter', labels: [LABEL.status] },
   sipRequestsTotal: { kind: 'counter', labels: [LABEL.method] },
   sipResponsesTotal: { kind: 'counter', labels: [LABEL.method, LABEL.status] },
+  sipAuthFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
+  sipAuthLockoutsTotal: { kind: 'counter', labels: [] },
   hopLatency: { kind: 'histogram', labels: [LABEL.hop] },
   jitterBufferDepth: { kind: 'histogram', labels: [] },
   packetsLostTotal: { kind: 'counter', labels: [LABEL.direction] },

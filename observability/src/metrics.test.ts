@@ -15,6 +15,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.callsRejectedTotal]: ['status'],
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
+  [METRIC.sipAuthFailuresTotal]: ['reason'],
   [METRIC.hopLatency]: ['hop'],
   [METRIC.packetsLostTotal]: ['direction'],
   [METRIC.packetsExpectedTotal]: ['direction'],
@@ -36,6 +37,8 @@ const snapshot: GatewaySnapshot = {
     { method: 'INVITE', status: 200, count: 53 },
     { method: 'INVITE', status: '486', count: 3 },
   ],
+  sipAuthFailures: { 'bad-response': 9, 'unknown-user': 4, '+15550100001': 1 },
+  sipAuthLockouts: 2,
   mediaClockLateTicks: 5,
   wsSendQueueFrames: 12,
 };
@@ -123,6 +126,9 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.sipRequestsTotal, { method: 'OTHER' })).toBe(1);
     expect(valueOf(exp, METRIC.sipResponsesTotal, { method: 'INVITE', status: '200' })).toBe(53);
     expect(valueOf(exp, METRIC.sipResponsesTotal, { method: 'INVITE', status: '486' })).toBe(3);
+    expect(valueOf(exp, METRIC.sipAuthFailuresTotal, { reason: 'bad-response' })).toBe(9);
+    expect(valueOf(exp, METRIC.sipAuthFailuresTotal, { reason: 'other' })).toBe(1); // not a cause: never a series of its own
+    expect(valueOf(exp, METRIC.sipAuthLockoutsTotal)).toBe(2);
   });
 
   it('records call ends: MOS, jitter, loss by direction, drops, barge-ins (seconds)', async () => {

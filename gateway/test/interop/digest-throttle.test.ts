@@ -103,6 +103,9 @@ describe('digest authentication over UDP', () => {
     const stats = await gatewayStats();
     expect(stats.auth?.lockouts).toBe(1);
     expect(stats.auth?.failures?.['locked-out']).toBeGreaterThanOrEqual(1);
+    const metrics = await gw.metrics();
+    expect(metrics).toMatch(/^patchbay_sip_auth_lockouts_total 1$/m);
+    expect(metrics).toMatch(/^patchbay_sip_auth_failures_total\{reason="locked-out"\} [1-9]\d*$/m);
 
     // The right password again until it is accepted: not before the lockout (begun at the last guess) has ended.
     let accepted: Awaited<ReturnType<DigestClient['attempt']>> | undefined;

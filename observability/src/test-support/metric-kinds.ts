@@ -13,6 +13,8 @@ export const METRIC_KINDS = {
   callsRejectedTotal: 'counter',
   sipRequestsTotal: 'counter',
   sipResponsesTotal: 'counter',
+  sipAuthFailuresTotal: 'counter',
+  sipAuthLockoutsTotal: 'counter',
   hopLatency: 'histogram',
   jitterBufferDepth: 'histogram',
   packetsLostTotal: 'counter',
