@@ -63,6 +63,7 @@ describe('loadConfig', () => {
         userAgent: 'Patchbay',
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
         authRealm: 'patchbay',
+        authThrottle: { maxFailures: 10, windowMs: 60_000, lockoutMs: 300_000, maxSources: 10_000, maxFailuresPerNonce: 3 },
         transferDomain: null,
       },
       http: { host: '0.0.0.0', port: 8080 },

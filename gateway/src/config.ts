@@ -205,6 +205,21 @@ function configSchema(env: Env) {
         .prefault({}),
       authRealm: nonEmpty.default('patchbay'),
       /**
+       * Digest guessing limits: `maxFailures` failed digests from one source address (IPv6: its /64) within
+       * `windowMs` lock it out for `lockoutMs`, during which its credentials are refused unchecked, right or wrong
+       * (0 = no lockout). A nonce that has had `maxFailuresPerNonce` wrong responses is spent (0 = no limit).
+       */
+      authThrottle: z
+        .strictObject({
+          maxFailures: z.int().min(0).default(10),
+          windowMs: z.int().min(1).default(60_000),
+          lockoutMs: z.int().min(1).default(300_000),
+          /** Sources remembered (each of: with recent failures, locked out); beyond it the stalest are forgotten. */
+          maxSources: z.int().min(1).default(10_000),
+          maxFailuresPerNonce: z.int().min(0).default(3),
+        })
+        .prefault({}),
+      /**
        * Host (optionally `:port`) of the Refer-To URI when an agent transfers a call to a phone number:
        * `sip:<number>@<transferDomain>`. null = the host the call came from (the carrier or PBX that sent the INVITE).
        */

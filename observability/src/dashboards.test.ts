@@ -30,6 +30,8 @@ const SHAPES = {
   transfersRefusedTotal: { kind: 'counter', labels: [LABEL.reason] },
   sipRequestsTotal: { kind: 'counter', labels: [LABEL.method] },
   sipResponsesTotal: { kind: 'counter', labels: [LABEL.method, LABEL.status] },
+  sipAuthFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
+  sipAuthLockoutsTotal: { kind: 'counter', labels: [] },
   hopLatency: { kind: 'histogram', labels: [LABEL.hop] },
   jitterBufferDepth: { kind: 'histogram', labels: [] },
   packetsLostTotal: { kind: 'counter', labels: [LABEL.direction] },

@@ -16,6 +16,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.transfersRefusedTotal]: ['reason'],
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
+  [METRIC.sipAuthFailuresTotal]: ['reason'],
   [METRIC.hopLatency]: ['hop'],
   [METRIC.packetsLostTotal]: ['direction'],
   [METRIC.packetsExpectedTotal]: ['direction'],
@@ -38,6 +39,8 @@ const snapshot: GatewaySnapshot = {
     { method: 'INVITE', status: 200, count: 53 },
     { method: 'INVITE', status: '486', count: 3 },
   ],
+  sipAuthFailures: { 'bad-response': 9, 'unknown-user': 4, '+15550100001': 1 },
+  sipAuthLockouts: 2,
   mediaClockLateTicks: 5,
   wsSendQueueFrames: 12,
 };
@@ -126,6 +129,9 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.sipRequestsTotal, { method: 'OTHER' })).toBe(1);
     expect(valueOf(exp, METRIC.sipResponsesTotal, { method: 'INVITE', status: '200' })).toBe(53);
     expect(valueOf(exp, METRIC.sipResponsesTotal, { method: 'INVITE', status: '486' })).toBe(3);
+    expect(valueOf(exp, METRIC.sipAuthFailuresTotal, { reason: 'bad-response' })).toBe(9);
+    expect(valueOf(exp, METRIC.sipAuthFailuresTotal, { reason: 'other' })).toBe(1); // not a cause: never a series of its own
+    expect(valueOf(exp, METRIC.sipAuthLockoutsTotal)).toBe(2);
   });
 
   it('records call ends: MOS, jitter, loss by direction, drops, barge-ins (seconds)', async () => {

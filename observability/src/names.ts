@@ -20,6 +20,10 @@ export const METRIC = {
   sipRequestsTotal: 'patchbay_sip_requests_total',
   /** Counter{method, status}: SIP responses sent (status as its class or code: a closed set). */
   sipResponsesTotal: 'patchbay_sip_responses_total',
+  /** Counter{reason}: failed digest authentications of initial INVITEs, by cause (AUTH_FAILURE_LABELS). */
+  sipAuthFailuresTotal: 'patchbay_sip_auth_failures_total',
+  /** Counter: sources locked out after repeated failed digest authentications (`sip.authThrottle`). */
+  sipAuthLockoutsTotal: 'patchbay_sip_auth_lockouts_total',
   /**
    * Histogram{hop}: latency of each hop in seconds, sub-millisecond buckets. hop ∈ uplink, uplink_processing,
    * downlink, downlink_processing, turn, barge_in, setup, stt, llm, tts, realtime.
@@ -81,6 +85,14 @@ export const LABEL = {
 /** The `direction` label values: `uplink` = caller → gateway, `downlink` = gateway → caller. */
 export const DIRECTION_LABELS = ['uplink', 'downlink'] as const;
 export type DirectionLabel = (typeof DIRECTION_LABELS)[number];
+
+/**
+ * The `reason` label values of METRIC.sipAuthFailuresTotal (anything else is `other`): no such username, wrong
+ * response, another realm, a digest uri that is not the Request-URI, an algorithm not offered, refused unchecked
+ * (source locked out), nonce spent by wrong responses (re-challenged), unparsable credentials.
+ */
+export const AUTH_FAILURE_LABELS = ['unknown-user', 'bad-response', 'realm', 'uri-mismatch', 'algorithm', 'locked-out', 'nonce-spent', 'malformed'] as const;
+export type AuthFailureLabel = (typeof AUTH_FAILURE_LABELS)[number];
 
 export const SPAN = {
   /** The whole call, root of its trace. */

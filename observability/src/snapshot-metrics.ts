@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ObservabilityError } from './errors.js';
 import { LabelGuard, sipMethodLabel, sipStatusLabel } from './label-guard.js';
 import { SingleFlight } from './single-flight.js';
-import { LABEL, METRIC } from './names.js';
+import { AUTH_FAILURE_LABELS, LABEL, METRIC } from './names.js';
 
 /** The gateway's counters and gauges at one instant. Omitted fields leave their metrics as they were. */
 export interface GatewaySnapshot {
@@ -24,6 +24,10 @@ export interface GatewaySnapshot {
   sipRequestsByMethod?: Readonly<Record<string, number>>;
   /** SIP responses sent, by the request's method and the status code, cumulative. */
   sipResponses?: readonly { method: string; status: number | string; count: number }[];
+  /** Failed digest authentications by cause (AUTH_FAILURE_LABELS), cumulative. */
+  sipAuthFailures?: Readonly<Record<string, number>>;
+  /** Sources locked out after repeated failed authentications, cumulative. */
+  sipAuthLockouts?: number;
   /** Media clock ticks that came late since start. */
   mediaClockLateTicks?: number;
   /** Caller frames queued towards agents, all calls together. */
@@ -63,6 +67,12 @@ export class SnapshotMetrics {
     counter(registers, METRIC.sipResponsesTotal, 'SIP responses sent, by method and status.', [LABEL.method, LABEL.status], read, (s) =>
       s.sipResponses?.map((r): [Record<string, string>, number] => [{ [LABEL.method]: sipMethodLabel(r.method), [LABEL.status]: sipStatusLabel(r.status) }, r.count]),
     );
+    counter(registers, METRIC.sipAuthFailuresTotal, 'Failed digest authentications of initial INVITEs, by cause.', [LABEL.reason], read, (s) =>
+      s.sipAuthFailures && Object.entries(s.sipAuthFailures).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.reason]: authFailureLabel(k) }, v]),
+    );
+    counter(registers, METRIC.sipAuthLockoutsTotal, 'Sources locked out after repeated failed digest authentications.', [], read, (s) =>
+      s.sipAuthLockouts === undefined ? undefined : [[{}, s.sipAuthLockouts]],
+    );
   }
 
   setSource(source: SnapshotSource | undefined): void {
@@ -75,6 +85,12 @@ export class SnapshotMetrics {
     if (!source) return Promise.resolve(undefined);
     return this.flight.run(source, (err) => this.onError(new ObservabilityError('OBS_METRICS_SOURCE', 'the gateway snapshot source failed', { cause: err })));
   }
+}
+
+const AUTH_FAILURES: ReadonlySet<string> = new Set(AUTH_FAILURE_LABELS);
+
+function authFailureLabel(raw: string): string {
+  return AUTH_FAILURES.has(raw) ? raw : 'other';
 }
 
 function gauge(registers: Registry[], name: string, help: string, read: () => Promise<GatewaySnapshot | undefined>, pick: (s: GatewaySnapshot) => number | undefined): void {

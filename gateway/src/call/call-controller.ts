@@ -65,7 +65,7 @@ export class CallController {
 
   constructor(private readonly options: CallControllerOptions) {
     this.observer = options.observer ?? NO_OBSERVER;
-    this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live });
+    this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live, stats: this.stats.auth, logger: options.logger });
     this.inDialog = new InDialogHandler(this, options);
     const host = {
       buildRequest: this.inDialog.buildRequest.bind(this.inDialog),

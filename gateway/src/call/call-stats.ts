@@ -22,10 +22,26 @@ export interface CallStats {
   endReasons: Record<string, number>;
   /** Agents' transfer targets refused by the destination policy, by refusal code (DESTINATION_NOT_ALLOWED, ...). */
   transfersRefused: Record<string, number>;
+  /** Digest authentication at admission (admission.ts). */
+  auth: AuthStats;
+}
+
+/** Digest authentication of initial INVITEs. The precise causes are here and in logs only, never on the wire. */
+export interface AuthStats {
+  /** 401 challenges sent (no credentials, stale or spent nonce, replay). */
+  challenges: number;
+  /** Failed attempts by AuthFailureCause (`unknown-user`, `bad-response`, `locked-out`, ...: admission.ts). */
+  failures: Record<string, number>;
+  /** Lockouts begun: a source reached `sip.authThrottle.maxFailures`. */
+  lockouts: number;
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {} };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats() };
+}
+
+export function newAuthStats(): AuthStats {
+  return { challenges: 0, failures: {}, lockouts: 0 };
 }
 
 /** A call's media closed: adds its barge-in outcomes to its number's summary. */

@@ -2,7 +2,8 @@
  * What `GET /metrics` reads at scrape time, in the observability package's terms: the hop histograms under their
  * Prometheus `hop` labels, and the gateway's counters and gauges as one snapshot. Nothing here runs per frame.
  */
-import type { GatewaySnapshot, HopLabel, HopStates } from '@patchbay/observability';
+import type { AuthFailureLabel, GatewaySnapshot, HopLabel, HopStates } from '@patchbay/observability';
+import type { AuthFailureCause } from '../call/admission.js';
 import type { CallStats } from '../call/call-stats.js';
 import type { MediaPlaneStats } from '../media-plane/plane.js';
 import { HOP_NAMES, type HopName, type HopState } from '../metrics/hop-metrics.js';
@@ -30,6 +31,22 @@ export function hopStates(state: HopState): HopStates {
   return out;
 }
 
+/** Each authentication failure cause's `reason` label (a gateway cause missing from the labels fails typecheck). */
+export const AUTH_FAILURE_LABEL: Readonly<Record<AuthFailureCause, AuthFailureLabel>> = {
+  'unknown-user': 'unknown-user',
+  'bad-response': 'bad-response',
+  realm: 'realm',
+  'uri-mismatch': 'uri-mismatch',
+  algorithm: 'algorithm',
+  'locked-out': 'locked-out',
+  'nonce-spent': 'nonce-spent',
+  malformed: 'malformed',
+};
+
+function isCause(key: string): key is AuthFailureCause {
+  return Object.hasOwn(AUTH_FAILURE_LABEL, key);
+}
+
 export interface SnapshotParts {
   activeCalls: number;
   calls: CallStats;
@@ -50,6 +67,8 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     ),
     sipRequestsByMethod: p.sip.requests,
     sipResponses: p.sip.responses,
+    sipAuthFailures: Object.fromEntries(Object.entries(p.calls.auth.failures).flatMap(([k, n]) => (isCause(k) ? [[AUTH_FAILURE_LABEL[k], n]] : []))),
+    sipAuthLockouts: p.calls.auth.lockouts,
     mediaClockLateTicks: p.plane.clockLateTicks,
     wsSendQueueFrames: p.plane.agentQueuedFrames,
   };

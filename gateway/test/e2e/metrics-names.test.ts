@@ -11,7 +11,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, SipCallerError } from '../helpers/sip-caller.js';
 
 /** Counters whose series only exist once something was counted (a label value to count under). */
-const ONLY_WHEN_COUNTED = new Set<string>([METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal]);
+const ONLY_WHEN_COUNTED = new Set<string>([METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal, METRIC.sipAuthFailuresTotal]);
 
 /** The kind each METRIC entry's doc comment in names.ts opens with (`Gauge:`, `Counter{…}:`, `Histogram…:`). */
 async function declaredInSource(): Promise<Map<string, string>> {

@@ -14,6 +14,8 @@ export const METRIC_KINDS = {
   transfersRefusedTotal: 'counter',
   sipRequestsTotal: 'counter',
   sipResponsesTotal: 'counter',
+  sipAuthFailuresTotal: 'counter',
+  sipAuthLockoutsTotal: 'counter',
   hopLatency: 'histogram',
   jitterBufferDepth: 'histogram',
   packetsLostTotal: 'counter',

@@ -209,6 +209,57 @@ describe('DigestAuthenticator.verify', () => {
     expect(auth.verify('INVITE', URI, weird, lookup)).toEqual({ ok: false, reason: 'algorithm' });
   });
 
+  it('does the same work for an unknown user as for a wrong password, and never admits the unknown user', () => {
+    const { auth } = make({ maxFailuresPerNonce: 0 });
+    const c = auth.challenge()[0];
+    // Whatever password an unknown user sends, even one that is right for a known user, the result is unknown-user.
+    for (const password of ['', 'wonderland', 'guess']) {
+      expect(auth.verify('INVITE', URI, respond(c, { username: 'bob', password }), lookup)).toEqual({ ok: false, reason: 'unknown-user' });
+    }
+    // An unknown user's failure spends a nonce attempt exactly as a wrong password does.
+    const counted = make({ maxFailuresPerNonce: 2 }).auth;
+    const n = counted.challenge()[0];
+    expect(counted.verify('INVITE', URI, respond(n, { username: 'bob' }), lookup).ok).toBe(false);
+    expect(counted.verify('INVITE', URI, respond(n, { password: 'x' }), lookup).ok).toBe(false);
+    expect(counted.verify('INVITE', URI, respond(n), lookup)).toEqual({ ok: false, reason: 'nonce-spent' });
+  });
+
+  it('spends a nonce after maxFailuresPerNonce wrong responses, whatever comes next; a fresh nonce works', () => {
+    const { auth } = make({ maxFailuresPerNonce: 3 });
+    const c = auth.challenge()[0];
+    for (let i = 0; i < 3; i++) {
+      expect(auth.verify('INVITE', URI, respond(c, { password: `guess-${i}` }), lookup)).toEqual({ ok: false, reason: 'bad-response' });
+    }
+    // The right password on the spent nonce is not even checked: the answer cannot tell a guesser it was right.
+    expect(auth.verify('INVITE', URI, respond(c), lookup)).toEqual({ ok: false, reason: 'nonce-spent' });
+    expect(auth.verify('INVITE', URI, respond(c, { password: 'guess-3' }), lookup)).toEqual({ ok: false, reason: 'nonce-spent' });
+    expect(auth.verify('INVITE', URI, respond(auth.challenge()[0]), lookup).ok).toBe(true);
+  });
+
+  it('does not count errors that are no guess (realm, uri, algorithm) against the nonce', () => {
+    const { auth } = make({ maxFailuresPerNonce: 1, algorithms: ['SHA-256'] });
+    const c = auth.challenge()[0];
+    expect(auth.verify('INVITE', URI, respond(c, { realm: 'other' }), lookup)).toEqual({ ok: false, reason: 'realm' });
+    expect(auth.verify('INVITE', URI, respond(c, { uri: 'sip:x@y' }), lookup)).toEqual({ ok: false, reason: 'uri-mismatch' });
+    expect(auth.verify('INVITE', URI, respond(c, { algorithm: 'MD5' }), lookup)).toEqual({ ok: false, reason: 'algorithm' });
+    expect(auth.verify('INVITE', URI, respond(c), lookup).ok).toBe(true);
+  });
+
+  it('refuses unchecked on request, as a wrong response would be refused, right credentials or not', () => {
+    const { auth } = make({ maxFailuresPerNonce: 2 });
+    const c = auth.challenge()[0];
+    let lookups = 0;
+    const counting = (u: string): Credentials | undefined => (lookups++, lookup(u));
+    expect(auth.verify('INVITE', URI, respond(c), counting, { refuse: true })).toEqual({ ok: false, reason: 'refused' });
+    expect(auth.verify('INVITE', URI, respond(c, { username: 'bob' }), counting, { refuse: true })).toEqual({ ok: false, reason: 'refused' });
+    expect(lookups).toBe(0);
+    // Counted against the nonce like wrong responses, so a refused source sees the same re-challenge any guesser sees.
+    expect(auth.verify('INVITE', URI, respond(c), counting, { refuse: true })).toEqual({ ok: false, reason: 'nonce-spent' });
+    // Everything checked before the credentials is still checked.
+    expect(auth.verify('INVITE', URI, 'garbage', counting, { refuse: true })).toEqual({ ok: false, reason: 'malformed' });
+    expect(auth.verify('INVITE', URI, respond(auth.challenge()[0], { realm: 'x' }), counting, { refuse: true })).toEqual({ ok: false, reason: 'realm' });
+  });
+
   it('treats a missing algorithm as MD5', () => {
     const { auth } = make();
     const header = respond(auth.challenge()[1], { algorithm: 'MD5' }).replace(', algorithm=MD5', '');

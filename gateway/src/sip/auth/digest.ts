@@ -2,11 +2,15 @@
  * SIP digest authentication, server side (RFC 3261 §22.4 with RFC 7616 semantics; SHA-256 per RFC 8760).
  *
  * Nonces validate themselves (see nonce-store.ts), so a challenge needs no state; only the nonce counts used
- * for replay protection are remembered, in a bounded LRU. `verify` never throws on client input.
+ * for replay protection, and the wrong responses each nonce has had, are remembered, in bounded LRUs. `verify`
+ * never throws on client input.
+ *
+ * An unknown username costs the same work as a known one (the response is checked against a random decoy
+ * password), so neither the answer nor its timing tells a prober which usernames exist.
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { mintNonce, nonceIssuedAt, NonceUseTracker } from './nonce-store.js';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mintNonce, nonceIssuedAt, NonceFailureCounter, NonceUseTracker } from './nonce-store.js';
 import type { NonceUse } from './nonce-store.js';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -21,8 +25,13 @@ export interface DigestOptions {
   nonceTtlMs?: number;
   /** Offered in this order. Default ['SHA-256', 'MD5'] (RFC 8760 §2.4: strongest first). */
   algorithms?: DigestAlgorithm[];
-  /** Bound on nonces tracked for replay protection. Default 100_000. */
+  /** Bound on nonces tracked for replay protection (and, separately, for failure counts). Default 100_000. */
   maxTrackedNonces?: number;
+  /**
+   * Wrong responses one nonce may have before it is spent (`nonce-spent`: challenge afresh without checking).
+   * 0 = no limit. Default 3.
+   */
+  maxFailuresPerNonce?: number;
   /** Wall clock in ms. Default Date.now. */
   now?: () => number;
 }
@@ -32,6 +41,12 @@ export interface Credentials {
   password: string;
 }
 
+/**
+ * Why a verification failed. Only the caller's logs and counters may tell `unknown-user`, `bad-response` and
+ * `refused` apart: on the wire they must look the same, or the answer is a username oracle.
+ * - `nonce-spent`: the nonce has had `maxFailuresPerNonce` wrong responses; challenge afresh (not stale).
+ * - `refused`: the caller asked for a refusal without a check (`verify(..., { refuse: true })`).
+ */
 export type VerifyFailure =
   | 'missing'
   | 'malformed'
@@ -41,7 +56,9 @@ export type VerifyFailure =
   | 'replay'
   | 'realm'
   | 'uri-mismatch'
-  | 'algorithm';
+  | 'algorithm'
+  | 'nonce-spent'
+  | 'refused';
 
 export type VerifyResult = { ok: true; username: string } | { ok: false; reason: VerifyFailure };
 
@@ -206,7 +223,10 @@ export class DigestAuthenticator {
   private readonly algorithms: readonly DigestAlgorithm[];
   private readonly now: () => number;
   private readonly used: NonceUseTracker;
+  private readonly failures: NonceFailureCounter;
   private readonly opaque: string;
+  /** Checked against when the username is unknown, so that costs what a wrong password costs. Never matches. */
+  private readonly decoyPassword = randomBytes(18).toString('base64url');
 
   constructor(options: DigestOptions) {
     this.realm = options.realm;
@@ -221,6 +241,7 @@ export class DigestAuthenticator {
       throw new DigestConfigError('algorithms must not repeat');
     }
     this.used = new NonceUseTracker(options.maxTrackedNonces ?? 100_000);
+    this.failures = new NonceFailureCounter(options.maxFailuresPerNonce ?? 3, options.maxTrackedNonces ?? 100_000);
     // Opaque is echoed by clients and not checked: the nonce already carries everything we need.
     const opaque = createHash('sha256').update(this.secret).update(`opaque:${this.realm}`).digest('base64url');
     this.opaque = opaque.slice(0, 22);
@@ -236,13 +257,19 @@ export class DigestAuthenticator {
 
   /**
    * Checks an Authorization (or Proxy-Authorization) header value for a request. On `stale`, re-challenge with
-   * `{ stale: true }`; on any other failure, re-challenge without it (or answer 403 as policy dictates).
+   * `{ stale: true }`; on `nonce-spent`, re-challenge without it; on any other failure, re-challenge without it
+   * or answer 403 as policy dictates (the same answer for `unknown-user`, `bad-response` and `refused`).
+   *
+   * `refuse`: check everything but the credentials, then fail with `refused` where the digest would be computed,
+   * counting it against the nonce as a wrong response. For a caller that must be refused without learning whether
+   * its credentials were right (a locked-out source): every answer it can see is the one a wrong password gets.
    */
   verify(
     method: string,
     requestUri: string,
     authorization: string | undefined,
     lookup: (username: string) => Credentials | undefined,
+    options?: { refuse?: boolean },
   ): VerifyResult {
     if (authorization === undefined || authorization.trim() === '') return fail('missing');
     const parsed = parseCredentials(authorization);
@@ -282,19 +309,22 @@ export class DigestAuthenticator {
     }
     if (uri !== requestUri) return fail('uri-mismatch');
 
+    if (this.failures.spent(nonce)) return fail('nonce-spent');
+    if (options?.refuse === true) return this.wrong(nonce, 'refused');
     const creds = lookup(username);
-    if (creds === undefined) return fail('unknown-user');
     const expected = computeDigestResponse({
       algorithm,
       username,
       realm,
-      password: creds.password,
+      password: creds?.password ?? this.decoyPassword,
       method,
       uri,
       nonce,
       ...(qopRaw === undefined ? { cnonce } : { qop: 'auth' as const, nc: ncRaw, cnonce }),
     });
-    if (!safeEqualHex(expected, response)) return fail('bad-response');
+    const matches = safeEqualHex(expected, response);
+    if (creds === undefined) return this.wrong(nonce, 'unknown-user');
+    if (!matches) return this.wrong(nonce, 'bad-response');
 
     // RFC 7616 §3.3: stale only when the digest is right but the nonce is not (expired, or not one of ours).
     const now = this.now();
@@ -310,6 +340,11 @@ export class DigestAuthenticator {
       case 'unknown':
         return fail('stale');
     }
+  }
+
+  private wrong(nonce: string, reason: 'unknown-user' | 'bad-response' | 'refused'): VerifyResult {
+    this.failures.fail(nonce);
+    return fail(reason);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mintNonce, nonceIssuedAt, NonceUseTracker } from './nonce-store.js';
+import { mintNonce, nonceIssuedAt, NonceFailureCounter, NonceUseTracker } from './nonce-store.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 
@@ -78,5 +78,38 @@ describe('NonceUseTracker', () => {
 
   it('rejects a non-positive bound', () => {
     expect(() => new NonceUseTracker(0)).toThrow(RangeError);
+  });
+});
+
+describe('NonceFailureCounter', () => {
+  it('spends a nonce at its limit, per nonce', () => {
+    const counter = new NonceFailureCounter(2, 10);
+    counter.fail('a');
+    expect(counter.spent('a')).toBe(false);
+    counter.fail('a');
+    expect(counter.spent('a')).toBe(true);
+    expect(counter.spent('b')).toBe(false);
+  });
+
+  it('never spends with limit 0, and keeps nothing', () => {
+    const counter = new NonceFailureCounter(0, 10);
+    for (let i = 0; i < 50; i++) counter.fail('a');
+    expect(counter.spent('a')).toBe(false);
+    expect(counter.size).toBe(0);
+  });
+
+  it('forgets the least recently failed nonce beyond maxEntries', () => {
+    const counter = new NonceFailureCounter(1, 2);
+    counter.fail('a');
+    counter.fail('b');
+    counter.fail('a');
+    counter.fail('c'); // b is the least recent
+    expect(counter.size).toBe(2);
+    expect([counter.spent('a'), counter.spent('b'), counter.spent('c')]).toEqual([true, false, true]);
+  });
+
+  it('refuses nonsense bounds', () => {
+    expect(() => new NonceFailureCounter(-1, 1)).toThrow(RangeError);
+    expect(() => new NonceFailureCounter(1, 0)).toThrow(RangeError);
   });
 });

@@ -86,3 +86,39 @@ export class NonceUseTracker {
     }
   }
 }
+
+/**
+ * Failed responses per nonce, bounded by least-recent failure. A nonce that has met `limit` wrong responses is
+ * spent: the client gets a fresh challenge instead of another check, so one nonce cannot carry a guessing run.
+ */
+export class NonceFailureCounter {
+  private readonly entries = new Map<string, number>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxEntries: number,
+  ) {
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer (0 = no limit)');
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Whether `nonce` has had `limit` failures already (never, with limit 0). */
+  spent(nonce: string): boolean {
+    return this.limit > 0 && (this.entries.get(nonce) ?? 0) >= this.limit;
+  }
+
+  fail(nonce: string): void {
+    if (this.limit === 0) return;
+    const count = (this.entries.get(nonce) ?? 0) + 1;
+    this.entries.delete(nonce);
+    this.entries.set(nonce, count);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+  }
+}
