@@ -38,6 +38,8 @@ const snapshot: GatewaySnapshot = {
   ],
   mediaClockLateTicks: 5,
   wsSendQueueFrames: 12,
+  rtpRejectedPackets: 250,
+  rtpRejectedSources: 4,
 };
 
 const summary: CallQualitySummary = {
@@ -117,6 +119,8 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.activeCalls)).toBe(7);
     expect(valueOf(exp, METRIC.wsSendQueueFrames)).toBe(12);
     expect(valueOf(exp, METRIC.mediaClockLateTicks)).toBe(5);
+    expect(valueOf(exp, METRIC.rtpRejectedPacketsTotal)).toBe(250);
+    expect(valueOf(exp, METRIC.rtpRejectedSourcesTotal)).toBe(4);
     expect(valueOf(exp, METRIC.callsTotal, { result: 'remote-bye' })).toBe(40);
     expect(valueOf(exp, METRIC.callsRejectedTotal, { status: '486' })).toBe(3);
     expect(valueOf(exp, METRIC.sipRequestsTotal, { method: 'OPTIONS' })).toBe(900);

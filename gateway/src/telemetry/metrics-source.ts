@@ -48,5 +48,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     sipResponses: p.sip.responses,
     mediaClockLateTicks: p.plane.clockLateTicks,
     wsSendQueueFrames: p.plane.agentQueuedFrames,
+    rtpRejectedPackets: p.plane.rtpRejectedPackets,
+    rtpRejectedSources: p.plane.rtpRejectedSources,
   };
 }
