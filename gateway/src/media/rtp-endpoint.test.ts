@@ -121,6 +121,22 @@ describe('RtpEndpoint', () => {
     expect(e.destination).toEqual({ address: '127.0.0.3', port: behindNat.address().port });
   });
 
+  it('the exact SDP address takes the latch over from a NAT latch within the window', async () => {
+    const p = await ports();
+    const received: number[] = [];
+    const stray = await udp();
+    const caller = await udp();
+    const e = endpoint(p, { address: '127.0.0.1', rtpPort: caller.address().port, rtcpPort: 9 }, { policy: 'signalling-ip', signallingAddress: '127.0.0.1' }, received);
+    send(stray, p, packet(0, 1)); // the caller's host, another port: latches (NAT)
+    await until(() => received.length === 1);
+    send(caller, p, packet(0, 2));
+    await until(() => received.length === 2);
+    send(stray, p, packet(0, 3));
+    await until(() => e.stats.foreign === 1);
+    expect(e.destination).toEqual({ address: '127.0.0.1', port: caller.address().port });
+    expect(e.stats.latches).toBe(2);
+  });
+
   it('any: the first valid source latches, wherever it is', async () => {
     const p = await ports();
     const received: number[] = [];

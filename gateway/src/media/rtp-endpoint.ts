@@ -11,7 +11,8 @@
  * Whatever the policy: a source that was already sending before our answer went out is never latched (an attacker
  * spraying the range, an old call's RTP after a restart; see PreAnswerSources); latching other than onto the exact
  * SDP address happens only in the first LATCH_WINDOW_MS of the media (after that, only the SDP address and port
- * latch); RTCP is accepted only from the latched address or the SDP's RTCP address. Packets from any other source
+ * latch), and within that window a packet from the exact SDP address and port takes the latch over from a NAT
+ * latch; RTCP is accepted only from the latched address or the SDP's RTCP address. Packets from any other source
  * are dropped and counted (`foreign`, and distinct sources in `rejectedSources`). A re-INVITE that moves the SDP
  * address re-opens latching for the new one, sources already refused staying refused. Anything that is not RTP v2
  * is garbage: dropped and counted. Nothing here throws into the socket handlers, nor out of a send.
@@ -200,8 +201,15 @@ export class RtpEndpoint {
       this.latchedRtp = { address: rinfo.address, port: rinfo.port };
       this.stats.latches++;
     } else if (latched.address !== rinfo.address || latched.port !== rinfo.port) {
-      this.reject(rinfo, true);
-      return;
+      if (!this.exactBeatsNatLatch(rinfo, arrivalMs) || !this.acceptedPayloadTypes.has(packet.payloadType)) {
+        this.reject(rinfo, true);
+        return;
+      }
+      // The SDP's own address spoke up within the window: it wins over a NAT latch (say, a stray stream from the
+      // caller's host that got in first).
+      this.latchedRtp = { address: rinfo.address, port: rinfo.port };
+      this.latchedRtcp = undefined;
+      this.stats.latches++;
     }
     if (!this.acceptedPayloadTypes.has(packet.payloadType)) {
       this.stats.unexpectedPayloadType++;
@@ -229,6 +237,14 @@ export class RtpEndpoint {
     if (this.rules.policy === 'strict' || nowMs > this.windowEndsMs) return false;
     if (this.rules.policy === 'any') return true;
     return sameAddress(source.address, this.target.address) || (this.signalling !== undefined && normalizeAddress(source.address) === this.signalling);
+  }
+
+  /** A packet from the exact SDP address and port, while latched elsewhere within the window (and not barred). */
+  private exactBeatsNatLatch(source: UdpRemote, nowMs: number): boolean {
+    const latched = this.latchedRtp;
+    if (latched === undefined || nowMs > this.windowEndsMs || this.barred(source)) return false;
+    const isExact = (a: string, port: number): boolean => sameAddress(a, this.target.address) && port === this.target.rtpPort;
+    return isExact(source.address, source.port) && !isExact(latched.address, latched.port);
   }
 
   /**
