@@ -1,6 +1,7 @@
 /** The media and agent sections of the configuration. */
 import { z } from 'zod';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
+import { LATCH_POLICIES } from './media/rtp-endpoint.js';
 
 export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
 
@@ -80,6 +81,13 @@ export function mediaSchema() {
       interruptGuardMs: z.int().min(0).max(5000).default(500),
       /** A call whose caller sends no RTP for this long is ended (0: never). */
       rtpTimeoutMs: z.int().min(0).default(60_000),
+      /**
+       * Which source a call's RTP may come from (the gateway then sends to it): `strict` only the SDP's address and
+       * port; `signalling-ip` (default) also any port of the SDP's address or of the address the call's SIP came
+       * from (callers behind NAT); `any` the first valid source. Never a source sending before the answer went out,
+       * and other than the SDP's exact address only in the first 2 s of media.
+       */
+      latch: z.enum(LATCH_POLICIES).default('signalling-ip'),
     })
     .superRefine((m, ctx) => {
       if (m.portMax <= m.portMin) {

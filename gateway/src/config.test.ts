@@ -79,6 +79,7 @@ describe('loadConfig', () => {
         maxUplinkMs: 2000,
         rtcpIntervalMs: 5000,
         rtpTimeoutMs: 60_000,
+        latch: 'signalling-ip',
         bargeIn: 'gateway',
         speech: {},
         interruptGuardMs: 500,

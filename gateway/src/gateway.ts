@@ -38,7 +38,16 @@ export type GatewayStats = CallStats & {
   activeCalls: number;
   sip: SipStack['stats'];
   hops: HopSnapshot;
-  media: { workers: number; clockLateTicks: number; portsInUse: number; activeCalls: number; agentQueuedFrames: number };
+  media: {
+    workers: number;
+    clockLateTicks: number;
+    portsInUse: number;
+    activeCalls: number;
+    agentQueuedFrames: number;
+    /** RTP/RTCP packets dropped for their source, and the distinct sources, since start (`media.latch`). */
+    rtpRejectedPackets: number;
+    rtpRejectedSources: number;
+  };
 };
 
 export interface GatewayOptions {
@@ -139,7 +148,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       ...structuredClone(calls.stats),
       sip: { ...stack.stats },
       hops: HopMetrics.from(inWindow).snapshot(),
-      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames },
+      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
     };
   };
   const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() });

@@ -42,6 +42,8 @@ const SHAPES = {
   droppedFramesTotal: { kind: 'counter', labels: [LABEL.direction, LABEL.reason] },
   wsSendQueueFrames: { kind: 'gauge', labels: [] },
   mediaClockLateTicks: { kind: 'gauge', labels: [] },
+  rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
+  rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

@@ -43,6 +43,8 @@ const snapshot: GatewaySnapshot = {
   sipAuthLockouts: 2,
   mediaClockLateTicks: 5,
   wsSendQueueFrames: 12,
+  rtpRejectedPackets: 250,
+  rtpRejectedSources: 4,
 };
 
 const summary: CallQualitySummary = {
@@ -122,6 +124,8 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.activeCalls)).toBe(7);
     expect(valueOf(exp, METRIC.wsSendQueueFrames)).toBe(12);
     expect(valueOf(exp, METRIC.mediaClockLateTicks)).toBe(5);
+    expect(valueOf(exp, METRIC.rtpRejectedPacketsTotal)).toBe(250);
+    expect(valueOf(exp, METRIC.rtpRejectedSourcesTotal)).toBe(4);
     expect(valueOf(exp, METRIC.callsTotal, { result: 'remote-bye' })).toBe(40);
     expect(valueOf(exp, METRIC.callsRejectedTotal, { status: '486' })).toBe(3);
     expect(valueOf(exp, METRIC.transfersRefusedTotal, { reason: 'not_allowed' })).toBe(4);

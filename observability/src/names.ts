@@ -47,6 +47,13 @@ export const METRIC = {
   wsSendQueueFrames: 'patchbay_ws_send_queue_frames',
   /** Gauge: media clock ticks that came late (event-loop stalls), since start. */
   mediaClockLateTicks: 'patchbay_media_clock_late_ticks',
+  /**
+   * Counter: RTP/RTCP packets the gateway dropped because of their source (not the latched one, refused by
+   * `media.latch`, or sending before the call was answered): hijack attempts and stray streams.
+   */
+  rtpRejectedPacketsTotal: 'patchbay_rtp_rejected_packets_total',
+  /** Counter: distinct sources (address and port) of those packets, counted per call. */
+  rtpRejectedSourcesTotal: 'patchbay_rtp_rejected_sources_total',
   /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
   eventLoopLagPrefix: 'nodejs_eventloop_lag',
 } as const;

@@ -32,6 +32,10 @@ export interface GatewaySnapshot {
   mediaClockLateTicks?: number;
   /** Caller frames queued towards agents, all calls together. */
   wsSendQueueFrames?: number;
+  /** RTP/RTCP packets dropped because of their source, cumulative. */
+  rtpRejectedPackets?: number;
+  /** Distinct sources of those packets (per call), cumulative. */
+  rtpRejectedSources?: number;
 }
 
 export type SnapshotSource = () => Promise<GatewaySnapshot> | GatewaySnapshot;
@@ -52,6 +56,12 @@ export class SnapshotMetrics {
     gauge(registers, METRIC.wsSendQueueFrames, "Caller audio frames queued towards agents (all calls' WebSocket send queues together).", read, (s) => s.wsSendQueueFrames);
     gauge(registers, METRIC.mediaClockLateTicks, 'Media clock ticks that came late (event-loop stalls) since start.', read, (s) => s.mediaClockLateTicks);
 
+    counter(registers, METRIC.rtpRejectedPacketsTotal, 'RTP/RTCP packets dropped because of their source (not the latched one, refused by media.latch, or sending before the answer).', [], read, (s) =>
+      s.rtpRejectedPackets === undefined ? undefined : [[{}, s.rtpRejectedPackets]],
+    );
+    counter(registers, METRIC.rtpRejectedSourcesTotal, 'Distinct sources of RTP/RTCP packets dropped because of their source, counted per call.', [], read, (s) =>
+      s.rtpRejectedSources === undefined ? undefined : [[{}, s.rtpRejectedSources]],
+    );
     counter(registers, METRIC.callsTotal, 'Finished calls by how they ended (result = EndReason).', [LABEL.result], read, (s) =>
       s.callsByResult && Object.entries(s.callsByResult).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.result]: results.value(k) }, v]),
     );

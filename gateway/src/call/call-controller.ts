@@ -163,7 +163,7 @@ export class CallController {
       };
 
       const media = this.options.media;
-      const { rtpPort } = await media.open({ callId: c.id, from: admission.from, number: admission.number, pattern: admission.pattern, route: admission.route });
+      const { rtpPort } = await media.open({ callId: c.id, from: admission.from, number: admission.number, pattern: admission.pattern, route: admission.route, signallingAddress: tx.remote.address });
       c.rtpPort = rtpPort;
       if (isEnded(c)) {
         media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
@@ -216,6 +216,7 @@ export class CallController {
     call.state = 'answered';
     this.stats.callsAnswered++;
     tx.respond(ok);
+    this.options.media.answered(call.id); // RTP already flowing to the call's ports is not the caller's
     this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
     this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
     this.startMedia(call); // a late offer starts at the ACK, when the codec is known

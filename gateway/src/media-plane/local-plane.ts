@@ -20,6 +20,8 @@ import { CallMedia } from '../media/call-media.js';
 import { callQuality } from '../media/call-quality.js';
 import { MediaClock } from '../media/media-clock.js';
 import { PortPool, type MediaPorts } from '../media/port-pool.js';
+import { PreAnswerSources } from '../media/pre-answer-sources.js';
+import type { RejectedTotals } from '../media/rtp-endpoint.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
@@ -62,6 +64,8 @@ const STOP_REASON: Readonly<Record<EndReason, string>> = {
 interface PlaneCall {
   readonly info: MediaCallInfo;
   readonly ports: MediaPorts;
+  /** Who sends to the ports before the answer (until the media starts). */
+  readonly early: PreAnswerSources;
   readonly log: Logger;
   agent: AgentLink | undefined;
   /** Holds what the agent sends until the media exists (late offers: at the ACK). */
@@ -80,6 +84,8 @@ export class LocalMediaPlane implements MediaPlane {
   // half (the single-loop queueing behind the uplink processing p99); timer wake-ups stay at 500 a second in all.
   private readonly clock: MediaClock;
   readonly hops = new HopMetrics();
+  /** RTP/RTCP refused for its source, all calls since start (the endpoints add to it). */
+  private readonly rejected: RejectedTotals = { packets: 0, sources: 0 };
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -91,7 +97,7 @@ export class LocalMediaPlane implements MediaPlane {
     if (this.calls.has(info.callId)) throw new Error(`media for call ${info.callId} is already open`);
     const ports = await this.portPool.allocate();
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
-    this.calls.set(info.callId, { info, ports, log, agent: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
+    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, agent: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
     return { rtpPort: ports.rtpPort };
   }
 
@@ -141,10 +147,16 @@ export class LocalMediaPlane implements MediaPlane {
     return result;
   }
 
+  /** `atMs`: when the answer went out (epochNowMs), if stamped elsewhere (the main thread, for a worker's calls). */
+  answered(callId: string, atMs?: number): void {
+    this.calls.get(callId)?.early.answered(atMs);
+  }
+
   start(callId: string, negotiated: NegotiatedMedia): void {
     const call = this.calls.get(callId);
     if (!call || call.media || call.endReason) return;
     const { config } = this.options;
+    call.early.stop(); // in this tick the endpoint takes the sockets over
     const route = call.info.route;
     const speech = { ...config.media.speech, ...route.speech };
     const media = new CallMedia({
@@ -159,6 +171,7 @@ export class LocalMediaPlane implements MediaPlane {
         guardMs: config.media.interruptGuardMs,
       },
       ports: call.ports,
+      sources: { policy: config.media.latch, signallingAddress: call.info.signallingAddress, preAnswer: call.early, totals: this.rejected },
       negotiated,
       clock: this.clock,
       settings: config.media,
@@ -226,6 +239,8 @@ export class LocalMediaPlane implements MediaPlane {
       portsInUse: this.portPool.allocated,
       activeCalls: this.calls.size,
       agentQueuedFrames,
+      rtpRejectedPackets: this.rejected.packets,
+      rtpRejectedSources: this.rejected.sources,
     };
     if (newWindow) this.hops.resetPeaks();
     return out;

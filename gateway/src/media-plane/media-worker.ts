@@ -70,6 +70,8 @@ async function main(): Promise<void> {
           return plane.start(msg.callId, msg.negotiated);
         case 'update':
           return plane.update(msg.callId, msg.negotiated);
+        case 'answered':
+          return plane.answered(msg.callId, msg.atMs);
         case 'dtmf':
           return plane.dtmf(msg.callId, msg.digit, msg.durationMs);
         case 'tell':

@@ -22,6 +22,8 @@ export interface MediaCallInfo {
   /** The routing pattern that matched (for per-number summaries). */
   readonly pattern: string;
   readonly route: NumberRoute;
+  /** The address the call's INVITE came from: RTP from it may be latched onto (`media.latch: signalling-ip`). */
+  readonly signallingAddress: string;
 }
 
 /** What the plane tells the SIP side. */
@@ -58,6 +60,10 @@ export interface MediaPlaneStats {
   activeCalls: number;
   /** Caller frames waiting in agent links' send queues, all calls together. */
   agentQueuedFrames: number;
+  /** RTP/RTCP packets dropped because of their source (hijack attempts, stray streams), since start. */
+  rtpRejectedPackets: number;
+  /** Distinct sources those came from (counted per call, at most 1,024 each), since start. */
+  rtpRejectedSources: number;
 }
 
 /** A refusal the plane raises while dialling the agent, as data (it may come from another thread). */
@@ -76,6 +82,11 @@ export interface MediaPlane {
    * undefined when the call had already ended.
    */
   connect(callId: string): Promise<AgentConnectReport | undefined>;
+  /**
+   * Our SDP (the answer, or a late offer's offer) has just been sent: whoever is already sending to the call's ports
+   * is not the caller, and its RTP is never accepted.
+   */
+  answered(callId: string): void;
   /** Starts RTP ↔ agent with the negotiated codec (at answer, or at the ACK of a late offer). */
   start(callId: string, negotiated: NegotiatedMedia): void;
   /** A re-INVITE changed the session. */

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { CallRejection } from '../call/admission.js';
 import type { EndReason } from '../call/call.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
+import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
@@ -202,6 +203,11 @@ export class WorkerMediaPlane implements MediaPlane {
     return worker ? worker.request<AgentConnectReport | undefined>({ method: 'connect', callId }) : undefined;
   }
 
+  /** Stamped here, on the main thread, when the answer went out: the worker may see the command after the caller's RTP. */
+  answered(callId: string): void {
+    this.byCall.get(callId)?.command({ method: 'answered', callId, atMs: epochNowMs() });
+  }
+
   start(callId: string, negotiated: NegotiatedMedia): void {
     this.byCall.get(callId)?.command({ method: 'start', callId, negotiated });
   }
@@ -235,6 +241,8 @@ export class WorkerMediaPlane implements MediaPlane {
       portsInUse: 0,
       activeCalls: 0,
       agentQueuedFrames: 0,
+      rtpRejectedPackets: 0,
+      rtpRejectedSources: 0,
     };
     for (const part of parts) {
       hops.merge(part.hops);
@@ -242,6 +250,8 @@ export class WorkerMediaPlane implements MediaPlane {
       out.portsInUse += part.portsInUse;
       out.activeCalls += part.activeCalls;
       out.agentQueuedFrames += part.agentQueuedFrames;
+      out.rtpRejectedPackets += part.rtpRejectedPackets;
+      out.rtpRejectedSources += part.rtpRejectedSources;
     }
     out.hops = hops.state();
     return out;

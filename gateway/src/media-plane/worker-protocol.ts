@@ -35,6 +35,7 @@ export type WorkerRequest =
 /** One-way commands. */
 export type WorkerCommand =
   | { type: 'command'; method: 'start' | 'update'; callId: string; negotiated: NegotiatedMedia }
+  | { type: 'command'; method: 'answered'; callId: string; atMs: number }
   | { type: 'command'; method: 'dtmf'; callId: string; digit: string; durationMs: number }
   | { type: 'command'; method: 'tell'; callId: string; msg: GatewayMessage }
   | { type: 'command'; method: 'close'; callId: string; reason: EndReason };

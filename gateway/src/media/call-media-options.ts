@@ -7,6 +7,7 @@ import { CallerSpeech, type BargeInMode } from './barge-in.js';
 import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import type { MediaPorts } from './port-pool.js';
+import type { RtpSourceRules } from './rtp-endpoint.js';
 import { samplesToMs } from './audio/frame.js';
 import type { JitterSettings, UplinkOptions } from './uplink.js';
 import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
@@ -49,6 +50,8 @@ export interface CallMediaOptions {
   hops: HopMetrics;
   bargeIn: BargeInSettings;
   ports: MediaPorts;
+  /** Which sources the call's RTP may come from (default: `signalling-ip`, with only the SDP's address known). */
+  sources?: RtpSourceRules | undefined;
   negotiated: NegotiatedMedia;
   clock: MediaClock;
   settings: MediaSettings;

@@ -81,7 +81,7 @@ export class CallMedia implements AgentCommandTarget {
     this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
       onRtp: (p, at) => this.receive(p, at),
       onRtcp: (bytes, at) => this.rtcp.onRtcp(bytes, at),
-    }, options.logger);
+    }, options.logger, options.sources);
   }
 
   attachAgent(link: AgentLink): void {

@@ -33,21 +33,51 @@ describe('PortPool', () => {
     }
   });
 
-  it('returns a closed pair to the pool but rotates before reusing it', async () => {
-    const pool = new PortPool({ host: '127.0.0.1', portMin: 41200, portMax: 41205 });
+  it('returns a closed pair to the pool, but never hands out the just-released pair next while others are free', async () => {
+    const pool = new PortPool({ host: '127.0.0.1', portMin: 41200, portMax: 41205 }); // 3 pairs, 1 in quarantine
+    let last: number | undefined;
+    for (let round = 0; round < 30; round++) {
+      const a = await pool.allocate();
+      if (last !== undefined) expect(a.rtpPort).not.toBe(last);
+      last = a.rtpPort;
+      a.close();
+      a.close(); // idempotent
+      await new Promise((resolve) => setImmediate(resolve)); // sockets close after the current tick's sends
+      expect(pool.allocated).toBe(0);
+    }
+  });
+
+  it('picks pairs at random over the whole range, not in sequence', async () => {
+    const pool = new PortPool({ host: '127.0.0.1', portMin: 41400, portMax: 41599 }); // 100 pairs
+    const ports: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const p = await pool.allocate();
+      held.push(p);
+      ports.push(p.rtpPort);
+    }
+    const sequential = Array.from({ length: 20 }, (_, i) => 41400 + 2 * i);
+    expect(ports).not.toEqual(sequential);
+    expect([...ports].sort((a, b) => a - b)).not.toEqual(sequential);
+    // All 20 in the lower half by chance: C(50,20)/C(100,20) ≈ 1e-7.
+    expect(ports.some((p) => p >= 41500)).toBe(true);
+    expect(new Set(ports).size).toBe(20);
+  });
+
+  it('still reports exhaustion with pairs in quarantine only once every pair is taken, and reuses them then', async () => {
+    const pool = new PortPool({ host: '127.0.0.1', portMin: 41600, portMax: 41603 }); // 2 pairs, 1 in quarantine
     const a = await pool.allocate();
-    a.close();
-    a.close(); // idempotent
-    await new Promise((resolve) => setImmediate(resolve)); // sockets close after the current tick's sends
-    expect(pool.allocated).toBe(0);
     const b = await pool.allocate();
-    held.push(b);
-    expect(b.rtpPort).toBe(41202);
+    await expect(pool.allocate()).rejects.toBeInstanceOf(PortPoolExhaustedError);
+    a.close();
+    b.close();
+    await new Promise((resolve) => setImmediate(resolve));
     const c = await pool.allocate();
     held.push(c);
-    const d = await pool.allocate();
+    expect(c.rtpPort).toBe(a.rtpPort); // b was released last: a is the one out of quarantine
+    const d = await pool.allocate(); // only the quarantined pair is left: handed out rather than refusing the call
     held.push(d);
-    expect([c.rtpPort, d.rtpPort].sort()).toEqual([41200, 41204]);
+    expect(d.rtpPort).toBe(b.rtpPort);
+    await expect(pool.allocate()).rejects.toBeInstanceOf(PortPoolExhaustedError);
   });
 
   it('delivers a datagram sent in the same tick as close (the last packet before a hangup)', async () => {

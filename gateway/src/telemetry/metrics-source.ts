@@ -71,5 +71,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     sipAuthLockouts: p.calls.auth.lockouts,
     mediaClockLateTicks: p.plane.clockLateTicks,
     wsSendQueueFrames: p.plane.agentQueuedFrames,
+    rtpRejectedPackets: p.plane.rtpRejectedPackets,
+    rtpRejectedSources: p.plane.rtpRejectedSources,
   };
 }

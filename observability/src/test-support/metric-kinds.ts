@@ -26,5 +26,7 @@ export const METRIC_KINDS = {
   droppedFramesTotal: 'counter',
   wsSendQueueFrames: 'gauge',
   mediaClockLateTicks: 'gauge',
+  rtpRejectedPacketsTotal: 'counter',
+  rtpRejectedSourcesTotal: 'counter',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
