@@ -41,8 +41,10 @@ async function ports(): Promise<MediaPorts> {
   return p;
 }
 
-function endpoint(p: MediaPorts, target: RtpTarget, rules?: RtpSourceRules, received: number[] = []): RtpEndpoint {
-  const e = new RtpEndpoint(p, target, new Set([0, 101]), { onRtp: (pk) => received.push(pk.sequenceNumber), onRtcp: () => undefined }, logger, rules);
+/** Without a NAT hold unless a test sets one (the hold has tests of its own). */
+function endpoint(p: MediaPorts, target: RtpTarget, rules?: Partial<RtpSourceRules>, received: number[] = []): RtpEndpoint {
+  const full: RtpSourceRules = { policy: 'signalling-ip', natHoldMs: 0, ...rules };
+  const e = new RtpEndpoint(p, target, new Set([0, 101]), { onRtp: (pk) => received.push(pk.sequenceNumber), onRtcp: () => undefined }, logger, full);
   open.push(e);
   return e;
 }
@@ -135,6 +137,49 @@ describe('RtpEndpoint', () => {
     await until(() => e.stats.foreign === 1);
     expect(e.destination).toEqual({ address: '127.0.0.1', port: caller.address().port });
     expect(e.stats.latches).toBe(2);
+  });
+
+  it('a NAT source latches only after the hold, and the exact SDP source latches at once', async () => {
+    const p = await ports();
+    const received: number[] = [];
+    const nat = await udp();
+    const caller = await udp();
+    const e = endpoint(p, { address: '127.0.0.1', rtpPort: caller.address().port, rtcpPort: 9 }, { signallingAddress: '127.0.0.1', natHoldMs: 150 }, received);
+    send(nat, p, packet(0, 1)); // within the hold: dropped, not latched, not refused
+    await until(() => e.stats.foreign === 1);
+    expect(e.stats.latches).toBe(0);
+    expect(e.stats.rejectedSources).toBe(0);
+    send(caller, p, packet(0, 2)); // the SDP's own source: at once
+    await until(() => received.length === 1);
+    expect(e.destination).toEqual({ address: '127.0.0.1', port: caller.address().port });
+  });
+
+  it('after the hold a lone NAT source latches; several compete and none latches', async () => {
+    const p = await ports();
+    const received: number[] = [];
+    const nat = await udp();
+    const e = endpoint(p, { address: '127.0.0.1', rtpPort: 9, rtcpPort: 10 }, { signallingAddress: '127.0.0.1', natHoldMs: 30 }, received);
+    send(nat, p, packet(0, 1));
+    await until(() => e.stats.foreign === 1);
+    await new Promise((r) => setTimeout(r, 40)); // past the hold (a real-time rule of the endpoint)
+    send(nat, p, packet(0, 2));
+    await until(() => received.length === 1);
+    expect(e.destination).toEqual({ address: '127.0.0.1', port: nat.address().port });
+
+    const p2 = await ports();
+    const received2: number[] = [];
+    const oldA = await udp();
+    const oldB = await udp();
+    const e2 = endpoint(p2, { address: '127.0.0.1', rtpPort: 9, rtcpPort: 10 }, { signallingAddress: '127.0.0.1', natHoldMs: 30 }, received2);
+    send(oldA, p2, packet(0, 1));
+    send(oldB, p2, packet(0, 1));
+    await until(() => e2.stats.foreign === 2);
+    await new Promise((r) => setTimeout(r, 40));
+    send(oldA, p2, packet(0, 2));
+    send(oldB, p2, packet(0, 2));
+    await until(() => e2.stats.foreign === 4);
+    expect(e2.stats.latches).toBe(0);
+    expect(received2).toEqual([]);
   });
 
   it('any: the first valid source latches, wherever it is', async () => {

@@ -11,8 +11,11 @@
  * Whatever the policy: a source that was already sending before our answer went out is never latched (an attacker
  * spraying the range, an old call's RTP after a restart; see PreAnswerSources); latching other than onto the exact
  * SDP address happens only in the first LATCH_WINDOW_MS of the media (after that, only the SDP address and port
- * latch), and within that window a packet from the exact SDP address and port takes the latch over from a NAT
- * latch; RTCP is accepted only from the latched address or the SDP's RTCP address. Packets from any other source
+ * latch), and not before NAT_HOLD_MS of it: the exact SDP address and port latch at once, but another source (a
+ * NAT-rewritten port) only once the SDP's own source has had that long to speak and stayed silent, and only when it
+ * is the one such source heard (an old call's streams from the carrier's media host after a restart are several,
+ * and lose to the new call's exact source). Within the window a packet from the exact SDP address and port still
+ * takes the latch over from a NAT latch; RTCP is accepted only from the latched address or the SDP's RTCP address. Packets from any other source
  * are dropped and counted (`foreign`, and distinct sources in `rejectedSources`). A re-INVITE that moves the SDP
  * address re-opens latching for the new one, sources already refused staying refused. Anything that is not RTP v2
  * is garbage: dropped and counted. Nothing here throws into the socket handlers, nor out of a send.
@@ -34,6 +37,8 @@ export type LatchPolicy = (typeof LATCH_POLICIES)[number];
 
 /** After the media starts (or a re-INVITE moves it), a source other than the SDP's may latch for this long. */
 export const LATCH_WINDOW_MS = 2000;
+/** A source other than the SDP's exact address and port waits this long after the media starts before it latches. */
+export const NAT_HOLD_MS = 100;
 /** Distinct refused sources remembered per call (counted, and refused again after a re-INVITE). */
 const MAX_REJECTED = 1024;
 
@@ -53,6 +58,8 @@ export interface RtpSourceRules {
   totals?: RejectedTotals | undefined;
   /** Default LATCH_WINDOW_MS (tests shorten it). */
   latchWindowMs?: number | undefined;
+  /** Default NAT_HOLD_MS (tests shorten it). */
+  natHoldMs?: number | undefined;
 }
 
 export interface RtpEndpointStats {
@@ -94,6 +101,10 @@ export class RtpEndpoint {
   private latchedRtcp: { address: string; port: number } | undefined;
   /** When latching onto a source other than the SDP's exact address closes (performance.now()). */
   private windowEndsMs: number;
+  /** Before this time (performance.now()) only the exact SDP source latches. */
+  private holdEndsMs: number;
+  /** Sources other than the exact SDP one that would latch (NAT candidates), since the media started or moved. */
+  private readonly candidates = new Set<string>();
   /** Distinct sources refused so far (counted once each). */
   private readonly rejected = new Set<string>();
   /** Sources whose RTP was refused since the media started or last moved. */
@@ -114,6 +125,7 @@ export class RtpEndpoint {
     this.target = target;
     this.signalling = rules.signallingAddress === undefined ? undefined : normalizeAddress(rules.signallingAddress);
     this.windowEndsMs = performance.now() + (rules.latchWindowMs ?? LATCH_WINDOW_MS);
+    this.holdEndsMs = performance.now() + (rules.natHoldMs ?? NAT_HOLD_MS);
     ports.rtp.on('message', (msg, rinfo) => this.receiveRtp(msg, rinfo));
     ports.rtcp.on('message', (msg, rinfo) => this.receiveRtcp(msg, rinfo, false));
   }
@@ -137,6 +149,8 @@ export class RtpEndpoint {
     this.latchedRtp = undefined;
     this.latchedRtcp = undefined;
     this.windowEndsMs = performance.now() + (this.rules.latchWindowMs ?? LATCH_WINDOW_MS);
+    this.holdEndsMs = performance.now() + (this.rules.natHoldMs ?? NAT_HOLD_MS);
+    this.candidates.clear();
   }
 
   sendRtp(bytes: Uint8Array): void {
@@ -190,7 +204,12 @@ export class RtpEndpoint {
     }
     const latched = this.latchedRtp;
     if (latched === undefined) {
-      if (!this.mayLatch(rinfo, arrivalMs)) {
+      const verdict = this.mayLatch(rinfo, arrivalMs);
+      if (verdict === 'wait') {
+        this.stats.foreign++; // a NAT candidate heard before the hold ends: dropped, not refused
+        return;
+      }
+      if (verdict === 'no') {
         this.reject(rinfo, true);
         return;
       }
@@ -230,13 +249,20 @@ export class RtpEndpoint {
     this.handlers.onRtcp(msg, performance.now());
   }
 
-  /** May the RTP endpoint latch onto this source now? */
-  private mayLatch(source: UdpRemote, nowMs: number): boolean {
-    if (this.barred(source)) return false;
-    if (sameAddress(source.address, this.target.address) && source.port === this.target.rtpPort) return true;
-    if (this.rules.policy === 'strict' || nowMs > this.windowEndsMs) return false;
-    if (this.rules.policy === 'any') return true;
-    return sameAddress(source.address, this.target.address) || (this.signalling !== undefined && normalizeAddress(source.address) === this.signalling);
+  /** May the RTP endpoint latch onto this source now ('wait': a NAT candidate, not yet)? */
+  private mayLatch(source: UdpRemote, nowMs: number): 'yes' | 'no' | 'wait' {
+    if (this.barred(source)) return 'no';
+    if (sameAddress(source.address, this.target.address) && source.port === this.target.rtpPort) return 'yes';
+    if (this.rules.policy === 'strict' || nowMs > this.windowEndsMs) return 'no';
+    const allowed =
+      this.rules.policy === 'any' ||
+      sameAddress(source.address, this.target.address) ||
+      (this.signalling !== undefined && normalizeAddress(source.address) === this.signalling);
+    if (!allowed) return 'no';
+    if (this.candidates.size < MAX_REJECTED) this.candidates.add(sourceKey(source));
+    // Several would-be NAT sources are ambiguous (stray streams of old calls): wait for the SDP's own source.
+    if (nowMs < this.holdEndsMs || this.candidates.size > 1) return 'wait';
+    return 'yes';
   }
 
   /** A packet from the exact SDP address and port, while latched elsewhere within the window (and not barred). */

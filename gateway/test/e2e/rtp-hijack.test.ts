@@ -11,9 +11,10 @@
  *
  * In both, the legitimate caller opens its audio only once the strays have sent a few more rounds after the answer:
  * the way a phone's audio path opens tens of milliseconds after the 200, and the race the old latching lost. The
- * number answers 100 ms after the call's ports are bound (`answerDelayMs`), as a number that rings or an agent that
- * takes a moment to connect does; the in-process echo agent alone answers within a millisecond, before a stray
- * sending every 20 ms could even be seen "sending before the answer".
+ * number answers at once (the in-process echo agent answers within a millisecond, before a stray sending every 20 ms
+ * could even be seen "sending before the answer"): what keeps a stray from the caller's own host out is that a source
+ * other than the SDP's exact address and port latches only after NAT_HOLD_MS, and never while several such sources
+ * compete.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -35,7 +36,7 @@ const MIN_ECHOED = 45;
 /** Outside the test helpers' 20000–29999 slices and the unit tests' 41xxx/42xxx. */
 const HIJACK_RANGES = [{ portMin: 43_000, portMax: 43_015 }, { portMin: 43_200, portMax: 43_215 }] as const;
 const RESTART_RANGE = { portMin: 43_100, portMax: 43_115 };
-const NUMBERS = { [ECHO]: { agent: 'echo', answerDelayMs: 100 } };
+const NUMBERS = { [ECHO]: { agent: 'echo' } };
 
 /** A UDP socket sending PCMU (a 1.5 kHz tone) every 20 ms to each of `ports` on 127.0.0.1, and counting what comes back. */
 class Sprayer {
