@@ -20,10 +20,12 @@ export interface CallStats {
   /** Requests refused, by status (initial INVITEs and in-dialog requests alike). */
   rejected: Record<string, number>;
   endReasons: Record<string, number>;
+  /** Steps of calls' teardown that threw (each logged with its call id); the rest of each release went on. */
+  teardownErrors: number;
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {} };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, teardownErrors: 0 };
 }
 
 /** A call's media closed: adds its barge-in outcomes to its number's summary. */
