@@ -34,7 +34,7 @@ export interface GatewayStatsView {
   endReasons: Record<string, number>;
   rejected: Record<string, number>;
   media: { portsInUse: number; activeCalls: number };
-  process?: { uncaughtErrors: number };
+  process?: { uncaughtExceptions: number; unhandledRejections: number };
 }
 
 /**

@@ -47,6 +47,8 @@ async function expectServingAndIdle(g: GatewayProcess): Promise<void> {
     last = await g.stats();
     return last.activeCalls === 0 && last.media.portsInUse === 0 && last.media.activeCalls === 0;
   }, 3_000, () => `stats: ${JSON.stringify(last)}`);
+  // Served without any error reaching the process-level guard (main.ts), not merely survived one.
+  expect(last?.process).toEqual({ uncaughtExceptions: 0, unhandledRejections: 0 });
   expect(g.exit).toBeUndefined();
 }
 
