@@ -22,6 +22,7 @@ import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metri
 import { HopWindow } from './metrics/hop-window.js';
 import { SipStack } from './sip/stack.js';
 import { CallTelemetry } from './telemetry/call-telemetry.js';
+import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
 
@@ -48,6 +49,8 @@ export type GatewayStats = CallStats & {
     rtpRejectedPackets: number;
     rtpRejectedSources: number;
   };
+  /** Uncaught exceptions and unhandled rejections the process survived (only when run by main.ts). */
+  process?: ProcessErrorStats;
 };
 
 export interface GatewayOptions {
@@ -63,6 +66,8 @@ export interface GatewayOptions {
   traceTurns?: boolean;
   /** The Prometheus registry `GET /metrics` serves; default a new one with Node's default metrics. */
   metrics?: GatewayMetrics;
+  /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
+  processErrors?: () => ProcessErrorStats;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -136,6 +141,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   let listening = true;
   const statsWindow = new HopWindow();
+  const processErrors = options.processErrors;
   const statsNow = async (options: { reset: boolean } = { reset: false }): Promise<GatewayStats> => {
     // `reset` restarts the peaks (max) and moves the window's baseline; the histograms themselves keep counting.
     const plane = await media.stats(options.reset);
@@ -149,6 +155,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       sip: { ...stack.stats },
       hops: HopMetrics.from(inWindow).snapshot(),
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
+      ...(processErrors ? { process: { ...processErrors() } } : {}),
     };
   };
   const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() });

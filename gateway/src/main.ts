@@ -1,17 +1,22 @@
 /**
  * `npm start`: load the configuration once, start tracing (only when the standard OTEL_* variables ask for it),
  * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway first, then the last spans are flushed.
+ * An error nothing else caught is logged and counted and the gateway keeps serving; more than 10 within 10 s
+ * and it stops with exit code 70 (process-guard.ts).
  */
 import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
+import { ProcessGuard } from './process-guard.js';
 import { VERSION } from './version.js';
 
 /** Export failures are logged at most this often (a dead collector fails every batch). */
 const EXPORT_ERROR_LOG_INTERVAL_MS = 30_000;
 /** At shutdown the last spans get this long to leave: a dead collector must not hold the process. */
 const FLUSH_TIMEOUT_MS = 5_000;
+/** When uncaught errors repeat past the guard's bound, hanging up the calls gets this long before the exit. */
+const FATAL_CLOSE_TIMEOUT_MS = 2_000;
 
 async function main(): Promise<void> {
   let config;
@@ -25,10 +30,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level });
+  let running: { close(): Promise<void> } | undefined;
+  const guard = new ProcessGuard({
+    logger,
+    // Past the bound: BYE what can still be hung up (bounded: the process is not to be trusted), then exit.
+    onFatal: (code) => {
+      setTimeout(() => process.exit(code), FATAL_CLOSE_TIMEOUT_MS).unref();
+      void (running?.close() ?? Promise.resolve()).finally(() => process.exit(code));
+    },
+  });
+  guard.install();
   const telemetry = startTracing(logger);
   let gateway;
   try {
-    gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled });
+    gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled, processErrors: () => guard.stats });
   } catch (err) {
     await telemetry.shutdown();
     if (!(err instanceof ConfigError)) throw err;
@@ -36,6 +51,7 @@ async function main(): Promise<void> {
     process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
     process.exit(2);
   }
+  running = gateway;
   process.stdout.write(
     `Patchbay is listening: SIP on udp/tcp ${config.sip.host}:${gateway.sipPort}, HTTP on http://${config.http.host}:${gateway.httpPort}/healthz\n` +
       `Call sip:anything@127.0.0.1:${gateway.sipPort} to reach the demo agent.\n`,

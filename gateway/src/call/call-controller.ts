@@ -26,6 +26,7 @@ import { CallTransfers, transferDestinations } from './call-transfer.js';
 import { InDialogHandler } from './in-dialog.js';
 import { sdpBody } from './sdp-body.js';
 import { SdpSession } from './sdp-session.js';
+import { Teardown } from '../teardown.js';
 
 export type { BargeInSummary, CallStats } from './call-stats.js';
 
@@ -157,9 +158,14 @@ export class CallController {
       this.observer.admitted(c);
       tx.onCancel = () => {
         if (c.state !== 'admitted' && c.state !== 'ringing') return;
-        this.respond(tx, 487, { toTag: localTag });
-        this.observer.inviteFailed(c, 487);
-        this.endCall(c, 'cancelled');
+        try {
+          this.respond(tx, 487, { toTag: localTag });
+          this.observer.inviteFailed(c, 487);
+        } catch (err) {
+          log.error({ err }, 'answering CANCEL failed');
+        } finally {
+          this.endCall(c, 'cancelled');
+        }
       };
 
       const media = this.options.media;
@@ -196,11 +202,17 @@ export class CallController {
         logger.error({ err }, 'media ports exhausted');
         refusal = new CallRejection(503, 'Service Unavailable - no media ports', [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }]);
       }
-      // The refusal goes out (and is observed with its status) before the call's end releases its media.
+      // The refusal goes out (and is observed with its status) before the call's end releases its media. Nothing
+      // here may throw out of this floating promise; an answered call (its dialog exists) is ended with a BYE.
       try {
         this.observer.inviteFailed(call, this.respondError(tx, refusal, refusal === err ? call?.localTag : undefined));
+      } catch (failure) {
+        logger.error({ err: failure, callId: call?.id }, 'refusing the INVITE failed');
       } finally {
-        if (call && call.state !== 'ended') this.endCall(call, 'error');
+        if (call && call.state !== 'ended') {
+          if (call.dialog) this.hangup(call, 'error');
+          else this.endCall(call, 'error');
+        }
       }
     }
   }
@@ -240,33 +252,60 @@ export class CallController {
     call.pendingAnswer = { cseq, retransmitter };
   }
 
-  /** Ends a call from our side: BYE when a dialog exists, then release. Idempotent. */
+  /** Ends a call from our side: BYE when a dialog exists, then release (whether or not the BYE could go). Idempotent. */
   hangup(call: Call, reason: EndReason): void {
     if (call.state === 'ended') return;
-    const dialog = call.dialog;
-    if (dialog) {
-      const bye = this.inDialog.buildRequest(call, 'BYE', [{ name: 'Reason', value: `SIP;cause=200;text="${reason}"` }]);
-      const tx = this.options.stack.sendRequest(bye, dialog.peer);
-      tx.response.catch((err: unknown) => this.options.logger.warn({ err, callId: call.id }, 'BYE failed'));
+    try {
+      const dialog = call.dialog;
+      if (dialog) {
+        const bye = this.inDialog.buildRequest(call, 'BYE', [{ name: 'Reason', value: `SIP;cause=200;text="${reason}"` }]);
+        const tx = this.options.stack.sendRequest(bye, dialog.peer);
+        tx.response.catch((err: unknown) => this.options.logger.warn({ err, callId: call.id }, 'BYE failed'));
+      }
+    } catch (err) {
+      this.options.logger.error({ err, callId: call.id, reason }, 'sending BYE failed');
+    } finally {
+      this.endCall(call, reason);
     }
-    this.endCall(call, reason);
   }
 
+  /**
+   * The one place a call ends. Stops its 2xx retransmission, forgets its transfer, closes its media (ports, agent,
+   * RTP) and frees its slot, then tells the observer. Total: every step runs whatever another throws, each failure
+   * is logged with the call id and counted (`teardownErrors`), the slot is freed in a finally, and nothing is
+   * thrown to the caller (a SIP handler, a timer, an agent's socket). Idempotent.
+   */
   endCall(call: Call, reason: EndReason): void {
     if (call.state === 'ended') return;
     call.state = 'ended';
     call.endReason = reason;
-    call.pendingAnswer?.retransmitter.stop();
-    call.pendingAnswer = undefined;
-    this.transfers.ended(call);
-    this.options.media.close(call.id, reason);
-    this.calls.delete(call.key);
-    this.byId.delete(call.id);
-    this.live--;
-    this.stats.callsEnded++;
-    this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
-    this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended');
-    this.observer.ended(call);
+    const teardown = new Teardown();
+    try {
+      teardown.step('answer-retransmitter', () => call.pendingAnswer?.retransmitter.stop());
+      call.pendingAnswer = undefined;
+      teardown.step('transfer', () => this.transfers.ended(call));
+      teardown.step('media', () => this.options.media.close(call.id, reason));
+    } finally {
+      this.calls.delete(call.key);
+      this.byId.delete(call.id);
+      this.live--;
+      this.stats.callsEnded++;
+      this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
+      teardown.step('log', () => this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended'));
+      teardown.step('observer', () => this.observer.ended(call));
+      this.reportTeardown(call, teardown);
+    }
+  }
+
+  private reportTeardown(call: Call, teardown: Teardown): void {
+    for (const { step, error } of teardown.failures) {
+      this.stats.teardownErrors++;
+      try {
+        this.options.logger.error({ err: error, callId: call.id, step }, 'call teardown step failed (the rest of the release went on)');
+      } catch {
+        // a logger that throws cannot report itself; the count above still says it happened
+      }
+    }
   }
 
   /** Starts the call's media once the codec is known (at answer, or at the ACK of a late offer). */

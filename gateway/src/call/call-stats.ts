@@ -24,6 +24,8 @@ export interface CallStats {
   transfersRefused: Record<string, number>;
   /** Digest authentication at admission (admission.ts). */
   auth: AuthStats;
+  /** Steps of calls' teardown that threw (each logged with its call id); the rest of each release went on. */
+  teardownErrors: number;
 }
 
 /** Digest authentication of initial INVITEs. The precise causes are here and in logs only, never on the wire. */
@@ -37,7 +39,7 @@ export interface AuthStats {
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats() };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats(), teardownErrors: 0 };
 }
 
 export function newAuthStats(): AuthStats {

@@ -25,6 +25,10 @@ import type { RejectedTotals } from '../media/rtp-endpoint.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
+import { Teardown } from '../teardown.js';
+import type { BargeInStats } from '../media/barge-in.js';
+import type { CallQuality } from '../media/call-quality.js';
+import { guardedSink } from './guarded-sink.js';
 import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data). */
@@ -128,7 +132,10 @@ export class LocalMediaPlane implements MediaPlane {
     });
     let result: AgentConnectReport;
     try {
-      call.agent = await connectAgent({ route: info.route, pattern: info.pattern, start, config, adapters: this.options.adapters, logger: log }, sink);
+      // What the agent's link delivers is handled inside its socket's (or its in-process session's) events: a throw
+      // there ends this call, never the process.
+      const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
+      call.agent = await connectAgent({ route: info.route, pattern: info.pattern, start, config, adapters: this.options.adapters, logger: log }, guarded);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
@@ -181,6 +188,7 @@ export class LocalMediaPlane implements MediaPlane {
         onTransferRequest: (target) => this.options.events.transfer(callId, target),
         onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
+        onFault: () => this.options.events.hangup(callId, 'error'),
       },
       trace: this.options.trace ? (event) => this.options.events.trace(callId, event) : undefined,
     });
@@ -206,28 +214,49 @@ export class LocalMediaPlane implements MediaPlane {
     this.calls.get(callId)?.agent?.send(msg);
   }
 
+  /**
+   * Total, like the call's end that drives it: the media (RTP endpoint, clock, codecs), the agent link, the `ended`
+   * report and the ports each go whatever an earlier step throws; then a TeardownError names what failed.
+   */
   close(callId: string, reason: EndReason): void {
     const call = this.calls.get(callId);
     if (!call || call.endReason) return;
     call.endReason = reason;
     this.calls.delete(callId);
     const stop = STOP_REASON[reason];
-    if (call.media) {
-      const stats = call.media.stats;
-      const quality = callQuality(stats, {
-        durationMs: performance.now() - call.startedMs,
-        uplinkDroppedFrames: call.agent?.stats.uplinkDroppedFrames ?? 0,
-        leadMs: this.options.config.media.leadMs,
-        uplinkProcessingMs: this.hops.uplinkProcessingMs.mean,
-        downlinkProcessingMs: this.hops.downlinkProcessingMs.mean,
-      });
-      call.media.close(stop);
-      this.options.events.ended(callId, call.info.pattern, stats.bargeIn, quality);
-    } else {
-      call.agent?.close(stop);
-      this.options.events.ended(callId, call.info.pattern, NO_BARGE_IN, undefined);
+    const media = call.media;
+    const teardown = new Teardown();
+    let bargeIn: BargeInStats = NO_BARGE_IN;
+    let quality: CallQuality | undefined;
+    try {
+      if (media) {
+        teardown.step('quality', () => {
+          const stats = media.stats;
+          bargeIn = stats.bargeIn;
+          quality = callQuality(stats, {
+            durationMs: performance.now() - call.startedMs,
+            uplinkDroppedFrames: call.agent?.stats.uplinkDroppedFrames ?? 0,
+            leadMs: this.options.config.media.leadMs,
+            uplinkProcessingMs: this.hops.uplinkProcessingMs.mean,
+            downlinkProcessingMs: this.hops.downlinkProcessingMs.mean,
+          });
+        });
+        teardown.step('media', () => media.close(stop));
+      }
+      // The media closes the agent link; closing it here too (idempotent) covers media that never started or failed.
+      teardown.step('agent', () => call.agent?.close(stop));
+    } finally {
+      teardown.step('ended', () => this.options.events.ended(callId, call.info.pattern, bargeIn, quality));
+      teardown.step('ports', () => call.ports.close());
     }
-    call.ports.close();
+    teardown.finish();
+  }
+
+  /** Something of this call's threw where nothing else would catch it: the call ends (reason error), others go on. */
+  private fail(callId: string, source: string, err: unknown): void {
+    const call = this.calls.get(callId);
+    (call?.log ?? this.options.logger).error({ err, callId, source }, 'call failed; ending it');
+    if (call !== undefined && call.endReason === undefined) this.options.events.hangup(callId, 'error');
   }
 
   async stats(newWindow: boolean): Promise<MediaPlaneStats> {
@@ -247,7 +276,13 @@ export class LocalMediaPlane implements MediaPlane {
   }
 
   async shutdown(): Promise<void> {
-    for (const callId of [...this.calls.keys()]) this.close(callId, 'shutdown');
+    for (const callId of [...this.calls.keys()]) {
+      try {
+        this.close(callId, 'shutdown');
+      } catch (err) {
+        this.options.logger.error({ err, callId }, 'closing call media at shutdown failed (the rest was released)');
+      }
+    }
     this.clock.close();
   }
 }

@@ -30,6 +30,11 @@ export interface CallMediaEvents {
   onAgentGone(reason: string): void;
   /** The caller sent no RTP for `rtpTimeoutMs` while we expected some. */
   onRtpTimeout(): void;
+  /**
+   * Handling one of the call's own events threw (a clock tick, an RTP or RTCP packet, a send): the media has stopped
+   * itself and the call should end with reason `error`. Without it such a fault only stops this call's media.
+   */
+  onFault?(err: unknown): void;
 }
 
 export interface BargeInSettings {

@@ -20,6 +20,7 @@ import { Uplink, type UplinkOutput } from './uplink.js';
 import { callerSpeech, dtmfSenderFor, ms, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
+import { Teardown } from '../teardown.js';
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
@@ -43,6 +44,8 @@ export class CallMedia implements AgentCommandTarget {
   private tailPending = false;
   private timedOut = false;
   private closed = false;
+  /** A tick or a packet's handling threw: the media does nothing more until it is closed. */
+  private faulted = false;
   private readonly speech: CallerSpeech;
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
@@ -80,7 +83,7 @@ export class CallMedia implements AgentCommandTarget {
     this.uplink = new Uplink(uplinkOptions(n, options.settings, options.logger), this.speech);
     this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
       onRtp: (p, at) => this.receive(p, at),
-      onRtcp: (bytes, at) => this.rtcp.onRtcp(bytes, at),
+      onRtcp: (bytes, at) => this.receiveRtcp(bytes, at),
     }, options.logger, options.sources);
   }
 
@@ -187,8 +190,21 @@ export class CallMedia implements AgentCommandTarget {
 
   // ---- the clock --------------------------------------------------------------------------------------------
 
+  /**
+   * One clock tick, and the boundary for everything a tick does (decoding, encoding, the RTP and RTCP sends, whose
+   * `dgram.send` throws synchronously on a bad port or a closed socket): a throw stops this call's media and asks
+   * for its end, instead of reaching the shared clock (or, from a socket handler, the process).
+   */
   private tick(now: number): void {
-    if (this.closed) return;
+    if (this.closed || this.faulted) return;
+    try {
+      this.advance(now);
+    } catch (err) {
+      this.fault('clock tick', err);
+    }
+  }
+
+  private advance(now: number): void {
     this.deliverUplink(this.uplink.tick(now, this.codec, this.playout.active), now);
     const down = this.downClock?.poll(now);
     if (down) {
@@ -329,7 +345,37 @@ export class CallMedia implements AgentCommandTarget {
 
   // ---- helpers ----------------------------------------------------------------------------------------------
 
+  /** A caller RTP packet from the endpoint's socket handler: a throw ends this call, never the process. */
   private receive(packet: RtpPacket, arrivalMs: number): void {
+    if (this.closed || this.faulted) return;
+    try {
+      this.receivePacket(packet, arrivalMs);
+    } catch (err) {
+      this.fault('RTP packet', err);
+    }
+  }
+
+  private receiveRtcp(bytes: Uint8Array, arrivalMs: number): void {
+    if (this.closed || this.faulted) return;
+    try {
+      this.rtcp.onRtcp(bytes, arrivalMs);
+    } catch (err) {
+      this.fault('RTCP packet', err);
+    }
+  }
+
+  /** The first fault stops the media (ticks and packets are ignored from now on) and asks for the call's end. */
+  private fault(source: string, err: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    try {
+      this.options.logger.error({ err, source }, 'call media failed; ending the call');
+    } finally {
+      this.options.events.onFault?.(err);
+    }
+  }
+
+  private receivePacket(packet: RtpPacket, arrivalMs: number): void {
     const began = performance.now();
     this.lastRtpMs = arrivalMs;
     const result = this.uplink.receive(packet, arrivalMs, this.options.clock.nextTickMs(), this.codec, this.playout.active);
@@ -372,19 +418,28 @@ export class CallMedia implements AgentCommandTarget {
     }
   }
 
-  /** Stops media, sends RTCP BYE, closes the agent link with `reason`. Idempotent. */
+  /**
+   * Stops media, sends RTCP BYE, closes the agent link with `reason`. Idempotent, and total: every step runs
+   * whatever an earlier one throws (an RTCP BYE to a port `dgram.send` refuses, an agent link that throws), then
+   * a TeardownError names the steps that failed.
+   */
   close(reason: string): void {
     if (this.closed) return;
-    this.options.logger.info({ reason, ...this.stats }, 'call media summary');
+    const teardown = new Teardown();
+    teardown.step('summary', () => this.options.logger.info({ reason, ...this.stats }, 'call media summary'));
     // Marks still pending were never heard: they come back `cleared` before `stop` (docs/protocol.md).
-    for (const m of this.playout.clear().marks) this.sendMark(m);
+    teardown.step('marks', () => {
+      for (const m of this.playout.clear().marks) this.sendMark(m);
+    });
     this.closed = true;
-    this.unsubscribe?.();
-    if (this.unsubscribe) this.endpoint.sendRtcp(this.rtcp.bye(performance.now(), reason));
-    this.endpoint.close();
-    this.agent.close(reason);
-    this.codec.close();
-    this.speech.close();
+    const subscribed = this.unsubscribe !== undefined;
+    teardown.step('clock', () => this.unsubscribe?.());
+    if (subscribed) teardown.step('rtcp-bye', () => this.endpoint.sendRtcp(this.rtcp.bye(performance.now(), reason)));
+    teardown.step('endpoint', () => this.endpoint.close());
+    teardown.step('agent', () => this.agent.close(reason));
+    teardown.step('codec', () => this.codec.close());
+    teardown.step('speech', () => this.speech.close());
+    teardown.finish();
   }
 }
 

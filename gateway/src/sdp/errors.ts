@@ -18,6 +18,11 @@ export const SdpErrorCode = {
   NoCommonCodec: 'SDP_NO_COMMON_CODEC',
   /** Our own LocalMedia is invalid (unknown codec name, bad port): a bug or bad config (500). */
   BadLocalMedia: 'SDP_BAD_LOCAL_MEDIA',
+  /**
+   * The chosen stream's transport cannot be used (488): its c= address is not a unicast IP literal of its address
+   * type, or its `a=rtcp` port or address is invalid. The reason names the fault.
+   */
+  BadTransportAddress: 'SDP_BAD_TRANSPORT_ADDRESS',
 } as const;
 
 export type SdpErrorCodeValue = (typeof SdpErrorCode)[keyof typeof SdpErrorCode];

@@ -335,7 +335,6 @@ describe('answerOffer', () => {
     ['port too large', offerWith(['m=audio 70000 RTP/AVP 0']), /malformed m= line 1/],
     ['bad payload type', offerWith(['m=audio 5000 RTP/AVP 0 200']), /payload type outside/],
     ['no formats', offerWith(['m=audio 5000 RTP/AVP']), /malformed m= line 1|no formats/],
-    ['bad c=', offerWith(['m=audio 5000 RTP/AVP 0'], ['c=IN IP9 1.2.3.4']), /c= line/],
     ['no c=', offerWith(['m=audio 5000 RTP/AVP 0'], []), /missing c= line for m= line 1/],
   ])('rejects %s with 400', (_label, sdp, reason) => {
     let caught: unknown;

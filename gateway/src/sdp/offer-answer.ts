@@ -5,6 +5,14 @@
  * - `createOffer` + `acceptAnswer`: we are the offerer (INVITE without SDP, answered in the 200 OK/ACK).
  *
  * Pure and synchronous; every refusal is an SdpError carrying the SIP status to answer with.
+ *
+ * Every remote transport address is checked before it can become a media destination (issue 11): the RTP port is
+ * 1–65535 (0 is a disabled stream, answered with port 0), the c= address a unicast IP literal of its address type,
+ * and `a=rtcp` a port of 1–65535 with, when given, such an address. A chosen stream that fails is refused with 488
+ * naming the fault. RTCP goes to `a=rtcp`'s port, else to RTP + 1; when there is no valid one (an `m=audio 65535`
+ * without `a=rtcp`), or `a=rtcp` names another address than the RTP one, or the stream is held with c=0.0.0.0, the
+ * answer still stands but `remote.rtcpPort` is 0: we send no RTCP (it is optional for the call to work, and we
+ * never send it to a third address), and we still read the caller's.
  */
 
 import { write } from 'sdp-transform';
@@ -128,6 +136,7 @@ function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): N
     throw badSdp(SdpErrorCode.MissingConnection, `missing c= line for m= line ${stream.index + 1}`);
   }
   const held = isUnspecified(connection.address);
+  const rtcpPort = remoteRtcpPort(stream, connection.address, held);
   const weSend = sends(local.direction) && receives(stream.direction) && !held;
   const weReceive = receives(local.direction) && sends(stream.direction);
   let ptimeMs = validPtime(stream.ptimeMs) ? stream.ptimeMs : local.ptimeMs;
@@ -136,7 +145,7 @@ function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): N
   const { codec, format } = picked;
   const media: NegotiatedMedia = {
     codec: { name: codec.name, payloadType: format.payloadType, clockRate: codec.clockRate, channels: codec.channels },
-    remote: { address: connection.address, rtpPort: stream.port, rtcpPort: stream.rtcpPort ?? stream.port + 1 },
+    remote: { address: connection.address, rtpPort: stream.port, rtcpPort },
     direction: toDirection(weSend, weReceive),
     onHold: held || stream.direction === 'sendonly' || stream.direction === 'inactive',
     ptimeMs,
@@ -147,6 +156,21 @@ function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): N
     if (te?.clockRate !== undefined) media.telephoneEvent = { payloadType: te.payloadType, clockRate: te.clockRate };
   }
   return media;
+}
+
+/**
+ * Where our RTCP goes: `a=rtcp`'s port, else RTP + 1; 0 (send none) when that would be past 65535, when `a=rtcp`
+ * names an address other than the RTP one, or when the stream is held with an unspecified address.
+ */
+function remoteRtcpPort(stream: RemoteStream, address: string, held: boolean): number {
+  if (held) return 0;
+  if (stream.rtcpAddress !== undefined && stream.rtcpAddress.toLowerCase() !== address.toLowerCase()) return 0;
+  if (stream.rtcpPort !== undefined) return stream.rtcpPort;
+  return stream.port < 65535 ? stream.port + 1 : 0;
+}
+
+function badTransport(fault: string): SdpError {
+  return notAcceptable(SdpErrorCode.BadTransportAddress, fault);
 }
 
 function isSupportedAudio(s: RemoteStream): boolean {
@@ -232,15 +256,19 @@ export function answerOffer(offer: string, local: LocalMedia): { sdp: string; me
     const fault = `unsupported transport ${protocols} (need ${SUPPORTED_PROTOCOL})`;
     throw notAcceptable(SdpErrorCode.UnsupportedTransport, fault);
   }
+  // Streams whose address or RTCP port is unusable are never candidates; if no other is left, the first fault is the answer.
+  const reachable = usable.filter((s) => s.fault === undefined);
+  const faulty = usable.find((s) => s.fault !== undefined);
+  if (reachable.length === 0 && faulty?.fault !== undefined) throw badTransport(faulty.fault);
   let chosen: { stream: RemoteStream; picked: Picked } | undefined;
-  for (const stream of usable) {
+  for (const stream of reachable) {
     const picked = pickCodec(stream.formats, ours.codecs);
     if (picked !== undefined) {
       chosen = { stream, picked };
       break;
     }
   }
-  if (chosen === undefined) throw noCommonCodec(usable);
+  if (chosen === undefined) throw noCommonCodec(reachable);
 
   const negotiated = negotiate(chosen.stream, chosen.picked, ours);
   const written: WrittenFormat[] = [{ payloadType: chosen.picked.format.payloadType, codec: chosen.picked.codec }];
@@ -284,6 +312,7 @@ export function acceptAnswer(local: LocalMedia, answer: string): NegotiatedMedia
   if (stream.protocol.toUpperCase() !== SUPPORTED_PROTOCOL) {
     throw notAcceptable(SdpErrorCode.UnsupportedTransport, `unsupported transport ${stream.protocol} in answer`);
   }
+  if (stream.fault !== undefined) throw badTransport(stream.fault);
   let picked: Picked | undefined;
   for (const format of stream.formats) {
     const codec = identify(format);

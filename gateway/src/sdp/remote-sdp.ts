@@ -4,6 +4,7 @@
  * (an unmatched line is silently dropped, numbers may come back as strings).
  */
 
+import { isIPv4, isIPv6 } from 'node:net';
 import { parse } from 'sdp-transform';
 import type { Direction } from './types.js';
 import { badSdp, SdpErrorCode } from './errors.js';
@@ -27,11 +28,19 @@ export interface RemoteStream {
   formatList: string;
   /** Parsed RTP formats in m= line order; empty for non-RTP protocols. */
   formats: RemoteFormat[];
-  /** Media-level c= if present, else session-level. */
+  /** Media-level c= if present, else session-level; absent when that c= is unusable (see `fault`). */
   connection?: { ipVersion: 4 | 6; address: string };
   /** Media-level attribute if present, else session-level, else sendrecv. */
   direction: Direction;
+  /** From `a=rtcp` (RFC 3605), checked to be 1–65535. */
   rtcpPort?: number;
+  /** The address `a=rtcp` names, when it names one (a checked IP literal). */
+  rtcpAddress?: string;
+  /**
+   * Why this stream's transport cannot be used, for a 488 naming it: its c= is malformed or not a unicast IP
+   * literal of its address type, or its `a=rtcp` port or address is invalid. Undefined when usable.
+   */
+  fault?: string;
   ptimeMs?: number;
   maxPtimeMs?: number;
 }
@@ -69,15 +78,58 @@ function readDirection(v: unknown): Direction | undefined {
   return DIRECTIONS.find((d) => d === v);
 }
 
-function readConnection(v: unknown, where: string): RemoteStream['connection'] {
+/** At most 64 printable characters of remote text, for a reason phrase or a log line. */
+function shown(text: string): string {
+  const clean = text.replace(/[^\x21-\x7e]/g, '?');
+  return clean.length > 64 ? `${clean.slice(0, 61)}...` : clean;
+}
+
+function isMulticast(address: string, ipVersion: 4 | 6): boolean {
+  if (ipVersion === 6) return /^ff/i.test(address);
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
+/**
+ * Why `address` cannot be a media destination of IP version `ipVersion` (undefined when it can): we send only to
+ * unicast IP literals, never to a name (a DNS lookup per packet, on a name any caller chooses) or a multicast group.
+ */
+function addressFault(address: string, ipVersion: number): string | undefined {
+  if (ipVersion !== 4 && ipVersion !== 6) return `unsupported address type IP${shown(String(ipVersion))}`;
+  const literal = ipVersion === 4 ? isIPv4(address) : isIPv6(address);
+  if (!literal) return `'${shown(address)}' is not an IPv${ipVersion} address`;
+  if (isMulticast(address, ipVersion)) return `'${shown(address)}' is a multicast address`;
+  return undefined;
+}
+
+type ConnectionRead = { connection: NonNullable<RemoteStream['connection']> } | { fault: string } | undefined;
+
+function readConnection(v: unknown, where: string): ConnectionRead {
   const c = asRecord(v);
   if (c === undefined) return undefined;
   const version = asNumber(c['version']);
   const address = asString(c['ip']);
-  if ((version !== 4 && version !== 6) || address === undefined || address === '') {
-    throw badSdp(SdpErrorCode.Parse, `malformed c= line at ${where} level`);
+  if (version === undefined || address === undefined || address === '') return { fault: `malformed c= line at ${where} level` };
+  const fault = addressFault(address, version);
+  if (fault !== undefined) return { fault: `invalid c= line at ${where} level: ${fault}` };
+  return { connection: { ipVersion: version === 6 ? 6 : 4, address } };
+}
+
+/** `a=rtcp:port [IN IP4|IP6 address]` (RFC 3605), checked: a port of 1–65535 and, when given, a unicast address. */
+function readRtcp(v: unknown, stream: RemoteStream): void {
+  const r = asRecord(v);
+  if (r === undefined) return;
+  const port = asNumber(r['port']);
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    stream.fault ??= `invalid a=rtcp port '${shown(String(r['port'] ?? ''))}' in m= line ${stream.index + 1}`;
+    return;
   }
-  return { ipVersion: version, address };
+  stream.rtcpPort = port;
+  const address = asString(r['address']);
+  if (address === undefined) return;
+  const fault = addressFault(address, asNumber(r['ipVer']) ?? Number.NaN);
+  if (fault !== undefined) stream.fault ??= `invalid a=rtcp address in m= line ${stream.index + 1}: ${fault}`;
+  else stream.rtcpAddress = address;
 }
 
 function readFormats(m: Record<string, unknown>, payloadTypes: number[], index: number): RemoteFormat[] {
@@ -155,11 +207,9 @@ function readStream(raw: unknown, index: number, session: Record<string, unknown
   };
   const connection =
     readConnection(m['connection'], `m= line ${index + 1}`) ?? readConnection(session['connection'], 'session');
-  if (connection !== undefined) stream.connection = connection;
-  const rtcpPort = asNumber(asRecord(m['rtcp'])?.['port']);
-  if (rtcpPort !== undefined && Number.isInteger(rtcpPort) && rtcpPort > 0 && rtcpPort <= 65535) {
-    stream.rtcpPort = rtcpPort;
-  }
+  if (connection !== undefined && 'fault' in connection) stream.fault = connection.fault;
+  else if (connection !== undefined) stream.connection = connection.connection;
+  readRtcp(m['rtcp'], stream);
   const ptime = asNumber(m['ptime'] ?? session['ptime']);
   if (ptime !== undefined) stream.ptimeMs = ptime;
   const maxptime = asNumber(m['maxptime'] ?? session['maxptime']);

@@ -27,7 +27,10 @@ export interface LocalMedia {
 export interface NegotiatedMedia {
   codec: { name: string; payloadType: number; clockRate: number; channels: number; fmtp?: string };
   telephoneEvent?: { payloadType: number; clockRate: number };
-  /** rtcpPort from a=rtcp, else rtpPort + 1. */
+  /**
+   * rtcpPort from a=rtcp, else rtpPort + 1; 0 means send no RTCP: no valid port (`m=audio 65535` without a=rtcp),
+   * a=rtcp names another address, or the stream is held with c=0.0.0.0. rtpPort is always 1–65535.
+   */
   remote: { address: string; rtpPort: number; rtcpPort: number };
   /** OUR resulting direction (remote sendonly → we recvonly, etc.). */
   direction: Direction;

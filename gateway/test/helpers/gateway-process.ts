@@ -1,0 +1,109 @@
+/**
+ * The gateway as its own process (`src/main.ts`, as `npm start` runs it) with a YAML configuration, for tests that
+ * must see whether it survives: a crash is the process exiting, not an error inside the test runner. Loopback only;
+ * logs are kept (the last 64 KiB) for the failure message.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { freePort } from './sipp.js';
+import { waitFor } from './wait-for.js';
+
+const GATEWAY_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface GatewayProcess {
+  readonly sipPort: number;
+  readonly httpPort: number;
+  /** The exit code (or signal name) once the process has exited; undefined while it runs. */
+  readonly exit: number | string | undefined;
+  /** Its stdout and stderr so far (the last 64 KiB). */
+  readonly output: string;
+  /** `GET /stats`, parsed. */
+  stats(): Promise<GatewayStatsView>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once it has exited. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The fields of `GET /stats` these tests read. */
+export interface GatewayStatsView {
+  activeCalls: number;
+  callsEnded: number;
+  endReasons: Record<string, number>;
+  rejected: Record<string, number>;
+  media: { portsInUse: number; activeCalls: number };
+  process?: { uncaughtExceptions: number; unhandledRejections: number };
+}
+
+/**
+ * Starts `src/main.ts` with `config` (its `sip.port` and `http.port` are chosen here) and resolves once `/healthz`
+ * answers. Rejects with the process's output if it exits or is not up within `startTimeoutMs`.
+ */
+export async function startGatewayProcess(config: Record<string, unknown>, startTimeoutMs = 60_000): Promise<GatewayProcess> {
+  const sipPort = await freePort('udp');
+  const httpPort = await freePort('tcp');
+  const dir = await mkdtemp(join(tmpdir(), 'patchbay-gw-'));
+  const file = join(dir, 'patchbay.yaml');
+  const sip = { host: '127.0.0.1', udp: true, tcp: false, publicAddress: '127.0.0.1', ...(config['sip'] as object | undefined), port: sipPort };
+  await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort } }));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: GATEWAY_DIR,
+    env: { PATH: process.env['PATH'] ?? '', PATCHBAY_CONFIG: file },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-65_536);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  let exit: number | string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = code ?? signal ?? 'unknown';
+      resolve();
+    }),
+  );
+  const base = `http://127.0.0.1:${httpPort}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      if (exit === undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })());
+  try {
+    await waitFor(
+      async () => {
+        if (exit !== undefined) throw new Error(`the gateway exited (${exit}) while starting:\n${output}`);
+        return fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
+      },
+      startTimeoutMs,
+      () => output,
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    sipPort,
+    httpPort,
+    get exit() {
+      return exit;
+    },
+    get output() {
+      return output;
+    },
+    async stats() {
+      const response = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(3_000) });
+      return (await response.json()) as GatewayStatsView;
+    },
+    close,
+  };
+}
