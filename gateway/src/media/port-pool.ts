@@ -126,10 +126,14 @@ export class PortPool {
         // Not in this tick: a datagram sent just before (the agent's last packet, then its hangup in the same tick)
         // is still in dgram's address lookup, which completes on the next tick; closing now would drop it.
         setImmediate(() => {
-          rtp.close();
-          rtcp.close();
-          this.inUse.delete(rtpPort);
-          this.release(index);
+          // Each close may throw (ERR_SOCKET_DGRAM_NOT_RUNNING when already closed); the pair returns to the pool anyway.
+          try {
+            closeQuietly(rtp, this.options.logger, rtpPort);
+            closeQuietly(rtcp, this.options.logger, rtpPort + 1);
+          } finally {
+            this.inUse.delete(rtpPort);
+            this.release(index);
+          }
         });
       },
     };
@@ -152,4 +156,12 @@ function bindUdp(host: string, port: number, logger: Logger | undefined): Promis
     });
     socket.bind(port, host);
   });
+}
+
+function closeQuietly(socket: dgram.Socket, logger: Logger | undefined, port: number): void {
+  try {
+    socket.close();
+  } catch (err) {
+    logger?.debug({ err, port }, 'media socket already closed');
+  }
 }
