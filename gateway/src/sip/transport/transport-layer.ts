@@ -13,13 +13,21 @@ import { createResponse, randomToken } from '../response.js';
 import { serializeMessage } from '../serialize.js';
 import { TcpTransport } from './tcp-transport.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
-import { normalizeAddress, type InboundContext, type RemoteInfo, type TransportCounters } from './types.js';
+import {
+  normalizeAddress,
+  type InboundContext,
+  type RemoteInfo,
+  type TcpCounters,
+  type TcpLimits,
+  type TransportCounters,
+} from './types.js';
 import { UdpTransport } from './udp-transport.js';
 import { responseTarget, responseVia, stampTopVia } from './via-routing.js';
 
 const BIND_ATTEMPTS = 5;
 const REQUIRED_FOR_ANSWER = ['via', 'from', 'to', 'call-id', 'cseq'];
-const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/;
+/** A Request-Line of any SIP version, so a `SIP/7.0` request (RFC 4475 "badvers") can be answered 505. */
+const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+)[ \t]+(\S+)[ \t]+SIP\/[0-9]+\.[0-9]+[ \t]*$/i;
 
 export interface TransportLayerOptions {
   readonly host: string;
@@ -27,8 +35,7 @@ export interface TransportLayerOptions {
   readonly udp: boolean;
   readonly tcp: boolean;
   readonly maxMessageBytes: number;
-  readonly maxTcpConnections: number;
-  readonly tcpIdleTimeoutMs: number;
+  readonly tcpLimits: TcpLimits;
   readonly logger: Logger;
   readonly onRequest: (req: SipRequest, inbound: InboundContext) => void;
   readonly onResponse: (res: SipResponse, inbound: InboundContext) => void;
@@ -48,6 +55,11 @@ export class TransportLayer {
 
   get tcpConnections(): number {
     return this.tcp?.connectionCount ?? 0;
+  }
+
+  /** TCP connections refused and closed by the limits (zeros without TCP). */
+  get tcpCounters(): TcpCounters {
+    return { ...(this.tcp?.counters ?? { tcpRefusedLimit: 0, tcpRefusedPerIp: 0, tcpClosedIdle: 0, tcpClosedIncomplete: 0 }) };
   }
 
   /**
@@ -119,8 +131,7 @@ export class TransportLayer {
   private async listenTcp(port: number): Promise<number> {
     const tcp = new TcpTransport({
       logger: this.options.logger,
-      maxConnections: this.options.maxTcpConnections,
-      idleTimeoutMs: this.options.tcpIdleTimeoutMs,
+      limits: this.options.tcpLimits,
       maxMessageBytes: this.options.maxMessageBytes,
       onMessage: (buf, inbound) => this.onMessage(buf, inbound, false),
       onFramingError: () => {
