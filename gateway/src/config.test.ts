@@ -52,6 +52,7 @@ describe('loadConfig', () => {
         port: 5060,
         udp: true,
         tcp: true,
+        tcpLimits: { maxConnections: 1000, maxConnectionsPerIp: 50, idleTimeoutMs: 300_000, incompleteMessageTimeoutMs: 10_000 },
         publicAddress: null,
         maxMessageBytes: 65535,
         maxTransactions: 100_000,

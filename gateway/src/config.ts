@@ -172,6 +172,20 @@ function configSchema(env: Env) {
       port: port.default(5060),
       udp: z.boolean().default(true),
       tcp: z.boolean().default(true),
+      /**
+       * TCP connection bounds (sip/transport/types.ts TcpLimits). 1,000 connections in all and 50 per source
+       * address: a carrier or PBX uses a handful, so one source cannot take the table. 5 min idle (no SIP message;
+       * RFC 5626 pings count once the peer has sent a message) outlasts carriers' 30-60 s OPTIONS pings; 10 s for
+       * a message to arrive whole (and for an accepted connection's first message) is ample on any real link.
+       */
+      tcpLimits: z
+        .strictObject({
+          maxConnections: z.int().min(1).default(1000),
+          maxConnectionsPerIp: z.int().min(1).default(50),
+          idleTimeoutMs: z.int().min(100).default(300_000),
+          incompleteMessageTimeoutMs: z.int().min(100).default(10_000),
+        })
+        .prefault({}),
       /** Address advertised in Contact and SDP; null = the caller picks one. */
       publicAddress: z.string().regex(/^\S+$/, 'must be a host name or IP address').nullable().default(null),
       maxMessageBytes: z.int().min(1024).max(65535).default(65535),

@@ -90,6 +90,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     port: config.sip.port,
     udp: config.sip.udp,
     tcp: config.sip.tcp,
+    tcpLimits: config.sip.tcpLimits,
     maxMessageBytes: config.sip.maxMessageBytes,
     maxTransactions: config.sip.maxTransactions,
     timers: config.sip.timers,

@@ -18,6 +18,7 @@ import { createResponse, randomToken } from '../sip/response.js';
 import type { ServerTransaction, SipStack } from '../sip/stack.js';
 import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
 import { CallAdmission, CallRejection } from './admission.js';
+import { requireSdpAccepted } from './accepts-sdp.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
 import { NO_OBSERVER, type CallObserver } from './call-observer.js';
@@ -130,6 +131,7 @@ export class CallController {
     let call: Call | undefined;
     try {
       const admission = this.admission.admit(req, tx.remote.address);
+      requireSdpAccepted(req); // RFC 4475 sdp01: our answer is SDP; an Accept without it gets 406
       const localTag = randomToken(8);
       const sipCallId = getHeader(req, 'call-id') ?? '';
       const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');

@@ -316,15 +316,24 @@ export function frameLength(buf: Buffer, maxMessageBytes: number): number | 'inc
     if (buf.length - start > maxMessageBytes) throw fail(513, 'Message Too Large', SipErrorCode.TooLarge);
     return 'incomplete';
   }
-  const values = contentLengthValues(buf.toString('latin1', start, end.textEnd));
-  const cl = contentLengthOf(values);
+  const cl = streamContentLength(buf.subarray(start, end.textEnd));
+  if (end.bodyStart - start + cl > maxMessageBytes) throw fail(513, 'Message Too Large', SipErrorCode.TooLarge);
+  const total = end.bodyStart + cl;
+  return buf.length >= total ? total : 'incomplete';
+}
+
+/**
+ * The Content-Length of a stream message (RFC 3261 §18.3: mandatory on streams) from its head: the start line and
+ * header lines, without the empty line. Throws SipParseError 400 when it is missing, invalid or given twice with
+ * different values. Values above 10 digits are Infinity (they exceed any message). Cost: one scan of the head.
+ */
+export function streamContentLength(head: Buffer): number {
+  const cl = contentLengthOf(contentLengthValues(head.toString('latin1')));
   if (typeof cl === 'object') throw fail(cl.status, cl.reason, cl.code);
   if (cl === undefined) {
     throw fail(400, 'Bad Request - Missing Content-Length (required on streams)', SipErrorCode.BadContentLength);
   }
-  if (end.bodyStart - start + cl > maxMessageBytes) throw fail(513, 'Message Too Large', SipErrorCode.TooLarge);
-  const total = end.bodyStart + cl;
-  return buf.length >= total ? total : 'incomplete';
+  return cl;
 }
 
 /** Raw Content-Length values of a head (light scan: no validation of the other lines). */

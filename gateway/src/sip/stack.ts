@@ -12,11 +12,7 @@ import type { ClientTransaction, ServerTransaction } from './transaction/types.j
 import { TransportLayer } from './transport/transport-layer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './parser.js';
 import { SipTraffic } from './sip-traffic.js';
-import {
-  DEFAULT_MAX_TCP_CONNECTIONS,
-  DEFAULT_TCP_IDLE_MS,
-  type RemoteInfo,
-} from './transport/types.js';
+import { DEFAULT_TCP_LIMITS, type RemoteInfo, type TcpCounters, type TcpLimits } from './transport/types.js';
 
 export type { RemoteInfo } from './transport/types.js';
 export type { ClientTransaction, ServerTransaction, TerminationReason } from './transaction/types.js';
@@ -32,15 +28,13 @@ export interface SipStackOptions {
   maxMessageBytes?: number;
   timers?: { t1Ms?: number; t2Ms?: number; t4Ms?: number };
   logger?: Logger;
-  /** Default 1000. */
-  maxTcpConnections?: number;
-  /** Idle TCP connections close after this long; default 5 min. */
-  tcpIdleTimeoutMs?: number;
+  /** TCP connection caps and timeouts; each missing one takes its DEFAULT_TCP_LIMITS value. */
+  tcpLimits?: Partial<TcpLimits>;
   /** Live transactions (server + client) before new requests get 503; default 20,000. */
   maxTransactions?: number;
 }
 
-export interface SipStackStats {
+export interface SipStackStats extends TcpCounters {
   /** Messages received (parsed or not; CRLF keep-alives excluded). */
   readonly received: number;
   /** Messages that did not parse or frame. */
@@ -76,8 +70,7 @@ export class SipStack {
       udp: options.udp ?? true,
       tcp: options.tcp ?? true,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      maxTcpConnections: options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS,
-      tcpIdleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
+      tcpLimits: { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits },
       logger: this.logger,
       onRequest: (req, inbound) => {
         this.traffic.requestReceived(req.method);
@@ -115,6 +108,7 @@ export class SipStack {
       retransmissionsAbsorbed: x.retransmissionsAbsorbed,
       transactions: this.transactions.size,
       tcpConnections: this.transport.tcpConnections,
+      ...this.transport.tcpCounters,
     };
   }
 

@@ -66,4 +66,44 @@ describe('StreamFramer', () => {
     expect(error).toBeInstanceOf(SipParseError);
     expect((error as SipParseError).status).toBe(513);
   });
+
+  it('frames linearly: a 64 KiB head trickled in 20-byte chunks is examined about once, like one chunk', () => {
+    const head = `OPTIONS sip:b@x SIP/2.0\r\nX-Pad: ${'a'.repeat(65_000)}\r\nContent-Length: 0\r\n\r\n`;
+    const raw = Buffer.from(head);
+    const whole = new StreamFramer(70_000);
+    expect(whole.push(raw).messages).toHaveLength(1);
+    const trickled = new StreamFramer(70_000);
+    const got: Buffer[] = [];
+    for (let i = 0; i < raw.length; i += 20) got.push(...trickled.push(raw.subarray(i, i + 20)).messages);
+    expect(got.map((m) => m.toString())).toEqual([head]);
+    // Rescanning the buffered head on each chunk would examine ~raw.length² / 40 bytes (~100 MB here).
+    expect(whole.examined).toBeLessThanOrEqual(raw.length);
+    expect(trickled.examined).toBeLessThanOrEqual(raw.length + 3 * Math.ceil(raw.length / 20));
+  });
+
+  it('gives the same messages however the stream is split, and they survive later pushes', () => {
+    const stream = [message('a', 'hello'), '\r\n\r\n', message('b'), '\r\n', message('c', 'x'.repeat(300)), message('d')].join('');
+    const raw = Buffer.from(stream);
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const framer = new StreamFramer(65_535);
+      const got: Buffer[] = [];
+      let pings = 0;
+      for (let i = 0; i < raw.length; i += size) {
+        const out = framer.push(raw.subarray(i, i + size));
+        got.push(...out.messages);
+        pings += out.pings;
+      }
+      expect(got.map((m) => m.toString())).toEqual([message('a', 'hello'), message('b'), message('c', 'x'.repeat(300)), message('d')]);
+      expect(pings).toBe(1);
+      expect(framer.buffered).toBe(0);
+    }
+  });
+
+  it('dblreq: a REGISTER with Content-Length 0 followed by an INVITE in one segment gives two messages', () => {
+    const register =
+      'REGISTER sip:example.com SIP/2.0\r\nTo: sip:j.user@example.com\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n';
+    const invite = 'INVITE sip:joe@example.com SIP/2.0\r\nt: sip:joe@example.com\r\nl: 3\r\n\r\nv=0';
+    const out = new StreamFramer(65_535).push(Buffer.from(register + invite));
+    expect(out.messages.map((m) => m.toString())).toEqual([register, invite]);
+  });
 });

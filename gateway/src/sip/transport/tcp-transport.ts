@@ -1,29 +1,44 @@
 /**
  * TCP: a listening server plus the open connections (accepted and opened by us), each with its own stream
- * framer. Bounded (connection limit, per-connection buffer) and idle connections close on their own. A framing
- * error closes that connection only; no socket error escapes.
+ * framer. Bounded (see TcpLimits: a global and a per-source connection cap, an idle timeout, an incomplete-message
+ * timeout, and the framer's per-connection buffer). A framing error closes that connection only; no socket error
+ * escapes.
+ *
+ * What "in use" means for the idle timeout: a connection is in use while SIP messages cross it (either way) or,
+ * once the peer has sent one, while it sends RFC 5626 CRLF pings. The transport knows nothing of dialogs, so a
+ * connection of a live call whose peer neither pings nor sends for `idleTimeoutMs` is closed; a later in-dialog
+ * request from us opens a new connection to the peer (RFC 3261 §18.1.1), as for any closed connection. Connections
+ * we opened are closed when idle in the same way: we open them again when we next send.
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { StreamFramer, type FramerOutput } from './stream-framer.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
-import { normalizeAddress, type ConnectionId, type InboundContext, type RemoteInfo } from './types.js';
+import {
+  normalizeAddress,
+  type ConnectionId,
+  type InboundContext,
+  type RemoteInfo,
+  type TcpCounters,
+  type TcpLimits,
+} from './types.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const PONG = Buffer.from('\r\n');
 
 export interface TcpTransportOptions {
   readonly logger: Logger;
-  readonly maxConnections: number;
-  readonly idleTimeoutMs: number;
+  readonly limits: TcpLimits;
   readonly maxMessageBytes: number;
   /** One whole framed message. */
   readonly onMessage: (buf: Buffer, inbound: InboundContext) => void;
   /** The stream could not be framed; the connection has been closed. */
   readonly onFramingError: (err: unknown, remote: RemoteInfo) => void;
-  /** An incoming connection was refused because the limit is reached. */
+  /** An incoming connection was refused because a limit is reached. */
   readonly onRefused: (remote: RemoteInfo) => void;
 }
+
+type RefusedWhy = 'limit' | 'per-ip';
 
 interface Connection {
   readonly id: ConnectionId;
@@ -31,6 +46,12 @@ interface Connection {
   readonly framer: StreamFramer;
   readonly remote: RemoteInfo;
   readonly key: string;
+  /** Accepted (counted against its source's cap), not opened by us. */
+  readonly accepted: boolean;
+  /** The peer has sent a whole SIP message: from then on its CRLF pings keep the connection alive. */
+  spoken: boolean;
+  readonly idleTimer: NodeJS.Timeout;
+  incompleteTimer: NodeJS.Timeout | undefined;
 }
 
 export class TcpTransport {
@@ -39,6 +60,9 @@ export class TcpTransport {
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly byRemote = new Map<string, Connection>();
   private readonly connecting = new Map<string, Promise<Connection>>();
+  /** Accepted connections open per source address. */
+  private readonly perIp = new Map<string, number>();
+  readonly counters: TcpCounters = { tcpRefusedLimit: 0, tcpRefusedPerIp: 0, tcpClosedIdle: 0, tcpClosedIncomplete: 0 };
   private nextId = 1;
   private closed = false;
 
@@ -87,11 +111,15 @@ export class TcpTransport {
       this.byRemote.get(remoteKey(target));
     const conn = existing ?? (await this.connect(target));
     await write(conn, buf);
+    conn.idleTimer.refresh(); // a message crossed the connection
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const conn of this.connections.values()) conn.socket.destroy();
+    this.connections.clear();
+    this.byRemote.clear();
+    this.perIp.clear();
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
@@ -104,21 +132,27 @@ export class TcpTransport {
       address: normalizeAddress(socket.remoteAddress ?? ''),
       port: socket.remotePort ?? 0,
     };
-    if (this.closed || this.connections.size + this.connecting.size >= this.options.maxConnections) {
+    const { limits } = this.options;
+    let refused: RefusedWhy | undefined;
+    if (this.closed || this.connections.size + this.connecting.size >= limits.maxConnections) refused = 'limit';
+    else if ((this.perIp.get(remote.address) ?? 0) >= limits.maxConnectionsPerIp) refused = 'per-ip';
+    if (refused !== undefined) {
       socket.on('error', () => undefined);
       socket.destroy();
-      this.options.logger.warn({ remote }, 'TCP connection refused: limit reached');
+      if (refused === 'limit') this.counters.tcpRefusedLimit++;
+      else this.counters.tcpRefusedPerIp++;
+      this.options.logger.warn({ remote, limit: refused }, 'TCP connection refused: limit reached');
       this.options.onRefused(remote);
       return;
     }
-    this.register(socket, remote);
+    this.register(socket, remote, true);
   }
 
   private connect(target: RemoteInfo): Promise<Connection> {
     const key = remoteKey(target);
     const pending = this.connecting.get(key);
     if (pending !== undefined) return pending;
-    if (this.connections.size + this.connecting.size >= this.options.maxConnections) {
+    if (this.connections.size + this.connecting.size >= this.options.limits.maxConnections) {
       return Promise.reject(
         new SipTransportError('TCP connection limit reached', SipTransportErrorCode.ConnectionLimit),
       );
@@ -139,7 +173,8 @@ export class TcpTransport {
           fail(new Error('stack closed'));
           return;
         }
-        resolve(this.register(socket, { transport: 'tcp', address: normalizeAddress(target.address), port: target.port }));
+        const remote: RemoteInfo = { transport: 'tcp', address: normalizeAddress(target.address), port: target.port };
+        resolve(this.register(socket, remote, false));
       });
     });
     this.connecting.set(key, attempt);
@@ -150,30 +185,59 @@ export class TcpTransport {
     return attempt;
   }
 
-  private register(socket: net.Socket, remote: RemoteInfo): Connection {
+  private register(socket: net.Socket, remote: RemoteInfo, accepted: boolean): Connection {
     const id = this.nextId++;
+    const { limits } = this.options;
+    const idleTimer = setTimeout(() => {
+      this.counters.tcpClosedIdle++;
+      this.options.logger.debug({ remote }, 'TCP connection idle; closing');
+      socket.destroy();
+    }, limits.idleTimeoutMs);
+    idleTimer.unref();
     const conn: Connection = {
       id,
       socket,
       framer: new StreamFramer(this.options.maxMessageBytes),
       remote,
       key: remoteKey(remote),
+      accepted,
+      spoken: false,
+      idleTimer,
+      incompleteTimer: undefined,
     };
     this.connections.set(id, conn);
     this.byRemote.set(conn.key, conn);
+    if (accepted) {
+      this.perIp.set(remote.address, (this.perIp.get(remote.address) ?? 0) + 1);
+      this.startIncompleteTimer(conn); // the first message must come, whole, in time
+    }
     socket.setNoDelay(true);
-    socket.setTimeout(this.options.idleTimeoutMs);
-    socket.on('timeout', () => {
-      this.options.logger.debug({ remote }, 'TCP connection idle; closing');
-      socket.destroy();
-    });
     socket.on('error', (err) => this.options.logger.debug({ err, remote }, 'TCP connection error'));
-    socket.on('close', () => {
-      this.connections.delete(id);
-      if (this.byRemote.get(conn.key) === conn) this.byRemote.delete(conn.key);
-    });
+    socket.on('close', () => this.forget(conn));
     socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     return conn;
+  }
+
+  private forget(conn: Connection): void {
+    clearTimeout(conn.idleTimer);
+    clearTimeout(conn.incompleteTimer);
+    if (this.connections.get(conn.id) !== conn) return;
+    this.connections.delete(conn.id);
+    if (this.byRemote.get(conn.key) === conn) this.byRemote.delete(conn.key);
+    if (!conn.accepted) return;
+    const left = (this.perIp.get(conn.remote.address) ?? 1) - 1;
+    if (left > 0) this.perIp.set(conn.remote.address, left);
+    else this.perIp.delete(conn.remote.address);
+  }
+
+  private startIncompleteTimer(conn: Connection): void {
+    clearTimeout(conn.incompleteTimer);
+    conn.incompleteTimer = setTimeout(() => {
+      this.counters.tcpClosedIncomplete++;
+      this.options.logger.info({ remote: conn.remote, buffered: conn.framer.buffered }, 'TCP message incomplete in time; closing');
+      conn.socket.destroy();
+    }, this.options.limits.incompleteMessageTimeoutMs);
+    conn.incompleteTimer.unref();
   }
 
   private receive(conn: Connection, chunk: Buffer): void {
@@ -187,6 +251,17 @@ export class TcpTransport {
       return;
     }
     const inbound: InboundContext = { remote: conn.remote, connectionId: conn.id };
+    if (output.messages.length > 0) conn.spoken = true;
+    if (output.messages.length > 0 || (output.pings > 0 && conn.spoken)) conn.idleTimer.refresh();
+    // A partial message (or, on a connection we accepted, the wait for the first one) runs against the clock;
+    // the clock restarts when a message completes and the next one has begun.
+    const waiting = conn.framer.buffered > 0 || (conn.accepted && !conn.spoken);
+    if (!waiting) {
+      clearTimeout(conn.incompleteTimer);
+      conn.incompleteTimer = undefined;
+    } else if (conn.incompleteTimer === undefined || output.messages.length > 0) {
+      this.startIncompleteTimer(conn);
+    }
     // RFC 5626 §3.5.1: answer each CRLFCRLF ping with a CRLF pong.
     for (let i = 0; i < output.pings; i++) conn.socket.write(PONG);
     for (const message of output.messages) this.safely(() => this.options.onMessage(message, inbound));

@@ -8,6 +8,8 @@ import { rawRequest, tcpPeer, udpPeer, wrapTcp, type TcpPeer, type UdpPeer } fro
 import { TransportLayer, type TransportLayerOptions } from './transport-layer.js';
 import type { InboundContext } from './types.js';
 
+const LIMITS = { maxConnections: 10, maxConnectionsPerIp: 10, idleTimeoutMs: 60_000, incompleteMessageTimeoutMs: 60_000 };
+
 interface Received {
   req: SipRequest;
   inbound: InboundContext;
@@ -26,8 +28,7 @@ class Harness {
       udp: true,
       tcp: true,
       maxMessageBytes: 65_535,
-      maxTcpConnections: 10,
-      tcpIdleTimeoutMs: 60_000,
+      tcpLimits: LIMITS,
       logger: pino({ level: 'silent' }),
       onRequest: (req, inbound) => {
         this.requests.push({ req, inbound });
@@ -140,6 +141,21 @@ describe('TransportLayer over UDP', () => {
     expect(h.requests).toEqual([]);
   });
 
+  it('answers a request of another SIP version 505 over UDP and TCP (RFC 4475 badvers)', async () => {
+    const { h, ports, port } = await started();
+    const p = await peer();
+    const badvers = (via: string): string =>
+      rawRequest({ via }).replace('OPTIONS sip:bob@127.0.0.1 SIP/2.0', 'OPTIONS sip:bob@127.0.0.1 SIP/7.0');
+    await p.send(badvers('SIP/7.0/UDP c.example.com;branch=z9hG4bKv1;rport'), port);
+    const res = await p.next();
+    expect(res.kind === 'response' && [res.status, res.reason]).toEqual([505, 'Version Not Supported - SIP/7.0']);
+    const c = await tcp(ports.tcpPort ?? 0);
+    await c.write(badvers('SIP/7.0/TCP c.example.com;branch=z9hG4bKv2'));
+    const overTcp = await c.next();
+    expect(overTcp.kind === 'response' && overTcp.status).toBe(505);
+    expect(h.requests).toEqual([]);
+  });
+
   it('drops and counts garbage, malformed ACKs and headless requests, ignores CRLF keep-alives, and keeps serving', async () => {
     const { h, port } = await started();
     const p = await peer();
@@ -237,7 +253,7 @@ describe('TransportLayer over TCP', () => {
   });
 
   it('refuses connections over the limit', async () => {
-    const { h, ports } = await started({ maxTcpConnections: 1 });
+    const { h, ports } = await started({ tcpLimits: { ...LIMITS, maxConnections: 1 } });
     const a = await tcp(ports.tcpPort ?? 0);
     await a.write(rawRequest({ via: 'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKl1' }));
     await h.requestsArrived(1);
@@ -248,7 +264,7 @@ describe('TransportLayer over TCP', () => {
   });
 
   it('closes idle connections', async () => {
-    const { h, ports } = await started({ tcpIdleTimeoutMs: 50 });
+    const { h, ports } = await started({ tcpLimits: { ...LIMITS, idleTimeoutMs: 50 } });
     const c = await tcp(ports.tcpPort ?? 0);
     await c.write(rawRequest({ via: 'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKi' }));
     await h.requestsArrived(1);

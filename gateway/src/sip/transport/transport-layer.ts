@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
-import { SipParseError } from '../errors.js';
+import { SipErrorCode, SipParseError } from '../errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
 import { headerName } from '../message.js';
 import { parseMessage } from '../parser.js';
@@ -13,13 +13,24 @@ import { createResponse, randomToken } from '../response.js';
 import { serializeMessage } from '../serialize.js';
 import { TcpTransport } from './tcp-transport.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
-import { normalizeAddress, type InboundContext, type RemoteInfo, type TransportCounters } from './types.js';
+import {
+  normalizeAddress,
+  type InboundContext,
+  type RemoteInfo,
+  type TcpCounters,
+  type TcpLimits,
+  type TransportCounters,
+} from './types.js';
 import { UdpTransport } from './udp-transport.js';
 import { responseTarget, responseVia, stampTopVia } from './via-routing.js';
 
 const BIND_ATTEMPTS = 5;
 const REQUIRED_FOR_ANSWER = ['via', 'from', 'to', 'call-id', 'cseq'];
-const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/;
+/**
+ * A Request-Line as far as an answer needs it: any SIP version, so a `SIP/7.0` request (RFC 4475 "badvers") gets
+ * its 505, and a Request-URI with whitespace in it ("lwsruri") its 400.
+ */
+const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+)[ \t]+(\S.*?)[ \t]+SIP\/[0-9]+\.[0-9]+[ \t]*$/i;
 
 export interface TransportLayerOptions {
   readonly host: string;
@@ -27,8 +38,7 @@ export interface TransportLayerOptions {
   readonly udp: boolean;
   readonly tcp: boolean;
   readonly maxMessageBytes: number;
-  readonly maxTcpConnections: number;
-  readonly tcpIdleTimeoutMs: number;
+  readonly tcpLimits: TcpLimits;
   readonly logger: Logger;
   readonly onRequest: (req: SipRequest, inbound: InboundContext) => void;
   readonly onResponse: (res: SipResponse, inbound: InboundContext) => void;
@@ -48,6 +58,11 @@ export class TransportLayer {
 
   get tcpConnections(): number {
     return this.tcp?.connectionCount ?? 0;
+  }
+
+  /** TCP connections refused and closed by the limits (zeros without TCP). */
+  get tcpCounters(): TcpCounters {
+    return { ...(this.tcp?.counters ?? { tcpRefusedLimit: 0, tcpRefusedPerIp: 0, tcpClosedIdle: 0, tcpClosedIncomplete: 0 }) };
   }
 
   /**
@@ -98,10 +113,17 @@ export class TransportLayer {
   /**
    * Sends a response towards the request's origin (RFC 3261 §18.2.2, RFC 3581 §4): on TCP over the request's
    * connection while it is open, else to received/sent-by; on UDP to received (else sent-by) and rport (else
-   * the sent-by port).
+   * the sent-by port). A top Via that does not parse (RFC 4475 "badinv01", answered 400) cannot say where: the
+   * response goes back to the request's source, one message, no bigger than the request was.
    */
   async sendResponse(res: SipResponse, inbound: InboundContext): Promise<void> {
-    const target = responseTarget(responseVia(res), inbound.remote.transport);
+    let target: RemoteInfo;
+    try {
+      target = responseTarget(responseVia(res), inbound.remote.transport);
+    } catch (err) {
+      if (!(err instanceof SipParseError)) throw err;
+      target = inbound.remote;
+    }
     const buf = serializeMessage(res);
     if (target.transport === 'tcp') {
       await this.requireTcp().send(buf, target, inbound.connectionId);
@@ -119,8 +141,7 @@ export class TransportLayer {
   private async listenTcp(port: number): Promise<number> {
     const tcp = new TcpTransport({
       logger: this.options.logger,
-      maxConnections: this.options.maxTcpConnections,
-      idleTimeoutMs: this.options.tcpIdleTimeoutMs,
+      limits: this.options.tcpLimits,
       maxMessageBytes: this.options.maxMessageBytes,
       onMessage: (buf, inbound) => this.onMessage(buf, inbound, false),
       onFramingError: () => {
@@ -147,10 +168,20 @@ export class TransportLayer {
     let msg: SipMessage;
     try {
       msg = parseMessage(buf, { maxMessageBytes: this.options.maxMessageBytes, datagram });
-      if (msg.kind === 'request') stampTopVia(msg, inbound.remote);
     } catch (err) {
       this.rejectMalformed(err, inbound);
       return;
+    }
+    if (msg.kind === 'request') {
+      try {
+        stampTopVia(msg, inbound.remote);
+      } catch (err) {
+        // RFC 4475 "badinv01": the request parses but its top Via does not; it still gets its 400.
+        const partial = { startLine: `${msg.method} ${msg.uri} SIP/2.0`, headers: msg.headers };
+        const code = SipErrorCode.InvalidHeader;
+        this.rejectMalformed(new SipParseError(400, 'Bad Request - Malformed Via', { code, cause: err, partial }), inbound);
+        return;
+      }
     }
     try {
       if (msg.kind === 'request') this.options.onRequest(msg, inbound);
@@ -177,9 +208,13 @@ export class TransportLayer {
     const present = new Set(err.partial.headers.map((h) => headerName(h.name)));
     if (!REQUIRED_FOR_ANSWER.every((name) => present.has(name))) return;
     const req: SipRequest = { kind: 'request', method, uri, headers: [...err.partial.headers], body: Buffer.alloc(0) };
-    let res: SipResponse;
     try {
       stampTopVia(req, inbound.remote);
+    } catch {
+      // An unparseable top Via: sendResponse answers the source instead.
+    }
+    let res: SipResponse;
+    try {
       res = createResponse(req, err.status, { reason: err.reason, toTag: randomToken() });
     } catch (buildErr) {
       this.options.logger.debug({ err: buildErr }, 'cannot answer malformed request');
