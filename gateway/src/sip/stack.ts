@@ -40,6 +40,12 @@ export interface SipStackOptions {
   maxTransactions?: number;
 }
 
+/**
+ * Does this request (it has a To tag) belong to a dialog the TU carries? Asked synchronously before a transaction
+ * is created for it; false gets a stateless 481 and leaves no state.
+ */
+export type DialogLookup = (req: SipRequest) => boolean;
+
 export interface SipStackStats {
   /** Messages received (parsed or not; CRLF keep-alives excluded). */
   readonly received: number;
@@ -51,6 +57,8 @@ export interface SipStackStats {
   readonly retransmissionsAbsorbed: number;
   /** Live transactions. */
   readonly transactions: number;
+  /** Requests with a To tag that named no dialog, and CANCELs matching no INVITE: one stateless 481, no state. */
+  readonly unknownDialog: number;
   /** Open TCP connections. */
   readonly tcpConnections: number;
 }
@@ -60,6 +68,18 @@ export class SipStack {
   onRequest?: (tx: ServerTransaction) => void;
   /** An ACK for a 2xx (no transaction), for the dialog layer. */
   onAck?: (ack: SipRequest, remote: RemoteInfo) => void;
+
+  /**
+   * The TU's dialogs, asked before a request with a To tag gets a transaction (see DialogLookup). Unset: such
+   * requests are all served, and count against the transaction cap.
+   */
+  set isDialog(lookup: DialogLookup | undefined) {
+    this.transactions.isDialog = lookup;
+  }
+
+  get isDialog(): DialogLookup | undefined {
+    return this.transactions.isDialog;
+  }
 
   /** Requests received and responses sent, by method and status (for metrics). */
   readonly traffic = new SipTraffic();
@@ -114,6 +134,7 @@ export class SipStack {
       dropped: t.dropped + x.rejected + x.strayResponses + x.overCapacity,
       retransmissionsAbsorbed: x.retransmissionsAbsorbed,
       transactions: this.transactions.size,
+      unknownDialog: x.unknownDialog,
       tcpConnections: this.transport.tcpConnections,
     };
   }
