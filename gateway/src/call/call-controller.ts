@@ -85,13 +85,17 @@ export class CallController {
     return key === undefined ? undefined : this.calls.get(key);
   }
 
-  /** Entry point for every new server transaction. */
+  /**
+   * Entry point for every new server transaction. Outside a dialog (no To tag) everything but an initial INVITE is
+   * answered statelessly: OPTIONS probes and refusals (405, 501, 420) keep nothing, however many arrive.
+   */
   handleRequest(tx: ServerTransaction): void {
     const req = tx.request;
+    const stateless = hasToTag(req) ? {} : { stateless: true, toTag: randomToken(8) };
     try {
       this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
       const method = req.method;
-      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx) });
+      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx), ...stateless });
       if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {
         void this.handleInitialInvite(tx);
         return;
@@ -99,11 +103,11 @@ export class CallController {
       if (method === 'INVITE' || method === 'BYE' || method === 'INFO' || method === 'NOTIFY') return this.inDialog.handle(tx);
       if (method === 'ACK' || method === 'CANCEL') return; // the stack routes these; a stray one needs no answer
       if (KNOWN_UNSUPPORTED.has(method)) {
-        return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
+        return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }], ...stateless });
       }
-      this.respond(tx, 501, { reason: `Not Implemented - ${method.slice(0, 32)}` });
+      this.respond(tx, 501, { reason: `Not Implemented - ${method.slice(0, 32)}`, ...stateless });
     } catch (err) {
-      this.respondError(tx, err);
+      this.respondError(tx, err, stateless.toTag, stateless.stateless);
     }
   }
 
