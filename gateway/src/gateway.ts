@@ -124,6 +124,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   controller = calls;
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
+  stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
   const mergedHops = (plane: MediaPlaneStats): HopState => {

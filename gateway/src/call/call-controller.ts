@@ -17,7 +17,7 @@ import { parseCSeq, parseNameAddr } from '../sip/headers.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { ServerTransaction, SipStack } from '../sip/stack.js';
 import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
-import { CallAdmission, CallRejection } from './admission.js';
+import { CallAdmission, CallRejection, type Admission } from './admission.js';
 import { requireSdpAccepted } from './accepts-sdp.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import type { Call, EndReason } from './call.js';
@@ -87,13 +87,17 @@ export class CallController {
     return key === undefined ? undefined : this.calls.get(key);
   }
 
-  /** Entry point for every new server transaction. */
+  /**
+   * Entry point for every new server transaction. Outside a dialog (no To tag) everything but an initial INVITE is
+   * answered statelessly: OPTIONS probes and refusals (405, 501, 420) keep nothing, however many arrive.
+   */
   handleRequest(tx: ServerTransaction): void {
     const req = tx.request;
+    const stateless = hasToTag(req) ? {} : { stateless: true, toTag: randomToken(8) };
     try {
       this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
       const method = req.method;
-      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx) });
+      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx), ...stateless });
       if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {
         void this.handleInitialInvite(tx);
         return;
@@ -101,11 +105,11 @@ export class CallController {
       if (method === 'INVITE' || method === 'BYE' || method === 'INFO' || method === 'NOTIFY') return this.inDialog.handle(tx);
       if (method === 'ACK' || method === 'CANCEL') return; // the stack routes these; a stray one needs no answer
       if (KNOWN_UNSUPPORTED.has(method)) {
-        return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
+        return this.respond(tx, 405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }], ...stateless });
       }
-      this.respond(tx, 501, { reason: `Not Implemented - ${method.slice(0, 32)}` });
+      this.respond(tx, 501, { reason: `Not Implemented - ${method.slice(0, 32)}`, ...stateless });
     } catch (err) {
-      this.respondError(tx, err);
+      this.respondError(tx, err, stateless.toTag, stateless.stateless);
     }
   }
 
@@ -125,12 +129,26 @@ export class CallController {
     }
   }
 
+  /**
+   * Admission, or its refusal (401/403/404/503) sent statelessly: one datagram, no retransmission, no state, so a
+   * spoofed INVITE cannot turn the gateway into an amplifier; a retransmitted INVITE is refused again (1:1).
+   */
+  private admit(tx: ServerTransaction): Admission | undefined {
+    try {
+      return this.admission.admit(tx.request, tx.remote.address);
+    } catch (err) {
+      this.observer.inviteFailed(undefined, this.respondError(tx, err, randomToken(8), true));
+      return undefined;
+    }
+  }
+
   private async handleInitialInvite(tx: ServerTransaction): Promise<void> {
     const req = tx.request;
     const { config, logger } = this.options;
     let call: Call | undefined;
     try {
-      const admission = this.admission.admit(req, tx.remote.address);
+      const admission = this.admit(tx);
+      if (admission === undefined) return; // refused, statelessly
       requireSdpAccepted(req); // RFC 4475 sdp01: our answer is SDP; an Accept without it gets 406
       const localTag = randomToken(8);
       const sipCallId = getHeader(req, 'call-id') ?? '';
@@ -348,23 +366,27 @@ export class CallController {
     }
   }
 
-  respond(tx: ServerTransaction, status: number, opts: { reason?: string; toTag?: string; headers?: SipHeader[]; body?: Buffer; contentType?: string } = {}): void {
-    tx.respond(createResponse(tx.request, status, { ...opts, headers: [...this.commonHeaders(), ...(opts.headers ?? [])] }));
+  /** `stateless`: sent once outside the transaction (ServerTransaction.respondStateless). */
+  respond(tx: ServerTransaction, status: number, opts: { reason?: string; toTag?: string; headers?: SipHeader[]; body?: Buffer; contentType?: string; stateless?: boolean } = {}): void {
+    const { stateless, ...rest } = opts;
+    const res = createResponse(tx.request, status, { ...rest, headers: [...this.commonHeaders(), ...(opts.headers ?? [])] });
+    if (stateless === true) tx.respondStateless(res);
+    else tx.respond(res);
   }
 
   /** Answers a failure with its SIP status (500 for anything that is not a SipError); returns the status sent. */
-  respondError(tx: ServerTransaction, err: unknown, toTag?: string): number {
+  respondError(tx: ServerTransaction, err: unknown, toTag?: string, stateless = false): number {
     if (err instanceof SipError) {
       this.stats.rejected[String(err.status)] = (this.stats.rejected[String(err.status)] ?? 0) + 1;
       const headers = err instanceof CallRejection ? [...err.headers] : [];
       if (err.status === 488) headers.push({ name: 'Warning', value: `304 patchbay "${err.reason.replace(/"/g, "'")}"` });
       this.options.logger.info({ status: err.status, reason: err.reason, code: err.code, method: tx.request.method }, 'request refused');
-      this.respond(tx, err.status, { reason: err.reason, headers, ...(toTag ? { toTag } : {}) });
+      this.respond(tx, err.status, { reason: err.reason, headers, stateless, ...(toTag ? { toTag } : {}) });
       return err.status;
     }
     this.stats.rejected['500'] = (this.stats.rejected['500'] ?? 0) + 1;
     this.options.logger.error({ err, method: tx.request.method }, 'request failed');
-    this.respond(tx, 500, { reason: 'Server Internal Error', ...(toTag ? { toTag } : {}) });
+    this.respond(tx, 500, { reason: 'Server Internal Error', stateless, ...(toTag ? { toTag } : {}) });
     return 500;
   }
 

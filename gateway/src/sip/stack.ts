@@ -34,6 +34,12 @@ export interface SipStackOptions {
   maxTransactions?: number;
 }
 
+/**
+ * Does this request (it has a To tag) belong to a dialog the TU carries? Asked synchronously before a transaction
+ * is created for it; false gets a stateless 481 and leaves no state.
+ */
+export type DialogLookup = (req: SipRequest) => boolean;
+
 export interface SipStackStats extends TcpCounters {
   /** Messages received (parsed or not; CRLF keep-alives excluded). */
   readonly received: number;
@@ -45,6 +51,8 @@ export interface SipStackStats extends TcpCounters {
   readonly retransmissionsAbsorbed: number;
   /** Live transactions. */
   readonly transactions: number;
+  /** Requests with a To tag that named no dialog, and CANCELs matching no INVITE: one stateless 481, no state. */
+  readonly unknownDialog: number;
   /** Open TCP connections. */
   readonly tcpConnections: number;
 }
@@ -54,6 +62,18 @@ export class SipStack {
   onRequest?: (tx: ServerTransaction) => void;
   /** An ACK for a 2xx (no transaction), for the dialog layer. */
   onAck?: (ack: SipRequest, remote: RemoteInfo) => void;
+
+  /**
+   * The TU's dialogs, asked before a request with a To tag gets a transaction (see DialogLookup). Unset: such
+   * requests are all served, and count against the transaction cap.
+   */
+  set isDialog(lookup: DialogLookup | undefined) {
+    this.transactions.isDialog = lookup;
+  }
+
+  get isDialog(): DialogLookup | undefined {
+    return this.transactions.isDialog;
+  }
 
   /** Requests received and responses sent, by method and status (for metrics). */
   readonly traffic = new SipTraffic();
@@ -107,6 +127,7 @@ export class SipStack {
       dropped: t.dropped + x.rejected + x.strayResponses + x.overCapacity,
       retransmissionsAbsorbed: x.retransmissionsAbsorbed,
       transactions: this.transactions.size,
+      unknownDialog: x.unknownDialog,
       tcpConnections: this.transport.tcpConnections,
       ...this.transport.tcpCounters,
     };

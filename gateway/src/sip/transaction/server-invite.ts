@@ -5,6 +5,7 @@
  *   Proceeding --2xx--> Accepted            (Timer L; INVITE retransmissions absorbed; the TU retransmits 2xx)
  *   Proceeding --300-699--> Completed       (Timer G resends the final on UDP; Timer H = no ACK)
  *   Completed --ACK--> Confirmed            (Timer I: T4 on UDP, 0 on TCP)
+ *   Proceeding --respondStateless(300-699)--> Terminated   (sent once; nothing kept)
  */
 import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
@@ -43,9 +44,34 @@ export class ServerInviteTransaction
     return this.last;
   }
 
-  /** Sends `100 Trying` at once, so the client stops retransmitting (RFC 3261 §17.2.1). */
+  /**
+   * Sends `100 Trying`, so the client stops retransmitting (RFC 3261 §17.2.1), unless the TU has already answered:
+   * the layer calls this once the TU's synchronous turn is over, so an INVITE refused at once gets its final
+   * response alone (§17.2.1 lets the 100 go when the TU answers within 200 ms).
+   */
   start(): void {
+    if (this.current !== 'proceeding' || this.last !== undefined) return;
     this.respond(createResponse(this.request, 100, { reason: 'Trying' }));
+  }
+
+  respondStateless(res: SipResponse): void {
+    if (res.status < 300 || res.status > 699) {
+      throw new SipTransactionStateError(`a stateless answer to INVITE must be 300-699, not ${res.status}`);
+    }
+    switch (this.current) {
+      case 'proceeding':
+        this.last = res;
+        this.transmit(res);
+        this.terminate('normal');
+        return;
+      case 'terminated':
+        this.env.logger.debug({ status: res.status }, 'response on a terminated INVITE transaction ignored');
+        return;
+      case 'accepted':
+      case 'completed':
+      case 'confirmed':
+        throw new SipTransactionStateError(`cannot send ${res.status}: final response already sent`);
+    }
   }
 
   respond(res: SipResponse): void {

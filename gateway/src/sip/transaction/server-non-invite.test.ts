@@ -37,6 +37,31 @@ describe('ServerNonInviteTransaction', () => {
     expect(() => tx.respond(reply(req, 500, 't1'))).toThrow(SipTransactionStateError);
   });
 
+  it('releases the request body after the final response, once the turn that sent it is over', async () => {
+    const env = fakeEnv(false);
+    const req = { ...request({ method: 'INFO' }), body: Buffer.from('Signal=5\r\nDuration=160\r\n') };
+    const tx = new ServerNonInviteTransaction(req, remote, env);
+    tx.respond(reply(req, 200, 't1'));
+    expect(tx.request.body.toString()).toBe('Signal=5\r\nDuration=160\r\n'); // the TU may still read it now
+    await Promise.resolve();
+    expect(tx.request.body.length).toBe(0);
+    expect(tx.request.method).toBe('INFO');
+    expect(req.body.length).toBeGreaterThan(0); // a copy the TU kept is untouched
+    tx.receiveRetransmission();
+    expect(summary(env.sent)).toEqual([200, 200]);
+  });
+
+  it('respondStateless sends the final once and ends the transaction', () => {
+    const { env, req, tx } = start();
+    tx.respondStateless(reply(req, 481, 't1'));
+    expect(summary(env.sent)).toEqual([481]);
+    expect(tx.state).toBe('terminated');
+    expect(env.terminations).toEqual(['normal']);
+    tx.receiveRetransmission();
+    expect(summary(env.sent)).toEqual([481]);
+    expect(() => start().tx.respondStateless(reply(req, 100))).toThrow(SipTransactionStateError);
+  });
+
   it('Timer J (64*T1) ends it on UDP', () => {
     const { env, req, tx } = start();
     tx.respond(reply(req, 200, 't1'));

@@ -6,7 +6,7 @@ import { tagOf } from './matching.js';
 import { reply, request } from './test-helpers.js';
 import { resolveTimers } from './timers.js';
 import { TransactionLayer } from './transaction-layer.js';
-import type { ServerTransaction } from './types.js';
+import { SipTransactionStateError, type ServerTransaction } from './types.js';
 
 const remote: RemoteInfo = { transport: 'udp', address: '192.0.2.10', port: 5060 };
 const inbound: InboundContext = { remote };
@@ -188,14 +188,105 @@ describe('TransactionLayer', () => {
     expect(txs.length).toBe(3);
   });
 
-  it('over the cap still serves requests inside a dialog, so live calls can end', () => {
+  it('over the cap still serves requests inside a live dialog (and CANCELs of a live INVITE), so calls can end', () => {
     const { layer, txs, statuses } = setup(1);
+    layer.isDialog = (req) => tagOf(getHeader(req, 'to')) === 'ours';
     layer.handleRequest(request({ branch: 'z9hG4bK1' }), inbound);
     layer.handleRequest(request({ branch: 'z9hG4bK2' }), inbound);
     expect(statuses().at(-1)).toBe(503);
     layer.handleRequest(request({ branch: 'z9hG4bK3', method: 'BYE', toTag: 'ours', cseq: 2 }), inbound);
+    layer.handleRequest(request({ branch: 'z9hG4bK1', method: 'CANCEL' }), inbound);
     expect(txs.map((t) => t.request.method)).toEqual(['INVITE', 'BYE']);
+    expect(statuses().at(-1)).toBe(200); // the CANCEL
     expect(layer.counters.overCapacity).toBe(1);
+  });
+
+  it('a To tag naming no dialog: one stateless 481, no transaction, not shown to the TU', () => {
+    const { layer, txs, responses } = setup();
+    const asked: string[] = [];
+    layer.isDialog = (req) => (asked.push(req.method), false);
+    for (const method of ['OPTIONS', 'BYE', 'INFO', 'INVITE', 'NOTIFY']) {
+      layer.handleRequest(request({ method, branch: `z9hG4bK${method}`, toTag: 'gone', cseq: 2 }), inbound);
+    }
+    expect(asked).toEqual(['OPTIONS', 'BYE', 'INFO', 'INVITE', 'NOTIFY']);
+    expect(txs).toEqual([]);
+    expect(layer.size).toBe(0);
+    expect(responses.map((r) => [r.status, tagOf(getHeader(r, 'to'))])).toEqual(Array(5).fill([481, 'gone']));
+    expect(layer.counters.unknownDialog).toBe(5);
+    // A retransmission is answered again, once (nothing was kept to absorb it); nothing fires later.
+    layer.handleRequest(request({ method: 'BYE', branch: 'z9hG4bKBYE', toTag: 'gone', cseq: 2 }), inbound);
+    vi.advanceTimersByTime(64 * 500);
+    expect(responses.length).toBe(6);
+    // An ACK with a To tag is never answered, dialog or not, and goes to onAck as before.
+    layer.handleRequest(request({ method: 'ACK', branch: 'z9hG4bKack', toTag: 'gone' }), inbound);
+    expect(responses.length).toBe(6);
+  });
+
+  it('without an isDialog hook, requests with a To tag are served but count against the cap', () => {
+    const { layer, txs, statuses } = setup(1);
+    layer.handleRequest(request({ method: 'OPTIONS', branch: 'z9hG4bK1', toTag: 'x' }), inbound);
+    layer.handleRequest(request({ method: 'OPTIONS', branch: 'z9hG4bK2', toTag: 'y' }), inbound);
+    expect(txs.length).toBe(1);
+    expect(statuses()).toEqual([503]);
+  });
+
+  it('an isDialog hook that throws is logged and the request is served under the cap', () => {
+    const { layer, txs } = setup();
+    layer.isDialog = () => {
+      throw new Error('TU bug');
+    };
+    layer.handleRequest(request({ method: 'BYE', toTag: 'x', cseq: 2 }), inbound);
+    expect(txs.map((t) => t.request.method)).toEqual(['BYE']);
+  });
+
+  it('a CANCEL matching no INVITE: stateless 481, no transaction kept', () => {
+    const { layer, statuses } = setup();
+    layer.handleRequest(request({ method: 'CANCEL', branch: 'z9hG4bKnothing' }), inbound);
+    expect(statuses()).toEqual([481]);
+    expect(layer.size).toBe(0);
+    expect(layer.counters.unknownDialog).toBe(1);
+  });
+
+  it('an INVITE the TU refuses in its own turn gets the final response alone (no 100 Trying)', () => {
+    const { layer, statuses } = setup();
+    layer.onRequest = (tx) => tx.respond(reply(tx.request, 404, 'r'));
+    layer.handleRequest(request(), inbound);
+    expect(statuses()).toEqual([404]);
+    // An INVITE the TU has not answered by the end of its turn gets 100 Trying at once.
+    layer.onRequest = () => undefined;
+    layer.handleRequest(request({ branch: 'z9hG4bKlater' }), inbound);
+    expect(statuses()).toEqual([404, 100]);
+  });
+
+  it('respondStateless: one datagram, no Timer G, no transaction; a retransmission is a new request; the ACK is stray', () => {
+    const { layer, txs, statuses, acks } = setup();
+    const invite = request();
+    layer.onRequest = (tx) => {
+      txs.push(tx);
+      tx.respondStateless(reply(tx.request, 403, 'r'));
+    };
+    layer.handleRequest(invite, inbound);
+    expect(statuses()).toEqual([403]);
+    expect(layer.size).toBe(0);
+    vi.advanceTimersByTime(64 * 500);
+    expect(statuses()).toEqual([403]);
+    layer.handleRequest(request(), inbound);
+    expect(txs.length).toBe(2);
+    expect(statuses()).toEqual([403, 403]);
+    layer.handleRequest(ackFor(invite, 'r', 'z9hG4bKabc123'), inbound);
+    expect(acks.length).toBe(1); // the TU's onAck finds no call and ignores it
+    expect(statuses()).toEqual([403, 403]);
+  });
+
+  it('respondStateless refuses what it cannot send once: a 2xx or provisional to INVITE, a second final', () => {
+    const { layer, txs } = setup();
+    layer.handleRequest(request(), inbound);
+    const tx = txs[0];
+    if (tx === undefined) throw new Error('no tx');
+    expect(() => tx.respondStateless(reply(tx.request, 200, 'r'))).toThrow(SipTransactionStateError);
+    expect(() => tx.respondStateless(reply(tx.request, 180, 'r'))).toThrow(SipTransactionStateError);
+    tx.respond(reply(tx.request, 486, 'r'));
+    expect(() => tx.respondStateless(reply(tx.request, 486, 'r'))).toThrow(SipTransactionStateError);
   });
 
   it('a client request over the cap resolves 503 without sending', async () => {

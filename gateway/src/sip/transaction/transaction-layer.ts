@@ -2,6 +2,12 @@
  * The transaction layer (RFC 3261 §17): owns the live transactions, matches incoming messages to them, answers
  * CANCEL (§9.2), enforces the live-transaction cap, and hands new requests to the TU.
  *
+ * What may create state: a request with a To tag claims a dialog (§12.2.2), and only the TU knows its dialogs, so
+ * the layer asks it (`isDialog`) before creating a transaction. A claim that names no dialog (a scanner, a flood,
+ * a dialog long gone) gets one stateless 481 and leaves nothing behind; a CANCEL matching no INVITE likewise. The
+ * cap sheds new work only: requests inside a live dialog and CANCELs of a live INVITE are exempt, so calls can
+ * always end; everything else counts against it.
+ *
  * It knows nothing of sockets: it sends through two injected functions, so tests drive it with fake timers and an
  * in-memory "network".
  */
@@ -51,8 +57,20 @@ export class TransactionLayer {
   onRequest?: (tx: ServerTransaction) => void;
   /** An ACK no transaction consumed: the ACK for a 2xx, which belongs to the dialog layer. */
   onAck?: (ack: SipRequest, remote: RemoteInfo) => void;
+  /**
+   * Asked (synchronously) before a request with a To tag gets a transaction: does it belong to a dialog the TU
+   * carries? false: a stateless 481 and nothing kept. Unset: every such request is served, under the cap.
+   */
+  isDialog?: (req: SipRequest) => boolean;
 
-  readonly counters = { retransmissionsAbsorbed: 0, rejected: 0, strayResponses: 0, overCapacity: 0 };
+  readonly counters = {
+    retransmissionsAbsorbed: 0,
+    rejected: 0,
+    strayResponses: 0,
+    overCapacity: 0,
+    /** Requests with a To tag that named no dialog, and CANCELs that matched no INVITE: answered 481 statelessly. */
+    unknownDialog: 0,
+  };
   private readonly servers = new Map<string, ServerTx>();
   private readonly clients = new Map<string, ClientTx>();
   private closed = false;
@@ -89,10 +107,21 @@ export class TransactionLayer {
       this.handleCancel(req, inbound, key);
       return;
     }
-    const tx = this.createServer(req, inbound, key);
+    let inDialog = false;
+    if (tagOf(getHeader(req, 'to')) !== undefined) {
+      const known = this.dialogKnown(req);
+      if (known === false) {
+        this.counters.unknownDialog++;
+        this.sendStatelessResponse(req, inbound, 481, 'Call/Transaction Does Not Exist');
+        return;
+      }
+      inDialog = known === true;
+    }
+    const tx = this.createServer(req, inbound, key, inDialog);
     if (tx === undefined) return;
-    if (tx instanceof ServerInviteTransaction) tx.start();
     this.deliverRequest(tx);
+    // After the TU's turn: an INVITE it refused at once needs no 100 Trying (see ServerInviteTransaction.start).
+    if (tx instanceof ServerInviteTransaction) tx.start();
   }
 
   /** Returns false when no client transaction matched (a stray response). */
@@ -169,14 +198,28 @@ export class TransactionLayer {
     }
   }
 
+  /** The TU's answer to `isDialog`; undefined when there is no hook (or it threw, which is logged). */
+  private dialogKnown(req: SipRequest): boolean | undefined {
+    const hook = this.isDialog;
+    if (hook === undefined) return undefined;
+    try {
+      return hook(req);
+    } catch (err) {
+      this.options.logger.error({ err, method: req.method }, 'isDialog threw; request served under the cap');
+      return undefined;
+    }
+  }
+
   private handleCancel(cancel: SipRequest, inbound: InboundContext, cancelKey: string): void {
     const invite = this.servers.get(serverTransactionKey(cancel, { method: 'INVITE' }));
-    const tx = this.createServer(cancel, inbound, cancelKey);
-    if (tx === undefined) return;
     if (!(invite instanceof ServerInviteTransaction)) {
-      tx.respond(createResponse(cancel, 481, { toTag: randomToken() }));
+      this.counters.unknownDialog++;
+      this.sendStatelessResponse(cancel, inbound, 481, 'Call/Transaction Does Not Exist');
       return;
     }
+    // Bounded by the INVITE transactions (one CANCEL each), so exempt from the cap: a call can always be cancelled.
+    const tx = this.createServer(cancel, inbound, cancelKey, true);
+    if (tx === undefined) return;
     // §9.2: the 200 carries the To tag of the INVITE's response, if it had one yet.
     tx.respond(createResponse(cancel, 200, { toTag: responseToTag(invite.lastResponse) ?? randomToken() }));
     const onCancel = invite.onCancel;
@@ -188,10 +231,10 @@ export class TransactionLayer {
     }
   }
 
-  private createServer(req: SipRequest, inbound: InboundContext, key: string): ServerTx | undefined {
-    // The cap sheds new work only: a request inside a dialog (To tag present: BYE, re-INVITE, INFO) belongs to a
-    // call we already carry, and refusing it would leave that call hanging. Those are bounded by the call limit.
-    if (this.size >= this.options.maxTransactions && tagOf(getHeader(req, 'to')) === undefined) {
+  /** `exempt`: inside a live dialog, or a CANCEL of a live INVITE (bounded by the calls and INVITEs we carry). */
+  private createServer(req: SipRequest, inbound: InboundContext, key: string, exempt: boolean): ServerTx | undefined {
+    // The cap sheds new work only: refusing a request inside a call we already carry would leave that call hanging.
+    if (this.size >= this.options.maxTransactions && !exempt) {
       this.counters.overCapacity++;
       this.options.logger.warn({ method: req.method, live: this.size }, 'transaction cap reached; answering 503');
       this.sendStatelessResponse(req, inbound, 503, 'Service Unavailable');

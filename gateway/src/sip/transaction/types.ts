@@ -28,6 +28,15 @@ export interface ServerTransaction {
   readonly state: string;
   /** Sends a provisional or final response through the transaction. */
   respond(res: SipResponse): void;
+  /**
+   * Sends a final response once, outside the transaction, and ends the transaction at once: no retransmission
+   * (no Timer G), nothing kept, so a retransmitted request reaches the TU again as a new one and gets one reply
+   * again (1:1), and the ACK for a refused INVITE is absorbed like a stray one. For refusals before any dialog
+   * (admission's 401/403/404/503), where a stateful answer would let a spoofed source amplify traffic at a victim;
+   * the client's own retransmissions keep the exchange reliable (RFC 3261 §17.1.1.2). INVITE: 300–699 only, and
+   * the response must carry a To tag (§8.2.6.2).
+   */
+  respondStateless(res: SipResponse): void;
   /** Set by the TU: a CANCEL matched this INVITE (the stack has already answered the CANCEL with 200). */
   onCancel?: () => void;
   onTerminated?: (reason: TerminationReason) => void;
