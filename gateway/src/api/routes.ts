@@ -47,6 +47,8 @@ export const v1Routes: FastifyPluginAsyncZod<V1RoutesOptions> = async (app, opts
   const clients = new WeakMap<FastifyRequest, string>();
   const clientOf = (req: FastifyRequest): string => clients.get(req) ?? 'unknown';
 
+  app.removeContentTypeParser('text/plain'); // bodies are JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE
+
   app.addHook('onRequest', async (req) => {
     const result = access.check({ headers: { authorization: req.headers.authorization }, remoteAddress: req.socket.remoteAddress });
     if (!result.ok) throw new ApiError(result.code);

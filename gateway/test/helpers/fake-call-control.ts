@@ -3,7 +3,7 @@
  * next call of a method throw a CallControlError. It follows the interface's contract (live calls only, filters,
  * destination rules as an allow-list of prefixes) so the API's tests check the API, not the fake.
  */
-import { CallControlError, type CallControl, type CallControlErrorCode, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from './call-control.js';
+import { CallControlError, type CallControl, type CallControlErrorCode, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from '../../src/api/call-control.js';
 
 type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf';
 
@@ -14,6 +14,8 @@ export class FakeCallControl implements CallControl {
   trunks: TrunkState[] = [{ name: 'carrier', registration: { state: 'registered', expiresAt: '2030-01-01T00:00:00.000Z' }, outbound: { activeCalls: 0, maxConcurrentCalls: 10, callsPerSecond: 5 } }];
   /** Destinations placeCall and transfer accept (prefixes); nothing else. */
   allow: string[] = ['+1555'];
+  /** When set, placeCall waits for it (a request still in progress). */
+  gate: Promise<void> | undefined;
   private readonly failures = new Map<Method, { code: CallControlErrorCode; retryAfterS?: number }>();
   private nextId = 1;
 
@@ -44,6 +46,7 @@ export class FakeCallControl implements CallControl {
   async placeCall(req: PlaceCallRequest): Promise<CallSummary> {
     this.requests.push({ method: 'placeCall', arg: req.to });
     this.throwIfFailing('placeCall');
+    if (this.gate !== undefined) await this.gate;
     if (req.trunk !== undefined && !this.trunks.some((t) => t.name === req.trunk)) throw new CallControlError('TRUNK_UNKNOWN', `no trunk '${req.trunk}'`);
     if (!this.allow.some((p) => req.to.startsWith(p))) throw new CallControlError('DESTINATION_NOT_ALLOWED', `${req.to} is not in the allow-list`);
     this.placed.push(req);
