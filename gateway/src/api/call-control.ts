@@ -11,7 +11,7 @@ export type { AgentKind, CallDirection, CallFilter, CallStatus, CallSummary, Pla
 export const CALL_CONTROL_ERROR_CODES = [
   /** No live call has this id (never existed, or already ended). */
   'CALL_NOT_FOUND',
-  /** The call is not answered yet (transfer, DTMF) or is already ending. */
+  /** The call is not answered yet (transfer, DTMF; hangup in the temporary adapter) or is already ending. */
   'CALL_NOT_ANSWERED',
   /** The call already has a transfer under way. */
   'TRANSFER_IN_PROGRESS',
@@ -60,7 +60,10 @@ export interface CallControl {
    *   TRUNK_RATE_LIMITED, GATEWAY_BUSY, NOT_IMPLEMENTED
    */
   placeCall(req: PlaceCallRequest): Promise<CallSummary>;
-  /** Ends the call from our side (CANCEL before an answer, BYE after). @throws CallControlError CALL_NOT_FOUND */
+  /**
+   * Ends the call from our side: an outbound call is CANCELled before its answer, an inbound one refused; BYE after.
+   * @throws CallControlError CALL_NOT_FOUND (CALL_NOT_ANSWERED from the temporary adapter for unanswered calls)
+   */
   hangup(id: string): Promise<void>;
   /**
    * Blind transfer (REFER), with the same destination rules as the agent's `transfer`; resolves when it is under way.

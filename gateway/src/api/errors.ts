@@ -128,7 +128,8 @@ export function problemErrorHandler(logger: Logger | undefined) {
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, 'ROUTE_NOT_FOUND', `${req.method} ${req.url.split('?')[0] ?? ''} is not a route`);
+  const path = (req.url.split('?')[0] ?? '').slice(0, 200);
+  return sendProblem(reply, 'ROUTE_NOT_FOUND', `${req.method} ${path} is not a route`);
 }
 
 /** `/to` in the body → `body.to`; `/parameters/a b` → `body.parameters.a b`. */

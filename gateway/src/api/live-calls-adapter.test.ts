@@ -68,9 +68,13 @@ describe('LiveCallsAdapter', () => {
     expect(seen).toEqual(['admitted c1', 'confirmed c1', 'ended c1']);
   });
 
-  it('hangs up through the controller; unknown ids are CALL_NOT_FOUND', async () => {
+  it('hangs up answered calls through the controller; unknown ids are CALL_NOT_FOUND', async () => {
     const { adapter, observer, hangups } = setup();
-    observer.admitted(fakeCall('c1'));
+    const call = fakeCall('c1');
+    observer.admitted(call);
+    await expect(adapter.hangup('c1')).rejects.toMatchObject({ code: 'CALL_NOT_ANSWERED' }); // its INVITE would go unanswered
+    expect(hangups).toEqual([]);
+    call.state = 'answered';
     await adapter.hangup('c1');
     expect(hangups).toEqual([['c1', 'local-hangup']]);
     await expect(adapter.hangup('nope')).rejects.toMatchObject({ code: 'CALL_NOT_FOUND' });

@@ -1,8 +1,8 @@
 /**
  * TEMPORARY: CallControl over what the gateway has before the outbound call core (issue 12 §1-2). It watches the
  * controller's inbound calls through its CallObserver (a tee in front of the existing observer), and steers them
- * through the controller's public methods: hangup and blind transfer work; placing calls, sending DTMF and trunk
- * registration answer NOT_IMPLEMENTED. The call core's own CallControl replaces this file.
+ * through the controller's public methods: hangup (of answered calls) and blind transfer work; placing calls, sending
+ * DTMF and trunk registration answer NOT_IMPLEMENTED. The call core's own CallControl replaces this file.
  */
 import type { Config } from '../config.js';
 import type { Call, EndReason } from '../call/call.js';
@@ -80,7 +80,9 @@ export class LiveCallsAdapter implements CallControl {
   }
 
   async hangup(id: string): Promise<void> {
-    this.find(id);
+    const { call } = this.find(id);
+    // Ending an inbound call before our answer would leave its INVITE unanswered here: refused until the call core.
+    if (call.state !== 'answered' && call.state !== 'confirmed') throw new CallControlError('CALL_NOT_ANSWERED', `call '${id}' is not answered yet; it cannot be refused from the API in this build`);
     this.host.hangup(id, 'local-hangup');
   }
 

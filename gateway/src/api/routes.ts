@@ -143,7 +143,7 @@ export const v1Routes: FastifyPluginAsyncZod<V1RoutesOptions> = async (app, opts
       summary: 'Hang up a call (CANCEL before the answer, BYE after)',
       tags: ['calls'],
       params: callIdParams,
-      response: { 202: acceptedSchema, ...problemResponses(['VALIDATION_FAILED', 'CALL_NOT_FOUND']) },
+      response: { 202: acceptedSchema, ...problemResponses(['VALIDATION_FAILED', 'CALL_NOT_FOUND', 'CALL_NOT_ANSWERED']) },
     },
     handler: async (req, reply) => {
       await control.hangup(req.params.id);
