@@ -89,6 +89,7 @@ describe('loadConfig', () => {
       trunks: [],
       transfer: { allow: [], deny: [] },
       agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
+      api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
       log: { level: 'info' },
     });
   });

@@ -11,6 +11,7 @@ import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
+import { apiSchema } from './config-api.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import {
   DestinationPolicyError,
@@ -274,6 +275,8 @@ function configSchema(env: Env) {
       /** Transfer destinations of every number without its own `transfer`; default: none (transfers refused). */
       transfer: transferPolicy.prefault({}),
       agents: agentsSchema(env),
+      /** The call-control REST API: keys (from env), limits. */
+      api: apiSchema(env),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })
     .superRefine((config: unknown, ctx) => {

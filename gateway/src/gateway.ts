@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
 import { recordBargeIn } from './call/call-stats.js';
 import type { Config } from './config.js';
+import { ApiAccess } from './api/auth.js';
+import { LiveCallsAdapter } from './api/live-calls-adapter.js';
 import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
@@ -120,7 +122,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await stack.close();
     throw err;
   }
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger, observer: telemetry });
+  // The API's view of the calls (temporary adapter until the outbound call core provides CallControl).
+  const liveCalls = new LiveCallsAdapter(config, { hangup: (id, reason) => controller?.mediaHangup(id, reason), transfer: (id, target) => controller?.mediaTransfer(id, target) });
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger, observer: liveCalls.observe(telemetry) });
   controller = calls;
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
@@ -160,7 +164,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       ...(processErrors ? { process: { ...processErrors() } } : {}),
     };
   };
-  const http = createHttpServer({ activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() });
+  const http = createHttpServer(
+    { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
+    {
+      access: new ApiAccess(config.api.keys),
+      api: { control: liveCalls, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host },
+      bodyLimitBytes: config.api.bodyLimitBytes,
+      logger,
+    },
+  );
   let httpPort: number;
   try {
     await http.listen({ host: config.http.host, port: config.http.port });

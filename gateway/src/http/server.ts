@@ -1,5 +1,12 @@
-/** The gateway's HTTP surface: health, stats for the bench and operators, and Prometheus metrics. */
+/**
+ * The gateway's HTTP surface: health, stats for the bench and operators, Prometheus metrics, and (given `api`) the
+ * call-control API (api/plugin.ts). Every error is an `application/problem+json` (api/errors.ts).
+ */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiAccess } from '../api/auth.js';
+import { notFoundHandler, problemErrorHandler, sendProblem } from '../api/errors.js';
+import { apiPlugin, type ApiOptions } from '../api/plugin.js';
 import { VERSION } from '../version.js';
 
 export interface HealthSource {
@@ -19,9 +26,22 @@ export interface Health {
   uptimeSeconds: number;
 }
 
-export function createHttpServer(source: HealthSource): FastifyInstance {
-  const app = Fastify({ logger: false });
+export interface HttpServerOptions {
+  /** Who may use the API and `/stats?reset=1`; default: loopback clients only (no keys). */
+  access?: ApiAccess;
+  /** The call-control API under `/v1`, `/openapi.json` and `/docs`; absent, none of them. */
+  api?: ApiOptions;
+  /** `api.bodyLimitBytes`; default fastify's 1 MiB. */
+  bodyLimitBytes?: number;
+  logger?: Logger;
+}
+
+export function createHttpServer(source: HealthSource, options: HttpServerOptions = {}): FastifyInstance {
+  const app = Fastify({ logger: false, ...(options.bodyLimitBytes === undefined ? {} : { bodyLimit: options.bodyLimitBytes }) });
   const startedAt = performance.now();
+  const access = options.access ?? new ApiAccess([]);
+  app.setErrorHandler(problemErrorHandler(options.logger));
+  app.setNotFoundHandler(notFoundHandler);
   app.get('/healthz', async (_req, reply) => {
     const ok = source.sipListening();
     const body: Health = {
@@ -33,13 +53,20 @@ export function createHttpServer(source: HealthSource): FastifyInstance {
     return reply.code(ok ? 200 : 503).send(body);
   });
   app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
-    if (!source.stats) return reply.code(404).send({ error: 'no stats source' });
-    return reply.send(await source.stats({ reset: req.query.reset === '1' || req.query.reset === 'true' }));
+    if (!source.stats) return sendProblem(reply, 'ROUTE_NOT_FOUND', 'no stats source');
+    const reset = req.query.reset === '1' || req.query.reset === 'true';
+    if (reset) {
+      // Starting a new window changes what every other reader sees: the same access as the API.
+      const allowed = access.check({ headers: { authorization: req.headers.authorization }, remoteAddress: req.socket.remoteAddress });
+      if (!allowed.ok) return sendProblem(reply, allowed.code);
+    }
+    return reply.send(await source.stats({ reset }));
   });
   app.get('/metrics', async (_req, reply) => {
-    if (!source.metrics) return reply.code(404).send({ error: 'no metrics source' });
+    if (!source.metrics) return sendProblem(reply, 'ROUTE_NOT_FOUND', 'no metrics source');
     const { contentType, body } = await source.metrics();
     return reply.header('content-type', contentType).send(body);
   });
+  if (options.api) void app.register(apiPlugin, { ...options.api, access });
   return app;
 }

@@ -1,0 +1,77 @@
+/**
+ * What the call-control API needs from the call core, and nothing more: plain data in and out, so the core can
+ * implement it over its call registry and the API can be tested against a fake. Failures the caller can act on are
+ * a CallControlError with a stable `code`; the API maps each code to an HTTP problem (errors.ts).
+ */
+import type { CallFilter, CallSummary, PlaceCallRequest, TrunkState } from './schemas.js';
+
+export type { AgentKind, CallDirection, CallFilter, CallStatus, CallSummary, PlaceCallRequest, TrunkState } from './schemas.js';
+
+/** Why the call core refused a request. Each has an API problem in errors.ts (API_ERRORS) and a line in docs/api.md. */
+export const CALL_CONTROL_ERROR_CODES = [
+  /** No live call has this id (never existed, or already ended). */
+  'CALL_NOT_FOUND',
+  /** The call is not answered yet (transfer, DTMF; hangup in the temporary adapter) or is already ending. */
+  'CALL_NOT_ANSWERED',
+  /** The call already has a transfer under way. */
+  'TRANSFER_IN_PROGRESS',
+  /** `trunk` names no configured trunk, or one without an outbound side. */
+  'TRUNK_UNKNOWN',
+  /** `number` names no configured number. */
+  'NUMBER_UNKNOWN',
+  /** No agent given and none to take from a route, or the adapter block's options are invalid. */
+  'AGENT_INVALID',
+  /** The destination (call `to`, transfer `target`) does not pass the allow-list (nothing is allowed by default). */
+  'DESTINATION_NOT_ALLOWED',
+  /** The trunk has its maximum of concurrent outbound calls. */
+  'TRUNK_BUSY',
+  /** The trunk's calls-per-second limit is reached. */
+  'TRUNK_RATE_LIMITED',
+  /** The gateway has `sip.maxConcurrentCalls` calls. */
+  'GATEWAY_BUSY',
+  /** This build of the call core cannot do it yet. */
+  'NOT_IMPLEMENTED',
+] as const;
+export type CallControlErrorCode = (typeof CALL_CONTROL_ERROR_CODES)[number];
+
+export class CallControlError extends Error {
+  override readonly name = 'CallControlError';
+  /** For the limits: when to try again, in seconds (the API's `Retry-After`). */
+  readonly retryAfterS: number | undefined;
+
+  constructor(
+    readonly code: CallControlErrorCode,
+    message: string,
+    options?: ErrorOptions & { retryAfterS?: number },
+  ) {
+    super(message, options);
+    this.retryAfterS = options?.retryAfterS;
+  }
+}
+
+export interface CallControl {
+  /** Live calls (not yet ended), filtered; every filter given must match. */
+  listCalls(filter: CallFilter): CallSummary[];
+  /** A live call, or undefined. */
+  getCall(id: string): CallSummary | undefined;
+  /**
+   * Places an outbound call; resolves once the call exists (status `queued` or later), not when it is answered.
+   * @throws CallControlError TRUNK_UNKNOWN, NUMBER_UNKNOWN, AGENT_INVALID, DESTINATION_NOT_ALLOWED, TRUNK_BUSY,
+   *   TRUNK_RATE_LIMITED, GATEWAY_BUSY, NOT_IMPLEMENTED
+   */
+  placeCall(req: PlaceCallRequest): Promise<CallSummary>;
+  /**
+   * Ends the call from our side: an outbound call is CANCELled before its answer, an inbound one refused; BYE after.
+   * @throws CallControlError CALL_NOT_FOUND (CALL_NOT_ANSWERED from the temporary adapter for unanswered calls)
+   */
+  hangup(id: string): Promise<void>;
+  /**
+   * Blind transfer (REFER), with the same destination rules as the agent's `transfer`; resolves when it is under way.
+   * @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED, DESTINATION_NOT_ALLOWED, TRANSFER_IN_PROGRESS
+   */
+  transfer(id: string, target: string): Promise<void>;
+  /** Sends DTMF to the far end (RFC 4733, or SIP INFO). @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED */
+  sendDtmf(id: string, digits: string, durationMs?: number): Promise<void>;
+  /** Every configured trunk: registration state and outbound load/limits. */
+  listTrunks(): TrunkState[];
+}
