@@ -207,7 +207,7 @@ function trunkSchema(env: Env) {
         ctx.addIssue({ code: 'custom', path: ['register', 'host'], message: 'is required when the trunk has no outbound proxy' });
       }
     }, ALWAYS)
-    .transform(({ register, ...trunk }) => {
+    .transform(({ register, ...trunk }): typeof trunk & { register?: TrunkRegistrationConfig } => {
       if (register === undefined) return trunk;
       const proxy = trunk.outbound?.proxy;
       const registrarHost = register.host ?? proxy?.host ?? '';
