@@ -111,6 +111,11 @@ function outboundSchema(env: Env) {
     numberFormat: z.enum(NUMBER_FORMATS).default('e164'),
     /** The trunk's country for `numberFormat: national`; default `sip.defaultCountryCode`. */
     countryCode: countryCode.optional(),
+    /**
+     * Written before a national number (`numberFormat: national`): default none for country code 1, else `0`. Set
+     * `''` for countries without a trunk prefix (Spain, Italy, Denmark, Norway …).
+     */
+    nationalPrefix: z.string().regex(/^\d{0,3}$/, 'must be up to 3 digits (or empty)').optional(),
     callerId: z
       .strictObject({
         /** From user part when the call names no caller (a number the carrier lets us present). */
