@@ -279,7 +279,7 @@ describe('parseConfig', () => {
   it('requires an allowlist or auth on each trunk, and unique names', () => {
     const err = configError(() => parseConfig({ trunks: [{ name: 'a' }, { name: 'a', allow: ['10.0.0.1'] }] }));
     expect(err.issues).toEqual([
-      'trunks[0].allow: must not be empty unless auth is set',
+      'trunks[0].allow: must not be empty unless auth, register or outbound is set',
       "trunks[1].name: duplicate trunk name 'a'",
     ]);
   });

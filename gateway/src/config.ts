@@ -13,15 +13,8 @@ import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
-import {
-  DestinationPolicyError,
-  duplicatePatternError,
-  parseCidr,
-  parseDestinationEntry,
-  parseNumberPattern,
-  RoutingError,
-  type NumberPattern,
-} from './routing/index.js';
+import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
+import { duplicatePatternError, parseNumberPattern, RoutingError, type NumberPattern } from './routing/index.js';
 
 export const DEFAULT_CONFIG_FILE = 'patchbay.yaml';
 export const BUILTIN_AGENTS = ['echo', 'demo'] as const;
@@ -84,16 +77,6 @@ const adapterAgent = z.looseObject({
 /** What an agent URL speaks: Patchbay's protocol v1, or Twilio Media Streams' messages (bots written for Twilio). */
 export const AGENT_PROTOCOLS = ['patchbay', 'twilio'] as const;
 
-/** An E.164 prefix (`+1555`) or a SIP domain (`pbx.example.com`, `*.example.com`); see routing/destination-policy.ts. */
-const destinationEntry = z.string().superRefine((entry, ctx) => {
-  try {
-    parseDestinationEntry(entry);
-  } catch (err) {
-    if (!(err instanceof DestinationPolicyError)) throw err;
-    ctx.addIssue({ code: 'custom', message: err.message });
-  }
-});
-
 /** Where an agent may transfer a call: nothing unless listed (deny entries win). */
 const transferPolicy = z.strictObject({
   allow: z.array(destinationEntry).default([]),
@@ -120,51 +103,6 @@ const numberRoute = z.strictObject({
   path: ['protocol'],
   message: 'twilio is spoken to a ws:// or wss:// agent URL',
 });
-
-const cidr = z.string().superRefine((text, ctx) => {
-  try {
-    parseCidr(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
-  }
-});
-
-function trunkSchema(env: Env) {
-  const auth = z
-    .strictObject({
-      username: nonEmpty,
-      password: z.string().min(1).optional(),
-      passwordEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
-      /**
-       * Digest challenges in order of preference (RFC 8760 §2.4: the UAC takes the topmost it supports). Put MD5
-       * first for peers that read only the first challenge and know only MD5 (SIPp 3.6, older PBXs).
-       */
-      algorithms: z
-        .array(z.enum(['SHA-256', 'MD5']))
-        .min(1)
-        .refine((a) => new Set(a).size === a.length, 'must not repeat an algorithm')
-        .default(['SHA-256', 'MD5']),
-    })
-    .transform((a, ctx) => {
-      const password = resolveSecret('password', a.password, a.passwordEnv, env, ctx);
-      return password === undefined ? z.NEVER : { username: a.username, password, algorithms: a.algorithms };
-    });
-  return z
-    .strictObject({
-      name: nonEmpty,
-      /** CIDRs or bare addresses; may be empty only when `auth` is set. */
-      allow: z.array(cidr).default([]),
-      auth: auth.optional(),
-      /** Codec preference for calls from this trunk (overrides `media.codecs`). */
-      codecs: codecList.optional(),
-    })
-    .superRefine((trunk: unknown, ctx) => {
-      if (!isRecord(trunk) || !Array.isArray(trunk['allow'])) return;
-      if (trunk['allow'].length === 0 && trunk['auth'] === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['allow'], message: 'must not be empty unless auth is set' });
-      }
-    }, ALWAYS);
-}
 
 function configSchema(env: Env) {
   const sip = z
@@ -250,20 +188,7 @@ function configSchema(env: Env) {
 
   const media = mediaSchema();
 
-  const trunks = z
-    .array(trunkSchema(env))
-    .superRefine((list: unknown, ctx) => {
-      if (!Array.isArray(list)) return;
-      const seen = new Set<string>();
-      list.forEach((trunk: unknown, i) => {
-        if (!isRecord(trunk) || typeof trunk['name'] !== 'string') return;
-        if (seen.has(trunk['name'])) {
-          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate trunk name '${trunk['name']}'` });
-        }
-        seen.add(trunk['name']);
-      });
-    }, ALWAYS)
-    .default([]);
+  const trunks = trunksSchema(env);
 
   return z
     .strictObject({
@@ -281,6 +206,7 @@ function configSchema(env: Env) {
     })
     .superRefine((config: unknown, ctx) => {
       for (const issue of numberKeyIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of trunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     }, ALWAYS);
 }
 

@@ -23,6 +23,7 @@ import { WorkerMediaPlane } from './media-plane/worker-plane.js';
 import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metrics.js';
 import { HopWindow } from './metrics/hop-window.js';
 import { SipStack } from './sip/stack.js';
+import { Registrations } from './registration/index.js';
 import { CallTelemetry } from './telemetry/call-telemetry.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
@@ -32,6 +33,8 @@ export interface RunningGateway {
   readonly sipPort: number;
   readonly httpPort: number;
   activeCalls(): number;
+  /** Trunk registrations (`list()` for the API). */
+  readonly registrations: Registrations;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -129,6 +132,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
+  const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
   const mergedHops = (plane: MediaPlaneStats): HopState => {
@@ -142,7 +146,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, rejected: telemetry.rejectedByStatus, sip: stack.traffic.snapshot(), plane: await planeNow() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, rejected: telemetry.rejectedByStatus, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list() }),
   );
 
   let listening = true;
@@ -184,12 +188,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     throw err;
   }
   logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp }, 'gateway listening');
+  registrations.start();
 
   let closing: Promise<void> | undefined;
   return {
     sipPort,
     httpPort,
     activeCalls: () => calls.activeCalls,
+    registrations,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
@@ -200,6 +206,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);
         await http.close();
+        await registrations.stop(); // un-REGISTER while the stack can still send
         await stack.close();
       })();
       return closing;

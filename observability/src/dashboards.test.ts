@@ -44,6 +44,7 @@ const SHAPES = {
   mediaClockLateTicks: { kind: 'gauge', labels: [] },
   rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
   rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
+  trunkRegistrationState: { kind: 'gauge', labels: [LABEL.trunk, LABEL.state] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

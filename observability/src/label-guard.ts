@@ -10,16 +10,21 @@ export class LabelGuard {
   private readonly seen = new Set<string>();
   private readonly maxValues: number;
   private readonly fallback: string;
+  private readonly pattern: RegExp;
 
-  /** At most `maxValues` distinct values of lowercase words (`remote-bye`, `overflow`, `rtp_timeout`) pass. */
-  constructor(maxValues = 32, fallback = 'other') {
+  /**
+   * At most `maxValues` distinct values matching `pattern` pass; by default lowercase words (`remote-bye`,
+   * `overflow`, `rtp_timeout`). Names from the configuration (trunks) pass a wider pattern.
+   */
+  constructor(maxValues = 32, fallback = 'other', pattern = /^[a-z][a-z0-9_-]{0,39}$/) {
     this.maxValues = maxValues;
     this.fallback = fallback;
+    this.pattern = pattern;
   }
 
   value(raw: string): string {
     if (this.seen.has(raw)) return raw;
-    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(raw) || this.seen.size >= this.maxValues) return this.fallback;
+    if (!this.pattern.test(raw) || this.seen.size >= this.maxValues) return this.fallback;
     this.seen.add(raw);
     return raw;
   }

@@ -21,6 +21,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.packetsLostTotal]: ['direction'],
   [METRIC.packetsExpectedTotal]: ['direction'],
   [METRIC.droppedFramesTotal]: ['direction', 'reason'],
+  [METRIC.trunkRegistrationState]: ['trunk', 'state'],
 };
 
 const familyOf = (sample: string): string => sample.replace(/_(bucket|sum|count)$/, '');
@@ -45,6 +46,10 @@ const snapshot: GatewaySnapshot = {
   wsSendQueueFrames: 12,
   rtpRejectedPackets: 250,
   rtpRejectedSources: 4,
+  trunkRegistrations: [
+    { trunk: 'carrier-a', state: 'registered' },
+    { trunk: 'backup', state: 'failed' },
+  ],
 };
 
 const summary: CallQualitySummary = {
@@ -210,5 +215,20 @@ describe('createGatewayMetrics', () => {
     const exp = await scrape(metrics);
     expect(errors[0]?.code).toBe('OBS_HISTOGRAM_SHAPE');
     expect(samplesOf(exp, `${METRIC.hopLatency}_count`)).toHaveLength(0);
+  });
+
+  it('exports each trunk registration as one series per state, 1 for the current one; states follow the snapshot', async () => {
+    const metrics = createGatewayMetrics({ defaultMetrics: false });
+    let list = snapshot.trunkRegistrations ?? [];
+    metrics.setSnapshotSource(() => ({ trunkRegistrations: list }));
+    let exp = await scrape(metrics);
+    const states = (trunk: string): Record<string, number | undefined> =>
+      Object.fromEntries(['unregistered', 'registering', 'registered', 'failed'].map((state) => [state, valueOf(exp, METRIC.trunkRegistrationState, { trunk, state })]));
+    expect(states('carrier-a')).toEqual({ unregistered: 0, registering: 0, registered: 1, failed: 0 });
+    expect(states('backup')).toEqual({ unregistered: 0, registering: 0, registered: 0, failed: 1 });
+    list = [{ trunk: 'carrier-a', state: 'registering' }];
+    exp = await scrape(metrics);
+    expect(states('carrier-a')).toEqual({ unregistered: 0, registering: 1, registered: 0, failed: 0 });
+    expect(samplesOf(exp, METRIC.trunkRegistrationState, { trunk: 'backup' })).toHaveLength(0); // gone with its trunk
   });
 });

@@ -54,6 +54,11 @@ export const METRIC = {
   rtpRejectedPacketsTotal: 'patchbay_rtp_rejected_packets_total',
   /** Counter: distinct sources (address and port) of those packets, counted per call. */
   rtpRejectedSourcesTotal: 'patchbay_rtp_rejected_sources_total',
+  /**
+   * Gauge{trunk, state}: 1 for each registering trunk's current registration state, 0 for its other states
+   * (REGISTRATION_STATE_LABELS). `trunk` is a configured trunk name: a closed set from the configuration.
+   */
+  trunkRegistrationState: 'patchbay_trunk_registration_state',
   /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
   eventLoopLagPrefix: 'nodejs_eventloop_lag',
 } as const;
@@ -87,7 +92,15 @@ export const LABEL = {
   method: 'method',
   direction: 'direction',
   reason: 'reason',
+  /** METRIC.trunkRegistrationState: the trunk's configured name (at most 64 trunks, else `other`). */
+  trunk: 'trunk',
+  /** METRIC.trunkRegistrationState: REGISTRATION_STATE_LABELS. */
+  state: 'state',
 } as const;
+
+/** The `state` label values of METRIC.trunkRegistrationState (the gateway's registration states). */
+export const REGISTRATION_STATE_LABELS = ['unregistered', 'registering', 'registered', 'failed'] as const;
+export type RegistrationStateLabel = (typeof REGISTRATION_STATE_LABELS)[number];
 
 /** The `direction` label values: `uplink` = caller → gateway, `downlink` = gateway → caller. */
 export const DIRECTION_LABELS = ['uplink', 'downlink'] as const;

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ObservabilityError } from './errors.js';
 import { LabelGuard, sipMethodLabel, sipStatusLabel } from './label-guard.js';
 import { SingleFlight } from './single-flight.js';
-import { AUTH_FAILURE_LABELS, LABEL, METRIC } from './names.js';
+import { AUTH_FAILURE_LABELS, LABEL, METRIC, REGISTRATION_STATE_LABELS } from './names.js';
 
 /** The gateway's counters and gauges at one instant. Omitted fields leave their metrics as they were. */
 export interface GatewaySnapshot {
@@ -36,6 +36,8 @@ export interface GatewaySnapshot {
   rtpRejectedPackets?: number;
   /** Distinct sources of those packets (per call), cumulative. */
   rtpRejectedSources?: number;
+  /** Each registering trunk's registration state (REGISTRATION_STATE_LABELS), by configured trunk name. */
+  trunkRegistrations?: readonly { trunk: string; state: string }[];
 }
 
 export type SnapshotSource = () => Promise<GatewaySnapshot> | GatewaySnapshot;
@@ -80,6 +82,22 @@ export class SnapshotMetrics {
     counter(registers, METRIC.sipAuthFailuresTotal, 'Failed digest authentications of initial INVITEs, by cause.', [LABEL.reason], read, (s) =>
       s.sipAuthFailures && Object.entries(s.sipAuthFailures).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.reason]: authFailureLabel(k) }, v]),
     );
+    // Trunk names come from the configuration (a closed set); printable names of up to 64 characters, 64 trunks.
+    const trunks = new LabelGuard(64, 'other', /^[\x21-\x7e][\x20-\x7e]{0,63}$/);
+    new Gauge({
+      name: METRIC.trunkRegistrationState,
+      help: "Each registering trunk's registration state: 1 for the current state, 0 for the others.",
+      labelNames: [LABEL.trunk, LABEL.state],
+      registers,
+      async collect(this: Gauge<string>) {
+        const list = (await read())?.trunkRegistrations;
+        if (!list) return;
+        this.reset();
+        for (const { trunk, state } of list) {
+          for (const s of REGISTRATION_STATE_LABELS) this.set({ [LABEL.trunk]: trunks.value(trunk), [LABEL.state]: s }, s === state ? 1 : 0);
+        }
+      },
+    });
     counter(registers, METRIC.sipAuthLockoutsTotal, 'Sources locked out after repeated failed digest authentications.', [], read, (s) =>
       s.sipAuthLockouts === undefined ? undefined : [[{}, s.sipAuthLockouts]],
     );

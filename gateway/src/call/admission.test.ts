@@ -184,3 +184,30 @@ describe('throttleKey', () => {
     expect(throttleKey('not-an-ip')).toBe('not-an-ip');
   });
 });
+
+describe('CallAdmission: calls delivered to a registered contact', () => {
+  const register = { host: '192.0.2.10', user: 'alice', contactUser: 'pb-contact' };
+
+  it('admits an INVITE for our contact user for that trunk without a challenge, routing by To', () => {
+    const config = parseConfig({ numbers: { '+15550100001': { agent: 'echo' } }, trunks: [{ name: 'reg', register }] });
+    const admission = new CallAdmission({ config, activeCalls: () => 0 });
+    const delivered = invite('sip:pb-contact@198.51.100.7:5060', '<sip:+15550100001@example.test>');
+    expect(admission.admit(delivered, '192.0.2.10')).toMatchObject({ trunk: 'reg', number: '+15550100001' });
+    // Another user at our address is a stranger: the registering trunk closes inbound to everyone else.
+    expect(rejection(() => admission.admit(invite('sip:+15550100001@198.51.100.7'), '192.0.2.10')).status).toBe(403);
+  });
+
+  it("checks the trunk's allow list when it has one", () => {
+    const config = parseConfig({ trunks: [{ name: 'reg', allow: ['192.0.2.0/24'], register }] });
+    const admission = new CallAdmission({ config, activeCalls: () => 0 });
+    const delivered = invite('sip:pb-contact@198.51.100.7', '<sip:+15550100001@example.test>');
+    expect(admission.admit(delivered, '192.0.2.77').trunk).toBe('reg');
+    expect(rejection(() => admission.admit(delivered, '203.0.113.9')).status).toBe(403);
+  });
+
+  it('leaves inbound open when the only trunk is for outbound calls', () => {
+    const config = parseConfig({ trunks: [{ name: 'out', outbound: { proxy: { host: '192.0.2.1' } } }] });
+    const admission = new CallAdmission({ config, activeCalls: () => 0 });
+    expect(admission.admit(invite('sip:+15550100001@gw'), '203.0.113.9').trunk).toBeUndefined();
+  });
+});

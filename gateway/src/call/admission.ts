@@ -13,7 +13,8 @@ import { DigestAuthenticator, parseCredentials } from '../sip/auth/digest.js';
 import { FailureThrottle } from '../sip/auth/failure-throttle.js';
 import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest } from '../sip/message.js';
-import { normalizeNumber, NumberRouter, parseIp, TrunkMatcher, type TrunkSpec } from '../routing/index.js';
+import { CidrSet, normalizeNumber, NumberRouter, parseIp, TrunkMatcher, type TrunkSpec } from '../routing/index.js';
+import { isSipUri, parseUri } from '../sip/uri.js';
 import type { Config } from '../config.js';
 import { newAuthStats, type AuthStats } from './call-stats.js';
 
@@ -84,6 +85,8 @@ export class CallAdmission {
   private readonly router: NumberRouter<NumberRoute>;
   private readonly trunks: TrunkMatcher;
   private readonly authOnlyTrunks: TrunkSpec[];
+  /** Trunks that register, by the user part of the Contact they register (see `registeredContact`). */
+  private readonly contacts = new Map<string, { readonly spec: TrunkSpec; readonly allow: CidrSet }>();
   /** One authenticator per trunk (its algorithm order); all share the nonce secret. */
   private readonly authenticators = new Map<string, DigestAuthenticator>();
   private readonly nonceSecret = randomBytes(32);
@@ -102,19 +105,27 @@ export class CallAdmission {
         : new FailureThrottle({ ...limits, ...(options.now ? { now: options.now } : {}) });
     this.normalizeOptions = config.sip.defaultCountryCode ? { defaultCountryCode: config.sip.defaultCountryCode } : {};
     this.router = new NumberRouter(Object.entries(config.numbers), this.normalizeOptions);
-    const specs: TrunkSpec[] = config.trunks.map((t) => ({
+    // A trunk for outbound calls only (no allow, auth or register) admits nothing and leaves inbound as it was.
+    const inbound = config.trunks.filter((t) => t.allow.length > 0 || t.auth !== undefined || t.register !== undefined);
+    const specs: TrunkSpec[] = inbound.map((t) => ({
       name: t.name,
       allow: t.allow,
       ...(t.auth ? { auth: { username: t.auth.username, password: t.auth.password, algorithms: t.auth.algorithms } } : {}),
     }));
     this.trunks = new TrunkMatcher(specs);
+    inbound.forEach((t, i) => {
+      const spec = specs[i];
+      if (t.register && spec) this.contacts.set(t.register.contactUser, { spec, allow: new CidrSet(t.allow) });
+    });
     this.authOnlyTrunks = specs.filter((t) => t.allow.length === 0 && t.auth !== undefined);
   }
 
   /** Admits the INVITE or throws a CallRejection. */
   admit(invite: SipRequest, sourceAddress: string): Admission {
-    const trunk = this.authenticate(invite, sourceAddress);
-    const { number, route, pattern } = this.route(invite);
+    const registered = this.registeredContact(invite, sourceAddress);
+    const trunk = registered ?? this.authenticate(invite, sourceAddress);
+    // Delivered to our contact, the Request-URI names the contact: the dialled number is in To.
+    const { number, route, pattern } = this.route(invite, registered !== undefined);
     const { config } = this.options;
     if (this.options.activeCalls() >= config.sip.maxConcurrentCalls) {
       throw new CallRejection(
@@ -126,6 +137,26 @@ export class CallAdmission {
     }
     const from = normalizeNumber(getHeader(invite, 'from') ?? '', this.normalizeOptions);
     return { number, from, route, pattern, ...(trunk ? { trunk: trunk.name } : {}) };
+  }
+
+  /**
+   * The trunk whose registrar delivered this INVITE to the Contact we registered: the Request-URI user is that
+   * trunk's `register.contactUser` (by default a token derived from its credentials, unknown to scanners), and the
+   * source is in the trunk's `allow` list when it has one. No digest: a registrar relaying calls does not answer
+   * challenges. Anything else goes through the usual checks.
+   */
+  private registeredContact(invite: SipRequest, sourceAddress: string): TrunkSpec | undefined {
+    if (this.contacts.size === 0) return undefined;
+    let user: string | undefined;
+    try {
+      const uri = parseUri(invite.uri);
+      user = isSipUri(uri) ? uri.user : undefined;
+    } catch {
+      return undefined;
+    }
+    const hit = user === undefined ? undefined : this.contacts.get(user);
+    if (hit === undefined || (hit.spec.allow.length > 0 && !hit.allow.contains(sourceAddress))) return undefined;
+    return hit.spec;
   }
 
   private authenticate(invite: SipRequest, sourceAddress: string): TrunkSpec | undefined {
@@ -207,11 +238,11 @@ export class CallAdmission {
     return new CallRejection(401, 'Unauthorized', headers, 'CALL_AUTH_REQUIRED');
   }
 
-  private route(invite: SipRequest): { number: string; route: NumberRoute; pattern: string } {
+  private route(invite: SipRequest, toFirst = false): { number: string; route: NumberRoute; pattern: string } {
     const fromUri = normalizeNumber(invite.uri, this.normalizeOptions);
     const candidates = [fromUri];
     const to = getHeader(invite, 'to');
-    if (to !== undefined) candidates.push(normalizeNumber(to, this.normalizeOptions));
+    if (to !== undefined) candidates[toFirst ? 'unshift' : 'push'](normalizeNumber(to, this.normalizeOptions));
     for (const number of candidates) {
       if (number === '') continue;
       const hit = this.router.lookup(number);

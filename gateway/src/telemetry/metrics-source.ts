@@ -2,12 +2,13 @@
  * What `GET /metrics` reads at scrape time, in the observability package's terms: the hop histograms under their
  * Prometheus `hop` labels, and the gateway's counters and gauges as one snapshot. Nothing here runs per frame.
  */
-import type { AuthFailureLabel, GatewaySnapshot, HopLabel, HopStates } from '@patchbay/observability';
+import type { AuthFailureLabel, GatewaySnapshot, HopLabel, HopStates, RegistrationStateLabel } from '@patchbay/observability';
 import type { AuthFailureCause } from '../call/admission.js';
 import type { CallStats } from '../call/call-stats.js';
 import type { MediaPlaneStats } from '../media-plane/plane.js';
 import { HOP_NAMES, type HopName, type HopState } from '../metrics/hop-metrics.js';
 import type { SipTrafficSnapshot } from '../sip/sip-traffic.js';
+import type { RegistrationState, RegistrationStatus } from '../registration/index.js';
 
 /** Each hop histogram's `hop` label. */
 export const HOP_LABEL: Readonly<Record<HopName, HopLabel>> = {
@@ -47,6 +48,14 @@ function isCause(key: string): key is AuthFailureCause {
   return Object.hasOwn(AUTH_FAILURE_LABEL, key);
 }
 
+/** Each registration state's `state` label (a gateway state missing from the labels fails typecheck). */
+export const REGISTRATION_STATE_LABEL: Readonly<Record<RegistrationState, RegistrationStateLabel>> = {
+  unregistered: 'unregistered',
+  registering: 'registering',
+  registered: 'registered',
+  failed: 'failed',
+};
+
 export interface SnapshotParts {
   activeCalls: number;
   calls: CallStats;
@@ -54,6 +63,8 @@ export interface SnapshotParts {
   rejected: ReadonlyMap<number, number>;
   sip: SipTrafficSnapshot;
   plane: MediaPlaneStats;
+  /** Trunk registrations (`Registrations.list()`). */
+  registrations?: readonly RegistrationStatus[];
 }
 
 export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
@@ -73,5 +84,6 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     wsSendQueueFrames: p.plane.agentQueuedFrames,
     rtpRejectedPackets: p.plane.rtpRejectedPackets,
     rtpRejectedSources: p.plane.rtpRejectedSources,
+    ...(p.registrations ? { trunkRegistrations: p.registrations.map((r) => ({ trunk: r.trunk, state: REGISTRATION_STATE_LABEL[r.state] })) } : {}),
   };
 }

@@ -11,7 +11,8 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller, SipCallerError } from '../helpers/sip-caller.js';
 
 /** Counters whose series only exist once something was counted (a label value to count under). */
-const ONLY_WHEN_COUNTED = new Set<string>([METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal, METRIC.sipAuthFailuresTotal]);
+/** Series that exist only once counted, or (trunk registrations) only when a trunk registers. */
+const ONLY_WHEN_COUNTED = new Set<string>([METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal, METRIC.sipAuthFailuresTotal, METRIC.trunkRegistrationState]);
 
 /** The kind each METRIC entry's doc comment in names.ts opens with (`Gauge:`, `Counter{…}:`, `Histogram…:`). */
 async function declaredInSource(): Promise<Map<string, string>> {

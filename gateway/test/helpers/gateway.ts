@@ -64,7 +64,7 @@ function withDefaults(overrides: Record<string, unknown>): Record<string, unknow
 }
 
 export interface TestGatewayOptions {
-  /** What adapters read secrets from (never this process's environment unless a test passes it). */
+  /** What adapters and `...Env` config secrets read from (never this process's environment unless a test passes it). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Calls' spans go here, and the media times every turn. */
   tracer?: Tracer;
@@ -77,7 +77,7 @@ export interface TestGatewayOptions {
 
 /** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
 export async function startTestGateway(overrides: Record<string, unknown> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const config = parseConfig(withDefaults(overrides), {});
+  const config = parseConfig(withDefaults(overrides), options.env ?? {});
   const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
   const logger = pino({ level });
   const gateway = await startGateway(config, {

@@ -28,5 +28,6 @@ export const METRIC_KINDS = {
   mediaClockLateTicks: 'gauge',
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
+  trunkRegistrationState: 'gauge',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
