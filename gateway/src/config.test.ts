@@ -156,7 +156,7 @@ describe('loadConfig', () => {
     writeFileSync(join(dir, DEFAULT_CONFIG_FILE), 'sip:\n  port: 1111\n');
     const err = configError(() => loadConfig({ cwd: dir, env: { PATCHBAY_CONFIG: 'nope.yaml' } }));
     expect(err.code).toBe('CONFIG_INVALID');
-    expect(err.issues).toEqual([`PATCHBAY_CONFIG: file not found: ${join(dir, 'nope.yaml')}`]);
+    expect(err.issues).toEqual([`PATCHBAY_CONFIG=nope.yaml: file not found: ${join(dir, 'nope.yaml')} (relative to ${dir}, where the command was run)`]);
   });
 
   it('reports a YAML syntax error with its line and column', () => {

@@ -243,11 +243,20 @@ function numberKeyIssues(config: unknown): { path: string[]; message: string }[]
 // Loading
 
 export interface LoadOptions {
-  /** Where `patchbay.yaml` is looked for and `PATCHBAY_CONFIG` is resolved from; default `process.cwd()`. */
+  /**
+   * Where `patchbay.yaml` is looked for and a relative `PATCHBAY_CONFIG` is resolved from: the directory the user
+   * ran the command in (main.ts passes npm's `INIT_CWD`, since `npm start` runs the gateway in `gateway/`);
+   * default `process.cwd()`.
+   */
   cwd?: string;
   /** Default `process.env`. */
   env?: Record<string, string | undefined>;
 }
+
+/** Where the configuration came from: a file (named by `PATCHBAY_CONFIG`, or `patchbay.yaml` found in `dir`), or none. */
+export type ConfigSource =
+  | { readonly kind: 'file'; readonly path: string; readonly via: 'PATCHBAY_CONFIG' | 'patchbay.yaml' }
+  | { readonly kind: 'defaults'; readonly dir: string };
 
 /** Validate an already-parsed object (e.g. from a test or another loader). `env` resolves `...Env` secrets. */
 export function parseConfig(raw: unknown, env: Env = {}): Config {
@@ -260,25 +269,35 @@ export function parseConfig(raw: unknown, env: Env = {}): Config {
  * @throws ConfigError listing every problem.
  */
 export function loadConfig(options: LoadOptions = {}): Config {
-  const cwd = options.cwd ?? process.cwd();
+  return loadConfigWithSource(options).config;
+}
+
+/** `loadConfig`, also saying which file was read (for the start-up log and banner). */
+export function loadConfigWithSource(options: LoadOptions = {}): { config: Config; source: ConfigSource } {
+  const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const explicit = env['PATCHBAY_CONFIG'];
   let raw: unknown = {};
-  let source = 'defaults';
+  let source: ConfigSource = { kind: 'defaults', dir: cwd };
   if (explicit !== undefined && explicit !== '') {
-    source = resolve(cwd, explicit);
-    if (!existsSync(source)) throw new ConfigError([`PATCHBAY_CONFIG: file not found: ${source}`], source);
-    raw = readYaml(source);
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) {
+      const relative = path === explicit ? '' : ` (relative to ${cwd}, where the command was run)`;
+      throw new ConfigError([`PATCHBAY_CONFIG=${explicit}: file not found: ${path}${relative}`], path);
+    }
+    source = { kind: 'file', path, via: 'PATCHBAY_CONFIG' };
+    raw = readYaml(path);
   } else {
     const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
     if (existsSync(candidate)) {
-      source = candidate;
+      source = { kind: 'file', path: candidate, via: 'patchbay.yaml' };
       raw = readYaml(candidate);
     }
   }
   const envIssues: string[] = [];
   raw = applyEnvOverrides(raw ?? {}, env, envIssues);
-  return validate(raw, env, envIssues, source);
+  const label = source.kind === 'file' ? source.path : 'defaults';
+  return { config: validate(raw, env, envIssues, label), source };
 }
 
 function validate(raw: unknown, env: Env, extraIssues: string[], source: string): Config {

@@ -5,10 +5,11 @@
  * and it stops with exit code 70 (process-guard.ts).
  */
 import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfigWithSource, type Config, type ConfigSource } from './config.js';
 import { startGateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProcessGuard } from './process-guard.js';
+import { describeSource, invocationDir, listenFailure, routesSummary, startBanner } from './startup/index.js';
 import { VERSION } from './version.js';
 
 /** Export failures are logged at most this often (a dead collector fails every batch). */
@@ -19,9 +20,11 @@ const FLUSH_TIMEOUT_MS = 5_000;
 const FATAL_CLOSE_TIMEOUT_MS = 2_000;
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
+  let source: ConfigSource;
   try {
-    config = loadConfig({ cwd: process.cwd(), env: process.env });
+    // Where the user ran the command: `npm start` runs this process in gateway/, npm's INIT_CWD says where npm began.
+    ({ config, source } = loadConfigWithSource({ cwd: invocationDir(process.env, process.cwd()), env: process.env }));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
@@ -30,6 +33,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level });
+  logger.info({ file: source.kind === 'file' ? source.path : null }, `configuration: ${describeSource(source)}`);
+  logger.info({ routes: Object.keys(config.numbers).length }, routesSummary(config));
   let running: { close(): Promise<void> } | undefined;
   const guard = new ProcessGuard({
     logger,
@@ -46,16 +51,19 @@ async function main(): Promise<void> {
     gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled, processErrors: () => guard.stats });
   } catch (err) {
     await telemetry.shutdown();
+    // A port taken or forbidden: one line naming it and the setting that changes it, no stack trace.
+    const refused = listenFailure(err, config);
+    if (refused !== undefined) {
+      process.stderr.write(`patchbay: ${refused.message}\n`);
+      process.exit(1);
+    }
     if (!(err instanceof ConfigError)) throw err;
     // An adapter refused its options or found a secret missing: the same report as any other configuration error.
     process.stderr.write(`patchbay: invalid configuration\n${err.issues.map((i) => `  - ${i}`).join('\n')}\n`);
     process.exit(2);
   }
   running = gateway;
-  process.stdout.write(
-    `Patchbay is listening: SIP on udp/tcp ${config.sip.host}:${gateway.sipPort}, HTTP on http://${config.http.host}:${gateway.httpPort}/healthz\n` +
-      `Call sip:anything@127.0.0.1:${gateway.sipPort} to reach the demo agent.\n`,
-  );
+  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort }));
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     gateway

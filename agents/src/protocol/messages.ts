@@ -67,10 +67,27 @@ export interface MarkEvent {
   playedMs: number;
 }
 
+/**
+ * Where a cut (`cleared`, `interrupted`) left the *item* that was playing. A turn (everything since the call began or
+ * since the agent's last `clear`) can hold several items (a greeting, then an answer...); with a `mark` after each
+ * item's audio, `itemPlayedMs` is the cut item's own position: pass it unchanged as OpenAI Realtime's
+ * `conversation.item.truncate.audio_end_ms`.
+ */
+export interface ItemPosition {
+  /**
+   * Audio that left on RTP since the turn's last mark that came back `played` (`afterMark`), or since the turn
+   * began when none did: `floor(samples / 24)`. Always sent by Patchbay gateways; optional for older ones.
+   */
+  itemPlayedMs?: number;
+  /** The mark `itemPlayedMs` counts from; absent when it counts from the turn's start. */
+  afterMark?: string;
+}
+
 /** Answer to a `clear` command; `turnId` echoes the command's. */
-export interface ClearedEvent {
+export interface ClearedEvent extends ItemPosition {
   type: 'cleared';
   droppedMs: number;
+  /** Audio of the turn (since the call began or the previous `clear`) that left on RTP. */
   playedMs: number;
   turnId?: string;
 }
@@ -78,11 +95,12 @@ export interface ClearedEvent {
 /**
  * The caller spoke over the agent and the gateway stopped the agent's audio itself (`bargeIn: gateway`).
  * `playedMs` is the agent audio that actually left on RTP since the turn started (the last `clear`, or the call),
- * exact to the 20 ms packet: pass it unchanged as OpenAI Realtime's `audio_end_ms`. Pending marks were reported
+ * exact to the 20 ms packet: it spans every item played in the turn. `itemPlayedMs` is the position inside the
+ * item that was cut (see `ItemPosition`): that is OpenAI Realtime's `audio_end_ms`. Pending marks were reported
  * `cleared` just before; their names are repeated in `marks`. Audio still in flight from the interrupted turn is
  * discarded until you send `clear`.
  */
-export interface InterruptedEvent {
+export interface InterruptedEvent extends ItemPosition {
   type: 'interrupted';
   playedMs: number;
   droppedMs: number;

@@ -76,6 +76,15 @@ describe('parseGatewayMessage', () => {
     expect(() => parseGatewayMessage('{"type":"speech_started"}')).toThrow(/atMs/);
   });
 
+  it('reads the cut item\'s position (itemPlayedMs, afterMark) on interrupted and cleared, and checks its type', () => {
+    const interrupted = { type: 'interrupted', playedMs: 6116, droppedMs: 40, itemPlayedMs: 3060, afterMark: 'response-1', marks: ['response-2'] };
+    expect(parseGatewayMessage(JSON.stringify(interrupted))).toEqual(interrupted);
+    const cleared = { type: 'cleared', droppedMs: 0, playedMs: 20, itemPlayedMs: 20, turnId: 't2' };
+    expect(parseGatewayMessage(JSON.stringify(cleared))).toEqual(cleared);
+    expect(() => parseGatewayMessage(JSON.stringify({ ...interrupted, itemPlayedMs: 1.5 }))).toThrow(/itemPlayedMs/);
+    expect(() => parseGatewayMessage(JSON.stringify({ ...cleared, afterMark: '' }))).toThrow(/afterMark/);
+  });
+
   it('rejects another protocol version with PROTOCOL_UNSUPPORTED_VERSION', () => {
     const f = fault(() => parseGatewayMessage(JSON.stringify({ ...start, version: 2 })));
     expect(f.code).toBe(ProtocolErrorCode.UnsupportedVersion);

@@ -8,7 +8,6 @@ import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import type { MediaPorts } from './port-pool.js';
 import type { RtpSourceRules } from './rtp-endpoint.js';
-import { samplesToMs } from './audio/frame.js';
 import type { JitterSettings, UplinkOptions } from './uplink.js';
 import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
 
@@ -64,10 +63,6 @@ export interface CallMediaOptions {
   events: CallMediaEvents;
   /** Where the call's turn records go when tracing is on (undefined: no per-turn timing at all). */
   trace?: ((event: MediaTraceEvent) => void) | undefined;
-}
-
-export function ms(samples: number): number {
-  return Math.round(samplesToMs(samples));
 }
 
 export function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number; rtcpPort: number } {

@@ -180,3 +180,45 @@ describe('CallMedia downlink after a clock stall', () => {
     expect(loudSent()).toBe(40);
   });
 });
+
+describe('CallMedia playedMs', () => {
+  it('reports every ms figure as floor(samples / 24): 118,940 samples dropped are 4,955 ms, not 4,956', async () => {
+    // A clock that will not tick: nothing plays, the clear drops all of it.
+    const { media, agent } = await callMedia('immediate', new MediaClock({ tickMs: 60_000 }));
+    media.agent.onAudio(new Int16Array(118_940));
+    media.agent.onMessage({ type: 'mark', name: 'end' });
+    media.agent.onMessage({ type: 'clear', turnId: 't1' });
+    expect(agent.messages).toEqual([
+      { type: 'mark', name: 'end', status: 'cleared', playedMs: 0 },
+      { type: 'cleared', playedMs: 0, droppedMs: 4_955, itemPlayedMs: 0, turnId: 't1' },
+    ]);
+  });
+
+  it('a mark after 500 samples (20.83 ms) comes back played at 20 ms, and the next cut counts from it', async () => {
+    const { media, agent } = await callMedia('immediate', new MediaClock({ tickMs: 2 }));
+    media.agent.onAudio(agentAudio(21, true).subarray(0, 500));
+    media.agent.onMessage({ type: 'mark', name: 'first' });
+    await until(() => agent.messages.some((m) => m.type === 'mark'));
+    expect(agent.messages.filter((m) => m.type === 'mark')).toEqual([{ type: 'mark', name: 'first', status: 'played', playedMs: 20 }]);
+    // A second item of 200 ms with its mark, then a third of 800 ms, cut while it plays.
+    media.agent.onAudio(agentAudio(200, true));
+    media.agent.onMessage({ type: 'mark', name: 'second' });
+    media.agent.onAudio(agentAudio(800, true));
+    await until(() => agent.messages.some((m) => m.type === 'mark' && m.name === 'second'));
+    media.agent.onMessage({ type: 'clear' });
+    const cleared = agent.messages.find((m) => m.type === 'cleared');
+    if (cleared?.type !== 'cleared') throw new Error('no cleared');
+    // The turn counts all three items (1,020.83 ms sent); the cut item counts from `second` (5,300 samples in).
+    expect(agent.messages.filter((m) => m.type === 'mark').map((m) => [m.name, m.status, m.playedMs])).toEqual([
+      ['first', 'played', 20],
+      ['second', 'played', 220], // 5,300 samples = 220.83 ms
+    ]);
+    expect(cleared.afterMark).toBe('second');
+    expect(cleared.itemPlayedMs).toBeLessThan(800);
+    // Each figure is rounded down on its own, so the difference is 220 or 221.
+    expect(cleared.playedMs - (cleared.itemPlayedMs ?? -1000)).toBeGreaterThanOrEqual(220);
+    expect(cleared.playedMs - (cleared.itemPlayedMs ?? -1000)).toBeLessThanOrEqual(221);
+    expect(cleared.playedMs + cleared.droppedMs).toBeGreaterThanOrEqual(1_019);
+    expect(cleared.playedMs + cleared.droppedMs).toBeLessThanOrEqual(1_020);
+  });
+});

@@ -11,13 +11,13 @@ import { AgentControl, type AgentCommandTarget } from './agent-control.js';
 import { isQuiet, SAMPLE_RATE, samplesToMs } from './audio/frame.js';
 import { CodecPath } from './codec-path.js';
 import type { DtmfSender } from './dtmf/rfc4733.js';
-import { PlayoutQueue, type MarkOutcome, type TakeResult } from './playout-queue.js';
+import { PlayoutQueue, wholeMs, type ClearResult, type MarkOutcome, type TakeResult } from './playout-queue.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOutput } from './uplink.js';
-import { callerSpeech, dtmfSenderFor, ms, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
+import { callerSpeech, dtmfSenderFor, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
 import { Teardown } from '../teardown.js';
@@ -173,7 +173,7 @@ export class CallMedia implements AgentCommandTarget {
     this.codec.resetDown();
     this.tailPending = false;
     for (const m of result.marks) this.sendMark(m);
-    this.agent.send({ type: 'cleared', droppedMs: ms(result.droppedSamples), playedMs: ms(result.playedSamples), ...(turnId ? { turnId } : {}) });
+    this.agent.send({ type: 'cleared', ...played(result), ...(turnId ? { turnId } : {}) });
   }
 
   sendDtmf(digits: string, durationMs: number): void {
@@ -335,7 +335,7 @@ export class CallMedia implements AgentCommandTarget {
     this.stream.startTalkspurt();
     this.tailPending = false;
     for (const m of result.marks) this.sendMark(m);
-    this.agent.send({ type: 'interrupted', playedMs: ms(result.playedSamples), droppedMs: ms(result.droppedSamples), marks: result.marks.map((m) => m.name) });
+    this.agent.send({ type: 'interrupted', ...played(result), marks: result.marks.map((m) => m.name) });
     const stoppedMs = performance.now();
     this.speech.interrupted(request, stoppedMs);
     this.options.hops.bargeInMs.record(stoppedMs - request.onsetArrivalMs);
@@ -393,7 +393,7 @@ export class CallMedia implements AgentCommandTarget {
   }
 
   private sendMark(m: MarkOutcome): void {
-    this.agent.send({ type: 'mark', name: m.name, status: m.status, playedMs: ms(m.playedSamples) });
+    this.agent.send({ type: 'mark', name: m.name, status: m.status, playedMs: wholeMs(m.playedSamples) });
   }
 
   private sendPayload(payload: Uint8Array, speech: boolean): void {
@@ -441,6 +441,15 @@ export class CallMedia implements AgentCommandTarget {
     teardown.step('speech', () => this.speech.close());
     teardown.finish();
   }
+}
+
+/**
+ * What a clear (the agent's, or barge-in's) reports of the cut turn, in whole ms (`floor(samples / 24)`, each field
+ * on its own): the turn's played and dropped audio, and the position inside the item that was playing.
+ */
+function played(result: ClearResult): { playedMs: number; droppedMs: number; itemPlayedMs: number; afterMark?: string } {
+  const counts = { playedMs: wholeMs(result.playedSamples), droppedMs: wholeMs(result.droppedSamples), itemPlayedMs: wholeMs(result.itemPlayedSamples) };
+  return result.afterMark === undefined ? counts : { ...counts, afterMark: result.afterMark };
 }
 
 /** Our packets carry no CSRCs; serializeRtp only reads this. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlayoutQueue } from './playout-queue.js';
+import { PlayoutQueue, wholeMs } from './playout-queue.js';
 
 const ramp = (n: number, from = 1): Int16Array => Int16Array.from({ length: n }, (_, i) => from + i);
 
@@ -51,7 +51,13 @@ describe('PlayoutQueue', () => {
     q.mark('end');
     q.take(480);
     q.take(480);
-    expect(q.clear()).toEqual({ droppedSamples: 1440, playedSamples: 960, marks: [{ name: 'end', status: 'cleared', playedSamples: 960 }] });
+    expect(q.clear()).toEqual({
+      droppedSamples: 1440,
+      playedSamples: 960,
+      itemPlayedSamples: 960,
+      afterMark: undefined,
+      marks: [{ name: 'end', status: 'cleared', playedSamples: 960 }],
+    });
     expect(q.queuedSamples).toBe(0);
     q.push(ramp(480, 7));
     const next = q.take(480);
@@ -66,5 +72,52 @@ describe('PlayoutQueue', () => {
     expect(q.push(ramp(800))).toBe(600);
     expect(q.queuedSamples).toBe(1000);
     expect(q.overflowSamples).toBe(600);
+  });
+
+  it('reports the cut item\'s own position: played since the turn\'s last played mark, not since the turn began', () => {
+    // Two items in one turn, a mark after each (as the OpenAI Realtime adapter does): 3,056 ms, then 3,060 ms.
+    const q = new PlayoutQueue({ maxSamples: 24_000 * 10, leadSamples: 0 });
+    q.push(new Int16Array(3_056 * 24));
+    q.mark('response-1');
+    q.push(new Int16Array(3_060 * 24));
+    q.mark('response-2');
+    const reached: string[] = [];
+    // 250 packets = 5,000 ms of the turn: all of item 1, then 1,944 ms of item 2.
+    for (let i = 0; i < 250; i++) reached.push(...(q.take(480)?.marks ?? []).map((m) => m.name));
+    expect(reached).toEqual(['response-1']);
+    const cut = q.clear();
+    expect(cut.playedSamples).toBe(5_000 * 24); // the turn: both items
+    expect(cut.itemPlayedSamples).toBe((5_000 - 3_056) * 24); // inside item 2
+    expect(cut.afterMark).toBe('response-1');
+    expect(cut.marks.map((m) => m.name)).toEqual(['response-2']);
+    // The next turn starts from nothing: no mark yet, the item is the turn.
+    q.push(new Int16Array(960));
+    q.take(480);
+    expect(q.clear()).toMatchObject({ playedSamples: 480, itemPlayedSamples: 480, afterMark: undefined });
+  });
+
+  it('counts from a mark reached at once (nothing queued) like any other', () => {
+    const q = new PlayoutQueue({ maxSamples: 24_000, leadSamples: 0 });
+    q.push(new Int16Array(960));
+    q.take(480);
+    q.take(480);
+    expect(q.mark('idle')).toEqual({ name: 'idle', status: 'played', playedSamples: 960 });
+    q.push(new Int16Array(960));
+    q.take(480);
+    expect(q.clear()).toMatchObject({ playedSamples: 1440, itemPlayedSamples: 480, afterMark: 'idle' });
+  });
+
+  it('turns samples into whole ms by rounding down: 118,940 samples are 4,955 ms, not 4,956', () => {
+    expect(wholeMs(118_940)).toBe(4_955);
+    expect(wholeMs(24)).toBe(1);
+    expect(wholeMs(23)).toBe(0);
+    expect(wholeMs(120_000)).toBe(5_000);
+    // A mark after 118,940 samples comes back at that position; its playedMs is wholeMs of it.
+    const q = new PlayoutQueue({ maxSamples: 24_000 * 10, leadSamples: 0 });
+    q.push(new Int16Array(118_940));
+    q.mark('m');
+    const marks: { name: string; playedSamples: number }[] = [];
+    for (let i = 0; i < 250 && marks.length === 0; i++) marks.push(...(q.take(480)?.marks ?? []));
+    expect(marks).toEqual([{ name: 'm', status: 'played', playedSamples: 118_940 }]);
   });
 });

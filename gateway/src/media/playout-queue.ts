@@ -6,6 +6,12 @@
  * agent's last `clear`). Padding added to finish a short last packet is not counted. A mark is `played` once every
  * sample queued before it has been taken; `clear` reports the rest as `cleared`, never `played`.
  *
+ * A turn can hold several of the agent's items (an OpenAI Realtime response, a TTS sentence), each followed by a
+ * mark. So `clear` also reports where it cut the *item*: the samples played since the last mark of the turn that was
+ * reached (`itemPlayedSamples`, counted from `afterMark`), or since the turn's start when no mark was reached yet.
+ *
+ * Samples become the protocol's milliseconds in one place, `wholeMs`: `floor(samples / 24)`.
+ *
  * A talk spurt starts only once `leadSamples` are queued (or the agent has paused for a tick), so an agent that
  * streams in real time does not underrun on its own send jitter.
  */
@@ -30,7 +36,19 @@ export interface TakeResult {
 export interface ClearResult {
   droppedSamples: number;
   playedSamples: number;
+  /** Samples played since the turn's last `played` mark (`afterMark`), or since the turn began when none was. */
+  itemPlayedSamples: number;
+  /** The turn's last mark reached `played`, where `itemPlayedSamples` counts from; undefined: the turn's start. */
+  afterMark: string | undefined;
   marks: MarkOutcome[];
+}
+
+/** Samples at 24 kHz per millisecond. */
+const SAMPLES_PER_MS = 24;
+
+/** Samples (24 kHz) as the protocol's whole milliseconds, rounded down: never more than was played. */
+export function wholeMs(samples: number): number {
+  return Math.floor(samples / SAMPLES_PER_MS);
 }
 
 export interface PlayoutQueueOptions {
@@ -53,6 +71,9 @@ export class PlayoutQueue {
   private enqueued = 0; // samples enqueued this turn (positions for marks)
   private played = 0; // samples taken this turn
   private marks: PendingMark[] = [];
+  /** The turn's last mark reached `played`: its position and name (item boundaries for `clear`). */
+  private lastMarkAt = 0;
+  private lastMarkName: string | undefined;
   private playing = false;
   private waitedTicks = 0;
   /** Samples refused because the queue was full. */
@@ -94,7 +115,11 @@ export class PlayoutQueue {
    * at once and returned; otherwise it is returned by the `take()` that plays past it.
    */
   mark(name: string): MarkOutcome | undefined {
-    if (this.queued === 0 && this.marks.length === 0) return { name, status: 'played', playedSamples: this.played };
+    if (this.queued === 0 && this.marks.length === 0) {
+      this.lastMarkAt = this.played;
+      this.lastMarkName = name;
+      return { name, status: 'played', playedSamples: this.played };
+    }
     this.marks.push({ name, at: this.enqueued });
     return undefined;
   }
@@ -132,6 +157,8 @@ export class PlayoutQueue {
     const result: ClearResult = {
       droppedSamples: this.queued,
       playedSamples: this.played,
+      itemPlayedSamples: this.played - this.lastMarkAt,
+      afterMark: this.lastMarkName,
       marks: this.marks.map((m) => ({ name: m.name, status: 'cleared', playedSamples: this.played })),
     };
     this.chunks = [];
@@ -141,6 +168,8 @@ export class PlayoutQueue {
     this.enqueued = 0;
     this.played = 0;
     this.marks = [];
+    this.lastMarkAt = 0;
+    this.lastMarkName = undefined;
     this.playing = false;
     this.waitedTicks = 0;
     return result;
@@ -170,6 +199,12 @@ export class PlayoutQueue {
     let n = 0;
     while (n < this.marks.length && (this.marks[n]?.at ?? Infinity) <= this.played) n++;
     if (n === 0) return [];
-    return this.marks.splice(0, n).map((m) => ({ name: m.name, status: 'played', playedSamples: m.at }));
+    const reached = this.marks.splice(0, n);
+    const last = reached[reached.length - 1];
+    if (last !== undefined) {
+      this.lastMarkAt = last.at;
+      this.lastMarkName = last.name;
+    }
+    return reached.map((m) => ({ name: m.name, status: 'played', playedSamples: m.at }));
   }
 }

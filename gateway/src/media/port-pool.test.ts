@@ -28,6 +28,7 @@ describe('PortPool', () => {
       held.push(a);
       expect(a.rtpPort).toBe(41102);
       await expect(pool.allocate()).rejects.toBeInstanceOf(PortPoolExhaustedError);
+      await expect(pool.allocate()).rejects.toThrow(/media\.portMin\/media\.portMax/); // the settings that widen it
     } finally {
       squatter.close();
     }

@@ -15,7 +15,7 @@ export interface MediaPorts {
 export class PortPoolExhaustedError extends Error {
   readonly code = 'MEDIA_PORTS_EXHAUSTED';
   constructor(min: number, max: number) {
-    super(`no free RTP port pair in ${min}-${max}`);
+    super(`no free RTP port pair in ${min}-${max} (taken by calls or other programs): widen media.portMin/media.portMax`);
   }
 }
 

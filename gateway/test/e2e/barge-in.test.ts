@@ -346,7 +346,7 @@ describe('barge-in, end to end', () => {
     expect(Math.abs(interrupted.msg.playedMs - old.length * FRAME_MS)).toBeLessThanOrEqual(FRAME_MS);
   }, 15_000);
 
-  it('b. interrupted.playedMs passes unchanged as a Realtime truncate audio_end_ms', async () => {
+  it('b. interrupted.itemPlayedMs passes unchanged as a Realtime truncate audio_end_ms', async () => {
     const ONSET_MS = 1_340;
     const item = { id: 'item_1', audioMs: AGENT_SENT_MS };
     const verdicts: { audioEndMs: number; heardMs: number; error?: string }[] = [];
@@ -362,14 +362,18 @@ describe('barge-in, end to end', () => {
           verdicts.push({ audioEndMs, heardMs, error: err instanceof Error ? err.message : String(err) });
         }
       };
-      attempt(msg.playedMs);
+      const audioEndMs = msg.itemPlayedMs ?? -1;
+      attempt(audioEndMs);
       attempt(item.audioMs); // "what was queued": the classic mistake, must be refused
       attempt(item.audioMs + 1);
-      truncated = { audioEndMs: msg.playedMs, heardMs };
+      truncated = { audioEndMs, heardMs };
     });
     await sending;
     if (truncated === undefined) throw new Error('truncate was never called');
     expect(verdicts[0], JSON.stringify(verdicts)).toEqual({ audioEndMs: interrupted.msg.playedMs, heardMs: truncated.heardMs });
+    // One item in the turn, no mark reached: the item's position is the turn's.
+    expect(interrupted.msg).toMatchObject({ itemPlayedMs: interrupted.msg.playedMs });
+    expect(interrupted.msg.afterMark).toBeUndefined();
     expect(verdicts[1]?.error, 'truncating to the queued 5,000 ms must be refused').toMatch(/heard/);
     expect(verdicts[2]?.error, 'truncating past the item must be refused').toMatch(/longer than the item/);
     // And against the final count (any packet still in flight at `interrupted` has arrived now).
@@ -412,6 +416,10 @@ describe('barge-in, end to end', () => {
     if (last === undefined) throw new Error('no agent audio');
     expect(Math.abs(interrupted.msg.playedMs - heard.length * FRAME_MS), log).toBeLessThanOrEqual(FRAME_MS);
     expect(Math.abs(interrupted.msg.playedMs + interrupted.msg.droppedMs - 3_000 - AGENT_SENT_MS)).toBeLessThanOrEqual(FRAME_MS);
+    // Two items in the turn: the cut one's own position counts from its mark, and is what left on RTP after it.
+    expect(interrupted.msg.afterMark, log).toBe('through-noise');
+    expect(interrupted.msg.itemPlayedMs, log).toBe(interrupted.msg.playedMs - 3_000);
+    expect(Math.abs((interrupted.msg.itemPlayedMs ?? -1) - (heard.length - 150) * FRAME_MS), log).toBeLessThanOrEqual(FRAME_MS);
     figures.push({ test: 'c', onsetMs: ONSET_MS, stopMs: round(last.arrivalMs - onset.sentMs), speechStartedAtMs: started.msg.atMs, playedMs: interrupted.msg.playedMs, rtpMs: heard.length * FRAME_MS, droppedMs: interrupted.msg.droppedMs });
   }, 20_000);
 
