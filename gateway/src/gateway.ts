@@ -6,7 +6,8 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observability';
 import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
-import { recordBargeIn } from './call/call-stats.js';
+import type { CallControl } from './call/control.js';
+import { MediaEventRelay } from './call/media-events.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
@@ -22,6 +23,7 @@ import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metri
 import { HopWindow } from './metrics/hop-window.js';
 import { SipStack } from './sip/stack.js';
 import { CallTelemetry } from './telemetry/call-telemetry.js';
+import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
@@ -30,6 +32,10 @@ export interface RunningGateway {
   readonly sipPort: number;
   readonly httpPort: number;
   activeCalls(): number;
+  /** List, read, hang up, transfer and send DTMF to calls (what the REST API serves). */
+  readonly calls: CallControl;
+  /** The call lifecycle stream (created, ringing, answered, ended, ...): subscribe for records, webhooks, tests. */
+  readonly events: CallController['events'];
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -102,16 +108,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const tracer = options.tracer ?? trace.getTracer('patchbay-gateway', VERSION);
   const telemetry = new CallTelemetry({ tracer });
   const metrics = options.metrics ?? createGatewayMetrics({ onError: (err) => logger.warn({ err }, 'metrics source failed') });
-  let controller: CallController | undefined;
-  const events: MediaPlaneEvents = {
-    hangup: (callId, reason) => controller?.mediaHangup(callId, reason),
-    transfer: (callId, target) => controller?.mediaTransfer(callId, target),
-    ended: (callId, pattern, bargeIn, quality) => {
-      if (controller) recordBargeIn(controller.stats, pattern, bargeIn);
-      telemetry.quality(callId, quality, quality && metrics.observeCallEnd(quality));
-    },
-    trace: (callId, event) => telemetry.media(callId, event),
-  };
+  // The plane is built before the call core it reports to (it may be workers to start): its events wait in the relay.
+  const events = new MediaEventRelay();
   const traceTurns = options.traceTurns ?? options.tracer !== undefined;
   let media: MediaPlane;
   try {
@@ -120,8 +118,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await stack.close();
     throw err;
   }
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger, observer: telemetry });
-  controller = calls;
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger });
+  events.bind(calls);
+  subscribeTelemetry(calls.events, telemetry, metrics);
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
@@ -138,7 +137,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, rejected: telemetry.rejectedByStatus, sip: stack.traffic.snapshot(), plane: await planeNow() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow() }),
   );
 
   let listening = true;
@@ -178,6 +177,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sipPort,
     httpPort,
     activeCalls: () => calls.activeCalls,
+    calls: calls.control,
+    events: calls.events,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
@@ -214,7 +215,7 @@ async function createMediaPlane(
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
     agents: config.agents,
-    sip: { host: config.sip.host, retryAfterSeconds: config.sip.retryAfterSeconds },
+    sip: { host: config.sip.host },
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
   if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace });
