@@ -18,7 +18,7 @@ export interface CallSummary {
   /** The routing pattern the called (inbound) or requested (outbound) number matched. */
   number: string;
   trunk: string | null;
-  /** `kind`: built-in name, `websocket`, `twilio` or an adapter name; `target`: what it names (the URL for WebSocket agents). */
+  /** `kind`: built-in name, `websocket`, `twilio` or an adapter name; `target`: what it names (a WebSocket agent's URL without credentials or query). */
   agent: { kind: string; target: string };
   codec: string | null;
   createdAt: string;
@@ -133,7 +133,7 @@ function agentTarget(call: Call): string {
     case 'builtin':
       return a.name;
     case 'url':
-      return a.url;
+      return redactUrl(a.url);
     case 'adapter':
       return a.adapter;
     case 'unknown':
@@ -148,6 +148,20 @@ function matches(s: CallSummary, f: CallFilter): boolean {
     (f.number === undefined || s.number === f.number) &&
     (f.trunk === undefined || s.trunk === f.trunk)
   );
+}
+
+/** An agent URL without credentials or query (tokens live there). */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return '';
+  }
 }
 
 const iso = (epochMs: number): string => new Date(Math.round(epochMs)).toISOString();
