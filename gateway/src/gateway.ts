@@ -6,10 +6,11 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observability';
 import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
-import { recordBargeIn } from './call/call-stats.js';
-import type { Config } from './config.js';
+import type { CallControl } from './call/control.js';
+import { MediaEventRelay } from './call/media-events.js';
+import { BUILTIN_AGENTS, type Config } from './config.js';
 import { ApiAccess } from './api/auth.js';
-import { LiveCallsAdapter } from './api/live-calls-adapter.js';
+import { CoreCallControl } from './api/core-adapter.js';
 import { createHttpServer } from './http/server.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
@@ -25,6 +26,7 @@ import { HopWindow } from './metrics/hop-window.js';
 import { SipStack } from './sip/stack.js';
 import { Registrations } from './registration/index.js';
 import { CallTelemetry } from './telemetry/call-telemetry.js';
+import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
@@ -35,6 +37,10 @@ export interface RunningGateway {
   activeCalls(): number;
   /** Trunk registrations (`list()` for the API). */
   readonly registrations: Registrations;
+  /** List, read, hang up, transfer and send DTMF to calls (what the REST API serves). */
+  readonly calls: CallControl;
+  /** The call lifecycle stream (created, ringing, answered, ended, ...): subscribe for records, webhooks, tests. */
+  readonly events: CallController['events'];
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -107,16 +113,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const tracer = options.tracer ?? trace.getTracer('patchbay-gateway', VERSION);
   const telemetry = new CallTelemetry({ tracer });
   const metrics = options.metrics ?? createGatewayMetrics({ onError: (err) => logger.warn({ err }, 'metrics source failed') });
-  let controller: CallController | undefined;
-  const events: MediaPlaneEvents = {
-    hangup: (callId, reason) => controller?.mediaHangup(callId, reason),
-    transfer: (callId, target) => controller?.mediaTransfer(callId, target),
-    ended: (callId, pattern, bargeIn, quality) => {
-      if (controller) recordBargeIn(controller.stats, pattern, bargeIn);
-      telemetry.quality(callId, quality, quality && metrics.observeCallEnd(quality));
-    },
-    trace: (callId, event) => telemetry.media(callId, event),
-  };
+  // The plane is built before the call core it reports to (it may be workers to start): its events wait in the relay.
+  const events = new MediaEventRelay();
   const traceTurns = options.traceTurns ?? options.tracer !== undefined;
   let media: MediaPlane;
   try {
@@ -125,14 +123,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await stack.close();
     throw err;
   }
-  // The API's view of the calls (temporary adapter until the outbound call core provides CallControl).
-  const liveCalls = new LiveCallsAdapter(config, { hangup: (id, reason) => controller?.mediaHangup(id, reason), transfer: (id, target) => controller?.mediaTransfer(id, target) });
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger, observer: liveCalls.observe(telemetry) });
-  controller = calls;
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger });
+  events.bind(calls);
+  subscribeTelemetry(calls.events, telemetry, metrics);
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
+  const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
   const mergedHops = (plane: MediaPlaneStats): HopState => {
@@ -146,7 +144,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, rejected: telemetry.rejectedByStatus, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list() }),
   );
 
   let listening = true;
@@ -172,7 +170,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: liveCalls, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -196,6 +194,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     httpPort,
     activeCalls: () => calls.activeCalls,
     registrations,
+    calls: calls.control,
+    events: calls.events,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
@@ -233,7 +233,7 @@ async function createMediaPlane(
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
     agents: config.agents,
-    sip: { host: config.sip.host, retryAfterSeconds: config.sip.retryAfterSeconds },
+    sip: { host: config.sip.host },
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
   if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace });

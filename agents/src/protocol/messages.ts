@@ -122,13 +122,15 @@ export interface SpeechStoppedEvent {
 /** The call is over; the gateway closes the socket next. */
 export interface StopEvent {
   type: 'stop';
-  reason: string;
+  /** One of `StopReason` (the gateway sends nothing else; see docs/protocol.md §stop). */
+  reason: StopReasonValue;
 }
 
 /** Something the agent sent could not be honoured, or audio was lost; the call goes on. */
 export interface ErrorEvent {
   type: 'error';
-  code: string;
+  /** One of `GatewayErrorCode` (the gateway sends nothing else; see docs/protocol.md §error). */
+  code: GatewayErrorCodeValue;
   message: string;
   droppedMs?: number;
 }
@@ -164,20 +166,36 @@ export const GatewayErrorCode = {
   UplinkOverflow: 'uplink_overflow',
   /** A text message did not parse, had an unknown `type`, or a binary message had an odd length. */
   BadMessage: 'bad_message',
+  /** Your `transfer` was refused (destination policy, no dialog yet, one already running) or failed; the call goes on. */
+  TransferFailed: 'transfer_failed',
+  /** Your `dtmf` cannot be sent: the caller's side did not negotiate telephone-event (RFC 4733). */
+  DtmfUnsupported: 'dtmf_unsupported',
+  /** A digit of your `dtmf` was not sent: the call's outgoing DTMF queue is full. */
+  DtmfQueueFull: 'dtmf_queue_full',
 } as const;
 
 export type GatewayErrorCodeValue = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
 /** `reason` values of `StopEvent` in v1. New reasons may be added. */
 export const StopReason = {
+  /** The caller hung up (BYE), or cancelled before the answer. */
   CallerHangup: 'caller_hangup',
+  /** You sent `hangup` (or the gateway's operator hung the call up through its API). */
   AgentHangup: 'agent_hangup',
+  /** Your socket closed (or your in-process agent ended) while the call was up. */
   AgentClosed: 'agent_closed',
   GatewayShutdown: 'gateway_shutdown',
   /** The agent's `transfer` succeeded: the caller now talks to the transfer target. */
   Transferred: 'transferred',
+  /** No RTP from the caller for `media.rtpTimeoutMs`: the caller's side is gone. */
+  RtpTimeout: 'rtp_timeout',
+  /** The number's agent could not be reached and the apology agent answered instead (only it receives this). */
+  AgentUnavailable: 'agent_unavailable',
+  /** The call failed (no ACK for the answer, an unusable SDP answer, a fault in the gateway). */
   Error: 'error',
 } as const;
+
+export type StopReasonValue = (typeof StopReason)[keyof typeof StopReason];
 
 // ---- agent → gateway -------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { AGENT_STAGES, PROTOCOL_LIMITS, PROTOCOL_VERSION } from './messages.js';
-import type { AgentMessage, GatewayMessage } from './messages.js';
+import type { AgentMessage, GatewayErrorCodeValue, GatewayMessage, StopReasonValue } from './messages.js';
 
 const L = PROTOCOL_LIMITS;
 
@@ -66,10 +66,12 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
   }),
   speech_started: z.object({ type: z.literal('speech_started'), atMs: ms }),
   speech_stopped: z.object({ type: z.literal('speech_stopped'), atMs: ms }),
-  stop: z.object({ type: z.literal('stop'), reason: z.string().max(L.maxNameChars) }),
+  // A newer gateway may send a reason or code this version does not list (docs/protocol.md): read as the table's
+  // type, so an agent's `switch` needs a `default`, and never refused.
+  stop: z.object({ type: z.literal('stop'), reason: z.string().max(L.maxNameChars).transform((r) => r as StopReasonValue) }),
   error: z.object({
     type: z.literal('error'),
-    code: name,
+    code: name.transform((c) => c as GatewayErrorCodeValue),
     message: text,
     droppedMs: ms.optional(),
   }),

@@ -2,7 +2,7 @@
  * The gateway's side of one call's agent, whatever carries it: an in-process built-in or a WebSocket. The media
  * engine talks only to this interface, with the protocol's own message types.
  */
-import type { AgentMessage, GatewayMessage } from '@patchbay/agents';
+import type { AgentMessage, GatewayMessage, StopReasonValue } from '@patchbay/agents';
 
 /** What the link delivers to the call. */
 export interface AgentSink {
@@ -26,7 +26,7 @@ export interface AgentLink {
   sendAudio(frame: Int16Array): void;
   send(msg: GatewayMessage): void;
   /** Sends `stop{reason}` and closes. Idempotent; no `onClose` follows. */
-  close(reason: string): void;
+  close(reason: StopReasonValue): void;
   readonly stats: AgentLinkStats;
   /** Caller frames waiting in the link's own send queue (behind a socket that is not draining); 0 in process. */
   readonly queuedFrames: number;

@@ -4,7 +4,7 @@
  */
 import { builtinAgents, signCallToken, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
-import type { NumberRoute } from '../call/admission.js';
+import type { AgentPlan } from '../call/plan.js';
 import type { Config } from '../config.js';
 import { AgentConnectError, type AgentLink, type AgentSink } from './agent-link.js';
 import type { AdapterAgents } from './adapters.js';
@@ -16,9 +16,8 @@ import { connectWebSocketAgent } from './ws-link.js';
 export type AgentConfig = Pick<Config, 'agents' | 'media'>;
 
 export interface ConnectAgentOptions {
-  route: Pick<NumberRoute, 'agent' | 'protocol'>;
-  /** The routing pattern the call matched: names the adapter agent built for that number. */
-  pattern: string;
+  /** Who takes the call, as the call's plan resolved it (call/plan.ts). */
+  agent: AgentPlan;
   start: StartMessage;
   config: AgentConfig;
   /** Adapters named in the configuration, loaded at start-up. */
@@ -27,21 +26,21 @@ export interface ConnectAgentOptions {
 }
 
 export async function connectAgent(options: ConnectAgentOptions, sink: AgentSink): Promise<AgentLink> {
-  const { route, start, logger } = options;
-  const agent = route.agent;
-  if (typeof agent !== 'string') {
-    if (agent.adapter === 'websocket') {
-      const url = typeof agent['url'] === 'string' ? agent['url'] : '';
-      const protocol = agent['protocol'] === 'twilio' ? 'twilio' : 'patchbay';
-      return connectUrl(url, protocol, options, sink);
+  const { agent, start, logger } = options;
+  switch (agent.kind) {
+    case 'builtin':
+      return new InProcessLink(builtinAgents[agent.name], start, sink, logger);
+    case 'url':
+      if (!/^wss?:\/\//i.test(agent.url)) throw new AgentConnectError('AGENT_UNKNOWN', 'agent URL must be ws:// or wss://');
+      return connectUrl(agent.url, agent.protocol, options, sink);
+    case 'adapter': {
+      const adapted = options.adapters.agentFor(agent.pattern);
+      if (!adapted) throw new AgentConnectError('AGENT_UNKNOWN', `adapter '${agent.adapter}' for ${agent.pattern} was not loaded`);
+      return new InProcessLink(adapted, start, sink, logger);
     }
-    const adapted = options.adapters.agentFor(options.pattern);
-    if (!adapted) throw new AgentConnectError('AGENT_UNKNOWN', `adapter '${agent.adapter}' for ${options.pattern} was not loaded`);
-    return new InProcessLink(adapted, start, sink, logger);
+    case 'unknown':
+      throw new AgentConnectError('AGENT_UNKNOWN', `unknown agent '${agent.name}'`);
   }
-  if (isBuiltin(agent)) return new InProcessLink(builtinAgents[agent], start, sink, logger);
-  if (!/^wss?:\/\//i.test(agent)) throw new AgentConnectError('AGENT_UNKNOWN', `unknown agent '${agent}'`);
-  return connectUrl(agent, route.protocol ?? 'patchbay', options, sink);
 }
 
 function connectUrl(url: string, protocol: 'patchbay' | 'twilio', options: ConnectAgentOptions, sink: AgentSink): Promise<AgentLink> {
@@ -56,8 +55,4 @@ function connectUrl(url: string, protocol: 'patchbay' | 'twilio', options: Conne
     logger,
   };
   return protocol === 'twilio' ? connectTwilioAgent(link, sink) : connectWebSocketAgent(link, sink);
-}
-
-function isBuiltin(name: string): name is keyof typeof builtinAgents {
-  return Object.hasOwn(builtinAgents, name);
 }

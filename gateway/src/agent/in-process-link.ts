@@ -1,5 +1,5 @@
 /** Runs a built-in agent inside the gateway, through the same messages an external agent gets. */
-import { ProtocolError, validateAgentMessage, type Agent, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage } from '@patchbay/agents';
+import { ProtocolError, validateAgentMessage, type Agent, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage, type StopReasonValue } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
 
@@ -34,7 +34,7 @@ export class InProcessLink implements AgentLink {
     this.guard(() => this.session.onMessage(msg));
   }
 
-  close(reason: string): void {
+  close(reason: StopReasonValue): void {
     if (this.closed) return;
     this.guard(() => this.session.onMessage({ type: 'stop', reason }));
     this.closed = true;

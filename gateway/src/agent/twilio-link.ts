@@ -7,7 +7,7 @@
  * `mark` and `clear`. Gateway events Twilio has no word for are dropped and counted. The mapping, and what
  * differs from Twilio, is `docs/protocol.md` § "Twilio Media Streams compatibility".
  */
-import type { GatewayMessage } from '@patchbay/agents';
+import type { GatewayMessage, StopReasonValue } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { FRAME_MS } from '../media/audio/frame.js';
@@ -142,7 +142,7 @@ export class TwilioLink implements AgentLink {
     }
   }
 
-  close(reason: string): void {
+  close(reason: StopReasonValue): void {
     if (this.closing) return;
     this.closing = true;
     this.audio.close();

@@ -3,7 +3,7 @@
  * Caller audio goes out as one binary 20 ms frame per message, through a bounded queue (a slow agent loses the
  * oldest audio and is told); agent audio comes in as binary PCM16 of any length; control is JSON text.
  */
-import { parseAgentMessage, PROTOCOL_VERSION, ProtocolError, type GatewayMessage, type StartMessage } from '@patchbay/agents';
+import { parseAgentMessage, PROTOCOL_VERSION, ProtocolError, type GatewayMessage, type StartMessage, type StopReasonValue } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { endianness } from 'node:os';
 import WebSocket from 'ws';
@@ -76,7 +76,7 @@ export class WebSocketLink implements AgentLink {
     if (!this.closing) this.sendText(msg);
   }
 
-  close(reason: string): void {
+  close(reason: StopReasonValue): void {
     if (this.closing) return;
     this.closing = true;
     this.sendText({ type: 'stop', reason });

@@ -30,6 +30,7 @@ export const CALL_CONTROL_ERROR_CODES = [
   /** The gateway has `sip.maxConcurrentCalls` calls. */
   'GATEWAY_BUSY',
   /** This build of the call core cannot do it yet. */
+  'DTMF_INVALID',
   'NOT_IMPLEMENTED',
 ] as const;
 export type CallControlErrorCode = (typeof CALL_CONTROL_ERROR_CODES)[number];

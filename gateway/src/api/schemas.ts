@@ -4,15 +4,16 @@
  */
 import { DTMF_DIGITS, PROTOCOL_LIMITS } from '@patchbay/agents';
 import { z } from 'zod';
+import { CALL_STATUSES, DISPOSITIONS } from '../call/vocabulary.js';
 import { BUILTIN_AGENTS } from '../config.js';
 
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 
 /**
  * A call's status: `queued → ringing → answered → completed`, or it ends `busy | no-answer | declined | failed |
- * canceled` without being answered.
+ * canceled` without being answered. One vocabulary: the call core's table (call/vocabulary.ts).
  */
-export const CALL_STATUSES = ['queued', 'ringing', 'answered', 'completed', 'busy', 'no-answer', 'declined', 'failed', 'canceled'] as const;
+export { CALL_STATUSES } from '../call/vocabulary.js';
 
 /** What a call's agent is: a built-in agent, an agent URL (ws:// or wss://), or an adapter by name. */
 export const AGENT_KINDS = ['builtin', 'url', 'adapter'] as const;
@@ -42,6 +43,7 @@ export const callSummarySchema = z
     answeredAt: isoTime.optional(),
     endedAt: isoTime.optional(),
     endReason: z.string().optional().describe('Why the call ended (the internal end reason).'),
+    disposition: z.enum(DISPOSITIONS).optional().describe('How the call ended, for reports: completed, busy, no-answer, declined, failed or canceled.'),
     sipStatus: z.int().min(100).max(699).optional().describe('The final SIP status of the INVITE, when there was one.'),
   })
   .meta({ id: 'CallSummary' });

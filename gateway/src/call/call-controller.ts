@@ -1,32 +1,37 @@
 /**
- * The transaction user: turns server transactions into calls. Initial INVITEs go through admission, media port
- * allocation and offer/answer; requests inside a dialog (ACK, BYE, re-INVITE, INFO, NOTIFY) find their call by dialog
- * id; agents' transfers go out as REFER (call-transfer.ts). Every failure maps to a SIP status naming its cause;
- * nothing here throws into the stack.
+ * The transaction user: turns server transactions into calls. Initial INVITEs go to the inbound side (inbound.ts);
+ * requests inside a dialog (ACK, BYE, re-INVITE, INFO, NOTIFY) find their call in the registry by dialog key;
+ * agents' transfers go out as REFER (call-transfer.ts). Here live the mechanics every call shares, whichever side
+ * placed it: ending it (the one place a call ends), ACKs for our 2xx, its media, and answers on the wire
+ * (sip-answers.ts decides each status). Every step of a call is told on the lifecycle stream (events.ts). Nothing
+ * here throws into the stack.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { BargeInStats } from '../media/barge-in.js';
+import type { CallQuality } from '../media/call-quality.js';
 import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
+import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
-import { PortPoolExhaustedError } from '../media/port-pool.js';
 import type { MediaPlane } from '../media-plane/plane.js';
-import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
-import { parseCSeq, parseNameAddr } from '../sip/headers.js';
+import { parseNameAddr } from '../sip/headers.js';
 import { createResponse, randomToken } from '../sip/response.js';
-import type { ServerTransaction, SipStack } from '../sip/stack.js';
-import { createUasDialog, dialogKey, requestDialogKey } from '../sip/dialog.js';
-import { CallAdmission, CallRejection, type Admission } from './admission.js';
-import { requireSdpAccepted } from './accepts-sdp.js';
+import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
+import { requestDialogKey } from '../sip/dialog.js';
+import { CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
-import type { Call, EndReason } from './call.js';
-import { NO_OBSERVER, type CallObserver } from './call-observer.js';
-import { newCallStats, type CallStats } from './call-stats.js';
+import { epochNow, type Call, type EndReason } from './call.js';
+import { countCallEvents, newCallStats, type CallStats } from './call-stats.js';
 import { CallTransfers, transferDestinations } from './call-transfer.js';
-import { InDialogHandler } from './in-dialog.js';
-import { sdpBody } from './sdp-body.js';
-import { SdpSession } from './sdp-session.js';
+import { CallControl, type CallControlHost, type TransferStart } from './control.js';
+import { CallEvents, type CallEvent } from './events.js';
+import { InboundSide } from './inbound.js';
+import { InDialogHandler, type InDialogHost } from './in-dialog.js';
+import type { MediaRequests } from './media-events.js';
+import { CallRegistry } from './registry.js';
+import { INTERNAL_ERROR, sipAnswerOf } from './sip-answers.js';
+import { byeReasonHeader, dispositionOf } from './vocabulary.js';
 import { Teardown } from '../teardown.js';
 
 export type { BargeInSummary, CallStats } from './call-stats.js';
@@ -49,42 +54,50 @@ export interface CallControllerOptions {
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
-  /** Told of each call's admission, agent dialling, INVITE outcome and end (traces, metrics). */
-  observer?: CallObserver;
 }
 
-export class CallController {
-  /** Calls by dialog key (Call-ID, our tag, their tag), from admission on. */
-  private readonly calls = new Map<string, Call>();
-  /** The same calls by our call id (the media plane's events name calls by id). */
-  private readonly byId = new Map<string, Call>();
-  private readonly admission: CallAdmission;
+export class CallController implements InDialogHost, MediaRequests, CallControlHost {
+  /** Live calls by id and by dialog key, both directions, and recently ended ones' summaries. */
+  readonly registry = new CallRegistry();
+  /** The lifecycle stream: subscribe before the first request is handed over. */
+  readonly events: CallEvents;
+  private readonly inbound: InboundSide;
   private readonly inDialog: InDialogHandler;
   readonly transfers: CallTransfers;
-  private live = 0;
   readonly stats: CallStats = newCallStats();
-  readonly observer: CallObserver;
+  /** What the REST API steers calls through. */
+  readonly control: CallControl;
 
   constructor(private readonly options: CallControllerOptions) {
-    this.observer = options.observer ?? NO_OBSERVER;
-    this.admission = new CallAdmission({ config: options.config, activeCalls: () => this.live, stats: this.stats.auth, logger: options.logger });
-    this.inDialog = new InDialogHandler(this, options);
+    const { config, stack, media, logger } = options;
+    this.events = new CallEvents((err, event) => this.subscriberFailed(err, event));
+    countCallEvents(this.events, this.stats);
+    this.inDialog = new InDialogHandler(this, { stack, userAgent: config.sip.userAgent, logger });
+    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger });
     const host = {
       buildRequest: this.inDialog.buildRequest.bind(this.inDialog),
-      sendRequest: options.stack.sendRequest.bind(options.stack),
+      sendRequest: stack.sendRequest.bind(stack),
       hangup: this.hangup.bind(this),
-      tellAgent: options.media.tellAgent.bind(options.media),
+      tellAgent: media.tellAgent.bind(media),
     };
-    this.transfers = new CallTransfers({ host, domain: options.config.sip.transferDomain, logger: options.logger, destinations: transferDestinations(options.config), stats: this.stats });
+    this.transfers = new CallTransfers({ host, domain: config.sip.transferDomain, logger, destinations: transferDestinations(config), stats: this.stats });
+    this.control = new CallControl(this.registry, this);
+  }
+
+  /** A subscriber's failure: logged with its call; counted in `teardownErrors` when it was part of a call's end. */
+  private subscriberFailed(err: unknown, event: CallEvent): void {
+    const callId = 'call' in event ? event.call?.id : event.callId;
+    if (event.type === 'ended' || event.type === 'media-ended') this.stats.teardownErrors++;
+    this.options.logger.error({ err, callId, event: event.type }, 'call event subscriber failed (the call went on)');
   }
 
   get activeCalls(): number {
-    return this.live;
+    return this.registry.size;
   }
 
   findCall(req: SipRequest): Call | undefined {
     const key = requestDialogKey(req);
-    return key === undefined ? undefined : this.calls.get(key);
+    return key === undefined ? undefined : this.registry.byDialog(key);
   }
 
   /**
@@ -97,9 +110,9 @@ export class CallController {
     try {
       this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
       const method = req.method;
-      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(tx), ...stateless });
+      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(), ...stateless });
       if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {
-        void this.handleInitialInvite(tx);
+        void this.inbound.invite(tx);
         return;
       }
       if (method === 'INVITE' || method === 'BYE' || method === 'INFO' || method === 'NOTIFY') return this.inDialog.handle(tx);
@@ -129,131 +142,6 @@ export class CallController {
     }
   }
 
-  /**
-   * Admission, or its refusal (401/403/404/503) sent statelessly: one datagram, no retransmission, no state, so a
-   * spoofed INVITE cannot turn the gateway into an amplifier; a retransmitted INVITE is refused again (1:1).
-   */
-  private admit(tx: ServerTransaction): Admission | undefined {
-    try {
-      return this.admission.admit(tx.request, tx.remote.address);
-    } catch (err) {
-      this.observer.inviteFailed(undefined, this.respondError(tx, err, randomToken(8), true));
-      return undefined;
-    }
-  }
-
-  private async handleInitialInvite(tx: ServerTransaction): Promise<void> {
-    const req = tx.request;
-    const { config, logger } = this.options;
-    let call: Call | undefined;
-    try {
-      const admission = this.admit(tx);
-      if (admission === undefined) return; // refused, statelessly
-      requireSdpAccepted(req); // RFC 4475 sdp01: our answer is SDP; an Accept without it gets 406
-      const localTag = randomToken(8);
-      const sipCallId = getHeader(req, 'call-id') ?? '';
-      const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');
-      const c: Call = {
-        id: randomUUID(),
-        sipCallId,
-        localTag,
-        key,
-        admission,
-        remote: tx.remote,
-        createdAtMs: performance.now(),
-        state: 'admitted',
-        rtpPort: undefined,
-        sdp: undefined,
-        dialog: undefined,
-        pendingAnswer: undefined,
-        endReason: undefined,
-      };
-      call = c;
-      this.calls.set(key, c);
-      this.byId.set(c.id, c);
-      this.live++;
-      this.stats.callsStarted++;
-      const log = logger.child({ callId: c.id, sipCallId });
-      log.info({ number: admission.number, from: admission.from, pattern: admission.pattern, trunk: admission.trunk }, 'call admitted');
-      this.observer.admitted(c);
-      tx.onCancel = () => {
-        if (c.state !== 'admitted' && c.state !== 'ringing') return;
-        try {
-          this.respond(tx, 487, { toTag: localTag });
-          this.observer.inviteFailed(c, 487);
-        } catch (err) {
-          log.error({ err }, 'answering CANCEL failed');
-        } finally {
-          this.endCall(c, 'cancelled');
-        }
-      };
-
-      const media = this.options.media;
-      const { rtpPort } = await media.open({ callId: c.id, from: admission.from, number: admission.number, pattern: admission.pattern, route: admission.route, signallingAddress: tx.remote.address });
-      c.rtpPort = rtpPort;
-      if (isEnded(c)) {
-        media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
-        return;
-      }
-      const session = new SdpSession({
-        address: this.advertisedAddress(tx),
-        port: rtpPort,
-        codecs: config.trunks.find((t) => t.name === admission.trunk)?.codecs ?? config.media.codecs,
-        ptimeMs: config.media.ptimeMs,
-      });
-      c.sdp = session;
-      const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
-      await this.observer.agentConnect(c, media.connect(c.id)); // before answering: an unreachable agent can still be refused
-      if (isEnded(c)) return;
-
-      const ringing = admission.route.ringing ?? config.sip.ringing;
-      const delayMs = admission.route.answerDelayMs ?? config.sip.answerDelayMs;
-      if (ringing) {
-        c.state = 'ringing';
-        this.respond(tx, 180, { toTag: localTag, headers: [this.contactHeader(tx)] });
-      }
-      if (delayMs > 0) await delay(delayMs);
-      if (isEnded(c)) return; // cancelled while ringing
-      this.answer(c, tx, body);
-      log.info({ codec: session.negotiated?.codec.name, lateOffer: session.awaitingAnswer }, 'call answered');
-    } catch (err) {
-      let refusal = err;
-      if (err instanceof PortPoolExhaustedError) {
-        logger.error({ err }, 'media ports exhausted');
-        refusal = new CallRejection(503, 'Service Unavailable - no media ports', [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }]);
-      }
-      // The refusal goes out (and is observed with its status) before the call's end releases its media. Nothing
-      // here may throw out of this floating promise; an answered call (its dialog exists) is ended with a BYE.
-      try {
-        this.observer.inviteFailed(call, this.respondError(tx, refusal, refusal === err ? call?.localTag : undefined));
-      } catch (failure) {
-        logger.error({ err: failure, callId: call?.id }, 'refusing the INVITE failed');
-      } finally {
-        if (call && call.state !== 'ended') {
-          if (call.dialog) this.hangup(call, 'error');
-          else this.endCall(call, 'error');
-        }
-      }
-    }
-  }
-
-  private answer(call: Call, tx: ServerTransaction, sdp: string): void {
-    const ok = createResponse(tx.request, 200, {
-      toTag: call.localTag,
-      headers: [this.contactHeader(tx), ...this.capabilityHeaders(tx)],
-      body: Buffer.from(sdp),
-      contentType: 'application/sdp',
-    });
-    call.dialog = createUasDialog(tx.request, call.localTag, tx.remote);
-    call.state = 'answered';
-    this.stats.callsAnswered++;
-    tx.respond(ok);
-    this.options.media.answered(call.id); // RTP already flowing to the call's ports is not the caller's
-    this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
-    this.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
-    this.startMedia(call); // a late offer starts at the ACK, when the codec is known
-  }
-
   /** Starts resending `ok` until the ACK for INVITE CSeq `cseq` arrives; without one, the call ends with BYE. */
   expectAck(call: Call, ok: SipResponse, cseq: number): void {
     const { timers } = this.options.config.sip;
@@ -278,7 +166,7 @@ export class CallController {
     try {
       const dialog = call.dialog;
       if (dialog) {
-        const bye = this.inDialog.buildRequest(call, 'BYE', [{ name: 'Reason', value: `SIP;cause=200;text="${reason}"` }]);
+        const bye = this.inDialog.buildRequest(call, 'BYE', [{ name: 'Reason', value: byeReasonHeader(reason) }]);
         const tx = this.options.stack.sendRequest(bye, dialog.peer);
         tx.response.catch((err: unknown) => this.options.logger.warn({ err, callId: call.id }, 'BYE failed'));
       }
@@ -291,14 +179,15 @@ export class CallController {
 
   /**
    * The one place a call ends. Stops its 2xx retransmission, forgets its transfer, closes its media (ports, agent,
-   * RTP) and frees its slot, then tells the observer. Total: every step runs whatever another throws, each failure
-   * is logged with the call id and counted (`teardownErrors`), the slot is freed in a finally, and nothing is
-   * thrown to the caller (a SIP handler, a timer, an agent's socket). Idempotent.
+   * RTP) and frees its slot, then tells the event stream (`transferred`, `ended`). Total: every step runs whatever
+   * another throws, each failure is logged with the call id and counted (`teardownErrors`), the slot is freed in a
+   * finally, and nothing is thrown to the caller (a SIP handler, a timer, an agent's socket). Idempotent.
    */
   endCall(call: Call, reason: EndReason): void {
     if (call.state === 'ended') return;
     call.state = 'ended';
     call.endReason = reason;
+    call.times.endedAt = epochNow();
     const teardown = new Teardown();
     try {
       teardown.step('answer-retransmitter', () => call.pendingAnswer?.retransmitter.stop());
@@ -306,15 +195,24 @@ export class CallController {
       teardown.step('transfer', () => this.transfers.ended(call));
       teardown.step('media', () => this.options.media.close(call.id, reason));
     } finally {
-      this.calls.delete(call.key);
-      this.byId.delete(call.id);
-      this.live--;
-      this.stats.callsEnded++;
-      this.stats.endReasons[reason] = (this.stats.endReasons[reason] ?? 0) + 1;
+      this.registry.remove(call);
       teardown.step('log', () => this.options.logger.info({ callId: call.id, reason, durationMs: Math.round(performance.now() - call.createdAtMs) }, 'call ended'));
-      teardown.step('observer', () => this.observer.ended(call));
+      teardown.step('events', () => this.emitEnd(call, reason));
       this.reportTeardown(call, teardown);
     }
+  }
+
+  private emitEnd(call: Call, reason: EndReason): void {
+    if (reason === 'transferred') this.events.emit({ type: 'transferred', call });
+    const { createdAt, ringingAt, answeredAt, endedAt } = call.times;
+    const end = endedAt ?? epochNow();
+    const durations = {
+      totalMs: Math.round(end - createdAt),
+      ringMs: ringingAt === undefined ? undefined : Math.round((answeredAt ?? end) - ringingAt),
+      talkMs: answeredAt === undefined ? undefined : Math.round(end - answeredAt),
+    };
+    const disposition = dispositionOf(reason, answeredAt !== undefined);
+    this.events.emit({ type: 'ended', call, reason, sipStatus: call.sipStatus, disposition, durations });
   }
 
   private reportTeardown(call: Call, teardown: Teardown): void {
@@ -340,6 +238,12 @@ export class CallController {
     if (negotiated && call.state !== 'ended') this.options.media.update(call.id, negotiated);
   }
 
+  /** The ACK of the initial 2xx arrived: a transfer asked for before goes out now. */
+  confirmed(call: Call): void {
+    this.events.emit({ type: 'confirmed', call });
+    this.transfers.confirmed(call);
+  }
+
   /** SIP INFO inside the call: DTMF relay. */
   infoDtmf(call: Call, req: SipRequest): void {
     const dtmf = parseDtmfInfo(getHeader(req, 'content-type'), req.body.toString('utf8'));
@@ -348,19 +252,39 @@ export class CallController {
 
   /** The media plane asks to end a call (agent hangup, agent gone, RTP timeout, a failed worker). */
   mediaHangup(callId: string, reason: EndReason): void {
-    const call = this.byId.get(callId);
+    const call = this.registry.live(callId);
     if (call) this.hangup(call, reason);
+  }
+
+  /** The call's media closed: its barge-in outcomes and quality, onto the event stream. */
+  mediaEnded(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void {
+    this.events.emit({ type: 'media-ended', callId, pattern, bargeIn, quality });
+  }
+
+  /** A turn or barge-in the media timed, onto the event stream. */
+  mediaTrace(callId: string, event: MediaTraceEvent): void {
+    this.events.emit({ type: 'media-trace', callId, event });
   }
 
   /** The agent asked to transfer the caller (its `transfer` command). */
   mediaTransfer(callId: string, target: string): void {
-    const call = this.byId.get(callId);
+    const call = this.registry.live(callId);
     if (call) this.transfers.request(call, target); // else the call has ended, and its agent with it
+  }
+
+  /** The API asked to transfer the call (the same destination policy as the agent's). */
+  transfer(call: Call, target: string): TransferStart {
+    return this.transfers.request(call, target, false);
+  }
+
+  /** The API asked to send DTMF to the other party. */
+  sendDtmf(call: Call, digits: string, durationMs: number): void {
+    this.options.media.sendDtmf(call.id, digits, durationMs);
   }
 
   /** Hangs up every call (shutdown). */
   hangupAll(reason: EndReason): void {
-    for (const call of [...this.calls.values()]) {
+    for (const call of this.registry.liveCalls()) {
       if (call.dialog) this.hangup(call, reason);
       else this.endCall(call, reason);
     }
@@ -374,23 +298,18 @@ export class CallController {
     else tx.respond(res);
   }
 
-  /** Answers a failure with its SIP status (500 for anything that is not a SipError); returns the status sent. */
+  /** Answers a failure with its SIP status (sip-answers.ts; 500 for anything that is no refusal); returns the status sent. */
   respondError(tx: ServerTransaction, err: unknown, toTag?: string, stateless = false): number {
-    if (err instanceof SipError) {
-      this.stats.rejected[String(err.status)] = (this.stats.rejected[String(err.status)] ?? 0) + 1;
-      const headers = err instanceof CallRejection ? [...err.headers] : [];
-      if (err.status === 488) headers.push({ name: 'Warning', value: `304 patchbay "${err.reason.replace(/"/g, "'")}"` });
-      this.options.logger.info({ status: err.status, reason: err.reason, code: err.code, method: tx.request.method }, 'request refused');
-      this.respond(tx, err.status, { reason: err.reason, headers, stateless, ...(toTag ? { toTag } : {}) });
-      return err.status;
-    }
-    this.stats.rejected['500'] = (this.stats.rejected['500'] ?? 0) + 1;
-    this.options.logger.error({ err, method: tx.request.method }, 'request failed');
-    this.respond(tx, 500, { reason: 'Server Internal Error', stateless, ...(toTag ? { toTag } : {}) });
-    return 500;
+    const known = sipAnswerOf(err);
+    const answer = known ?? INTERNAL_ERROR;
+    this.stats.rejected[String(answer.status)] = (this.stats.rejected[String(answer.status)] ?? 0) + 1;
+    if (known) this.options.logger.info({ status: known.status, reason: known.reason, code: known.code, method: tx.request.method }, 'request refused');
+    else this.options.logger.error({ err, method: tx.request.method }, 'request failed');
+    this.respond(tx, answer.status, { reason: answer.reason, headers: [...answer.headers], stateless, ...(toTag ? { toTag } : {}) });
+    return answer.status;
   }
 
-  contactHeader(tx: { remote: ServerTransaction['remote'] }): SipHeader {
+  contactHeader(tx: { remote: RemoteInfo }): SipHeader {
     const local = this.options.stack.localAddressFor(tx.remote);
     const host = this.options.config.sip.publicAddress ?? local.address;
     const hp = host.includes(':') ? `[${host}]:${this.options.sipPort}` : `${host}:${this.options.sipPort}`;
@@ -398,11 +317,7 @@ export class CallController {
     return { name: 'Contact', value: `<sip:patchbay@${hp}${transport}>` };
   }
 
-  private advertisedAddress(tx: ServerTransaction): string {
-    return this.options.config.sip.publicAddress ?? this.options.stack.localAddressFor(tx.remote).address;
-  }
-
-  private capabilityHeaders(_tx: ServerTransaction): SipHeader[] {
+  capabilityHeaders(): SipHeader[] {
     return [
       { name: 'Allow', value: ALLOWED_METHODS.join(', ') },
       { name: 'Accept', value: 'application/sdp, application/dtmf-relay, application/dtmf' },
@@ -422,13 +337,3 @@ function hasToTag(req: SipRequest): boolean {
     return false; // the stack validated To already; an unreadable one cannot name a dialog
   }
 }
-
-/** Read through a function so TypeScript does not keep a narrowing across an await. */
-function isEnded(call: Call): boolean {
-  return call.state === 'ended';
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-

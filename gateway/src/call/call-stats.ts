@@ -1,5 +1,10 @@
-/** The call controller's counters for `GET /stats` and `/metrics`, and the per-number barge-in summaries. */
+/**
+ * The call counters for `GET /stats` and `/metrics`, and the per-number barge-in summaries: kept by subscribing to
+ * the call lifecycle stream (`countCallEvents`), plus the SIP-side counts the controller adds (refusals by status,
+ * authentication, transfers refused, teardown errors).
+ */
 import type { BargeInStats } from '../media/barge-in.js';
+import type { CallEvents } from './events.js';
 
 /** Barge-in outcomes of one number (routing pattern), for the bench and operators. */
 export interface BargeInSummary {
@@ -19,6 +24,8 @@ export interface CallStats {
   callsEnded: number;
   /** Requests refused, by status (initial INVITEs and in-dialog requests alike). */
   rejected: Record<string, number>;
+  /** Initial INVITEs refused, by status (a CANCEL's 487 is no refusal: those calls end as `cancelled`). */
+  invitesRefused: Record<string, number>;
   endReasons: Record<string, number>;
   /** Agents' transfer targets refused by the destination policy, by refusal code (DESTINATION_NOT_ALLOWED, ...). */
   transfersRefused: Record<string, number>;
@@ -39,7 +46,25 @@ export interface AuthStats {
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats(), teardownErrors: 0 };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, invitesRefused: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats(), teardownErrors: 0 };
+}
+
+/** Keeps `stats`' call counters from the lifecycle stream. */
+export function countCallEvents(events: CallEvents, stats: CallStats): void {
+  events.on('created', () => {
+    stats.callsStarted++;
+  });
+  events.on('answered', () => {
+    stats.callsAnswered++;
+  });
+  events.on('refused', (e) => {
+    if (e.sipStatus !== 487) stats.invitesRefused[String(e.sipStatus)] = (stats.invitesRefused[String(e.sipStatus)] ?? 0) + 1;
+  });
+  events.on('ended', (e) => {
+    stats.callsEnded++;
+    stats.endReasons[e.reason] = (stats.endReasons[e.reason] ?? 0) + 1;
+  });
+  events.on('media-ended', (e) => recordBargeIn(stats, e.pattern, e.bargeIn));
 }
 
 export function newAuthStats(): AuthStats {

@@ -5,6 +5,7 @@ import { createInDialogRequest, type Dialog } from '../sip/dialog.js';
 import { getHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import type { ClientTransaction } from '../sip/stack.js';
 import { CallRejection } from './admission.js';
+import { testCall, testPlan } from './testing.js';
 import type { Call, CallState, EndReason } from './call.js';
 import { ConfigError, parseConfig } from '../config.js';
 import { DestinationPolicy } from '../routing/index.js';
@@ -56,21 +57,7 @@ function call(state: CallState = 'confirmed'): Call {
     localSeq: 100,
     peer: { address: '203.0.113.7', port: 5060, transport: 'udp' },
   };
-  return {
-    id,
-    sipCallId: dialog.callId,
-    localTag: 'gw1',
-    key: id,
-    admission: { number: '+15550100001', from: '+15550199999', route: { agent: 'echo', parameters: {} }, pattern: '*' },
-    remote: dialog.peer,
-    createdAtMs: 0,
-    state,
-    rtpPort: 20000,
-    sdp: undefined,
-    dialog,
-    pendingAnswer: undefined,
-    endReason: undefined,
-  };
+  return testCall({ id, sipCallId: dialog.callId, localTag: 'gw1', key: id, remote: dialog.peer, state, rtpPort: 20000, dialog });
 }
 
 function notify(event: string, frag: string, state = 'active;expires=60'): SipRequest {
@@ -299,10 +286,8 @@ describe('transferDestinations', () => {
   });
   const destinations = transferDestinations(config);
   const on = (pattern: string): Call => {
-    const route = config.numbers[pattern];
-    if (!route) throw new Error(`no route ${pattern}`);
     const c = call();
-    return { ...c, admission: { ...c.admission, route, pattern } };
+    return { ...c, plan: testPlan({ config, pattern }) };
   };
 
   it('a number without its own list uses the top-level one', () => {

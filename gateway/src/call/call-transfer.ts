@@ -27,6 +27,7 @@ import { DestinationPolicy, redactDestination } from '../routing/index.js';
 import { CallRejection } from './admission.js';
 import type { Call, EndReason } from './call.js';
 import type { CallStats } from './call-stats.js';
+import type { TransferStart } from './control.js';
 import { readReferNotify, type ReferNotify } from './refer-notify.js';
 import { referToUri, TransferTargetError } from './transfer-target.js';
 
@@ -76,31 +77,39 @@ export class CallTransfers {
 
   constructor(private readonly options: CallTransfersOptions) {}
 
-  /** The agent asked to transfer `call` to `target` (a phone number or a sip:/sips: URI). */
-  request(call: Call, target: string): void {
-    if (call.state === 'ended') return;
+  /**
+   * The agent (or the API: `fromAgent` false) asked to transfer `call` to `target` (a phone number or a sip:/sips:
+   * URI). A refusal at once is returned, and told to the agent only when it asked; later failures are the agent's.
+   */
+  request(call: Call, target: string, fromAgent = true): TransferStart {
+    const refuse = (message: string, code = 'TRANSFER_REFUSED'): TransferStart => {
+      if (fromAgent) this.refuse(call.id, message);
+      return { ok: false, code, message };
+    };
+    if (call.state === 'ended') return { ok: false, code: 'CALL_ENDED', message: 'the call has ended' };
     const checked = this.options.destinations(call).check(target);
     if (!checked.ok) {
       const refused = this.options.stats?.transfersRefused;
       if (refused) refused[checked.code] = (refused[checked.code] ?? 0) + 1;
       const { code, reason } = checked;
       this.options.logger.warn({ callId: call.id, code, reason, target: redactDestination(target) }, 'transfer target not allowed');
-      return this.refuse(call.id, TARGET_NOT_ALLOWED);
+      return refuse(TARGET_NOT_ALLOWED, code);
     }
-    if (this.active.has(call.id)) return this.refuse(call.id, 'transfer already in progress');
+    if (this.active.has(call.id)) return refuse('transfer already in progress', 'TRANSFER_IN_PROGRESS');
     const dialog = call.dialog;
-    if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return this.refuse(call.id, 'the call is not connected yet');
+    if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return refuse('the call is not connected yet', 'CALL_NOT_ANSWERED');
     let referTo: string;
     try {
       referTo = referToUri(checked.kind === 'number' ? checked.number : checked.uri, { domain: this.options.domain, peerHost: dialog.peer.address });
     } catch (err) {
       if (!(err instanceof TransferTargetError)) throw err;
-      return this.refuse(call.id, err.message);
+      return refuse(err.message);
     }
     const t: Transfer = { call, referTo, phase: 'awaiting-ack', seq: undefined, progressing: false, timer: undefined };
     this.active.set(call.id, t);
     if (call.state === 'confirmed') this.refer(t);
     else this.options.logger.info({ callId: call.id }, 'transfer waits for the ACK');
+    return { ok: true };
   }
 
   /** The call's 2xx was ACKed: a transfer asked for before goes out now. */
@@ -204,10 +213,10 @@ export class CallTransfers {
 }
 
 /**
- * Each call's transfer policy: its number's `transfer` when it has one (replacing the top-level one as a whole), else
- * the top-level `transfer`. Policies are built here, once, from the validated config.
+ * Each call's transfer policy: its plan's lists (its number's `transfer` when it has one, replacing the top-level one
+ * as a whole, else the top-level `transfer`: plan.ts). Policies are built here, once per list, from the validated config.
  */
-export function transferDestinations(config: Pick<Config, 'transfer' | 'numbers' | 'sip'>): (call: Call) => DestinationPolicy {
+export function transferDestinations(config: Pick<Config, 'transfer' | 'numbers' | 'sip'>): (call: Pick<Call, 'plan'>) => DestinationPolicy {
   const defaultCountryCode = config.sip.defaultCountryCode;
   const byList = new WeakMap<object, DestinationPolicy>();
   const policyOf = (lists: Config['transfer']): DestinationPolicy => {
@@ -220,8 +229,5 @@ export function transferDestinations(config: Pick<Config, 'transfer' | 'numbers'
   };
   const fallback = policyOf(config.transfer);
   for (const route of Object.values(config.numbers)) if (route.transfer) policyOf(route.transfer);
-  return (call) => {
-    const own = call.admission.route.transfer;
-    return own ? policyOf(own) : fallback;
-  };
+  return (call) => (call.plan.transfer === config.transfer ? fallback : policyOf(call.plan.transfer));
 }

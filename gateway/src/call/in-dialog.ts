@@ -5,53 +5,79 @@
  */
 import { acceptRemoteCSeq, createInDialogRequest, firstContactUri } from '../sip/dialog.js';
 import { parseCSeq } from '../sip/headers.js';
-import { getHeader, type SipHeader, type SipRequest } from '../sip/message.js';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { createResponse } from '../sip/response.js';
-import type { ServerTransaction } from '../sip/stack.js';
+import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
+import type { Logger } from 'pino';
 import { CallRejection } from './admission.js';
-import type { Call } from './call.js';
-import type { CallController, CallControllerOptions } from './call-controller.js';
+import type { Call, EndReason } from './call.js';
+import type { CallTransfers } from './call-transfer.js';
 import { sdpBody } from './sdp-body.js';
+
+/** What requests inside a dialog need from the call core (CallController implements it). */
+export interface InDialogHost {
+  findCall(req: SipRequest): Call | undefined;
+  respond(tx: ServerTransaction, status: number): void;
+  /** Answers a failure with its SIP status; returns the status sent. */
+  respondError(tx: ServerTransaction, err: unknown): number;
+  endCall(call: Call, reason: EndReason): void;
+  hangup(call: Call, reason: EndReason): void;
+  contactHeader(tx: { remote: RemoteInfo }): SipHeader;
+  /** Resends `ok` until the ACK for INVITE CSeq `cseq`. */
+  expectAck(call: Call, ok: SipResponse, cseq: number): void;
+  updateMedia(call: Call): void;
+  /** SIP INFO: DTMF relay to the agent. */
+  infoDtmf(call: Call, req: SipRequest): void;
+  /** The ACK of the initial 2xx arrived (the dialog is confirmed). */
+  confirmed(call: Call): void;
+  readonly transfers: Pick<CallTransfers, 'byeReason' | 'check' | 'progress'>;
+}
+
+export interface InDialogOptions {
+  stack: Pick<SipStack, 'localAddressFor'>;
+  userAgent: string;
+  logger: Logger;
+}
 
 export class InDialogHandler {
   constructor(
-    private readonly controller: CallController,
-    private readonly options: CallControllerOptions,
+    private readonly host: InDialogHost,
+    private readonly options: InDialogOptions,
   ) {}
 
   handle(tx: ServerTransaction): void {
-    const call = this.controller.findCall(tx.request);
+    const call = this.host.findCall(tx.request);
     if (!call || !call.dialog || call.state === 'ended') {
-      this.controller.respondError(tx, new CallRejection(481, 'Call/Transaction Does Not Exist', [], 'SIP_NO_DIALOG'));
+      this.host.respondError(tx, new CallRejection(481, 'Call/Transaction Does Not Exist', [], 'SIP_NO_DIALOG'));
       return;
     }
     try {
       switch (tx.request.method) {
         case 'BYE':
           acceptRemoteCSeq(call.dialog, tx.request);
-          this.controller.respond(tx, 200);
-          this.controller.endCall(call, this.controller.transfers.byeReason(call));
+          this.host.respond(tx, 200);
+          this.host.endCall(call, this.host.transfers.byeReason(call));
           return;
         case 'INFO':
           acceptRemoteCSeq(call.dialog, tx.request);
-          this.controller.respond(tx, 200);
-          this.controller.infoDtmf(call, tx.request);
+          this.host.respond(tx, 200);
+          this.host.infoDtmf(call, tx.request);
           return;
         case 'INVITE':
           this.reInvite(call, tx);
           return;
         case 'NOTIFY': {
           acceptRemoteCSeq(call.dialog, tx.request);
-          const notify = this.controller.transfers.check(call, tx.request);
-          this.controller.respond(tx, 200);
-          this.controller.transfers.progress(call, notify);
+          const notify = this.host.transfers.check(call, tx.request);
+          this.host.respond(tx, 200);
+          this.host.transfers.progress(call, notify);
           return;
         }
         default:
-          this.controller.respondError(tx, new CallRejection(405, 'Method Not Allowed', [], 'SIP_METHOD'));
+          this.host.respondError(tx, new CallRejection(405, 'Method Not Allowed', [], 'SIP_METHOD'));
       }
     } catch (err) {
-      this.controller.respondError(tx, err);
+      this.host.respondError(tx, err);
     }
   }
 
@@ -70,13 +96,13 @@ export class InDialogHandler {
     const contact = firstContactUri(tx.request);
     if (contact !== undefined) dialog.remoteTarget = contact; // target refresh
     const ok = createResponse(tx.request, 200, {
-      headers: [this.controller.contactHeader(tx), { name: 'Server', value: this.options.config.sip.userAgent }],
+      headers: [this.host.contactHeader(tx), { name: 'Server', value: this.options.userAgent }],
       body: Buffer.from(body),
       contentType: 'application/sdp',
     });
     tx.respond(ok);
-    this.controller.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
-    if (!sdp.awaitingAnswer) this.controller.updateMedia(call);
+    this.host.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
+    if (!sdp.awaitingAnswer) this.host.updateMedia(call);
     this.options.logger.info({ callId: call.id, onHold: sdp.negotiated?.onHold, direction: sdp.negotiated?.direction }, 're-INVITE answered');
   }
 
@@ -88,18 +114,17 @@ export class InDialogHandler {
     call.pendingAnswer = undefined;
     if (call.state === 'answered') {
       call.state = 'confirmed';
-      this.controller.observer.confirmed(call);
-      this.controller.transfers.confirmed(call);
+      this.host.confirmed(call);
     }
     const sdp = call.sdp;
     if (!sdp?.awaitingAnswer) return;
     try {
       if (ack.body.length === 0) throw new Error('ACK carries no SDP answer to our offer');
       sdp.acceptAnswer(sdpBody(ack));
-      this.controller.updateMedia(call);
+      this.host.updateMedia(call);
     } catch (err) {
       this.options.logger.warn({ err, callId: call.id }, 'unusable SDP answer in ACK; ending call');
-      this.controller.hangup(call, 'bad-answer');
+      this.host.hangup(call, 'bad-answer');
     }
   }
 
@@ -110,8 +135,8 @@ export class InDialogHandler {
     return createInDialogRequest(dialog, {
       method,
       via: { transport: dialog.peer.transport, host: local.address, port: local.port },
-      contact: this.controller.contactHeader({ remote: dialog.peer }).value,
-      userAgent: this.options.config.sip.userAgent,
+      contact: this.host.contactHeader({ remote: dialog.peer }).value,
+      userAgent: this.options.userAgent,
       headers,
     });
   }

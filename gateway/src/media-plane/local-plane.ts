@@ -12,8 +12,8 @@ import type { AdapterAgents } from '../agent/adapters.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
-import { CallRejection } from '../call/admission.js';
-import type { EndReason } from '../call/call.js';
+import { stopReasonOf, type EndReason } from '../call/vocabulary.js';
+import type { SpeechSettings } from '../call/plan.js';
 import type { Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
@@ -31,9 +31,9 @@ import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
 import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
 
-/** The part of the configuration the media plane reads (it crosses to workers as plain data). */
+/** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
-  sip: Pick<Config['sip'], 'host' | 'retryAfterSeconds'>;
+  sip: Pick<Config['sip'], 'host'>;
 };
 
 export interface LocalMediaPlaneOptions {
@@ -50,21 +50,6 @@ export interface LocalMediaPlaneOptions {
   trace?: boolean;
 }
 
-/** What the agent's `stop` says for each way a call ends. */
-const STOP_REASON: Readonly<Record<EndReason, string>> = {
-  'remote-bye': 'caller_hangup',
-  cancelled: 'caller_hangup',
-  'local-hangup': 'agent_hangup',
-  'agent-hangup': 'agent_hangup',
-  'agent-gone': 'agent_closed',
-  shutdown: 'gateway_shutdown',
-  'rtp-timeout': 'rtp_timeout',
-  transferred: 'transferred',
-  'no-ack': 'error',
-  'bad-answer': 'error',
-  error: 'error',
-};
-
 interface PlaneCall {
   readonly info: MediaCallInfo;
   readonly ports: MediaPorts;
@@ -72,6 +57,8 @@ interface PlaneCall {
   readonly early: PreAnswerSources;
   readonly log: Logger;
   agent: AgentLink | undefined;
+  /** The apology agent took the call (its agent was unreachable): its hangup ends the call as `agent-unavailable`. */
+  fallback: boolean;
   /** Holds what the agent sends until the media exists (late offers: at the ACK). */
   agentSink: DeferredSink | undefined;
   media: CallMedia | undefined;
@@ -101,7 +88,7 @@ export class LocalMediaPlane implements MediaPlane {
     if (this.calls.has(info.callId)) throw new Error(`media for call ${info.callId} is already open`);
     const ports = await this.portPool.allocate();
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
-    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, agent: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
+    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, agent: undefined, fallback: false, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
     return { rtpPort: ports.rtpPort };
   }
 
@@ -109,48 +96,45 @@ export class LocalMediaPlane implements MediaPlane {
     const call = this.calls.get(callId);
     if (!call || call.endReason) return undefined;
     const { config } = this.options;
-    const { info, log } = call;
+    const { log } = call;
+    const { plan } = call.info;
     const start: StartMessage = {
       type: 'start',
       version: 1,
       callId,
       streamId: randomUUID(),
-      from: info.from,
-      to: info.number,
-      direction: 'inbound',
-      parameters: info.route.parameters,
+      from: plan.from,
+      to: plan.to,
+      direction: plan.direction,
+      parameters: { ...plan.parameters },
       audio: AUDIO_FORMAT,
     };
     const sink = new DeferredSink((config.media.maxPlayoutMs * SAMPLE_RATE) / 1000);
     call.agentSink = sink;
     const began = performance.now();
-    const report = (outcome: AgentConnectReport['outcome'], failure?: string): AgentConnectReport => ({
+    const report = (outcome: AgentConnectReport['outcome'], failure?: AgentConnectError): AgentConnectReport => ({
       startMs: performance.timeOrigin + began,
       endMs: performance.timeOrigin + performance.now(),
       outcome,
-      ...(failure === undefined ? {} : { failure }),
+      ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }),
     });
     let result: AgentConnectReport;
     try {
       // What the agent's link delivers is handled inside its socket's (or its in-process session's) events: a throw
       // there ends this call, never the process.
       const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
-      call.agent = await connectAgent({ route: info.route, pattern: info.pattern, start, config, adapters: this.options.adapters, logger: log }, guarded);
+      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters: this.options.adapters, logger: log }, guarded);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
       if (!(err instanceof AgentConnectError)) throw err;
-      const policy = info.route.onAgentFailure ?? config.agents.onFailure;
-      log.warn({ code: err.code, reason: err.message, policy }, 'agent unreachable');
-      if (policy === 'reject') {
-        const status = config.agents.rejectStatus;
-        const retry = status === 503 ? [{ name: 'Retry-After', value: String(config.sip.retryAfterSeconds) }] : [];
-        throw new CallRejection(status, `${status === 503 ? 'Service Unavailable' : 'Temporarily Unavailable'} - agent unreachable`, retry, 'CALL_AGENT_UNAVAILABLE');
-      }
-      result = report('fallback', err.code);
+      log.warn({ code: err.code, reason: err.message, policy: plan.onAgentFailure }, 'agent unreachable');
+      if (plan.onAgentFailure === 'reject') return report('unreachable', err); // the call core refuses the call
+      result = report('fallback', err);
+      call.fallback = true;
       call.agent = new InProcessLink(apologyAgent, start, sink, log);
     }
-    if (call.endReason) call.agent.close(STOP_REASON[call.endReason]); // the call ended while we dialled
+    if (call.endReason) call.agent.close(stopReasonOf(call.endReason)); // the call ended while we dialled
     return result;
   }
 
@@ -164,14 +148,13 @@ export class LocalMediaPlane implements MediaPlane {
     if (!call || call.media || call.endReason) return;
     const { config } = this.options;
     call.early.stop(); // in this tick the endpoint takes the sockets over
-    const route = call.info.route;
-    const speech = { ...config.media.speech, ...route.speech };
+    const { plan } = call.info;
+    const speech = plan.speech;
     const media = new CallMedia({
       callId,
       hops: this.hops,
       bargeIn: {
-        // Echoing the caller is the agent talking while the caller talks: never a barge-in.
-        mode: route.bargeIn ?? (route.agent === 'echo' ? 'off' : config.media.bargeIn),
+        mode: plan.bargeIn,
         speech: detectorOptions(speech),
         confirm: pickConfirm(speech),
         silero: this.options.silero,
@@ -184,7 +167,8 @@ export class LocalMediaPlane implements MediaPlane {
       settings: config.media,
       logger: call.log,
       events: {
-        onHangupRequest: () => this.options.events.hangup(callId, 'agent-hangup'),
+        // The apology agent hangs up a call its real agent never took: not the agent's hangup.
+        onHangupRequest: () => this.options.events.hangup(callId, call.fallback ? 'agent-unavailable' : 'agent-hangup'),
         onTransferRequest: (target) => this.options.events.transfer(callId, target),
         onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
@@ -210,6 +194,10 @@ export class LocalMediaPlane implements MediaPlane {
     this.calls.get(callId)?.media?.dtmfFromInfo(digit, durationMs);
   }
 
+  sendDtmf(callId: string, digits: string, durationMs: number): void {
+    this.calls.get(callId)?.media?.sendDtmf(digits, durationMs);
+  }
+
   tellAgent(callId: string, msg: GatewayMessage): void {
     this.calls.get(callId)?.agent?.send(msg);
   }
@@ -223,7 +211,7 @@ export class LocalMediaPlane implements MediaPlane {
     if (!call || call.endReason) return;
     call.endReason = reason;
     this.calls.delete(callId);
-    const stop = STOP_REASON[reason];
+    const stop = stopReasonOf(reason);
     const media = call.media;
     const teardown = new Teardown();
     let bargeIn: BargeInStats = NO_BARGE_IN;
@@ -246,7 +234,7 @@ export class LocalMediaPlane implements MediaPlane {
       // The media closes the agent link; closing it here too (idempotent) covers media that never started or failed.
       teardown.step('agent', () => call.agent?.close(stop));
     } finally {
-      teardown.step('ended', () => this.options.events.ended(callId, call.info.pattern, bargeIn, quality));
+      teardown.step('ended', () => this.options.events.ended(callId, call.info.plan.pattern, bargeIn, quality));
       teardown.step('ports', () => call.ports.close());
     }
     teardown.finish();
@@ -290,7 +278,7 @@ export class LocalMediaPlane implements MediaPlane {
 /** The barge-in outcome of a call whose media never started. */
 const NO_BARGE_IN = Object.freeze({ onsets: 0, confirmedByConfirmer: 0, rejectedByConfirmer: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 });
 
-type SpeechConfig = NonNullable<Config['numbers'][string]['speech']>;
+type SpeechConfig = SpeechSettings;
 
 /** The cheap detector's options from the merged speech settings (keys left unset are the detector's defaults). */
 function detectorOptions(s: SpeechConfig): Omit<SpeechDetectorOptions, 'sampleRate'> {

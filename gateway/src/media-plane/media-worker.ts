@@ -6,7 +6,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadDemoPrompts } from '@patchbay/agents';
 import type { LevelWithSilent } from 'pino';
 import { loadAdapters } from '../agent/adapters.js';
-import { CallRejection } from '../call/admission.js';
 import { createLogger } from '../logger.js';
 import { loadResampler } from '../media/audio/resampler.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
@@ -74,6 +73,8 @@ async function main(): Promise<void> {
           return plane.answered(msg.callId, msg.atMs);
         case 'dtmf':
           return plane.dtmf(msg.callId, msg.digit, msg.durationMs);
+        case 'send-dtmf':
+          return plane.sendDtmf(msg.callId, msg.digits, msg.durationMs);
         case 'tell':
           return plane.tellAgent(msg.callId, msg.msg);
         case 'close':
@@ -90,7 +91,6 @@ async function main(): Promise<void> {
 }
 
 function toFailure(err: unknown): WorkerFailure {
-  if (err instanceof CallRejection) return { kind: 'rejection', status: err.status, reason: err.reason, headers: err.headers, code: err.code };
   if (err instanceof PortPoolExhaustedError) return { kind: 'ports-exhausted', message: err.message };
   return { kind: 'error', message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined };
 }

@@ -5,23 +5,19 @@
  * call controller cannot tell which: every argument and event is plain data that crosses a thread boundary.
  */
 import type { GatewayMessage } from '@patchbay/agents';
-import type { NumberRoute } from '../call/admission.js';
-import type { EndReason } from '../call/call.js';
+import type { CallPlan } from '../call/plan.js';
+import type { EndReason } from '../call/vocabulary.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopState } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
-import type { SipHeader } from '../sip/message.js';
 
 /** What the media plane needs to know about a call to dial its agent. */
 export interface MediaCallInfo {
   readonly callId: string;
-  readonly from: string;
-  readonly number: string;
-  /** The routing pattern that matched (for per-number summaries). */
-  readonly pattern: string;
-  readonly route: NumberRoute;
+  /** The call's effective settings (agent, barge-in, speech, failure policy, parameters), resolved at admission. */
+  readonly plan: CallPlan;
   /** The address the call's INVITE came from: RTP from it may be latched onto (`media.latch: signalling-ip`). */
   readonly signallingAddress: string;
 }
@@ -41,13 +37,20 @@ export interface MediaPlaneEvents {
   trace(callId: string, event: MediaTraceEvent): void;
 }
 
-/** How dialling the agent went, for the call's `agent.connect` span (epoch ms: valid across threads). */
+/**
+ * How dialling the agent went, as data (epoch ms: valid across threads). The plane decides nothing about SIP: for
+ * `unreachable` (the plan's `onAgentFailure: reject`) the call core picks the answer (call/sip-answers.ts).
+ */
 export interface AgentConnectReport {
   startMs: number;
   endMs: number;
-  /** `fallback`: unreachable, and the caller gets the apology agent (`failure` names why). */
-  outcome: 'connected' | 'fallback';
-  failure?: string;
+  /**
+   * `connected`: the number's agent took the call. `fallback`: unreachable, and the caller gets the apology agent.
+   * `unreachable`: unreachable, and the plan says to refuse the call (no agent runs).
+   */
+  outcome: 'connected' | 'fallback' | 'unreachable';
+  /** Why it could not be reached (AgentConnectError code: AGENT_UNREACHABLE, AGENT_TIMEOUT, ...). */
+  failure?: { code: string; message: string };
 }
 
 
@@ -66,21 +69,10 @@ export interface MediaPlaneStats {
   rtpRejectedSources: number;
 }
 
-/** A refusal the plane raises while dialling the agent, as data (it may come from another thread). */
-export interface MediaRefusal {
-  status: number;
-  reason: string;
-  headers: SipHeader[];
-  code: string;
-}
-
 export interface MediaPlane {
   /** Binds the call's RTP/RTCP ports; the SDP advertises `rtpPort`. Throws PortPoolExhaustedError. */
   open(info: MediaCallInfo): Promise<{ rtpPort: number }>;
-  /**
-   * Dials the agent before we answer. Throws a CallRejection when it is unreachable and the policy is `reject`;
-   * undefined when the call had already ended.
-   */
+  /** Dials the agent before we answer; how it went, as data. Undefined when the call had already ended. */
   connect(callId: string): Promise<AgentConnectReport | undefined>;
   /**
    * Our SDP (the answer, or a late offer's offer) has just been sent: whoever is already sending to the call's ports
@@ -93,6 +85,8 @@ export interface MediaPlane {
   update(callId: string, negotiated: NegotiatedMedia): void;
   /** DTMF that came by SIP INFO. */
   dtmf(callId: string, digit: string, durationMs: number): void;
+  /** Sends DTMF to the other party (RFC 4733), as the agent's `dtmf` command does (the API's `/dtmf`). */
+  sendDtmf(callId: string, digits: string, durationMs: number): void;
   /** Sends the call's agent a message from the SIP side (e.g. `error{code: 'transfer_failed'}`); dropped when gone. */
   tellAgent(callId: string, msg: GatewayMessage): void;
   /** Tells the agent why the call ended, stops the media and frees the ports. Idempotent. */

@@ -8,8 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
-import { CallRejection } from '../call/admission.js';
-import type { EndReason } from '../call/call.js';
+import type { EndReason } from '../call/vocabulary.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
@@ -220,6 +219,10 @@ export class WorkerMediaPlane implements MediaPlane {
     this.byCall.get(callId)?.command({ method: 'dtmf', callId, digit, durationMs });
   }
 
+  sendDtmf(callId: string, digits: string, durationMs: number): void {
+    this.byCall.get(callId)?.command({ method: 'send-dtmf', callId, digits, durationMs });
+  }
+
   tellAgent(callId: string, msg: GatewayMessage): void {
     this.byCall.get(callId)?.command({ method: 'tell', callId, msg });
   }
@@ -278,8 +281,6 @@ export function portSlices(min: number, max: number, n: number): { min: number; 
 
 function fromFailure(f: WorkerFailure): Error {
   switch (f.kind) {
-    case 'rejection':
-      return new CallRejection(f.status, f.reason, f.headers, f.code);
     case 'ports-exhausted':
       return Object.assign(new PortPoolExhaustedError(0, 0), { message: f.message });
     case 'error': {

@@ -3,11 +3,11 @@ import type { GatewayMessage } from '@patchbay/agents';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
-import type { EndReason } from '../call/call.js';
+import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AgentConnectReport, MediaCallInfo, MediaPlaneStats, MediaRefusal } from './plane.js';
+import type { AgentConnectReport, MediaCallInfo, MediaPlaneStats } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -37,13 +37,13 @@ export type WorkerCommand =
   | { type: 'command'; method: 'start' | 'update'; callId: string; negotiated: NegotiatedMedia }
   | { type: 'command'; method: 'answered'; callId: string; atMs: number }
   | { type: 'command'; method: 'dtmf'; callId: string; digit: string; durationMs: number }
+  | { type: 'command'; method: 'send-dtmf'; callId: string; digits: string; durationMs: number }
   | { type: 'command'; method: 'tell'; callId: string; msg: GatewayMessage }
   | { type: 'command'; method: 'close'; callId: string; reason: EndReason };
 
 export type ToWorker = WorkerRequest | WorkerCommand;
 
 export type WorkerFailure =
-  | ({ kind: 'rejection' } & MediaRefusal)
   | { kind: 'ports-exhausted'; message: string }
   | { kind: 'error'; message: string; stack?: string | undefined };
 

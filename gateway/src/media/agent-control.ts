@@ -4,7 +4,7 @@
  * honour (hangup, transfer) go up as events; `stage` timings go to the hop histograms. Agent audio that does not fit
  * the playout queue is dropped and reported at most once a second.
  */
-import type { AgentMessage, AgentStage, GatewayMessage } from '@patchbay/agents';
+import type { AgentMessage, AgentStage, GatewayMessage, StopReasonValue } from '@patchbay/agents';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import { STAGE_HOPS, type HopMetrics } from '../metrics/hop-metrics.js';
 import { samplesToMs } from './audio/frame.js';
@@ -89,7 +89,7 @@ export class AgentControl implements AgentSink {
   }
 
   /** Sends `stop{reason}` and closes the link; the agent's own close after this is not reported. Idempotent. */
-  close(reason: string): void {
+  close(reason: StopReasonValue): void {
     if (this.closed) return;
     this.closed = true;
     this.link?.close(reason);

@@ -93,7 +93,7 @@ async function callMedia(mode: UplinkMode, clock: MediaClock): Promise<Harness> 
     logger,
     events: { onHangupRequest: () => undefined, onTransferRequest: () => undefined, onAgentGone: () => undefined, onRtpTimeout: () => undefined },
   });
-  cleanup.push(() => clock.close(), () => media.close('test_over'));
+  cleanup.push(() => clock.close(), () => media.close('caller_hangup'));
   const agent = new RecordingAgent();
   media.attachAgent(agent);
   media.start();

@@ -5,6 +5,7 @@
  * goes to the agent as it arrives (`immediate` uplink) or on the clock's ticks (`adaptive`); everything else moves on
  * the ticks.
  */
+import type { StopReasonValue } from '@patchbay/agents';
 import type { AgentLink } from '../agent/agent-link.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import { AgentControl, type AgentCommandTarget } from './agent-control.js';
@@ -423,7 +424,7 @@ export class CallMedia implements AgentCommandTarget {
    * whatever an earlier one throws (an RTCP BYE to a port `dgram.send` refuses, an agent link that throws), then
    * a TeardownError names the steps that failed.
    */
-  close(reason: string): void {
+  close(reason: StopReasonValue): void {
     if (this.closed) return;
     const teardown = new Teardown();
     teardown.step('summary', () => this.options.logger.info({ reason, ...this.stats }, 'call media summary'));

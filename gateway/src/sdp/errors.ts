@@ -1,10 +1,11 @@
-/** SDP negotiation failures, each answerable on the wire with its SIP status and reason. */
-
-import { SipError } from '../sip/errors.js';
+/**
+ * SDP negotiation failures, each with a stable code and a message naming the fault. The SDP library knows nothing of
+ * SIP: the call core answers each code with its status (call/sip-answers.ts: 400, 488 with a Warning, or 500).
+ */
 
 /** Stable codes. Values never change once released; add new ones at the end. */
 export const SdpErrorCode = {
-  /** Not SDP at all, or a line that breaks RFC 4566 grammar (400). */
+  /** Not SDP at all, or a line that breaks RFC 4566 grammar (answered 400). */
   Parse: 'SDP_PARSE',
   /** No m= line (400). */
   MissingMedia: 'SDP_MISSING_MEDIA',
@@ -20,28 +21,30 @@ export const SdpErrorCode = {
   BadLocalMedia: 'SDP_BAD_LOCAL_MEDIA',
   /**
    * The chosen stream's transport cannot be used (488): its c= address is not a unicast IP literal of its address
-   * type, or its `a=rtcp` port or address is invalid. The reason names the fault.
+   * type, or its `a=rtcp` port or address is invalid. The message names the fault.
    */
   BadTransportAddress: 'SDP_BAD_TRANSPORT_ADDRESS',
 } as const;
 
 export type SdpErrorCodeValue = (typeof SdpErrorCode)[keyof typeof SdpErrorCode];
 
-export class SdpError extends SipError {
-  declare readonly code: SdpErrorCodeValue;
+/** What is wrong with an SDP, or with our own media description; `message` names the fault. */
+export class SdpError extends Error {
+  readonly code: SdpErrorCodeValue;
 
-  constructor(code: SdpErrorCodeValue, status: number, reason: string, cause?: unknown) {
-    super(status, reason, cause === undefined ? { code } : { code, cause });
+  constructor(code: SdpErrorCodeValue, fault: string, cause?: unknown) {
+    super(fault, cause === undefined ? undefined : { cause });
     this.name = 'SdpError';
+    this.code = code;
   }
 }
 
-/** 400 Bad Request naming the fault. */
+/** The remote SDP is malformed (a 400 on the wire). */
 export function badSdp(code: SdpErrorCodeValue, fault: string, cause?: unknown): SdpError {
-  return new SdpError(code, 400, `Bad Request - ${fault}`, cause);
+  return new SdpError(code, fault, cause);
 }
 
-/** 488 Not Acceptable Here naming the fault. */
+/** The remote SDP is well formed but cannot be accepted (a 488 on the wire). */
 export function notAcceptable(code: SdpErrorCodeValue, fault: string): SdpError {
-  return new SdpError(code, 488, `Not Acceptable Here - ${fault}`);
+  return new SdpError(code, fault);
 }

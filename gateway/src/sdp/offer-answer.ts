@@ -4,7 +4,7 @@
  * - `answerOffer`: we are the answerer (INVITE or re-INVITE with SDP).
  * - `createOffer` + `acceptAnswer`: we are the offerer (INVITE without SDP, answered in the 200 OK/ACK).
  *
- * Pure and synchronous; every refusal is an SdpError carrying the SIP status to answer with.
+ * Pure and synchronous; every refusal is an SdpError with a stable code naming the fault.
  *
  * Every remote transport address is checked before it can become a media destination (issue 11): the RTP port is
  * 1–65535 (0 is a disabled stream, answered with port 0), the c= address a unicast IP literal of its address type,
@@ -46,7 +46,7 @@ interface CheckedLocal {
 }
 
 function badLocal(fault: string): SdpError {
-  return new SdpError(SdpErrorCode.BadLocalMedia, 500, `Server Internal Error - ${fault}`);
+  return new SdpError(SdpErrorCode.BadLocalMedia, fault);
 }
 
 function checkLocal(local: LocalMedia): CheckedLocal {

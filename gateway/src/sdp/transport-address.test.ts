@@ -3,6 +3,7 @@
  * `m=audio 65535` offer without `a=rtcp` used to make RTCP port 65536, and `dgram.send` throws on it synchronously.
  */
 import { describe, expect, it } from 'vitest';
+import { sdpAnswer, type SipAnswer } from '../call/sip-answers.js';
 import { SdpError } from './errors.js';
 import { acceptAnswer, answerOffer, createOffer } from './offer-answer.js';
 import { readSdp } from './remote-sdp.js';
@@ -14,11 +15,12 @@ function offer(media: string[], session: string[] = ['c=IN IP4 192.0.2.10']): st
   return ['v=0', 'o=- 1 1 IN IP4 192.0.2.10', 's=-', ...session, 't=0 0', ...media].join('\r\n') + '\r\n';
 }
 
-function refusal(fn: () => unknown): SdpError {
+/** The SdpError `fn` throws, as the call core answers it on the wire. */
+function refusal(fn: () => unknown): SipAnswer {
   try {
     fn();
   } catch (err) {
-    if (err instanceof SdpError) return err;
+    if (err instanceof SdpError) return sdpAnswer(err);
     throw err;
   }
   throw new Error('expected an SdpError, nothing was thrown');

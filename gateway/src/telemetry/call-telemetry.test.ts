@@ -2,8 +2,8 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN, type CallMos, type CallQualitySummary } from '@patchbay/observability';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { CallRejection } from '../call/admission.js';
 import type { Call } from '../call/call.js';
+import { testCall, testPlan } from '../call/testing.js';
 import type { TurnRecord } from '../media/turn-trace.js';
 import { agentKind, CallTelemetry } from './call-telemetry.js';
 import { TRACE_ATTR, TURN_EVENT } from '@patchbay/observability';
@@ -16,23 +16,10 @@ function setup(qualityWaitMs = 5_000): { telemetry: CallTelemetry; spans: () => 
   return { telemetry: new CallTelemetry({ tracer: provider.getTracer('test'), qualityWaitMs }), spans: () => exporter.getFinishedSpans() };
 }
 
+const WS_PLAN = testPlan({ route: { agent: 'ws://127.0.0.1:9/agent' }, input: { pattern: '+1555*', to: '+15550100004', from: '+15557654321' } });
+
 function call(overrides: Partial<Call> = {}): Call {
-  return {
-    id: 'c0ffee00-0000-4000-8000-000000000001',
-    sipCallId: 'sip-call-id@host',
-    localTag: 'tag',
-    key: 'key',
-    admission: { number: '+15550100004', from: '+15557654321', route: { agent: 'ws://127.0.0.1:9/agent', parameters: {} }, pattern: '+1555*' },
-    remote: { transport: 'udp', address: '127.0.0.1', port: 5062 },
-    createdAtMs: performance.now(),
-    state: 'admitted',
-    rtpPort: 30_000,
-    sdp: undefined,
-    dialog: undefined,
-    pendingAnswer: undefined,
-    endReason: undefined,
-    ...overrides,
-  };
+  return testCall({ rtpPort: 30_000, ...overrides }, overrides.plan ?? WS_PLAN);
 }
 
 const ms = (hr: [number, number]): number => hr[0] * 1000 + hr[1] / 1e6;
@@ -74,7 +61,7 @@ describe('CallTelemetry: a trace per call', () => {
     const { telemetry, spans } = setup();
     const c = call();
     telemetry.admitted(c);
-    await telemetry.agentConnect(c, Promise.resolve({ startMs: T0 + 10, endMs: T0 + 35, outcome: 'connected' }));
+    telemetry.agentConnect(c, { startMs: T0 + 10, endMs: T0 + 35, outcome: 'connected' });
     telemetry.confirmed(c);
     telemetry.media(c.id, turn);
     telemetry.media(c.id, { kind: 'barge-in', atMs: T0 + 2_500, reactionMs: 61.234, turnIndex: 1 });
@@ -148,11 +135,11 @@ describe('CallTelemetry: a trace per call', () => {
     expect(byName(spans(), SPAN.call).length).toBe(1);
   });
 
-  it('a refused INVITE: the status on sip.invite, an error status, a count by status (not for 487)', async () => {
+  it('a refused INVITE: the status on sip.invite, an error status; the agent-connect failure named', () => {
     const { telemetry, spans } = setup();
-    const c = call({ rtpPort: undefined, admission: { number: '1', from: '2', route: { agent: 'demo', parameters: {} }, pattern: '*' } });
+    const c = call({ rtpPort: undefined, plan: testPlan({ route: { agent: 'demo' } }) });
     telemetry.admitted(c);
-    await expect(telemetry.agentConnect(c, Promise.reject(new CallRejection(503, 'no agent', [], 'CALL_AGENT_UNAVAILABLE')))).rejects.toThrow('no agent');
+    telemetry.agentConnect(c, { startMs: T0, endMs: T0 + 5, outcome: 'unreachable', failure: { code: 'AGENT_UNREACHABLE', message: 'refused' } });
     telemetry.inviteFailed(c, 503);
     telemetry.ended({ ...c, state: 'ended', endReason: 'error' });
     telemetry.inviteFailed(undefined, 404);
@@ -163,12 +150,9 @@ describe('CallTelemetry: a trace per call', () => {
     expect(invite.attributes[ATTR.sipStatus]).toBe(503);
     expect(invite.status.code).toBe(SpanStatusCode.ERROR);
     const connect = one(all, SPAN.agentConnect);
-    expect(connect.attributes[TRACE_ATTR.errorType]).toBe('CALL_AGENT_UNAVAILABLE');
+    expect(connect.attributes[TRACE_ATTR.errorType]).toBe('AGENT_UNREACHABLE');
+    expect(connect.attributes[TRACE_ATTR.agentOutcome]).toBe('unreachable');
     expect(one(all, SPAN.call).attributes[ATTR.agent]).toBe('demo'); // no media opened: ended at once
-    expect([...telemetry.rejectedByStatus]).toEqual([
-      [503, 1],
-      [404, 2],
-    ]);
   });
 
   it('names agents by kind, never by URL', () => {

@@ -1,5 +1,5 @@
 /**
- * Each call's trace, and the call counters the controller does not keep. The root span `call` runs from admission
+ * Each call's trace, fed by the call lifecycle stream (subscribe.ts). The root span `call` runs from admission
  * to the end (with the end reason, codec and, once the media plane has reported it, the estimated MOS); under it
  * `sip.invite` (INVITE → ACK, or the failure response), `agent.connect` (timed by the media plane), one `turn` per
  * turn (turn-spans.ts) and a `barge_in` event per interruption. Attributes never carry a phone number or anything
@@ -10,9 +10,9 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR, SPAN, type CallMos } from '@patchbay/observability';
-import type { NumberRoute } from '../call/admission.js';
 import type { Call } from '../call/call.js';
-import type { CallObserver } from '../call/call-observer.js';
+import { agentKind as planAgentKind, agentPlan } from '../call/plan.js';
+import type { NumberRouteConfig } from '../config.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { AgentConnectReport } from '../media-plane/plane.js';
@@ -38,10 +38,8 @@ interface CallTrace {
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
-export class CallTelemetry implements CallObserver {
+export class CallTelemetry {
   private readonly calls = new Map<string, CallTrace>();
-  /** Initial INVITEs refused, by status (cancelled calls are not refusals: they end as `cancelled`). */
-  readonly rejectedByStatus = new Map<number, number>();
   private readonly tracer: Tracer;
   private readonly qualityWaitMs: number;
 
@@ -55,38 +53,33 @@ export class CallTelemetry implements CallObserver {
     const root = this.tracer.startSpan(SPAN.call, {
       kind: SpanKind.SERVER,
       startTime,
-      attributes: { [ATTR.callId]: call.id, [ATTR.number]: call.admission.pattern, [ATTR.agent]: agentKind(call.admission.route) },
+      attributes: { [ATTR.callId]: call.id, [ATTR.number]: call.plan.pattern, [ATTR.agent]: planAgentKind(call.plan.agent) },
     }, ROOT_CONTEXT);
     const ctx = trace.setSpan(ROOT_CONTEXT, root);
     const invite = this.tracer.startSpan(SPAN.sipInvite, { kind: SpanKind.SERVER, startTime, attributes: { [ATTR.sipMethod]: 'INVITE' } }, ctx);
     this.calls.set(call.id, { root, ctx, invite, endedMs: undefined, reported: false, timer: undefined });
   }
 
-  async agentConnect(call: Call, dialling: Promise<AgentConnectReport | undefined>): Promise<AgentConnectReport | undefined> {
-    const began = epochNow();
-    try {
-      const report = await dialling;
-      const t = this.calls.get(call.id);
-      if (t && report) {
-        const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: report.startMs, attributes: { [TRACE_ATTR.agentOutcome]: report.outcome } }, t.ctx);
-        if (report.failure !== undefined) {
-          span.setAttribute(TRACE_ATTR.errorType, report.failure);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: 'agent unreachable: the caller gets the apology' });
-        }
-        span.end(report.endMs);
+  /** How dialling the agent went (`report`), or that it failed outright (`errorCode`: a worker lost, a bug). */
+  agentConnect(call: Call, report: AgentConnectReport | undefined, errorCode?: string): void {
+    const t = this.calls.get(call.id);
+    if (!t) return;
+    if (report) {
+      const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: report.startMs, attributes: { [TRACE_ATTR.agentOutcome]: report.outcome } }, t.ctx);
+      if (report.failure !== undefined) {
+        span.setAttribute(TRACE_ATTR.errorType, report.failure.code);
+        const message = report.outcome === 'fallback' ? 'agent unreachable: the caller gets the apology' : 'agent unreachable: the call is refused';
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
       }
-      return report;
-    } catch (err) {
-      const t = this.calls.get(call.id);
-      if (t) {
-        const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: began }, t.ctx);
-        const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
-        span.setAttribute(TRACE_ATTR.errorType, code);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
-        span.end(epochNow());
-      }
-      throw err;
+      span.end(report.endMs);
+      return;
     }
+    if (errorCode === undefined) return; // the call had ended before its agent was dialled
+    const now = epochNow();
+    const span = this.tracer.startSpan(SPAN.agentConnect, { startTime: now }, t.ctx);
+    span.setAttribute(TRACE_ATTR.errorType, errorCode);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode });
+    span.end(now);
   }
 
   confirmed(call: Call): void {
@@ -98,7 +91,6 @@ export class CallTelemetry implements CallObserver {
   }
 
   inviteFailed(call: Call | undefined, status: number): void {
-    if (status !== 487) this.rejectedByStatus.set(status, (this.rejectedByStatus.get(status) ?? 0) + 1);
     const t = call && this.calls.get(call.id);
     if (!t?.invite) return;
     t.invite.setAttribute(ATTR.sipStatus, status);
@@ -175,11 +167,8 @@ export class CallTelemetry implements CallObserver {
 }
 
 /** What kind of agent a number routes to: a built-in's name, `websocket`, `twilio`, or an adapter's name (never its URL). */
-export function agentKind(route: Pick<NumberRoute, 'agent' | 'protocol'>): string {
-  const agent = route.agent;
-  if (typeof agent === 'string') return /^wss?:\/\//i.test(agent) ? (route.protocol === 'twilio' ? 'twilio' : 'websocket') : agent;
-  if (agent.adapter === 'websocket') return agent['protocol'] === 'twilio' ? 'twilio' : 'websocket';
-  return agent.adapter;
+export function agentKind(route: Pick<NumberRouteConfig, 'agent' | 'protocol'>): string {
+  return planAgentKind(agentPlan(route, ''));
 }
 
 function ratio(lost: number, expected: number): number {

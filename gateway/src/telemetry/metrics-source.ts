@@ -59,8 +59,6 @@ export const REGISTRATION_STATE_LABEL: Readonly<Record<RegistrationState, Regist
 export interface SnapshotParts {
   activeCalls: number;
   calls: CallStats;
-  /** Initial INVITEs refused, by status. */
-  rejected: ReadonlyMap<number, number>;
   sip: SipTrafficSnapshot;
   plane: MediaPlaneStats;
   /** Trunk registrations (`Registrations.list()`). */
@@ -71,7 +69,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
   return {
     activeCalls: p.activeCalls,
     callsByResult: { ...p.calls.endReasons },
-    callsRejectedByStatus: Object.fromEntries([...p.rejected].map(([status, n]) => [String(status), n])),
+    callsRejectedByStatus: { ...p.calls.invitesRefused },
     // DESTINATION_NOT_ALLOWED → not_allowed: the refusal codes are a closed set.
     transfersRefusedByReason: Object.fromEntries(
       Object.entries(p.calls.transfersRefused).map(([code, n]) => [code.replace(/^DESTINATION_/, '').toLowerCase(), n]),

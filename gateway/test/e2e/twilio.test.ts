@@ -76,7 +76,7 @@ describe('protocol: twilio, end to end', () => {
       numbers: {
         [BASIC]: { agent: bot.url, protocol: 'twilio', parameters: { language: 'en', tenant: 'acme' } },
         [BOT_CLEARS]: { agent: bot.url, protocol: 'twilio', bargeIn: 'off' },
-        [GATEWAY_BARGE_IN]: { agent: bot.url, protocol: 'twilio' },
+        [GATEWAY_BARGE_IN]: { agent: bot.url, protocol: 'twilio', bargeIn: 'gateway' }, // opt-in: twilio numbers default to off
         [ADAPTER_FORM]: { agent: { adapter: 'websocket', url: bot.url, protocol: 'twilio' } },
       },
     });

@@ -428,6 +428,8 @@ describe('agent refuses the upgrade (token does not verify: 401)', () => {
       agents: { tokenSecret: SECRET, onFailure: 'apology' },
     });
     gateways.push(gw);
+    const ended: { reason: string; disposition: string; sipStatus: number | undefined }[] = [];
+    gw.gateway.events.on('ended', (e) => void ended.push({ reason: e.reason, disposition: e.disposition, sipStatus: e.sipStatus }));
     const upgradesBefore = agent.upgrades.length;
     const placed = await placeCall(gw, 'uac-agent-wait-bye.xml');
     sinks.push(placed.rtp);
@@ -446,6 +448,11 @@ describe('agent refuses the upgrade (token does not verify: 401)', () => {
     );
     expect(placed.rtp.tonePackets(), 'non-silent PCMU packets of the apology').toBeGreaterThan(10);
     await gw.waitForIdle(3_000);
+    // The apology's hangup is not the agent's: the call failed because its agent was unavailable.
+    const stats = await gw.gateway.stats();
+    expect(stats.endReasons).toMatchObject({ 'agent-unavailable': 1 });
+    expect(stats.endReasons['agent-hangup']).toBeUndefined();
+    expect(ended).toEqual([{ reason: 'agent-unavailable', disposition: 'failed', sipStatus: 200 }]);
   });
 
   it('6b. onFailure: reject: the call is refused with SIP 503 before it is answered', async () => {

@@ -3,7 +3,7 @@
  * `ctx.sendAudio` / `ctx.send` are recorded, caller frames and gateway messages go to the session (a throw ends the
  * call, as in the gateway), and `close()` sends `stop`, aborts `ctx.signal`, then closes the session.
  */
-import type { Agent, AgentContext, AgentMessage, AgentSession, GatewayMessage, StartMessage } from '@patchbay/agents';
+import type { Agent, AgentContext, AgentMessage, AgentSession, GatewayMessage, StartMessage, StopReasonValue } from '@patchbay/agents';
 import { AUDIO_FORMAT } from '@patchbay/agents';
 
 export interface SentMessage {
@@ -85,7 +85,7 @@ export class FakeCall {
   }
 
   /** Ends the call as the gateway does: `stop`, abort, `close()`. Idempotent. */
-  close(reason = 'caller_hangup'): void {
+  close(reason: StopReasonValue = 'caller_hangup'): void {
     if (this.closed) return;
     this.guard(() => this.session.onMessage({ type: 'stop', reason }));
     this.closed = true;

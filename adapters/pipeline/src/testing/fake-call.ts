@@ -6,7 +6,7 @@
  * `interrupt()` is the gateway's own barge-in (`interrupted{playedMs}`, then audio dropped until `clear`).
  * Gateway messages are delivered on a later turn of the event loop, as from a socket.
  */
-import type { Agent, AgentContext, AgentMessage, AgentSession, GatewayMessage, StartMessage } from '@patchbay/agents';
+import type { Agent, AgentContext, AgentMessage, AgentSession, GatewayMessage, StartMessage, StopReasonValue } from '@patchbay/agents';
 import { AUDIO_FORMAT, FRAME_SAMPLES } from '@patchbay/agents';
 import { tone } from './tone.js';
 
@@ -101,7 +101,7 @@ export class FakeCall {
   }
 
   /** The call ends: pending marks cleared, `stop`, the signal aborts, then `close()` (as the gateway does it). */
-  end(reason = 'caller_hangup'): void {
+  end(reason: StopReasonValue = 'caller_hangup'): void {
     if (this.ended) return;
     this.ended = true;
     this.delivered.push({ atMs: performance.now(), value: { type: 'stop', reason } });

@@ -1,5 +1,5 @@
 /**
- * The call-control API on a real gateway (startGateway, over the temporary LiveCallsAdapter): a real SIP call to the
+ * The call-control API on a real gateway (startGateway, over the call core's control): a real SIP call to the
  * `echo` agent is listed by `GET /v1/calls`, refused a transfer outside the allow-list, transferred (REFER) to an
  * allowed target, and hung up (BYE) by `POST /v1/calls/{id}/hangup`. No key is configured: loopback clients only.
  */
@@ -58,7 +58,11 @@ describe('call-control API on a running gateway', () => {
     await caller.byeReceived;
     await gw.waitForIdle(5_000);
     expect(await liveCalls()).toEqual([]);
-    expect((await api(`/v1/calls/${call.id}`)).status).toBe(404);
+    // The ended call stays readable, with how it ended (the core keeps recent calls; records keep all).
+    const ended = await api(`/v1/calls/${call.id}`);
+    expect(ended.status).toBe(200);
+    expect(await ended.json()).toMatchObject({ id: call.id, status: 'completed', disposition: 'completed', endReason: 'local-hangup' });
+    expect((await api('/v1/calls/no-such-call')).status).toBe(404);
     expect((await gw.gateway.stats()).endReasons['local-hangup']).toBe(1);
   });
 

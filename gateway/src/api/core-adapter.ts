@@ -1,0 +1,153 @@
+/**
+ * The REST API's view of the call core: `CallControl` (what the routes need) over the core's registry and control
+ * (`call/control.ts`), the trunk registrations and the configured trunks. Translates at the boundary: the core's
+ * summaries and refusal codes become the API's schema and its problem codes; nothing here touches SIP or media.
+ */
+import type { CallControl as CoreControl, CallControlError as CoreError } from '../call/control.js';
+import type { CallSummary as CoreSummary } from '../call/registry.js';
+import type { TrunkConfig } from '../config.js';
+import type { RegistrationStatus } from '../registration/index.js';
+import { CallControlError, type CallControl, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from './call-control.js';
+import type { AgentKind } from './schemas.js';
+
+export interface CoreAdapterOptions {
+  control: CoreControl;
+  trunks: readonly TrunkConfig[];
+  registrations: () => readonly RegistrationStatus[];
+  /** The built-in agents' names (`echo`, `demo`): shown as kind `builtin`. */
+  builtins: readonly string[];
+}
+
+export class CoreCallControl implements CallControl {
+  constructor(private readonly options: CoreAdapterOptions) {}
+
+  listCalls(filter: CallFilter): CallSummary[] {
+    return this.options.control.list(filter).map((s) => this.summary(s));
+  }
+
+  getCall(id: string): CallSummary | undefined {
+    const s = this.options.control.get(id);
+    return s === undefined ? undefined : this.summary(s);
+  }
+
+  async placeCall(req: PlaceCallRequest): Promise<CallSummary> {
+    const trunk = req.trunk ?? this.defaultTrunk();
+    const placed = await translate(() =>
+      this.options.control.placeCall({
+        to: req.to,
+        from: req.from ?? '',
+        trunk: trunk ?? '',
+        agent: req.agent,
+        ...(req.parameters === undefined ? {} : { parameters: req.parameters }),
+        ...(req.ringTimeoutS === undefined ? {} : { ringTimeoutMs: req.ringTimeoutS * 1000 }),
+        ...(req.number === undefined ? {} : { number: req.number }),
+      }),
+    );
+    return this.summary(placed);
+  }
+
+  async hangup(id: string): Promise<void> {
+    const live = this.options.control.get(id);
+    // An inbound call before our answer has an INVITE to refuse: not the API's to end until the core offers it.
+    if (live !== undefined && live.direction === 'inbound' && live.status === 'ringing') {
+      throw new CallControlError('CALL_NOT_ANSWERED', `call '${id}' is not answered yet`);
+    }
+    await translate(async () => this.options.control.hangup(id));
+  }
+
+  async transfer(id: string, target: string): Promise<void> {
+    await translate(async () => this.options.control.transfer(id, target));
+  }
+
+  async sendDtmf(id: string, digits: string, durationMs?: number): Promise<void> {
+    await translate(async () => this.options.control.dtmf(id, digits, durationMs));
+  }
+
+  listTrunks(): TrunkState[] {
+    const regs = new Map(this.options.registrations().map((r) => [r.trunk, r]));
+    return this.options.trunks.map((t) => {
+      const r = regs.get(t.name);
+      const outbound = t.outbound;
+      return {
+        name: t.name,
+        registration: {
+          state: r === undefined || r.state === 'unregistered' ? 'none' : r.state,
+          ...(r?.expiresAt === undefined ? {} : { expiresAt: new Date(r.expiresAt).toISOString() }),
+          ...(r?.lastStatus === undefined ? {} : { lastStatus: r.lastStatus }),
+        },
+        ...(outbound === undefined
+          ? {}
+          : {
+              outbound: {
+                activeCalls: this.options.control.list({ direction: 'outbound', trunk: t.name }).filter((c) => c.endedAt === null).length,
+                maxConcurrentCalls: outbound.maxConcurrentCalls,
+                callsPerSecond: outbound.callsPerSecond,
+              },
+            }),
+      };
+    });
+  }
+
+  /** The only trunk with an outbound side, when there is exactly one. */
+  private defaultTrunk(): string | undefined {
+    const outbound = this.options.trunks.filter((t) => t.outbound !== undefined);
+    return outbound.length === 1 ? outbound[0]?.name : undefined;
+  }
+
+  private summary(s: CoreSummary): CallSummary {
+    return {
+      id: s.id,
+      direction: s.direction,
+      status: s.status,
+      from: s.from,
+      to: s.to,
+      ...(s.number === '' ? {} : { number: s.number }),
+      ...(s.trunk === null ? {} : { trunk: s.trunk }),
+      agent: { kind: this.agentKind(s.agent.kind), target: s.agent.target },
+      ...(s.codec === null ? {} : { codec: s.codec }),
+      createdAt: s.createdAt,
+      ...(s.ringingAt === null ? {} : { ringingAt: s.ringingAt }),
+      ...(s.answeredAt === null ? {} : { answeredAt: s.answeredAt }),
+      ...(s.endedAt === null ? {} : { endedAt: s.endedAt }),
+      ...(s.endReason === null ? {} : { endReason: s.endReason }),
+      ...(s.disposition === null ? {} : { disposition: s.disposition }),
+      ...(s.sipStatus === null ? {} : { sipStatus: s.sipStatus }),
+    };
+  }
+
+  private agentKind(kind: string): AgentKind {
+    if (this.options.builtins.includes(kind)) return 'builtin';
+    return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
+  }
+}
+
+/** The core's refusal codes, as the API's (one table: api/errors.ts documents them). */
+const CORE_CODES: Readonly<Record<CoreError['code'], CallControlError['code']>> = {
+  CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  CALL_NOT_ANSWERED: 'CALL_NOT_ANSWERED',
+  CALL_BAD_DIGITS: 'DTMF_INVALID',
+  CALL_TRANSFER_REFUSED: 'DESTINATION_NOT_ALLOWED',
+  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
+};
+
+async function translate<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isCoreError(err)) throw new CallControlError(apiCode(err), err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** A transfer refusal says why in `detail`: the destination policy's codes, one in progress, not answered. */
+function apiCode(err: CoreError): CallControlError['code'] {
+  if (err.code !== 'CALL_TRANSFER_REFUSED') return CORE_CODES[err.code];
+  const detail = err.detail ?? '';
+  if (detail === 'TRANSFER_IN_PROGRESS' || detail === 'CALL_NOT_ANSWERED') return detail;
+  if (detail === 'CALL_ENDED') return 'CALL_NOT_FOUND';
+  return 'DESTINATION_NOT_ALLOWED';
+}
+
+function isCoreError(err: unknown): err is CoreError {
+  return err instanceof Error && err.name === 'CallControlError' && !(err instanceof CallControlError) && typeof (err as { code?: unknown }).code === 'string';
+}

@@ -1,0 +1,134 @@
+/**
+ * Steering calls from outside (the REST API): list and read them, hang one up, transfer it, send DTMF to its other
+ * party, place a new one. Inbound and outbound calls alike, through the registry; the SIP and media work is the call
+ * core's (`CallControlHost`). Refusals are `CallControlError`s with a stable code the API turns into a problem.
+ */
+import type { Call } from './call.js';
+import type { CallDirection } from './plan.js';
+import type { CallFilter, CallRegistry, CallSummary } from './registry.js';
+import type { EndReason } from './vocabulary.js';
+
+export const CallControlErrorCode = {
+  /** No live call has this id (it never existed, or it has ended). */
+  NotFound: 'CALL_NOT_FOUND',
+  /** The call is not answered yet (transfer, DTMF). */
+  NotAnswered: 'CALL_NOT_ANSWERED',
+  /** DTMF digits outside 0-9 * # A-D, or too many. */
+  BadDigits: 'CALL_BAD_DIGITS',
+  /** The transfer target was refused (destination policy, a transfer already running). */
+  TransferRefused: 'CALL_TRANSFER_REFUSED',
+  /** Placing calls is not available (no outbound side configured yet). */
+  NotImplemented: 'NOT_IMPLEMENTED',
+} as const;
+export type CallControlErrorCodeValue = (typeof CallControlErrorCode)[keyof typeof CallControlErrorCode];
+
+export class CallControlError extends Error {
+  constructor(
+    readonly code: CallControlErrorCodeValue,
+    message: string,
+    /** The finer cause where there is one (a transfer refusal's code: `DESTINATION_NOT_ALLOWED`, `TRANSFER_IN_PROGRESS`, ...). */
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'CallControlError';
+  }
+}
+
+/** A transfer the call core accepted to try (its outcome comes later), or refused at once. */
+export type TransferStart = { ok: true } | { ok: false; code: string; message: string };
+
+/** What the call core does for the API. */
+export interface CallControlHost {
+  hangup(call: Call, reason: EndReason): void;
+  transfer(call: Call, target: string): TransferStart;
+  sendDtmf(call: Call, digits: string, durationMs: number): void;
+}
+
+/** What `POST /v1/calls` asks for, once validated (the API's schema owns the wire form). */
+export interface PlaceCallRequest {
+  to: string;
+  from: string;
+  trunk: string;
+  /** A number's `agent:` exactly as in `numbers:` (built-in, URL, or adapter block). */
+  agent: unknown;
+  parameters?: Record<string, string>;
+  ringTimeoutMs?: number;
+  /** The routing pattern whose route (agent, barge-in, ...) to reuse. */
+  number?: string;
+}
+
+/** The outbound side of the call core: places a call and returns it queued. A later part of issue 12 provides it. */
+export interface OutboundSide {
+  placeCall(request: PlaceCallRequest): Promise<CallSummary>;
+}
+
+const DIGITS = /^[0-9*#A-D]{1,64}$/;
+export const API_DTMF_DURATION_MS = 100;
+
+export class CallControl {
+  constructor(
+    private readonly registry: CallRegistry,
+    private readonly host: CallControlHost,
+    private outbound: OutboundSide | undefined = undefined,
+  ) {}
+
+  /** Plugs the outbound side in (once it exists). */
+  setOutbound(side: OutboundSide): void {
+    this.outbound = side;
+  }
+
+  list(filter: CallFilter = {}): CallSummary[] {
+    return this.registry.list(filter);
+  }
+
+  get(id: string): CallSummary | undefined {
+    return this.registry.get(id);
+  }
+
+  hangup(id: string, reason: EndReason = 'local-hangup'): CallSummary {
+    const call = this.live(id);
+    this.host.hangup(call, reason);
+    return this.summaryOf(id);
+  }
+
+  transfer(id: string, target: string): CallSummary {
+    const call = this.answered(id);
+    const started = this.host.transfer(call, target);
+    if (!started.ok) throw new CallControlError(CallControlErrorCode.TransferRefused, started.message, started.code);
+    return this.summaryOf(id);
+  }
+
+  dtmf(id: string, digits: string, durationMs = API_DTMF_DURATION_MS): CallSummary {
+    if (!DIGITS.test(digits)) throw new CallControlError(CallControlErrorCode.BadDigits, 'digits must be 1-64 of 0-9 * # A-D');
+    this.host.sendDtmf(this.answered(id), digits, durationMs);
+    return this.summaryOf(id);
+  }
+
+  placeCall(request: PlaceCallRequest): Promise<CallSummary> {
+    if (!this.outbound) return Promise.reject(new CallControlError(CallControlErrorCode.NotImplemented, 'outbound calls are not available yet'));
+    return this.outbound.placeCall(request);
+  }
+
+  /** Calls by direction, for the API's counts. */
+  count(direction?: CallDirection): number {
+    return this.registry.list(direction === undefined ? {} : { direction }).length;
+  }
+
+  private live(id: string): Call {
+    const call = this.registry.live(id);
+    if (!call || call.state === 'ended') throw new CallControlError(CallControlErrorCode.NotFound, `no live call ${id}`);
+    return call;
+  }
+
+  private answered(id: string): Call {
+    const call = this.live(id);
+    if (call.state !== 'answered' && call.state !== 'confirmed') throw new CallControlError(CallControlErrorCode.NotAnswered, `call ${id} is not answered`);
+    return call;
+  }
+
+  private summaryOf(id: string): CallSummary {
+    const s = this.registry.get(id);
+    if (!s) throw new CallControlError(CallControlErrorCode.NotFound, `no call ${id}`);
+    return s;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * One stream of call lifecycle events, emitted by the call core (both directions) and read by whoever needs to know:
+ * the stats counters (call-stats.ts), traces and Prometheus (telemetry/subscribe.ts), and later records, webhooks
+ * and the API. Subscribers run synchronously in the emitting tick and must be O(1): queue anything slow. The
+ * emitter is the guard: a subscriber that throws (or returns a promise that rejects) is reported to `onError` and
+ * the next subscriber runs; nothing reaches SIP handling. docs/call-core.md lists the events.
+ */
+import type { BargeInStats } from '../media/barge-in.js';
+import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTraceEvent } from '../media/turn-trace.js';
+import type { AgentConnectReport } from '../media-plane/plane.js';
+import type { Call } from './call.js';
+import type { Disposition, EndReason } from './vocabulary.js';
+
+export interface CallDurations {
+  /** Creation to end. */
+  readonly totalMs: number;
+  /** First ringing to answer (or end); undefined when it never rang. */
+  readonly ringMs: number | undefined;
+  /** Answer to end; undefined when it was never answered. */
+  readonly talkMs: number | undefined;
+}
+
+export type CallEvent =
+  /** Inbound: admitted (before ports, agent and answer). Outbound: queued. */
+  | { readonly type: 'created'; readonly call: Call }
+  /** Inbound: we sent 180. Outbound: the far end sent 180. */
+  | { readonly type: 'ringing'; readonly call: Call }
+  /** Outbound: 183 with SDP (played to nobody). */
+  | { readonly type: 'early-media'; readonly call: Call }
+  /** Dialling the agent went as `report` says (undefined `report`: dialling failed with `error`). */
+  | { readonly type: 'agent-connect'; readonly call: Call; readonly report: AgentConnectReport | undefined; readonly error?: { readonly code: string } }
+  /** The 2xx went out (inbound) or came in (outbound). */
+  | { readonly type: 'answered'; readonly call: Call }
+  /** The ACK for the initial 2xx: the dialog is confirmed. */
+  | { readonly type: 'confirmed'; readonly call: Call }
+  /** An initial INVITE got a final non-2xx: refused (no call yet when refused at admission) or cancelled (487). */
+  | { readonly type: 'refused'; readonly call: Call | undefined; readonly sipStatus: number }
+  /** The agent's transfer succeeded: our leg ends next (reason `transferred`). */
+  | { readonly type: 'transferred'; readonly call: Call }
+  /** The one end of every call. */
+  | {
+      readonly type: 'ended';
+      readonly call: Call;
+      readonly reason: EndReason;
+      readonly sipStatus: number | undefined;
+      readonly disposition: Disposition;
+      readonly durations: CallDurations;
+    }
+  /** The call's media closed: its barge-in outcomes and quality (from the media plane, maybe after `ended`). */
+  | { readonly type: 'media-ended'; readonly callId: string; readonly pattern: string; readonly bargeIn: BargeInStats; readonly quality: CallQuality | undefined }
+  /** A turn or barge-in the media timed (only when turns are traced). */
+  | { readonly type: 'media-trace'; readonly callId: string; readonly event: MediaTraceEvent };
+
+export type CallEventType = CallEvent['type'];
+export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;
+/** A subscriber; a returned promise is not awaited (its rejection is reported like a throw). */
+export type CallEventHandler<T extends CallEventType> = (event: CallEventOf<T>) => void | Promise<void>;
+
+export class CallEvents {
+  private readonly handlers = new Map<CallEventType, CallEventHandler<CallEventType>[]>();
+  /** Subscribers that threw or rejected, since start. */
+  subscriberErrors = 0;
+
+  /** `onError`: told of every subscriber failure (log and count it); must not throw itself. */
+  constructor(private readonly onError: (err: unknown, event: CallEvent) => void = () => undefined) {}
+
+  /** Subscribes to one event type; returns the unsubscribe. */
+  on<T extends CallEventType>(type: T, handler: CallEventHandler<T>): () => void {
+    const list = this.handlers.get(type) ?? [];
+    const h = handler as unknown as CallEventHandler<CallEventType>; // stored by its type, called only with it
+    this.handlers.set(type, [...list, h]);
+    return () => this.handlers.set(type, (this.handlers.get(type) ?? []).filter((x) => x !== h));
+  }
+
+  /** Tells every subscriber of `event.type`, in subscription order; never throws. */
+  emit(event: CallEvent): void {
+    const list = this.handlers.get(event.type);
+    if (list === undefined) return;
+    for (const handler of list) {
+      try {
+        const result = handler(event);
+        if (result instanceof Promise) result.catch((err: unknown) => this.failed(err, event));
+      } catch (err) {
+        this.failed(err, event);
+      }
+    }
+  }
+
+  private failed(err: unknown, event: CallEvent): void {
+    this.subscriberErrors++;
+    try {
+      this.onError(err, event);
+    } catch {
+      // an error reporter that throws cannot report itself; the count above still says it happened
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The inbound side of the call core: an initial INVITE goes through admission, its plan is resolved, media ports are
+ * bound, offer/answer runs, the agent is dialled before we answer (an unreachable agent can still be refused), and
+ * the call rings and is answered as its plan says. Shared call mechanics (ending, ACKs, media, answers on the wire)
+ * are the host's (CallController). Nothing here throws into the stack.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { PortPoolExhaustedError } from '../media/port-pool.js';
+import type { MediaPlane } from '../media-plane/plane.js';
+import type { HopMetrics } from '../metrics/hop-metrics.js';
+import { createUasDialog, dialogKey } from '../sip/dialog.js';
+import { parseCSeq, parseNameAddr } from '../sip/headers.js';
+import { getHeader, type SipHeader, type SipResponse } from '../sip/message.js';
+import { createResponse, randomToken } from '../sip/response.js';
+import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
+import { requireSdpAccepted } from './accepts-sdp.js';
+import { CallAdmission, type Admission } from './admission.js';
+import { epochNow, newCall, type Call, type EndReason } from './call.js';
+import type { AuthStats } from './call-stats.js';
+import type { CallEvents } from './events.js';
+import { resolvePlan } from './plan.js';
+import type { CallRegistry } from './registry.js';
+import { sdpBody } from './sdp-body.js';
+import { SdpSession } from './sdp-session.js';
+import { agentUnreachable, noMediaPorts } from './sip-answers.js';
+
+/** What the inbound side needs from the call core. */
+export interface InboundHost {
+  respond(tx: ServerTransaction, status: number, opts?: { toTag?: string; headers?: SipHeader[] }): void;
+  /** Answers a failure with its SIP status; returns the status sent. */
+  respondError(tx: ServerTransaction, err: unknown, toTag?: string, stateless?: boolean): number;
+  endCall(call: Call, reason: EndReason): void;
+  hangup(call: Call, reason: EndReason): void;
+  expectAck(call: Call, ok: SipResponse, cseq: number): void;
+  startMedia(call: Call): void;
+  contactHeader(tx: { remote: RemoteInfo }): SipHeader;
+  capabilityHeaders(): SipHeader[];
+}
+
+export interface InboundOptions {
+  config: Config;
+  host: InboundHost;
+  registry: CallRegistry;
+  events: CallEvents;
+  media: MediaPlane;
+  stack: Pick<SipStack, 'localAddressFor'>;
+  hops: HopMetrics;
+  authStats: AuthStats;
+  logger: Logger;
+}
+
+export class InboundSide {
+  private readonly admission: CallAdmission;
+
+  constructor(private readonly options: InboundOptions) {
+    const { config, registry, authStats, logger } = options;
+    this.admission = new CallAdmission({ config, activeCalls: () => registry.size, stats: authStats, logger });
+  }
+
+  /**
+   * Admission, or its refusal (401/403/404/503) sent statelessly: one datagram, no retransmission, no state, so a
+   * spoofed INVITE cannot turn the gateway into an amplifier; a retransmitted INVITE is refused again (1:1).
+   */
+  private admit(tx: ServerTransaction): Admission | undefined {
+    try {
+      return this.admission.admit(tx.request, tx.remote.address);
+    } catch (err) {
+      const sipStatus = this.options.host.respondError(tx, err, randomToken(8), true);
+      this.options.events.emit({ type: 'refused', call: undefined, sipStatus });
+      return undefined;
+    }
+  }
+
+  async invite(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const { config, logger, host, events, media } = this.options;
+    let call: Call | undefined;
+    try {
+      const admission = this.admit(tx);
+      if (admission === undefined) return; // refused, statelessly
+      requireSdpAccepted(req); // RFC 4475 sdp01: our answer is SDP; an Accept without it gets 406
+      const localTag = randomToken(8);
+      const sipCallId = getHeader(req, 'call-id') ?? '';
+      const plan = resolvePlan(config, { direction: 'inbound', from: admission.from, to: admission.number, pattern: admission.pattern, trunk: admission.trunk, route: admission.route });
+      const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');
+      const c = newCall({ id: randomUUID(), sipCallId, localTag, key, plan, remote: tx.remote });
+      call = c;
+      this.options.registry.add(c);
+      const log = logger.child({ callId: c.id, sipCallId });
+      log.info({ number: admission.number, from: admission.from, pattern: admission.pattern, trunk: admission.trunk }, 'call admitted');
+      events.emit({ type: 'created', call: c });
+      tx.onCancel = () => {
+        if (c.state !== 'admitted' && c.state !== 'ringing') return;
+        try {
+          host.respond(tx, 487, { toTag: localTag });
+          c.sipStatus = 487;
+          events.emit({ type: 'refused', call: c, sipStatus: 487 });
+        } catch (err) {
+          log.error({ err }, 'answering CANCEL failed');
+        } finally {
+          host.endCall(c, 'cancelled');
+        }
+      };
+
+      const { rtpPort } = await media.open({ callId: c.id, plan, signallingAddress: tx.remote.address });
+      c.rtpPort = rtpPort;
+      if (isEnded(c)) {
+        media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
+        return;
+      }
+      const session = new SdpSession({ address: this.advertisedAddress(tx), port: rtpPort, codecs: [...plan.codecs], ptimeMs: plan.ptimeMs });
+      c.sdp = session;
+      const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
+      await this.connectAgent(c); // before answering: an unreachable agent can still be refused
+      if (isEnded(c)) return;
+
+      if (plan.ringing) {
+        c.state = 'ringing';
+        c.times.ringingAt = epochNow();
+        host.respond(tx, 180, { toTag: localTag, headers: [host.contactHeader(tx)] });
+        events.emit({ type: 'ringing', call: c });
+      }
+      if (plan.answerDelayMs > 0) await delay(plan.answerDelayMs);
+      if (isEnded(c)) return; // cancelled while ringing
+      this.answer(c, tx, body);
+      log.info({ codec: session.negotiated?.codec.name, lateOffer: session.awaitingAnswer }, 'call answered');
+    } catch (err) {
+      let refusal = err;
+      if (err instanceof PortPoolExhaustedError) {
+        logger.error({ err }, 'media ports exhausted');
+        refusal = noMediaPorts(config.sip.retryAfterSeconds);
+      }
+      // The refusal goes out (and is told with its status) before the call's end releases its media. Nothing
+      // here may throw out of this floating promise; an answered call (its dialog exists) is ended with a BYE.
+      try {
+        const sipStatus = host.respondError(tx, refusal, refusal === err ? call?.localTag : undefined);
+        if (call && call.sipStatus === undefined) call.sipStatus = sipStatus;
+        events.emit({ type: 'refused', call, sipStatus });
+      } catch (failure) {
+        logger.error({ err: failure, callId: call?.id }, 'refusing the INVITE failed');
+      } finally {
+        if (call && call.state !== 'ended') {
+          if (call.dialog) host.hangup(call, 'error');
+          else host.endCall(call, 'error');
+        }
+      }
+    }
+  }
+
+  /** Dials the call's agent and tells the event stream how it went; refuses the call when its plan says to. */
+  private async connectAgent(call: Call): Promise<void> {
+    const { media, events } = this.options;
+    let report;
+    try {
+      report = await media.connect(call.id);
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
+      events.emit({ type: 'agent-connect', call, report: undefined, error: { code } });
+      throw err;
+    }
+    events.emit({ type: 'agent-connect', call, report });
+    if (report?.outcome === 'unreachable') throw agentUnreachable(call.plan);
+  }
+
+  private answer(call: Call, tx: ServerTransaction, sdp: string): void {
+    const { host, media } = this.options;
+    const ok = createResponse(tx.request, 200, {
+      toTag: call.localTag,
+      headers: [host.contactHeader(tx), ...host.capabilityHeaders()],
+      body: Buffer.from(sdp),
+      contentType: 'application/sdp',
+    });
+    call.dialog = createUasDialog(tx.request, call.localTag, tx.remote);
+    call.state = 'answered';
+    call.sipStatus = 200;
+    call.times.answeredAt = epochNow();
+    tx.respond(ok);
+    media.answered(call.id); // RTP already flowing to the call's ports is not the caller's
+    this.options.hops.setupMs.record(performance.now() - call.createdAtMs);
+    this.options.events.emit({ type: 'answered', call });
+    host.expectAck(call, ok, parseCSeq(getHeader(tx.request, 'cseq') ?? '').seq);
+    host.startMedia(call); // a late offer starts at the ACK, when the codec is known
+  }
+
+  private advertisedAddress(tx: ServerTransaction): string {
+    return this.options.config.sip.publicAddress ?? this.options.stack.localAddressFor(tx.remote).address;
+  }
+}
+
+/** Read through a function so TypeScript does not keep a narrowing across an await. */
+function isEnded(call: Call): boolean {
+  return call.state === 'ended';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,133 @@
+/**
+ * A call's effective settings, resolved once at admission from its number's route over the configuration's
+ * defaults, into plain data: the call controller, the media plane (which may be another thread) and the agent link
+ * read the plan, and nothing downstream writes `route.x ?? config.y` again. `resolvePlan` is the only place the
+ * per-number overrides meet their defaults (plan.test.ts covers each one).
+ */
+import type { BuiltinAgentName } from '@patchbay/agents';
+import { AGENT_PROTOCOLS, BUILTIN_AGENTS, type Config, type NumberRouteConfig } from '../config.js';
+import type { CODECS } from '../config-media.js';
+
+export type CallDirection = 'inbound' | 'outbound';
+export type AgentProtocol = (typeof AGENT_PROTOCOLS)[number];
+export type CodecName = (typeof CODECS)[number];
+export type BargeInMode = NonNullable<NumberRouteConfig['bargeIn']>;
+export type SpeechSettings = NonNullable<NumberRouteConfig['speech']>;
+export type TransferLists = Config['transfer'];
+
+/** Who takes the call. */
+export type AgentPlan =
+  /** A built-in agent run in-process (`echo`, `demo`). */
+  | { readonly kind: 'builtin'; readonly name: BuiltinAgentName }
+  /** A WebSocket agent: protocol v1 (`patchbay`) or Twilio Media Streams (`twilio`). */
+  | { readonly kind: 'url'; readonly url: string; readonly protocol: AgentProtocol }
+  /** An in-process adapter (`agent: { adapter: openai-realtime, ... }`), built at start-up for the pattern naming it. */
+  | { readonly kind: 'adapter'; readonly adapter: string; readonly pattern: string }
+  /** A name that is none of these (the config check stops it; a plan from elsewhere fails when dialled). */
+  | { readonly kind: 'unknown'; readonly name: string };
+
+export interface CallPlan {
+  readonly direction: CallDirection;
+  /** The caller and the called number, normalised (personal data: redact in logs). */
+  readonly from: string;
+  readonly to: string;
+  /** The routing pattern that matched (`+1555*`): names the number in stats, traces and the API. */
+  readonly pattern: string;
+  readonly trunk: string | undefined;
+  readonly agent: AgentPlan;
+  /** Custom parameters for the agent's `start`. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Codec preference for the SDP: the trunk's, else `media.codecs`. */
+  readonly codecs: readonly CodecName[];
+  readonly ptimeMs: number;
+  /** The number's, else off for `echo` and for Twilio-protocol agents (Twilio semantics: only `clear` stops audio), else `media.bargeIn`. */
+  readonly bargeIn: BargeInMode;
+  /** `media.speech` with the number's `speech` over it, key by key. */
+  readonly speech: SpeechSettings;
+  /** What happens when the agent cannot be reached: refuse with `rejectStatus` (503 with Retry-After, or 480), or answer with the apology. */
+  readonly onAgentFailure: 'reject' | 'apology';
+  readonly rejectStatus: 480 | 503;
+  readonly retryAfterSeconds: number;
+  /** Inbound: send 180 before answering, and wait this long before the 200. */
+  readonly ringing: boolean;
+  readonly answerDelayMs: number;
+  /** Where the agent may transfer the call: the number's lists, else the top-level ones (the same object). */
+  readonly transfer: TransferLists;
+}
+
+/** What a plan is resolved from: the admitted (or requested) call and its number's route. */
+export interface PlanInput {
+  readonly direction: CallDirection;
+  readonly from: string;
+  readonly to: string;
+  readonly pattern: string;
+  readonly trunk?: string | undefined;
+  readonly route: NumberRouteConfig;
+}
+
+export type PlanConfig = Pick<Config, 'media' | 'agents' | 'sip' | 'trunks' | 'transfer'>;
+
+export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
+  const { route } = input;
+  const agent = agentPlan(route, input.pattern);
+  return {
+    direction: input.direction,
+    from: input.from,
+    to: input.to,
+    pattern: input.pattern,
+    trunk: input.trunk,
+    agent,
+    parameters: route.parameters,
+    codecs: (input.trunk === undefined ? undefined : config.trunks.find((t) => t.name === input.trunk)?.codecs) ?? config.media.codecs,
+    ptimeMs: config.media.ptimeMs,
+    bargeIn: route.bargeIn ?? defaultBargeIn(agent) ?? config.media.bargeIn,
+    speech: { ...config.media.speech, ...route.speech },
+    onAgentFailure: route.onAgentFailure ?? config.agents.onFailure,
+    rejectStatus: config.agents.rejectStatus,
+    retryAfterSeconds: config.sip.retryAfterSeconds,
+    ringing: route.ringing ?? config.sip.ringing,
+    answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
+    transfer: route.transfer ?? config.transfer,
+  };
+}
+
+/** A number's `agent:` (and `protocol:`) as an AgentPlan. */
+export function agentPlan(route: Pick<NumberRouteConfig, 'agent' | 'protocol'>, pattern: string): AgentPlan {
+  const agent = route.agent;
+  if (typeof agent !== 'string') {
+    if (agent.adapter !== 'websocket') return { kind: 'adapter', adapter: agent.adapter, pattern };
+    const url = typeof agent['url'] === 'string' ? agent['url'] : '';
+    return { kind: 'url', url, protocol: agent['protocol'] === 'twilio' ? 'twilio' : 'patchbay' };
+  }
+  if (isBuiltin(agent)) return { kind: 'builtin', name: agent };
+  if (/^wss?:\/\//i.test(agent)) return { kind: 'url', url: agent, protocol: route.protocol ?? 'patchbay' };
+  return { kind: 'unknown', name: agent };
+}
+
+/**
+ * Barge-in when the number sets none. Echoing the caller is the agent talking while the caller talks: never a
+ * barge-in. A bot written for Twilio expects Twilio's semantics: its audio stops only on its own `clear`.
+ */
+function defaultBargeIn(agent: AgentPlan): BargeInMode | undefined {
+  if (agent.kind === 'builtin' && agent.name === 'echo') return 'off';
+  if (agent.kind === 'url' && agent.protocol === 'twilio') return 'off';
+  return undefined;
+}
+
+/** What kind of agent takes the call, for traces and the API: a built-in's name, `websocket`, `twilio`, or an adapter's name (never a URL). */
+export function agentKind(agent: AgentPlan): string {
+  switch (agent.kind) {
+    case 'builtin':
+      return agent.name;
+    case 'url':
+      return agent.protocol === 'twilio' ? 'twilio' : 'websocket';
+    case 'adapter':
+      return agent.adapter;
+    case 'unknown':
+      return agent.name;
+  }
+}
+
+function isBuiltin(name: string): name is BuiltinAgentName {
+  return (BUILTIN_AGENTS as readonly string[]).includes(name);
+}
