@@ -6,6 +6,7 @@
  * sends it back, so the agent hearing its own tone proves RTP both ways through the negotiated session.
  */
 import { createHash } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
 import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
@@ -13,7 +14,7 @@ import { describeRun, freePort, headerOf, parseMessageLog, runSipp, waitForUdpBo
 import { powerAt, sine } from '../helpers/tones.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
-const TRUNKS = ['answer', 'ring', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'auth'] as const;
+const TRUNKS = ['answer', 'ring', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'hangup', 'auth', 'silent'] as const;
 type TrunkName = (typeof TRUNKS)[number];
 const TO = '+15557654321';
 const CALLER_ID = '+15550100001';
@@ -28,6 +29,9 @@ interface AgentCall {
 }
 
 let gw: TestGateway | undefined;
+/** The `silent` trunk's carrier: takes datagrams and answers nothing. */
+let silent: Socket | undefined;
+const silentReceived: string[] = [];
 let agent: WsAgentServer | undefined;
 const ports = new Map<TrunkName, number>();
 /** By our call id: what the agent saw. */
@@ -58,6 +62,10 @@ function toneAgent(): Promise<WsAgentServer> {
 
 beforeAll(async () => {
   for (const t of TRUNKS) ports.set(t, await freePort('udp'));
+  const sink = createSocket('udp4');
+  silent = sink;
+  sink.on('message', (msg) => silentReceived.push(msg.toString('utf8')));
+  await new Promise<void>((resolve) => sink.bind(ports.get('silent'), '127.0.0.1', () => resolve()));
   agent = await toneAgent();
   gw = await startTestGateway(
     {
@@ -66,11 +74,13 @@ beforeAll(async () => {
         outbound: {
           proxy: { host: '127.0.0.1', port: ports.get(name) },
           allow: ['+1555'],
-          callsPerSecond: 50,
+          callsPerSecond: name === 'silent' ? 1 : 50,
+          maxConcurrentCalls: name === 'silent' ? 1 : 10,
           callerId: { user: CALLER_ID, displayName: 'Clinic Reminders', pAssertedIdentity: CALLER_ID, privacy: ['id'] },
           ...(name === 'auth' ? { auth: { username: 'carrier-user', passwordEnv: 'CARRIER_PASSWORD' } } : {}),
         },
       })),
+      numbers: { reminders: { agent: 'echo', parameters: { campaign: 'flu-shots' } } },
     },
     { env: { CARRIER_PASSWORD: 's3cret' } },
   );
@@ -85,6 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
+  silent?.close();
   await agent?.close();
 });
 
@@ -133,7 +144,8 @@ async function place(trunk: TrunkName, scenario: string, opts: { body?: Record<s
     ...(opts.keys ? { keys: opts.keys } : {}),
     extraArgs: ['-rtp_echo', '-mp', String(await freePort('udp'))],
   });
-  await waitForUdpBound(port);
+  // SIPp exiting first (a port taken meanwhile by another process: exit 254) says why instead of a bare timeout.
+  await Promise.race([waitForUdpBound(port), sipp.then((r) => Promise.reject(new Error(`SIPp exited before binding\n${describeRun(r)}`)))]);
   const res = await api('/v1/calls', { to: TO, trunk, agent: agent?.url, ...opts.body });
   const call = (await res.json()) as Summary;
   expect(res.status, JSON.stringify(call)).toBe(201);
@@ -242,6 +254,49 @@ describe('outbound calls through a SIPp carrier, placed with POST /v1/calls', ()
     expect([headerOf(invites[0]?.text ?? '', 'CSeq'), headerOf(invites[1]?.text ?? '', 'CSeq')]).toEqual(['1 INVITE', '2 INVITE']);
   }, 30_000);
 
+  it('hung up through the API while ringing: CANCEL, and the call ends canceled', async () => {
+    const { call, sipp } = await place('hangup', 'uas-no-answer.xml');
+    await waitFor(async () => (await callOf(call.id)).status === 'ringing', 5_000);
+    expect((await api(`/v1/calls/${call.id}/hangup`, {})).status).toBe(202);
+    await sippOk(sipp); // it got our CANCEL, and the ACK for its 487
+    expect(await ended(call.id)).toMatchObject({ status: 'canceled', disposition: 'canceled', endReason: 'local-hangup' });
+  }, 30_000);
+
+  it("limits: the trunk's concurrent calls (TRUNK_BUSY), then its calls per second (TRUNK_RATE_LIMITED)", async () => {
+    // `number` lends its route: the echo agent and its parameters.
+    const first = await api('/v1/calls', { to: TO, trunk: 'silent', number: 'reminders' });
+    expect(first.status).toBe(201);
+    const call = (await first.json()) as Summary & { number?: string; agent: { target: string } };
+    expect(call).toMatchObject({ number: 'reminders', agent: { kind: 'builtin', target: 'echo' } });
+    await waitFor(() => silentReceived.some((m) => m.startsWith('INVITE ')), 5_000); // the INVITE is out, unanswered
+    const busy = await api('/v1/calls', { to: TO, trunk: 'silent', agent: 'echo' });
+    expect([busy.status, ((await busy.json()) as { code: string }).code]).toEqual([503, 'TRUNK_BUSY']);
+    expect((await api(`/v1/calls/${call.id}/hangup`, {})).status).toBe(202);
+    expect(await ended(call.id)).toMatchObject({ status: 'canceled' });
+    const limited = await api('/v1/calls', { to: TO, trunk: 'silent', agent: 'echo' });
+    expect([limited.status, ((await limited.json()) as { code: string }).code]).toEqual([429, 'TRUNK_RATE_LIMITED']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // No provisional response came: no CANCEL may go out (RFC 3261 §9.1).
+    expect(silentReceived.some((m) => m.startsWith('CANCEL '))).toBe(false);
+  }, 15_000);
+
+  it('an agent that cannot be reached: nothing rings, the call fails agent-unavailable', async () => {
+    const callIds = (): Set<string> => new Set(silentReceived.map((m) => headerOf(m, 'Call-ID') ?? ''));
+    const before = callIds();
+    let res = await api('/v1/calls', { to: TO, trunk: 'silent', agent: 'ws://127.0.0.1:9/nobody' });
+    for (let i = 0; res.status === 429 && i < 40; i++) {
+      // the previous test used up the trunk's 1 call a second
+      await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? '1') * 100));
+      res = await api('/v1/calls', { to: TO, trunk: 'silent', agent: 'ws://127.0.0.1:9/nobody' });
+    }
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as Summary;
+    expect(await ended(id)).toMatchObject({ status: 'failed', endReason: 'agent-unavailable' });
+    expect((await callOf(id)).sipStatus).toBeUndefined();
+    expect(callIds()).toEqual(before); // no INVITE went out (an earlier call's may still be retransmitted)
+    expect(events.get(id)).toEqual(['created', 'agent-connect', 'ended']);
+  }, 15_000);
+
   it('refuses before anything is sent: unknown trunk, destination off the allow-list', async () => {
     const unknown = await api('/v1/calls', { to: TO, trunk: 'nope', agent: 'echo' });
     expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([422, 'TRUNK_UNKNOWN']);
@@ -249,5 +304,11 @@ describe('outbound calls through a SIPp carrier, placed with POST /v1/calls', ()
     expect([offList.status, ((await offList.json()) as { code: string }).code]).toEqual([403, 'DESTINATION_NOT_ALLOWED']);
     const badFrom = await api('/v1/calls', { to: TO, trunk: 'answer', agent: 'echo', from: 'a b' });
     expect([badFrom.status, ((await badFrom.json()) as { code: string }).code]).toEqual([422, 'CALLER_ID_INVALID']);
+    const noNumber = await api('/v1/calls', { to: TO, trunk: 'answer', number: 'nope' });
+    expect([noNumber.status, ((await noNumber.json()) as { code: string }).code]).toEqual([422, 'NUMBER_UNKNOWN']);
+    const noAgent = await api('/v1/calls', { to: TO, trunk: 'answer' });
+    expect([noAgent.status, ((await noAgent.json()) as { code: string }).code]).toEqual([422, 'AGENT_INVALID']);
+    const adapter = await api('/v1/calls', { to: TO, trunk: 'answer', agent: { adapter: 'openai-realtime', model: 'x' } });
+    expect([adapter.status, ((await adapter.json()) as { code: string }).code]).toEqual([422, 'AGENT_INVALID']);
   });
 });
