@@ -14,7 +14,7 @@ import { describeRun, freePort, headerOf, parseMessageLog, runSipp, waitForUdpBo
 import { powerAt, sine } from '../helpers/tones.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
-const TRUNKS = ['answer', 'ring', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'hangup', 'auth', 'silent'] as const;
+const TRUNKS = ['answer', 'hold', 'ring', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'hangup', 'auth', 'silent'] as const;
 type TrunkName = (typeof TRUNKS)[number];
 const TO = '+15557654321';
 const CALLER_ID = '+15550100001';
@@ -26,6 +26,8 @@ interface AgentCall {
   start: Record<string, unknown>;
   heard: Int16Array[];
   stop: Record<string, unknown> | undefined;
+  /** Every JSON message after `start`. */
+  messages: Record<string, unknown>[];
 }
 
 let gw: TestGateway | undefined;
@@ -50,12 +52,15 @@ function toneAgent(): Promise<WsAgentServer> {
       }
       const msg = JSON.parse(data.toString()) as Record<string, unknown>;
       if (msg['type'] === 'start') {
-        call = { start: msg, heard: [], stop: undefined };
+        call = { start: msg, heard: [], stop: undefined, messages: [] };
         agentCalls.set(String(msg['callId']), call);
         // 600 ms of tone: waits in the gateway until the callee answers, then plays.
         const tone = Buffer.from(sine(RATE, TONE_HZ, -12, 600).buffer);
         for (let i = 0; i + FRAME_BYTES <= tone.length; i += FRAME_BYTES) ws.send(tone.subarray(i, i + FRAME_BYTES));
-      } else if (msg['type'] === 'stop' && call) call.stop = msg;
+      } else if (call) {
+        call.messages.push(msg);
+        if (msg['type'] === 'stop') call.stop = msg;
+      }
     });
   });
 }
@@ -188,6 +193,15 @@ describe('outbound calls through a SIPp carrier, placed with POST /v1/calls', ()
     expect(headerOf(invite.text, 'P-Asserted-Identity')).toBe(`<sip:${CALLER_ID}@127.0.0.1;user=phone>`);
     expect(headerOf(invite.text, 'Privacy')).toBe('id');
     expect(headerOf(invite.text, 'Content-Type')).toBe('application/sdp');
+  }, 30_000);
+
+  it('from the far end: re-INVITE to hold (answered recvonly), SIP INFO DTMF to the agent, BYE', async () => {
+    const { call, sipp } = await place('hold', 'uas-hold-dtmf.xml', { pauseMs: 1_500 });
+    await waitFor(async () => (await callOf(call.id)).status === 'answered', 8_000);
+    const result = await sippOk(sipp); // its checks: our 200 to the re-INVITE says a=recvonly; INFO and BYE got 200
+    expect(result.actionLog).toContain('hold answered a=recvonly');
+    expect(await ended(call.id)).toMatchObject({ status: 'completed', endReason: 'remote-bye' });
+    expect(agentCalls.get(call.id)?.messages.filter((m) => m['type'] === 'dtmf')).toEqual([expect.objectContaining({ type: 'dtmf', digit: '5' })]);
   }, 30_000);
 
   it('180 then 200: ringing, then answered; hung up through the API (BYE from us)', async () => {
