@@ -8,7 +8,7 @@ import type { Config, NumberRouteConfig } from '../config.js';
 import { CallControlError, CallControlErrorCode, type PlaceCallRequest } from './control.js';
 import { agentPlan } from './plan.js';
 
-export function placedRoute(numbers: Config['numbers'], request: Pick<PlaceCallRequest, 'agent' | 'number' | 'parameters'>): NumberRouteConfig {
+export function placedRoute(numbers: Config['numbers'], request: Partial<Pick<PlaceCallRequest, 'agent' | 'number' | 'parameters'>>): NumberRouteConfig {
   const numbered = request.number === undefined ? undefined : numbers[request.number];
   if (request.number !== undefined && numbered === undefined) throw refuse('NumberUnknown', `no configured number '${request.number}'`);
   const agent = requestedAgent(request.agent, numbered);
