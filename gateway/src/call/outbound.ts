@@ -265,8 +265,7 @@ export class OutboundSide implements OutboundSideApi {
   }
 
   private provisional(call: Call, pending: PendingInvite, res: SipResponse): void {
-    if (res.status === 100) return;
-    pending.provisional = true;
+    pending.provisional = true; // any provisional, 100 Trying too, lets a CANCEL go out (RFC 3261 §9.1)
     if (pending.cancelWanted) this.sendCancel(call.id, pending);
     if (isEnded(call) || res.status < 180) return;
     if (call.state === 'admitted') {
