@@ -2,8 +2,10 @@
  * `npm start`: load the configuration once, start tracing (only when the standard OTEL_* variables ask for it),
  * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway first, then the last spans are flushed.
  * An error nothing else caught is logged and counted and the gateway keeps serving; more than 10 within 10 s
- * and it stops with exit code 70 (process-guard.ts).
+ * and it stops with exit code 70 (process-guard.ts). A Node older than the supported range stops it first
+ * (require-node.ts, imported before anything else).
  */
+import './require-node.js';
 import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   }
   running = gateway;
   process.stdout.write(
-    `Patchbay is listening: SIP on udp/tcp ${config.sip.host}:${gateway.sipPort}, HTTP on http://${config.http.host}:${gateway.httpPort}/healthz\n` +
+    `Patchbay ${VERSION} on Node ${process.version} is listening: SIP on udp/tcp ${config.sip.host}:${gateway.sipPort}, HTTP on http://${config.http.host}:${gateway.httpPort}/healthz\n` +
       `Call sip:anything@127.0.0.1:${gateway.sipPort} to reach the demo agent.\n`,
   );
   const stop = (signal: string): void => {
