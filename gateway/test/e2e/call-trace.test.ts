@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveAgent, type AgentServer } from '@patchbay/agents';
 import { ATTR, SPAN, startTelemetry, type Telemetry } from '@patchbay/observability';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRACE_ATTR, TURN_EVENT } from '@patchbay/observability';
 import { speechWav } from '../helpers/audio.js';
