@@ -3,7 +3,7 @@
  * session, then the floor relay under the same load, and one table. Only the gateway changes runtime: the load
  * generator, the scripted agents and the floor relay stay on the bench's own Node, so every row meets the same peers.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliOptions } from '../cli.js';
 import { fetchHops, startGateway } from '../gateway-process.js';
@@ -29,11 +29,34 @@ export interface RuntimesContext {
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
 
-function row(target: RuntimeRow['target'], node: string, phase: PhaseResult, hops: Record<string, Distribution> | undefined): RuntimeRow {
+/** Busy and total jiffies of all cores (/proc/stat), to tell a quiet machine from one shared with other work. */
+function cpuTimes(): { busy: number; total: number } | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's busy share (all cores, every process) over a phase, %. */
+async function measuredBusy<T>(work: () => Promise<T>): Promise<{ value: T; machineBusyPct: number | undefined }> {
+  const before = cpuTimes();
+  const value = await work();
+  const after = cpuTimes();
+  const machineBusyPct = before && after && after.total > before.total ? round((100 * (after.busy - before.busy)) / (after.total - before.total)) : undefined;
+  return { value, machineBusyPct };
+}
+
+function row(target: RuntimeRow['target'], node: string, phase: PhaseResult, hops: Record<string, Distribution> | undefined, machineBusyPct: number | undefined): RuntimeRow {
   return {
     target,
     node,
     cpuMsPerCallSecond: round(phase.cpuMsPerCallSecond),
+    cpuCoreShare: round(phase.cpuCoreShare),
+    machineBusyPct: machineBusyPct ?? -1,
     callsUp: phase.callsUp,
     lossPct: round(phase.lossPct),
     setupMs: phase.setupMs,
@@ -74,10 +97,10 @@ export async function runRuntimes(options: CliOptions & { runtimes: readonly num
       });
       children.push(gateway.child);
       log(`gateway on Node ${runtime.version}, pid ${gateway.child.pid}`);
-      const phase = await runPhase(ctx.target(gateway.sipPort), gateway.child.pid, options, log);
+      const { value: phase, machineBusyPct } = await measuredBusy(() => runPhase(ctx.target(gateway.sipPort), gateway.child.pid, options, log));
       const stats = await gateway.stats();
-      rows.push(row('gateway', runtime.version, phase, stats?.hops));
-      log(`  CPU ${phase.cpuMsPerCallSecond.toFixed(2)} ms per call-second, loss ${phase.lossPct.toFixed(3)} %`);
+      rows.push(row('gateway', runtime.version, phase, stats?.hops, machineBusyPct));
+      log(`  CPU ${phase.cpuMsPerCallSecond.toFixed(2)} ms per call-second, loss ${phase.lossPct.toFixed(3)} %, machine ${String(machineBusyPct)} % busy`);
       await gateway.child.stop();
     }
     log(`floor relay on Node ${process.version} (UDP → WebSocket → UDP, same load)`);
@@ -85,8 +108,8 @@ export async function runRuntimes(options: CliOptions & { runtimes: readonly num
     children.push(relay.child);
     const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
     await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
-    const floorPhase = await runPhase(ctx.target(ports.sipPort), relay.child.pid, options, log);
-    rows.push(row('floor', process.version, floorPhase, await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`)));
+    const { value: floorPhase, machineBusyPct } = await measuredBusy(() => runPhase(ctx.target(ports.sipPort), relay.child.pid, options, log));
+    rows.push(row('floor', process.version, floorPhase, await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`), machineBusyPct));
     await relay.child.stop();
   } finally {
     for (const child of children.reverse()) await child.stop();
@@ -105,6 +128,8 @@ export async function runRuntimes(options: CliOptions & { runtimes: readonly num
       'one session: the gateway on each Node in the order listed (same agents process, a fresh gateway process each), then the floor relay once',
       'only the gateway changes runtime; the load generator, the agents (their own process) and the floor relay run on the bench\'s Node',
       'CPU per call-second: the gateway process\'s user+system CPU over the hold window (every call up) ÷ call-seconds held; ×floor divides by the floor relay\'s',
+      'machine busy: every core, every process (this bench\'s and any other work on the machine) over the phase, from /proc/stat; the gateway\'s own share of one core is in the JSON (cpuCoreShare)',
+      'the floor relay echoes without a turn detector or barge-in: those columns are the gateway\'s alone',
       'uplink/downlink: measured inside the gateway (GET /stats; jitter-buffer and lead-buffer waits included); round trip, turn, barge-in, setup and loss at the load generator',
       'Node 20 is end of life and unsupported: the gateway runs on it here with PATCHBAY_UNSUPPORTED_NODE=1, tracing off, for the comparison only',
       ...(failed.length > 0 ? [`failed calls: ${failed.join('; ')}`] : []),

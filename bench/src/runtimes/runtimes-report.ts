@@ -10,6 +10,10 @@ export interface RuntimeRow {
   readonly target: 'gateway' | 'floor';
   readonly node: string;
   readonly cpuMsPerCallSecond: number;
+  /** The target's CPU over the hold window as a share of one core. */
+  readonly cpuCoreShare: number;
+  /** Every core's busy share over the phase, all processes (−1: not measured). */
+  readonly machineBusyPct: number;
   readonly callsUp: number;
   readonly lossPct: number;
   readonly setupMs: Distribution;
@@ -46,13 +50,14 @@ export function runtimesMarkdown(r: RuntimesResult): string {
     '',
     `\`${benchCommand(r.options)} --runtimes ${r.runtimes.join(',')}\``,
     '',
-    '| target | Node | CPU ms per call-second | ×floor | uplink p50 / p99 ms | downlink p50 / p99 ms | round trip p50 / p99 ms | turn p50 / p99 ms | barge-in p50 / p99 ms | setup p50 / p99 ms | loss % |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | Node | CPU ms per call-second | ×floor | uplink p50 / p99 ms | downlink p50 / p99 ms | round trip p50 / p99 ms | turn p50 / p99 ms | barge-in p50 / p99 ms | setup p50 / p99 ms | loss % | machine busy % |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of r.rows) {
+    const gatewayOnly = (d: Distribution): string => (row.target === 'floor' ? DASH : pair(d));
     lines.push(
       `| ${row.target} | ${row.node} | ${formatFixed(row.cpuMsPerCallSecond, 2)} | ${row.target === 'floor' ? '1×' : formatRatio(row.cpuMsPerCallSecond, floor?.cpuMsPerCallSecond)} | ` +
-        `${pair(row.uplinkMs)} | ${pair(row.downlinkMs)} | ${pair(row.roundTripMs)} | ${pair(row.turnMs)} | ${pair(row.bargeInMs)} | ${pair(row.setupMs)} | ${formatFixed(row.lossPct, 3)} |`,
+        `${pair(row.uplinkMs)} | ${pair(row.downlinkMs)} | ${pair(row.roundTripMs)} | ${gatewayOnly(row.turnMs)} | ${gatewayOnly(row.bargeInMs)} | ${pair(row.setupMs)} | ${formatFixed(row.lossPct, 3)} | ${row.machineBusyPct < 0 ? DASH : formatFixed(row.machineBusyPct, 0)} |`,
     );
   }
   lines.push('');
