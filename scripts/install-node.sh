@@ -19,7 +19,7 @@ case "$(uname -s)/$(uname -m)" in
     exit 2
     ;;
 esac
-cache=${PATCHBAY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/patchbay/node}
+cache=${PATCHBAY_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/patchbay/node}
 dir="$cache/$pkg-$version"
 bin="$dir/node_modules/$pkg/bin/node"
 if [[ ! -x "$bin" ]]; then
