@@ -13,11 +13,16 @@ export interface CliOptions extends BenchOptions {
   readonly floor: boolean;
   /** Run the micro-benchmarks before the load (default on). */
   readonly micro: boolean;
+  /** `--runtimes 20,22,24`: the same fixed run with the gateway on each of these Node lines (scripts/node-versions.txt). */
+  readonly runtimes?: readonly number[];
 }
 
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
                    [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
-Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
+                   [--runtimes 20,22,24]
+Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.
+--runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
+relay once, one table in <date>-runtimes.md/.json.`;
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -41,7 +46,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -62,6 +67,15 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), got '${workersText}'`);
   }
   const ramp = flags.has('ramp');
+  const runtimesText = values.get('runtimes');
+  let runtimes: number[] | undefined;
+  if (runtimesText !== undefined) {
+    runtimes = runtimesText.split(',').map((part) => Number(part.trim()));
+    if (runtimes.some((m) => !Number.isInteger(m) || m < 18) || new Set(runtimes).size !== runtimes.length) {
+      throw new CliError(`--runtimes must list distinct Node major versions, e.g. 20,22,24, got '${runtimesText}'`);
+    }
+    if (ramp) throw new CliError('--runtimes compares fixed runs: it does not combine with --ramp');
+  }
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -71,10 +85,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (ramp ? 'ramp' : 'load'),
+    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : ramp ? 'ramp' : 'load'),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
     micro: !flags.has('no-micro'),
+    ...(runtimes === undefined ? {} : { runtimes }),
   };
 }

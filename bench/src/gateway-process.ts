@@ -43,6 +43,8 @@ export interface GatewayLaunch {
   readonly workers: number | 'auto';
   /** The one codec the gateway offers (`media.codecs`): the run's `--codec`. */
   readonly codec: CodecName;
+  /** The Node binary to run the gateway on (default the bench's own); an unsupported one is allowed (--runtimes). */
+  readonly node?: string;
 }
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
@@ -69,9 +71,13 @@ export async function startGateway(launch: GatewayLaunch): Promise<GatewayProces
   const configPath = join(launch.workDir, 'patchbay.yaml');
   // JSON is YAML: no serializer needed.
   writeFileSync(configPath, `${JSON.stringify(gatewayConfig(launch, sipPort, httpPort, media), null, 2)}\n`);
-  const { child } = await startTsx(join(launch.repoRoot, 'gateway/src/main.ts'), [], {
-    PATCHBAY_CONFIG: configPath,
-  });
+  const { child } = await startTsx(
+    join(launch.repoRoot, 'gateway/src/main.ts'),
+    [],
+    { PATCHBAY_CONFIG: configPath, ...(launch.node === undefined ? {} : { PATCHBAY_UNSUPPORTED_NODE: '1' }) },
+    30_000,
+    launch.node,
+  );
   try {
     await waitForHttp(`http://127.0.0.1:${httpPort}/healthz`);
   } catch (err) {

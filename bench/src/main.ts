@@ -18,6 +18,7 @@ import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { sampleProcess } from './proc/proc-sampler.js';
 import { runRamp, type RampOutcome } from './ramp.js';
+import { runRuntimes } from './runtimes/run-runtimes.js';
 import type { BenchResult, CostFigures, Distribution } from './report/types.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
@@ -65,6 +66,12 @@ async function main(options: CliOptions): Promise<void> {
   const notes: string[] = [];
   const extra: Record<string, unknown> = {};
   try {
+    if (options.runtimes !== undefined) {
+      log(`patchbay bench '${options.name}': the gateway on Node ${options.runtimes.join(', ')}, ${options.calls} calls at ${options.rate}/s held ${options.durationS} s each, then the floor`);
+      const written = await runRuntimes({ ...options, runtimes: options.runtimes }, { repoRoot: REPO, benchSrc: HERE, workDir: work, target: (sipPort) => target(sipPort, options.codec), log });
+      for (const file of written) log(`wrote ${file}`);
+      return;
+    }
     log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent`);
     let micro: BenchResult['micro'];
     if (options.micro) {

@@ -40,4 +40,13 @@ describe('parseCli', () => {
     expect(() => parseCli(['default'], '/r')).toThrow(/unexpected argument/);
     expect(() => parseCli(['--calls', '0'], '/r')).toThrow(/--calls must be a number/);
   });
+
+  it('takes --runtimes as distinct Node majors (a fixed run named "runtimes"), not with --ramp', () => {
+    expect(parseCli(['--runtimes', '20,22,24'], '/r')).toMatchObject({ runtimes: [20, 22, 24], name: 'runtimes', mode: 'fixed' });
+    expect(parseCli(['--runtimes=24', '--duration', '10'], '/r')).toMatchObject({ runtimes: [24], durationS: 10 });
+    expect(parseCli([], '/r').runtimes).toBeUndefined();
+    expect(() => parseCli(['--runtimes', '22,22'], '/r')).toThrow(/distinct Node major versions/);
+    expect(() => parseCli(['--runtimes', '22.1'], '/r')).toThrow(CliError);
+    expect(() => parseCli(['--runtimes', '22', '--ramp'], '/r')).toThrow(/does not combine with --ramp/);
+  });
 });

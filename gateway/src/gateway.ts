@@ -188,7 +188,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await stack.close();
     throw err;
   }
-  logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp }, 'gateway listening');
+  logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
   registrations.start();
 
   let closing: Promise<void> | undefined;

@@ -2,8 +2,10 @@
  * `npm start`: load the configuration once, start tracing (only when the standard OTEL_* variables ask for it),
  * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway first, then the last spans are flushed.
  * An error nothing else caught is logged and counted and the gateway keeps serving; more than 10 within 10 s
- * and it stops with exit code 70 (process-guard.ts).
+ * and it stops with exit code 70 (process-guard.ts). A Node older than the supported range stops it first
+ * (require-node.ts, imported before anything else).
  */
+import './require-node.js';
 import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
 import { ConfigError, loadConfigWithSource, type Config, type ConfigSource } from './config.js';
 import { startGateway } from './gateway.js';

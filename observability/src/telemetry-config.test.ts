@@ -49,10 +49,14 @@ describe('parseTraceConfig', () => {
     expect(c.otlp).toMatchObject({ headers: { authorization: 'Bearer abc', 'x-a': '2' }, timeoutMillis: 2500, compression: 'gzip' });
   });
 
-  it('accepts http/json, sends http/protobuf as JSON with a warning, and refuses grpc', () => {
-    expect(parseTraceConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).warnings).toEqual([]);
-    expect(parseTraceConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).warnings[0]).toMatch(/http\/json/);
-    expect(issuesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })[0]).toMatch(/grpc/);
+  it('sends http/protobuf by default, http/json when asked (traces-specific over general), and refuses grpc', () => {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318' };
+    expect(parseTraceConfig(base).otlp?.protocol).toBe('http/protobuf');
+    expect(parseTraceConfig({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' }).otlp?.protocol).toBe('http/json');
+    expect(parseTraceConfig({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).otlp?.protocol).toBe('http/protobuf');
+    expect(parseTraceConfig({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).warnings).toEqual([]);
+    expect(issuesOf({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })[0]).toMatch(/^OTEL_EXPORTER_OTLP_PROTOCOL: grpc/);
+    expect(issuesOf({ ...base, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' })[0]).toMatch(/^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "thrift"/);
   });
 
   it('builds the sampler: parent-based always-on by default, ratios checked', () => {

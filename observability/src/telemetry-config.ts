@@ -19,9 +19,13 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 export interface OtlpSettings {
   /** Full URL the spans are POSTed to (…/v1/traces). */
   url: string;
+  /** The body's encoding: http/protobuf (the SDK's and the spec's default) or http/json. */
+  protocol: OtlpProtocol;
   /** Extra request headers (OTEL_EXPORTER_OTLP_HEADERS, then _TRACES_HEADERS over it). Never logged. */
   headers: Record<string, string>;
   timeoutMillis: number;
@@ -83,16 +87,16 @@ export function parseTraceConfig(env: Env): TraceConfig {
   if (exporters.includes('otlp')) {
     const url = endpointSpecific !== undefined ? checkUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', endpointSpecific, issues) : checkUrl('OTEL_EXPORTER_OTLP_ENDPOINT', appendPath(endpointBase ?? DEFAULT_OTLP_BASE, 'v1/traces'), issues);
     const protocol = (get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get('OTEL_EXPORTER_OTLP_PROTOCOL'))?.toLowerCase();
-    if (protocol === 'grpc') issues.push('OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/json (the collector port 4318)');
-    else if (protocol === 'http/protobuf') warnings.push('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: spans are sent as http/json, which OTLP/HTTP receivers accept on the same path');
-    else if (protocol !== undefined && protocol !== 'http/json') issues.push(`OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not an OTLP protocol (http/json)`);
+    const protocolName = get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+    if (protocol === 'grpc') issues.push(`${protocolName}: grpc is not supported; use http/protobuf or http/json (the collector port 4318)`);
+    else if (protocol !== undefined && protocol !== 'http/protobuf' && protocol !== 'http/json') issues.push(`${protocolName}: "${protocol}" is not an OTLP protocol (http/protobuf or http/json)`);
     const headers = { ...parseKeyValues('OTEL_EXPORTER_OTLP_HEADERS', get('OTEL_EXPORTER_OTLP_HEADERS'), issues), ...parseKeyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', get('OTEL_EXPORTER_OTLP_TRACES_HEADERS'), issues) };
     const timeoutName = get('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' : 'OTEL_EXPORTER_OTLP_TIMEOUT';
     const timeoutMillis = positiveInt(timeoutName, get(timeoutName), 10_000, issues);
     const compressionName = get('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION' : 'OTEL_EXPORTER_OTLP_COMPRESSION';
     const compression = get(compressionName)?.toLowerCase() ?? 'none';
     if (compression !== 'gzip' && compression !== 'none') issues.push(`${compressionName}: "${compression}" is not gzip or none`);
-    otlp = { url: url ?? '', headers, timeoutMillis, compression: compression === 'gzip' ? 'gzip' : 'none' };
+    otlp = { url: url ?? '', protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf', headers, timeoutMillis, compression: compression === 'gzip' ? 'gzip' : 'none' };
   }
 
   const samplerRaw = (get('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();

@@ -1,61 +1,29 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObservabilityError } from './errors.js';
 import { ATTR, SPAN } from './names.js';
+import { decodeTraceRequest, startOtlpReceiver, type OtlpReceiver } from './test-support/otlp-receiver.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 
 const started: Telemetry[] = [];
-const servers: Server[] = [];
+const receivers: OtlpReceiver[] = [];
 
 afterEach(async () => {
   await Promise.all(started.splice(0).map((t) => t.shutdown()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
+
+async function otlpReceiver(status = 200): Promise<OtlpReceiver> {
+  const receiver = await startOtlpReceiver(status);
+  receivers.push(receiver);
+  return receiver;
+}
 
 function start(options: Partial<Parameters<typeof startTelemetry>[0]> = {}): Telemetry {
   const t = startTelemetry({ serviceName: 'patchbay-test', serviceVersion: '9.9.9', env: {}, ...options });
   started.push(t);
   return t;
-}
-
-interface Received {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local OTLP/HTTP receiver: records each request and answers as a collector would (or with `status`). */
-async function otlpReceiver(status = 200): Promise<{ url: string; requests: Received[] }> {
-  const requests: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 200 ? '{}' : '{"code":3,"message":"bad"}');
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests };
-}
-
-interface OtlpJson {
-  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: { name: string; attributes: { key: string }[] }[] }[] }[];
 }
 
 describe('startTelemetry', () => {
@@ -111,33 +79,45 @@ describe('startTelemetry', () => {
     expect(exporter.getFinishedSpans()).toHaveLength(0);
   });
 
-  it('exports over OTLP/HTTP JSON to OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, and shutdown flushes', async () => {
+  it.each([
+    { protocol: 'http/protobuf', env: {}, contentType: /^application\/x-protobuf/ },
+    { protocol: 'http/json', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, contentType: /^application\/json/ },
+    { protocol: 'http/protobuf', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, contentType: /^application\/x-protobuf/ },
+  ])('exports $protocol ($env) to OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, and shutdown flushes', async ({ protocol, env, contentType }) => {
     const receiver = await otlpReceiver();
+    const errors: Error[] = [];
     const t = start({
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_EXPORTER_OTLP_HEADERS: 'x-patchbay-test=abc%3D1',
         OTEL_BSP_SCHEDULE_DELAY: '60000', // only shutdown can send it
+        ...env,
       },
+      onError: (e) => errors.push(e),
     });
     expect(t.enabled).toBe(true);
-    expect(t.description).toMatchObject({ exporters: ['otlp'], endpoint: `${receiver.url}/v1/traces`, protocol: 'http/json' });
+    expect(t.warnings).toEqual([]);
+    expect(t.description).toMatchObject({ exporters: ['otlp'], endpoint: `${receiver.url}/v1/traces`, protocol });
     const span = t.tracer.startSpan(SPAN.turn, { attributes: { [ATTR.turnIndex]: 3 } });
     span.setStatus({ code: SpanStatusCode.OK });
     span.end();
     await t.shutdown(); // the batch delay is a minute: only the shutdown flush can have sent it
+    expect(errors).toEqual([]);
     expect(receiver.requests).toHaveLength(1);
     const req = receiver.requests[0];
-    expect(req?.method).toBe('POST');
-    expect(req?.url).toBe('/v1/traces');
-    expect(req?.headers['content-type']).toMatch(/^application\/json/);
-    expect(req?.headers['x-patchbay-test']).toBe('abc=1');
-    const body = JSON.parse(req?.body ?? '{}') as OtlpJson;
+    if (req === undefined) throw new Error('no request');
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/v1/traces');
+    expect(req.headers['content-type']).toMatch(contentType);
+    expect(req.headers['x-patchbay-test']).toBe('abc=1');
+    const body = decodeTraceRequest(req);
+    expect(body.resourceSpans).toHaveLength(1);
     const rs = body.resourceSpans[0];
     expect(rs?.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('patchbay-test');
+    expect(rs?.scopeSpans[0]?.scope.name).toBe('patchbay-test');
     const exported = rs?.scopeSpans[0]?.spans[0];
     expect(exported?.name).toBe(SPAN.turn);
+    expect(exported?.traceId).toMatch(protocol === 'http/json' ? /^[0-9a-f]{32}$/ : /^[A-Za-z0-9+/]{22}==$/); // 16 bytes
     expect(exported?.attributes.map((a) => a.key)).toContain(ATTR.turnIndex);
   });
 

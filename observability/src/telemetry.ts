@@ -9,9 +9,17 @@
  * and exact sub-millisecond buckets).
  */
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  CompositePropagator,
+  loggingErrorHandler,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK, core } from '@opentelemetry/sdk-node';
+import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -23,11 +31,11 @@ import {
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { hostname } from 'node:os';
 import { ObservabilityError } from './errors.js';
-import { parseTraceConfig, type Env, type TraceConfig } from './telemetry-config.js';
+import { parseTraceConfig, type Env, type OtlpProtocol, type TraceConfig } from './telemetry-config.js';
 
 export interface TelemetryOptions {
   /** service.name unless OTEL_SERVICE_NAME overrides it; also the tracer's scope name. */
@@ -47,7 +55,7 @@ export interface TelemetryOptions {
 export interface TelemetryDescription {
   exporters: string[];
   endpoint: string | undefined;
-  protocol: 'http/json' | undefined;
+  protocol: OtlpProtocol | undefined;
   sampler: string;
   resource: Record<string, string>;
 }
@@ -57,7 +65,7 @@ export interface Telemetry {
   /** The tracer to start spans with; the API's no-op tracer when tracing is off. */
   readonly tracer: Tracer;
   readonly description: TelemetryDescription;
-  /** Settings accepted but not honoured exactly (e.g. http/protobuf is sent as http/json). */
+  /** Settings accepted but not honoured exactly (for the start-up log line). */
   readonly warnings: readonly string[];
   /** Flushes pending spans and stops the SDK (unregisters the global tracer provider). Idempotent; never rejects
    *  (a failed final export goes to `onError`). */
@@ -72,14 +80,14 @@ let running: object | undefined;
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const config = parseTraceConfig(options.env);
-  const injected = [...(options.spanProcessors ?? []), ...(options.exporter ? [new SimpleSpanProcessor(options.exporter)] : [])];
+  const injected = [...(options.spanProcessors ?? []), ...(options.exporter ? [new SimpleSpanProcessor({ exporter: options.exporter })] : [])];
   const disabled = options.env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true';
   const enabled = !disabled && (injected.length > 0 || config.enabled);
   const resource = resourceAttributes(options, config);
   const description: TelemetryDescription = {
     exporters: !enabled ? [] : injected.length > 0 ? ['injected'] : config.exporters,
     endpoint: enabled && injected.length === 0 ? config.otlp?.url : undefined,
-    protocol: enabled && injected.length === 0 && config.otlp ? 'http/json' : undefined,
+    protocol: enabled && injected.length === 0 ? config.otlp?.protocol : undefined,
     sampler: config.sampler.name.endsWith('traceidratio') ? `${config.sampler.name}(${config.sampler.ratio})` : config.sampler.name,
     resource,
   };
@@ -105,7 +113,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   if (options.onError) {
     const onError = options.onError;
-    core.setGlobalErrorHandler((err) => onError(err instanceof Error ? err : new Error(String(err))));
+    setGlobalErrorHandler((err) => onError(err instanceof Error ? err : new Error(String(err))));
   }
   sdk.start();
   const token = {};
@@ -123,7 +131,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         trace.disable();
         context.disable();
         propagation.disable();
-        if (options.onError) core.setGlobalErrorHandler(core.loggingErrorHandler());
+        if (options.onError) setGlobalErrorHandler(loggingErrorHandler());
         if (running === token) running = undefined;
       }
     })();
@@ -146,23 +154,24 @@ function envProcessors(config: TraceConfig): SpanProcessor[] {
   const out: SpanProcessor[] = [];
   for (const kind of config.exporters) {
     if (kind === 'console') {
-      out.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+      out.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else if (config.otlp) {
       // Every setting is passed explicitly: the exporter falls back on process.env only for what we leave unset
-      // (client certificates), so the `env` handed to us wins.
-      const exporter = new OTLPTraceExporter({
+      // (client certificates), so the `env` handed to us wins. The two exporters differ only in the body's encoding.
+      const settings = {
         url: config.otlp.url,
         headers: config.otlp.headers,
         timeoutMillis: config.otlp.timeoutMillis,
         compression: config.otlp.compression as CompressionOption,
-      });
-      out.push(new BatchSpanProcessor(exporter, config.batch));
+      };
+      const exporter = config.otlp.protocol === 'http/json' ? new OTLPJsonTraceExporter(settings) : new OTLPProtoTraceExporter(settings);
+      out.push(new BatchSpanProcessor({ exporter, ...config.batch }));
     }
   }
   return out;
 }
 
-type CompressionOption = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'];
+type CompressionOption = NonNullable<ConstructorParameters<typeof OTLPProtoTraceExporter>[0]>['compression'];
 
 function sampler(config: TraceConfig): Sampler {
   const { name, ratio } = config.sampler;
@@ -182,8 +191,8 @@ function sampler(config: TraceConfig): Sampler {
   }
 }
 
-function propagator(config: TraceConfig): core.CompositePropagator {
-  return new core.CompositePropagator({
-    propagators: config.propagators.map((p) => (p === 'tracecontext' ? new core.W3CTraceContextPropagator() : new core.W3CBaggagePropagator())),
+function propagator(config: TraceConfig): CompositePropagator {
+  return new CompositePropagator({
+    propagators: config.propagators.map((p) => (p === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator())),
   });
 }

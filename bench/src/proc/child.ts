@@ -11,9 +11,12 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Start `node --import tsx <script>` with `env` added; resolves with the first stdout line it prints. */
-export async function startTsx(script: string, args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ child: Child; firstLine: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+/**
+ * Start `node --import tsx <script>` with `env` added; resolves with the first stdout line it prints. `node`: the
+ * binary to run it on (default this process's own).
+ */
+export async function startTsx(script: string, args: readonly string[], env: Record<string, string>, timeoutMs = 30_000, node = process.execPath): Promise<{ child: Child; firstLine: string }> {
+  const proc = spawn(node, ['--import', 'tsx', script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

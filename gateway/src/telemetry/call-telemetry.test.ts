@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN, type CallMos, type CallQualitySummary } from '@patchbay/observability';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../call/call.js';
 import { testCall, testPlan } from '../call/testing.js';
@@ -12,7 +12,7 @@ const T0 = performance.timeOrigin + performance.now();
 
 function setup(qualityWaitMs = 5_000): { telemetry: CallTelemetry; spans: () => ReadableSpan[] } {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   return { telemetry: new CallTelemetry({ tracer: provider.getTracer('test'), qualityWaitMs }), spans: () => exporter.getFinishedSpans() };
 }
 
