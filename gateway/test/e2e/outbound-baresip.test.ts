@@ -2,13 +2,16 @@
  * An outbound call to a real phone: `POST /v1/calls` places a call through a trunk whose proxy is baresip (it
  * answers by itself), to the built-in `echo` agent. baresip's microphone speaks an espeak-ng sentence; what it hears
  * back must be that sentence (normalised cross-correlation at the best lag), so audio went both ways through the
- * session our offer and its answer set up. Then the call shows as completed in the API.
+ * session our offer and its answer set up. Then the call shows as completed in the API. A second call reaches the
+ * built-in `demo` agent: the called phone hears the greeting prompt (its waveform found in the recording).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { speechWav, type Wav } from '../helpers/audio.js';
+import { readWav, speechWav, wavDurationMs, writeWav, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall } from '../helpers/baresip.js';
 import { measureEcho } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
@@ -17,6 +20,8 @@ import { freePort } from '../helpers/sipp.js';
 const PHONE = '+15557654321';
 const SENTENCE = 'Patchbay calling you back, one two three';
 const MIN_NCC = 0.9;
+const PROMPTS = fileURLToPath(new URL('../../../agents/prompts/', import.meta.url));
+const DEMO_CALL_MS = 6_000;
 
 let gw: TestGateway | undefined;
 let phonePort = 0;
@@ -38,15 +43,16 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
-describe('outbound call to baresip (the called phone) with the echo agent', () => {
-  it('baresip answers, hears its own sentence back, and the call completes', async () => {
-    if (!gw || !mic) throw new Error('setup failed');
+describe('outbound calls to baresip (the called phone)', () => {
+  /** baresip listens as the phone; once it does, the API places the call to it with `agent`. */
+  async function callThePhone(agent: string, microphone: string, hangupAfterMs: number) {
+    if (!gw) throw new Error('setup failed');
     const base = `http://127.0.0.1:${gw.httpPort}`;
     let placed: Promise<Response> | undefined;
     const result = await baresipCall({
-      microphone: mic.path,
+      microphone,
       codecs: ['PCMU'],
-      hangupAfterMs: 4_500,
+      hangupAfterMs,
       establishTimeoutMs: 10_000,
       answer: {
         sipPort: phonePort,
@@ -55,14 +61,19 @@ describe('outbound call to baresip (the called phone) with the echo agent', () =
           placed = fetch(`${base}/v1/calls`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ to: PHONE, trunk: 'phone', agent: 'echo' }),
+            body: JSON.stringify({ to: PHONE, trunk: 'phone', agent }),
             signal: AbortSignal.timeout(5_000),
           });
         },
       },
     });
     if (!placed) throw new Error('the call was never placed');
-    const res = await placed;
+    return { base, result, res: await placed };
+  }
+
+  it('baresip answers, hears its own sentence back, and the call completes', async () => {
+    if (!gw || !mic) throw new Error('setup failed');
+    const { base, result, res } = await callThePhone('echo', mic.path, 4_500);
     const call = (await res.json()) as { id: string; direction: string };
     expect(res.status).toBe(201);
     expect(call.direction).toBe('outbound');
@@ -79,5 +90,22 @@ describe('outbound call to baresip (the called phone) with the echo agent', () =
     const final = (await (await fetch(`${base}/v1/calls/${call.id}`)).json()) as Record<string, unknown>;
     expect(final).toMatchObject({ status: 'completed', endReason: 'remote-bye', sipStatus: 200, codec: 'PCMU' });
     console.log(`outbound echo via baresip: NCC ${m.ncc.toFixed(3)}, lag ${m.lagMs.toFixed(1)} ms`);
+  }, 60_000);
+
+  it('to the demo agent: the called phone hears the greeting', async () => {
+    const silence = join(dir, 'silence.wav');
+    await writeWav(silence, { sampleRate: 8_000, channels: 1, samples: new Int16Array(8 * 1_000) });
+    const { result, res } = await callThePhone('demo', silence, DEMO_CALL_MS);
+    expect(res.status).toBe(201);
+    expect(result.established, describeCall(result)).toBe(true);
+    if (!result.heard) throw new Error(`no recording\n${describeCall(result)}`);
+    const greeting = join(PROMPTS, 'greeting.wav');
+    const parts = existsSync(greeting) ? [greeting] : [join(PROMPTS, 'welcome.wav')];
+    for (const part of parts) {
+      const prompt = await readWav(part);
+      const m = await measureEcho(prompt, result.heard, { minLagMs: -200, maxLagMs: DEMO_CALL_MS - wavDurationMs(prompt) });
+      console.log(`outbound demo via baresip: ${part.slice(PROMPTS.length)} NCC ${m.ncc.toFixed(3)} at ${m.lagMs.toFixed(1)} ms`);
+      expect(m.ncc, `${part}: ${JSON.stringify(m.coarse)}`).toBeGreaterThanOrEqual(MIN_NCC);
+    }
   }, 60_000);
 });
