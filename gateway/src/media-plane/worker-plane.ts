@@ -150,7 +150,8 @@ export class WorkerMediaPlane implements MediaPlane {
 
   constructor(private readonly options: WorkerMediaPlaneOptions) {
     const slices = portSlices(options.ports.min, options.ports.max, options.workers);
-    const entry = new URL('./media-worker.ts', import.meta.url).href;
+    // media-worker.ts from source, media-worker.js from the build (scripts/build.mjs keeps the two side by side).
+    const entry = new URL(`./media-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
     const logLevel = options.logger.level;
     this.workers = slices.map(
       (ports, index) =>

@@ -38,18 +38,33 @@ export interface GatewayStatsView {
 }
 
 /**
- * Starts `src/main.ts` with `config` (its `sip.port` and `http.port` are chosen here) and resolves once `/healthz`
- * answers. Rejects with the process's output if it exits or is not up within `startTimeoutMs`.
+ * How to run it: from source through tsx (the default, `npm run dev`), or the compiled build as `npm start` and the
+ * Docker image run it (`scripts/build.mjs` must have run), with `nodeArgs` before the entry.
  */
-export async function startGatewayProcess(config: Record<string, unknown>, startTimeoutMs = 60_000): Promise<GatewayProcess> {
+export type GatewayEntry = { readonly kind: 'source' } | { readonly kind: 'build'; readonly nodeArgs?: readonly string[] };
+
+/** The compiled gateway's command line, as the root package.json's `start` script runs it (from the repository root). */
+export const BUILD_ARGS = ['--conditions=patchbay-dist', '--enable-source-maps', 'gateway/dist/main.js'] as const;
+
+/**
+ * Starts `src/main.ts` (or the build, per `entry`) with `config` (its `sip.port` and `http.port` are chosen here) and
+ * resolves once `/healthz` answers. Rejects with the process's output if it exits or is not up within `startTimeoutMs`.
+ */
+export async function startGatewayProcess(
+  config: Record<string, unknown>,
+  startTimeoutMs = 60_000,
+  entry: GatewayEntry = { kind: 'source' },
+): Promise<GatewayProcess> {
   const sipPort = await freePort('udp');
   const httpPort = await freePort('tcp');
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-gw-'));
   const file = join(dir, 'patchbay.yaml');
   const sip = { host: '127.0.0.1', udp: true, tcp: false, publicAddress: '127.0.0.1', ...(config['sip'] as object | undefined), port: sipPort };
   await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort } }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: GATEWAY_DIR,
+  const [args, cwd] =
+    entry.kind === 'source' ? [['--import', 'tsx', 'src/main.ts'], GATEWAY_DIR] : [[...(entry.nodeArgs ?? []), ...BUILD_ARGS], join(GATEWAY_DIR, '..')];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env['PATH'] ?? '', PATCHBAY_CONFIG: file },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
