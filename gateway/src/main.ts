@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   running = gateway;
-  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort }));
+  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}` }));
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     gateway

@@ -56,15 +56,17 @@ export interface BannerInput {
   readonly source: ConfigSource;
   readonly sipPort: number;
   readonly httpPort: number;
+  /** What runs, e.g. `0.1.0 on Node v24.22.3` (main.ts); the banner's first line names it. */
+  readonly runtime?: string;
 }
 
 /** The lines printed on stdout once the gateway listens. */
-export function startBanner({ config, source, sipPort, httpPort }: BannerInput): string {
+export function startBanner({ config, source, sipPort, httpPort, runtime }: BannerInput): string {
   const transports = [config.sip.udp && 'udp', config.sip.tcp && 'tcp'].filter((t) => t !== false).join('/');
   const routes = routesOf(config);
   const width = Math.max(0, ...routes.map((r) => r.pattern.length));
   const lines = [
-    `Patchbay is listening: SIP on ${transports} ${config.sip.host}:${sipPort}, HTTP on http://${config.http.host}:${httpPort}/healthz`,
+    `Patchbay ${runtime === undefined ? '' : `${runtime} `}is listening: SIP on ${transports} ${config.sip.host}:${sipPort}, HTTP on http://${config.http.host}:${httpPort}/healthz`,
     `Configuration: ${describeSource(source)}`,
     routes.length === 0 ? 'Numbers: none (no number reaches an agent)' : 'Numbers (the longest match wins):',
     ...routes.map((r) => `  ${r.pattern.padEnd(width)}  → ${r.target}`),
