@@ -40,6 +40,7 @@ async function fakeGateway(uasPort: number, mode: 'call' | 'silent' | { refuse: 
   const posts: Record<string, unknown>[] = [];
   let calls = 0;
   // ACK every 200 to an INVITE, answer every BYE.
+  const handled = new Set<unknown>();
   void (async () => {
     for (;;) {
       const m = await uac.waitFor((x) => !handled.has(x) && ((x.status === 200 && x.cseq === '1 INVITE') || x.method === 'BYE'), 60_000).catch(() => undefined);
@@ -50,7 +51,6 @@ async function fakeGateway(uasPort: number, mode: 'call' | 'silent' | { refuse: 
       else uac.send(uac.ack({ callId: m.callId, user, toTag: tagOf(m.headers.get('to') ?? '') }));
     }
   })();
-  const handled = new Set<unknown>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
