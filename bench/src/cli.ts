@@ -13,10 +13,18 @@ export interface CliOptions extends BenchOptions {
   readonly floor: boolean;
   /** Run the micro-benchmarks before the load (default on). */
   readonly micro: boolean;
+  /** Who places the calls: the load generator (inbound), the gateway by `POST /v1/calls` (outbound), or both in turn. */
+  readonly direction: BenchDirection;
 }
 
+export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
+export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
+
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
-                   [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
+                   [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
+                   [--out DIR] [--name NAME]
+--direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
+both: an inbound then an outbound run, each on a fresh gateway with the same config, and a comparison table.
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {
@@ -41,7 +49,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'direction']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -62,6 +70,10 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), got '${workersText}'`);
   }
   const ramp = flags.has('ramp');
+  const directionText = values.get('direction') ?? 'inbound';
+  const direction = BENCH_DIRECTIONS.find((d) => d === directionText);
+  if (direction === undefined) throw new CliError(`--direction must be ${BENCH_DIRECTIONS.join(', ')}, got '${directionText}'`);
+  if (ramp && direction !== 'inbound') throw new CliError('--ramp runs inbound calls only: drop --direction or --ramp');
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -71,10 +83,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (ramp ? 'ramp' : 'load'),
+    name: values.get('name') ?? (ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
     micro: !flags.has('no-micro'),
+    direction,
   };
 }
