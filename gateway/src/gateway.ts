@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
 import type { CallControl } from './call/control.js';
 import { MediaEventRelay } from './call/media-events.js';
+import { OutboundSide } from './call/outbound.js';
 import { BUILTIN_AGENTS, type Config } from './config.js';
 import { ApiAccess } from './api/auth.js';
 import { CoreCallControl } from './api/core-adapter.js';
@@ -129,6 +130,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
+  // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
+  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 

@@ -21,6 +21,8 @@ export const CALL_CONTROL_ERROR_CODES = [
   'NUMBER_UNKNOWN',
   /** No agent given and none to take from a route, or the adapter block's options are invalid. */
   'AGENT_INVALID',
+  /** `from` is not a caller ID that can be written in From (1 to 64 of letters, digits, + . _ ~ -). */
+  'CALLER_ID_INVALID',
   /** The destination (call `to`, transfer `target`) does not pass the allow-list (nothing is allowed by default). */
   'DESTINATION_NOT_ALLOWED',
   /** The trunk has its maximum of concurrent outbound calls. */

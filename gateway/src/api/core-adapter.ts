@@ -128,13 +128,21 @@ const CORE_CODES: Readonly<Record<CoreError['code'], CallControlError['code']>> 
   CALL_BAD_DIGITS: 'DTMF_INVALID',
   CALL_TRANSFER_REFUSED: 'DESTINATION_NOT_ALLOWED',
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
+  TRUNK_UNKNOWN: 'TRUNK_UNKNOWN',
+  NUMBER_UNKNOWN: 'NUMBER_UNKNOWN',
+  AGENT_INVALID: 'AGENT_INVALID',
+  CALLER_ID_INVALID: 'CALLER_ID_INVALID',
+  DESTINATION_NOT_ALLOWED: 'DESTINATION_NOT_ALLOWED',
+  TRUNK_BUSY: 'TRUNK_BUSY',
+  TRUNK_RATE_LIMITED: 'TRUNK_RATE_LIMITED',
+  GATEWAY_BUSY: 'GATEWAY_BUSY',
 };
 
 async function translate<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (isCoreError(err)) throw new CallControlError(apiCode(err), err.message, { cause: err });
+    if (isCoreError(err)) throw new CallControlError(apiCode(err), err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }) });
     throw err;
   }
 }

@@ -33,6 +33,7 @@ export const API_ERRORS = {
   TRUNK_UNKNOWN: { status: 422, title: 'No such outbound trunk' },
   NUMBER_UNKNOWN: { status: 422, title: 'No such configured number' },
   AGENT_INVALID: { status: 422, title: 'The agent is missing or invalid' },
+  CALLER_ID_INVALID: { status: 422, title: 'The caller ID (from) cannot be written in a SIP From' },
   DESTINATION_NOT_ALLOWED: { status: 403, title: 'The destination is not in the allow-list' },
   TRUNK_BUSY: { status: 503, title: 'The trunk has its maximum of concurrent outbound calls' },
   TRUNK_RATE_LIMITED: { status: 429, title: 'The trunk\'s calls-per-second limit is reached' },

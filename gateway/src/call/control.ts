@@ -19,6 +19,22 @@ export const CallControlErrorCode = {
   TransferRefused: 'CALL_TRANSFER_REFUSED',
   /** Placing calls is not available (no outbound side configured yet). */
   NotImplemented: 'NOT_IMPLEMENTED',
+  /** Placing a call: `trunk` names no trunk with an `outbound:` side. */
+  TrunkUnknown: 'TRUNK_UNKNOWN',
+  /** Placing a call: `number` names no configured number. */
+  NumberUnknown: 'NUMBER_UNKNOWN',
+  /** Placing a call: no agent given and none in the number's route, or one that cannot be dialled. */
+  AgentInvalid: 'AGENT_INVALID',
+  /** Placing a call: `from` is not a caller ID we can write in From. */
+  CallerIdInvalid: 'CALLER_ID_INVALID',
+  /** Placing a call: the destination is not in the trunk's allow-list (the finer code in `detail`). */
+  DestinationNotAllowed: 'DESTINATION_NOT_ALLOWED',
+  /** Placing a call: the trunk has `outbound.maxConcurrentCalls` outbound calls. */
+  TrunkBusy: 'TRUNK_BUSY',
+  /** Placing a call: the trunk's `outbound.callsPerSecond` is used up (`retryAfterS` says when). */
+  TrunkRateLimited: 'TRUNK_RATE_LIMITED',
+  /** Placing a call: the gateway has `sip.maxConcurrentCalls` calls. */
+  GatewayBusy: 'GATEWAY_BUSY',
 } as const;
 export type CallControlErrorCodeValue = (typeof CallControlErrorCode)[keyof typeof CallControlErrorCode];
 
@@ -28,6 +44,8 @@ export class CallControlError extends Error {
     message: string,
     /** The finer cause where there is one (a transfer refusal's code: `DESTINATION_NOT_ALLOWED`, `TRANSFER_IN_PROGRESS`, ...). */
     readonly detail?: string,
+    /** For a limit: when to try again, in seconds. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'CallControlError';
@@ -57,7 +75,7 @@ export interface PlaceCallRequest {
   number?: string;
 }
 
-/** The outbound side of the call core: places a call and returns it queued. A later part of issue 12 provides it. */
+/** The outbound side of the call core (outbound.ts): places a call and returns it queued. */
 export interface OutboundSide {
   placeCall(request: PlaceCallRequest): Promise<CallSummary>;
 }

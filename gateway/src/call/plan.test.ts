@@ -96,3 +96,30 @@ describe('agentPlan and agentKind', () => {
     expect(agentKind(p)).toBe(kind);
   });
 });
+
+describe('resolvePlan: outbound calls', () => {
+  const config = parseConfig(
+    {
+      media: { codecs: ['PCMU'] },
+      agents: { onFailure: 'apology' },
+      trunks: [
+        { name: 'carrier', codecs: ['G722'], outbound: { proxy: { host: '192.0.2.1' }, codecs: ['PCMA'] } },
+        { name: 'plain', codecs: ['G722'], outbound: { proxy: { host: '192.0.2.2' } } },
+      ],
+      numbers: { '*': { agent: 'demo' } },
+    },
+    {},
+  );
+  const route = config.numbers['*'];
+  if (!route) throw new Error('no route');
+
+  it("offers the trunk's outbound codecs, else the trunk's, and never answers with the apology", () => {
+    const out = resolvePlan(config, input(route, { direction: 'outbound', trunk: 'carrier' }));
+    expect(out.codecs).toEqual(['PCMA']);
+    expect(out.onAgentFailure).toBe('reject');
+    expect(resolvePlan(config, input(route, { direction: 'outbound', trunk: 'plain' })).codecs).toEqual(['G722']);
+    const inbound = resolvePlan(config, input(route, { trunk: 'carrier' }));
+    expect(inbound.codecs).toEqual(['G722']);
+    expect(inbound.onAgentFailure).toBe('apology');
+  });
+});

@@ -78,17 +78,25 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     trunk: input.trunk,
     agent,
     parameters: route.parameters,
-    codecs: (input.trunk === undefined ? undefined : config.trunks.find((t) => t.name === input.trunk)?.codecs) ?? config.media.codecs,
+    codecs: planCodecs(config, input),
     ptimeMs: config.media.ptimeMs,
     bargeIn: route.bargeIn ?? defaultBargeIn(agent) ?? config.media.bargeIn,
     speech: { ...config.media.speech, ...route.speech },
-    onAgentFailure: route.onAgentFailure ?? config.agents.onFailure,
+    // Outbound: nobody is on the line to apologise to, and a phone must not ring for an agent that is down.
+    onAgentFailure: input.direction === 'outbound' ? 'reject' : (route.onAgentFailure ?? config.agents.onFailure),
     rejectStatus: config.agents.rejectStatus,
     retryAfterSeconds: config.sip.retryAfterSeconds,
     ringing: route.ringing ?? config.sip.ringing,
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
     transfer: route.transfer ?? config.transfer,
   };
+}
+
+/** Our codec preference: an outbound call's trunk `outbound.codecs`, else the trunk's `codecs`, else `media.codecs`. */
+function planCodecs(config: PlanConfig, input: PlanInput): readonly CodecName[] {
+  const trunk = input.trunk === undefined ? undefined : config.trunks.find((t) => t.name === input.trunk);
+  const outbound = input.direction === 'outbound' ? trunk?.outbound?.codecs : undefined;
+  return outbound ?? trunk?.codecs ?? config.media.codecs;
 }
 
 /** A number's `agent:` (and `protocol:`) as an AgentPlan. */

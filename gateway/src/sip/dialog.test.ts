@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptRemoteCSeq, createInDialogRequest, createUasDialog, dialogKey, requestDialogKey } from './dialog.js';
+import { acceptRemoteCSeq, createInDialogRequest, createUacDialog, createUasDialog, dialogKey, requestDialogKey } from './dialog.js';
 import { SipError } from './errors.js';
 import { getHeader, getHeaders, type SipRequest } from './message.js';
 import { parseNameAddr } from './headers.js';
@@ -86,5 +86,51 @@ describe('UAS dialog', () => {
     const again = createInDialogRequest(d, { method: 'INFO', via: { transport: 'udp', host: '192.0.2.5', port: 5060 }, contact: '<sip:x@y>' });
     expect(getHeader(again, 'cseq')).toBe(`${first + 2} INFO`);
     expect(getHeader(again, 'via')).not.toBe(getHeader(bye, 'via'));
+  });
+});
+
+describe('UAC dialog', () => {
+  const ours: SipRequest = {
+    kind: 'request',
+    method: 'INVITE',
+    uri: 'sip:+15557654321@carrier.example.com',
+    headers: [
+      { name: 'Via', value: 'SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKours' },
+      { name: 'From', value: '<sip:+15550100001@carrier.example.com>;tag=ourtag' },
+      { name: 'To', value: '<sip:+15557654321@carrier.example.com>' },
+      { name: 'Call-ID', value: 'out-1@patchbay' },
+      { name: 'CSeq', value: '2 INVITE' },
+    ],
+    body: Buffer.alloc(0),
+  };
+  const ok = (extra: Array<[string, string]>) => ({
+    kind: 'response' as const,
+    status: 200,
+    reason: 'OK',
+    headers: [
+      { name: 'To', value: '<sip:+15557654321@carrier.example.com>;tag=theirs' },
+      ...extra.map(([name, value]) => ({ name, value })),
+    ],
+    body: Buffer.alloc(0),
+  });
+
+  it('takes their tag, Contact and the reversed Record-Route from the 2xx; our CSeq goes on from the INVITE', () => {
+    const d = createUacDialog(ours, ok([['Contact', '<sip:callee@10.0.0.9:5070>'], ['Record-Route', '<sip:p1.example.com;lr>, <sip:p2.example.com;lr>']]), peer);
+    expect(d).toMatchObject({ callId: 'out-1@patchbay', localTag: 'ourtag', remoteTag: 'theirs', remoteTarget: 'sip:callee@10.0.0.9:5070', localSeq: 2 });
+    expect(d.routeSet).toEqual(['<sip:p2.example.com;lr>', '<sip:p1.example.com;lr>']);
+    const bye = createInDialogRequest(d, { method: 'BYE', via: { transport: 'udp', host: '10.0.0.2', port: 5060 }, contact: '<sip:patchbay@10.0.0.2>' });
+    expect(bye.uri).toBe('sip:callee@10.0.0.9:5070');
+    expect(getHeader(bye, 'cseq')).toBe('3 BYE');
+    expect(parseNameAddr(getHeader(bye, 'from') ?? '').tag).toBe('ourtag');
+    expect(parseNameAddr(getHeader(bye, 'to') ?? '').tag).toBe('theirs');
+    expect(getHeaders(bye, 'route')).toEqual(['<sip:p2.example.com;lr>', '<sip:p1.example.com;lr>']);
+    // a request from them names the dialog under the same key as ours
+    expect(dialogKey(d.callId, d.localTag, d.remoteTag)).toBe(dialogKey('out-1@patchbay', 'ourtag', 'theirs'));
+  });
+
+  it('refuses a 2xx without a To tag or a Contact', () => {
+    const noTag = { ...ok([['Contact', '<sip:callee@10.0.0.9>']]), headers: [{ name: 'To', value: '<sip:x@y>' }, { name: 'Contact', value: '<sip:callee@10.0.0.9>' }] };
+    expect(() => createUacDialog(ours, noTag, peer)).toThrow(SipError);
+    expect(() => createUacDialog(ours, ok([]), peer)).toThrow(SipError);
   });
 });

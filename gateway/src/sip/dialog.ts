@@ -1,9 +1,9 @@
 /**
- * SIP dialogs, UAS side (RFC 3261 §12). A dialog is identified by Call-ID, local tag and remote tag; it carries the
+ * SIP dialogs, UAS and UAC sides (RFC 3261 §12). A dialog is identified by Call-ID, local tag and remote tag; it carries the
  * remote target, the route set and both CSeq spaces, and builds the requests we send inside it (BYE, re-INVITE).
  */
 import { parseCSeq, parseNameAddr, splitHeaderList } from './headers.js';
-import { getHeader, getHeaders, type SipHeader, type SipRequest } from './message.js';
+import { getHeader, getHeaders, type SipHeader, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { SipError } from './errors.js';
 import { randomToken } from './response.js';
 import type { RemoteInfo } from './transport/types.js';
@@ -76,9 +76,43 @@ export function createUasDialog(invite: SipRequest, localTag: string, peer: Dial
   };
 }
 
+/**
+ * Creates the UAC dialog for our initial INVITE answered by the 2xx `ok` (RFC 3261 §12.1.2): the remote tag is the
+ * To tag of the 2xx, the route set its Record-Route reversed, the remote target its Contact; our CSeq space goes on
+ * from the INVITE's (the ACK reuses its number). `peer` is where our requests go (the trunk's proxy).
+ */
+export function createUacDialog(invite: SipRequest, ok: SipResponse, peer: DialogTransport): Dialog {
+  const callId = getHeader(invite, 'call-id');
+  const from = getHeader(invite, 'from');
+  const to = getHeader(ok, 'to');
+  const cseq = getHeader(invite, 'cseq');
+  if (callId === undefined || from === undefined || to === undefined || cseq === undefined) {
+    throw new SipError(400, 'Bad Request - 2xx lacks To, or our INVITE Call-ID, From or CSeq', { code: 'SIP_DIALOG_HEADERS' });
+  }
+  const localTag = parseNameAddr(from).tag;
+  const remoteTag = parseNameAddr(to).tag;
+  if (localTag === undefined || remoteTag === undefined) {
+    throw new SipError(400, 'Bad Request - 2xx without a To tag', { code: 'SIP_DIALOG_HEADERS' });
+  }
+  const contact = firstContactUri(ok);
+  if (contact === undefined) throw new SipError(400, 'Bad Request - Missing Contact', { code: 'SIP_MISSING_CONTACT' });
+  return {
+    callId,
+    localTag,
+    remoteTag,
+    localNameAddr: from,
+    remoteNameAddr: to,
+    remoteTarget: contact,
+    routeSet: getHeaderList(ok, 'record-route').reverse(),
+    remoteSeq: 0,
+    localSeq: parseCSeq(cseq).seq,
+    peer,
+  };
+}
+
 /** The URI of the first Contact, or undefined. */
-export function firstContactUri(req: SipRequest): string | undefined {
-  const values = getHeaderList(req, 'contact');
+export function firstContactUri(msg: SipMessage): string | undefined {
+  const values = getHeaderList(msg, 'contact');
   const first = values[0];
   if (first === undefined || first.trim() === '*') return undefined;
   return parseNameAddr(first).uri;
@@ -138,6 +172,6 @@ export function hostPort(host: string, port: number): string {
 }
 
 /** Every value of a list header (e.g. Record-Route, Contact) across all its lines, in order. */
-export function getHeaderList(req: SipRequest, name: string): string[] {
-  return getHeaders(req, name).flatMap((v) => splitHeaderList(v));
+export function getHeaderList(msg: SipMessage, name: string): string[] {
+  return getHeaders(msg, name).flatMap((v) => splitHeaderList(v));
 }

@@ -26,6 +26,27 @@ export function buildNonSuccessAck(invite: SipRequest, res: SipResponse): SipReq
   return { kind: 'request', method: 'ACK', uri: invite.uri, headers, body: Buffer.alloc(0) };
 }
 
+/**
+ * CANCEL for a pending INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, From, To (no tag) and Route, the INVITE's
+ * top Via only (its branch: the CANCEL matches the INVITE's server transaction), CSeq number of the INVITE with method
+ * CANCEL. Sent as its own non-INVITE client transaction, and only once a provisional response has arrived.
+ */
+export function buildCancel(invite: SipRequest): SipRequest {
+  const headers: SipHeader[] = [];
+  const firstVia = getHeaders(invite, 'via')[0];
+  const topVia = firstVia === undefined ? undefined : splitHeaderList(firstVia)[0];
+  if (topVia !== undefined) headers.push({ name: 'Via', value: topVia });
+  headers.push({ name: 'Max-Forwards', value: '70' });
+  for (const route of getHeaders(invite, 'route')) headers.push({ name: 'Route', value: route });
+  copy(headers, 'From', getHeader(invite, 'from'));
+  copy(headers, 'To', getHeader(invite, 'to'));
+  copy(headers, 'Call-ID', getHeader(invite, 'call-id'));
+  const cseq = getHeader(invite, 'cseq');
+  if (cseq !== undefined) headers.push({ name: 'CSeq', value: `${parseCSeq(cseq).seq} CANCEL` });
+  headers.push({ name: 'Content-Length', value: '0' });
+  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: Buffer.alloc(0) };
+}
+
 /** A response the transaction makes up for the TU: 408 on Timer B/F, 503 on a transport error. */
 export function synthesizeResponse(req: SipRequest, status: 408 | 503): SipResponse {
   const reason = status === 408 ? 'Request Timeout' : 'Service Unavailable';
