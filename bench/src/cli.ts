@@ -24,7 +24,7 @@ export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--
                    [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
                    [--out DIR] [--name NAME]
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
-both: an inbound then an outbound run, each on a fresh gateway with the same config, and a comparison table.
+both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {

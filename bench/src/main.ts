@@ -105,7 +105,8 @@ async function main(options: CliOptions): Promise<void> {
       stats = await gateway.stats();
       await gateway.child.stop();
     } else {
-      const order: Direction[] = options.direction === 'both' ? ['inbound', 'outbound'] : [options.direction];
+      // both: inbound, outbound, inbound again (the two inbound runs show how much runs differ on this machine).
+      const order: Direction[] = options.direction === 'both' ? ['inbound', 'outbound', 'inbound'] : [options.direction];
       const runs: DirectionRun[] = [];
       for (const direction of order) {
         runs.push(await runDirection(direction, launch, { ...options, withTrunk: options.direction !== 'inbound' }, log));
@@ -115,14 +116,14 @@ async function main(options: CliOptions): Promise<void> {
       phase = first.phase;
       stats = first.stats;
       if (options.direction !== 'inbound') {
-        directions = runs.map(directionFigures);
+        directions = runs.map((r, i) => ({ ...directionFigures(r), ...(r.direction === 'inbound' && i > 0 ? { repeat: true } : {}) }));
         extra['directionRuns'] = runs.map((r) => ({ direction: r.direction, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
         notes.push('directions: each ran on a fresh gateway with the same config (one trunk, the load generator as the carrier both ways) and the same load; ' +
           'outbound calls are placed by POST /v1/calls at the same rate (number: the per-kind number, so its route\'s agent and barge-in settings apply) ' +
           'and answered at once by the load generator (100, 180, 200; media from the ACK on)');
         notes.push('outbound setupMs = INVITE received → 200 sent at the carrier side (the load generator answering at once); inviteToAckMs = INVITE received → ACK received; apiToInviteMs = POST /v1/calls sent → INVITE received');
         if (options.direction === 'outbound') notes.push('--direction outbound: the top-level figures are the outbound run\'s');
-        else notes.push('--direction both: the top-level figures (and the floor comparison) are the inbound run\'s; the outbound run is in directions and the comparison table');
+        else notes.push('--direction both: inbound, outbound, inbound again; the top-level figures (and the floor comparison) are the first inbound run\'s; every run is in directions and the comparison table');
       }
     }
     const agentsAfter = sampleProcess(agents.child.pid);

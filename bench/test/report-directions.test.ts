@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDirections, directionsSection, withinNoise } from '../src/report/directions.js';
+import { compareDirections, directionsSection, withinNoise, withinRange } from '../src/report/directions.js';
 import { benchCommand } from '../src/report/format.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { DirectionFigures } from '../src/report/types.js';
@@ -37,6 +37,27 @@ describe('compareDirections', () => {
       .find((r) => r.figure.startsWith('Gateway CPU'))?.match).toBe(false);
   });
 
+  it('with a repeated inbound run, judges the outbound run against the inbound runs\' range widened by the allowance', () => {
+    const inbound = figures('inbound');
+    const again = figures('inbound', { repeat: true, turnMs: dist(470, 480, 490, 500, 30), gateway: { cpuMsPerCallSecond: 3.0, rssMiBPerCall: 0.3, rssMiB: 150 } });
+    const outbound = figures('outbound', { turnMs: dist(460, 470, 480, 490, 30), gateway: { cpuMsPerCallSecond: 2.6, rssMiBPerCall: 0.3, rssMiB: 150 } });
+    const rows = compareDirections(inbound, outbound, again);
+    const row = (prefix: string) => rows.find((r) => r.figure.startsWith(prefix));
+    // Turn p50 460 is beyond 402 ± 10 % but inside the two inbound runs' 402…470: noise, not a difference.
+    expect(compareDirections(inbound, outbound).find((r) => r.figure.startsWith('Turn'))?.match).toBe(false);
+    expect(row('Turn')?.match).toBe(true);
+    expect(row('Turn')?.inboundAgain).toBe('470 / 490');
+    expect(row('Gateway CPU')?.match).toBe(true);
+    expect(compareDirections(inbound, figures('outbound', { gateway: { cpuMsPerCallSecond: 3.6, rssMiBPerCall: 0, rssMiB: 0 } }), again)
+      .find((r) => r.figure.startsWith('Gateway CPU'))?.match).toBe(false);
+  });
+
+  it('withinRange is true inside the range and within the allowance of its nearer end', () => {
+    expect(withinRange([10, 20], 15, { ms: 0, share: 0 })).toBe(true);
+    expect(withinRange([10, 20], 21.9, { ms: 2, share: 0 })).toBe(true);
+    expect(withinRange([10, 20], 7.9, { ms: 2, share: 0 })).toBe(false);
+  });
+
   it('withinNoise takes the larger of the absolute and relative allowance', () => {
     expect(withinNoise(1, 2.9, { ms: 2, share: 0.1 })).toBe(true);
     expect(withinNoise(1, 3.1, { ms: 2, share: 0.1 })).toBe(false);
@@ -50,7 +71,10 @@ describe('directionsSection and the Markdown', () => {
     const both = directionsSection([figures('inbound'), figures('outbound', { inviteToAckMs: dist(1, 1, 2, 2, 100) })]) ?? '';
     expect(both).toContain('## Inbound vs outbound');
     expect(both).toMatch(/\| Round trip \(echo\) p50 \/ p99 ms \| 120 \/ 131 \| 120 \/ 131 \| yes \|/);
-    expect(both).toContain('8 of 8 judged figures match');
+    expect(both).toContain('8 of 8 judged figures of the outbound run match');
+    const three = directionsSection([figures('inbound'), figures('outbound'), figures('inbound', { repeat: true })]) ?? '';
+    expect(three).toContain('| Figure | Inbound | Outbound | Inbound again | Within noise |');
+    expect(three).toContain('range of the two inbound runs');
     const alone = directionsSection([figures('outbound', { inviteToAckMs: dist(1, 1, 2, 2, 100) })]) ?? '';
     expect(alone).toContain('## Outbound calls');
     expect(alone).toContain('| Setup, INVITE in → 200 sent (carrier side) | 3.00 / 6.00 |');

@@ -35,6 +35,8 @@ export interface BenchOptions {
  */
 export interface DirectionFigures {
   direction: 'inbound' | 'outbound';
+  /** The second inbound run of a `both` run (inbound, outbound, inbound again): how much two runs of one direction differ. */
+  repeat?: boolean;
   callsUp: number;
   failedCalls: number;
   setupMs: Distribution;
