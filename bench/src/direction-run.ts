@@ -80,6 +80,8 @@ export function directionFigures(run: DirectionRun): DirectionFigures {
   const hops = stats?.hops;
   const none: Distribution = EMPTY_DISTRIBUTION;
   const gatewayBargeInMs = hops?.['bargeInMs'];
+  const uplinkProcessingMs = hops?.['uplinkProcessingMs'];
+  const downlinkProcessingMs = hops?.['downlinkProcessingMs'];
   return {
     direction: run.direction,
     callsUp: phase.callsUp,
@@ -88,6 +90,8 @@ export function directionFigures(run: DirectionRun): DirectionFigures {
     ...(phase.outbound === undefined ? {} : phase.outbound),
     uplinkMs: hops?.['uplinkMs'] ?? none,
     downlinkMs: hops?.['downlinkMs'] ?? none,
+    ...(uplinkProcessingMs === undefined ? {} : { uplinkProcessingMs }),
+    ...(downlinkProcessingMs === undefined ? {} : { downlinkProcessingMs }),
     roundTripMs: phase.roundTripMs,
     turnMs: phase.turnMs,
     bargeInMs: phase.bargeInMs,

@@ -52,6 +52,15 @@ describe('compareDirections', () => {
       .find((r) => r.figure.startsWith('Gateway CPU'))?.match).toBe(false);
   });
 
+  it('judges the gateway\'s processing-only hops on their own (µs) scale', () => {
+    const inbound = figures('inbound', { downlinkProcessingMs: dist(0.01, 0.02, 0.07, 1, 1000) });
+    const same = figures('outbound', { downlinkProcessingMs: dist(0.011, 0.02, 0.09, 1, 1000) });
+    const tenfold = figures('outbound', { downlinkProcessingMs: dist(0.1, 0.2, 0.7, 1, 1000) });
+    const row = (o: DirectionFigures) => compareDirections(inbound, o).find((r) => r.figure.startsWith('Downlink (gateway processing)'));
+    expect(row(same)?.match).toBe(true);
+    expect(row(tenfold)?.match).toBe(false);
+  });
+
   it('withinRange is true inside the range and within the allowance of its nearer end', () => {
     expect(withinRange([10, 20], 15, { ms: 0, share: 0 })).toBe(true);
     expect(withinRange([10, 20], 21.9, { ms: 2, share: 0 })).toBe(true);

@@ -47,6 +47,9 @@ export interface DirectionFigures {
   apiAnswerMs?: Distribution;
   uplinkMs: Distribution;
   downlinkMs: Distribution;
+  /** The gateway's processing alone on each hop (jitter-buffer and lead-buffer waits excluded), when it reports them. */
+  uplinkProcessingMs?: Distribution;
+  downlinkProcessingMs?: Distribution;
   roundTripMs: Distribution;
   turnMs: Distribution;
   bargeInMs: Distribution;
