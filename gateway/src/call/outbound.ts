@@ -17,9 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { Config, NumberRouteConfig } from '../config.js';
+import type { Config } from '../config.js';
 import type { MediaPlane } from '../media-plane/plane.js';
 import type { Destination } from '../routing/index.js';
 import { DigestClient } from '../sip/auth/client-digest.js';
@@ -34,7 +33,8 @@ import { epochNow, newCall, type Call, type EndReason } from './call.js';
 import { CallControlError, CallControlErrorCode, type OutboundSide as OutboundSideApi, type PlaceCallRequest } from './control.js';
 import type { CallEvents } from './events.js';
 import { buildOutboundInvite, isCallerIdUser } from './outbound-request.js';
-import { agentPlan, resolvePlan } from './plan.js';
+import { placedRoute, refuse } from './outbound-route.js';
+import { resolvePlan } from './plan.js';
 import type { CallRegistry, CallSummary } from './registry.js';
 import { SdpSession } from './sdp-session.js';
 import { byeReasonHeader, END_REASON_TABLE, endReasonForFinalStatus } from './vocabulary.js';
@@ -109,7 +109,7 @@ export class OutboundSide implements OutboundSideApi {
     const trunkConfig = config.trunks.find((t) => t.name === request.trunk);
     const trunk = trunkConfig?.outbound;
     if (trunkConfig === undefined || trunk === undefined) throw refuse('TrunkUnknown', `no trunk '${request.trunk}' with an outbound side`);
-    const route = this.route(request);
+    const route = placedRoute(this.options.config.numbers, request);
     const fromUser = request.from !== '' ? request.from : (trunk.callerId.user ?? 'anonymous');
     if (!isCallerIdUser(fromUser)) throw refuse('CallerIdInvalid', 'from must be 1 to 64 of letters, digits or + . _ ~ -');
     const checked = trunkDestinations(trunk, config.sip.defaultCountryCode).check(request.to);
@@ -145,38 +145,6 @@ export class OutboundSide implements OutboundSideApi {
     const summary = registry.get(call.id);
     if (summary === undefined) throw new Error('a call just added is not in the registry');
     return summary;
-  }
-
-  /** The route whose settings the call takes: the `number`'s with the request's agent and parameters over it. */
-  private route(request: PlaceCallRequest): NumberRouteConfig {
-    const { numbers } = this.options.config;
-    const numbered = request.number === undefined ? undefined : numbers[request.number];
-    if (request.number !== undefined && numbered === undefined) throw refuse('NumberUnknown', `no configured number '${request.number}'`);
-    const agent = this.agent(request.agent, numbered);
-    const parameters = { ...numbered?.parameters, ...request.parameters };
-    const base: NumberRouteConfig = numbered ?? { agent, parameters };
-    const route: NumberRouteConfig = { ...base, agent, parameters };
-    const planned = agentPlan(route, request.number ?? '');
-    if (planned.kind === 'unknown' || (planned.kind === 'url' && planned.url === '')) throw refuse('AgentInvalid', 'the agent is neither a built-in, a ws:// URL nor an adapter block');
-    return route;
-  }
-
-  /**
-   * The request's agent (a built-in name, a ws:// URL, `{ adapter: websocket, url }`), else the number's. Adapters
-   * are built at start-up for the numbers naming them: another adapter block must be that of the `number` given.
-   */
-  private agent(requested: unknown, numbered: NumberRouteConfig | undefined): NumberRouteConfig['agent'] {
-    if (requested === undefined) {
-      if (numbered === undefined) throw refuse('AgentInvalid', 'no agent given, and no number whose agent to take');
-      return numbered.agent;
-    }
-    if (typeof requested === 'string') return requested;
-    if (typeof requested === 'object' && requested !== null && 'adapter' in requested && typeof requested.adapter === 'string') {
-      const block = { ...requested, adapter: requested.adapter };
-      if (block.adapter === 'websocket' || (numbered !== undefined && isDeepStrictEqual(numbered.agent, block))) return block;
-      throw refuse('AgentInvalid', `adapter '${block.adapter}' is built at start-up: give the number whose agent it is (number), without agent`);
-    }
-    throw refuse('AgentInvalid', 'the agent must be a built-in name, a ws:// URL or an adapter block');
   }
 
   private checkLimits(name: string, trunk: OutboundTrunkConfig): void {
@@ -297,8 +265,7 @@ export class OutboundSide implements OutboundSideApi {
   }
 
   private provisional(call: Call, pending: PendingInvite, res: SipResponse): void {
-    if (res.status === 100) return;
-    pending.provisional = true;
+    pending.provisional = true; // any provisional, 100 Trying too, lets a CANCEL go out (RFC 3261 §9.1)
     if (pending.cancelWanted) this.sendCancel(call.id, pending);
     if (isEnded(call) || res.status < 180) return;
     if (call.state === 'admitted') {
@@ -408,10 +375,6 @@ export class OutboundSide implements OutboundSideApi {
       return { target: { transport, address: name, port }, error };
     }
   }
-}
-
-function refuse(code: Exclude<keyof typeof CallControlErrorCode, 'DestinationNotAllowed' | 'TrunkRateLimited'>, message: string): CallControlError {
-  return new CallControlError(CallControlErrorCode[code], message);
 }
 
 /** The SDP body of a response, if it has one of type application/sdp. */

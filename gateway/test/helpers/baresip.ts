@@ -40,8 +40,14 @@ const CODEC_SPEC: Record<BaresipCodec, string> = {
 };
 
 export interface BaresipCallOptions {
-  /** Request-URI to dial, e.g. `sip:+15550100001@127.0.0.1:5060`. */
-  readonly uri: string;
+  /** Request-URI to dial, e.g. `sip:+15550100001@127.0.0.1:5060`; unset with `answer`. */
+  readonly uri?: string;
+  /**
+   * Be the called phone instead: listen on `sipPort` as `user` (baresip finds the account for an INVITE by its
+   * Request-URI user) and answer the first call at once (`answermode=auto`). `onListening` runs once baresip is up:
+   * place the call then. The establish timeout counts from there.
+   */
+  readonly answer?: { readonly sipPort: number; readonly user: string; readonly onListening: () => void };
   /** Codecs offered, in preference order; default all four. */
   readonly codecs?: readonly BaresipCodec[];
   /** Mono 16-bit PCM WAV used as the microphone. Its rate becomes `ausrc_srate`. */
@@ -108,7 +114,7 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     const micPath = join(dir, 'microphone.wav');
     await writeWav(micPath, padWav(microphone, 0, options.hangupAfterMs + 5_000));
 
-    const sipPort = await freePort('udp');
+    const sipPort = options.answer?.sipPort ?? (await freePort('udp'));
     const ctrlPort = await freePort('tcp');
     const rtpBase = 10_000 + 2 * Math.floor(Math.random() * 4_900);
     const recordings = join(dir, 'recordings');
@@ -144,7 +150,9 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     ];
     await writeFile(join(dir, 'config'), `${config.join('\n')}\n`);
     const codecs = (options.codecs ?? ['PCMU', 'PCMA', 'G722', 'opus']).map((c) => CODEC_SPEC[c]).join(',');
-    await writeFile(join(dir, 'accounts'), `<sip:patchbay-test@127.0.0.1>;regint=0;ptime=20;audio_codecs=${codecs}\n`);
+    const user = options.answer?.user ?? 'patchbay-test';
+    const answerMode = options.answer === undefined ? '' : ';answermode=auto';
+    await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}\n`);
 
     const timeoutMs = options.timeoutMs ?? options.hangupAfterMs + 15_000;
     const deadline = performance.now() + timeoutMs;
@@ -220,7 +228,9 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
       socket.write(`${Buffer.byteLength(json)}:${json},`);
     };
 
-    command('dial', options.uri);
+    if (options.answer) options.answer.onListening();
+    else if (options.uri !== undefined) command('dial', options.uri);
+    else throw new Error('baresipCall needs a uri to dial, or answer');
     const establishBy = Math.min(deadline, performance.now() + (options.establishTimeoutMs ?? 5_000));
     const first = await nextEvent(['CALL_ESTABLISHED', 'CALL_CLOSED'], establishBy);
     const established = first?.type === 'CALL_ESTABLISHED';

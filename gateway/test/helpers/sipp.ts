@@ -70,8 +70,13 @@ export type SipTransport = 'udp' | 'tcp';
 export interface SippRunOptions {
   /** Scenario file name inside `test/sipp/`, or an absolute path. */
   readonly scenario: string;
+  /** The peer SIPp calls (ignored with `uas`). */
   readonly host: string;
   readonly port: number;
+  /** Run as a UAS (carrier): no remote address; it waits for calls on `localPort`. */
+  readonly uas?: boolean;
+  /** SIPp's own SIP port (`-p`); default a free one. */
+  readonly localPort?: number;
   readonly transport: SipTransport;
   /** User part of the Request-URI (`-s`), e.g. the dialled number. */
   readonly service?: string;
@@ -134,7 +139,7 @@ export async function runSipp(options: SippRunOptions): Promise<SippResult> {
   try {
     const scenarioPath = isAbsolute(options.scenario) ? options.scenario : join(SCENARIO_DIR, options.scenario);
     const timeoutMs = options.timeoutMs ?? 15_000;
-    const localPort = await freePort(options.transport);
+    const localPort = options.localPort ?? (await freePort(options.transport));
     const controlPort = await freePort('udp');
     const files = {
       errors: join(dir, 'errors.log'),
@@ -169,7 +174,7 @@ export async function runSipp(options: SippRunOptions): Promise<SippResult> {
     if (options.traceMessages ?? true) args.push('-trace_msg', '-message_file', files.messages);
     for (const [name, value] of Object.entries(options.keys ?? {})) args.push('-key', name, value);
     args.push(...(options.extraArgs ?? []));
-    args.push(`${options.host}:${options.port}`);
+    if (options.uas !== true) args.push(`${options.host}:${options.port}`);
 
     const started = performance.now();
     const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -211,6 +216,28 @@ export async function runSipp(options: SippRunOptions): Promise<SippResult> {
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once something (a SIPp UAS just spawned) has bound UDP `port` on 127.0.0.1. */
+export async function waitForUdpBound(port: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const socket = createSocket('udp4');
+    const taken = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(true));
+      socket.bind(port, '127.0.0.1', () => resolve(false));
+    });
+    await new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound
+      }
+    });
+    if (taken) return;
+    if (performance.now() > deadline) throw new Error(`nothing bound udp port ${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
