@@ -34,7 +34,7 @@ export type CallEvent =
   | { readonly type: 'answered'; readonly call: Call }
   /** The ACK for the initial 2xx: the dialog is confirmed. */
   | { readonly type: 'confirmed'; readonly call: Call }
-  /** An initial INVITE got a final non-2xx: refused (no call yet when refused at admission) or cancelled (487). */
+  /** Inbound: an initial INVITE got a final non-2xx from us: refused (no call yet at admission) or cancelled (487). Outbound: see `ended`'s `sipStatus`. */
   | { readonly type: 'refused'; readonly call: Call | undefined; readonly sipStatus: number }
   /** The agent's transfer succeeded: our leg ends next (reason `transferred`). */
   | { readonly type: 'transferred'; readonly call: Call }

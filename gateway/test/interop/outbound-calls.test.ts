@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { connect } from 'node:net';
 import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
@@ -14,7 +15,7 @@ import { describeRun, freePort, headerOf, parseMessageLog, runSipp, waitForUdpBo
 import { powerAt, sine } from '../helpers/tones.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
-const TRUNKS = ['answer', 'hold', 'ring', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'hangup', 'auth', 'silent'] as const;
+const TRUNKS = ['answer', 'hold', 'ring', 'tcp', 'early', 'busy', 'declined', 'unavailable', 'noanswer', 'hangup', 'auth', 'silent'] as const;
 type TrunkName = (typeof TRUNKS)[number];
 const TO = '+15557654321';
 const CALLER_ID = '+15550100001';
@@ -66,7 +67,7 @@ function toneAgent(): Promise<WsAgentServer> {
 }
 
 beforeAll(async () => {
-  for (const t of TRUNKS) ports.set(t, await freePort('udp'));
+  for (const t of TRUNKS) ports.set(t, await freePort(t === 'tcp' ? 'tcp' : 'udp'));
   const sink = createSocket('udp4');
   silent = sink;
   sink.on('message', (msg) => silentReceived.push(msg.toString('utf8')));
@@ -77,7 +78,7 @@ beforeAll(async () => {
       trunks: TRUNKS.map((name) => ({
         name,
         outbound: {
-          proxy: { host: '127.0.0.1', port: ports.get(name) },
+          proxy: { host: '127.0.0.1', port: ports.get(name), transport: name === 'tcp' ? 'tcp' : 'udp' },
           allow: ['+1555'],
           callsPerSecond: name === 'silent' ? 1 : 50,
           maxConcurrentCalls: name === 'silent' ? 1 : 10,
@@ -142,7 +143,7 @@ async function place(trunk: TrunkName, scenario: string, opts: { body?: Record<s
     port: 0,
     uas: true,
     localPort: port,
-    transport: 'udp',
+    transport: trunk === 'tcp' ? 'tcp' : 'udp',
     pauseMs: opts.pauseMs ?? 300,
     timeoutMs: 20_000,
     recvTimeoutMs: 15_000,
@@ -150,12 +151,29 @@ async function place(trunk: TrunkName, scenario: string, opts: { body?: Record<s
     extraArgs: ['-rtp_echo', '-mp', String(await freePort('udp'))],
   });
   // SIPp exiting first (a port taken meanwhile by another process: exit 254) says why instead of a bare timeout.
-  await Promise.race([waitForUdpBound(port), sipp.then((r) => Promise.reject(new Error(`SIPp exited before binding\n${describeRun(r)}`)))]);
+  await Promise.race([trunk === 'tcp' ? waitForTcpListening(port) : waitForUdpBound(port), sipp.then((r) => Promise.reject(new Error(`SIPp exited before binding\n${describeRun(r)}`)))]);
   const res = await api('/v1/calls', { to: TO, trunk, agent: agent?.url, ...opts.body });
   const call = (await res.json()) as Summary;
   expect(res.status, JSON.stringify(call)).toBe(201);
   expect(call).toMatchObject({ direction: 'outbound', status: 'queued', to: TO, from: CALLER_ID, trunk });
   return { call, sipp };
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+async function waitForTcpListening(port: number): Promise<void> {
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      }),
+    5_000,
+    () => `nothing listens on tcp ${port}`,
+  );
 }
 
 async function ended(id: string): Promise<Summary> {
@@ -214,6 +232,19 @@ describe('outbound calls through a SIPp carrier, placed with POST /v1/calls', ()
     expect(await ended(call.id)).toMatchObject({ status: 'completed', endReason: 'local-hangup', sipStatus: 200 });
     expect(events.get(call.id)).toEqual(['created', 'agent-connect', 'ringing', 'answered', 'confirmed', 'ended']);
     expect(agentCalls.get(call.id)?.stop).toMatchObject({ type: 'stop' });
+  }, 30_000);
+
+  it('over TCP: 180 then 200, RTP both ways, BYE from us on the connection', async () => {
+    const { call, sipp } = await place('tcp', 'uas-ring-answer.xml', { pauseMs: 300 });
+    await waitFor(async () => (await callOf(call.id)).status === 'answered', 8_000);
+    await expectToneBack(call.id);
+    expect((await api(`/v1/calls/${call.id}/hangup`, {})).status).toBe(202);
+    const result = await sippOk(sipp);
+    expect(await ended(call.id)).toMatchObject({ status: 'completed', endReason: 'local-hangup', sipStatus: 200 });
+    const invite = parseMessageLog(result.messageLog).find((m) => m.direction === 'received' && m.text.startsWith('INVITE'));
+    expect(invite?.text.split(/\r?\n/)[0]).toMatch(/;transport=tcp SIP\/2\.0$/);
+    expect(headerOf(invite?.text ?? '', 'Via')).toMatch(/^SIP\/2\.0\/TCP /);
+    expect(headerOf(invite?.text ?? '', 'Contact')).toMatch(/;transport=tcp>$/);
   }, 30_000);
 
   it('183 with SDP then 200: early media is told and played to nobody; the call goes on', async () => {
