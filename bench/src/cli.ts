@@ -15,14 +15,21 @@ export interface CliOptions extends BenchOptions {
   readonly micro: boolean;
   /** `--runtimes 20,22,24`: the same fixed run with the gateway on each of these Node lines (scripts/node-versions.txt). */
   readonly runtimes?: readonly number[];
+  /** Who places the calls: the load generator (inbound), the gateway by `POST /v1/calls` (outbound), or both in turn. */
+  readonly direction: BenchDirection;
 }
 
+export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
+export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
+
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
-                   [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro] [--out DIR] [--name NAME]
-                   [--runtimes 20,22,24]
-Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.
+                   [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
+                   [--out DIR] [--name NAME] [--runtimes 20,22,24]
+--direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
+both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 --runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
-relay once, one table in <date>-runtimes.md/.json.`;
+relay once, one table in <date>-runtimes.md/.json.
+Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -46,7 +53,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -76,6 +83,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     }
     if (ramp) throw new CliError('--runtimes compares fixed runs: it does not combine with --ramp');
   }
+  const directionText = values.get('direction') ?? 'inbound';
+  const direction = BENCH_DIRECTIONS.find((d) => d === directionText);
+  if (direction === undefined) throw new CliError(`--direction must be ${BENCH_DIRECTIONS.join(', ')}, got '${directionText}'`);
+  if (ramp && direction !== 'inbound') throw new CliError('--ramp runs inbound calls only: drop --direction or --ramp');
+  if (runtimes !== undefined && direction !== 'inbound') throw new CliError('--runtimes compares inbound runs: drop --direction or --runtimes');
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -85,11 +97,12 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : ramp ? 'ramp' : 'load'),
+    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
     micro: !flags.has('no-micro'),
     ...(runtimes === undefined ? {} : { runtimes }),
+    direction,
   };
 }

@@ -45,7 +45,13 @@ export interface GatewayLaunch {
   readonly codec: CodecName;
   /** The Node binary to run the gateway on (default the bench's own); an unsupported one is allowed (--runtimes). */
   readonly node?: string;
+  /** Outbound calls: a trunk whose proxy is the load generator's carrier side (`SipUas`), with room for the run. */
+  readonly outbound?: { readonly carrierPort: number; readonly calls: number; readonly rate: number };
 }
+
+/** The bench's trunk (outbound runs), and the prefix every number it dials starts with (inside its allow list). */
+export const BENCH_TRUNK = 'bench-carrier';
+export const OUTBOUND_PREFIX = '+1555200';
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
   return {
@@ -61,6 +67,28 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
     },
     agents: { onFailure: 'reject' },
     log: { level: 'warn' },
+    ...(launch.outbound === undefined ? {} : outboundConfig(launch.outbound, launch.maxCalls)),
+  };
+}
+
+/**
+ * The outbound side of the config: one trunk (the load generator as a carrier, both ways: inbound calls from
+ * 127.0.0.1 match it too, so a `both` run gives both directions the same config) whose limits are raised to the run's
+ * needs, and an API rate limit that does not count against the bench (no key: the API answers loopback clients).
+ */
+function outboundConfig(o: NonNullable<GatewayLaunch['outbound']>, maxCalls: number): Record<string, unknown> {
+  return {
+    trunks: [{
+      name: BENCH_TRUNK,
+      allow: ['127.0.0.1'],
+      outbound: {
+        proxy: { host: '127.0.0.1', port: o.carrierPort, transport: 'udp' },
+        allow: ['+1555'],
+        maxConcurrentCalls: maxCalls + 50,
+        callsPerSecond: Math.min(1000, Math.max(10, Math.ceil(o.rate * 2))),
+      },
+    }],
+    api: { rateLimit: { callsPerMinute: Math.min(100_000, Math.max(600, o.calls * 4, Math.ceil(o.rate * 120))) } },
   };
 }
 

@@ -4,22 +4,25 @@
  * markers; every 10th a turn call, every 10th offset by 4 a barge-in call to the talker), samples the gateway's CPU
  * and RSS, reads its hop latencies from `GET /stats`, runs the same load through the floor relay, and writes
  * `<out>/<date>-<name>.json` (BenchResult with notes and extra figures), `.md`, `.svg` and `LATEST.md`, plus a short
- * summary. `--ramp` adds calls in steps instead, each measured over its own window.
+ * summary. `--ramp` adds calls in steps instead, each measured over its own window. `--direction outbound` has the
+ * gateway place the calls (`POST /v1/calls`, through a trunk pointing at the load generator, which answers as the
+ * carrier); `--direction both` runs inbound then outbound, each on a fresh gateway, and compares them.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, parseCli, type CliOptions } from './cli.js';
-import { BARGE_IN_NUMBER, ECHO_NUMBER, fetchHops, startGateway, TURN_NUMBER } from './gateway-process.js';
-import { BARGE_IN_LEAD_MS, type LoadTarget } from './load/load-generator.js';
+import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction, type DirectionRun } from './direction-run.js';
+import { BARGE_IN_NUMBER, fetchHops, startGateway, type GatewayStats } from './gateway-process.js';
+import { BARGE_IN_LEAD_MS, LoadGenerator } from './load/load-generator.js';
 import { machineInfo } from './machine.js';
 import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { sampleProcess } from './proc/proc-sampler.js';
 import { runRamp, type RampOutcome } from './ramp.js';
 import { runRuntimes } from './runtimes/run-runtimes.js';
-import type { BenchResult, CostFigures, Distribution } from './report/types.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution } from './report/types.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
 import { checkTargets } from './targets.js';
@@ -28,9 +31,7 @@ import { writeReport } from './report/write.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
-const TURN_EVERY = 10;
-const BARGE_IN_EVERY = 10;
-const BARGE_IN_OFFSET = 4;
+const { turnEvery: TURN_EVERY, bargeInEvery: BARGE_IN_EVERY, bargeInOffset: BARGE_IN_OFFSET } = CALL_MIX;
 
 /** The JSON file: a `BenchResult` plus notes on what was or was not measured and figures outside the schema. */
 export type BenchResultFile = BenchResult & { notes: string[]; extra: Record<string, unknown> };
@@ -39,16 +40,7 @@ const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-function target(sipPort: number, codec: CliOptions['codec']): LoadTarget {
-  return {
-    host: '127.0.0.1', sipPort, echoNumber: ECHO_NUMBER, turnNumber: TURN_NUMBER, bargeInNumber: BARGE_IN_NUMBER,
-    turnEvery: TURN_EVERY, bargeInEvery: BARGE_IN_EVERY, bargeInOffset: BARGE_IN_OFFSET, codec,
-  };
-}
-
-function cost(p: PhaseResult): CostFigures {
-  return { cpuMsPerCallSecond: round(p.cpuMsPerCallSecond), rssMiBPerCall: round(p.rssMiBPerCall), rssMiB: round(p.rssPeakMiB) };
-}
+const cost = costOf;
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;
@@ -72,7 +64,8 @@ async function main(options: CliOptions): Promise<void> {
       for (const file of written) log(`wrote ${file}`);
       return;
     }
-    log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent`);
+    log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent` +
+      (options.direction === 'inbound' ? '' : `, direction ${options.direction}`));
     let micro: BenchResult['micro'];
     if (options.micro) {
       log('micro-benchmarks (µs per 20 ms frame, in this process, before any load)');
@@ -86,7 +79,7 @@ async function main(options: CliOptions): Promise<void> {
     const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
     children.push(agents.child);
     const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string };
-    const gateway = await startGateway({
+    const launch = {
       repoRoot: REPO,
       workDir: work,
       echoAgent: options.agent === 'in-process' ? 'echo' : urls.echoUrl,
@@ -95,15 +88,18 @@ async function main(options: CliOptions): Promise<void> {
       maxCalls: options.calls,
       workers: options.workers ?? 0,
       codec: options.codec,
-    });
-    children.push(gateway.child);
-    log(`gateway pid ${gateway.child.pid}: SIP udp 127.0.0.1:${gateway.sipPort}, HTTP ${gateway.httpPort}`);
+    };
 
     let phase: PhaseResult | undefined;
     let ramp: RampOutcome | undefined;
+    let stats: GatewayStats | undefined;
+    let directions: DirectionFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
-      ramp = await runRamp(target(gateway.sipPort, options.codec), gateway.child.pid,
+      const gateway = await startGateway(launch);
+      children.push(gateway.child);
+      log(`gateway pid ${gateway.child.pid}: SIP udp 127.0.0.1:${gateway.sipPort}, HTTP ${gateway.httpPort}`);
+      ramp = await runRamp(loadTarget(gateway.sipPort, options.codec), gateway.child.pid,
         { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate },
         async (o) => (await gateway.stats(o))?.hops, log);
       log(`ramp: held ${ramp.maxHeld} calls; stopped: ${ramp.stopReason}`);
@@ -113,12 +109,31 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampMaxHeld'] = ramp.maxHeld;
       extra['rampStopReason'] = ramp.stopReason;
       extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
+      stats = await gateway.stats();
+      await gateway.child.stop();
     } else {
-      log('gateway phase');
-      phase = await runPhase(target(gateway.sipPort, options.codec), gateway.child.pid, options, log);
+      // both: inbound, outbound, inbound again (the two inbound runs show how much runs differ on this machine).
+      const order: Direction[] = options.direction === 'both' ? ['inbound', 'outbound', 'inbound'] : [options.direction];
+      const runs: DirectionRun[] = [];
+      for (const direction of order) {
+        runs.push(await runDirection(direction, launch, { ...options, withTrunk: options.direction !== 'inbound' }, log));
+      }
+      const first = runs[0];
+      if (first === undefined) throw new Error('no direction ran');
+      phase = first.phase;
+      stats = first.stats;
+      if (options.direction !== 'inbound') {
+        directions = runs.map((r, i) => ({ ...directionFigures(r), ...(r.direction === 'inbound' && i > 0 ? { repeat: true } : {}) }));
+        extra['directionRuns'] = runs.map((r) => ({ direction: r.direction, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+        notes.push('directions: each ran on a fresh gateway with the same config (one trunk, the load generator as the carrier both ways) and the same load; ' +
+          'outbound calls are placed by POST /v1/calls at the same rate (number: the per-kind number, so its route\'s agent and barge-in settings apply) ' +
+          'and answered at once by the load generator (100, 180, 200; media from the ACK on)');
+        notes.push('outbound setupMs = INVITE received → 200 sent at the carrier side (the load generator answering at once); inviteToAckMs = INVITE received → ACK received; apiToInviteMs = POST /v1/calls sent → INVITE received');
+        if (options.direction === 'outbound') notes.push('--direction outbound: the top-level figures are the outbound run\'s');
+        else notes.push('--direction both: inbound, outbound, inbound again; the top-level figures (and the floor comparison) are the first inbound run\'s; every run is in directions and the comparison table');
+      }
     }
     const agentsAfter = sampleProcess(agents.child.pid);
-    const stats = await gateway.stats();
     const hops = ramp === undefined ? stats?.hops : ramp.heldHops;
     if (hops === undefined) {
       notes.push(ramp !== undefined && stats !== undefined ? 'ramp: no step held, so no gateway hop window is reported'
@@ -133,7 +148,6 @@ async function main(options: CliOptions): Promise<void> {
       const { reactionMs: _reactions, ...summary } = gatewayBargeIn as Record<string, unknown>;
       extra['gatewayBargeIn'] = summary;
     }
-    await gateway.child.stop();
 
     let floor: BenchResult['floor'];
     let floorPhase: PhaseResult | undefined;
@@ -143,7 +157,7 @@ async function main(options: CliOptions): Promise<void> {
       children.push(relay.child);
       const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
       await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
-      floorPhase = await runPhase(target(ports.sipPort, options.codec), relay.child.pid, options, log);
+      floorPhase = await runPhase(() => LoadGenerator.create(loadTarget(ports.sipPort, options.codec)), relay.child.pid, options, log);
       const floorHops = await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`);
       floor = { ...cost(floorPhase), uplinkMs: floorHops?.['uplinkMs'] ?? EMPTY_DISTRIBUTION, downlinkMs: floorHops?.['downlinkMs'] ?? EMPTY_DISTRIBUTION };
       extra['floorWsRoundTripMs'] = floorHops?.['wsRoundTripMs'];
@@ -184,7 +198,11 @@ async function main(options: CliOptions): Promise<void> {
       startedAt: startedAt.toISOString(),
       durationS: Math.round((performance.now() - t0) / 100) / 10,
       machine: machineInfo(),
-      options: { calls: options.calls, rate: options.rate, durationS: options.durationS, codec: options.codec, agent: options.agent, mode: options.mode },
+      options: {
+        calls: options.calls, rate: options.rate, durationS: options.durationS, codec: options.codec, agent: options.agent, mode: options.mode,
+        ...(options.workers === undefined || options.workers === 0 ? {} : { workers: options.workers }),
+        ...(options.direction === 'inbound' ? {} : { direction: options.direction }),
+      },
       hops: {
         setupMs: phase?.setupMs ?? none,
         uplinkMs: hops?.['uplinkMs'] ?? none,
@@ -199,6 +217,7 @@ async function main(options: CliOptions): Promise<void> {
       gateway: gatewayCost,
       ...(floor === undefined ? {} : { floor }),
       ...(micro === undefined ? {} : { micro }),
+      ...(directions === undefined ? {} : { directions }),
       ...(ramp === undefined ? {} : {
         ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
       }),

@@ -8,7 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BargeInCounts } from './load/barge-in-tracker.js';
 import type { Distribution } from './report/types.js';
-import { LoadGenerator, type LoadTarget } from './load/load-generator.js';
+import type { LoadGenerator } from './load/load-generator.js';
 import { sampleProcess, type ProcSample } from './proc/proc-sampler.js';
 import { distribution } from './stats.js';
 
@@ -43,14 +43,17 @@ export interface PhaseResult {
   /** The load generator's own CPU over the hold window (share of one core) and its event-loop delay p99, ms. */
   readonly loadGenCoreShare: number;
   readonly loadGenLoopDelayP99Ms: number;
+  /** Outbound calls only: INVITE received → ACK received (carrier side), POST → INVITE received, POST → API answer. */
+  readonly outbound?: { readonly inviteToAckMs: Distribution; readonly apiToInviteMs: Distribution; readonly apiAnswerMs: Distribution };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const SETTLE_MS = 1_000;
 
-export async function runPhase(target: LoadTarget, pid: number, options: PhaseOptions, log: (line: string) => void): Promise<PhaseResult> {
+/** `open`: the load generator for the phase's direction (`LoadGenerator.create` or `createOutbound`); closed at the end. */
+export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, options: PhaseOptions, log: (line: string) => void): Promise<PhaseResult> {
   const before = sampleProcess(pid);
-  const gen = await LoadGenerator.create(target);
+  const gen = await open();
   try {
     log(`  placing ${options.calls} calls at ${options.rate}/s`);
     await gen.addCalls(options.calls, options.rate);
@@ -78,7 +81,11 @@ export async function runPhase(target: LoadTarget, pid: number, options: PhaseOp
     const counters = gen.counters();
     const lost = Math.max(0, counters.packetsExpected - counters.packetsReceived);
     const cpuMs = last.cpuMs - holdStart.cpuMs;
+    const out = gen.outboundSamples;
     return {
+      ...(out === undefined ? {} : {
+        outbound: { inviteToAckMs: distribution(out.inviteToAckMs.view()), apiToInviteMs: distribution(out.apiToInviteMs.view()), apiAnswerMs: distribution(out.apiAnswerMs.view()) },
+      }),
       setupMs: distribution(gen.setupMs.view()),
       roundTripMs: distribution(gen.shared.roundTripMs.view()),
       turnMs: distribution(gen.shared.turnMs.view()),

@@ -1,4 +1,5 @@
 /** A few lines for the terminal (the full rendering is the report package's job). */
+import { compareDirections, directionRuns } from './report/directions.js';
 import type { BenchReport, Distribution } from './report/types.js';
 import { parseDistribution } from './stats.js';
 
@@ -21,6 +22,19 @@ export function printSummary(r: BenchReport, log: (line: string) => void): void 
   log(`gateway     ${r.gateway.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${r.gateway.rssMiBPerCall.toFixed(3)} MiB per call, RSS ${r.gateway.rssMiB.toFixed(1)} MiB`);
   if (r.floor !== undefined) {
     log(`floor       ${r.floor.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${r.floor.rssMiBPerCall.toFixed(3)} MiB per call; uplink ${d(r.floor.uplinkMs)}; downlink ${d(r.floor.downlinkMs)}`);
+  }
+  const { inbound, outbound, again } = directionRuns(r.directions);
+  if (outbound !== undefined) {
+    log(`outbound    setup (INVITE in → 200 sent) ${d(outbound.setupMs)}`);
+    if (outbound.inviteToAckMs !== undefined) log(`            INVITE in → ACK in        ${d(outbound.inviteToAckMs)}`);
+    if (outbound.apiToInviteMs !== undefined) log(`            POST /v1/calls → INVITE in ${d(outbound.apiToInviteMs)}`);
+  }
+  if (inbound !== undefined && outbound !== undefined) {
+    for (const row of compareDirections(inbound, outbound, again)) {
+      const verdict = row.match === undefined ? '    ' : row.match ? 'SAME' : 'DIFF';
+      log(`${verdict}  ${row.figure.padEnd(50)} in ${row.inbound.padStart(14)}   out ${row.outbound.padStart(14)}` +
+        (again === undefined ? '' : `   in again ${row.inboundAgain.padStart(14)}`));
+    }
   }
   for (const step of r.ramp ?? []) {
     log(`ramp        ${step.concurrency} calls: loss ${step.lossPct.toFixed(3)} %, uplink p99 ${step.uplinkP99Ms.toFixed(2)} ms, ${step.cpuMsPerCallSecond.toFixed(3)} ms/call-s`);

@@ -50,3 +50,16 @@ describe('parseCli', () => {
     expect(() => parseCli(['--runtimes', '22', '--ramp'], '/r')).toThrow(/does not combine with --ramp/);
   });
 });
+
+describe('parseCli --direction', () => {
+  it('defaults to inbound (name "load"); outbound and both name the run after the direction', () => {
+    expect(parseCli([], '/r')).toMatchObject({ direction: 'inbound', name: 'load' });
+    expect(parseCli(['--direction', 'outbound'], '/r')).toMatchObject({ direction: 'outbound', name: 'load-outbound' });
+    expect(parseCli(['--direction=both', '--name', 'x'], '/r')).toMatchObject({ direction: 'both', name: 'x' });
+  });
+
+  it('refuses another direction, and a ramp in any direction but inbound', () => {
+    expect(() => parseCli(['--direction', 'sideways'], '/r')).toThrow(/--direction must be inbound, outbound, both/);
+    expect(() => parseCli(['--ramp', '--direction', 'outbound'], '/r')).toThrow(CliError);
+  });
+});

@@ -1,10 +1,12 @@
 /**
- * The load generator: places calls at a given rate over one shared SIP socket, gives each its own RTP socket, and
- * drives every call's audio from ONE timer: the 20 ms packet period is cut into `BUCKETS` slots and call i sends in
- * slot i mod BUCKETS, so packets leave spread over the period on an absolute schedule (a late timer never shifts the
- * schedule: the next tick catches up). Results go to shared sample sets. Which number a call dials: `callKindOf`.
+ * The load generator: gets calls up at a given rate (inbound: it INVITEs the target over one shared SIP socket;
+ * outbound: it asks the gateway to call it and answers as the carrier, see `call-placer.ts`), gives each its own RTP
+ * socket, and drives every call's audio from ONE timer: the 20 ms packet period is cut into `BUCKETS` slots and call
+ * i sends in slot i mod BUCKETS, so packets leave spread over the period on an absolute schedule (a late timer never
+ * shifts the schedule: the next tick catches up). Results go to shared sample sets. Which kind a call is:
+ * `callKindOf`; the load generator plays the human on the phone in both directions (same audio, same measurements).
  *
- * Every call offers the one codec of the run. The callers' audio loops are encoded once, before the first call
+ * Every call uses the one codec of the run. The callers' audio loops are encoded once, before the first call
  * (`encodeLoop`); each call decodes what it receives with its own decoder (`PacketDecoder`).
  */
 import { loadDemoPrompts } from '@patchbay/agents';
@@ -14,8 +16,10 @@ import { emptyBargeInCounts } from './barge-in-tracker.js';
 import { callKindOf, type CallKind, type CallMix } from './call-mix.js';
 import { codecProfile, type CodecName } from './codec-profile.js';
 import { encodeLoop } from './payload-loop.js';
+import { failureKey, InboundPlacer, type CallPlacer, type PlacedCall } from './call-placer.js';
+import { OutboundPlacer, type OutboundTarget } from './outbound-placer.js';
 import { RtpCall, type CallShared } from './rtp-call.js';
-import { SipUa, SipUaError, type Dialog } from './sip-ua.js';
+import type { SipUas } from './sip-uas.js';
 import { bargeInCycle, decimate24kTo8k, echoLoop, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
@@ -43,7 +47,7 @@ export interface LoadCounters {
 
 interface LiveCall {
   readonly media: RtpCall;
-  dialog: Dialog | undefined;
+  placed: PlacedCall | undefined;
   answeredMs: number;
   endedMs: number;
 }
@@ -61,7 +65,7 @@ export class LoadGenerator {
   private byeFromFarEnd = 0;
 
   private constructor(
-    private readonly ua: SipUa,
+    private readonly placer: CallPlacer,
     private readonly target: LoadTarget,
   ) {
     const speech = decimate24kTo8k(loadDemoPrompts().welcome);
@@ -82,16 +86,34 @@ export class LoadGenerator {
     };
   }
 
+  /** Inbound: INVITE `target.host:target.sipPort`. */
   static async create(target: LoadTarget): Promise<LoadGenerator> {
     await loadResampler();
-    const ua = await SipUa.open(target.host, target.sipPort);
-    const gen = new LoadGenerator(ua, target);
+    const placer = await InboundPlacer.open(target.host, target.sipPort, { numberFor: (k) => numberFor(target, k) }, codecProfile(target.codec));
+    const gen = new LoadGenerator(placer, target);
     gen.tick();
     return gen;
   }
 
+  /**
+   * Outbound: the gateway calls `uas` (the carrier its outbound trunk points at) when asked by `POST /v1/calls`;
+   * `target.host`/`sipPort` are unused. The generator owns `uas` from here (closed with it).
+   */
+  static async createOutbound(target: LoadTarget, uas: SipUas, outbound: Omit<OutboundTarget, 'numberFor'>): Promise<LoadGenerator> {
+    await loadResampler();
+    const placer = new OutboundPlacer(uas, { ...outbound, numberFor: (k) => numberFor(target, k) }, codecProfile(target.codec));
+    const gen = new LoadGenerator(placer, target);
+    gen.tick();
+    return gen;
+  }
+
+  /** The outbound figures (INVITE → ACK, POST → INVITE, POST → API answer), when the calls are outbound. */
+  get outboundSamples(): OutboundPlacer['samples'] | undefined {
+    return this.placer instanceof OutboundPlacer ? this.placer.samples : undefined;
+  }
+
   get activeCalls(): number {
-    return this.calls.filter((c) => c.dialog !== undefined && c.endedMs === 0).length;
+    return this.calls.filter((c) => c.placed !== undefined && c.endedMs === 0).length;
   }
 
   /** Calls ended by the far end (a BYE we did not send). */
@@ -138,13 +160,13 @@ export class LoadGenerator {
 
   /** BYE every live call (at most `rate` per second), then close every RTP socket. */
   async hangUpAll(rate = 500): Promise<void> {
-    const live = this.calls.filter((c) => c.dialog !== undefined && c.endedMs === 0);
+    const live = this.calls.filter((c) => c.placed !== undefined && c.endedMs === 0);
     const byes: Promise<number>[] = [];
     for (const [i, call] of live.entries()) {
       if (i > 0 && i % Math.max(1, Math.round(rate / 50)) === 0) await new Promise((r) => setTimeout(r, 20));
       call.media.sending = false;
       call.endedMs = performance.now();
-      if (call.dialog !== undefined) byes.push(this.ua.bye(call.dialog));
+      if (call.placed !== undefined) byes.push(call.placed.hangUp());
     }
     const statuses = await Promise.all(byes);
     for (const s of statuses) if (s !== 200) this.fail(`BYE ${s === 0 ? 'timeout' : String(s)}`);
@@ -154,7 +176,7 @@ export class LoadGenerator {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const c of this.calls) c.media.close();
-    this.ua.close();
+    this.placer.close();
   }
 
   private fail(reason: string): void {
@@ -165,38 +187,25 @@ export class LoadGenerator {
     const n = this.placed++;
     const kind: CallKind = callKindOf(n, this.target);
     const media = await RtpCall.open(kind, this.shared);
-    const call: LiveCall = { media, dialog: undefined, answeredMs: 0, endedMs: 0 };
+    const call: LiveCall = { media, placed: undefined, answeredMs: 0, endedMs: 0 };
     this.calls.push(call);
-    const sentAt = performance.now();
     try {
-      const dialog = await this.ua.invite(this.numberFor(kind), media.port, this.shared.codec);
-      const now = performance.now();
-      this.setupMs.push(now - sentAt);
-      call.dialog = dialog;
-      call.answeredMs = now;
+      const placed = await this.placer.place(n, kind, media.port);
+      this.setupMs.push(placed.setupMs);
+      call.placed = placed;
+      call.answeredMs = performance.now();
       media.sending = true;
-      this.ua.onBye(dialog.callId, () => {
+      placed.onFarEndHangUp(() => {
         this.byeFromFarEnd++;
         media.sending = false;
         call.endedMs = performance.now();
       });
-      await media.start(dialog.remoteRtp, dialog.payloadType);
+      await media.start(placed.remoteRtp, placed.payloadType);
       const bucket = this.buckets[n % BUCKETS];
       bucket?.push(call);
     } catch (err) {
-      this.fail(err instanceof SipUaError ? `${err.code}${err.status === undefined ? '' : ` ${err.status}`}` : String(err));
+      this.fail(failureKey(err));
       media.close();
-    }
-  }
-
-  private numberFor(kind: CallKind): string {
-    switch (kind) {
-      case 'echo':
-        return this.target.echoNumber;
-      case 'turn':
-        return this.target.turnNumber;
-      case 'bargeIn':
-        return this.target.bargeInNumber;
     }
   }
 
@@ -212,5 +221,17 @@ export class LoadGenerator {
     }
     const next = this.t0 + this.slot * SLOT_MS;
     this.timer = setTimeout(() => this.tick(), Math.max(0, next - performance.now()));
+  }
+}
+
+/** The configured number whose route serves calls of `kind`. */
+function numberFor(target: LoadTarget, kind: CallKind): string {
+  switch (kind) {
+    case 'echo':
+      return target.echoNumber;
+    case 'turn':
+      return target.turnNumber;
+    case 'bargeIn':
+      return target.bargeInNumber;
   }
 }

@@ -24,6 +24,17 @@ export function offerSdp(codec: CodecProfile, rtpPort: number, sessionId = rando
 }
 
 /**
+ * An answer of `codec` alone on 127.0.0.1:`rtpPort`, with the payload type the offer gave it (`offeredMedia`): what
+ * the load generator says as the called party of an outbound call.
+ */
+export function answerSdp(codec: CodecProfile, rtpPort: number, payloadType: number, sessionId = randomInt(1, 2 ** 31)): string {
+  return [
+    'v=0', `o=bench ${sessionId} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${rtpPort} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} ${codec.rtpmap}`, `a=ptime:${PACKET_MS}`, 'a=sendrecv', '',
+  ].join('\r\n');
+}
+
+/**
  * The answer's audio address (the last `c=` line: media level wins over session level), its `m=audio` port, and the
  * first of its formats that is our codec: by `a=rtpmap` (encoding name case-insensitive, same clock and channels),
  * or, for a format without one, by static payload type number. Undefined when the answer lacks any of the three.
@@ -44,6 +55,12 @@ export function answeredMedia(body: string, codec: CodecProfile): AnsweredMedia 
 }
 
 /** `PCMU/8000/1` and `pcmu/8000` are the same encoding: lower case, a channel count of 1 dropped. */
+/**
+ * The same reading applied to an offer (the gateway's INVITE of an outbound call): its audio address and port, and
+ * the payload type it gives `codec`, which our answer must keep.
+ */
+export const offeredMedia: (body: string, codec: CodecProfile) => AnsweredMedia | undefined = answeredMedia;
+
 function encoding(rtpmap: string): string {
   return rtpmap.toLowerCase().replace(/\/1$/, '');
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { CodecProfile } from './codec-profile.js';
 import { answeredMedia, offerSdp } from './sdp-media.js';
+import { parseSipMessage } from './sip-message.js';
 
 export class SipUaError extends Error {
   override readonly name = 'SipUaError';
@@ -33,7 +34,7 @@ export interface Dialog {
 
 interface SipResponse {
   readonly status: number;
-  readonly headers: Map<string, string>;
+  readonly headers: ReadonlyMap<string, string>;
   readonly body: string;
 }
 
@@ -166,36 +167,19 @@ export class SipUa {
   }
 
   private onMessage(text: string): void {
-    const split = text.indexOf('\r\n\r\n');
-    const head = split < 0 ? text : text.slice(0, split);
-    const body = split < 0 ? '' : text.slice(split + 4);
-    const lines = head.split('\r\n');
-    const first = lines[0] ?? '';
-    const headers = new Map<string, string>();
-    const raw: string[] = [];
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const key = COMPACT[name] ?? name;
-      if (!headers.has(key)) headers.set(key, line.slice(colon + 1).trim());
-      if (key === 'via' || key === 'from' || key === 'to' || key === 'call-id' || key === 'cseq') raw.push(line);
-    }
-    const callId = headers.get('call-id') ?? '';
-    const cseq = (headers.get('cseq') ?? '').replace(/\s+/g, ' ').trim();
-    const status = /^SIP\/2\.0 (\d{3})/.exec(first);
-    if (status !== null) {
-      const code = Number(status[1]);
-      if (cseq === '1 INVITE' && code >= 200 && code < 300 && !this.waiting.has(`${callId} ${cseq}`)) {
+    const m = parseSipMessage(text);
+    if (m === undefined) return;
+    const { callId, cseq } = m;
+    if (m.method === undefined) {
+      if (cseq === '1 INVITE' && m.status >= 200 && m.status < 300 && !this.waiting.has(`${callId} ${cseq}`)) {
         return; // a retransmitted 200: our ACK will follow the first one; the gateway stops on that ACK
       }
-      this.waiting.get(`${callId} ${cseq}`)?.({ status: code, headers, body });
+      this.waiting.get(`${callId} ${cseq}`)?.({ status: m.status, headers: m.headers, body: m.body });
       return;
     }
-    const method = /^([A-Z]+) /.exec(first)?.[1];
-    if (method === undefined || method === 'ACK') return;
-    this.send([`SIP/2.0 ${method === 'BYE' || method === 'OPTIONS' ? '200 OK' : '501 Not Implemented'}`, ...raw, 'Content-Length: 0', '', ''].join('\r\n'));
-    if (method === 'BYE') {
+    if (m.method === 'ACK') return;
+    this.send([`SIP/2.0 ${m.method === 'BYE' || m.method === 'OPTIONS' ? '200 OK' : '501 Not Implemented'}`, ...m.dialogLines, 'Content-Length: 0', '', ''].join('\r\n'));
+    if (m.method === 'BYE') {
       this.byes.get(callId)?.();
       this.byes.delete(callId);
     }
@@ -205,8 +189,6 @@ export class SipUa {
     if (!this.closed) this.socket.send(text, this.port, this.host);
   }
 }
-
-const COMPACT: Readonly<Record<string, string>> = { v: 'via', f: 'from', t: 'to', i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type' };
 
 function branch(): string {
   return `z9hG4bK${randomBytes(8).toString('hex')}`;

@@ -14,6 +14,7 @@ import {
   formatMs,
   formatRatio,
 } from './format.js';
+import { directionsSection } from './directions.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
@@ -207,6 +208,7 @@ export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {})
     heading(result),
     charts.latencySvg === undefined ? undefined : image('Latency per hop', charts.latencySvg),
     hopsSection(result),
+    directionsSection(result.directions),
     qualitySection(result),
     costSection(result),
     targetsSection(result),

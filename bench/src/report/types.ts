@@ -24,6 +24,39 @@ export interface BenchOptions {
   mode: 'fixed' | 'ramp';
   /** The gateway's `media.workers` (absent in results from before worker threads: 0). */
   workers?: number | 'auto';
+  /** Who placed the calls (absent in results from before outbound calls: inbound). */
+  direction?: 'inbound' | 'outbound' | 'both';
+}
+
+/**
+ * One direction's run on its own gateway (same config, same load). `setupMs` is measured where each direction's
+ * answer is given: inbound INVITE sent → 200 received at the load generator (the caller); outbound INVITE received →
+ * 200 sent at the load generator (the carrier, answering at once).
+ */
+export interface DirectionFigures {
+  direction: 'inbound' | 'outbound';
+  /** The second inbound run of a `both` run (inbound, outbound, inbound again): how much two runs of one direction differ. */
+  repeat?: boolean;
+  callsUp: number;
+  failedCalls: number;
+  setupMs: Distribution;
+  /** Outbound only: INVITE received → ACK received, at the carrier side. */
+  inviteToAckMs?: Distribution;
+  /** Outbound only: `POST /v1/calls` sent → INVITE received, and → the API's answer, at the API client. */
+  apiToInviteMs?: Distribution;
+  apiAnswerMs?: Distribution;
+  uplinkMs: Distribution;
+  downlinkMs: Distribution;
+  /** The gateway's processing alone on each hop (jitter-buffer and lead-buffer waits excluded), when it reports them. */
+  uplinkProcessingMs?: Distribution;
+  downlinkProcessingMs?: Distribution;
+  roundTripMs: Distribution;
+  turnMs: Distribution;
+  bargeInMs: Distribution;
+  /** The gateway's own barge-in reaction (onset packet in → last agent packet out), when it reports one. */
+  gatewayBargeInMs?: Distribution;
+  lossPct: number;
+  gateway: CostFigures;
 }
 
 export interface Hops {
@@ -77,6 +110,8 @@ export interface BenchResult {
   /** Micro-benchmarks run in the same session: name → µs per 20 ms frame (or per operation). */
   micro?: Record<string, number>;
   ramp?: RampStep[];
+  /** `--direction outbound|both`: each direction's figures (inbound first). */
+  directions?: DirectionFigures[];
   targets: TargetCheck[];
 }
 
