@@ -60,7 +60,7 @@ async function main(options: CliOptions): Promise<void> {
   try {
     if (options.runtimes !== undefined) {
       log(`patchbay bench '${options.name}': the gateway on Node ${options.runtimes.join(', ')}, ${options.calls} calls at ${options.rate}/s held ${options.durationS} s each, then the floor`);
-      const written = await runRuntimes({ ...options, runtimes: options.runtimes }, { repoRoot: REPO, benchSrc: HERE, workDir: work, target: (sipPort) => target(sipPort, options.codec), log });
+      const written = await runRuntimes({ ...options, runtimes: options.runtimes }, { repoRoot: REPO, benchSrc: HERE, workDir: work, target: (sipPort) => loadTarget(sipPort, options.codec), log });
       for (const file of written) log(`wrote ${file}`);
       return;
     }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliOptions } from '../cli.js';
 import { fetchHops, startGateway } from '../gateway-process.js';
-import type { LoadTarget } from '../load/load-generator.js';
+import { LoadGenerator, type LoadTarget } from '../load/load-generator.js';
 import { machineInfo } from '../machine.js';
 import { startTsx, waitForHttp, type Child } from '../proc/child.js';
 import { datePart } from '../report/format.js';
@@ -97,7 +97,7 @@ export async function runRuntimes(options: CliOptions & { runtimes: readonly num
       });
       children.push(gateway.child);
       log(`gateway on Node ${runtime.version}, pid ${gateway.child.pid}`);
-      const { value: phase, machineBusyPct } = await measuredBusy(() => runPhase(ctx.target(gateway.sipPort), gateway.child.pid, options, log));
+      const { value: phase, machineBusyPct } = await measuredBusy(() => runPhase(() => LoadGenerator.create(ctx.target(gateway.sipPort)), gateway.child.pid, options, log));
       const stats = await gateway.stats();
       rows.push(row('gateway', runtime.version, phase, stats?.hops, machineBusyPct));
       log(`  CPU ${phase.cpuMsPerCallSecond.toFixed(2)} ms per call-second, loss ${phase.lossPct.toFixed(3)} %, machine ${String(machineBusyPct)} % busy`);
@@ -108,7 +108,7 @@ export async function runRuntimes(options: CliOptions & { runtimes: readonly num
     children.push(relay.child);
     const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
     await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
-    const { value: floorPhase, machineBusyPct } = await measuredBusy(() => runPhase(ctx.target(ports.sipPort), relay.child.pid, options, log));
+    const { value: floorPhase, machineBusyPct } = await measuredBusy(() => runPhase(() => LoadGenerator.create(ctx.target(ports.sipPort)), relay.child.pid, options, log));
     rows.push(row('floor', process.version, floorPhase, await fetchHops(`http://127.0.0.1:${ports.httpPort}/stats`), machineBusyPct));
     await relay.child.stop();
   } finally {
