@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SipHeader, SipResponse } from '../message.js';
 import { getHeaders } from '../message.js';
-import { computeDigestResponse, parseCredentials, type DigestHashAlgorithm } from './digest.js';
+import { computeDigestResponse, parseAlgorithm, parseCredentials, quote, type DigestHashAlgorithm } from './digest.js';
 
 export interface DigestChallenge {
   readonly realm: string;
@@ -54,7 +54,7 @@ export function parseChallenge(value: string): DigestChallenge | undefined {
   const nonce = p.get('nonce');
   if (realm === undefined || nonce === undefined || nonce === '') return undefined;
   const algorithmRaw = p.get('algorithm');
-  const algorithm = readAlgorithm(algorithmRaw);
+  const algorithm = parseAlgorithm(algorithmRaw);
   if (algorithm === undefined) return undefined;
   let qop: 'auth' | undefined;
   const qopRaw = p.get('qop');
@@ -77,21 +77,6 @@ export function parseChallenge(value: string): DigestChallenge | undefined {
   };
 }
 
-function readAlgorithm(raw: string | undefined): DigestHashAlgorithm | undefined {
-  switch ((raw ?? 'MD5').toUpperCase()) {
-    case 'MD5':
-      return 'MD5';
-    case 'MD5-SESS':
-      return 'MD5-sess';
-    case 'SHA-256':
-      return 'SHA-256';
-    case 'SHA-256-SESS':
-      return 'SHA-256-sess';
-    default:
-      return undefined;
-  }
-}
-
 function strength(c: DigestChallenge): number {
   return (c.algorithm.startsWith('SHA-256') ? 4 : 0) + (c.qop === 'auth' ? 2 : 0) + (c.algorithm.endsWith('-sess') ? 0 : 1);
 }
@@ -104,10 +89,6 @@ export function selectChallenge(values: readonly string[]): DigestChallenge | un
     if (c !== undefined && (best === undefined || strength(c) > strength(best))) best = c;
   }
   return best;
-}
-
-function quote(s: string): string {
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** The Authorization / Proxy-Authorization header value answering `challenge`. */

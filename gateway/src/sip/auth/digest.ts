@@ -148,7 +148,8 @@ export function parseCredentials(value: string): ParsedCredentials | undefined {
   return { scheme, params };
 }
 
-function quote(s: string): string {
+/** A quoted-string with `\\` and `"` escaped (RFC 3261 §25.1). */
+export function quote(s: string): string {
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -188,7 +189,8 @@ export function computeDigestResponse(input: DigestInput): string {
   return hashHex(alg, `${ha1}:${input.nonce}:${input.nc}:${input.cnonce}:${input.qop}:${ha2}`);
 }
 
-function parseAlgorithm(raw: string | undefined): DigestHashAlgorithm | undefined {
+/** An `algorithm=` parameter (absent means MD5, RFC 7616 §3.3); undefined for one we do not support. */
+export function parseAlgorithm(raw: string | undefined): DigestHashAlgorithm | undefined {
   switch ((raw ?? 'MD5').toUpperCase()) {
     case 'MD5':
       return 'MD5';
