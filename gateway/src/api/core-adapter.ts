@@ -3,7 +3,7 @@
  * (`call/control.ts`), the trunk registrations and the configured trunks. Translates at the boundary: the core's
  * summaries and refusal codes become the API's schema and its problem codes; nothing here touches SIP or media.
  */
-import type { CallControl as CoreControl, CallControlError as CoreError } from '../call/control.js';
+import { CallControlError as CoreError, type CallControl as CoreControl } from '../call/control.js';
 import type { CallSummary as CoreSummary } from '../call/registry.js';
 import type { TrunkConfig } from '../config.js';
 import type { RegistrationStatus } from '../registration/index.js';
@@ -142,7 +142,7 @@ async function translate<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (isCoreError(err)) throw new CallControlError(apiCode(err), err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }) });
+    if (err instanceof CoreError) throw new CallControlError(apiCode(err), err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }) });
     throw err;
   }
 }
@@ -154,8 +154,4 @@ function apiCode(err: CoreError): CallControlError['code'] {
   if (detail === 'TRANSFER_IN_PROGRESS' || detail === 'CALL_NOT_ANSWERED') return detail;
   if (detail === 'CALL_ENDED') return 'CALL_NOT_FOUND';
   return 'DESTINATION_NOT_ALLOWED';
-}
-
-function isCoreError(err: unknown): err is CoreError {
-  return err instanceof Error && err.name === 'CallControlError' && !(err instanceof CallControlError) && typeof (err as { code?: unknown }).code === 'string';
 }
