@@ -261,9 +261,24 @@ export interface StageReport {
   ms: number;
 }
 
-export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand | TransferCommand | StageReport;
+/** Who said a transcript line: the caller (the agent's speech-to-text) or the agent itself. */
+export const TRANSCRIPT_ROLES = ['caller', 'agent'] as const;
+export type TranscriptRole = (typeof TRANSCRIPT_ROLES)[number];
 
-export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf', 'transfer', 'stage'] as const satisfies readonly AgentMessage['type'][];
+/**
+ * A line of the conversation as the agent understood it (its STT result, or its own reply text): stored with the
+ * call's record and shown by the API. Optional; partial lines (`final: false`) may be sent and are kept as such.
+ */
+export interface TranscriptMessage {
+  type: 'transcript';
+  role: TranscriptRole;
+  text: string;
+  final: boolean;
+}
+
+export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand | TransferCommand | StageReport | TranscriptMessage;
+
+export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf', 'transfer', 'stage', 'transcript'] as const satisfies readonly AgentMessage['type'][];
 
 // ---- limits ----------------------------------------------------------------------------------------------------
 

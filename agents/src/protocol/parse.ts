@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { AGENT_STAGES, PROTOCOL_LIMITS, PROTOCOL_VERSION } from './messages.js';
+import { AGENT_STAGES, PROTOCOL_LIMITS, PROTOCOL_VERSION, TRANSCRIPT_ROLES } from './messages.js';
 import type { AgentMessage, GatewayErrorCodeValue, GatewayMessage, StopReasonValue } from './messages.js';
 
 const L = PROTOCOL_LIMITS;
@@ -95,6 +95,7 @@ const agentSchemas: Schemas<AgentMessage> = {
       .regex(/^(\+?[0-9*#]{1,32}|sips?:[^\s<>"]+)$/i, 'must be a phone number (+15551234567) or a sip: URI'),
   }),
   stage: z.object({ type: z.literal('stage'), stage: z.enum(AGENT_STAGES), ms: z.number().nonnegative().max(L.maxStageMs) }),
+  transcript: z.object({ type: z.literal('transcript'), role: z.enum(TRANSCRIPT_ROLES), text, final: z.boolean() }),
 };
 
 /** Parses a text message an agent sent to the gateway. Throws `ProtocolError` naming the fault. */

@@ -1,0 +1,24 @@
+/**
+ * What one call's media tells the call's record, as plain data (it crosses from media workers): each turn's latency,
+ * each interruption with what the caller heard, marks reached, DTMF both ways, the agent's transcript lines, stage
+ * reports and errors sent to the agent. A handful per turn, never per packet. Times are epoch ms (valid across
+ * threads). The call core puts them on the lifecycle stream as `media-timeline`; records/builder.ts keeps them.
+ */
+import type { AgentStage } from '@patchbay/agents';
+
+export type MediaTimelineEvent =
+  /** The caller stopped speaking (last packet's arrival) → the agent's first audio of the answer on RTP. */
+  | { readonly type: 'turn'; readonly atMs: number; readonly index: number; readonly latencyMs: number }
+  /** The caller interrupted the agent: `playedMs` of the interrupted audio was heard; onset → audio stopped. */
+  | { readonly type: 'barge-in'; readonly atMs: number; readonly playedMs: number; readonly reactionMs: number }
+  /** A mark the agent asked for was reached (`played`) or cleared. */
+  | { readonly type: 'mark'; readonly atMs: number; readonly name: string; readonly played: boolean }
+  | { readonly type: 'dtmf'; readonly atMs: number; readonly digit: string; readonly direction: 'in' | 'out' }
+  /** The agent's `transcript` message. */
+  | { readonly type: 'transcript'; readonly atMs: number; readonly role: 'caller' | 'agent'; readonly text: string; readonly final: boolean }
+  /** The agent's `stage` report. */
+  | { readonly type: 'stage'; readonly atMs: number; readonly stage: AgentStage; readonly ms: number }
+  /** An `error` the gateway sent the agent (its stable code). */
+  | { readonly type: 'agent-error'; readonly atMs: number; readonly code: string };
+
+export type MediaTimelineType = MediaTimelineEvent['type'];

@@ -1,0 +1,9 @@
+/** Every migration, in order, by name: compiled in (no directory read at run time, so the built gateway carries them). */
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as init from './0001-init.js';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-init': init,
+};
+
+export const migrationProvider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
