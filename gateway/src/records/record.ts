@@ -101,3 +101,9 @@ export interface CallDetail extends CallRecord {
   timeline: TimelineEntry[];
   transcript: TranscriptLine[];
 }
+
+/** Told of every finished record (after the call's media reported, or its wait ran out): webhooks' `call.ended`. */
+export interface CallRecordSource {
+  /** Subscribes; returns the unsubscribe. Listeners run synchronously and must queue anything slow. */
+  onRecord(listener: (detail: CallDetail) => void): () => void;
+}
