@@ -31,6 +31,10 @@ import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
+import { startRecords } from './records/start.js';
+import type { CallRecordSource } from './records/record.js';
+import type { Store } from './store/types.js';
+import { hostname } from 'node:os';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -42,6 +46,8 @@ export interface RunningGateway {
   readonly calls: CallControl;
   /** The call lifecycle stream (created, ringing, answered, ended, ...): subscribe for records, webhooks, tests. */
   readonly events: CallController['events'];
+  /** Every finished call's record (after its media reported): webhooks' `call.ended`. docs/records.md. */
+  readonly records: CallRecordSource;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -80,6 +86,10 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
+  /** Where call records are written (the caller opens and closes it); without one they are only told to `records` listeners. */
+  store?: Pick<Store, 'writer'>;
+  /** Names this gateway in the records it writes (several may share one database); default the host name. */
+  gatewayId?: string;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -127,6 +137,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const calls = new CallController({ config, stack, media, hops, sipPort, logger });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
+  const records = startRecords({ events: calls.events, store: options.store, gatewayId: options.gatewayId ?? hostname(), logger });
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
@@ -199,12 +210,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     registrations,
     calls: calls.control,
     events: calls.events,
+    records,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
         calls.hangupAll('shutdown');
         listening = false;
         await media.shutdown();
+        records.close(); // after the media's last reports
         telemetry.close();
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);

@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
+import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { MediaPlane } from '../media-plane/plane.js';
@@ -80,7 +81,7 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
       hangup: this.hangup.bind(this),
       tellAgent: media.tellAgent.bind(media),
     };
-    this.transfers = new CallTransfers({ host, domain: config.sip.transferDomain, logger, destinations: transferDestinations(config), stats: this.stats });
+    this.transfers = new CallTransfers({ host, domain: config.sip.transferDomain, logger, destinations: transferDestinations(config), stats: this.stats, events: this.events });
     this.control = new CallControl(this.registry, this);
   }
 
@@ -264,6 +265,11 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
   /** A turn or barge-in the media timed, onto the event stream. */
   mediaTrace(callId: string, event: MediaTraceEvent): void {
     this.events.emit({ type: 'media-trace', callId, event });
+  }
+
+  /** An entry of the call's media timeline (turn, barge-in, mark, DTMF, transcript, stage, error), onto the event stream. */
+  mediaTimeline(callId: string, event: MediaTimelineEvent): void {
+    this.events.emit({ type: 'media-timeline', callId, event });
   }
 
   /** The agent asked to transfer the caller (its `transfer` command). */

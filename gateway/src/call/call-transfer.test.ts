@@ -7,6 +7,7 @@ import type { ClientTransaction } from '../sip/stack.js';
 import { CallRejection } from './admission.js';
 import { testCall, testPlan } from './testing.js';
 import type { Call, CallState, EndReason } from './call.js';
+import type { CallEvent } from './events.js';
 import { ConfigError, parseConfig } from '../config.js';
 import { DestinationPolicy } from '../routing/index.js';
 import { CallTransfers, NOTIFY_WAIT_MS, OUTCOME_WAIT_MS, transferDestinations } from './call-transfer.js';
@@ -94,6 +95,25 @@ describe('CallTransfers', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('tells the lifecycle stream: transfer-requested when a REFER will go, transfer-failed when one does not (at once or from the peer), nothing for a second one in progress', async () => {
+    const seen: string[] = [];
+    const events = { emit: (e: CallEvent) => void seen.push(e.type === 'transfer-failed' ? `failed ${e.target}: ${e.message}` : e.type === 'transfer-requested' ? `requested ${e.target}` : e.type) };
+    const told = new CallTransfers({ host, domain: null, logger: pino({ level: 'silent' }), destinations: () => ALLOWED, events });
+    const c = call();
+    told.request(c, '+4930123456');
+    told.request(c, '+15557654321');
+    told.request(c, '+15557654322');
+    host.refers[0]?.answer(603, 'Decline');
+    await flush();
+    told.request(call('answered'), '+15557654323');
+    expect(seen).toEqual([
+      'failed +4930123456: target not allowed',
+      'requested +15557654321',
+      'failed +15557654321: REFER answered 603 Decline',
+      'requested +15557654323',
+    ]);
   });
 
   it('sends a REFER in the dialog with Refer-To and Referred-By', () => {

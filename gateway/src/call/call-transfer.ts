@@ -27,6 +27,7 @@ import { DestinationPolicy, redactDestination } from '../routing/index.js';
 import { CallRejection } from './admission.js';
 import type { Call, EndReason } from './call.js';
 import type { CallStats } from './call-stats.js';
+import type { CallEvents } from './events.js';
 import type { TransferStart } from './control.js';
 import { readReferNotify, type ReferNotify } from './refer-notify.js';
 import { referToUri, TransferTargetError } from './transfer-target.js';
@@ -55,12 +56,16 @@ export interface CallTransfersOptions {
   destinations: (call: Call) => DestinationPolicy;
   /** Refused targets are counted in `transfersRefused`, by refusal code. */
   stats?: Pick<CallStats, 'transfersRefused'>;
+  /** Told `transfer-requested` and `transfer-failed` (success is the controller's `transferred`). */
+  events?: Pick<CallEvents, 'emit'>;
   notifyWaitMs?: number;
   outcomeWaitMs?: number;
 }
 
 interface Transfer {
   readonly call: Call;
+  /** As asked (the agent's or the API's `target`). */
+  readonly target: string;
   readonly referTo: string;
   /** Waiting for the ACK of our 2xx; sent, awaiting its answer; accepted by the peer. */
   phase: 'awaiting-ack' | 'referring' | 'accepted';
@@ -84,6 +89,7 @@ export class CallTransfers {
   request(call: Call, target: string, fromAgent = true): TransferStart {
     const refuse = (message: string, code = 'TRANSFER_REFUSED'): TransferStart => {
       if (fromAgent) this.refuse(call.id, message);
+      this.options.events?.emit({ type: 'transfer-failed', call, target, message });
       return { ok: false, code, message };
     };
     if (call.state === 'ended') return { ok: false, code: 'CALL_ENDED', message: 'the call has ended' };
@@ -95,7 +101,11 @@ export class CallTransfers {
       this.options.logger.warn({ callId: call.id, code, reason, target: redactDestination(target) }, 'transfer target not allowed');
       return refuse(TARGET_NOT_ALLOWED, code);
     }
-    if (this.active.has(call.id)) return refuse('transfer already in progress', 'TRANSFER_IN_PROGRESS');
+    // A second transfer while one runs is refused without a `transfer-failed`: the first one's outcome is still to come.
+    if (this.active.has(call.id)) {
+      if (fromAgent) this.refuse(call.id, 'transfer already in progress');
+      return { ok: false, code: 'TRANSFER_IN_PROGRESS', message: 'transfer already in progress' };
+    }
     const dialog = call.dialog;
     if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return refuse('the call is not connected yet', 'CALL_NOT_ANSWERED');
     let referTo: string;
@@ -105,8 +115,9 @@ export class CallTransfers {
       if (!(err instanceof TransferTargetError)) throw err;
       return refuse(err.message);
     }
-    const t: Transfer = { call, referTo, phase: 'awaiting-ack', seq: undefined, progressing: false, timer: undefined };
+    const t: Transfer = { call, target, referTo, phase: 'awaiting-ack', seq: undefined, progressing: false, timer: undefined };
     this.active.set(call.id, t);
+    this.options.events?.emit({ type: 'transfer-requested', call, target });
     if (call.state === 'confirmed') this.refer(t);
     else this.options.logger.info({ callId: call.id }, 'transfer waits for the ACK');
     return { ok: true };
@@ -205,6 +216,7 @@ export class CallTransfers {
     this.ended(t.call);
     this.options.logger.info({ callId: t.call.id, message }, 'transfer failed; the call goes on');
     this.refuse(t.call.id, message);
+    this.options.events?.emit({ type: 'transfer-failed', call: t.call, target: t.target, message });
   }
 
   private refuse(callId: string, message: string): void {

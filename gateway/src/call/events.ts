@@ -7,6 +7,7 @@
  */
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { AgentConnectReport } from '../media-plane/plane.js';
 import type { Call } from './call.js';
@@ -50,7 +51,16 @@ export type CallEvent =
   /** The call's media closed: its barge-in outcomes and quality (from the media plane, maybe after `ended`). */
   | { readonly type: 'media-ended'; readonly callId: string; readonly pattern: string; readonly bargeIn: BargeInStats; readonly quality: CallQuality | undefined }
   /** A turn or barge-in the media timed (only when turns are traced). */
-  | { readonly type: 'media-trace'; readonly callId: string; readonly event: MediaTraceEvent };
+  | { readonly type: 'media-trace'; readonly callId: string; readonly event: MediaTraceEvent }
+  /** An entry of the call's media timeline (always on; a handful per turn): turn, barge-in, mark, DTMF, transcript, stage, agent error. */
+  | { readonly type: 'media-timeline'; readonly callId: string; readonly event: MediaTimelineEvent }
+  /** A transfer (the agent's or the API's) passed the destination policy: a REFER goes out (now, or at the ACK). */
+  | { readonly type: 'transfer-requested'; readonly call: Call; readonly target: string }
+  /**
+   * A transfer did not happen and the call goes on: refused at once (destination policy, not answered yet) or by the
+   * peer (REFER or final NOTIFY >= 300). Success is `transferred`.
+   */
+  | { readonly type: 'transfer-failed'; readonly call: Call; readonly target: string; readonly message: string };
 
 export type CallEventType = CallEvent['type'];
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;

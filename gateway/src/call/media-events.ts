@@ -1,11 +1,12 @@
 /**
  * The media plane's events, delivered to the call core once it exists (the plane is built first, and may run on
  * other threads): requests to end or transfer a call, and media reports, which the call core puts on the lifecycle
- * stream (`media-ended`, `media-trace`). Before it is bound there are no calls to report on.
+ * stream (`media-ended`, `media-trace`, `media-timeline`). Before it is bound there are no calls to report on.
  */
 import type { MediaPlaneEvents } from '../media-plane/plane.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { EndReason } from './vocabulary.js';
 
@@ -15,6 +16,7 @@ export interface MediaRequests {
   mediaTransfer(callId: string, target: string): void;
   mediaEnded(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void;
   mediaTrace(callId: string, event: MediaTraceEvent): void;
+  mediaTimeline(callId: string, event: MediaTimelineEvent): void;
 }
 
 export class MediaEventRelay implements MediaPlaneEvents {
@@ -38,5 +40,9 @@ export class MediaEventRelay implements MediaPlaneEvents {
 
   trace(callId: string, event: MediaTraceEvent): void {
     this.target?.mediaTrace(callId, event);
+  }
+
+  timeline(callId: string, event: MediaTimelineEvent): void {
+    this.target?.mediaTimeline(callId, event);
   }
 }

@@ -17,6 +17,7 @@ import type { SpeechSettings } from '../call/plan.js';
 import type { Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
+import { epochMs } from '../media/timeline.js';
 import { callQuality } from '../media/call-quality.js';
 import { MediaClock } from '../media/media-clock.js';
 import { PortPool, type MediaPorts } from '../media/port-pool.js';
@@ -175,6 +176,7 @@ export class LocalMediaPlane implements MediaPlane {
         onFault: () => this.options.events.hangup(callId, 'error'),
       },
       trace: this.options.trace ? (event) => this.options.events.trace(callId, event) : undefined,
+      timeline: (event) => this.options.events.timeline(callId, event),
     });
     call.media = media;
     call.startedMs = performance.now();
@@ -199,7 +201,10 @@ export class LocalMediaPlane implements MediaPlane {
   }
 
   tellAgent(callId: string, msg: GatewayMessage): void {
-    this.calls.get(callId)?.agent?.send(msg);
+    const agent = this.calls.get(callId)?.agent;
+    if (agent === undefined) return;
+    if (msg.type === 'error') this.options.events.timeline(callId, { type: 'agent-error', atMs: epochMs(), code: msg.code });
+    agent.send(msg);
   }
 
   /**

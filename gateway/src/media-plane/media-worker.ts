@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       transfer: (callId, target) => post({ type: 'transfer', callId, target }),
       ended: (callId, pattern, bargeIn, quality) => post({ type: 'ended', callId, pattern, bargeIn, quality }),
       trace: (callId, event) => post({ type: 'trace', callId, event }),
+      timeline: (callId, event) => post({ type: 'timeline', callId, event }),
     },
   });
 

@@ -9,6 +9,7 @@ import type { CallPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopState } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
@@ -35,6 +36,8 @@ export interface MediaPlaneEvents {
   ended(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void;
   /** A turn of the call, or a barge-in, timed for its trace (only when the plane was started with `trace`). */
   trace(callId: string, event: MediaTraceEvent): void;
+  /** An entry of the call's timeline for its record (always on: a handful per turn, never per packet). */
+  timeline(callId: string, event: MediaTimelineEvent): void;
 }
 
 /**

@@ -125,6 +125,9 @@ class MediaWorker {
       case 'trace':
         this.plane.events.trace(msg.callId, msg.event);
         return;
+      case 'timeline':
+        this.plane.events.timeline(msg.callId, msg.event);
+        return;
       default:
         return;
     }

@@ -2,6 +2,7 @@
 import type { GatewayMessage } from '@patchbay/agents';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
+import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
@@ -55,4 +56,5 @@ export type FromWorker =
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }
   | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats; quality: CallQuality | undefined }
-  | { type: 'trace'; callId: string; event: MediaTraceEvent };
+  | { type: 'trace'; callId: string; event: MediaTraceEvent }
+  | { type: 'timeline'; callId: string; event: MediaTimelineEvent };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentLink } from '../agent/agent-link.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import { AgentControl, type AgentCommandTarget } from './agent-control.js';
+import type { MediaTimelineEvent } from './timeline.js';
 
 function harness(dropPerChunk = 0) {
   const calls: string[] = [];
@@ -26,8 +27,10 @@ function harness(dropPerChunk = 0) {
     queuedFrames: 0,
   };
   const hops = new HopMetrics();
+  const timeline: MediaTimelineEvent[] = [];
   const control = new AgentControl(media, {
     hops,
+    timeline: (e) => void timeline.push(e),
     events: {
       onHangupRequest: (reason) => calls.push(`hangup ${reason}`),
       onTransferRequest: (target) => calls.push(`transfer ${target}`),
@@ -36,7 +39,7 @@ function harness(dropPerChunk = 0) {
     },
   });
   control.attach(link);
-  return { control, calls, sent, closed, hops };
+  return { control, calls, sent, closed, hops, timeline };
 }
 
 describe('AgentControl', () => {
@@ -51,6 +54,22 @@ describe('AgentControl', () => {
     control.onMessage({ type: 'stage', stage: 'llm', ms: 420 });
     expect(calls).toEqual(['mark m1', 'clear t1', 'clear -', 'dtmf 12# 100', 'transfer +15557654321', 'hangup agent_hangup']);
     expect(hops.llmMs.count).toBe(1);
+  });
+
+  it("puts the agent's transcript lines and stage reports, and every error it is sent, on the call's timeline", () => {
+    const { control, timeline, sent } = harness();
+    control.onMessage({ type: 'transcript', role: 'caller', text: 'book me in for Tuesday', final: true });
+    control.onMessage({ type: 'stage', stage: 'stt', ms: 180 });
+    control.onMessage({ type: 'mark', name: 'not-on-the-timeline-here' });
+    control.send({ type: 'error', code: 'dtmf_unsupported', message: 'no telephone-event' });
+    control.send({ type: 'speech_started', atMs: 1 });
+    expect(timeline.map(({ atMs: _at, ...rest }) => rest)).toEqual([
+      { type: 'transcript', role: 'caller', text: 'book me in for Tuesday', final: true },
+      { type: 'stage', stage: 'stt', ms: 180 },
+      { type: 'agent-error', code: 'dtmf_unsupported' },
+    ]);
+    expect(timeline.every((e) => Math.abs(e.atMs - Date.now()) < 5_000)).toBe(true);
+    expect(sent.map((m) => m.type)).toEqual(['error', 'speech_started']);
   });
 
   it('reports dropped agent audio at most once a second, with what was dropped since the last report', () => {

@@ -1,7 +1,8 @@
 /**
  * The agent's side of one call's media: takes what the agent sends (audio for playout, commands) and carries what
  * the agent is told. Playout commands (mark, clear, DTMF) act on the media engine; requests only the SIP side can
- * honour (hangup, transfer) go up as events; `stage` timings go to the hop histograms. Agent audio that does not fit
+ * honour (hangup, transfer) go up as events; `stage` timings go to the hop histograms, and with `transcript` lines
+ * and the errors the agent is sent, to the call's timeline (media/timeline.ts). Agent audio that does not fit
  * the playout queue is dropped and reported at most once a second.
  */
 import type { AgentMessage, AgentStage, GatewayMessage, StopReasonValue } from '@patchbay/agents';
@@ -9,6 +10,7 @@ import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import { STAGE_HOPS, type HopMetrics } from '../metrics/hop-metrics.js';
 import { samplesToMs } from './audio/frame.js';
 import type { CallMediaEvents } from './call-media-options.js';
+import { epochMs, type MediaTimelineEvent } from './timeline.js';
 
 const OVERFLOW_REPORT_INTERVAL_MS = 1000;
 
@@ -26,6 +28,8 @@ export interface AgentControlOptions {
   hops: HopMetrics;
   /** Also told of every `stage` report (the call's turn trace, when tracing is on). */
   onStage?: (stage: AgentStage, ms: number) => void;
+  /** The call's timeline: the agent's transcript lines and stage reports, and every `error` the agent is sent. */
+  timeline?: ((event: MediaTimelineEvent) => void) | undefined;
 }
 
 export class AgentControl implements AgentSink {
@@ -46,6 +50,7 @@ export class AgentControl implements AgentSink {
   }
 
   send(msg: GatewayMessage): void {
+    if (msg.type === 'error') this.options.timeline?.({ type: 'agent-error', atMs: epochMs(), code: msg.code });
     this.link?.send(msg);
   }
 
@@ -78,7 +83,10 @@ export class AgentControl implements AgentSink {
         return this.media.sendDtmf(msg.digits, msg.durationMs ?? 100);
       case 'stage':
         this.options.hops[STAGE_HOPS[msg.stage]].record(msg.ms);
+        this.options.timeline?.({ type: 'stage', atMs: epochMs(), stage: msg.stage, ms: msg.ms });
         return this.options.onStage?.(msg.stage, msg.ms);
+      case 'transcript':
+        return this.options.timeline?.({ type: 'transcript', atMs: epochMs(), role: msg.role, text: msg.text, final: msg.final });
       case 'transfer':
         return this.options.events.onTransferRequest(msg.target);
     }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { MediaTraceEvent } from './turn-trace.js';
+import type { MediaTimelineEvent } from './timeline.js';
 import { CallerSpeech, type BargeInMode } from './barge-in.js';
 import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
@@ -63,6 +64,8 @@ export interface CallMediaOptions {
   events: CallMediaEvents;
   /** Where the call's turn records go when tracing is on (undefined: no per-turn timing at all). */
   trace?: ((event: MediaTraceEvent) => void) | undefined;
+  /** Where the call's timeline goes (turns, barge-ins, marks, DTMF, transcript, stages, errors): always on in the gateway. */
+  timeline?: ((event: MediaTimelineEvent) => void) | undefined;
 }
 
 export function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number; rtcpPort: number } {

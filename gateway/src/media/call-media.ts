@@ -21,6 +21,7 @@ import { Uplink, type UplinkOutput } from './uplink.js';
 import { callerSpeech, dtmfSenderFor, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
+import { epochMs, roundMs, type MediaTimelineEvent } from './timeline.js';
 import { Teardown } from '../teardown.js';
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
@@ -57,6 +58,10 @@ export class CallMedia implements AgentCommandTarget {
   private stallOwedSamples = 0;
   /** Per-turn timing for the call's trace; only when tracing is on. */
   private readonly turns: TurnTrace | undefined;
+  /** The call's timeline (records): a handful of events per turn, never per packet. */
+  private readonly timeline: (event: MediaTimelineEvent) => void;
+  /** Turns answered so far (the timeline's `turn.index`). */
+  private turnCount = 0;
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
@@ -72,7 +77,13 @@ export class CallMedia implements AgentCommandTarget {
     const trace = options.trace;
     this.turns = trace ? new TurnTrace(trace) : undefined;
     const turns = this.turns;
-    this.agent = new AgentControl(this, { events: options.events, hops: options.hops, ...(turns && { onStage: (stage, ms) => turns.stage(stage, ms, performance.now()) }) });
+    this.timeline = options.timeline ?? noTimeline;
+    this.agent = new AgentControl(this, {
+      events: options.events,
+      hops: options.hops,
+      timeline: this.timeline,
+      ...(turns && { onStage: (stage, ms) => turns.stage(stage, ms, performance.now()) }),
+    });
     this.rtcp = new RtcpSession({
       clockRate: n.codec.clockRate,
       outbound: this.stream,
@@ -129,6 +140,7 @@ export class CallMedia implements AgentCommandTarget {
   /** DTMF that came by SIP INFO. */
   dtmfFromInfo(digit: string, durationMs: number): void {
     this.counters.dtmfReceived++;
+    this.timeline({ type: 'dtmf', atMs: epochMs(), digit, direction: 'in' });
     this.agent.send({ type: 'dtmf', digit, durationMs, source: 'sip-info' });
   }
 
@@ -184,8 +196,10 @@ export class CallMedia implements AgentCommandTarget {
       return;
     }
     for (const d of digits) {
-      if (sender.send(d, durationMs)) this.counters.dtmfSent++;
-      else this.agent.send({ type: 'error', code: 'dtmf_queue_full', message: `digit '${d}' not sent: DTMF queue full` });
+      if (sender.send(d, durationMs)) {
+        this.counters.dtmfSent++;
+        this.timeline({ type: 'dtmf', atMs: epochMs(), digit: d, direction: 'out' });
+      } else this.agent.send({ type: 'error', code: 'dtmf_queue_full', message: `digit '${d}' not sent: DTMF queue full` });
     }
   }
 
@@ -312,7 +326,9 @@ export class CallMedia implements AgentCommandTarget {
     hops.downlinkProcessingMs.record(sent - takenMs);
     for (const arrival of chunkArrivals) if (arrival > 0) hops.downlinkMs.record(sent - arrival);
     if (spurtStart && this.turnEndedAtMs !== undefined) {
-      hops.turnMs.record(sent - this.turnEndedAtMs);
+      const latencyMs = sent - this.turnEndedAtMs;
+      hops.turnMs.record(latencyMs);
+      this.timeline({ type: 'turn', atMs: epochMs(sent), index: ++this.turnCount, latencyMs: roundMs(latencyMs) });
       this.turnEndedAtMs = undefined;
       const received = chunkArrivals.find((a) => a > 0) ?? takenMs;
       this.turns?.answered({ receivedMs: received, takenMs, encodedMs: encodedMs || sent, sentMs: sent });
@@ -336,10 +352,12 @@ export class CallMedia implements AgentCommandTarget {
     this.stream.startTalkspurt();
     this.tailPending = false;
     for (const m of result.marks) this.sendMark(m);
-    this.agent.send({ type: 'interrupted', ...played(result), marks: result.marks.map((m) => m.name) });
+    const cut = played(result);
+    this.agent.send({ type: 'interrupted', ...cut, marks: result.marks.map((m) => m.name) });
     const stoppedMs = performance.now();
     this.speech.interrupted(request, stoppedMs);
     this.options.hops.bargeInMs.record(stoppedMs - request.onsetArrivalMs);
+    this.timeline({ type: 'barge-in', atMs: epochMs(stoppedMs), playedMs: cut.playedMs, reactionMs: roundMs(stoppedMs - request.onsetArrivalMs) });
     this.turns?.bargeIn(request.onsetArrivalMs, stoppedMs);
     this.discardUntilMs = performance.now() + this.options.bargeIn.guardMs;
   }
@@ -390,10 +408,12 @@ export class CallMedia implements AgentCommandTarget {
 
   private deliverDtmf(digit: string, durationMs: number): void {
     this.counters.dtmfReceived++;
+    this.timeline({ type: 'dtmf', atMs: epochMs(), digit, direction: 'in' });
     this.agent.send({ type: 'dtmf', digit, durationMs, source: 'rfc4733' });
   }
 
   private sendMark(m: MarkOutcome): void {
+    this.timeline({ type: 'mark', atMs: epochMs(), name: m.name, played: m.status === 'played' });
     this.agent.send({ type: 'mark', name: m.name, status: m.status, playedMs: wholeMs(m.playedSamples) });
   }
 
@@ -453,6 +473,7 @@ function played(result: ClearResult): { playedMs: number; droppedMs: number; ite
   return result.afterMark === undefined ? counts : { ...counts, afterMark: result.afterMark };
 }
 
+const noTimeline = (): void => undefined;
 /** Our packets carry no CSRCs; serializeRtp only reads this. */
 const NO_CSRCS: number[] = [];
 /** The barge-in fade: 10 ms at 24 kHz. */

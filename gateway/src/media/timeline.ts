@@ -22,3 +22,13 @@ export type MediaTimelineEvent =
   | { readonly type: 'agent-error'; readonly atMs: number; readonly code: string };
 
 export type MediaTimelineType = MediaTimelineEvent['type'];
+
+/** Epoch ms now (`performance.now()` on the epoch: comparable across threads), the timeline's `atMs`. */
+export function epochMs(perfMs: number = performance.now()): number {
+  return performance.timeOrigin + perfMs;
+}
+
+/** A duration as the timeline carries it: ms to 0.1 ms. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
