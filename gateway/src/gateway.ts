@@ -31,6 +31,9 @@ import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
+import type { CallRecordSource } from './records/record.js';
+import type { Store } from './store/types.js';
+import { startWebhooks } from './webhooks/index.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -80,6 +83,10 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
+  /** The database (store/): webhooks' outbox and the deliveries API need it; absent, no webhooks are sent. */
+  store?: Store;
+  /** Finished call records (records/), for webhooks' `call.ended`. */
+  records?: CallRecordSource;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -133,6 +140,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
   calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
+  // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
+  const webhooks = options.store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: config.numbers, env, store: options.store, events: calls.events, records: options.records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
@@ -173,7 +182,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, ...(webhooks ? { webhooks: webhooks.deliveries } : {}) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -184,6 +193,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const address = http.server.address();
     httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
   } catch (err) {
+    await webhooks?.close();
     await media.shutdown();
     await stack.close();
     throw err;
@@ -205,6 +215,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         calls.hangupAll('shutdown');
         listening = false;
         await media.shutdown();
+        await webhooks?.close();
         telemetry.close();
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);
