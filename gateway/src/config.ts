@@ -14,6 +14,7 @@ import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
+import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
 import { duplicatePatternError, parseNumberPattern, RoutingError, type NumberPattern } from './routing/index.js';
 
 export const DEFAULT_CONFIG_FILE = 'patchbay.yaml';
@@ -99,6 +100,8 @@ const numberRoute = z.strictObject({
   speech: speechSettings.optional(),
   /** Transfer destinations for this number (replaces the top-level `transfer` as a whole). */
   transfer: transferPolicy.optional(),
+  /** This number's own webhook endpoints (config-webhooks.ts; docs/webhooks.md). */
+  webhooks: numberWebhooksSchema,
 }).refine((r) => r.protocol !== 'twilio' || (typeof r.agent === 'string' && /^wss?:\/\//i.test(r.agent)), {
   path: ['protocol'],
   message: 'twilio is spoken to a ws:// or wss:// agent URL',
@@ -202,11 +205,14 @@ function configSchema(env: Env) {
       agents: agentsSchema(env),
       /** The call-control REST API: keys (from env), limits. */
       api: apiSchema(env),
+      /** Event webhooks: endpoints, limits, retries (config-webhooks.ts; docs/webhooks.md). */
+      webhooks: webhooksSchema(env),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })
     .superRefine((config: unknown, ctx) => {
       for (const issue of numberKeyIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of trunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of numberWebhookIssues(config, env)) ctx.addIssue({ code: 'custom', ...issue });
     }, ALWAYS);
 }
 

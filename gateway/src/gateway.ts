@@ -35,6 +35,7 @@ import { startRecords } from './records/start.js';
 import type { CallRecordSource } from './records/record.js';
 import type { Store } from './store/types.js';
 import { hostname } from 'node:os';
+import { startWebhooks } from './webhooks/index.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -86,8 +87,8 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
-  /** Where call records are written (the caller opens and closes it); without one they are only told to `records` listeners. */
-  store?: Pick<Store, 'writer'>;
+  /** The database (store/): call records, webhooks' outbox and the deliveries API; absent, records are only told to `records` listeners and no webhooks are sent. */
+  store?: Store;
   /** Names this gateway in the records it writes (several may share one database); default the host name. */
   gatewayId?: string;
 }
@@ -144,6 +145,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
   calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
+  // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
+  const webhooks = options.store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: config.numbers, env, store: options.store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
@@ -184,7 +187,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, ...(webhooks ? { webhooks: webhooks.deliveries } : {}) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -195,6 +198,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const address = http.server.address();
     httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
   } catch (err) {
+    await webhooks?.close();
     await media.shutdown();
     await stack.close();
     throw err;
@@ -217,7 +221,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         calls.hangupAll('shutdown');
         listening = false;
         await media.shutdown();
-        records.close(); // after the media's last reports
+        records.close(); // after the media's last reports (call.ended webhooks come from them)
+        await webhooks?.close();
         telemetry.close();
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);

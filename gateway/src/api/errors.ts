@@ -40,6 +40,8 @@ export const API_ERRORS = {
   GATEWAY_BUSY: { status: 503, title: 'The gateway has its maximum of concurrent calls (sip.maxConcurrentCalls)' },
   DTMF_INVALID: { status: 422, title: 'DTMF digits must be 0-9, *, #, A-D' },
   NOT_IMPLEMENTED: { status: 501, title: 'Not implemented yet' },
+  // Webhooks
+  DELIVERY_NOT_FOUND: { status: 404, title: 'No webhook delivery has this id' },
   // Ours
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

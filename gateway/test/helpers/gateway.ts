@@ -75,7 +75,7 @@ export interface TestGatewayOptions {
    */
   metrics?: GatewayMetrics;
   /** Where call records are written (the test opens and closes it, e.g. `openMemoryStore()`). */
-  store?: Pick<Store, 'writer'>;
+  store?: Store;
 }
 
 /** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */

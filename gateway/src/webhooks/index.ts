@@ -1,0 +1,112 @@
+/**
+ * Webhooks: call events to the configured endpoints, signed per Standard Webhooks, from a persisted outbox
+ * (docs/webhooks.md). `startWebhooks` subscribes to the call lifecycle (`ringing`, `answered`, `transferred`) and to
+ * finished records (`call.ended`), turns each into delivery rows through the store's write queue (O(endpoints) in
+ * the emitting tick, no I/O), and runs the delivery worker. gateway.ts calls it once; the API reads `deliveries`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallEvents } from '../call/events.js';
+import { summarize } from '../call/registry.js';
+import type { WebhooksConfig } from '../config-webhooks.js';
+import type { NumberWebhookConfig } from '../config-webhooks.js';
+import type { Env } from '../config-secret.js';
+import type { CallRecordSource } from '../records/record.js';
+import type { NormalizeOptions } from '../routing/index.js';
+import type { Store } from '../store/types.js';
+import { WebhookDeliveries } from './deliveries.js';
+import { WebhookEndpoints } from './endpoints.js';
+import { registerDeliveryApplier, WebhookOutbox } from './outbox.js';
+import { WebhookSender, type FetchLike } from './sender.js';
+import { DeliveryWorker, type DeliveryWorkerStats } from './worker.js';
+
+export { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES, DELIVERY_STATUSES, ATTEMPT_ERRORS, type WebhookEventType, type WebhookEnvelope } from './events.js';
+export { WebhookDeliveries, CursorError, type DeliveryView, type DeliveryDetail, type DeliveryFilter } from './deliveries.js';
+
+export interface StartWebhooksOptions {
+  readonly config: WebhooksConfig;
+  /** `config.numbers` (each route's optional `webhooks`). */
+  readonly numbers: Readonly<Record<string, { readonly webhooks?: readonly NumberWebhookConfig[] | undefined }>>;
+  /** Where per-number `secretEnv` names are read (validated by the config already). */
+  readonly env: Env;
+  readonly store: Store;
+  readonly events: CallEvents;
+  /** Finished records for `call.ended`; without one, no `call.ended` is sent. */
+  readonly records?: CallRecordSource | undefined;
+  readonly normalize?: NormalizeOptions | undefined;
+  readonly logger?: Logger | undefined;
+  /** The lease owner's prefix (several gateways may share a database); a random suffix makes it unique per process. */
+  readonly gatewayId?: string | undefined;
+  /** Tests: the HTTP client and clocks. */
+  readonly fetch?: FetchLike | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
+}
+
+export interface RunningWebhooks {
+  readonly deliveries: WebhookDeliveries;
+  readonly outbox: WebhookOutbox;
+  stats(): DeliveryWorkerStats & { queued: number };
+  /** Unsubscribes, stops the worker (POSTs in flight are aborted and handed back). Idempotent. */
+  close(): Promise<void>;
+}
+
+export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
+  const endpoints = new WebhookEndpoints({ endpoints: o.config.endpoints, numbers: o.numbers, env: o.env, normalize: o.normalize ?? {} });
+  const now = o.now ?? Date.now;
+  const outbox = new WebhookOutbox({ writer: o.store.writer, endpoints, now });
+  const worker = new DeliveryWorker({
+    db: o.store.db,
+    endpoints,
+    sender: new WebhookSender(o.config.timeoutMs, o.fetch),
+    timeoutMs: o.config.timeoutMs,
+    maxConcurrentPerEndpoint: o.config.maxConcurrentPerEndpoint,
+    retry: o.config.retry,
+    pollIntervalMs: o.config.pollIntervalMs,
+    owner: `${o.gatewayId ?? 'gateway'}:${randomBytes(6).toString('hex')}`,
+    logger: o.logger,
+    now,
+    random: o.random,
+  });
+  // A row is readable once its transaction commits, just after the applier returns: wake now (SQLite's one
+  // connection runs the claim after the commit) and once more shortly after (a pool's other connection may not).
+  registerDeliveryApplier(o.store.writer, () => {
+    worker.wake();
+    setTimeout(() => worker.wake(), 50).unref();
+  });
+  const deliveries = new WebhookDeliveries(o.store.db, () => worker.wake(), now);
+
+  const unsubscribe: (() => void)[] = [];
+  if (endpoints.all.length > 0) {
+    const callEvent = (type: 'call.ringing' | 'call.answered' | 'call.transferred', e: { call: Parameters<typeof summarize>[0] }, atMs: number | undefined): void => {
+      const { call } = e;
+      outbox.publish(type, { pattern: call.plan.pattern, callId: call.id, eventKey: `${call.id}:${type}`, atMs: atMs ?? now(), data: summarize(call) });
+    };
+    unsubscribe.push(
+      o.events.on('ringing', (e) => callEvent('call.ringing', e, e.call.times.ringingAt)),
+      o.events.on('answered', (e) => callEvent('call.answered', e, e.call.times.answeredAt)),
+      o.events.on('transferred', (e) => callEvent('call.transferred', e, undefined)),
+    );
+    if (o.records !== undefined) {
+      unsubscribe.push(
+        o.records.onRecord((detail) => {
+          const atMs = detail.endedAt === null ? now() : Date.parse(detail.endedAt);
+          outbox.publish('call.ended', { pattern: detail.number, callId: detail.id, eventKey: `${detail.id}:call.ended`, atMs, data: detail });
+        }),
+      );
+    }
+  }
+  worker.start(); // also delivers what an earlier run left pending
+
+  let closing: Promise<void> | undefined;
+  return {
+    deliveries,
+    outbox,
+    stats: () => ({ ...worker.stats, queued: outbox.queued }),
+    close: () =>
+      (closing ??= (async () => {
+        for (const u of unsubscribe) u();
+        await worker.close();
+      })()),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The delivery worker, off the call path: reads due deliveries (`pending`, `next_attempt_at <= now`, no live
+ * lease) from the outbox, claims each with a lease in one UPDATE … RETURNING (atomic on SQLite, whose writer is
+ * single, and on PostgreSQL, where a second claimer re-checks the lease on the row it waited for and skips it), so
+ * several gateways sharing one database never send the same delivery at once. Each claim is POSTed (sender.ts)
+ * with at most `maxConcurrentPerEndpoint` in flight per endpoint, and its attempt is recorded with the outcome:
+ * 2xx → delivered; otherwise the next try by backoff (backoff.ts) or, past the give-up mark, failed.
+ *
+ * Wakes when a new row is written (the applier calls `wake`), when a send finishes, and every `pollIntervalMs`.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, WebhookDeliveriesTable } from '../store/schema.js';
+import { nextStep, type RetrySchedule } from './backoff.js';
+import type { WebhookEndpoint, WebhookEndpoints } from './endpoints.js';
+import type { AttemptResult, WebhookSender } from './sender.js';
+
+export interface DeliveryWorkerOptions {
+  readonly db: Kysely<Database>;
+  readonly endpoints: WebhookEndpoints;
+  readonly sender: WebhookSender;
+  readonly timeoutMs: number;
+  readonly maxConcurrentPerEndpoint: number;
+  readonly retry: RetrySchedule;
+  readonly pollIntervalMs: number;
+  /** This worker's lease owner id (unique per process). */
+  readonly owner: string;
+  readonly logger?: Logger | undefined;
+  /** Epoch ms; default the wall clock. */
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface DeliveryWorkerStats {
+  attempts: number;
+  delivered: number;
+  failed: number;
+  /** Reads or writes of the outbox that failed (the database was down): retried on the next wake. */
+  storeErrors: number;
+  /** Most POSTs in flight to one endpoint at once, since start. */
+  peakInFlight: number;
+}
+
+type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+
+export class DeliveryWorker {
+  readonly stats: DeliveryWorkerStats = { attempts: 0, delivered: 0, failed: 0, storeErrors: 0, peakInFlight: 0 };
+  readonly #o: DeliveryWorkerOptions;
+  readonly #now: () => number;
+  readonly #inFlight = new Map<string, number>();
+  readonly #sends = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  /** A lease outlasts the POST's timeout with room for the database writes around it. */
+  readonly #leaseMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  /** The earliest retry this worker scheduled and has not looked for yet (epoch ms). */
+  #nextDueMs = Infinity;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#leaseMs = options.timeoutMs + 10_000;
+  }
+
+  start(): void {
+    this.wake();
+  }
+
+  /** Look for due deliveries now (coalesced: one pass at a time, and one more if woken during it). */
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#ticking !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = this.tick().finally(() => {
+      this.#ticking = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      } else {
+        // The next poll, or sooner when a retry this worker scheduled falls due before it.
+        const untilDue = this.#nextDueMs - this.#now();
+        this.schedule(Math.max(0, Math.min(this.#o.pollIntervalMs, untilDue)));
+      }
+    });
+  }
+
+  /** Stops claiming, aborts POSTs in flight (their leases are released, no attempt is counted), waits for them. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#abort.abort();
+    await this.#ticking;
+    await Promise.allSettled([...this.#sends]);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => this.wake(), ms);
+    this.#timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.#nextDueMs <= this.#now()) this.#nextDueMs = Infinity;
+    for (const endpoint of this.#o.endpoints.all) {
+      const free = this.#o.maxConcurrentPerEndpoint - (this.#inFlight.get(endpoint.name) ?? 0);
+      if (free <= 0 || this.#closed) continue;
+      let rows: DeliveryRow[];
+      try {
+        rows = await this.claim(endpoint.name, free);
+      } catch (err) {
+        this.stats.storeErrors++;
+        this.#o.logger?.warn({ err, endpoint: endpoint.name }, 'webhook outbox: claiming deliveries failed');
+        return;
+      }
+      for (const row of rows) this.dispatch(row, endpoint);
+    }
+  }
+
+  /** Leases up to `limit` due deliveries of `endpoint` to this worker, atomically. */
+  private async claim(endpoint: string, limit: number): Promise<DeliveryRow[]> {
+    const now = this.#now();
+    const { db } = this.#o;
+    return db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: this.#o.owner, lease_until: now + this.#leaseMs })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('endpoint', '=', endpoint)
+          .where('next_attempt_at', '<=', now)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .orderBy('next_attempt_at')
+          .limit(limit),
+      )
+      .where('status', '=', 'pending')
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+      .returningAll()
+      .execute();
+  }
+
+  private dispatch(row: DeliveryRow, endpoint: WebhookEndpoint): void {
+    const n = (this.#inFlight.get(endpoint.name) ?? 0) + 1;
+    this.#inFlight.set(endpoint.name, n);
+    if (n > this.stats.peakInFlight) this.stats.peakInFlight = n;
+    const send = this.attempt(row, endpoint)
+      .catch((err: unknown) => {
+        this.stats.storeErrors++;
+        this.#o.logger?.warn({ err, delivery: row.id }, 'webhook outbox: recording an attempt failed (the lease will lapse and it is tried again)');
+      })
+      .finally(() => {
+        this.#inFlight.set(endpoint.name, (this.#inFlight.get(endpoint.name) ?? 1) - 1);
+        this.#sends.delete(send);
+        this.wake();
+      });
+    this.#sends.add(send);
+  }
+
+  private async attempt(row: DeliveryRow, endpoint: WebhookEndpoint): Promise<void> {
+    const startedAt = this.#now();
+    let result: AttemptResult;
+    try {
+      result = await this.#o.sender.send({ id: row.id, url: row.url, secret: endpoint.secret, body: row.payload_json }, startedAt, this.#abort.signal);
+    } catch (err) {
+      if (!this.#abort.signal.aborted) throw err;
+      // Shutting down mid-POST: not the receiver's fault; hand the delivery back for the next start (or gateway).
+      await this.#o.db.updateTable('webhook_deliveries').set({ lease_until: null, lease_owner: null }).where('id', '=', row.id).where('lease_owner', '=', this.#o.owner).execute();
+      return;
+    }
+    await this.record(row, result, startedAt);
+  }
+
+  private async record(row: DeliveryRow, result: AttemptResult, startedAt: number): Promise<void> {
+    const attempt = Number(row.attempts) + 1; // Number(): PostgreSQL's bigint may arrive as a string
+    const now = this.#now();
+    this.stats.attempts++;
+    const step = result.ok ? undefined : nextStep(this.#o.retry, attempt, Number(row.created_at), now, this.#o.random);
+    const status = result.ok ? 'delivered' : step?.kind === 'give-up' ? 'failed' : 'pending';
+    await this.#o.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('webhook_attempts')
+        .values({ delivery_id: row.id, attempt, at: startedAt, duration_ms: result.durationMs, status_code: result.statusCode, error: result.error })
+        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
+        .execute();
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          attempts: attempt,
+          status,
+          last_attempt_at: startedAt,
+          delivered_at: result.ok ? now : null,
+          next_attempt_at: step?.kind === 'retry' ? step.atMs : Number(row.next_attempt_at),
+          lease_until: null,
+          lease_owner: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+    });
+    if (step?.kind === 'retry') this.#nextDueMs = Math.min(this.#nextDueMs, step.atMs);
+    if (status === 'delivered') this.stats.delivered++;
+    if (status === 'failed') {
+      this.stats.failed++;
+      this.#o.logger?.warn({ delivery: row.id, endpoint: row.endpoint, type: row.event_type, attempts: attempt }, 'webhook delivery failed for good (retry.giveUpAfterMs)');
+    }
+  }
+}
