@@ -9,6 +9,7 @@ export { ProtocolError, ProtocolErrorCode } from './protocol/errors.js';
 export type { ProtocolErrorCodeValue } from './protocol/errors.js';
 export { parseAgentMessage, parseGatewayMessage, validateAgentMessage } from './protocol/parse.js';
 export { pcm16FromBytes, pcm16ToBytes } from './protocol/pcm.js';
+export { CLIPPED_MARK, transcriptMessage } from './protocol/transcript.js';
 export { DEFAULT_TOKEN_TTL_S, normaliseUrl, signCallToken, verifyCallToken } from './protocol/token.js';
 export type { CallTokenClaims, CallTokenFailure, VerifiedCallToken, VerifyCallTokenResult } from './protocol/token.js';
 export type { Agent, AgentContext, AgentSession } from './agent.js';

@@ -5,3 +5,5 @@ export { AdapterConfigError, AdapterErrorCode } from './errors.js';
 export type { AdapterErrorCodeValue } from './errors.js';
 export { ENV_NAME_PATTERN, secretFromEnv } from './secrets.js';
 export { formatIssue, formatPath } from './config-issues.js';
+export { TRANSCRIPT_MODES, TranscriptLines, transcriptModeOption } from './transcript.js';
+export type { TranscriptMode } from './transcript.js';

@@ -22,6 +22,7 @@ describe('options', () => {
       dtmfFlushMs: 1_000,
       connectTimeoutMs: 5_000,
       maxGoodbyeMs: 15_000,
+      transcript: 'final',
     });
   });
 

@@ -2,9 +2,12 @@
  * The options a number gives under `agent: { adapter: openai-realtime, ... }`, validated at start-up (strict: an
  * unknown key such as `temperature`, which the GA Realtime session no longer accepts, is an error, not ignored).
  */
-import { ENV_NAME_PATTERN } from '@patchbay/adapter-kit';
+import { ENV_NAME_PATTERN, transcriptModeOption } from '@patchbay/adapter-kit';
 import { DTMF_DIGITS } from '@patchbay/agents';
 import { z } from 'zod';
+
+/** The input transcription model used for transcript lines when `inputTranscription` does not name one. */
+export const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
 /** What `transfer` accepts: a phone number or a sip:/sips: URI (the protocol's own rule). */
 export const TRANSFER_TARGET_PATTERN = /^(\+?[0-9*#]{1,32}|sips?:[^\s<>"]+)$/i;
@@ -81,7 +84,16 @@ export const realtimeOptions = z.strictObject({
   dtmfToText: z.boolean().default(true),
   /** Keys pressed within this long of each other reach the model as one message (`#` sends at once). */
   dtmfFlushMs: z.int().min(0).max(10_000).default(1_000),
-  /** Transcribe the caller's audio too (e.g. `{ model: gpt-4o-mini-transcribe }`); logged at debug level only. */
+  /**
+   * Transcript lines to the gateway, stored with the call's record: `final` (default) the caller's turns (the API's
+   * input transcription) and the model's answers (its audio transcript); `partial` also the caller's words as the
+   * transcription streams them; `off` none (and no input transcription unless `inputTranscription` asks for it).
+   */
+  transcript: transcriptModeOption,
+  /**
+   * The caller's audio transcription (`{ model, language? }`): whisper-1, gpt-4o-mini-transcribe, gpt-4o-transcribe…
+   * Default with `transcript` on: `{ model: gpt-4o-mini-transcribe }`. Billed by the API per the model's pricing.
+   */
   inputTranscription: z
     .strictObject({ model: z.string().min(1).max(128), language: z.string().min(2).max(16).optional() })
     .optional(),

@@ -2,8 +2,11 @@
  * One call bridged to one Realtime session: caller frames → `input_audio_buffer.append`; model audio deltas →
  * `ctx.sendAudio`, unchanged (both sides are PCM16 24 kHz); barge-in → `response.cancel`, `conversation.item.truncate`
  * to what the caller heard (see `playback-ledger.ts`), `clear`; tool calls → hangup / transfer / dtmf; the model's
- * answer latency → `stage{realtime}`. Never throws out of a callback: a fault ends the call with `hangup`.
+ * answer latency → `stage{realtime}`; the caller's input transcription and the model's audio transcripts →
+ * `transcript` lines, in the order said (transcript-order.ts). Never throws out of a callback: a fault ends the call
+ * with `hangup`.
  */
+import { TranscriptLines } from '@patchbay/adapter-kit';
 import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage } from '@patchbay/agents';
 import type { RealtimeClientEvent, RealtimeError, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { CallLogger } from './call-logger.js';
@@ -16,6 +19,7 @@ import { RealtimeConnection } from './realtime-connection.js';
 import { ResponseTracker } from './response-tracker.js';
 import { sessionConfig } from './session-config.js';
 import { runToolCalls, type FunctionCall, type ToolHost } from './tool-runner.js';
+import { TranscriptOrder } from './transcript-order.js';
 
 /** The hang-up reason when the Realtime session cannot go on (refused, closed, misconfigured). */
 export const AGENT_ERROR_REASON = 'agent_error';
@@ -27,6 +31,8 @@ const PLAYOUT_MARGIN_MS = 2_000;
 const PLAYOUT_GRACE_MS = 200;
 /** Turns cut by an agent-side `clear` awaiting their `cleared`. */
 const MAX_PENDING_CUTS = 8;
+/** Longest an answer's transcript line waits for the transcript of the caller's turn before it. */
+const TRANSCRIPT_HOLD_MS = 3_000;
 
 export interface SessionSetup {
   readonly ctx: AgentContext;
@@ -48,6 +54,7 @@ export class RealtimeSession implements AgentSession {
   private readonly pendingCuts = new Map<string, EndedTurn>();
   private readonly waits = new Map<string, { timer: NodeJS.Timeout; markReturned: (status: 'played' | 'cleared') => void }>();
   private readonly onAbort = (): void => this.close();
+  private readonly transcript: TranscriptOrder;
   private sessionUpdateId = '';
   private eventSeq = 0;
   private markSeq = 0;
@@ -64,6 +71,7 @@ export class RealtimeSession implements AgentSession {
     this.options = setup.options;
     this.log = setup.logger;
     this.responses = new ResponseTracker((event) => this.sendEvent(event), () => this.nextEventId('resp'));
+    this.transcript = new TranscriptOrder(new TranscriptLines(this.options.transcript, (msg) => this.send(msg)), TRANSCRIPT_HOLD_MS);
     this.dtmf = new DtmfRelay(this.options.dtmfFlushMs, (digits) => this.guard('dtmf', () => this.tellDigits(digits)));
     this.conn = new RealtimeConnection(
       { apiKey: setup.apiKey, baseUrl: this.options.baseUrl, model: this.options.model, connectTimeoutMs: this.options.connectTimeoutMs },
@@ -93,6 +101,7 @@ export class RealtimeSession implements AgentSession {
     this.ctx.signal.removeEventListener('abort', this.onAbort);
     this.conn.close();
     this.dtmf.close();
+    this.transcript.close();
     for (const wait of this.waits.values()) clearTimeout(wait.timer);
     this.waits.clear();
     this.log.info({ droppedFrames: this.conn.droppedFrames, forgottenSegments: this.ledger.forgottenSegments }, 'realtime session closed');
@@ -193,8 +202,11 @@ export class RealtimeSession implements AgentSession {
         if (this.options.bargeIn === 'agent') this.agentBargeIn();
         return;
       case 'input_audio_buffer.speech_stopped':
+        this.turnEnded();
+        return;
       case 'input_audio_buffer.committed':
         this.turnEnded();
+        this.transcript.callerCommitted(event.item_id);
         return;
       case 'error':
         return this.apiError(event.error);
@@ -204,11 +216,20 @@ export class RealtimeSession implements AgentSession {
       case 'rate_limits.updated':
         this.log.debug({ rateLimits: event.rate_limits }, 'realtime rate limits');
         return;
+      case 'conversation.item.input_audio_transcription.delta':
+        this.transcript.callerDelta(event.item_id, event.delta ?? '');
+        return;
       case 'conversation.item.input_audio_transcription.completed':
         this.log.debug({ itemId: event.item_id, transcript: event.transcript }, 'caller said');
+        this.transcript.callerDone(event.item_id, event.transcript);
+        return;
+      case 'conversation.item.input_audio_transcription.failed':
+        this.log.warn({ itemId: event.item_id, apiCode: event.error.code }, 'caller transcription failed');
+        this.transcript.callerDone(event.item_id, undefined);
         return;
       case 'response.output_audio_transcript.done':
         this.log.debug({ itemId: event.item_id, transcript: event.transcript }, 'model said');
+        this.agentSaid(event.response_id, event.item_id, event.transcript);
         return;
       default:
         return;
@@ -238,9 +259,12 @@ export class RealtimeSession implements AgentSession {
     const hadAudio = this.responses.hadAudio(id) && !this.responses.isDropped(id);
     if (hadAudio && !this.ended) this.placeMark(`response-${++this.markSeq}`);
     const calls: FunctionCall[] = [];
-    if (response.status === 'completed') {
-      for (const item of response.output ?? []) {
-        if (item.type === 'function_call') calls.push({ name: item.name, callId: item.call_id ?? '', arguments: item.arguments });
+    for (const item of response.output ?? []) {
+      if (item.type === 'function_call' && response.status === 'completed') calls.push({ name: item.name, callId: item.call_id ?? '', arguments: item.arguments });
+      // An answer whose `output_audio_transcript.done` did not come: its transcript is in the item.
+      if (item.type === 'message' && item.role === 'assistant' && item.id !== undefined) {
+        const text = item.content.map((c) => c.transcript ?? '').join(' ');
+        if (text.trim() !== '') this.agentSaid(id, item.id, text);
       }
     }
     this.log.debug({ responseId: id, status: response.status, calls: calls.length }, 'response done');
@@ -267,6 +291,15 @@ export class RealtimeSession implements AgentSession {
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /**
+   * The model's transcript of an answer's audio, once per item; only for answers the caller got audio of, and not
+   * after our hang-up. Cut by a barge-in, it is the API's transcript of the audio generated before the cut (the API
+   * deletes the transcript on truncate and never says which words were heard).
+   */
+  private agentSaid(responseId: string, itemId: string, text: string): void {
+    if (!this.ended && this.responses.hadAudio(responseId)) this.transcript.agent(text, itemId);
+  }
 
   private turnEnded(): void {
     this.turnEndAtMs ??= performance.now();
@@ -341,6 +374,7 @@ export class RealtimeSession implements AgentSession {
   /** hangup / transfer / dtmf from a tool; after a hang-up the model's audio is no longer forwarded. */
   private sendFinal(msg: AgentMessage): void {
     if (this.ended) return;
+    if (msg.type === 'hangup' || msg.type === 'transfer') this.transcript.release(); // `stop` may follow at once
     if (msg.type === 'hangup') this.ended = true;
     this.send(msg);
   }
@@ -349,6 +383,7 @@ export class RealtimeSession implements AgentSession {
   private fail(code: RealtimeFailureCodeValue, detail: object = {}): void {
     if (this.closed || this.ended) return;
     this.log.error({ ...detail, code }, 'realtime session failed; hanging up');
+    this.transcript.release();
     this.ended = true;
     this.send({ type: 'hangup', reason: AGENT_ERROR_REASON });
   }

@@ -6,13 +6,19 @@ import type {
   RealtimeAudioInputTurnDetection,
   RealtimeSessionCreateRequest,
 } from 'openai/resources/realtime/realtime';
-import type { RealtimeOptions } from './options.js';
+import { DEFAULT_TRANSCRIPTION_MODEL, type RealtimeOptions } from './options.js';
 import { toolDefinitions } from './tools.js';
 
 export const PCM_24K = { type: 'audio/pcm', rate: 24000 } as const;
 
+/** The input transcription the session asks for: the configured one, else the default when transcript lines are on. */
+export function inputTranscription(options: RealtimeOptions): RealtimeOptions['inputTranscription'] {
+  return options.inputTranscription ?? (options.transcript === 'off' ? undefined : { model: DEFAULT_TRANSCRIPTION_MODEL });
+}
+
 export function sessionConfig(options: RealtimeOptions): RealtimeSessionCreateRequest {
   const tools = toolDefinitions(options);
+  const transcription = inputTranscription(options);
   return {
     type: 'realtime',
     model: options.model,
@@ -23,13 +29,8 @@ export function sessionConfig(options: RealtimeOptions): RealtimeSessionCreateRe
       input: {
         format: PCM_24K,
         turn_detection: turnDetection(options),
-        ...(options.inputTranscription !== undefined
-          ? {
-              transcription: {
-                model: options.inputTranscription.model,
-                ...(options.inputTranscription.language !== undefined ? { language: options.inputTranscription.language } : {}),
-              },
-            }
+        ...(transcription !== undefined
+          ? { transcription: { model: transcription.model, ...(transcription.language !== undefined ? { language: transcription.language } : {}) } }
           : {}),
         ...(options.noiseReduction !== undefined ? { noise_reduction: { type: options.noiseReduction } } : {}),
       },

@@ -49,6 +49,11 @@ export class CallerTurn {
     }
   }
 
+  /** The turn so far: its final transcripts and the latest interim one. */
+  get soFar(): string {
+    return [...this.finals, this.interim].join(' ').trim();
+  }
+
   /**
    * Ends the turn if it has words: on `speech_final` the final transcripts; on `utterance_end` also a trailing interim
    * (Deepgram sent no final for it before the gap).

@@ -17,6 +17,7 @@ describe('pipeline options', () => {
       transferTargets: {},
       interruptMinWords: 1,
       farewellTimeoutMs: 10_000,
+      transcript: 'final',
       deepgramApiKeyEnv: 'DEEPGRAM_API_KEY',
       openaiApiKeyEnv: 'OPENAI_API_KEY',
     });

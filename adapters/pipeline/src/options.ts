@@ -2,7 +2,7 @@
  * The pipeline adapter's options (everything under `agent:` besides `adapter: pipeline`), validated at start-up with
  * every problem listed at its path. Defaults live here, in the schema.
  */
-import { ENV_NAME_PATTERN } from '@patchbay/adapter-kit';
+import { ENV_NAME_PATTERN, transcriptModeOption } from '@patchbay/adapter-kit';
 import { DTMF_DIGITS, PROTOCOL_LIMITS } from '@patchbay/agents';
 import { z } from 'zod';
 
@@ -103,6 +103,12 @@ export const pipelineOptions = z.strictObject({
    * With the number's `bargeIn: gateway` the gateway usually stops it first, at the speech onset.
    */
   interruptMinWords: z.int().min(1).max(10).default(1),
+  /**
+   * Transcript lines to the gateway, stored with the call's record: `final` (default) one line per caller turn (the
+   * text the model gets) and per reply (what was spoken; cut by barge-in: what was heard, ending `—`); `partial` also
+   * the caller's turn so far from Deepgram's interim results; `off` none.
+   */
+  transcript: transcriptModeOption,
   /** Bound on waiting for the goodbye (or transfer announcement) to play before `hangup` / `transfer`. */
   farewellTimeoutMs: z.int().min(0).max(60_000).default(10_000),
   deepgramApiKeyEnv: envName.default('DEEPGRAM_API_KEY'),

@@ -14,11 +14,15 @@
  *   · words while the reply is still silent (LLM thinking): cancel it; nothing was heard, and the caller's next
  *     transcript joins the previous one into one user message.
  * - History keeps only what the caller heard: `playedMs` mapped onto the sentences (heard.ts), a cut reply ending "—".
+ * - Transcript lines (`transcript` option): the caller's turn when it ends (the text the model gets; `partial`: the turn
+ *   so far on each Deepgram result); a reply once all its audio has played (the text spoken), or when it is cut (what
+ *   was heard, ending "—"; when we cut it ourselves, the sentences whose marks came back `played`). A reply still
+ *   playing when the call ends has no line (nothing may be sent after `stop`).
  * - Stages: `stt` = end of the caller's speech (the gateway's `speech_stopped.atMs`, else Deepgram's last word end) →
  *   the turn-ending transcript, both on the caller-audio clock; `llm` = request → first token; `tts` = first
  *   sentence's request → its first audio.
  */
-import type { AdapterLogger } from '@patchbay/adapter-kit';
+import { TranscriptLines, type AdapterLogger } from '@patchbay/adapter-kit';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { PROTOCOL_LIMITS, SAMPLES_PER_MS, type AgentContext, type AgentSession, type GatewayMessage } from '@patchbay/agents';
 import { CallerTurn } from './caller-turn.js';
@@ -55,6 +59,9 @@ export class PipelineSession implements AgentSession {
   private readonly stt: SpeechToText;
   private readonly tools: ChatCompletionFunctionTool[];
   private readonly out: ReplyOutput;
+  private readonly transcript: TranscriptLines;
+  /** Replies whose transcript line was settled (sent, or nothing heard). */
+  private readonly said = new WeakSet<Reply>();
   private reply: Reply | undefined;
   private replies = 0;
   private clears = 0;
@@ -88,6 +95,9 @@ export class PipelineSession implements AgentSession {
     };
     this.conversation = new Conversation(deps.options.instructions, deps.options.llm.maxHistoryMessages);
     this.tools = toolDefinitions(this.toolOptions());
+    this.transcript = new TranscriptLines(deps.options.transcript, (msg) => {
+      if (!this.closed) this.ctx.send(msg);
+    });
     this.out = {
       play: (pcm) => {
         const at = this.turnSamples;
@@ -125,9 +135,12 @@ export class PipelineSession implements AgentSession {
   onMessage(msg: GatewayMessage): void {
     if (this.closed) return;
     switch (msg.type) {
-      case 'mark':
-        this.reply?.onMark(msg.name, msg.status);
+      case 'mark': {
+        const reply = this.reply;
+        reply?.onMark(msg.name, msg.status);
+        if (reply?.playedOut === true && !reply.cancelled) this.agentLine(reply, this.replyText(reply));
         return;
+      }
       case 'interrupted':
         this.gatewayInterrupted(msg.playedMs);
         return;
@@ -178,6 +191,7 @@ export class PipelineSession implements AgentSession {
     if (e.words > 0) this.callerSpoke(e.words);
     this.turn.transcript(e);
     if (e.speechFinal) this.endTurn('speech_final');
+    else this.transcript.caller(this.turn.soFar, false);
   }
 
   /** The caller said something while a reply is active: it stops. */
@@ -208,6 +222,7 @@ export class PipelineSession implements AgentSession {
         this.recordHeard(active, 0);
       }
     }
+    this.transcript.caller(text, true);
     this.conversation.addUser(text);
     this.startReply('llm');
   }
@@ -268,8 +283,9 @@ export class PipelineSession implements AgentSession {
           break;
       }
     }
-    const text = reply.textDone && reply.failed === undefined ? reply.spokenText() : truncated(reply.spokenText());
+    const text = this.replyText(reply);
     this.conversation.setAssistant(reply.id, text, records);
+    if (reply.playedOut) this.agentLine(reply, text); // no audio to wait for
     const last = farewells.at(-1);
     if (last === undefined) return;
     // The goodbye (or "I'll put you through") plays first; the caller speaking over it cancels the hang-up.
@@ -305,7 +321,9 @@ export class PipelineSession implements AgentSession {
   private interruptOurselves(reply: Reply): void {
     reply.cancel();
     const played = reply.playedText();
-    this.conversation.setAssistant(reply.id, played.complete && reply.textDone ? played.text : truncated(played.text));
+    const text = played.complete && reply.textDone ? played.text : truncated(played.text);
+    this.conversation.setAssistant(reply.id, text);
+    this.agentLine(reply, text); // now: the caller's turn that cut it may be said next
     const turnId = this.sendClear();
     this.awaitingClear.set(turnId, reply);
     if (this.awaitingClear.size > MAX_AWAITING_CLEAR) {
@@ -318,7 +336,20 @@ export class PipelineSession implements AgentSession {
     const heard = reply.heard(playedMs, this.msPerChar());
     const text = heard.complete && reply.textDone ? heard.text : truncated(heard.text);
     this.conversation.setAssistant(reply.id, text);
+    this.agentLine(reply, text);
     this.logger.debug({ replyId: reply.id, playedMs, heard: text }, 'reply interrupted');
+  }
+
+  /** A reply's text as spoken in full, or up to where a provider error stopped it. */
+  private replyText(reply: Reply): string {
+    return reply.textDone && reply.failed === undefined ? reply.spokenText() : truncated(reply.spokenText());
+  }
+
+  /** The reply's transcript line, once. */
+  private agentLine(reply: Reply, text: string): void {
+    if (this.said.has(reply)) return;
+    this.said.add(reply);
+    this.transcript.agent(text);
   }
 
   private async clearsSettled(timeoutMs: number): Promise<void> {

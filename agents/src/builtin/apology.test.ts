@@ -14,9 +14,12 @@ describe('apology agent', () => {
     expect(audio).toHaveLength(1);
     expect(audio[0]?.length).toBe(loadDemoPrompts().apology.length);
     expect((audio[0]?.length ?? 0) / 24_000).toBeGreaterThan(2); // a real sentence, not a blip
-    expect(sent).toEqual([{ type: 'mark', name: 'apology-done' }]);
+    expect(sent).toEqual([
+      { type: 'transcript', role: 'agent', text: 'We are sorry, we cannot take your call right now. Please try again later. Goodbye.', final: true },
+      { type: 'mark', name: 'apology-done' },
+    ]);
     session.onMessage({ type: 'mark', name: 'other', status: 'played', playedMs: 300 });
-    expect(sent).toHaveLength(1);
+    expect(sent).toHaveLength(2);
     session.onMessage({ type: 'mark', name: 'apology-done', status: 'played', playedMs: 5000 });
     expect(sent.at(-1)).toEqual({ type: 'hangup', reason: 'agent_unavailable' });
   });

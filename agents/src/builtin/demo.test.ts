@@ -3,7 +3,8 @@ import type { AgentContext, AgentSession } from '../agent.js';
 import { AUDIO_FORMAT, SAMPLES_PER_MS } from '../protocol/messages.js';
 import type { AgentMessage, GatewayMessage, StartMessage } from '../protocol/messages.js';
 import { createDemoAgent, SENTENCE_GAP_MS, WORD_GAP_MS } from './demo.js';
-import { loadDemoPrompts, PROMPT_NAMES, timeClips } from './prompts.js';
+import { readFileSync } from 'node:fs';
+import { loadDemoPrompts, PROMPT_NAMES, PROMPT_TEXT, timeClips } from './prompts.js';
 import type { DemoPrompts, PromptName } from './prompts.js';
 
 const START: StartMessage = {
@@ -28,23 +29,31 @@ const FAKE: DemoPrompts = Object.fromEntries(
 function fakeCall(now = new Date('2025-01-02T14:35:07Z')): {
   session: AgentSession;
   out: Out[];
+  /** The transcript lines sent (kept apart from `out`). */
+  lines: string[];
   abort: AbortController;
   dtmf(digit: string): void;
   markBack(status: 'played' | 'cleared'): string;
 } {
   const out: Out[] = [];
+  const lines: string[] = [];
   const abort = new AbortController();
   const ctx: AgentContext = {
     start: START,
     signal: abort.signal,
     sendAudio: (pcm) => out.push({ audio: pcm.slice() }),
-    send: (msg) => out.push({ msg }),
+    send: (msg) => {
+      if (msg.type !== 'transcript') out.push({ msg });
+      else if (msg.role === 'agent' && msg.final) lines.push(msg.text);
+      else throw new Error(`unexpected line ${JSON.stringify(msg)}`);
+    },
   };
   const session = createDemoAgent({ prompts: FAKE, now: () => now }).create(ctx);
   const send = (m: GatewayMessage): void => session.onMessage(m);
   return {
     session,
     out,
+    lines,
     abort,
     dtmf: (digit) => send({ type: 'dtmf', digit, durationMs: 100, source: 'rfc4733' }),
     markBack(status) {
@@ -151,6 +160,33 @@ describe('demo agent', () => {
     call.out.length = 0;
     call.session.onAudio(new Int16Array(480).fill(5));
     expect(call.out).toEqual([]);
+  });
+
+  it('says each prompt as a transcript line, once, when it starts', () => {
+    const call = fakeCall(new Date('2025-01-02T14:35:07Z'));
+    expect(call.lines).toEqual(['Welcome to Patchbay. Press 1 for an echo test. Press 2 to hear the time.']);
+    call.dtmf('2');
+    call.dtmf('9');
+    call.dtmf('1');
+    call.markBack('played');
+    call.session.onAudio(new Int16Array(480).fill(3)); // the caller's echo is not a line
+    call.dtmf('*');
+    expect(call.lines.slice(1)).toEqual([
+      'The time is fourteen thirty five UTC. Press 1 for an echo test. Press 2 to hear the time.',
+      'Sorry, I did not understand. Press 1 for an echo test. Press 2 to hear the time.',
+      'Echo test. Speak, and you will hear yourself. Press star to return to the menu.',
+      'Press 1 for an echo test. Press 2 to hear the time.',
+    ]);
+  });
+
+  it('the prompts\' texts are what scripts/make-prompts.sh speaks', () => {
+    const script = readFileSync(new URL('../../scripts/make-prompts.sh', import.meta.url), 'utf8');
+    const made = [...script.matchAll(/^make (\S+) "([^"]+)"$/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    expect(made.length).toBeGreaterThan(10);
+    for (const [name, text] of made) expect(PROMPT_TEXT[name as PromptName].replace(/ /g, ''), name).toBe(text.replace(/ /g, ''));
+    const words = /words=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/).filter((w) => w !== '') ?? [];
+    expect(words).toHaveLength(20);
+    words.forEach((w, i) => expect(PROMPT_TEXT[`n${i}` as PromptName]).toBe(w));
   });
 
   it('sends nothing once the call has ended', () => {

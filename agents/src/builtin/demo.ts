@@ -1,6 +1,7 @@
 /**
  * `demo`: a tiny IVR that exercises the whole protocol. It greets, offers "1 for an echo test, 2 for the time",
- * uses a mark after each prompt to learn when the caller has heard it, and `clear`s a prompt a digit interrupts.
+ * uses a mark after each prompt to learn when the caller has heard it, `clear`s a prompt a digit interrupts, and
+ * sends each prompt's text as a `transcript` line (what it starts to say, for the call's record).
  *
  *   menu ──1──▶ echo-intro ──(mark played)──▶ echo ──*──▶ menu
  *   menu ──2──▶ time + menu;   menu ──other──▶ "sorry" + menu;   echo-intro ──*──▶ menu
@@ -9,7 +10,8 @@
 import type { Agent, AgentContext, AgentSession } from '../agent.js';
 import type { GatewayMessage } from '../protocol/messages.js';
 import { SAMPLES_PER_MS } from '../protocol/messages.js';
-import { loadDemoPrompts, timeClips } from './prompts.js';
+import { transcriptMessage } from '../protocol/transcript.js';
+import { loadDemoPrompts, promptText, timeClips } from './prompts.js';
 import type { DemoPrompts, PromptName } from './prompts.js';
 
 export interface DemoAgentOptions {
@@ -109,6 +111,8 @@ class DemoSession implements AgentSession {
 
   /** Plays sentences (each a list of word clips) as one buffer, then a mark to learn when it has been heard. */
   private say(sentences: PromptName[][]): void {
+    const line = transcriptMessage('agent', promptText(sentences), true);
+    if (line !== undefined) this.ctx.send(line);
     this.ctx.sendAudio(this.render(sentences));
     const name = `prompt-${++this.seq}`;
     this.ctx.send({ type: 'mark', name });

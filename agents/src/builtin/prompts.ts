@@ -18,6 +18,33 @@ export const PROMPT_NAMES = [
 export type PromptName = (typeof PROMPT_NAMES)[number];
 export type DemoPrompts = Readonly<Record<PromptName, Int16Array>>;
 
+const NUMBER_TEXT = [
+  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
+  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty', 'thirty', 'forty', 'fifty',
+] as const;
+
+/** What each prompt says (the text `scripts/make-prompts.sh` speaks), for the demo's transcript lines. */
+export const PROMPT_TEXT: Readonly<Record<PromptName, string>> = {
+  welcome: 'Welcome to Patchbay.',
+  menu: 'Press 1 for an echo test. Press 2 to hear the time.',
+  'echo-intro': 'Echo test. Speak, and you will hear yourself. Press star to return to the menu.',
+  sorry: 'Sorry, I did not understand.',
+  'the-time-is': 'The time is',
+  utc: 'UTC',
+  oh: 'oh',
+  hundred: 'hundred',
+  apology: 'We are sorry, we cannot take your call right now. Please try again later. Goodbye.',
+  ...(Object.fromEntries(NUMBER_WORDS.map((name, i) => [name, NUMBER_TEXT[i] ?? ''])) as Record<(typeof NUMBER_WORDS)[number], string>),
+};
+
+/** The text of sentences made of prompts: words joined by spaces, each sentence ending in a full stop. */
+export function promptText(sentences: readonly (readonly PromptName[])[]): string {
+  return sentences
+    .map((words) => words.map((w) => PROMPT_TEXT[w]).join(' '))
+    .map((s) => (/[.!?]$/.test(s) ? s : `${s}.`))
+    .join(' ');
+}
+
 const DEFAULT_DIR = new URL('../../prompts/', import.meta.url);
 let cached: DemoPrompts | undefined;
 

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { FakeSession, type FakeSessionOptions, type ResponseScript } from './fake-session.js';
+import type { CallerTranscriptScript } from './fake-transcription.js';
 
 export interface FakeRealtimeServerOptions {
   /** The API key the server accepts; default `sk-test`. */
@@ -21,6 +22,8 @@ export interface FakeRealtimeServerOptions {
   /** Input RMS above which the server VAD hears speech; default -45 dBFS. */
   readonly vadThresholdDbfs?: number;
   readonly rejectSessionUpdate?: FakeSessionOptions['rejectSessionUpdate'];
+  /** What the input transcription says of each caller turn (when the session asks for it); none by default. */
+  readonly callerTranscript?: CallerTranscriptScript;
 }
 
 export interface FakeConnection {
@@ -38,6 +41,8 @@ export class FakeRealtimeServer {
   readonly sessions: FakeSession[] = [];
   /** Changeable between calls: the script of the sessions opened after the change. */
   script: ResponseScript;
+  /** Changeable between calls, like `script`. */
+  callerTranscript: CallerTranscriptScript | undefined;
   private readonly wss = new WebSocketServer({ noServer: true });
 
   private constructor(
@@ -45,6 +50,7 @@ export class FakeRealtimeServer {
     private readonly options: FakeRealtimeServerOptions,
   ) {
     this.script = options.script ?? DEFAULT_SCRIPT;
+    this.callerTranscript = options.callerTranscript;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
@@ -112,6 +118,7 @@ export class FakeRealtimeServer {
             chunkMs: this.options.chunkMs ?? 100,
             vadThresholdDbfs: this.options.vadThresholdDbfs ?? -45,
             ...(this.options.rejectSessionUpdate !== undefined ? { rejectSessionUpdate: this.options.rejectSessionUpdate } : {}),
+            ...(this.callerTranscript !== undefined ? { callerTranscript: this.callerTranscript } : {}),
           },
           model ?? '',
         ),

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebSocket } from 'ws';
 import { pcm16FromBytes, pcm16ToBytes } from '@patchbay/agents';
+import { transcriptionEvents, type CallerTranscriptScript } from './fake-transcription.js';
 import { FakeVad } from './fake-vad.js';
 import { tone } from './tone.js';
 
@@ -66,6 +67,8 @@ export interface FakeSessionOptions {
   readonly vadThresholdDbfs: number;
   /** Refuse `session.update` with this error (to test a misconfiguration). */
   readonly rejectSessionUpdate?: { readonly code: string; readonly message: string; readonly param?: string };
+  /** The input transcription's results; none when unset. */
+  readonly callerTranscript?: CallerTranscriptScript;
 }
 
 /** Input audio kept for byte-exact checks: 120 s. */
@@ -92,6 +95,8 @@ export class FakeSession extends EventEmitter {
   private userItemId = '';
   private closed = false;
   private running: Promise<void> = Promise.resolve();
+  private committedTurns = 0;
+  private readonly transcriptionTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -106,6 +111,7 @@ export class FakeSession extends EventEmitter {
     });
     socket.on('close', () => {
       this.closed = true;
+      for (const timer of this.transcriptionTimers) clearTimeout(timer);
       this.emit('closed');
     });
     this.sendEvent({ type: 'session.created', session: { type: 'realtime', object: 'realtime.session', id: this.id('sess'), model } });
@@ -232,7 +238,25 @@ export class FakeSession extends EventEmitter {
     this.sendEvent({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: atMs, item_id: itemId });
     this.sendEvent({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: this.lastItemId });
     this.addItem({ id: itemId, type: 'message', role: 'user', audioSamples: 0 });
+    this.transcribe(itemId, this.committedTurns++);
     if (this.turnDetection()['create_response'] !== false && this.active === undefined) this.startResponse('vad', undefined);
+  }
+
+  /** The input transcription of a committed turn, when the session asked for one (`audio.input.transcription`). */
+  private transcribe(itemId: string, turn: number): void {
+    const audio = isRecord(this.config['audio']) ? this.config['audio'] : {};
+    const input = isRecord(audio['input']) ? audio['input'] : {};
+    const result = isRecord(input['transcription']) ? this.options.callerTranscript?.(turn) : undefined;
+    if (result === undefined) return;
+    const emit = (): void => {
+      for (const event of transcriptionEvents(itemId, result)) this.sendEvent(event);
+    };
+    if ((result.delayMs ?? 0) <= 0) return emit();
+    const timer = setTimeout(() => {
+      this.transcriptionTimers.delete(timer);
+      emit();
+    }, result.delayMs);
+    this.transcriptionTimers.add(timer);
   }
 
   private responseCreate(event: ClientEvent, eventId: string | undefined): void {

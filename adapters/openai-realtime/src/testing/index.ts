@@ -10,3 +10,4 @@ export { FakeCall, until } from './fake-call.js';
 export type { SentMessage } from './fake-call.js';
 export { FakeVad } from './fake-vad.js';
 export { levelDbfs, tone } from './tone.js';
+export type { CallerTranscription, CallerTranscriptScript } from './fake-transcription.js';
