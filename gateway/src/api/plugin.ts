@@ -15,6 +15,8 @@ import type { CallControl } from './call-control.js';
 import { ApiError } from './errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { v1Routes } from './routes.js';
+import { numbersRoutes } from '../numbers/numbers-api.js';
+import type { NumberService } from '../numbers/number-service.js';
 import type { CallSummary } from './schemas.js';
 
 export interface ApiOptions {
@@ -27,6 +29,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** `http.host`, for that line. */
   listenHost?: string;
+  /** Numbers at runtime (`/v1/numbers`); absent, no such routes. */
+  numbers?: NumberService;
 }
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -48,7 +52,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from `api.keys` (its `keyEnv`).' } } },
       security: [{ apiKey: [] }],
-      tags: [{ name: 'calls' }, { name: 'trunks' }],
+      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'numbers' }],
     },
     transform: createJsonSchemaTransform({}),
     transformObject: createJsonSchemaTransformObject({}),
@@ -73,4 +77,5 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
     idempotency: options.idempotency ?? new IdempotencyStore<CallSummary>(),
     callsPerMinute: options.callsPerMinute,
   });
+  if (options.numbers) await api.withTypeProvider<ZodTypeProvider>().register(numbersRoutes, { prefix: '/v1', numbers: options.numbers, access: options.access });
 };
