@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway.js';
 import { waitFor } from './wait-for.js';
+import type { Store } from '../../src/store/types.js';
 
 export type { RunningGateway };
 /** Re-exported: tests that start a gateway poll with it too. */
@@ -73,6 +74,8 @@ export interface TestGatewayOptions {
    * timer per registry, never stopped) would add up over the many gateways a test process starts.
    */
   metrics?: GatewayMetrics;
+  /** The database (runtime numbers), e.g. openMemoryStore(). */
+  store?: Store;
 }
 
 /** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
@@ -85,6 +88,7 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
     env: options.env ?? {},
     metrics: options.metrics ?? createGatewayMetrics({ defaultMetrics: false }),
     ...(options.tracer ? { tracer: options.tracer } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   const host = config.sip.host;
   return {
