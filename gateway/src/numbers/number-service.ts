@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { buildAdapter } from '../agent/adapters.js';
-import { numberPatternIssues, numberRoute, type Config, type NumberRouteConfig } from '../config.js';
+import { formatPath, numberPatternIssues, numberRoute, type Config, type NumberRouteConfig } from '../config.js';
 import type { AdapterBlock, RuntimeAdapters } from '../media-plane/plane.js';
 import type { Store } from '../store/types.js';
 import { NumberBook, patternId, type BookEntry } from './number-book.js';
@@ -73,7 +73,7 @@ export class NumberService {
     await this.serial(() => this.reloadRows());
     const pollMs = this.options.pollMs ?? DEFAULT_NUMBERS_POLL_MS;
     if (this.options.store && pollMs > 0) {
-      this.timer = setInterval(() => void this.poll(), pollMs);
+      this.timer = setInterval(() => void this.refresh(), pollMs);
       this.timer.unref();
     }
   }
@@ -131,7 +131,7 @@ export class NumberService {
       for (const [pattern, route] of Object.entries(numbers)) {
         const same = isDeepStrictEqual(this.startupNumbers[pattern]?.agent, route.agent);
         const issues = await this.routeIssues(route, same);
-        for (const i of issues) problems.push(`${['numbers', pattern, ...i.path].map(String).join('.')}: ${i.message}`);
+        for (const i of issues) problems.push(`${formatPath(['numbers', pattern, ...i.path])}: ${i.message}`);
       }
       if (problems.length > 0) return problems;
       const entries = this.configEntries(numbers);
@@ -161,7 +161,8 @@ export class NumberService {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async poll(): Promise<void> {
+  /** Re-reads the table if it changed since the last read (what the poll does every `pollMs`); never throws. */
+  async refresh(): Promise<void> {
     if (this.closed || !this.options.store) return;
     try {
       const now = await numbersSignature(this.options.store.db);
