@@ -16,6 +16,7 @@ import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, spee
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
 import { duplicatePatternError, parseNumberPattern, RoutingError, type NumberPattern } from './routing/index.js';
+import { routingWebhookSchema } from './routing-webhook/config.js';
 
 export const DEFAULT_CONFIG_FILE = 'patchbay.yaml';
 export const BUILTIN_AGENTS = ['echo', 'demo'] as const;
@@ -84,7 +85,8 @@ const transferPolicy = z.strictObject({
   deny: z.array(destinationEntry).default([]),
 });
 
-const numberRoute = z.strictObject({
+/** One `numbers:` entry; also what `/v1/numbers` accepts and a routing webhook answers (numbers/, routing-webhook/). */
+export const numberRoute = z.strictObject({
   agent: z.union([agentRef, adapterAgent]),
   /** For a ws:// agent: `twilio` speaks Twilio Media Streams (µ-law 8 kHz, base64 in JSON) instead of protocol v1. */
   protocol: z.enum(AGENT_PROTOCOLS).optional(),
@@ -102,6 +104,8 @@ const numberRoute = z.strictObject({
   transfer: transferPolicy.optional(),
   /** This number's own webhook endpoints (config-webhooks.ts; docs/webhooks.md). */
   webhooks: numberWebhooksSchema,
+  /** Ask this URL per call which agent takes it; this entry's own agent and settings are the fallback (docs/numbers.md). */
+  webhook: routingWebhookSchema.optional(),
 }).refine((r) => r.protocol !== 'twilio' || (typeof r.agent === 'string' && /^wss?:\/\//i.test(r.agent)), {
   path: ['protocol'],
   message: 'twilio is spoken to a ws:// or wss:// agent URL',
@@ -228,9 +232,14 @@ function numberKeyIssues(config: unknown): { path: string[]; message: string }[]
   if (!isRecord(config) || !isRecord(config['numbers'])) return [];
   const sip = config['sip'];
   const cc = isRecord(sip) && typeof sip['defaultCountryCode'] === 'string' ? sip['defaultCountryCode'] : undefined;
+  return numberPatternIssues(Object.keys(config['numbers']), cc);
+}
+
+/** `numberKeyIssues` over a list of patterns (also the numbers API's check of YAML and runtime entries together). */
+export function numberPatternIssues(keys: Iterable<string>, cc: string | undefined): { path: string[]; message: string }[] {
   const seen = new Map<string, NumberPattern>();
   const issues: { path: string[]; message: string }[] = [];
-  for (const key of Object.keys(config['numbers'])) {
+  for (const key of keys) {
     try {
       const pattern = parseNumberPattern(key, { defaultCountryCode: cc });
       const id = `${pattern.kind}:${pattern.key}`;

@@ -20,7 +20,9 @@ import { loadSilero, loadVad, type SileroModel } from './media/vad/index.js';
 import { availableParallelism } from 'node:os';
 import { loadAdapters, type AdapterAgents } from './agent/adapters.js';
 import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
-import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './media-plane/plane.js';
+import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './media-plane/plane.js';
+import { startNumbers, type NumberService } from './numbers/index.js';
+import type { Store } from './store/types.js';
 import { WorkerMediaPlane } from './media-plane/worker-plane.js';
 import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metrics.js';
 import { HopWindow } from './metrics/hop-window.js';
@@ -33,7 +35,6 @@ import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
 import { startRecords } from './records/start.js';
 import type { CallRecordSource } from './records/record.js';
-import type { Store } from './store/types.js';
 import { hostname } from 'node:os';
 import { startWebhooks } from './webhooks/index.js';
 
@@ -49,6 +50,8 @@ export interface RunningGateway {
   readonly events: CallController['events'];
   /** Every finished call's record (after its media reported): webhooks' `call.ended`. docs/records.md. */
   readonly records: CallRecordSource;
+  /** The numbers routed by (YAML + runtime); `reloadConfig` takes a reloaded `numbers:` (SIGHUP). */
+  readonly numbers: NumberService;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -87,10 +90,12 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
-  /** The database (store/): call records, webhooks' outbox and the deliveries API; absent, records are only told to `records` listeners and no webhooks are sent. */
+  /** The database (store/): call records, webhooks' outbox and the deliveries API, runtime numbers; absent, records are only told to `records` listeners, no webhooks are sent and numbers come from patchbay.yaml only. */
   store?: Store;
   /** Names this gateway in the records it writes (several may share one database); default the host name. */
   gatewayId?: string;
+  /** How often runtime numbers are re-read for other gateways' changes, ms (default 3000). */
+  numbersPollMs?: number;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -128,14 +133,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // The plane is built before the call core it reports to (it may be workers to start): its events wait in the relay.
   const events = new MediaEventRelay();
   const traceTurns = options.traceTurns ?? options.tracer !== undefined;
-  let media: MediaPlane;
+  let media: MediaPlane & RuntimeAdapters;
   try {
     media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns);
   } catch (err) {
     await stack.close();
     throw err;
   }
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger });
+  // Numbers at runtime and routing webhooks (numbers/, routing-webhook/).
+  const numbers = await startNumbers({ config, store: options.store, adapters: media, env, sileroLoaded: silero !== undefined || usesSilero(config), logger, metrics, ...(options.numbersPollMs === undefined ? {} : { pollMs: options.numbersPollMs }) }).catch(async (err: unknown) => {
+    await media.shutdown();
+    await stack.close();
+    throw err;
+  });
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing } });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
   const records = startRecords({ events: calls.events, store: options.store, gatewayId: options.gatewayId ?? hostname(), logger });
@@ -187,7 +198,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, ...(webhooks ? { webhooks: webhooks.deliveries } : {}) },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks ? { webhooks: webhooks.deliveries } : {}) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -215,11 +226,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     calls: calls.control,
     events: calls.events,
     records,
+    numbers: numbers.service,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
         calls.hangupAll('shutdown');
         listening = false;
+        numbers.close();
         await media.shutdown();
         records.close(); // after the media's last reports (call.ended webhooks come from them)
         await webhooks?.close();
@@ -250,14 +263,14 @@ async function createMediaPlane(
   adapters: AdapterAgents,
   env: Readonly<Record<string, string | undefined>>,
   trace: boolean,
-): Promise<MediaPlane> {
+): Promise<MediaPlane & RuntimeAdapters> {
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
     agents: config.agents,
     sip: { host: config.sip.host },
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
-  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace });
+  if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace, env });
   const plane = new WorkerMediaPlane({ workers, config: planeConfig, numbers: config.numbers, env, ports, logger, events, silero: usesSilero(config), trace });
   await plane.ready();
   logger.info({ workers }, 'media workers ready');

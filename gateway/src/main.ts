@@ -12,6 +12,7 @@ import { startGateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProcessGuard } from './process-guard.js';
 import { describeSource, invocationDir, listenFailure, routesSummary, startBanner } from './startup/index.js';
+import { reloadConfig } from './startup/config-reload.js';
 import { VERSION } from './version.js';
 
 /** Export failures are logged at most this often (a dead collector fails every batch). */
@@ -79,6 +80,18 @@ async function main(): Promise<void> {
         },
       );
   };
+  // SIGHUP: patchbay.yaml again (startup/config-reload.ts); one reload at a time.
+  let runningConfig = config;
+  let reloading: Promise<unknown> = Promise.resolve();
+  const load = (): Config => loadConfigWithSource({ cwd: invocationDir(process.env, process.cwd()), env: process.env }).config;
+  const target = { reloadNumbers: (n: Config['numbers']) => gateway.numbers.reloadConfig(n), setLogLevel: (level: Config['log']['level']) => void (logger.level = level) };
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading the configuration');
+    reloading = reloading
+      .then(() => reloadConfig({ load, running: runningConfig, target, logger }))
+      .then((r) => void (runningConfig = r.config))
+      .catch((err: unknown) => logger.error({ err }, 'configuration reload failed'));
+  });
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }

@@ -45,6 +45,8 @@ const SHAPES = {
   rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
   rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
   trunkRegistrationState: { kind: 'gauge', labels: [LABEL.trunk, LABEL.state] },
+  routingWebhookDuration: { kind: 'histogram', labels: [] },
+  routingWebhookFallbacksTotal: { kind: 'counter', labels: [LABEL.reason] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

@@ -14,6 +14,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.callsTotal]: ['result'],
   [METRIC.callsRejectedTotal]: ['status'],
   [METRIC.transfersRefusedTotal]: ['reason'],
+  [METRIC.routingWebhookFallbacksTotal]: ['reason'],
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
   [METRIC.sipAuthFailuresTotal]: ['reason'],

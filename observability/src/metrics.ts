@@ -17,6 +17,8 @@ import type { CallMos, CallQualitySummary } from './call-quality.js';
 import { ObservabilityError } from './errors.js';
 import { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, type LogBucketState } from './log-buckets.js';
 import { HOP_LABELS, LABEL, METRIC, type HopLabel } from './names.js';
+import { createRoutingWebhookMetrics } from './routing-webhook-metrics.js';
+import type { RoutingFallbackLabel } from './names.js';
 import { SnapshotMetrics, type SnapshotSource } from './snapshot-metrics.js';
 import { SourcedHistogram, type SourcedSeries } from './sourced-histogram.js';
 
@@ -43,6 +45,8 @@ export interface GatewayMetrics {
   setSnapshotSource(source: SnapshotSource | undefined): void;
   /** Records one finished call (MOS, jitter, loss, drops, barge-ins); returns its MOS estimate for the call span. */
   observeCallEnd(summary: CallQualitySummary): CallMos | undefined;
+  /** One routing webhook ask (not a cancelled one): its time, and the fallback reason when the fallback took the call. */
+  observeRoutingWebhook(seconds: number, fallback: RoutingFallbackLabel | undefined): void;
   /** The Prometheus text exposition for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -72,6 +76,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
 
   const snapshots = new SnapshotMetrics(registry, onError);
   const callEnd = new CallEndMetrics(registry);
+  const routingWebhook = createRoutingWebhookMetrics(registry);
 
   return {
     registry,
@@ -83,6 +88,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
     observeCallEnd(summary) {
       return callEnd.observe(summary);
+    },
+    observeRoutingWebhook(seconds, fallback) {
+      routingWebhook.asked(seconds, fallback);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -59,6 +59,10 @@ export const METRIC = {
    * (REGISTRATION_STATE_LABELS). `trunk` is a configured trunk name: a closed set from the configuration.
    */
   trunkRegistrationState: 'patchbay_trunk_registration_state',
+  /** Histogram: a routing webhook's answer time (or until its timeout or failure), seconds (docs/numbers.md). */
+  routingWebhookDuration: 'patchbay_routing_webhook_seconds',
+  /** Counter{reason}: calls a routing webhook's fallback route took, by ROUTING_FALLBACK_LABELS. */
+  routingWebhookFallbacksTotal: 'patchbay_routing_webhook_fallbacks_total',
   /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
   eventLoopLagPrefix: 'nodejs_eventloop_lag',
 } as const;
@@ -113,6 +117,10 @@ export type DirectionLabel = (typeof DIRECTION_LABELS)[number];
  */
 export const AUTH_FAILURE_LABELS = ['unknown-user', 'bad-response', 'realm', 'uri-mismatch', 'algorithm', 'locked-out', 'nonce-spent', 'malformed'] as const;
 export type AuthFailureLabel = (typeof AUTH_FAILURE_LABELS)[number];
+
+/** The `reason` label values of METRIC.routingWebhookFallbacksTotal (the gateway's FALLBACK_REASONS). */
+export const ROUTING_FALLBACK_LABELS = ['timeout', 'unreachable', 'bad_status', 'bad_response'] as const;
+export type RoutingFallbackLabel = (typeof ROUTING_FALLBACK_LABELS)[number];
 
 export const SPAN = {
   /** The whole call, root of its trace. */

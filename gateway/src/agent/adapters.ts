@@ -25,6 +25,28 @@ const websocketOptions = z.strictObject({
   protocol: z.enum(['patchbay', 'twilio']).optional(),
 });
 
+/**
+ * Builds one adapter block found at `at` (`['numbers', pattern, 'agent']`): its agent, or every problem with its path.
+ * `{adapter: websocket}` is only checked (no agent: the gateway speaks it itself).
+ */
+export async function buildAdapter(
+  spec: { adapter: string },
+  at: readonly PropertyKey[],
+  env: Env,
+  logger: Logger,
+): Promise<{ agent: Agent | undefined; issues: { path: PropertyKey[]; message: string }[] }> {
+  if (spec.adapter === 'websocket') {
+    const parsed = websocketOptions.safeParse(spec);
+    return { agent: undefined, issues: parsed.success ? [] : parsed.error.issues.map((i) => ({ path: [...at, ...i.path], message: i.message })) };
+  }
+  try {
+    return { agent: await buildAdapterAgent(spec as AdapterSpec, { env, logger: logger.child({ adapter: spec.adapter }) }, at), issues: [] };
+  } catch (err) {
+    if (!(err instanceof AdapterOptionsError)) throw err;
+    return { agent: undefined, issues: err.issues.map((i) => ({ path: [...i.path], message: i.message })) };
+  }
+}
+
 /** Builds every adapter agent `numbers` names; throws one ConfigError listing every problem. */
 export async function loadAdapters(numbers: Config['numbers'], env: Env, logger: Logger): Promise<AdapterAgents> {
   const agents = new Map<string, Agent>();

@@ -34,7 +34,7 @@ export async function connectAgent(options: ConnectAgentOptions, sink: AgentSink
       if (!/^wss?:\/\//i.test(agent.url)) throw new AgentConnectError('AGENT_UNKNOWN', 'agent URL must be ws:// or wss://');
       return connectUrl(agent.url, agent.protocol, options, sink);
     case 'adapter': {
-      const adapted = options.adapters.agentFor(agent.pattern);
+      const adapted = options.adapters.agentFor(agent.key ?? agent.pattern);
       if (!adapted) throw new AgentConnectError('AGENT_UNKNOWN', `adapter '${agent.adapter}' for ${agent.pattern} was not loaded`);
       return new InProcessLink(adapted, start, sink, logger);
     }

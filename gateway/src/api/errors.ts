@@ -42,6 +42,10 @@ export const API_ERRORS = {
   NOT_IMPLEMENTED: { status: 501, title: 'Not implemented yet' },
   // Webhooks
   DELIVERY_NOT_FOUND: { status: 404, title: 'No webhook delivery has this id' },
+  // Numbers at runtime (numbers/numbers-api.ts; an invalid entry is VALIDATION_FAILED with every problem)
+  NUMBER_NOT_FOUND: { status: 404, title: 'No number has this pattern' },
+  NUMBER_READ_ONLY: { status: 409, title: 'The number is an entry of patchbay.yaml: change it there and send SIGHUP' },
+  NUMBERS_UNAVAILABLE: { status: 503, title: 'No database is configured: runtime numbers cannot be stored' },
   // Ours
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -17,6 +17,8 @@ import { IdempotencyStore } from './idempotency.js';
 import { v1Routes } from './routes.js';
 import { webhookRoutes } from './webhooks-routes.js';
 import type { WebhookDeliveries } from '../webhooks/deliveries.js';
+import { numbersRoutes } from '../numbers/numbers-api.js';
+import type { NumberService } from '../numbers/number-service.js';
 import type { CallSummary } from './schemas.js';
 
 export interface ApiOptions {
@@ -31,6 +33,8 @@ export interface ApiOptions {
   listenHost?: string;
   /** The webhook outbox (`/v1/webhooks/deliveries`); absent (no store), no such routes. */
   webhooks?: WebhookDeliveries;
+  /** Numbers at runtime (`/v1/numbers`); absent, no such routes. */
+  numbers?: NumberService;
 }
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -52,7 +56,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from `api.keys` (its `keyEnv`).' } } },
       security: [{ apiKey: [] }],
-      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'webhooks' }],
+      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'webhooks' }, { name: 'numbers' }],
     },
     transform: createJsonSchemaTransform({}),
     transformObject: createJsonSchemaTransformObject({}),
@@ -78,4 +82,5 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
     callsPerMinute: options.callsPerMinute,
   });
   if (options.webhooks) await api.withTypeProvider<ZodTypeProvider>().register(webhookRoutes, { prefix: '/v1', deliveries: options.webhooks, access: options.access });
+  if (options.numbers) await api.withTypeProvider<ZodTypeProvider>().register(numbersRoutes, { prefix: '/v1', numbers: options.numbers, access: options.access });
 };

@@ -13,7 +13,7 @@ import { DigestAuthenticator, parseCredentials } from '../sip/auth/digest.js';
 import { FailureThrottle } from '../sip/auth/failure-throttle.js';
 import { SipError } from '../sip/errors.js';
 import { getHeader, type SipHeader, type SipRequest } from '../sip/message.js';
-import { CidrSet, normalizeNumber, NumberRouter, parseIp, TrunkMatcher, type TrunkSpec } from '../routing/index.js';
+import { CidrSet, normalizeNumber, NumberRouter, parseIp, TrunkMatcher, type RouteMatch, type TrunkSpec } from '../routing/index.js';
 import { isSipUri, parseUri } from '../sip/uri.js';
 import type { Config } from '../config.js';
 import { newAuthStats, type AuthStats } from './call-stats.js';
@@ -47,6 +47,18 @@ export type AuthFailureCause = keyof typeof AUTH_FAILURE_CODE;
 
 export type NumberRoute = Config['numbers'][string];
 
+/** A number's route and where it came from; `adapterKey` names its adapter agent when not its pattern. */
+export interface RoutedNumber {
+  readonly route: NumberRoute;
+  readonly source: 'config' | 'numbers-api';
+  readonly adapterKey?: string | undefined;
+}
+
+/** Where admission looks numbers up: the YAML's (default), or the number book (numbers/), swapped atomically. */
+export interface NumberLookup {
+  lookup(number: string): RouteMatch<RoutedNumber> | undefined;
+}
+
 export class CallRejection extends SipError {
   constructor(
     status: number,
@@ -67,6 +79,10 @@ export interface Admission {
   /** The routing pattern that matched, e.g. `+1555*`. */
   readonly pattern: string;
   readonly trunk?: string;
+  /** Where the route came from (`patchbay.yaml` or the numbers API). */
+  readonly source: RoutedNumber['source'];
+  /** The adapter agent's key when it is not the pattern (runtime entries). */
+  readonly adapterKey?: string | undefined;
 }
 
 export interface AdmissionOptions {
@@ -79,10 +95,12 @@ export interface AdmissionOptions {
   logger?: Logger;
   /** Monotonic clock of the failure throttle, ms; default performance.now. */
   now?: () => number;
+  /** The numbers to route by; default `config.numbers`, read once. */
+  numbers?: NumberLookup;
 }
 
 export class CallAdmission {
-  private readonly router: NumberRouter<NumberRoute>;
+  private readonly router: NumberLookup;
   private readonly trunks: TrunkMatcher;
   private readonly authOnlyTrunks: TrunkSpec[];
   /** Trunks that register, by the user part of the Contact they register (see `registeredContact`). */
@@ -104,7 +122,9 @@ export class CallAdmission {
         ? undefined
         : new FailureThrottle({ ...limits, ...(options.now ? { now: options.now } : {}) });
     this.normalizeOptions = config.sip.defaultCountryCode ? { defaultCountryCode: config.sip.defaultCountryCode } : {};
-    this.router = new NumberRouter(Object.entries(config.numbers), this.normalizeOptions);
+    this.router =
+      options.numbers ??
+      new NumberRouter<RoutedNumber>(Object.entries(config.numbers).map(([p, route]) => [p, { route, source: 'config' }] as const), this.normalizeOptions);
     // A trunk for outbound calls only (no allow, auth or register) admits nothing and leaves inbound as it was.
     const inbound = config.trunks.filter((t) => t.allow.length > 0 || t.auth !== undefined || t.register !== undefined);
     const specs: TrunkSpec[] = inbound.map((t) => ({
@@ -125,7 +145,7 @@ export class CallAdmission {
     const registered = this.registeredContact(invite, sourceAddress);
     const trunk = registered ?? this.authenticate(invite, sourceAddress);
     // Delivered to our contact, the Request-URI names the contact: the dialled number is in To.
-    const { number, route, pattern } = this.route(invite, registered !== undefined);
+    const { number, hit, pattern } = this.route(invite, registered !== undefined);
     const { config } = this.options;
     if (this.options.activeCalls() >= config.sip.maxConcurrentCalls) {
       throw new CallRejection(
@@ -136,7 +156,8 @@ export class CallAdmission {
       );
     }
     const from = normalizeNumber(getHeader(invite, 'from') ?? '', this.normalizeOptions);
-    return { number, from, route, pattern, ...(trunk ? { trunk: trunk.name } : {}) };
+    const { route, source, adapterKey } = hit;
+    return { number, from, route, pattern, source, ...(adapterKey === undefined ? {} : { adapterKey }), ...(trunk ? { trunk: trunk.name } : {}) };
   }
 
   /**
@@ -238,7 +259,7 @@ export class CallAdmission {
     return new CallRejection(401, 'Unauthorized', headers, 'CALL_AUTH_REQUIRED');
   }
 
-  private route(invite: SipRequest, toFirst = false): { number: string; route: NumberRoute; pattern: string } {
+  private route(invite: SipRequest, toFirst = false): { number: string; hit: RoutedNumber; pattern: string } {
     const fromUri = normalizeNumber(invite.uri, this.normalizeOptions);
     const candidates = [fromUri];
     const to = getHeader(invite, 'to');
@@ -246,7 +267,7 @@ export class CallAdmission {
     for (const number of candidates) {
       if (number === '') continue;
       const hit = this.router.lookup(number);
-      if (hit) return { number, route: hit.value, pattern: hit.pattern };
+      if (hit) return { number, hit: hit.value, pattern: hit.pattern };
     }
     throw new CallRejection(404, 'Not Found - no route for the called number', [], 'CALL_NO_ROUTE');
   }

@@ -27,7 +27,7 @@ import { countCallEvents, newCallStats, type CallStats } from './call-stats.js';
 import { CallTransfers, transferDestinations } from './call-transfer.js';
 import { CallControl, type CallControlHost, type TransferStart } from './control.js';
 import { CallEvents, type CallEvent } from './events.js';
-import { InboundSide } from './inbound.js';
+import { InboundSide, type InboundOptions } from './inbound.js';
 import { InDialogHandler, type InDialogHost } from './in-dialog.js';
 import type { MediaRequests } from './media-events.js';
 import { CallRegistry } from './registry.js';
@@ -55,6 +55,8 @@ export interface CallControllerOptions {
   /** Port our SIP listens on, for Contact. */
   sipPort: number;
   logger: Logger;
+  /** Numbers at runtime (numbers/) and per-call routing (routing-webhook/); default `config.numbers` only. */
+  routing?: Pick<InboundOptions, 'numbers' | 'routing'>;
 }
 
 export class CallController implements InDialogHost, MediaRequests, CallControlHost {
@@ -74,7 +76,7 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     this.events = new CallEvents((err, event) => this.subscriberFailed(err, event));
     countCallEvents(this.events, this.stats);
     this.inDialog = new InDialogHandler(this, { stack, userAgent: config.sip.userAgent, logger });
-    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger });
+    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger, ...options.routing });
     const host = {
       buildRequest: this.inDialog.buildRequest.bind(this.inDialog),
       sendRequest: stack.sendRequest.bind(stack),

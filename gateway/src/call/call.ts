@@ -22,8 +22,11 @@ export interface Call {
   readonly localTag: string;
   /** Dialog key (Call-ID, our tag, their tag) under which the registry stores the call (outbound: once a To tag is known). */
   key: string;
-  /** The call's effective settings, resolved once (agent, codecs, barge-in, failure policy, ...). */
-  readonly plan: CallPlan;
+  /**
+   * The call's effective settings, resolved once (agent, codecs, barge-in, failure policy, ...). A `webhook:`
+   * number's call is created with its fallback's plan, replaced once by the webhook's decision before its media opens.
+   */
+  plan: CallPlan;
   /** Where its SIP comes from (inbound) or goes to (outbound). */
   readonly remote: RemoteInfo;
   /** performance.now() at creation: durations and the setup histogram. */

@@ -10,6 +10,7 @@ import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { AgentConnectReport } from '../media-plane/plane.js';
+import type { RoutingDecision } from '../records/record.js';
 import type { Call } from './call.js';
 import type { Disposition, EndReason } from './vocabulary.js';
 
@@ -25,6 +26,8 @@ export interface CallDurations {
 export type CallEvent =
   /** Inbound: admitted (before ports, agent and answer). Outbound: queued. */
   | { readonly type: 'created'; readonly call: Call }
+  /** Inbound, a `webhook:` number: the routing webhook decided (or its fallback did); `call.plan` is the decided one. */
+  | { readonly type: 'routed'; readonly call: Call; readonly routing: RoutingDecision }
   /** Inbound: we sent 180. Outbound: the far end sent 180. */
   | { readonly type: 'ringing'; readonly call: Call }
   /** Outbound: 183 with SDP (played to nobody). */

@@ -16,10 +16,11 @@ import { getHeader, type SipHeader, type SipResponse } from '../sip/message.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
 import { requireSdpAccepted } from './accepts-sdp.js';
-import { CallAdmission, type Admission } from './admission.js';
+import { CallAdmission, CallRejection, type Admission, type NumberLookup } from './admission.js';
 import { epochNow, newCall, type Call, type EndReason } from './call.js';
 import type { AuthStats } from './call-stats.js';
 import type { CallEvents } from './events.js';
+import type { PerCallRouting } from './per-call-routing.js';
 import { resolvePlan } from './plan.js';
 import type { CallRegistry } from './registry.js';
 import { sdpBody } from './sdp-body.js';
@@ -49,14 +50,18 @@ export interface InboundOptions {
   hops: HopMetrics;
   authStats: AuthStats;
   logger: Logger;
+  /** Where admission looks numbers up; default `config.numbers`, read once. */
+  numbers?: NumberLookup | undefined;
+  /** Decides the route of a `webhook:` number's calls; absent, such a number takes its own (fallback) route. */
+  routing?: PerCallRouting | undefined;
 }
 
 export class InboundSide {
   private readonly admission: CallAdmission;
 
   constructor(private readonly options: InboundOptions) {
-    const { config, registry, authStats, logger } = options;
-    this.admission = new CallAdmission({ config, activeCalls: () => registry.size, stats: authStats, logger });
+    const { config, registry, authStats, logger, numbers } = options;
+    this.admission = new CallAdmission({ config, activeCalls: () => registry.size, stats: authStats, logger, ...(numbers ? { numbers } : {}) });
   }
 
   /**
@@ -83,7 +88,10 @@ export class InboundSide {
       requireSdpAccepted(req); // RFC 4475 sdp01: our answer is SDP; an Accept without it gets 406
       const localTag = randomToken(8);
       const sipCallId = getHeader(req, 'call-id') ?? '';
-      const plan = resolvePlan(config, { direction: 'inbound', from: admission.from, to: admission.number, pattern: admission.pattern, trunk: admission.trunk, route: admission.route });
+      const asks = admission.route.webhook !== undefined && this.options.routing !== undefined;
+      const source = asks ? 'webhook' : admission.source;
+      const input = { direction: 'inbound', from: admission.from, to: admission.number, pattern: admission.pattern, trunk: admission.trunk } as const;
+      let plan = resolvePlan(config, { ...input, route: admission.route, adapterKey: admission.adapterKey, routing: { source, action: 'agent' } });
       const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');
       const c = newCall({ id: randomUUID(), sipCallId, localTag, key, plan, remote: tx.remote });
       call = c;
@@ -91,8 +99,10 @@ export class InboundSide {
       const log = logger.child({ callId: c.id, sipCallId });
       log.info({ number: admission.number, from: admission.from, pattern: admission.pattern, trunk: admission.trunk }, 'call admitted');
       events.emit({ type: 'created', call: c });
+      const routingWait = asks ? new AbortController() : undefined;
       tx.onCancel = () => {
         if (c.state !== 'admitted' && c.state !== 'ringing') return;
+        routingWait?.abort();
         try {
           host.respond(tx, 487, { toTag: localTag });
           c.sipStatus = 487;
@@ -103,6 +113,17 @@ export class InboundSide {
           host.endCall(c, 'cancelled');
         }
       };
+
+      if (routingWait !== undefined && this.options.routing !== undefined) {
+        // The caller hears ringing while the webhook decides: never dead air.
+        this.ring(c, tx);
+        const decision = await this.options.routing.decide({ callId: c.id, admission }, routingWait.signal);
+        if (decision.kind === 'cancelled' || isEnded(c)) return; // CANCEL answered 487 and ended the call
+        c.plan = plan = decision.kind === 'route' ? resolvePlan(config, { ...input, route: decision.route, adapterKey: decision.adapterKey, routing: decision.routing }) : { ...plan, routing: decision.routing };
+        events.emit({ type: 'routed', call: c, routing: decision.routing });
+        log.info({ routing: decision.routing }, 'call routed');
+        if (decision.kind === 'reject') throw new CallRejection(decision.status, decision.reason, [], 'CALL_ROUTING_REJECTED');
+      }
 
       const { rtpPort } = await media.open({ callId: c.id, plan, signallingAddress: tx.remote.address });
       c.rtpPort = rtpPort;
@@ -116,12 +137,7 @@ export class InboundSide {
       await this.connectAgent(c); // before answering: an unreachable agent can still be refused
       if (isEnded(c)) return;
 
-      if (plan.ringing) {
-        c.state = 'ringing';
-        c.times.ringingAt = epochNow();
-        host.respond(tx, 180, { toTag: localTag, headers: [host.contactHeader(tx)] });
-        events.emit({ type: 'ringing', call: c });
-      }
+      if (plan.ringing && c.state === 'admitted') this.ring(c, tx);
       if (plan.answerDelayMs > 0) await delay(plan.answerDelayMs);
       if (isEnded(c)) return; // cancelled while ringing
       this.answer(c, tx, body);
@@ -162,6 +178,15 @@ export class InboundSide {
     }
     events.emit({ type: 'agent-connect', call, report });
     if (report?.outcome === 'unreachable') throw agentUnreachable(call.plan);
+  }
+
+  /** 180 Ringing (once). */
+  private ring(call: Call, tx: ServerTransaction): void {
+    const { host, events } = this.options;
+    call.state = 'ringing';
+    call.times.ringingAt = epochNow();
+    host.respond(tx, 180, { toTag: call.localTag, headers: [host.contactHeader(tx)] });
+    events.emit({ type: 'ringing', call });
   }
 
   private answer(call: Call, tx: ServerTransaction, sdp: string): void {

@@ -7,6 +7,7 @@
 import type { BuiltinAgentName } from '@patchbay/agents';
 import { AGENT_PROTOCOLS, BUILTIN_AGENTS, type Config, type NumberRouteConfig } from '../config.js';
 import type { CODECS } from '../config-media.js';
+import type { RoutingDecision } from '../records/record.js';
 
 export type CallDirection = 'inbound' | 'outbound';
 export type AgentProtocol = (typeof AGENT_PROTOCOLS)[number];
@@ -22,7 +23,13 @@ export type AgentPlan =
   /** A WebSocket agent: protocol v1 (`patchbay`) or Twilio Media Streams (`twilio`). */
   | { readonly kind: 'url'; readonly url: string; readonly protocol: AgentProtocol }
   /** An in-process adapter (`agent: { adapter: openai-realtime, ... }`), built at start-up for the pattern naming it. */
-  | { readonly kind: 'adapter'; readonly adapter: string; readonly pattern: string }
+  | {
+      readonly kind: 'adapter';
+      readonly adapter: string;
+      readonly pattern: string;
+      /** The adapter agent's key where the media runs when not `pattern` (runtime numbers, webhook answers: numbers/). */
+      readonly key?: string;
+    }
   /** A name that is none of these (the config check stops it; a plan from elsewhere fails when dialled). */
   | { readonly kind: 'unknown'; readonly name: string };
 
@@ -53,6 +60,8 @@ export interface CallPlan {
   readonly answerDelayMs: number;
   /** Where the agent may transfer the call: the number's lists, else the top-level ones (the same object). */
   readonly transfer: TransferLists;
+  /** How the route was chosen (inbound): config, numbers API, a routing webhook's answer or its fallback. */
+  readonly routing?: RoutingDecision;
 }
 
 /** What a plan is resolved from: the admitted (or requested) call and its number's route. */
@@ -63,13 +72,17 @@ export interface PlanInput {
   readonly pattern: string;
   readonly trunk?: string | undefined;
   readonly route: NumberRouteConfig;
+  /** The adapter agent's key, when not the pattern. */
+  readonly adapterKey?: string | undefined;
+  /** Inbound: how the route was chosen; default `{source: 'config', action: 'agent'}`. */
+  readonly routing?: RoutingDecision | undefined;
 }
 
 export type PlanConfig = Pick<Config, 'media' | 'agents' | 'sip' | 'trunks' | 'transfer'>;
 
 export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
   const { route } = input;
-  const agent = agentPlan(route, input.pattern);
+  const agent = agentPlan(route, input.pattern, input.adapterKey);
   return {
     direction: input.direction,
     from: input.from,
@@ -89,6 +102,7 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     ringing: route.ringing ?? config.sip.ringing,
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
     transfer: route.transfer ?? config.transfer,
+    ...(input.direction === 'inbound' ? { routing: input.routing ?? { source: 'config', action: 'agent' } } : {}),
   };
 }
 
@@ -100,10 +114,10 @@ function planCodecs(config: PlanConfig, input: PlanInput): readonly CodecName[] 
 }
 
 /** A number's `agent:` (and `protocol:`) as an AgentPlan. */
-export function agentPlan(route: Pick<NumberRouteConfig, 'agent' | 'protocol'>, pattern: string): AgentPlan {
+export function agentPlan(route: Pick<NumberRouteConfig, 'agent' | 'protocol'>, pattern: string, key?: string): AgentPlan {
   const agent = route.agent;
   if (typeof agent !== 'string') {
-    if (agent.adapter !== 'websocket') return { kind: 'adapter', adapter: agent.adapter, pattern };
+    if (agent.adapter !== 'websocket') return { kind: 'adapter', adapter: agent.adapter, pattern, ...(key === undefined ? {} : { key }) };
     const url = typeof agent['url'] === 'string' ? agent['url'] : '';
     return { kind: 'url', url, protocol: agent['protocol'] === 'twilio' ? 'twilio' : 'patchbay' };
   }

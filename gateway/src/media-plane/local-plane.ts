@@ -8,13 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { apologyAgent, AUDIO_FORMAT, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
-import type { AdapterAgents } from '../agent/adapters.js';
+import type { Agent } from '@patchbay/agents';
+import { AdapterSet } from '../agent/adapter-set.js';
+import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
 import { stopReasonOf, type EndReason } from '../call/vocabulary.js';
 import type { SpeechSettings } from '../call/plan.js';
-import type { Config } from '../config.js';
+import { formatPath, type Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
 import { epochMs } from '../media/timeline.js';
@@ -30,7 +32,7 @@ import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
-import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
@@ -49,6 +51,8 @@ export interface LocalMediaPlaneOptions {
   adapters: AdapterAgents;
   /** Time each call's turns for its trace (`events.trace`); off: no per-turn work at all. */
   trace?: boolean;
+  /** Where adapters added at runtime read their secrets (`apiKeyEnv`); default none. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 interface PlaneCall {
@@ -57,6 +61,8 @@ interface PlaneCall {
   /** Who sends to the ports before the answer (until the media starts). */
   readonly early: PreAnswerSources;
   readonly log: Logger;
+  /** Its adapter agent, taken when the call opened (a runtime adapter removed since stays this call's). */
+  readonly adapter: Agent | undefined;
   agent: AgentLink | undefined;
   /** The apology agent took the call (its agent was unreachable): its hangup ends the call as `agent-unavailable`. */
   fallback: boolean;
@@ -69,8 +75,9 @@ interface PlaneCall {
   endReason: EndReason | undefined;
 }
 
-export class LocalMediaPlane implements MediaPlane {
+export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
   private readonly calls = new Map<string, PlaneCall>();
+  private readonly adapters: AdapterSet;
   private readonly portPool: PortPool;
   // 2 ms ticks: calls start on one of ten phases of their 20 ms period, so each tick serves a tenth of them instead of
   // half (the single-loop queueing behind the uplink processing p99); timer wake-ups stay at 500 a second in all.
@@ -81,6 +88,7 @@ export class LocalMediaPlane implements MediaPlane {
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
+    this.adapters = new AdapterSet(options.adapters);
     this.portPool = new PortPool({ host: options.config.sip.host, portMin: options.ports.min, portMax: options.ports.max, logger });
     this.clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
   }
@@ -89,7 +97,9 @@ export class LocalMediaPlane implements MediaPlane {
     if (this.calls.has(info.callId)) throw new Error(`media for call ${info.callId} is already open`);
     const ports = await this.portPool.allocate();
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
-    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, agent: undefined, fallback: false, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
+    const planned = info.plan.agent;
+    const adapter = planned.kind === 'adapter' ? this.adapters.agentFor(planned.key ?? planned.pattern) : undefined;
+    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, adapter, agent: undefined, fallback: false, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
     return { rtpPort: ports.rtpPort };
   }
 
@@ -124,7 +134,8 @@ export class LocalMediaPlane implements MediaPlane {
       // What the agent's link delivers is handled inside its socket's (or its in-process session's) events: a throw
       // there ends this call, never the process.
       const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
-      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters: this.options.adapters, logger: log }, guarded);
+      const adapters: AdapterAgents = { agentFor: () => call.adapter };
+      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters, logger: log }, guarded);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
@@ -137,6 +148,16 @@ export class LocalMediaPlane implements MediaPlane {
     }
     if (call.endReason) call.agent.close(stopReasonOf(call.endReason)); // the call ended while we dialled
     return result;
+  }
+
+  async addAdapter(key: string, spec: AdapterBlock): Promise<void> {
+    const built = await buildAdapter(spec, ['agent'], this.options.env ?? {}, this.options.logger);
+    if (built.issues.length > 0) throw new Error(`adapter '${spec.adapter}' (${key}) cannot be built: ${built.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
+    if (built.agent) this.adapters.add(key, built.agent);
+  }
+
+  removeAdapter(key: string): void {
+    this.adapters.remove(key);
   }
 
   /** `atMs`: when the answer went out (epochNowMs), if stamped elsewhere (the main thread, for a worker's calls). */

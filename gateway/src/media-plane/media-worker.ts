@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     silero,
     adapters,
     trace: data.trace,
+    env: data.env,
     events: {
       hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
       transfer: (callId, target) => post({ type: 'transfer', callId, target }),
@@ -50,6 +51,12 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.connect(req.callId) };
         case 'stats':
           return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.newWindow) };
+        case 'add-adapter':
+          await plane.addAdapter(req.key, req.spec);
+          return { type: 'reply', id: req.id, ok: true, value: undefined };
+        case 'remove-adapter':
+          plane.removeAdapter(req.key);
+          return { type: 'reply', id: req.id, ok: true, value: undefined };
         case 'shutdown':
           await plane.shutdown();
           return { type: 'reply', id: req.id, ok: true, value: undefined };

@@ -72,6 +72,20 @@ export interface MediaPlaneStats {
   rtpRejectedSources: number;
 }
 
+/** An adapter block as in `numbers:` (`{adapter: openai-realtime, model: ..., apiKeyEnv: ...}`): plain data. */
+export type AdapterBlock = { readonly adapter: string } & Readonly<Record<string, unknown>>;
+
+/**
+ * Adapter agents added and removed at runtime (numbers API, reloaded YAML, routing webhook answers), by key, in
+ * every place the media runs (this thread, or each worker and any worker started later). A call takes its agent
+ * when its media opens, so removing a key never touches a live call.
+ */
+export interface RuntimeAdapters {
+  /** Builds `spec` where the media runs; rejects (naming every problem) if it cannot. */
+  addAdapter(key: string, spec: AdapterBlock): Promise<void>;
+  removeAdapter(key: string): void;
+}
+
 export interface MediaPlane {
   /** Binds the call's RTP/RTCP ports; the SDP advertises `rtpPort`. Throws PortPoolExhaustedError. */
   open(info: MediaCallInfo): Promise<{ rtpPort: number }>;

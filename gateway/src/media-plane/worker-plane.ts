@@ -14,7 +14,7 @@ import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -142,12 +142,18 @@ class MediaWorker {
     this.logger.error({ worker: this.data.index, code, calls: lost.length }, 'media worker exited; ending its calls and starting a new one');
     for (const callId of lost) this.plane.events.hangup(callId, 'error');
     this.spawn();
+    // The adapters added at runtime, again in the new worker.
+    void this.ready
+      .then(() => Promise.all([...this.plane.runtimeAdapters].map(([key, spec]) => this.request({ method: 'add-adapter', key, spec }))))
+      .catch((err: unknown) => this.logger.error({ err, worker: this.data.index }, 'media worker restart: adding runtime adapters failed'));
     this.ready.catch((err: unknown) => this.logger.error({ err, worker: this.data.index }, 'media worker restart failed'));
   }
 }
 
-export class WorkerMediaPlane implements MediaPlane {
+export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters {
   private readonly workers: MediaWorker[];
+  /** Adapters added at runtime, by key: a worker started later gets them too. */
+  readonly runtimeAdapters = new Map<string, AdapterBlock>();
   /** The worker carrying each call. */
   private readonly byCall = new Map<string, MediaWorker>();
 
@@ -237,6 +243,21 @@ export class WorkerMediaPlane implements MediaPlane {
     this.byCall.delete(callId);
     worker.calls.delete(callId);
     worker.command({ method: 'close', callId, reason });
+  }
+
+  async addAdapter(key: string, spec: AdapterBlock): Promise<void> {
+    this.runtimeAdapters.set(key, spec);
+    try {
+      await Promise.all(this.workers.map((w) => w.request({ method: 'add-adapter', key, spec })));
+    } catch (err) {
+      this.removeAdapter(key);
+      throw err;
+    }
+  }
+
+  removeAdapter(key: string): void {
+    this.runtimeAdapters.delete(key);
+    for (const w of this.workers) w.request({ method: 'remove-adapter', key }).catch(() => undefined); // a dead worker has none
   }
 
   async stats(newWindow: boolean): Promise<MediaPlaneStats> {

@@ -8,7 +8,7 @@ import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AgentConnectReport, MediaCallInfo, MediaPlaneStats } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlaneStats } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -31,7 +31,10 @@ export type WorkerRequest =
   | { type: 'request'; id: number; method: 'open'; info: MediaCallInfo }
   | { type: 'request'; id: number; method: 'connect'; callId: string }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
-  | { type: 'request'; id: number; method: 'shutdown' };
+  | { type: 'request'; id: number; method: 'shutdown' }
+  /** Adapter agents added and removed at runtime (RuntimeAdapters). */
+  | { type: 'request'; id: number; method: 'add-adapter'; key: string; spec: AdapterBlock }
+  | { type: 'request'; id: number; method: 'remove-adapter'; key: string };
 
 /** One-way commands. */
 export type WorkerCommand =

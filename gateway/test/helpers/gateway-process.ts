@@ -21,6 +21,10 @@ export interface GatewayProcess {
   readonly exit: number | string | undefined;
   /** Its stdout and stderr so far (the last 64 KiB). */
   readonly output: string;
+  /** The YAML file it was started with (rewrite it and send SIGHUP to reload). */
+  readonly configFile: string;
+  /** Sends `signal` to the process. */
+  signal(signal: NodeJS.Signals): void;
   /** `GET /stats`, parsed. */
   stats(): Promise<GatewayStatsView>;
   /** SIGTERM, then SIGKILL after 5 s; resolves once it has exited. Idempotent. */
@@ -115,6 +119,8 @@ export async function startGatewayProcess(
     get output() {
       return output;
     },
+    configFile: file,
+    signal: (signal) => void child.kill(signal),
     async stats() {
       const response = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(3_000) });
       return (await response.json()) as GatewayStatsView;

@@ -74,7 +74,7 @@ export interface TestGatewayOptions {
    * timer per registry, never stopped) would add up over the many gateways a test process starts.
    */
   metrics?: GatewayMetrics;
-  /** Where call records are written (the test opens and closes it, e.g. `openMemoryStore()`). */
+  /** The database (records, webhooks, runtime numbers), e.g. openMemoryStore(); the test opens and closes it. */
   store?: Store;
 }
 

@@ -91,6 +91,9 @@ export class SipCaller {
   readonly refer: ReferResponder | undefined;
   /** SIP provisional statuses seen before the answer, in order. */
   readonly provisional: number[] = [];
+  /** `performance.now()` when each of `provisional` arrived, and when the INVITE was first sent. */
+  readonly provisionalAtMs: number[] = [];
+  invitedAtMs = 0;
 
   private readonly callId = `${randomBytes(8).toString('hex')}@127.0.0.1`;
   private readonly fromTag = randomBytes(4).toString('hex');
@@ -316,6 +319,7 @@ export class SipCaller {
     let interval = T1_MS;
     let final: SipMessage | undefined;
     const key = '1 INVITE';
+    this.invitedAtMs = performance.now();
     while (final === undefined) {
       const left = deadline - performance.now();
       if (left <= 0 || this.closed) {
@@ -329,6 +333,7 @@ export class SipCaller {
       if (status < 200) {
         provisional = true;
         this.provisional.push(status);
+        this.provisionalAtMs.push(performance.now());
       } else final = response;
     }
     const status = final.status ?? 0;

@@ -29,5 +29,7 @@ export const METRIC_KINDS = {
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
   trunkRegistrationState: 'gauge',
+  routingWebhookDuration: 'histogram',
+  routingWebhookFallbacksTotal: 'counter',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
