@@ -9,10 +9,12 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { HistorySource } from '../records/query.js';
 import { VERSION } from '../version.js';
 import type { ApiAccess } from './auth.js';
 import type { CallControl } from './call-control.js';
 import { ApiError } from './errors.js';
+import { historyRoutes } from './history-routes.js';
 import { IdempotencyStore } from './idempotency.js';
 import { v1Routes } from './routes.js';
 import type { CallSummary } from './schemas.js';
@@ -27,6 +29,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** `http.host`, for that line. */
   listenHost?: string;
+  /** Stored call records and analytics (records/query.ts historyOf(store)); absent: `GET /v1/calls` lists live calls only. */
+  history?: HistorySource;
 }
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -48,7 +52,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from `api.keys` (its `keyEnv`).' } } },
       security: [{ apiKey: [] }],
-      tags: [{ name: 'calls' }, { name: 'trunks' }],
+      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'analytics' }],
     },
     transform: createJsonSchemaTransform({}),
     transformObject: createJsonSchemaTransformObject({}),
@@ -73,4 +77,5 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
     idempotency: options.idempotency ?? new IdempotencyStore<CallSummary>(),
     callsPerMinute: options.callsPerMinute,
   });
+  await api.withTypeProvider<ZodTypeProvider>().register(historyRoutes, { prefix: '/v1', control: options.control, access: options.access, ...(options.history === undefined ? {} : { history: options.history }), ...(options.logger === undefined ? {} : { logger: options.logger }) });
 };
