@@ -34,13 +34,14 @@ export class CallHistory {
   }
 
   async page(filter: HistoryFilter, limit: number, after?: CursorKey): Promise<HistoryPage> {
-    const live = this.control
-      .listCalls({})
+    const allLive = this.control.listCalls({});
+    const live = allLive
       .filter((c) => matchesLive(c, filter))
       .map((c) => ({ key: keyOf(c), call: fromSummary(c, true) }))
       .filter((c) => after === undefined || isAfter(c.key, after));
     const stored = this.query === undefined ? { records: [], more: false } : await this.query.list(filter, limit, after);
-    const liveIds = new Set(live.map((c) => c.call.id));
+    // A stored row of a call still live (a builder may write early) is hidden even when only the row matches.
+    const liveIds = new Set(allLive.map((c) => c.id));
     const merged = [
       ...live,
       ...stored.records.filter((r) => !liveIds.has(r.id)).map((r) => ({ key: { createdAt: Date.parse(r.createdAt), id: r.id }, call: this.fromRecord(r) })),
