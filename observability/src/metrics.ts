@@ -17,6 +17,7 @@ import type { CallMos, CallQualitySummary } from './call-quality.js';
 import { ObservabilityError } from './errors.js';
 import { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, type LogBucketState } from './log-buckets.js';
 import { HOP_LABELS, LABEL, METRIC, type HopLabel } from './names.js';
+import { NumberMetrics } from './number-metrics.js';
 import { SnapshotMetrics, type SnapshotSource } from './snapshot-metrics.js';
 import { SourcedHistogram, type SourcedSeries } from './sourced-histogram.js';
 
@@ -43,6 +44,8 @@ export interface GatewayMetrics {
   setSnapshotSource(source: SnapshotSource | undefined): void;
   /** Records one finished call (MOS, jitter, loss, drops, barge-ins); returns its MOS estimate for the call span. */
   observeCallEnd(summary: CallQualitySummary): CallMos | undefined;
+  /** Per-number figures, fed once per finished call record (the gateway's records/number-metrics.ts). */
+  readonly numbers: NumberMetrics;
   /** The Prometheus text exposition for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -72,6 +75,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
 
   const snapshots = new SnapshotMetrics(registry, onError);
   const callEnd = new CallEndMetrics(registry);
+  const numbers = new NumberMetrics(registry);
 
   return {
     registry,
@@ -84,6 +88,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     observeCallEnd(summary) {
       return callEnd.observe(summary);
     },
+    numbers,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -29,5 +29,12 @@ export const METRIC_KINDS = {
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
   trunkRegistrationState: 'gauge',
+  numberCallsTotal: 'counter',
+  numberAnsweredCallsTotal: 'counter',
+  numberBargedInCallsTotal: 'counter',
+  numberTransfersTotal: 'counter',
+  numberTalkSeconds: 'histogram',
+  numberTurnLatency: 'histogram',
+  numberCallMos: 'histogram',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
