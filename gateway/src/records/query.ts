@@ -5,7 +5,7 @@
  * `(column, created_at)` index (number pattern, to, from, disposition, trunk) — and stops after `limit + 1` rows,
  * so a page costs the same on the first page and the ten-thousandth.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import type { CallDirection } from '../call/plan.js';
 import { DISPOSITIONS, type CallStatus, type Disposition } from '../call/vocabulary.js';
 import type { CallsTable, Database } from '../store/schema.js';
@@ -39,23 +39,35 @@ export interface StoredPage {
 export const MAX_PAGE = 500;
 
 const FINAL = new Set<string>(DISPOSITIONS);
+const pageSize = (limit: number): number => Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)));
 
 export class CallHistoryQuery {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Up to `limit` stored records matching `filter`, strictly after `after` in the order (newest first). */
   async list(filter: HistoryFilter, limit: number, after?: CursorKey): Promise<StoredPage> {
-    const n = Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)));
+    const n = pageSize(limit);
+    const q = this.listQuery(filter, n, after);
+    if (q === undefined) return { records: [], more: false };
+    const rows = await q.execute();
+    return { records: rows.slice(0, n).map((r) => rowToRecord(normalizeRow(r))), more: rows.length > n };
+  }
+
+  /** The SQL `list` runs (the bench prints its plan); undefined when the filter can match no stored call. */
+  compileList(filter: HistoryFilter, limit: number, after?: CursorKey): CompiledQuery | undefined {
+    return this.listQuery(filter, pageSize(limit), after)?.compile();
+  }
+
+  private listQuery(filter: HistoryFilter, n: number, after: CursorKey | undefined) {
     const disposition = storedDisposition(filter);
-    if (disposition === null) return { records: [], more: false };
+    if (disposition === null) return undefined;
     let q = this.db.selectFrom('calls').selectAll();
     q = narrow(q, filter, disposition);
     if (after !== undefined) {
       // Written as a range on created_at plus a tie-break, so every index leading with (…, created_at) serves it.
       q = q.where((eb) => eb.and([eb('created_at', '<=', after.createdAt), eb.or([eb('created_at', '<', after.createdAt), eb('id', '<', after.id)])]));
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n + 1).execute();
-    return { records: rows.slice(0, n).map((r) => rowToRecord(normalizeRow(r))), more: rows.length > n };
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n + 1);
   }
 
   /** One stored call with its timeline and transcript, or undefined. */
