@@ -11,7 +11,7 @@
  * PostgreSQL: not measured yet (the shared PostgreSQL test harness is not merged in this branch).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { ApiAccess, CallHistoryQuery, createHttpServer, historyOf, type CallControl, type Database } from '@patchbay/gateway';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     sendDtmf: () => Promise.reject(new Error('not in this bench')),
     listTrunks: () => [],
   };
+  const loadBefore = loadavg()[0] ?? 0;
   const app = createHttpServer(
     { activeCalls: () => live.length, sipListening: () => true },
     { access: new ApiAccess([]), api: { control, callsPerMinute: 60, history: historyOf({ db: seeded.db, dialect: 'sqlite' }) } },
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     console.log(rows.at(-1));
   }
 
+  const loadAfter = loadavg()[0] ?? 0;
   const plans = await queryPlans(seeded.db, filteredPattern, dayStart(10));
   await app.close();
   await seeded.close();
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     `- **Machine:** ${m.cpuModel} (${m.cores} cores), ${m.memGiB} GiB RAM, Node ${m.node}, ${m.os}`,
     `- **Store:** SQLite (node:sqlite, WAL, file in a temporary folder), ${RECORDS.toLocaleString('en-US')} call records over ${DAYS} days, ${EVENTS} timeline rows each, ${PATTERNS.length} numbers (Zipf), every tenth call sharing its predecessor's created_at; seeded in ${(seeded.seedMs / 1000).toFixed(1)} s. Plus 20 live calls merged in.`,
     `- **Client:** sequential requests over one keep-alive connection on loopback, ${WARMUP} warm-up then ${REQUESTS} timed per scenario (request sent → body parsed).`,
+    `- **Load:** 1-minute load average ${loadBefore.toFixed(1)} before the timed requests, ${loadAfter.toFixed(1)} after (${m.cores} cores; other jobs on the machine show in the p99s).`,
     `- **Command:** \`npm run bench:api-history${RECORDS === 1_000_000 ? '' : ` -- --records ${RECORDS}`}\``,
     '- **PostgreSQL:** not measured in this run (the PostgreSQL test harness was not merged into this branch yet).',
     '',

@@ -6,7 +6,7 @@
  */
 import { BUILTIN_AGENTS } from '../config.js';
 import { compareKeys, isAfter, type CursorKey } from '../records/cursor.js';
-import type { CallHistoryQuery, HistoryFilter } from '../records/query.js';
+import { MAX_PAGE, type CallHistoryQuery, type HistoryFilter } from '../records/query.js';
 import type { CallDetail, CallRecord } from '../records/record.js';
 import type { CallControl, CallSummary } from './call-control.js';
 import type { ApiCallDetail, ApiCallRecord } from './history-schemas.js';
@@ -18,8 +18,8 @@ export interface HistoryPage {
   next: CursorKey | null;
 }
 
-/** Calls read per batch by an export. */
-export const EXPORT_BATCH = 1000;
+/** Calls read per batch by an export (one store page). */
+export const EXPORT_BATCH = MAX_PAGE;
 
 export class CallHistory {
   constructor(
