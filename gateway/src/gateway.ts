@@ -34,6 +34,8 @@ import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
 import { VERSION } from './version.js';
 import { startRecords } from './records/start.js';
+import { historyOf } from './records/query.js';
+import { startNumberMetrics } from './records/number-metrics.js';
 import type { CallRecordSource } from './records/record.js';
 import { hostname } from 'node:os';
 import { startWebhooks } from './webhooks/index.js';
@@ -150,6 +152,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
   const records = startRecords({ events: calls.events, store: options.store, gatewayId: options.gatewayId ?? hostname(), logger });
+  // Per-number figures in /metrics from finished records: configured numbers (YAML or the numbers API) by name, the rest `other`.
+  const stopNumberMetrics = startNumberMetrics({ source: records, metrics: metrics.numbers, isConfigured: (pattern) => numbers.service.book.find(pattern) !== undefined });
   stack.onRequest = (tx) => calls.handleRequest(tx);
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
@@ -198,7 +202,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks ? { webhooks: webhooks.deliveries } : {}) },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks ? { webhooks: webhooks.deliveries } : {}), ...(options.store ? { history: historyOf(options.store) } : {}) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -234,6 +238,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         listening = false;
         numbers.close();
         await media.shutdown();
+        stopNumberMetrics();
         records.close(); // after the media's last reports (call.ended webhooks come from them)
         await webhooks?.close();
         telemetry.close();

@@ -18,3 +18,13 @@ export { DtmfReceiver, DtmfSender } from './media/dtmf/rfc4733.js';
 export * from './media/codecs/index.js';
 export { loadSilero, loadVad, SileroConfirmer, SpeechDetector, tonality, voicing, WebRtcVad, type SpeechEvent } from './media/vad/index.js';
 export { LatencyHistogram, type Distribution } from './metrics/latency-histogram.js';
+// The call history, for the API bench (bench/src/api-history): the HTTP server over a store's records.
+export { createHttpServer } from './http/server.js';
+export { ApiAccess } from './api/auth.js';
+export type { CallControl } from './api/call-control.js';
+export { historyOf, CallHistoryQuery } from './records/query.js';
+export { recordToRow, timelineToRows } from './records/rows.js';
+export type { CallRecord } from './records/record.js';
+export { openNodeSqlite } from './store/node-sqlite.js';
+export { migrationProvider } from './store/migrations/index.js';
+export type { Database } from './store/schema.js';

@@ -47,6 +47,13 @@ const SHAPES = {
   trunkRegistrationState: { kind: 'gauge', labels: [LABEL.trunk, LABEL.state] },
   routingWebhookDuration: { kind: 'histogram', labels: [] },
   routingWebhookFallbacksTotal: { kind: 'counter', labels: [LABEL.reason] },
+  numberCallsTotal: { kind: 'counter', labels: [LABEL.number, LABEL.disposition] },
+  numberAnsweredCallsTotal: { kind: 'counter', labels: [LABEL.number] },
+  numberBargedInCallsTotal: { kind: 'counter', labels: [LABEL.number] },
+  numberTransfersTotal: { kind: 'counter', labels: [LABEL.number, LABEL.outcome] },
+  numberTalkSeconds: { kind: 'histogram', labels: [LABEL.number] },
+  numberTurnLatency: { kind: 'histogram', labels: [LABEL.number] },
+  numberCallMos: { kind: 'histogram', labels: [LABEL.number] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

@@ -15,3 +15,4 @@ export { eModel, rToMos, delayImpairment, effectiveEquipmentImpairment, type EMo
 export { codecImpairment, type CodecImpairment } from './codec-impairment.js';
 export { createLogger, REDACTED_KEYS, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { ObservabilityError, type ObservabilityErrorCode } from './errors.js';
+export { NumberMetrics, NUMBER_OTHER, TALK_BUCKETS, TURN_BUCKETS, type NumberCallObservation, type NumberMetricsOptions } from './number-metrics.js';

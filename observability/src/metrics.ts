@@ -19,6 +19,7 @@ import { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, type LogBucketState } from './lo
 import { HOP_LABELS, LABEL, METRIC, type HopLabel } from './names.js';
 import { createRoutingWebhookMetrics } from './routing-webhook-metrics.js';
 import type { RoutingFallbackLabel } from './names.js';
+import { NumberMetrics } from './number-metrics.js';
 import { SnapshotMetrics, type SnapshotSource } from './snapshot-metrics.js';
 import { SourcedHistogram, type SourcedSeries } from './sourced-histogram.js';
 
@@ -47,6 +48,8 @@ export interface GatewayMetrics {
   observeCallEnd(summary: CallQualitySummary): CallMos | undefined;
   /** One routing webhook ask (not a cancelled one): its time, and the fallback reason when the fallback took the call. */
   observeRoutingWebhook(seconds: number, fallback: RoutingFallbackLabel | undefined): void;
+  /** Per-number figures, fed once per finished call record (the gateway's records/number-metrics.ts). */
+  readonly numbers: NumberMetrics;
   /** The Prometheus text exposition for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -77,6 +80,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const snapshots = new SnapshotMetrics(registry, onError);
   const callEnd = new CallEndMetrics(registry);
   const routingWebhook = createRoutingWebhookMetrics(registry);
+  const numbers = new NumberMetrics(registry);
 
   return {
     registry,
@@ -92,6 +96,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     observeRoutingWebhook(seconds, fallback) {
       routingWebhook.asked(seconds, fallback);
     },
+    numbers,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -63,6 +63,22 @@ export const METRIC = {
   routingWebhookDuration: 'patchbay_routing_webhook_seconds',
   /** Counter{reason}: calls a routing webhook's fallback route took, by ROUTING_FALLBACK_LABELS. */
   routingWebhookFallbacksTotal: 'patchbay_routing_webhook_fallbacks_total',
+  // Per-number figures from finished call records (number-metrics.ts), labelled `number`: a configured number's
+  // pattern (`numbers:` key or the numbers API), every other call under `other` (the cardinality guard).
+  /** Counter{number, disposition}: finished calls per number. */
+  numberCallsTotal: 'patchbay_number_calls_total',
+  /** Counter{number}: answered calls (the answer rate's numerator; calls_total summed is its denominator). */
+  numberAnsweredCallsTotal: 'patchbay_number_answered_calls_total',
+  /** Counter{number}: answered calls with at least one barge-in. */
+  numberBargedInCallsTotal: 'patchbay_number_barged_in_calls_total',
+  /** Counter{number, outcome}: transfers asked, by outcome (accepted, failed). */
+  numberTransfersTotal: 'patchbay_number_transfers_total',
+  /** Histogram{number}: talk time of answered calls, seconds. */
+  numberTalkSeconds: 'patchbay_number_talk_seconds',
+  /** Histogram{number}: every turn's latency (end of the caller's speech → the agent's first audio), seconds. */
+  numberTurnLatency: 'patchbay_number_turn_latency_seconds',
+  /** Histogram{number}: the MOS of each call that has one. */
+  numberCallMos: 'patchbay_number_call_mos',
   /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
   eventLoopLagPrefix: 'nodejs_eventloop_lag',
 } as const;
@@ -100,6 +116,12 @@ export const LABEL = {
   trunk: 'trunk',
   /** METRIC.trunkRegistrationState: REGISTRATION_STATE_LABELS. */
   state: 'state',
+  /** METRIC.number*: a configured number's pattern, else `other` (NUMBER_OTHER). */
+  number: 'number',
+  /** METRIC.numberCallsTotal: the call's disposition (completed, busy, no-answer, declined, failed, canceled). */
+  disposition: 'disposition',
+  /** METRIC.numberTransfersTotal: accepted, failed. */
+  outcome: 'outcome',
 } as const;
 
 /** The `state` label values of METRIC.trunkRegistrationState (the gateway's registration states). */

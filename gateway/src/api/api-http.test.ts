@@ -134,7 +134,7 @@ describe('requests', () => {
     s.control.add({ id: 'in1', direction: 'inbound', status: 'answered', trunk: 'carrier', number: '+1555*' });
     s.control.add({ id: 'out1', direction: 'outbound', status: 'ringing', trunk: 'other' });
     const ids = async (q: string): Promise<string[]> => ((await (await s.call(`/v1/calls${q}`)).json()) as { calls: { id: string }[] }).calls.map((c) => c.id);
-    expect(await ids('')).toEqual(['in1', 'out1']);
+    expect(await ids('')).toEqual(['out1', 'in1']); // newest first; equal createdAt: id descending
     expect(await ids('?direction=outbound')).toEqual(['out1']);
     expect(await ids('?status=answered&trunk=carrier')).toEqual(['in1']);
     expect(await ids('?number=%2B1555*')).toEqual(['in1']);

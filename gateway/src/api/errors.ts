@@ -27,7 +27,7 @@ export const API_ERRORS = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'This Idempotency-Key was used with another request body' },
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   // The call core (CallControlError codes)
-  CALL_NOT_FOUND: { status: 404, title: 'No live call has this id' },
+  CALL_NOT_FOUND: { status: 404, title: 'No call has this id (live, recently ended or stored)' },
   CALL_NOT_ANSWERED: { status: 409, title: 'The call is not answered' },
   TRANSFER_IN_PROGRESS: { status: 409, title: 'The call already has a transfer under way' },
   TRUNK_UNKNOWN: { status: 422, title: 'No such outbound trunk' },
@@ -46,6 +46,10 @@ export const API_ERRORS = {
   NUMBER_NOT_FOUND: { status: 404, title: 'No number has this pattern' },
   NUMBER_READ_ONLY: { status: 409, title: 'The number is an entry of patchbay.yaml: change it there and send SIGHUP' },
   NUMBERS_UNAVAILABLE: { status: 503, title: 'No database is configured: runtime numbers cannot be stored' },
+  // The call history (docs/call-history.md)
+  CURSOR_INVALID: { status: 400, title: 'The cursor is not one this API gave' },
+  FILTER_INVALID: { status: 400, title: 'The filters cannot match: a time range that ends before it starts, or too many buckets' },
+  STORE_UNAVAILABLE: { status: 503, title: 'The call store cannot be read right now' },
   // Ours
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -40,7 +40,7 @@ describe('GET /openapi.json', () => {
 
   it('lists every /v1 route, each behind the bearer key and documenting its problems', async () => {
     const doc = await spec();
-    expect(registered.length).toBe(7);
+    expect(registered.length).toBe(8);
     const documented: string[] = [];
     for (const [path, item] of Object.entries(doc.paths ?? {})) {
       for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
@@ -109,7 +109,7 @@ describe('docs/api.md', () => {
   });
 
   it('documents every route', () => {
-    for (const route of ['POST /v1/calls', 'GET /v1/calls', 'GET /v1/calls/{id}', 'POST /v1/calls/{id}/hangup', 'POST /v1/calls/{id}/transfer', 'POST /v1/calls/{id}/dtmf', 'GET /v1/trunks']) {
+    for (const route of ['POST /v1/calls', 'GET /v1/calls', 'GET /v1/calls/{id}', 'POST /v1/calls/{id}/hangup', 'POST /v1/calls/{id}/transfer', 'POST /v1/calls/{id}/dtmf', 'GET /v1/trunks', 'GET /v1/analytics']) {
       expect(doc).toContain(`\`${route}\``);
     }
   });

@@ -9,10 +9,12 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { HistorySource } from '../records/query.js';
 import { VERSION } from '../version.js';
 import type { ApiAccess } from './auth.js';
 import type { CallControl } from './call-control.js';
 import { ApiError } from './errors.js';
+import { historyRoutes } from './history-routes.js';
 import { IdempotencyStore } from './idempotency.js';
 import { v1Routes } from './routes.js';
 import { webhookRoutes } from './webhooks-routes.js';
@@ -35,6 +37,8 @@ export interface ApiOptions {
   webhooks?: WebhookDeliveries;
   /** Numbers at runtime (`/v1/numbers`); absent, no such routes. */
   numbers?: NumberService;
+  /** Stored call records and analytics (records/query.ts historyOf(store)); absent: `GET /v1/calls` lists live calls only. */
+  history?: HistorySource;
 }
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -56,7 +60,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from `api.keys` (its `keyEnv`).' } } },
       security: [{ apiKey: [] }],
-      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'webhooks' }, { name: 'numbers' }],
+      tags: [{ name: 'calls' }, { name: 'trunks' }, { name: 'webhooks' }, { name: 'numbers' }, { name: 'analytics' }],
     },
     transform: createJsonSchemaTransform({}),
     transformObject: createJsonSchemaTransformObject({}),
@@ -83,4 +87,5 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (api, optio
   });
   if (options.webhooks) await api.withTypeProvider<ZodTypeProvider>().register(webhookRoutes, { prefix: '/v1', deliveries: options.webhooks, access: options.access });
   if (options.numbers) await api.withTypeProvider<ZodTypeProvider>().register(numbersRoutes, { prefix: '/v1', numbers: options.numbers, access: options.access });
+  await api.withTypeProvider<ZodTypeProvider>().register(historyRoutes, { prefix: '/v1', control: options.control, access: options.access, ...(options.history === undefined ? {} : { history: options.history }), ...(options.logger === undefined ? {} : { logger: options.logger }) });
 };

@@ -1,5 +1,5 @@
 /**
- * The `/v1` routes: calls (place, list, get, hang up, transfer, DTMF) and trunks, over a CallControl. Every request
+ * The `/v1` routes: calls (place, hang up, transfer, DTMF) and trunks, over a CallControl (list and get: history-routes.ts). Every request
  * is checked by ApiAccess first (onRequest); `POST /v1/calls` is rate limited per API key and honours
  * `Idempotency-Key`. Schemas come from schemas.ts; errors are thrown and answered as problems by errors.ts.
  */
@@ -13,9 +13,7 @@ import { IDEMPOTENCY_KEY_MAX_CHARS, type IdempotencyStore } from './idempotency.
 import { problemResponses } from './problem-schema.js';
 import {
   acceptedSchema,
-  callFilterSchema,
   callIdParams,
-  callListSchema,
   callSummarySchema,
   dtmfSchema,
   placeCallSchema,
@@ -108,32 +106,6 @@ export const v1Routes: FastifyPluginAsyncZod<V1RoutesOptions> = async (app, opts
       const location = `/v1/calls/${encodeURIComponent(call.id)}`;
       idempotency.complete(client, key, { body: call, headers: { location } });
       return reply.code(201).header('location', location).send(call);
-    },
-  });
-
-  app.get('/calls', {
-    schema: {
-      operationId: 'listCalls',
-      summary: 'List live calls',
-      tags: ['calls'],
-      querystring: callFilterSchema,
-      response: { 200: callListSchema, ...problemResponses(['VALIDATION_FAILED']) },
-    },
-    handler: async (req) => ({ calls: control.listCalls(req.query) }),
-  });
-
-  app.get('/calls/:id', {
-    schema: {
-      operationId: 'getCall',
-      summary: 'A live call',
-      tags: ['calls'],
-      params: callIdParams,
-      response: { 200: callSummarySchema, ...problemResponses(['VALIDATION_FAILED', 'CALL_NOT_FOUND']) },
-    },
-    handler: async (req) => {
-      const call = control.getCall(req.params.id);
-      if (call === undefined) throw new ApiError('CALL_NOT_FOUND', `no live call '${req.params.id}'`);
-      return call;
     },
   });
 

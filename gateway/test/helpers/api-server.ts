@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer, type HealthSource } from '../../src/http/server.js';
 import { ApiAccess, type ApiKey } from '../../src/api/auth.js';
+import type { Logger } from 'pino';
+import type { HistorySource } from '../../src/records/query.js';
 import { FakeCallControl } from './fake-call-control.js';
 
 export const KEY_A = 'a'.repeat(20) + '-test-key-one';
@@ -17,13 +19,13 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { keys?: ApiKey[]; callsPerMinute?: number; bodyLimitBytes?: number; source?: Partial<HealthSource>; beforeReady?: (app: FastifyInstance) => void } = {},
+  options: { keys?: ApiKey[]; callsPerMinute?: number; bodyLimitBytes?: number; source?: Partial<HealthSource>; beforeReady?: (app: FastifyInstance) => void; history?: HistorySource; logger?: Logger } = {},
 ): Promise<TestServer> {
   const control = new FakeCallControl();
   const keys = options.keys ?? [{ name: 'one', key: KEY_A }, { name: 'two', key: KEY_B }];
   const app = createHttpServer(
     { activeCalls: () => 0, sipListening: () => true, ...options.source },
-    { access: new ApiAccess(keys), api: { control, callsPerMinute: options.callsPerMinute ?? 1000 }, bodyLimitBytes: options.bodyLimitBytes ?? 4096 },
+    { access: new ApiAccess(keys), api: { control, callsPerMinute: options.callsPerMinute ?? 1000, ...(options.history === undefined ? {} : { history: options.history }), ...(options.logger === undefined ? {} : { logger: options.logger }) }, bodyLimitBytes: options.bodyLimitBytes ?? 4096 },
   );
   options.beforeReady?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });

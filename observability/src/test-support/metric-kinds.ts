@@ -31,5 +31,12 @@ export const METRIC_KINDS = {
   trunkRegistrationState: 'gauge',
   routingWebhookDuration: 'histogram',
   routingWebhookFallbacksTotal: 'counter',
+  numberCallsTotal: 'counter',
+  numberAnsweredCallsTotal: 'counter',
+  numberBargedInCallsTotal: 'counter',
+  numberTransfersTotal: 'counter',
+  numberTalkSeconds: 'histogram',
+  numberTurnLatency: 'histogram',
+  numberCallMos: 'histogram',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;

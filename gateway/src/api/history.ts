@@ -1,0 +1,142 @@
+/**
+ * The call history the API serves: live calls from the call core (CallControl) merged with ended calls from the
+ * store (records/query.ts), in one order — newest first by (createdAt, id) — so one keyset cursor pages through
+ * both. A call keeps its key from admission to its stored record: whether it ends between two pages or not, it
+ * shows once. Live calls win over a stored row with the same id. Without a store (`query` absent) only live calls.
+ */
+import { BUILTIN_AGENTS } from '../config.js';
+import { compareKeys, isAfter, type CursorKey } from '../records/cursor.js';
+import { MAX_PAGE, type CallHistoryQuery, type HistoryFilter } from '../records/query.js';
+import type { CallDetail, CallRecord } from '../records/record.js';
+import type { CallControl, CallSummary } from './call-control.js';
+import type { ApiCallDetail, ApiCallRecord } from './history-schemas.js';
+import type { AgentKind } from './schemas.js';
+
+export interface HistoryPage {
+  calls: ApiCallRecord[];
+  /** The last call's key when more match after it. */
+  next: CursorKey | null;
+}
+
+/** Calls read per batch by an export (one store page). */
+export const EXPORT_BATCH = MAX_PAGE;
+
+export class CallHistory {
+  constructor(
+    private readonly control: CallControl,
+    private readonly query: CallHistoryQuery | undefined,
+    private readonly builtins: readonly string[] = BUILTIN_AGENTS,
+  ) {}
+
+  /** Whether ended calls come from a store (else the list is live calls only). */
+  get stored(): boolean {
+    return this.query !== undefined;
+  }
+
+  async page(filter: HistoryFilter, limit: number, after?: CursorKey): Promise<HistoryPage> {
+    const allLive = this.control.listCalls({});
+    const live = allLive
+      .filter((c) => matchesLive(c, filter))
+      .map((c) => ({ key: keyOf(c), call: fromSummary(c, true) }))
+      .filter((c) => after === undefined || isAfter(c.key, after));
+    const stored = this.query === undefined ? { records: [], more: false } : await this.query.list(filter, limit, after);
+    // A stored row of a call still live (a builder may write early) is hidden even when only the row matches.
+    const liveIds = new Set(allLive.map((c) => c.id));
+    const merged = [
+      ...live,
+      ...stored.records.filter((r) => !liveIds.has(r.id)).map((r) => ({ key: { createdAt: Date.parse(r.createdAt), id: r.id }, call: this.fromRecord(r) })),
+    ].sort((a, b) => compareKeys(a.key, b.key));
+    const page = merged.slice(0, limit);
+    const last = page.at(-1);
+    const more = stored.more || merged.length > limit;
+    return { calls: page.map((c) => c.call), next: more && last !== undefined ? last.key : null };
+  }
+
+  /** Every matching call from `after` on, in batches: an export's rows without holding them all. */
+  async *batches(filter: HistoryFilter, after?: CursorKey): AsyncGenerator<ApiCallRecord[]> {
+    let cursor = after;
+    for (;;) {
+      const { calls, next } = await this.page(filter, EXPORT_BATCH, cursor);
+      if (calls.length > 0) yield calls;
+      if (next === null) return;
+      cursor = next;
+    }
+  }
+
+  /**
+   * A live call's summary; an ended call's stored detail (timeline, transcript); or, while its record is not
+   * written yet, the recently ended call's summary from the call core.
+   */
+  async detail(id: string): Promise<ApiCallDetail | undefined> {
+    const summary = this.control.getCall(id);
+    if (summary !== undefined && summary.endedAt === undefined) return fromSummary(summary, true);
+    const stored = this.query === undefined ? undefined : await this.query.detail(id);
+    if (stored !== undefined) return this.fromDetail(stored);
+    return summary === undefined ? undefined : fromSummary(summary, false);
+  }
+
+  fromRecord(r: CallRecord): ApiCallRecord {
+    return {
+      id: r.id,
+      live: false,
+      direction: r.direction,
+      status: r.status,
+      from: r.from,
+      to: r.to,
+      ...(r.number === '' ? {} : { number: r.number }),
+      ...(r.trunk === null ? {} : { trunk: r.trunk }),
+      agent: { kind: this.agentKind(r.agent.kind), target: r.agent.target },
+      ...(r.codec === null ? {} : { codec: r.codec }),
+      createdAt: r.createdAt,
+      ...(r.ringingAt === null ? {} : { ringingAt: r.ringingAt }),
+      ...(r.answeredAt === null ? {} : { answeredAt: r.answeredAt }),
+      ...(r.endedAt === null ? {} : { endedAt: r.endedAt }),
+      ...(r.endReason === null ? {} : { endReason: r.endReason }),
+      ...(r.disposition === null ? {} : { disposition: r.disposition }),
+      ...(r.sipStatus === null ? {} : { sipStatus: r.sipStatus }),
+      ...(r.ringMs === null ? {} : { ringMs: r.ringMs }),
+      ...(r.talkMs === null ? {} : { talkMs: r.talkMs }),
+      ...(r.transfer === null ? {} : { transfer: r.transfer }),
+      dtmfCount: r.dtmfCount,
+      bargeIns: r.bargeIns,
+      turns: r.turns,
+      ...(r.turnLatencyMs === null ? {} : { turnLatencyMs: r.turnLatencyMs }),
+      ...(r.quality === null ? {} : { quality: r.quality }),
+      stages: r.stages,
+      ...(r.recording === null ? {} : { recording: r.recording }),
+      ...(r.routing === null ? {} : { routing: r.routing }),
+    };
+  }
+
+  private fromDetail(d: CallDetail): ApiCallDetail {
+    return { ...this.fromRecord(d), timeline: d.timeline, transcript: d.transcript };
+  }
+
+  /** A record's agent kind (the core's: built-in name, `websocket`, `twilio`, adapter name) as the API's. */
+  private agentKind(kind: string): AgentKind {
+    if (kind === 'builtin' || kind === 'url' || kind === 'adapter') return kind;
+    if (this.builtins.includes(kind)) return 'builtin';
+    return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
+  }
+}
+
+function fromSummary(s: CallSummary, live: boolean): ApiCallRecord {
+  return { ...s, live };
+}
+
+const keyOf = (s: CallSummary): CursorKey => ({ createdAt: Date.parse(s.createdAt), id: s.id });
+
+function matchesLive(s: CallSummary, f: HistoryFilter): boolean {
+  const created = Date.parse(s.createdAt);
+  return (
+    (f.number === undefined || s.number === f.number) &&
+    (f.from === undefined || s.from === f.from) &&
+    (f.to === undefined || s.to === f.to) &&
+    (f.direction === undefined || s.direction === f.direction) &&
+    (f.status === undefined || s.status === f.status) &&
+    (f.disposition === undefined || s.disposition === f.disposition) &&
+    (f.trunk === undefined || s.trunk === f.trunk) &&
+    (f.createdFrom === undefined || created >= f.createdFrom) &&
+    (f.createdTo === undefined || created < f.createdTo)
+  );
+}
