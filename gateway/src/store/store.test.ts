@@ -27,6 +27,9 @@ const callRow = (i: number, createdAt = 1_700_000_000_000 + i) => ({
   agent_target: 'demo',
   created_at: createdAt,
   gateway_id: 'test',
+  dtmf_count: 0,
+  barge_ins: 0,
+  turns: 0,
 });
 
 const upsertCall: Applier = async (trx, data) => {
