@@ -30,6 +30,7 @@ import { CallTelemetry } from './telemetry/call-telemetry.js';
 import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
+import { openStore, type Store, type WriteQueueStats } from './store/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningGateway {
@@ -42,6 +43,8 @@ export interface RunningGateway {
   readonly calls: CallControl;
   /** The call lifecycle stream (created, ringing, answered, ended, ...): subscribe for records, webhooks, tests. */
   readonly events: CallController['events'];
+  /** The database (records, webhooks, numbers): `store.db` to read, `store.writer.enqueue` to write (store/types.ts). */
+  readonly store: Store;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -63,6 +66,8 @@ export type GatewayStats = CallStats & {
   };
   /** Uncaught exceptions and unhandled rejections the process survived (only when run by main.ts). */
   process?: ProcessErrorStats;
+  /** The store's write queue (docs/store.md). */
+  store: WriteQueueStats & { engine: Store['dialect'] };
 };
 
 export interface GatewayOptions {
@@ -80,6 +85,10 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
+  /** Where a relative `database.dataDir` is read from: the configuration file's folder (main.ts); default the working dir. */
+  dataBaseDir?: string;
+  /** An opened store to use instead of opening `config.database` (tests: openMemoryStore()); the caller closes it. */
+  store?: Store;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -97,6 +106,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Adapters named by numbers: built (and their options and secrets checked) before we listen.
   const env = options.env ?? process.env;
   const adapters = await loadAdapters(config.numbers, env, logger);
+  // The database before we listen: one that cannot be opened stops the start, naming the file or URL.
+  const store = options.store ?? (await openStore(config.database, { logger, baseDir: options.dataBaseDir ?? process.cwd() }));
+  const closeStore = (): Promise<void> => (options.store === undefined ? store.close() : Promise.resolve());
   const stack = new SipStack({
     host: config.sip.host,
     port: config.sip.port,
@@ -108,7 +120,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     timers: config.sip.timers,
     logger: logger.child({ layer: 'sip' }),
   });
-  const bound = await stack.listen();
+  const bound = await stack.listen().catch(async (err: unknown) => {
+    await closeStore();
+    throw err;
+  });
   const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
   const hops = new HopMetrics(); // call setup; the media hops come from the plane
   const tracer = options.tracer ?? trace.getTracer('patchbay-gateway', VERSION);
@@ -122,6 +137,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns);
   } catch (err) {
     await stack.close();
+    await closeStore();
     throw err;
   }
   const calls = new CallController({ config, stack, media, hops, sipPort, logger });
@@ -147,7 +163,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), store: store.stats() }),
   );
 
   let listening = true;
@@ -167,6 +183,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       hops: HopMetrics.from(inWindow).snapshot(),
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
+      store: { ...store.stats(), engine: store.dialect },
     };
   };
   const http = createHttpServer(
@@ -186,6 +203,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   } catch (err) {
     await media.shutdown();
     await stack.close();
+    await closeStore();
     throw err;
   }
   logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
@@ -199,6 +217,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     registrations,
     calls: calls.control,
     events: calls.events,
+    store,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
@@ -211,6 +230,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         await http.close();
         await registrations.stop(); // un-REGISTER while the stack can still send
         await stack.close();
+        await closeStore(); // last: what the shutdown wrote (records of the calls just hung up) is flushed or spilled
       })();
       return closing;
     },

@@ -45,6 +45,13 @@ const SHAPES = {
   rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
   rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
   trunkRegistrationState: { kind: 'gauge', labels: [LABEL.trunk, LABEL.state] },
+  storeQueuedOps: { kind: 'gauge', labels: [] },
+  storeSpilledOps: { kind: 'gauge', labels: [] },
+  storeAppliedTotal: { kind: 'counter', labels: [] },
+  storeFailuresTotal: { kind: 'counter', labels: [] },
+  storeDroppedTotal: { kind: 'counter', labels: [] },
+  storeRejectedTotal: { kind: 'counter', labels: [] },
+  storeDatabaseUp: { kind: 'gauge', labels: [] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

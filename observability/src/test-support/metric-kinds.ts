@@ -29,5 +29,12 @@ export const METRIC_KINDS = {
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
   trunkRegistrationState: 'gauge',
+  storeQueuedOps: 'gauge',
+  storeSpilledOps: 'gauge',
+  storeAppliedTotal: 'counter',
+  storeFailuresTotal: 'counter',
+  storeDroppedTotal: 'counter',
+  storeRejectedTotal: 'counter',
+  storeDatabaseUp: 'gauge',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
