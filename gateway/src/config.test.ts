@@ -90,6 +90,7 @@ describe('loadConfig', () => {
       transfer: { allow: [], deny: [] },
       agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
       api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
+      database: { dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },
       log: { level: 'info' },
     });
   });
