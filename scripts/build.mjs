@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What the gateway loads at run time (bench and the test helpers stay TypeScript-only). */
 export const WORKSPACES = ['gateway', 'agents', 'observability', 'adapters/kit', 'adapters/openai-realtime', 'adapters/pipeline', 'adapters/livekit', 'adapters/server'];
-/** The esbuild target: the oldest Node in engines (^22.15.0 || >=24). */
-const TARGET = 'node22.15';
+/** The esbuild target: the oldest Node in engines (^22.16.0 || >=24). */
+const TARGET = 'node22.16';
 
 async function* walk(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -22,7 +22,7 @@ const tested = readFileSync(join(root, 'scripts/node-versions.txt'), 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '' && !l.startsWith('#'))
   .map((l) => l.trim().split(/\s+/)[1]);
-// The lowest release of each supported line: 22.15.0 and 24.0.0 for "^22.15.0 || >=24".
+// The lowest release of each supported line: 22.16.0 and 24.0.0 for "^22.16.0 || >=24".
 const floors = semver
   .validRange(supported)
   .split('||')

@@ -6,7 +6,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 missing=()
 while read -r bin pkg _; do
   [[ -z "${bin}" || "${bin}" == \#* ]] && continue
-  command -v "$bin" >/dev/null 2>&1 || missing+=("$pkg")
+  if [[ "$bin" == */* ]]; then
+    # A path (glob) for tools Debian keeps off PATH, e.g. /usr/lib/postgresql/*/bin/initdb.
+    compgen -G "$bin" >/dev/null || missing+=("$pkg")
+  else
+    command -v "$bin" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
 done < "$here/debian-tools.txt"
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 line="apt-get install -y --no-install-recommends ${missing[*]}"

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
+import { databaseSchema } from './config-store.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -211,6 +212,8 @@ function configSchema(env: Env) {
       api: apiSchema(env),
       /** Event webhooks: endpoints, limits, retries (config-webhooks.ts; docs/webhooks.md). */
       webhooks: webhooksSchema(env),
+      /** Where call records, webhook deliveries and runtime numbers live (store/, docs/store.md). */
+      database: databaseSchema(env),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })
     .superRefine((config: unknown, ctx) => {

@@ -22,7 +22,6 @@ import { loadAdapters, type AdapterAgents } from './agent/adapters.js';
 import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
 import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './media-plane/plane.js';
 import { startNumbers, type NumberService } from './numbers/index.js';
-import type { Store } from './store/types.js';
 import { WorkerMediaPlane } from './media-plane/worker-plane.js';
 import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metrics.js';
 import { HopWindow } from './metrics/hop-window.js';
@@ -32,12 +31,12 @@ import { CallTelemetry } from './telemetry/call-telemetry.js';
 import { subscribeTelemetry } from './telemetry/subscribe.js';
 import type { ProcessErrorStats } from './process-guard.js';
 import { gatewaySnapshot, hopStates } from './telemetry/metrics-source.js';
+import { openStore, type Store, type WriteQueueStats } from './store/index.js';
 import { VERSION } from './version.js';
 import { startRecords } from './records/start.js';
 import { historyOf } from './records/query.js';
 import { startNumberMetrics } from './records/number-metrics.js';
 import type { CallRecordSource } from './records/record.js';
-import { hostname } from 'node:os';
 import { startWebhooks } from './webhooks/index.js';
 
 export interface RunningGateway {
@@ -54,6 +53,8 @@ export interface RunningGateway {
   readonly records: CallRecordSource;
   /** The numbers routed by (YAML + runtime); `reloadConfig` takes a reloaded `numbers:` (SIGHUP). */
   readonly numbers: NumberService;
+  /** The database (records, webhooks, numbers): `store.db` to read, `store.writer.enqueue` to write (store/types.ts). */
+  readonly store: Store;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -75,6 +76,8 @@ export type GatewayStats = CallStats & {
   };
   /** Uncaught exceptions and unhandled rejections the process survived (only when run by main.ts). */
   process?: ProcessErrorStats;
+  /** The store's write queue (docs/store.md). */
+  store: WriteQueueStats & { engine: Store['dialect'] };
 };
 
 export interface GatewayOptions {
@@ -92,9 +95,11 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** Errors nothing else caught, counted by main.ts's ProcessGuard; shown in `GET /stats` as `process`. */
   processErrors?: () => ProcessErrorStats;
-  /** The database (store/): call records, webhooks' outbox and the deliveries API, runtime numbers; absent, records are only told to `records` listeners, no webhooks are sent and numbers come from patchbay.yaml only. */
+  /** Where a relative `database.dataDir` is read from: the configuration file's folder (main.ts); default the working dir. */
+  dataBaseDir?: string;
+  /** An opened store to use instead of opening `config.database` (tests: openMemoryStore()); the caller closes it. */
   store?: Store;
-  /** Names this gateway in the records it writes (several may share one database); default the host name. */
+  /** Names this gateway in the records it writes (several may share one database); default the store's (the host name). */
   gatewayId?: string;
   /** How often runtime numbers are re-read for other gateways' changes, ms (default 3000). */
   numbersPollMs?: number;
@@ -115,6 +120,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Adapters named by numbers: built (and their options and secrets checked) before we listen.
   const env = options.env ?? process.env;
   const adapters = await loadAdapters(config.numbers, env, logger);
+  // The database before we listen: one that cannot be opened stops the start, naming the file or URL.
+  const store = options.store ?? (await openStore(config.database, { logger, baseDir: options.dataBaseDir ?? process.cwd(), ...(options.gatewayId === undefined ? {} : { gatewayId: options.gatewayId }) }));
+  const closeStore = (): Promise<void> => (options.store === undefined ? store.close() : Promise.resolve());
   const stack = new SipStack({
     host: config.sip.host,
     port: config.sip.port,
@@ -126,7 +134,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     timers: config.sip.timers,
     logger: logger.child({ layer: 'sip' }),
   });
-  const bound = await stack.listen();
+  const bound = await stack.listen().catch(async (err: unknown) => {
+    await closeStore();
+    throw err;
+  });
   const sipPort = bound.udpPort ?? bound.tcpPort ?? config.sip.port;
   const hops = new HopMetrics(); // call setup; the media hops come from the plane
   const tracer = options.tracer ?? trace.getTracer('patchbay-gateway', VERSION);
@@ -140,10 +151,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns);
   } catch (err) {
     await stack.close();
+    await closeStore();
     throw err;
   }
   // Numbers at runtime and routing webhooks (numbers/, routing-webhook/).
-  const numbers = await startNumbers({ config, store: options.store, adapters: media, env, sileroLoaded: silero !== undefined || usesSilero(config), logger, metrics, ...(options.numbersPollMs === undefined ? {} : { pollMs: options.numbersPollMs }) }).catch(async (err: unknown) => {
+  const numbers = await startNumbers({ config, store, adapters: media, env, sileroLoaded: silero !== undefined || usesSilero(config), logger, metrics, ...(options.numbersPollMs === undefined ? {} : { pollMs: options.numbersPollMs }) }).catch(async (err: unknown) => {
     await media.shutdown();
     await stack.close();
     throw err;
@@ -151,7 +163,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing } });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
-  const records = startRecords({ events: calls.events, store: options.store, gatewayId: options.gatewayId ?? hostname(), logger });
+  const records = startRecords({ events: calls.events, store, gatewayId: options.gatewayId ?? store.gatewayId, logger });
   // Per-number figures in /metrics from finished records: configured numbers (YAML or the numbers API) by name, the rest `other`.
   const stopNumberMetrics = startNumberMetrics({ source: records, metrics: metrics.numbers, isConfigured: (pattern) => numbers.service.book.find(pattern) !== undefined });
   stack.onRequest = (tx) => calls.handleRequest(tx);
@@ -161,7 +173,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
-  const webhooks = options.store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: config.numbers, env, store: options.store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
+  const webhooks = startWebhooks({ config: config.webhooks, numbers: config.numbers, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
@@ -176,7 +188,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), store: store.stats() }),
   );
 
   let listening = true;
@@ -196,13 +208,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       hops: HopMetrics.from(inWindow).snapshot(),
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
+      store: { ...store.stats(), engine: store.dialect },
     };
   };
   const http = createHttpServer(
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks ? { webhooks: webhooks.deliveries } : {}), ...(options.store ? { history: historyOf(options.store) } : {}) },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, webhooks: webhooks.deliveries, history: historyOf(store) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -213,9 +226,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const address = http.server.address();
     httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
   } catch (err) {
-    await webhooks?.close();
+    await webhooks.close();
     await media.shutdown();
     await stack.close();
+    await closeStore();
     throw err;
   }
   logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
@@ -231,6 +245,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     events: calls.events,
     records,
     numbers: numbers.service,
+    store,
     stats: () => statsNow(),
     close: () => {
       closing ??= (async () => {
@@ -240,13 +255,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         await media.shutdown();
         stopNumberMetrics();
         records.close(); // after the media's last reports (call.ended webhooks come from them)
-        await webhooks?.close();
+        await webhooks.close();
         telemetry.close();
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);
         await http.close();
         await registrations.stop(); // un-REGISTER while the stack can still send
         await stack.close();
+        await closeStore(); // last: what the shutdown wrote (records of the calls just hung up) is flushed or spilled
       })();
       return closing;
     },

@@ -6,6 +6,7 @@
  * (require-node.ts, imported before anything else).
  */
 import './require-node.js';
+import { dirname } from 'node:path';
 import { ObservabilityError, startTelemetry, type Telemetry } from '@patchbay/observability';
 import { ConfigError, loadConfigWithSource, type Config, type ConfigSource } from './config.js';
 import { startGateway } from './gateway.js';
@@ -51,7 +52,9 @@ async function main(): Promise<void> {
   const telemetry = startTracing(logger);
   let gateway;
   try {
-    gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled, processErrors: () => guard.stats });
+    // A relative database.dataDir is read from the configuration file's folder.
+    const dataBaseDir = source.kind === 'file' ? dirname(source.path) : source.dir;
+    gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled, processErrors: () => guard.stats, dataBaseDir });
   } catch (err) {
     await telemetry.shutdown();
     // A port taken or forbidden: one line naming it and the setting that changes it, no stack trace.

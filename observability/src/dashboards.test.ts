@@ -54,6 +54,13 @@ const SHAPES = {
   numberTalkSeconds: { kind: 'histogram', labels: [LABEL.number] },
   numberTurnLatency: { kind: 'histogram', labels: [LABEL.number] },
   numberCallMos: { kind: 'histogram', labels: [LABEL.number] },
+  storeQueuedOps: { kind: 'gauge', labels: [] },
+  storeSpilledOps: { kind: 'gauge', labels: [] },
+  storeAppliedTotal: { kind: 'counter', labels: [] },
+  storeFailuresTotal: { kind: 'counter', labels: [] },
+  storeDroppedTotal: { kind: 'counter', labels: [] },
+  storeRejectedTotal: { kind: 'counter', labels: [] },
+  storeDatabaseUp: { kind: 'gauge', labels: [] },
 } as const satisfies Record<Exclude<keyof typeof METRIC, 'eventLoopLagPrefix'>, { kind: Kind; labels: readonly string[] }>;
 
 /** Labels Prometheus attaches to every scraped series. */

@@ -51,6 +51,7 @@ const snapshot: GatewaySnapshot = {
     { trunk: 'carrier-a', state: 'registered' },
     { trunk: 'backup', state: 'failed' },
   ],
+  store: { queued: 3, spilled: 40, applied: 900, failures: 2, dropped: 1, rejected: 0, databaseUp: false },
 };
 
 const summary: CallQualitySummary = {
@@ -231,5 +232,23 @@ describe('createGatewayMetrics', () => {
     exp = await scrape(metrics);
     expect(states('carrier-a')).toEqual({ unregistered: 0, registering: 1, registered: 0, failed: 0 });
     expect(samplesOf(exp, METRIC.trunkRegistrationState, { trunk: 'backup' })).toHaveLength(0); // gone with its trunk
+  });
+
+  it("exports the store's write queue: depths, cumulative counts, database up as 0/1", async () => {
+    const metrics = createGatewayMetrics({ defaultMetrics: false });
+    let store = snapshot.store;
+    metrics.setSnapshotSource(() => (store === undefined ? {} : { store }));
+    let exp = await scrape(metrics);
+    expect(valueOf(exp, METRIC.storeQueuedOps, {})).toBe(3);
+    expect(valueOf(exp, METRIC.storeSpilledOps, {})).toBe(40);
+    expect(valueOf(exp, METRIC.storeAppliedTotal, {})).toBe(900);
+    expect(valueOf(exp, METRIC.storeFailuresTotal, {})).toBe(2);
+    expect(valueOf(exp, METRIC.storeDroppedTotal, {})).toBe(1);
+    expect(valueOf(exp, METRIC.storeRejectedTotal, {})).toBe(0);
+    expect(valueOf(exp, METRIC.storeDatabaseUp, {})).toBe(0);
+    store = { queued: 0, spilled: 0, applied: 943, failures: 2, dropped: 1, rejected: 0, databaseUp: true };
+    exp = await scrape(metrics);
+    expect(valueOf(exp, METRIC.storeAppliedTotal, {})).toBe(943);
+    expect(valueOf(exp, METRIC.storeDatabaseUp, {})).toBe(1);
   });
 });

@@ -79,6 +79,20 @@ export const METRIC = {
   numberTurnLatency: 'patchbay_number_turn_latency_seconds',
   /** Histogram{number}: the MOS of each call that has one. */
   numberCallMos: 'patchbay_number_call_mos',
+  /** Gauge: database writes waiting in the store's memory queue (database slow or down). */
+  storeQueuedOps: 'patchbay_store_queued_ops',
+  /** Gauge: database writes waiting in the store's spill file (memory queue full while the database was down). */
+  storeSpilledOps: 'patchbay_store_spilled_ops',
+  /** Counter: database writes applied. */
+  storeAppliedTotal: 'patchbay_store_applied_total',
+  /** Counter: failed attempts to apply writes (each retried; a rise means the database is slow, down or refusing). */
+  storeFailuresTotal: 'patchbay_store_failures_total',
+  /** Counter: writes dropped because the memory queue and the spill file were both full (records lost). */
+  storeDroppedTotal: 'patchbay_store_dropped_total',
+  /** Counter: writes the database kept refusing while it answered (logged with their kind). */
+  storeRejectedTotal: 'patchbay_store_rejected_total',
+  /** Gauge: 1 when the store's last attempt reached the database, else 0. */
+  storeDatabaseUp: 'patchbay_store_database_up',
   /** Node's event-loop delay comes from prom-client's default metrics: `nodejs_eventloop_lag_*`. */
   eventLoopLagPrefix: 'nodejs_eventloop_lag',
 } as const;

@@ -38,6 +38,8 @@ export interface GatewaySnapshot {
   rtpRejectedSources?: number;
   /** Each registering trunk's registration state (REGISTRATION_STATE_LABELS), by configured trunk name. */
   trunkRegistrations?: readonly { trunk: string; state: string }[];
+  /** The store's write queue (gateway/src/store): depths now, counts cumulative. */
+  store?: { queued: number; spilled: number; applied: number; failures: number; dropped: number; rejected: number; databaseUp: boolean };
 }
 
 export type SnapshotSource = () => Promise<GatewaySnapshot> | GatewaySnapshot;
@@ -98,6 +100,15 @@ export class SnapshotMetrics {
         }
       },
     });
+    gauge(registers, METRIC.storeQueuedOps, "Database writes waiting in the store's memory queue.", read, (s) => s.store?.queued);
+    gauge(registers, METRIC.storeSpilledOps, "Database writes waiting in the store's spill file.", read, (s) => s.store?.spilled);
+    gauge(registers, METRIC.storeDatabaseUp, "1 when the store's last attempt reached the database, else 0.", read, (s) => (s.store === undefined ? undefined : s.store.databaseUp ? 1 : 0));
+    const storeCount = (name: string, help: string, pick: (st: NonNullable<GatewaySnapshot['store']>) => number): void =>
+      counter(registers, name, help, [], read, (s) => (s.store === undefined ? undefined : [[{}, pick(s.store)]]));
+    storeCount(METRIC.storeAppliedTotal, 'Database writes applied.', (st) => st.applied);
+    storeCount(METRIC.storeFailuresTotal, 'Failed attempts to apply database writes (each retried).', (st) => st.failures);
+    storeCount(METRIC.storeDroppedTotal, 'Database writes dropped: the memory queue and the spill file were both full.', (st) => st.dropped);
+    storeCount(METRIC.storeRejectedTotal, 'Database writes the database kept refusing while it answered.', (st) => st.rejected);
     counter(registers, METRIC.sipAuthLockoutsTotal, 'Sources locked out after repeated failed digest authentications.', [], read, (s) =>
       s.sipAuthLockouts === undefined ? undefined : [[{}, s.sipAuthLockouts]],
     );

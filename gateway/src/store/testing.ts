@@ -16,7 +16,7 @@ export async function openMemoryStore(): Promise<Store> {
   const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (error !== undefined) throw error;
   const appliers = new Map<string, Applier>();
-  const stats: WriteQueueStats = { queued: 0, spilled: 0, applied: 0, failures: 0, dropped: 0, databaseUp: true };
+  const stats: WriteQueueStats = { queued: 0, spilled: 0, applied: 0, failures: 0, dropped: 0, rejected: 0, databaseUp: true };
   let chain: Promise<void> = Promise.resolve();
   const apply = async (op: WriteOp): Promise<void> => {
     const applier = appliers.get(op.kind);
@@ -27,6 +27,7 @@ export async function openMemoryStore(): Promise<Store> {
   return {
     db,
     dialect: 'sqlite',
+    gatewayId: 'memory',
     writer: {
       register: (kind, applier) => void appliers.set(kind, applier),
       enqueue: (op) => {

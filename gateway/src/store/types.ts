@@ -33,6 +33,8 @@ export interface WriteQueueStats {
   failures: number;
   /** Ops dropped because both the queue and the spill file were full (counted and logged; never silent). */
   dropped: number;
+  /** Ops the database kept refusing while it answered (a bad op, never a down database): logged with their kind. */
+  rejected: number;
   /** Whether the last attempt reached the database. */
   databaseUp: boolean;
 }
@@ -41,6 +43,8 @@ export interface WriteQueueStats {
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
+  /** Names this gateway in the rows it writes (`calls.gateway_id`, webhook leases): `database.gatewayId` or the host name. */
+  readonly gatewayId: string;
   readonly writer: StoreWriter;
   stats(): WriteQueueStats;
   /** Applies every queued op it can (tests, shutdown); resolves when the queue is empty or the database is down. */

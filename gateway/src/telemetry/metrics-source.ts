@@ -9,6 +9,7 @@ import type { MediaPlaneStats } from '../media-plane/plane.js';
 import { HOP_NAMES, type HopName, type HopState } from '../metrics/hop-metrics.js';
 import type { SipTrafficSnapshot } from '../sip/sip-traffic.js';
 import type { RegistrationState, RegistrationStatus } from '../registration/index.js';
+import type { WriteQueueStats } from '../store/types.js';
 
 /** Each hop histogram's `hop` label. */
 export const HOP_LABEL: Readonly<Record<HopName, HopLabel>> = {
@@ -63,6 +64,8 @@ export interface SnapshotParts {
   plane: MediaPlaneStats;
   /** Trunk registrations (`Registrations.list()`). */
   registrations?: readonly RegistrationStatus[];
+  /** The store's write queue. */
+  store?: WriteQueueStats;
 }
 
 export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
@@ -82,6 +85,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     wsSendQueueFrames: p.plane.agentQueuedFrames,
     rtpRejectedPackets: p.plane.rtpRejectedPackets,
     rtpRejectedSources: p.plane.rtpRejectedSources,
+    ...(p.store ? { store: { queued: p.store.queued, spilled: p.store.spilled, applied: p.store.applied, failures: p.store.failures, dropped: p.store.dropped, rejected: p.store.rejected, databaseUp: p.store.databaseUp } } : {}),
     ...(p.registrations ? { trunkRegistrations: p.registrations.map((r) => ({ trunk: r.trunk, state: REGISTRATION_STATE_LABEL[r.state] })) } : {}),
   };
 }

@@ -11,6 +11,10 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { waitFor } from './wait-for.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openMemoryStore } from '../../src/store/testing.js';
 
 export type { RunningGateway };
 /** Re-exported: tests that start a gateway poll with it too. */
@@ -80,16 +84,33 @@ export interface TestGatewayOptions {
 
 /** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
 export async function startTestGateway(overrides: Record<string, unknown> = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const config = parseConfig(withDefaults(overrides), options.env ?? {});
+  // The store: an in-memory SQLite one unless the test configures `database:` (then the real store, on a temp
+  // data folder unless the test names one; the folder is removed at close).
+  const real = isRecord(overrides['database']);
+  const tempDir = real && !('dataDir' in (overrides['database'] as Record<string, unknown>)) ? mkdtempSync(join(tmpdir(), 'patchbay-gw-')) : undefined;
+  const withData = tempDir === undefined ? overrides : { ...overrides, database: { ...(overrides['database'] as Record<string, unknown>), dataDir: tempDir } };
+  const config = parseConfig(withDefaults(withData), options.env ?? {});
   const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
   const logger = pino({ level });
-  const gateway = await startGateway(config, {
-    logger,
-    env: options.env ?? {},
-    metrics: options.metrics ?? createGatewayMetrics({ defaultMetrics: false }),
-    ...(options.tracer ? { tracer: options.tracer } : {}),
-    ...(options.store ? { store: options.store } : {}),
-  });
+  // A store the test passes is its own (it closes it); else an in-memory one we close.
+  const memory = real || options.store !== undefined ? undefined : await openMemoryStore();
+  const cleanup = async (): Promise<void> => {
+    await memory?.close();
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  };
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, {
+      logger,
+      env: options.env ?? {},
+      metrics: options.metrics ?? createGatewayMetrics({ defaultMetrics: false }),
+      ...(options.tracer ? { tracer: options.tracer } : {}),
+      ...(options.store ? { store: options.store } : memory ? { store: memory } : {}),
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   const host = config.sip.host;
   return {
     gateway,
@@ -118,6 +139,9 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
     waitForIdle(timeoutMs = 5_000) {
       return waitFor(() => gateway.activeCalls() === 0, timeoutMs, () => `activeCalls() = ${gateway.activeCalls()}`);
     },
-    close: () => gateway.close(),
+    close: async () => {
+      await gateway.close();
+      await cleanup();
+    },
   };
 }

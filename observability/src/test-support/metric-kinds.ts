@@ -38,5 +38,12 @@ export const METRIC_KINDS = {
   numberTalkSeconds: 'histogram',
   numberTurnLatency: 'histogram',
   numberCallMos: 'histogram',
+  storeQueuedOps: 'gauge',
+  storeSpilledOps: 'gauge',
+  storeAppliedTotal: 'counter',
+  storeFailuresTotal: 'counter',
+  storeDroppedTotal: 'counter',
+  storeRejectedTotal: 'counter',
+  storeDatabaseUp: 'gauge',
   eventLoopLagPrefix: 'prefix',
 } as const satisfies Record<keyof typeof METRIC, MetricKind>;
