@@ -116,7 +116,7 @@ describe('the call-record applier (against the real schema, in-memory SQLite)', 
     const { rows, events: timeline } = await read('c-2');
     expect(heard).toEqual(['c-2']);
     expect(rows.map((r) => [r.status, r.sip_status, r.end_reason, r.gateway_id])).toEqual([['canceled', 487, 'cancelled', 'gw-b']]);
-    expect(timeline.map((e) => e.type)).toEqual(['created', 'ended']);
+    expect(timeline.map((e) => e.type)).toEqual(['created', 'routed', 'ended']);
     records.close();
   });
 });

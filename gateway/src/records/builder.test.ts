@@ -123,7 +123,7 @@ describe('RecordBuilder', () => {
       turnLatencyMs: { p50: 600, p95: 800 },
       stages: { stt: null, llm: 300, tts: 90, realtime: null },
       recording: null,
-      routing: null,
+      routing: { source: 'config', action: 'agent' },
     });
     expect(r.quality?.packetsExpected).toBe(500);
     expect(r.quality?.packetsLost).toBe(5);
@@ -135,7 +135,7 @@ describe('RecordBuilder', () => {
       { at: '2026-03-01T10:00:02.200Z', role: 'agent', text: 'Sure, which day?', final: true },
     ]);
     expect(r.timeline.map((e) => e.type)).toEqual([
-      'created', 'agent-connected', 'ringing', 'answered', 'turn', 'transcript', 'transcript', 'mark', 'barge-in', 'mark', 'turn', 'turn',
+      'created', 'routed', 'agent-connected', 'ringing', 'answered', 'turn', 'transcript', 'transcript', 'mark', 'barge-in', 'mark', 'turn', 'turn',
       'dtmf', 'dtmf', 'dtmf', 'agent-error', 'transfer', 'transfer', 'ended', 'media-ended',
     ]);
     const byType = (type: string) => r.timeline.filter((e) => e.type === type).map((e) => e.data);
@@ -213,7 +213,7 @@ describe('RecordBuilder', () => {
   it('caps the timeline and the transcript, counts what was cut and says so in the ended entry', () => {
     const { events, records } = setup({ limits: { maxTimeline: 6, maxTranscript: 2 } });
     const call = answeredCall();
-    start(events, call); // created, agent-connected, ringing, answered: 4 entries
+    start(events, call); // created, routed (the plan's routing), agent-connected, ringing, answered: 5 entries
     const lines: MediaTimelineEvent[] = [];
     for (let i = 0; i < 5; i++) lines.push({ type: 'transcript', atMs: T0 + 2_000 + i, role: 'caller', text: `line ${i}`, final: true });
     for (let i = 0; i < 10; i++) lines.push({ type: 'turn', atMs: T0 + 3_000 + i, index: i + 1, latencyMs: 100 + i });
@@ -223,9 +223,9 @@ describe('RecordBuilder', () => {
     const r = records[0];
     if (r === undefined) throw new Error('no record');
     expect(r.transcript.map((l) => l.text)).toEqual(['line 0', 'line 1']);
-    // 4 + 2 transcript entries fill the cap; 3 more transcript entries and 10 turns are cut; ended and media-ended always stay.
-    expect(r.timeline.map((e) => e.type)).toEqual(['created', 'agent-connected', 'ringing', 'answered', 'transcript', 'transcript', 'ended', 'media-ended']);
-    expect(r.timeline.find((e) => e.type === 'ended')?.data['cut']).toEqual({ timeline: 13, transcript: 3 });
+    // 5 + 1 transcript entry fill the cap; 4 more transcript entries and 10 turns are cut; ended and media-ended always stay.
+    expect(r.timeline.map((e) => e.type)).toEqual(['created', 'routed', 'agent-connected', 'ringing', 'answered', 'transcript', 'ended', 'media-ended']);
+    expect(r.timeline.find((e) => e.type === 'ended')?.data['cut']).toEqual({ timeline: 14, transcript: 3 });
     // Counters are not capped.
     expect(r.turns).toBe(10);
     expect(r.turnLatencyMs).toEqual({ p50: 104, p95: 109 });

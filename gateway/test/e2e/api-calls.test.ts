@@ -32,9 +32,10 @@ function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise
 }
 
 async function liveCalls(): Promise<{ id: string; status: string; direction: string; to: string; agent: unknown; codec?: string }[]> {
+  // GET /v1/calls is the history: live calls and stored ended ones (`live` tells them apart).
   const res = await api('/v1/calls');
   expect(res.status).toBe(200);
-  return ((await res.json()) as { calls: { id: string; status: string; direction: string; to: string; agent: unknown; codec?: string }[] }).calls;
+  return ((await res.json()) as { calls: { id: string; live: boolean; status: string; direction: string; to: string; agent: unknown; codec?: string }[] }).calls.filter((c) => c.live);
 }
 
 describe('call-control API on a running gateway', () => {

@@ -49,6 +49,8 @@ describe('registration at Kamailio (digest, refresh, calls to the registered con
     const first = registrations.list()[0];
     expect(first).toMatchObject({ trunk: 'kamailio', aor: `sip:${NUMBER}@kamailio.test`, grantedExpiresS: 10, failures: 0 });
     expect(first?.contact).toMatch(/^sip:pb-[0-9a-f]{16}@127\.0\.0\.1:\d+$/);
+    // Kamailio logs the binding on stderr; the pipe may deliver that line after its 200 reached us.
+    await waitFor(() => k.registrations().length >= 1, 2_000, () => k.log().slice(-1500));
     expect(k.registrations()).toHaveLength(1);
 
     const metrics = await gw.metrics();
