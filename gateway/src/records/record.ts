@@ -4,29 +4,12 @@
  * the call's timeline (`call_events`) and transcript (`call_transcripts`). Times are ISO 8601 UTC; durations ms.
  * `rows.ts` converts to and from the table rows; docs/records.md documents every field.
  */
-import type { CallDirection } from '../call/plan.js';
-import type { CallStatus, Disposition, EndReason } from '../call/vocabulary.js';
+import type { CallSummary } from '../call/registry.js';
 
-export interface CallRecord {
-  id: string;
-  direction: CallDirection;
-  status: CallStatus;
-  from: string;
-  to: string;
-  /** The routing pattern matched. */
-  number: string;
-  trunk: string | null;
-  agent: { kind: string; target: string };
-  codec: string | null;
-  createdAt: string;
-  ringingAt: string | null;
-  answeredAt: string | null;
-  endedAt: string | null;
+/** The call core's summary of the call (ids, parties, number, trunk, agent, codec, times, end) and what records add. */
+export interface CallRecord extends CallSummary {
   ringMs: number | null;
   talkMs: number | null;
-  disposition: Disposition | null;
-  sipStatus: number | null;
-  endReason: EndReason | null;
   transfer: { target: string; outcome: TransferOutcome } | null;
   dtmfCount: number;
   bargeIns: number;
