@@ -4,13 +4,13 @@
  * its ops in the spill file for the next start. The enqueuer never waits meanwhile.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../config.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from './index.js';
+import { openStore, SPILL_FILE, type Store } from './index.js';
 import type { Applier } from './types.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,6 +21,9 @@ const dirs: string[] = [];
 beforeAll(async () => {
   pg = await startPostgres();
 }, 60_000);
+afterEach(async () => {
+  await pg.startServer(); // a failed test may have left it stopped
+});
 afterAll(async () => {
   await pg.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -86,6 +89,27 @@ describe('store on postgres, database down', () => {
     await second.flush();
     expect(await seqs(second)).toEqual(all(2500));
     await second.close();
+  }, 60_000);
+
+  it('once the database is known down, new ops go to the spill file at once: on disk, not only in memory (a crash loses none)', async () => {
+    const cfg = await config('down_durable', { maxOps: 10_000 });
+    const store = await openStore(cfg, { logger, baseDir: '/', retention: false, queue: fast });
+    store.writer.register('t.append', append);
+    await pg.stopServer();
+    store.writer.enqueue({ kind: 't.append', data: { i: 0 } });
+    await store.flush(); // the attempt that finds it down
+    expect(store.stats().databaseUp).toBe(false);
+    for (let i = 1; i < 300; i++) store.writer.enqueue({ kind: 't.append', data: { i } });
+    expect(store.stats()).toMatchObject({ queued: 1, spilled: 299 });
+    // What a SIGKILL now would leave: the file, fsync'd within the spill's flush delay (the store is not closed).
+    const file = join(cfg.dataDir, SPILL_FILE);
+    const onDisk = (): number[] => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { data: { i: number } }).data.i);
+    await vi.waitFor(() => expect(onDisk()).toHaveLength(299), { timeout: 2_000, interval: 10 });
+    expect(onDisk()).toEqual(all(300).slice(1));
+    await pg.startServer();
+    for (let k = 0; k < 100 && (store.stats().queued > 0 || store.stats().spilled > 0); k++) await store.flush();
+    expect(await seqs(store)).toEqual(all(300));
+    await store.close();
   }, 60_000);
 
   it('a database that cannot be reached at start is a clear error naming the URL without its password', async () => {

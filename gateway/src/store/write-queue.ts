@@ -1,8 +1,12 @@
 /**
  * The store's write queue (StoreWriter): writers enqueue and return at once; ops are applied later, in order, in
  * batches (one transaction per batch, each op through the applier registered for its kind). The memory queue is
- * bounded (`maxOps`); beyond it, and whenever the spill file already holds ops (order is kept), ops go to the spill
- * file; beyond both they are dropped, counted and logged once per interval. A failed batch is retried with backoff
+ * bounded (`maxOps`); beyond it, whenever the spill file already holds ops (order is kept), and while the database is
+ * known to be down (so that an outage's writes are on disk within the spill file's flush delay, and a crash during
+ * the outage loses only what was in memory when it began), ops go to the spill file; when the spill file is full,
+ * to memory if it is empty; beyond both they are dropped, counted and logged once per interval. A transaction stops
+ * taking ops from its batch after `maxBatchMs` and commits what it has (the rest go in the next one): a burst of ops
+ * is committed bit by bit instead of all at the end, which keeps short the time an op lives only in memory. A failed batch is retried with backoff
  * while the database is down (a probe says so); when the database answers but an op keeps failing, that op alone is
  * retried a few times and then rejected (logged with its kind and error, counted), so one bad op cannot stall the
  * rest. Nothing here ever throws to, or waits on behalf of, the enqueuer.
@@ -29,6 +33,8 @@ export interface WriteQueueOptions {
   logIntervalMs?: number;
   /** How long close() keeps applying before it spills what is left. */
   closeTimeoutMs?: number;
+  /** A transaction takes no more ops from its batch after this long (it always takes one); default 50. */
+  maxBatchMs?: number;
 }
 
 interface Item {
@@ -67,6 +73,7 @@ export class WriteQueue implements StoreWriter {
       maxOpAttempts: 5,
       logIntervalMs: 60_000,
       closeTimeoutMs: 5_000,
+      maxBatchMs: 50,
       ...options,
       spill: options.spill,
     };
@@ -84,9 +91,14 @@ export class WriteQueue implements StoreWriter {
     }
     const spill = this.o.spill;
     const spilling = spill !== undefined && spill.count > 0;
-    if (!spilling && this.memoryLength() + this.currentFromMemory() < this.o.maxOps) {
+    const room = this.memoryLength() + this.currentFromMemory() < this.o.maxOps;
+    if (!spilling && room && (this.databaseUp || spill === undefined)) {
       this.memory.push({ op, attempts: 0 });
-    } else if (spill === undefined || !spill.append(op)) {
+    } else if (spill !== undefined && spill.append(op)) {
+      // on disk within the spill file's flush delay
+    } else if (!spilling && room) {
+      this.memory.push({ op, attempts: 0 }); // the database is down and the spill file full: memory still keeps order
+    } else {
       this.drop(1, spill === undefined ? 'the memory queue is full' : 'the memory queue and the spill file are full');
       return;
     }
@@ -249,14 +261,19 @@ export class WriteQueue implements StoreWriter {
       return 'waiting';
     }
     try {
+      let taken = 0;
       await this.o.db.transaction().execute(async (trx) => {
+        const startedMs = performance.now();
+        taken = 0;
         for (const item of batch) {
+          if (taken > 0 && performance.now() - startedMs >= this.o.maxBatchMs) break;
           const apply = this.appliers.get(item.op.kind);
           if (apply !== undefined) await apply(trx, item.op.data);
+          taken++;
         }
       });
       this.databaseUp = true;
-      await this.done(batch);
+      await this.done(taken === batch.length ? batch : batch.slice(0, taken));
       return 'done';
     } catch (err) {
       this.counts.failures++;
@@ -299,7 +316,11 @@ export class WriteQueue implements StoreWriter {
       if (i.op.kind === '') this.counts.rejected++;
       else if (applied) this.counts.applied++;
     }
-    this.current = this.current === items ? [] : this.current.filter((i) => !items.includes(i));
+    if (this.current === items) this.current = [];
+    else {
+      const gone = new Set(items);
+      this.current = this.current.filter((i) => !gone.has(i));
+    }
     if (spillOps > 0) await this.o.spill?.commit(spillOps, spillBytes);
   }
 
