@@ -11,6 +11,7 @@
  * retried a few times and then rejected (logged with its kind and error, counted), so one bad op cannot stall the
  * rest. Nothing here ever throws to, or waits on behalf of, the enqueuer.
  */
+import { isTransientWriteError } from './transient.js';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from './schema.js';
@@ -294,6 +295,8 @@ export class WriteQueue implements StoreWriter {
       } catch (err) {
         this.counts.failures++;
         if (!(await this.probe(err))) return 'down';
+        // Busy, locked or timing out: it will go through later; only definite refusals count towards rejection.
+        if (isTransientWriteError(err)) return 'down';
         item.attempts++;
         if (item.attempts < this.o.maxOpAttempts) return 'down';
         this.o.logger.error({ kind: item.op.kind, err: { message: errorMessage(err), code: errorCode(err) } }, 'store: write rejected after repeated failures (the database refused it)');
