@@ -297,6 +297,14 @@ describe('parseConfig', () => {
     expect(err.issues[0]).toContain(why);
   });
 
+  it("refuses a webhook number without its own agent (its fallback route), and an agent of no kind, saying so", () => {
+    const err = configError(() => parseConfig({ numbers: { '+15550100010': { webhook: { url: 'http://127.0.0.1:9/route' } }, '*': { agent: 42 } } }));
+    expect(err.issues).toEqual([
+      `numbers."+15550100010".agent: required: the agent that takes the call (a built-in name, a ws:// URL or an adapter block); with 'webhook:' too, as the fallback route`,
+      'numbers."*".agent: must be a built-in name (echo, demo), a ws:// or wss:// URL, or an adapter block ({adapter: openai-realtime, ...})',
+    ]);
+  });
+
   it('accepts ws:// and wss:// agent URLs', () => {
     const config = parseConfig({ numbers: { a: { agent: 'wss://agents.example.com:443/v1?x=1' }, b: { agent: 'ws://[::1]:9000' } } });
     expect(config.numbers['a']?.agent).toBe('wss://agents.example.com:443/v1?x=1');
