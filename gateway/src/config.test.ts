@@ -124,9 +124,11 @@ describe('loadConfig', () => {
         PATCHBAY_HTTP_PORT: '9090',
         PATCHBAY_LOG_LEVEL: 'warn',
         PATCHBAY_PUBLIC_ADDRESS: '203.0.113.5',
+        PATCHBAY_DATA_DIR: '/var/lib/patchbay',
       },
     });
     expect(config.sip.port).toBe(0);
+    expect(config.database.dataDir).toBe('/var/lib/patchbay');
     expect(config.sip.publicAddress).toBe('203.0.113.5');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9090 });
     expect(config.log.level).toBe('warn');

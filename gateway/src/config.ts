@@ -358,7 +358,7 @@ function readYaml(file: string): unknown {
 
 interface EnvOverride {
   readonly name: string;
-  readonly section: 'sip' | 'http' | 'log';
+  readonly section: 'sip' | 'http' | 'log' | 'database';
   readonly key: string;
   readonly parse: (value: string) => { value: unknown } | { error: string };
 }
@@ -381,6 +381,8 @@ const ENV_OVERRIDES: readonly EnvOverride[] = [
         : { error: `must be one of ${LOG_LEVELS.join(', ')}, got '${v}'` },
   },
   { name: 'PATCHBAY_PUBLIC_ADDRESS', section: 'sip', key: 'publicAddress', parse: (v) => ({ value: v.trim() }) },
+  /** The Docker image sets it: the records' folder is a volume, whatever configuration file is mounted. */
+  { name: 'PATCHBAY_DATA_DIR', section: 'database', key: 'dataDir', parse: (v) => ({ value: v.trim() }) },
 ];
 
 /** A copy of `raw` with the environment overrides applied; bad values are reported under the variable's name. */
