@@ -124,9 +124,11 @@ describe('loadConfig', () => {
         PATCHBAY_HTTP_PORT: '9090',
         PATCHBAY_LOG_LEVEL: 'warn',
         PATCHBAY_PUBLIC_ADDRESS: '203.0.113.5',
+        PATCHBAY_DATA_DIR: '/var/lib/patchbay',
       },
     });
     expect(config.sip.port).toBe(0);
+    expect(config.database.dataDir).toBe('/var/lib/patchbay');
     expect(config.sip.publicAddress).toBe('203.0.113.5');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9090 });
     expect(config.log.level).toBe('warn');
@@ -295,6 +297,14 @@ describe('parseConfig', () => {
     const err = configError(() => parseConfig({ numbers: { '*': { agent } } }));
     expect(err.issues).toEqual([expect.stringContaining(`numbers."*".agent: `)]);
     expect(err.issues[0]).toContain(why);
+  });
+
+  it("refuses a webhook number without its own agent (its fallback route), and an agent of no kind, saying so", () => {
+    const err = configError(() => parseConfig({ numbers: { '+15550100010': { webhook: { url: 'http://127.0.0.1:9/route' } }, '*': { agent: 42 } } }));
+    expect(err.issues).toEqual([
+      `numbers."+15550100010".agent: required: the agent that takes the call (a built-in name, a ws:// URL or an adapter block); with 'webhook:' too, as the fallback route`,
+      'numbers."*".agent: must be a built-in name (echo, demo), a ws:// or wss:// URL, or an adapter block ({adapter: openai-realtime, ...})',
+    ]);
   });
 
   it('accepts ws:// and wss:// agent URLs', () => {

@@ -86,9 +86,16 @@ const transferPolicy = z.strictObject({
   deny: z.array(destinationEntry).default([]),
 });
 
+/** What a number's `agent` says when it is missing (a `webhook:` number needs one too: its fallback) or of no kind. */
+const AGENT_ERRORS = {
+  missing: "required: the agent that takes the call (a built-in name, a ws:// URL or an adapter block); with 'webhook:' too, as the fallback route",
+  kind: 'must be a built-in name (echo, demo), a ws:// or wss:// URL, or an adapter block ({adapter: openai-realtime, ...})',
+} as const;
+
 /** One `numbers:` entry; also what `/v1/numbers` accepts and a routing webhook answers (numbers/, routing-webhook/). */
 export const numberRoute = z.strictObject({
-  agent: z.union([agentRef, adapterAgent]),
+  /** Required, also with `webhook:` (the fallback route then): a missing or shapeless one says so, not "Invalid input". */
+  agent: z.union([agentRef, adapterAgent], { error: (issue) => (issue.input === undefined ? AGENT_ERRORS.missing : AGENT_ERRORS.kind) }),
   /** For a ws:// agent: `twilio` speaks Twilio Media Streams (µ-law 8 kHz, base64 in JSON) instead of protocol v1. */
   protocol: z.enum(AGENT_PROTOCOLS).optional(),
   ringing: z.boolean().optional(),
@@ -351,7 +358,7 @@ function readYaml(file: string): unknown {
 
 interface EnvOverride {
   readonly name: string;
-  readonly section: 'sip' | 'http' | 'log';
+  readonly section: 'sip' | 'http' | 'log' | 'database';
   readonly key: string;
   readonly parse: (value: string) => { value: unknown } | { error: string };
 }
@@ -374,6 +381,8 @@ const ENV_OVERRIDES: readonly EnvOverride[] = [
         : { error: `must be one of ${LOG_LEVELS.join(', ')}, got '${v}'` },
   },
   { name: 'PATCHBAY_PUBLIC_ADDRESS', section: 'sip', key: 'publicAddress', parse: (v) => ({ value: v.trim() }) },
+  /** The Docker image sets it: the records' folder is a volume, whatever configuration file is mounted. */
+  { name: 'PATCHBAY_DATA_DIR', section: 'database', key: 'dataDir', parse: (v) => ({ value: v.trim() }) },
 ];
 
 /** A copy of `raw` with the environment overrides applied; bad values are reported under the variable's name. */

@@ -170,10 +170,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
   // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
-  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger }));
+  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
-  const webhooks = startWebhooks({ config: config.webhooks, numbers: config.numbers, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
+  const webhooks = startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ProcessGuard } from './process-guard.js';
 import { describeSource, invocationDir, listenFailure, routesSummary, startBanner } from './startup/index.js';
 import { reloadConfig } from './startup/config-reload.js';
+import { describeDatabase } from './store/index.js';
 import { VERSION } from './version.js';
 
 /** Export failures are logged at most this often (a dead collector fails every batch). */
@@ -51,9 +52,9 @@ async function main(): Promise<void> {
   guard.install();
   const telemetry = startTracing(logger);
   let gateway;
+  // A relative database.dataDir is read from the configuration file's folder.
+  const dataBaseDir = source.kind === 'file' ? dirname(source.path) : source.dir;
   try {
-    // A relative database.dataDir is read from the configuration file's folder.
-    const dataBaseDir = source.kind === 'file' ? dirname(source.path) : source.dir;
     gateway = await startGateway(config, { logger, env: process.env, tracer: telemetry.tracer, traceTurns: telemetry.enabled, processErrors: () => guard.stats, dataBaseDir });
   } catch (err) {
     await telemetry.shutdown();
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   running = gateway;
-  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}` }));
+  const records = { engine: gateway.store.dialect, where: describeDatabase(config.database, dataBaseDir) };
+  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}`, records }));
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     gateway

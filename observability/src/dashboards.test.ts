@@ -354,6 +354,18 @@ describe('the compose stack', () => {
     expect(dockerfile).toMatch(/^USER (?!root\b)\S+/m);
   });
 
+  it('keeps call records in a volume the image’s user owns (PATCHBAY_DATA_DIR), named by compose', () => {
+    const dockerfile = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+    const dataDir = /^ENV PATCHBAY_DATA_DIR=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+    const user = /^USER (\S+)$/m.exec(dockerfile)?.[1] ?? '';
+    expect(dataDir).toMatch(/^\//);
+    expect(dockerfile).toContain(`chown ${user}:${user} ${dataDir}`);
+    expect(dockerfile).toMatch(new RegExp(`^VOLUME ${dataDir}$`, 'm'));
+    const named = (Array.isArray(gateway['volumes']) ? gateway['volumes'] : []).filter((v): v is string => typeof v === 'string' && v.endsWith(`:${dataDir}`));
+    expect(named).toHaveLength(1);
+    expect(Object.keys(record(compose['volumes']))).toContain(named[0]?.split(':')[0]);
+  });
+
   it('sends traces gateway → collector → the tracing backend Grafana reads', () => {
     expect(env['OTEL_SERVICE_NAME']).toBe('patchbay');
     const endpoint = new URL(str(env['OTEL_EXPORTER_OTLP_ENDPOINT']));

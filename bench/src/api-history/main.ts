@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const control: CallControl = {
     listCalls: () => live,
     getCall: (id) => live.find((c) => c.id === id),
+    recentlyEnded: () => [],
     placeCall: () => Promise.reject(new Error('not in this bench')),
     hangup: () => Promise.reject(new Error('not in this bench')),
     transfer: () => Promise.reject(new Error('not in this bench')),

@@ -57,6 +57,8 @@ export interface CallControl {
   listCalls(filter: CallFilter): CallSummary[];
   /** A live call, or undefined. */
   getCall(id: string): CallSummary | undefined;
+  /** Calls that ended recently and whose summaries the core still holds, oldest first (the history shows them until their records are stored). */
+  recentlyEnded(): CallSummary[];
   /**
    * Places an outbound call; resolves once the call exists (status `queued` or later), not when it is answered.
    * @throws CallControlError TRUNK_UNKNOWN, NUMBER_UNKNOWN, AGENT_INVALID, DESTINATION_NOT_ALLOWED, TRUNK_BUSY,

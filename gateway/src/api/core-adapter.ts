@@ -25,6 +25,10 @@ export class CoreCallControl implements CallControl {
     return this.options.control.list(filter).map((s) => this.summary(s));
   }
 
+  recentlyEnded(): CallSummary[] {
+    return this.options.control.ended().map((s) => this.summary(s));
+  }
+
   getCall(id: string): CallSummary | undefined {
     const s = this.options.control.get(id);
     return s === undefined ? undefined : this.summary(s);

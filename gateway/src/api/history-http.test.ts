@@ -102,6 +102,32 @@ describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
       expect(second.calls.map((c) => [c.id, c.live])).toEqual([['b', false], ['a', false]]);
     });
 
+    it('a call that just ended is listed from its summary until its record is stored, then once, by its record; same filters and cursor', async () => {
+      const { s, st } = await start();
+      await insertRecords(st.db, [testRecord({ id: 'a', createdAt: at(1) }), testRecord({ id: 'c', createdAt: at(3) })]);
+      s.control.add({ id: 'b', createdAt: at(2), number: '+44*' });
+      s.control.add({ id: 'd', createdAt: at(4) });
+      s.control.add({ id: 'e', createdAt: at(5) });
+      const first = await page(s, '?limit=1');
+      s.control.end('b', { status: 'completed', disposition: 'completed', endReason: 'remote-bye', endedAt: at(9) });
+      s.control.end('e', { status: 'failed', disposition: 'failed', endReason: 'error', endedAt: at(9) }); // shown already: not again
+      expect((await page(s, '')).calls.map((c) => [c.id, c.live])).toEqual([['e', false], ['d', true], ['c', false], ['b', false], ['a', false]]);
+      const rest: string[] = [];
+      for (let cursor = first.next, i = 0; cursor !== null && i < 10; i++) {
+        const p = await page(s, `?limit=1&cursor=${cursor}`);
+        rest.push(...p.calls.map((c) => c.id));
+        cursor = p.next;
+      }
+      expect(rest).toEqual(['d', 'c', 'b', 'a']);
+      expect(await all(s, '?limit=2&number=%2B44*&status=completed')).toEqual(['b']);
+      expect(await all(s, '?disposition=failed')).toEqual(['e']);
+      expect(await all(s, `?createdTo=${encodeURIComponent(at(2))}`)).toEqual(['a']);
+      // The record is stored: the same call, once, now with what only the record has.
+      await insertRecords(st.db, [testRecord({ id: 'b', createdAt: at(2), number: '+44*' })]);
+      for (const limit of [1, 2, 5]) expect(await all(s, `?limit=${limit}`)).toEqual(['e', 'd', 'c', 'b', 'a']);
+      expect((await page(s, '?number=%2B44*')).calls).toMatchObject([{ id: 'b', live: false, talkMs: 60_000 }]);
+    });
+
     it('bad cursors are 400 CURSOR_INVALID; contradicting ranges 400 FILTER_INVALID; bad limits VALIDATION_FAILED', async () => {
       const { s } = await start();
       for (const cursor of ['nope!', 'abc', Buffer.from('["v1","x","y"]').toString('base64url')]) {
@@ -118,10 +144,12 @@ describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
       }
     });
 
-    it('without a store it lists live calls only', async () => {
+    it('without a store it lists live and recently ended calls', async () => {
       server = await startTestServer();
       server.control.add({ id: 'l1', createdAt: at(1) });
-      expect((await page(server, '')).calls.map((c) => c.id)).toEqual(['l1']);
+      server.control.add({ id: 'l2', createdAt: at(2) });
+      server.control.end('l2', { status: 'completed', disposition: 'completed', endedAt: at(3) });
+      expect((await page(server, '')).calls.map((c) => [c.id, c.live])).toEqual([['l2', false], ['l1', true]]);
       expect((await server.call('/v1/analytics')).status).toBe(503);
     });
 

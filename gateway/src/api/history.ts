@@ -2,7 +2,8 @@
  * The call history the API serves: live calls from the call core (CallControl) merged with ended calls from the
  * store (records/query.ts), in one order — newest first by (createdAt, id) — so one keyset cursor pages through
  * both. A call keeps its key from admission to its stored record: whether it ends between two pages or not, it
- * shows once. Live calls win over a stored row with the same id. Without a store (`query` absent) only live calls.
+ * shows once. Live calls win over a stored row with the same id; a call that just ended shows by the core's summary
+ * until its record is stored, then by the record. Without a store (`query` absent): live and recently ended calls.
  */
 import { BUILTIN_AGENTS } from '../config.js';
 import { compareKeys, isAfter, type CursorKey } from '../records/cursor.js';
@@ -42,9 +43,19 @@ export class CallHistory {
     const stored = this.query === undefined ? { records: [], more: false } : await this.query.list(filter, limit, after);
     // A stored row of a call still live (a builder may write early) is hidden even when only the row matches.
     const liveIds = new Set(allLive.map((c) => c.id));
+    const storedIds = new Set(stored.records.map((r) => r.id));
+    // A call that just ended shows from the core's recent summaries until its record is stored. Deduping against
+    // this batch of rows is enough: a row with the same key that is not in it lies past `limit` rows, so the summary
+    // falls off this page too.
+    const ended = this.control
+      .recentlyEnded()
+      .filter((c) => !liveIds.has(c.id) && !storedIds.has(c.id) && matchesLive(c, filter))
+      .map((c) => ({ key: keyOf(c), call: fromSummary(c, false) }))
+      .filter((c) => after === undefined || isAfter(c.key, after));
     const merged = [
       ...live,
       ...stored.records.filter((r) => !liveIds.has(r.id)).map((r) => ({ key: { createdAt: Date.parse(r.createdAt), id: r.id }, call: this.fromRecord(r) })),
+      ...ended,
     ].sort((a, b) => compareKeys(a.key, b.key));
     const page = merged.slice(0, limit);
     const last = page.at(-1);

@@ -73,7 +73,7 @@ export const placeCallSchema = z
       .optional()
       .describe('Handed to the agent in its `start` message (merged over the route\'s).'),
     ringTimeoutS: z.int().min(1).max(600).optional().describe('Give up (CANCEL) after this many seconds of ringing.'),
-    number: shortText.optional().describe('A configured number (a `numbers:` key) whose route to reuse.'),
+    number: shortText.optional().describe('A number (a `numbers:` key or a `/v1/numbers` entry, any spelling) whose route to reuse.'),
   })
   .meta({ id: 'PlaceCallRequest' });
 

@@ -103,6 +103,11 @@ export class CallControl {
     return this.registry.get(id);
   }
 
+  /** Recently ended calls (the registry keeps the last ones), oldest first. */
+  ended(): CallSummary[] {
+    return this.registry.recentlyEnded();
+  }
+
   hangup(id: string, reason: EndReason = 'local-hangup'): CallSummary {
     const call = this.live(id);
     this.host.hangup(call, reason);

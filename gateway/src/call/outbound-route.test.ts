@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { CallControlError } from './control.js';
-import { placedRoute } from './outbound-route.js';
+import { NumberBook } from '../numbers/number-book.js';
+import { placedPlan, placedRoute } from './outbound-route.js';
 
 const config = parseConfig(
   {
@@ -47,5 +48,24 @@ describe('placedRoute: the route a placed call follows', () => {
     expect(code(() => placedRoute(config.numbers, {}))).toBe('AGENT_INVALID');
     expect(code(() => placedRoute(config.numbers, { agent: 'alice' }))).toBe('AGENT_INVALID');
     expect(code(() => placedRoute(config.numbers, { agent: 42 }))).toBe('AGENT_INVALID');
+  });
+
+  it('finds a number in the number book: a runtime entry, in any spelling, with its adapter key for its own block only', () => {
+    const block = { adapter: 'openai-realtime', model: 'gpt-realtime', apiKeyEnv: 'OPENAI_API_KEY' };
+    const book = new NumberBook({});
+    book.replace(
+      [{ pattern: 'reminders', route: config.numbers['reminders'] ?? { agent: 'demo', parameters: {} }, source: 'config' }],
+      [{ pattern: '+15550100777', route: { agent: block, parameters: { tier: 'gold' } }, source: 'api', adapterKey: 'openai-realtime#0123456789abcdef' }],
+    );
+    expect(placedPlan(book, { number: '+1 555 010 0777' })).toEqual({
+      route: { agent: block, parameters: { tier: 'gold' } },
+      pattern: '+15550100777',
+      adapterKey: 'openai-realtime#0123456789abcdef',
+    });
+    const echo = placedPlan(book, { number: '+15550100777', agent: 'echo' });
+    expect(echo).toEqual({ route: { agent: 'echo', parameters: { tier: 'gold' } }, pattern: '+15550100777' });
+    expect(placedPlan(book, { number: 'reminders' })).toMatchObject({ pattern: 'reminders', route: { agent: 'demo', bargeIn: 'off' } });
+    expect(code(() => placedPlan(book, { number: '+15550100778', agent: 'echo' }))).toBe('NUMBER_UNKNOWN');
+    expect(code(() => placedPlan(book, { number: '+1*5', agent: 'echo' }))).toBe('NUMBER_UNKNOWN'); // not even a pattern
   });
 });

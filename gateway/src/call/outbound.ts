@@ -33,7 +33,7 @@ import { epochNow, newCall, type Call, type EndReason } from './call.js';
 import { CallControlError, CallControlErrorCode, type OutboundSide as OutboundSideApi, type PlaceCallRequest } from './control.js';
 import type { CallEvents } from './events.js';
 import { buildOutboundInvite, isCallerIdUser } from './outbound-request.js';
-import { placedRoute, refuse } from './outbound-route.js';
+import { fixedNumbers, placedPlan, refuse, type NumberFinder } from './outbound-route.js';
 import { resolvePlan } from './plan.js';
 import type { CallRegistry, CallSummary } from './registry.js';
 import { SdpSession } from './sdp-session.js';
@@ -61,6 +61,8 @@ export interface OutboundOptions {
   media: MediaPlane;
   stack: Pick<SipStack, 'sendRequest' | 'sendStateless' | 'localAddressFor'>;
   logger: Logger;
+  /** Where `number` is looked up: the number book (YAML and runtime numbers); default `config.numbers`. */
+  numbers?: NumberFinder;
   /** Host name → address; default the system resolver. */
   resolve?: (host: string) => Promise<string>;
 }
@@ -109,7 +111,7 @@ export class OutboundSide implements OutboundSideApi {
     const trunkConfig = config.trunks.find((t) => t.name === request.trunk);
     const trunk = trunkConfig?.outbound;
     if (trunkConfig === undefined || trunk === undefined) throw refuse('TrunkUnknown', `no trunk '${request.trunk}' with an outbound side`);
-    const route = placedRoute(this.options.config.numbers, request);
+    const { route, pattern, adapterKey } = placedPlan(this.options.numbers ?? fixedNumbers(config.numbers), request);
     const fromUser = request.from !== '' ? request.from : (trunk.callerId.user ?? 'anonymous');
     if (!isCallerIdUser(fromUser)) throw refuse('CallerIdInvalid', 'from must be 1 to 64 of letters, digits or + . _ ~ -');
     const checked = trunkDestinations(trunk, config.sip.defaultCountryCode).check(request.to);
@@ -122,9 +124,10 @@ export class OutboundSide implements OutboundSideApi {
       direction: 'outbound',
       from: fromUser,
       to: destination.number ?? destination.uri,
-      pattern: request.number ?? '',
+      pattern,
       trunk: trunkConfig.name,
       route,
+      adapterKey,
     });
     const sipCallId = `${randomToken(16)}@patchbay`;
     const localTag = randomToken(8);

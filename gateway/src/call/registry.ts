@@ -91,6 +91,11 @@ export class CallRegistry {
     return this.liveCalls().map(summarize).filter((s) => matches(s, filter));
   }
 
+  /** The recently ended calls' summaries (at most `keepEnded`), oldest first. */
+  recentlyEnded(): CallSummary[] {
+    return [...this.ended.values()];
+  }
+
   /** A live call, or a recently ended one. */
   get(id: string): CallSummary | undefined {
     const call = this.byId.get(id);

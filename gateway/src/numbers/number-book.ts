@@ -35,6 +35,7 @@ export class NumberBook implements NumberLookup {
   #runtime: readonly BookEntry[] = [];
   /** Runtime entries hidden by a YAML entry of the same pattern (a reload added it): YAML wins. */
   #shadowed: readonly BookEntry[] = [];
+  readonly #listeners = new Set<() => void>();
 
   constructor(private readonly normalize: NormalizeOptions) {
     this.#router = new NumberRouter([], normalize);
@@ -59,7 +60,14 @@ export class NumberBook implements NumberLookup {
     this.#config = config;
     this.#runtime = visible;
     this.#shadowed = shadowed;
+    for (const listener of this.#listeners) listener();
     return shadowed;
+  }
+
+  /** Calls `listener` after every change (webhooks rebuild the numbers' endpoints); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /** YAML entries first (as written), then runtime entries by pattern. */

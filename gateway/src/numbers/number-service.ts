@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { buildAdapter } from '../agent/adapters.js';
+import { secretProblem } from '../config-webhooks.js';
 import { formatPath, numberPatternIssues, numberRoute, type Config, type NumberRouteConfig } from '../config.js';
 import type { AdapterBlock, RuntimeAdapters } from '../media-plane/plane.js';
 import type { Store } from '../store/types.js';
@@ -206,11 +207,15 @@ export class NumberService {
     return parsed.data;
   }
 
-  /** What the schema cannot see: the webhook's secret, Silero, and the adapter's own options and secrets. */
+  /** What the schema cannot see: the webhooks' secrets, Silero, and the adapter's own options and secrets. */
   private async routeIssues(route: NumberRouteConfig, builtAtStart: boolean): Promise<NumberIssue[]> {
     const issues: NumberIssue[] = [];
     const secretEnv = route.webhook?.secretEnv;
     if (secretEnv !== undefined && !this.options.env[secretEnv]) issues.push({ path: ['webhook', 'secretEnv'], message: `environment variable ${secretEnv} is not set` });
+    (route.webhooks ?? []).forEach((hook, i) => {
+      const problem = secretProblem(hook.secretEnv, this.options.env[hook.secretEnv]);
+      if (problem !== undefined) issues.push({ path: ['webhooks', i, 'secretEnv'], message: problem });
+    });
     if (route.speech?.confirm === 'silero' && !this.options.sileroLoaded) {
       issues.push({ path: ['speech', 'confirm'], message: 'silero was not loaded at start (no number asked for it then): restart the gateway' });
     }

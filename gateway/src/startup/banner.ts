@@ -1,5 +1,6 @@
 /**
- * What the gateway says when it starts: which configuration it read, where each number goes, and how to reach it.
+ * What the gateway says when it starts: which configuration it read, where each number goes, how to reach it, and
+ * where call records are stored.
  * Pure text from the validated configuration, so it can be tested exactly. Agent URLs are shown without their query
  * string, fragment or credentials (a token is often passed there); adapter blocks by name and model only.
  */
@@ -58,10 +59,12 @@ export interface BannerInput {
   readonly httpPort: number;
   /** What runs, e.g. `0.1.0 on Node v24.22.3` (main.ts); the banner's first line names it. */
   readonly runtime?: string;
+  /** Where call records are stored: the engine, and the SQLite file or the PostgreSQL URL without its password. */
+  readonly records?: { readonly engine: 'sqlite' | 'postgres'; readonly where: string };
 }
 
 /** The lines printed on stdout once the gateway listens. */
-export function startBanner({ config, source, sipPort, httpPort, runtime }: BannerInput): string {
+export function startBanner({ config, source, sipPort, httpPort, runtime, records }: BannerInput): string {
   const transports = [config.sip.udp && 'udp', config.sip.tcp && 'tcp'].filter((t) => t !== false).join('/');
   const routes = routesOf(config);
   const width = Math.max(0, ...routes.map((r) => r.pattern.length));
@@ -75,6 +78,10 @@ export function startBanner({ config, source, sipPort, httpPort, runtime }: Bann
   if (example !== undefined) {
     const user = example.pattern === '*' ? 'anything' : example.pattern;
     lines.push(`Try it: call sip:${user}@${dialHost(config.sip.host)}:${sipPort} → ${example.target}`);
+  }
+  if (records !== undefined) {
+    const engine = records.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    lines.push(`Call records: ${engine} at ${records.where}; list them with GET http://${dialHost(config.http.host)}:${httpPort}/v1/calls`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -129,6 +129,14 @@ describe('the start banner', () => {
     expect(text).toContain('Try it: call sip:+15550100009@127.0.0.1:5070 → built-in echo agent\n');
   });
 
+  it('says where call records are stored (SQLite file, or the PostgreSQL URL as given, already redacted) and how to list them', () => {
+    const defaults = parseConfig({}, {});
+    const sqlite = startBanner({ config: defaults, source: { kind: 'defaults', dir: '/home/me' }, sipPort: 5060, httpPort: 8080, records: { engine: 'sqlite', where: '/home/me/data/patchbay.db' } });
+    expect(sqlite.split('\n').at(-2)).toBe('Call records: SQLite at /home/me/data/patchbay.db; list them with GET http://127.0.0.1:8080/v1/calls');
+    const pg = startBanner({ config: defaults, source: { kind: 'defaults', dir: '/home/me' }, sipPort: 5060, httpPort: 8081, records: { engine: 'postgres', where: 'postgres://patchbay:***@db.example:5432/patchbay' } });
+    expect(pg).toContain('Call records: PostgreSQL at postgres://patchbay:***@db.example:5432/patchbay; list them with GET http://127.0.0.1:8081/v1/calls\n');
+  });
+
   it('the log line sums the routes up in one line', () => {
     expect(routesSummary(config)).toBe(
       '4 routes: +15550100001 → built-in echo agent; +1555* → wss://bots.example.com:8443/support (Twilio Media Streams); ' +

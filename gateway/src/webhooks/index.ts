@@ -15,19 +15,27 @@ import type { CallRecordSource } from '../records/record.js';
 import type { NormalizeOptions } from '../routing/index.js';
 import type { Store } from '../store/types.js';
 import { WebhookDeliveries } from './deliveries.js';
-import { WebhookEndpoints } from './endpoints.js';
+import { WebhookEndpoints, type NumberWebhooks } from './endpoints.js';
 import { registerDeliveryApplier, WebhookOutbox } from './outbox.js';
 import { WebhookSender, type FetchLike } from './sender.js';
 import { DeliveryWorker, type DeliveryWorkerStats } from './worker.js';
 
 export { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES, DELIVERY_STATUSES, ATTEMPT_ERRORS, type WebhookEventType, type WebhookEnvelope } from './events.js';
+export type { NumberWebhooks } from './endpoints.js';
 export { WebhookDeliveries, CursorError, type DeliveryView, type DeliveryDetail, type DeliveryFilter } from './deliveries.js';
+
+/** The numbers routed by, live (the number book: YAML, `/v1/numbers`, SIGHUP): each change rebuilds their endpoints. */
+export interface NumberWebhookSource {
+  list(): readonly NumberWebhooks[];
+  /** Calls `listener` after every change; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
 
 export interface StartWebhooksOptions {
   readonly config: WebhooksConfig;
-  /** `config.numbers` (each route's optional `webhooks`). */
-  readonly numbers: Readonly<Record<string, { readonly webhooks?: readonly NumberWebhookConfig[] | undefined }>>;
-  /** Where per-number `secretEnv` names are read (validated by the config already). */
+  /** The number book, or a fixed `config.numbers` (each route's optional `webhooks`). */
+  readonly numbers: NumberWebhookSource | Readonly<Record<string, { readonly webhooks?: readonly NumberWebhookConfig[] | undefined }>>;
+  /** Where per-number `secretEnv` names are read (validated where the entry is made: configuration, numbers API). */
   readonly env: Env;
   readonly store: Store;
   readonly events: CallEvents;
@@ -52,7 +60,9 @@ export interface RunningWebhooks {
 }
 
 export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
-  const endpoints = new WebhookEndpoints({ endpoints: o.config.endpoints, numbers: o.numbers, env: o.env, normalize: o.normalize ?? {} });
+  const numbers = o.numbers;
+  const live = isSource(numbers) ? numbers : undefined;
+  const endpoints = new WebhookEndpoints({ endpoints: o.config.endpoints, env: o.env, normalize: o.normalize ?? {} });
   const now = o.now ?? Date.now;
   const outbox = new WebhookOutbox({ writer: o.store.writer, endpoints, now });
   const worker = new DeliveryWorker({
@@ -77,8 +87,15 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   const deliveries = new WebhookDeliveries(o.store.db, () => worker.wake(), now);
 
   const unsubscribe: (() => void)[] = [];
-  if (endpoints.all.length > 0) {
+  const setNumbers = (list: readonly NumberWebhooks[]): void => {
+    for (const problem of endpoints.setNumbers(list)) o.logger?.error({ problem }, "a number's webhook endpoint is left out: its secret is not usable here");
+  };
+  setNumbers(isSource(numbers) ? numbers.list() : Object.entries(numbers).map(([pattern, route]) => ({ pattern, route })));
+  if (live !== undefined) unsubscribe.push(live.onChange(() => setNumbers(live.list())));
+  // Subscribed whenever endpoints may come (a number added at runtime); with none, each event costs one comparison.
+  if (live !== undefined || endpoints.active > 0) {
     const callEvent = (type: 'call.ringing' | 'call.answered' | 'call.transferred', e: { call: Parameters<typeof summarize>[0] }, atMs: number | undefined): void => {
+      if (endpoints.active === 0) return;
       const { call } = e;
       outbox.publish(type, { pattern: call.plan.pattern, callId: call.id, eventKey: `${call.id}:${type}`, atMs: atMs ?? now(), data: summarize(call) });
     };
@@ -90,6 +107,7 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
     if (o.records !== undefined) {
       unsubscribe.push(
         o.records.onRecord((detail) => {
+          if (endpoints.active === 0) return;
           const atMs = detail.endedAt === null ? now() : Date.parse(detail.endedAt);
           outbox.publish('call.ended', { pattern: detail.number, callId: detail.id, eventKey: `${detail.id}:call.ended`, atMs, data: detail });
         }),
@@ -109,4 +127,8 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
         await worker.close();
       })()),
   };
+}
+
+function isSource(n: StartWebhooksOptions['numbers']): n is NumberWebhookSource {
+  return 'onChange' in n && typeof n.onChange === 'function' && 'list' in n && typeof n.list === 'function';
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { SipCaller } from '../helpers/sip-caller.js';
 import { freePort } from '../helpers/sipp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -104,12 +106,22 @@ describe('npm start, as a new user', () => {
     expect(run.exit()).toBe(0);
   }, 90_000);
 
-  it('with no patchbay.yaml where npm was run, says so and names the directory', async () => {
+  it('with no patchbay.yaml where npm was run, says so and names the directory; records go to ./data there, listed by GET /v1/calls', async () => {
     const dir = await tempDir();
     const run = runMain({ INIT_CWD: dir, PATCHBAY_SIP_PORT: '0', PATCHBAY_HTTP_PORT: '0' });
-    await waitFor(() => run.stdout().includes('Try it:') || run.exit() !== undefined, 60_000, () => run.stdout() + run.stderr());
+    await waitFor(() => run.stdout().includes('Call records:') || run.exit() !== undefined, 60_000, () => run.stdout() + run.stderr());
     expect(run.stdout(), run.stderr()).toContain(`Configuration: no patchbay.yaml in ${dir}: embedded defaults\n`);
-    expect(run.stdout()).toMatch(/Try it: call sip:anything@127\.0\.0\.1:\d+ → built-in demo agent\n/);
+    const sipPort = Number(/Try it: call sip:anything@127\.0\.0\.1:(\d+) → built-in demo agent\n/.exec(run.stdout())?.[1]);
+    const listed = /\nCall records: SQLite at (.+); list them with GET (http:\/\/127\.0\.0\.1:\d+\/v1\/calls)\n/.exec(run.stdout());
+    expect(listed?.[1]).toBe(join(dir, 'data', 'patchbay.db'));
+    expect(existsSync(join(dir, 'data', 'patchbay.db'))).toBe(true);
+    // The quick start's call: the demo agent answers; hung up, the call is in the history the banner points at.
+    const caller = await SipCaller.call({ host: '127.0.0.1', port: sipPort, to: 'anything' });
+    await caller.hangUp();
+    const history = async (): Promise<{ to: string; live: boolean; status: string }[]> =>
+      ((await (await fetch(listed?.[2] ?? '', { signal: AbortSignal.timeout(5_000) })).json()) as { calls: { to: string; live: boolean; status: string }[] }).calls;
+    await waitFor(async () => (await history()).some((c) => !c.live), 10_000, () => run.stdout());
+    expect(await history()).toMatchObject([{ to: 'anything', live: false, status: 'completed' }]);
     run.kill();
     await run.exited;
     expect(run.exit()).toBe(0);

@@ -9,6 +9,8 @@ type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf';
 
 export class FakeCallControl implements CallControl {
   readonly calls = new Map<string, CallSummary>();
+  /** Recently ended calls, oldest first (`end` moves a call here). */
+  readonly ended = new Map<string, CallSummary>();
   readonly placed: PlaceCallRequest[] = [];
   readonly requests: { method: Method; id?: string; arg?: string }[] = [];
   trunks: TrunkState[] = [{ name: 'carrier', registration: { state: 'registered', expiresAt: '2030-01-01T00:00:00.000Z' }, outbound: { activeCalls: 0, maxConcurrentCalls: 10, callsPerSecond: 5 } }];
@@ -40,7 +42,19 @@ export class FakeCallControl implements CallControl {
   }
 
   getCall(id: string): CallSummary | undefined {
-    return this.calls.get(id);
+    return this.calls.get(id) ?? this.ended.get(id);
+  }
+
+  recentlyEnded(): CallSummary[] {
+    return [...this.ended.values()];
+  }
+
+  /** The call ends: no longer live, kept among the recently ended with `changes` (status, endedAt, ...). */
+  end(id: string, changes: Partial<CallSummary>): void {
+    const call = this.calls.get(id);
+    if (call === undefined) throw new Error(`no live call '${id}'`);
+    this.calls.delete(id);
+    this.ended.set(id, { ...call, ...changes });
   }
 
   async placeCall(req: PlaceCallRequest): Promise<CallSummary> {
