@@ -99,30 +99,37 @@ export class CoreCallControl implements CallControl {
   }
 
   private summary(s: CoreSummary): CallSummary {
-    return {
-      id: s.id,
-      direction: s.direction,
-      status: s.status,
-      from: s.from,
-      to: s.to,
-      ...(s.number === '' ? {} : { number: s.number }),
-      ...(s.trunk === null ? {} : { trunk: s.trunk }),
-      agent: { kind: this.agentKind(s.agent.kind), target: s.agent.target },
-      ...(s.codec === null ? {} : { codec: s.codec }),
-      createdAt: s.createdAt,
-      ...(s.ringingAt === null ? {} : { ringingAt: s.ringingAt }),
-      ...(s.answeredAt === null ? {} : { answeredAt: s.answeredAt }),
-      ...(s.endedAt === null ? {} : { endedAt: s.endedAt }),
-      ...(s.endReason === null ? {} : { endReason: s.endReason }),
-      ...(s.disposition === null ? {} : { disposition: s.disposition }),
-      ...(s.sipStatus === null ? {} : { sipStatus: s.sipStatus }),
-    };
+    return apiSummary(s, this.options.builtins);
   }
+}
 
-  private agentKind(kind: string): AgentKind {
-    if (this.options.builtins.includes(kind)) return 'builtin';
-    return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
-  }
+/** The core's summary of a call (or a record, which extends it) as the API's: absent instead of null, the API's agent kinds. */
+export function apiSummary(s: CoreSummary, builtins: readonly string[]): CallSummary {
+  return {
+    id: s.id,
+    direction: s.direction,
+    status: s.status,
+    from: s.from,
+    to: s.to,
+    ...(s.number === '' ? {} : { number: s.number }),
+    ...(s.trunk === null ? {} : { trunk: s.trunk }),
+    agent: { kind: apiAgentKind(s.agent.kind, builtins), target: s.agent.target },
+    ...(s.codec === null ? {} : { codec: s.codec }),
+    createdAt: s.createdAt,
+    ...(s.ringingAt === null ? {} : { ringingAt: s.ringingAt }),
+    ...(s.answeredAt === null ? {} : { answeredAt: s.answeredAt }),
+    ...(s.endedAt === null ? {} : { endedAt: s.endedAt }),
+    ...(s.endReason === null ? {} : { endReason: s.endReason }),
+    ...(s.disposition === null ? {} : { disposition: s.disposition }),
+    ...(s.sipStatus === null ? {} : { sipStatus: s.sipStatus }),
+  };
+}
+
+/** The core's agent kind (built-in name, `websocket`, `twilio`, adapter name; or already the API's) as the API's. */
+export function apiAgentKind(kind: string, builtins: readonly string[]): AgentKind {
+  if (kind === 'builtin' || kind === 'url' || kind === 'adapter') return kind;
+  if (builtins.includes(kind)) return 'builtin';
+  return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
 }
 
 /** The core's refusal codes, as the API's (one table: api/errors.ts documents them). */

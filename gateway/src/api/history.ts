@@ -11,7 +11,7 @@ import { MAX_PAGE, type CallHistoryQuery, type HistoryFilter } from '../records/
 import type { CallDetail, CallRecord } from '../records/record.js';
 import type { CallControl, CallSummary } from './call-control.js';
 import type { ApiCallDetail, ApiCallRecord } from './history-schemas.js';
-import type { AgentKind } from './schemas.js';
+import { apiSummary } from './core-adapter.js';
 
 export interface HistoryPage {
   calls: ApiCallRecord[];
@@ -88,23 +88,8 @@ export class CallHistory {
 
   fromRecord(r: CallRecord): ApiCallRecord {
     return {
-      id: r.id,
+      ...apiSummary(r, this.builtins),
       live: false,
-      direction: r.direction,
-      status: r.status,
-      from: r.from,
-      to: r.to,
-      ...(r.number === '' ? {} : { number: r.number }),
-      ...(r.trunk === null ? {} : { trunk: r.trunk }),
-      agent: { kind: this.agentKind(r.agent.kind), target: r.agent.target },
-      ...(r.codec === null ? {} : { codec: r.codec }),
-      createdAt: r.createdAt,
-      ...(r.ringingAt === null ? {} : { ringingAt: r.ringingAt }),
-      ...(r.answeredAt === null ? {} : { answeredAt: r.answeredAt }),
-      ...(r.endedAt === null ? {} : { endedAt: r.endedAt }),
-      ...(r.endReason === null ? {} : { endReason: r.endReason }),
-      ...(r.disposition === null ? {} : { disposition: r.disposition }),
-      ...(r.sipStatus === null ? {} : { sipStatus: r.sipStatus }),
       ...(r.ringMs === null ? {} : { ringMs: r.ringMs }),
       ...(r.talkMs === null ? {} : { talkMs: r.talkMs }),
       ...(r.transfer === null ? {} : { transfer: r.transfer }),
@@ -121,13 +106,6 @@ export class CallHistory {
 
   private fromDetail(d: CallDetail): ApiCallDetail {
     return { ...this.fromRecord(d), timeline: d.timeline, transcript: d.transcript };
-  }
-
-  /** A record's agent kind (the core's: built-in name, `websocket`, `twilio`, adapter name) as the API's. */
-  private agentKind(kind: string): AgentKind {
-    if (kind === 'builtin' || kind === 'url' || kind === 'adapter') return kind;
-    if (this.builtins.includes(kind)) return 'builtin';
-    return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
   }
 }
 
