@@ -1,14 +1,16 @@
 /** The call history over real HTTP: live calls (FakeCallControl) merged with records in a real in-memory SQLite store. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/api-server.js';
 import { insertRecords, missedRecord, T0, testRecord, turns, withDetail } from '../../test/helpers/call-records.js';
 import { historyOf } from '../records/query.js';
-import { HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
+import { closeTestStores, HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
 import type { Store } from '../store/types.js';
 import { csvField, CSV_COLUMNS } from './export-format.js';
 import type { ApiCallDetail, ApiCallRecord } from './history-schemas.js';
+
+afterAll(closeTestStores, 20_000);
 
 describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
   let server: TestServer | undefined;
@@ -87,6 +89,16 @@ describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
       expect(await all(s, '?limit=2')).toEqual(['z-live', 'uk', 's5', 's4', 's35', 's3', 's2', 's1', 'miss']);
       expect(await all(s, `?limit=2&createdFrom=${encodeURIComponent(at(2))}&createdTo=${encodeURIComponent(at(6))}&number=%2B44*`)).toEqual(['z-live', 'uk']);
       expect(await all(s, '?disposition=no-answer')).toEqual(['miss']);
+    });
+
+    it('pages live and stored calls whose ids sort differently under en-US and byte order: none skipped or repeated', async () => {
+      const { s, st } = await start();
+      // Bytes: A1 Z _z a0 b m-1 m1 m_2 (the merge's and the cursor's order); en-US would put _z first and Z last.
+      await insertRecords(st.db, ['A1', '_z', 'b', 'm1'].map((id) => testRecord({ id, createdAt: at(5) })));
+      for (const id of ['Z', 'a0', 'm-1', 'm_2']) s.control.add({ id, createdAt: at(5) });
+      const newestFirst = ['m_2', 'm1', 'm-1', 'b', 'a0', '_z', 'Z', 'A1'];
+      expect((await page(s, '')).calls.map((c) => c.id)).toEqual(newestFirst);
+      for (const limit of [1, 2, 3]) expect(await all(s, `?limit=${limit}`), `limit ${limit}`).toEqual(newestFirst);
     });
 
     it('a call that ends between two pages (live → stored, same key) is neither repeated nor skipped', async () => {

@@ -25,7 +25,11 @@ export async function numbersSignature(db: Kysely<Database>): Promise<string> {
   return `${String(row?.n ?? 0)}:${String(row?.max ?? 0)}:${String(row?.sum ?? 0)}`;
 }
 
-/** Inserts or replaces the row with this id; its version is the table's highest plus one. Returns the row written. */
+/**
+ * Inserts or replaces the row with this id; its version is the table's highest plus one (two gateways writing at
+ * the same moment on PostgreSQL may give two rows the same version: the poll's signature still moves with each).
+ * Returns the row as stored.
+ */
 export async function putNumberRow(db: Kysely<Database>, row: { id: string; pattern: string; route: unknown; now: number }): Promise<{ row: NumberRow; created: boolean }> {
   return db.transaction().execute(async (trx) => {
     const top = await trx.selectFrom('numbers').select(sql<number | string | null>`max(version)`.as('max')).executeTakeFirst();
@@ -39,9 +43,23 @@ export async function putNumberRow(db: Kysely<Database>, row: { id: string; patt
       updated_at: row.now,
       version,
     };
-    if (existing === undefined) await trx.insertInto('numbers').values(written).execute();
-    else await trx.updateTable('numbers').set(written).where('id', '=', row.id).execute();
-    return { row: written, created: existing === undefined };
+    // An upsert, not insert-or-update: on PostgreSQL another gateway may write the same id between the reads above
+    // and this write (read committed): a plain INSERT would fail on the key, and a second write with the same
+    // version would leave the poll's signature unchanged (the other gateway never reloading). The last writer wins,
+    // its version above the row's.
+    const { id: _id, created_at: _created, version: _version, ...changes } = written;
+    const stored = await trx
+      .insertInto('numbers')
+      .values(written)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          ...changes,
+          version: eb.case().when('numbers.version', '>=', eb.ref('excluded.version')).then(eb('numbers.version', '+', 1)).else(eb.ref('excluded.version')).end(),
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { row: { ...stored, created_at: Number(stored.created_at) }, created: existing === undefined };
   });
 }
 

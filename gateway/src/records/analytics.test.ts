@@ -1,9 +1,11 @@
 /** Analytics in SQL against a real (in-memory) SQLite store, checked against figures computed by hand. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertRecords, missedRecord, T0, testRecord, turns, withDetail } from '../../test/helpers/call-records.js';
 import type { Store } from '../store/types.js';
-import { HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
+import { closeTestStores, HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
 import { analytics, AnalyticsError } from './analytics.js';
+
+afterAll(closeTestStores, 20_000);
 
 describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
   let store: Store;

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallEvents } from '../call/events.js';
 import { silentLogger } from '../logger.js';
-import { openMemoryStore } from '../store/testing.js';
+import { closeTestStores, testStoreEngines } from '../../test/support/test-stores.js';
 import type { Store } from '../store/types.js';
 import { CALL_RECORD_WRITE, applyCallRecord } from './applier.js';
 import type { CallDetail } from './record.js';
@@ -49,10 +49,12 @@ const detail: CallDetail = {
   ],
 };
 
-describe('the call-record applier (against the real schema, in-memory SQLite)', () => {
+afterAll(closeTestStores, 20_000);
+
+describe.each(testStoreEngines())('the call-record applier (against the real schema) on $name', ({ open }) => {
   let store: Store;
   beforeEach(async () => {
-    store = await openMemoryStore();
+    store = await open();
   });
   afterEach(async () => {
     await store.close();

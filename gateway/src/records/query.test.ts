@@ -1,10 +1,12 @@
 /** The history's reads against a real (in-memory) SQLite store with the real schema. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertRecords, missedRecord, T0, testRecord, withDetail } from '../../test/helpers/call-records.js';
 import type { Store } from '../store/types.js';
-import { HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
-import { CursorError, decodeCursor, encodeCursor, type CursorKey } from './cursor.js';
+import { closeTestStores, HISTORY_ENGINES } from '../../test/helpers/history-engines.js';
+import { compareKeys, CursorError, decodeCursor, encodeCursor, type CursorKey } from './cursor.js';
 import { CallHistoryQuery, type HistoryFilter } from './query.js';
+
+afterAll(closeTestStores, 20_000);
 
 describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
   let store: Store;
@@ -64,6 +66,25 @@ describe.each(HISTORY_ENGINES)('$name', ({ open }) => {
         after = decodeCursor(encodeCursor({ createdAt: Date.parse(last.createdAt), id: last.id }));
       }
       expect(seen).toEqual(['e', 'd', 'm7', 'm6', 'm5', 'm4', 'm3', 'm2', 'm1', 'c', 'b', 'a']);
+    });
+
+    it('orders ids of equal created_at as the cursor compares them in JS (bytes), whatever the database collation', async () => {
+      // Under en-US (ICU or glibc) these sort _z a0 A1 k m_2 m-1 m1 Z; as bytes ("C", SQLite's BINARY, JS <) A1 Z _z a0 k m-1 m1 m_2.
+      const odd = ['A1', 'a0', 'k', '_z', 'Z', 'm-1', 'm1', 'm_2'];
+      await insertRecords(store.db, odd.map((id) => testRecord({ id, createdAt: at(25) })));
+      const expected = ['e', 'd', ...odd.map((id) => ({ createdAt: T0 + 25_000, id })).sort(compareKeys).map((k) => k.id), 'c', 'b', 'a'];
+      expect(expected.slice(2, 10)).toEqual(['m_2', 'm1', 'm-1', 'k', 'a0', '_z', 'Z', 'A1']);
+      expect(await ids({})).toEqual(expected);
+      const seen: string[] = [];
+      let after: CursorKey | undefined;
+      for (let i = 0; i < 20; i++) {
+        const page = await query.list({}, 2, after);
+        seen.push(...page.records.map((r) => r.id));
+        const last = page.records.at(-1);
+        if (!page.more || last === undefined) break;
+        after = { createdAt: Date.parse(last.createdAt), id: last.id };
+      }
+      expect(seen).toEqual(expected);
     });
 
     it('says whether more match after the page', async () => {

@@ -68,14 +68,14 @@ describe.each(backends)('store on %s', (engine, backend) => {
     const store = await openStore(config, { logger, baseDir: '/', retention: false });
     expect(store.dialect).toBe(engine);
     const migrations = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-    expect(migrations.rows.map((r) => r.name)).toEqual(['0001-init']);
+    expect(migrations.rows.map((r) => r.name)).toEqual(['0001-init', '0002-calls-id-byte-order']);
     for (const table of ['calls', 'call_events', 'call_transcripts', 'numbers', 'webhook_deliveries', 'webhook_attempts'] as const) {
       await expect(sql`select count(*) from ${sql.table(table)}`.execute(store.db)).resolves.toBeDefined();
     }
     await store.close();
     await store.close();
     const again = await openStore(config, { logger, baseDir: '/', retention: false });
-    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(again.db)).rows).toHaveLength(1);
+    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(again.db)).rows).toHaveLength(2);
     await again.close();
   });
 

@@ -67,6 +67,7 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   const outbox = new WebhookOutbox({ writer: o.store.writer, endpoints, now });
   const worker = new DeliveryWorker({
     db: o.store.db,
+    dialect: o.store.dialect,
     endpoints,
     sender: new WebhookSender(o.config.timeoutMs, o.fetch),
     timeoutMs: o.config.timeoutMs,

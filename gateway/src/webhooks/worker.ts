@@ -1,8 +1,8 @@
 /**
  * The delivery worker, off the call path: reads due deliveries (`pending`, `next_attempt_at <= now`, no live
  * lease) from the outbox, claims each with a lease in one UPDATE … RETURNING (atomic on SQLite, whose writer is
- * single, and on PostgreSQL, where a second claimer re-checks the lease on the row it waited for and skips it), so
- * several gateways sharing one database never send the same delivery at once. Each claim is POSTed (sender.ts)
+ * single, and on PostgreSQL, where the pick is FOR UPDATE SKIP LOCKED: see claim()), so several gateways sharing one
+ * database never send the same delivery at once. Each claim is POSTed (sender.ts)
  * with at most `maxConcurrentPerEndpoint` in flight per endpoint, and its attempt is recorded with the outcome:
  * 2xx → delivered; otherwise the next try by backoff (backoff.ts) or, past the give-up mark, failed.
  *
@@ -17,6 +17,8 @@ import type { AttemptResult, WebhookSender } from './sender.js';
 
 export interface DeliveryWorkerOptions {
   readonly db: Kysely<Database>;
+  /** The engine (store.dialect): PostgreSQL claims with row locks (see claim()). Default sqlite. */
+  readonly dialect?: 'sqlite' | 'postgres' | undefined;
   readonly endpoints: WebhookEndpoints;
   readonly sender: WebhookSender;
   readonly timeoutMs: number;
@@ -123,28 +125,8 @@ export class DeliveryWorker {
     }
   }
 
-  /** Leases up to `limit` due deliveries of `endpoint` to this worker, atomically. */
-  private async claim(endpoint: string, limit: number): Promise<DeliveryRow[]> {
-    const now = this.#now();
-    const { db } = this.#o;
-    return db
-      .updateTable('webhook_deliveries')
-      .set({ lease_owner: this.#o.owner, lease_until: now + this.#leaseMs })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('webhook_deliveries')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('endpoint', '=', endpoint)
-          .where('next_attempt_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit),
-      )
-      .where('status', '=', 'pending')
-      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-      .returningAll()
-      .execute();
+  private claim(endpoint: string, limit: number): Promise<DeliveryRow[]> {
+    return claimDeliveries(this.#o.db, this.#o.dialect ?? 'sqlite', { endpoint, limit, now: this.#now(), owner: this.#o.owner, leaseMs: this.#leaseMs });
   }
 
   private dispatch(row: DeliveryRow, endpoint: WebhookEndpoint): void {
@@ -211,4 +193,50 @@ export class DeliveryWorker {
       this.#o.logger?.warn({ delivery: row.id, endpoint: row.endpoint, type: row.event_type, attempts: attempt }, 'webhook delivery failed for good (retry.giveUpAfterMs)');
     }
   }
+}
+
+/**
+ * Leases up to `limit` due deliveries of `endpoint` (pending, next_attempt_at ≤ now, no live lease) to `owner`,
+ * atomically. SQLite: one UPDATE … WHERE id IN (SELECT … LIMIT) … RETURNING, atomic under its single writer.
+ * PostgreSQL: the pick is a MATERIALIZED CTE … FOR UPDATE SKIP LOCKED, then UPDATE … FROM it … RETURNING. Claimers
+ * never wait on each other's rows, and a row another worker claimed and settled (a failed try, its retry later)
+ * after this statement's snapshot is re-checked against the pick's conditions when it is locked, so it is not taken
+ * early — the plain IN (SELECT …) form waited for it and then took it (its re-check saw only the UPDATE's own
+ * conditions). The CTE runs once: as a sub-select, FOR UPDATE SKIP LOCKED may be re-run per row and skip the rows
+ * this UPDATE already changed, claiming more than `limit`.
+ */
+export async function claimDeliveries(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  c: { endpoint: string; limit: number; now: number; owner: string; leaseMs: number },
+): Promise<DeliveryRow[]> {
+  const { now } = c;
+  const lease = { lease_owner: c.owner, lease_until: now + c.leaseMs };
+  const due = db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('endpoint', '=', c.endpoint)
+    .where('next_attempt_at', '<=', now)
+    .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+    .orderBy('next_attempt_at')
+    .limit(c.limit);
+  if (dialect === 'postgres') {
+    return db
+      .with((w) => w('picked').materialized(), () => due.forUpdate().skipLocked())
+      .updateTable('webhook_deliveries')
+      .from('picked')
+      .set(lease)
+      .whereRef('webhook_deliveries.id', '=', 'picked.id')
+      .returningAll('webhook_deliveries')
+      .execute();
+  }
+  return db
+    .updateTable('webhook_deliveries')
+    .set(lease)
+    .where('id', 'in', due)
+    .where('status', '=', 'pending')
+    .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+    .returningAll()
+    .execute();
 }

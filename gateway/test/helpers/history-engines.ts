@@ -1,14 +1,12 @@
 /**
  * The stores the call history's tests run against (records/query.test.ts, records/analytics.test.ts,
- * api/history-http.test.ts): a fresh store with the real schema per test. SQLite in memory today; the PostgreSQL
- * harness (test/support/postgres.ts, the store's part) adds its entry here and every history test runs on both.
+ * api/history-http.test.ts): a fresh store with the real schema per test, on SQLite (in memory) and on a real
+ * PostgreSQL (test/support/test-stores.ts; each file stops its server with `afterAll(closeTestStores)`).
  */
-import { openMemoryStore } from '../../src/store/testing.js';
-import type { Store } from '../../src/store/types.js';
+import { testStoreEngines, type TestStoreEngine } from '../support/test-stores.js';
 
-export interface HistoryEngine {
-  name: 'sqlite' | 'postgres';
-  open(): Promise<Store>;
-}
+export { closeTestStores } from '../support/test-stores.js';
 
-export const HISTORY_ENGINES: HistoryEngine[] = [{ name: 'sqlite', open: openMemoryStore }];
+export type HistoryEngine = Pick<TestStoreEngine, 'name' | 'open'>;
+
+export const HISTORY_ENGINES: HistoryEngine[] = testStoreEngines();

@@ -23,8 +23,11 @@ export interface TestPostgres {
   /** `postgres://patchbay@127.0.0.1:<port>/<database>` (trust auth on loopback: no password). */
   readonly url: string;
   readonly port: number;
-  /** Another empty database on the same server (one per suite or test). */
-  createDatabase(name: string): Promise<string>;
+  /**
+   * Another empty database on the same server (one per suite or test). The cluster collates in "C"; `icuLocale`
+   * (e.g. 'en-US') gives the database that ICU collation instead, as production databases often have.
+   */
+  createDatabase(name: string, options?: { icuLocale?: string }): Promise<string>;
   /** Fast shutdown (connections are cut): the database is down until startServer(). */
   stopServer(): Promise<void>;
   startServer(): Promise<void>;
@@ -90,6 +93,18 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+/** Servers still running: stopped if the test process exits without calling stop() (a failed afterAll). One set per process (test files may share a worker). */
+const LIVE = Symbol.for('patchbay.test-postgres.live');
+const live: Set<ChildProcess> = ((globalThis as Record<symbol, unknown>)[LIVE] as Set<ChildProcess> | undefined) ?? newLiveSet();
+function newLiveSet(): Set<ChildProcess> {
+  const set = new Set<ChildProcess>();
+  (globalThis as Record<symbol, unknown>)[LIVE] = set;
+  process.once('exit', () => {
+    for (const child of set) child.kill('SIGINT');
+  });
+  return set;
+}
+
 export async function startPostgres(database = 'patchbay_test'): Promise<TestPostgres> {
   const bin = postgresBinDir();
   if (bin === undefined) throw new Error(`PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/*/bin. Install them: ${POSTGRES_INSTALL}`);
@@ -109,8 +124,10 @@ export async function startPostgres(database = 'patchbay_test'): Promise<TestPos
     const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...(user ?? {}), env: { PATH: process.env['PATH'] ?? '', LC_ALL: 'C' } });
     child.stderr?.on('data', (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-4000)));
     server = child;
+    live.add(child);
     let exited = false;
     child.once('exit', () => {
+      live.delete(child);
       exited = true;
       if (server === child) server = undefined;
     });
@@ -131,12 +148,14 @@ export async function startPostgres(database = 'patchbay_test'): Promise<TestPos
     await exited;
   };
 
-  const createDatabase = async (name: string): Promise<string> => {
+  const createDatabase = async (name: string, options: { icuLocale?: string } = {}): Promise<string> => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+    const icu = options.icuLocale;
+    if (icu !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/.test(icu)) throw new Error(`bad ICU locale ${icu}`);
     const client = new pg.Client({ connectionString: `${base}/postgres` });
     await client.connect();
     try {
-      await client.query(`create database ${name}`);
+      await client.query(icu === undefined ? `create database ${name}` : `create database ${name} template template0 locale_provider icu icu_locale '${icu}' locale 'C'`);
     } finally {
       await client.end();
     }

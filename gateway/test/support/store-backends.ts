@@ -12,8 +12,11 @@ import { startPostgres, type TestPostgres } from './postgres.js';
 
 export interface StoreBackend {
   readonly engine: 'sqlite' | 'postgres';
-  /** A `database:` config on a fresh temp data folder (and, for PostgreSQL, a fresh database). */
-  config(overrides?: Record<string, unknown>): Promise<DatabaseConfig>;
+  /**
+   * A `database:` config on a fresh temp data folder (and, for PostgreSQL, a fresh database; `icuLocale` gives it
+   * that ICU collation instead of the cluster's "C").
+   */
+  config(overrides?: Record<string, unknown>, options?: { icuLocale?: string }): Promise<DatabaseConfig>;
   /** The PostgreSQL server (started on first use), for the "database down" tests; undefined for SQLite. */
   server(): Promise<TestPostgres | undefined>;
   /** Removes the temp folders and stops the server (afterAll). */
@@ -22,16 +25,17 @@ export interface StoreBackend {
 
 let databases = 0;
 
-function backend(engine: 'sqlite' | 'postgres'): StoreBackend {
+/** One engine's backend (its own server for PostgreSQL, started on first use). */
+export function storeBackend(engine: 'sqlite' | 'postgres'): StoreBackend {
   const dirs: string[] = [];
   let pg: Promise<TestPostgres> | undefined;
   const server = (): Promise<TestPostgres> => (pg ??= startPostgres());
   return {
     engine,
-    async config(overrides = {}) {
+    async config(overrides = {}, options = {}) {
       const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-store-'));
       dirs.push(dataDir);
-      const url = engine === 'postgres' ? await (await server()).createDatabase(`t${process.pid}_${++databases}`) : undefined;
+      const url = engine === 'postgres' ? await (await server()).createDatabase(`t${process.pid}_${++databases}`, options) : undefined;
       return parseConfig({ database: { dataDir, ...(url === undefined ? {} : { url }), ...overrides } }).database;
     },
     server: async () => (engine === 'postgres' ? server() : undefined),
@@ -45,7 +49,7 @@ function backend(engine: 'sqlite' | 'postgres'): StoreBackend {
 /** `[name, backend]` pairs for `describe.each`. */
 export function storeBackends(): [string, StoreBackend][] {
   return [
-    ['sqlite', backend('sqlite')],
-    ['postgres', backend('postgres')],
+    ['sqlite', storeBackend('sqlite')],
+    ['postgres', storeBackend('postgres')],
   ];
 }
