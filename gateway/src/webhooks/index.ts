@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 import { WebhookDeliveries } from './deliveries.js';
 import { WebhookEndpoints } from './endpoints.js';
 import { registerDeliveryApplier, WebhookOutbox } from './outbox.js';
-import { WebhookSender, type FetchLike } from './sender.js';
+import { WebhookSender, type PostLike } from './sender.js';
 import { DeliveryWorker, type DeliveryWorkerStats } from './worker.js';
 
 export { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES, DELIVERY_STATUSES, ATTEMPT_ERRORS, type WebhookEventType, type WebhookEnvelope } from './events.js';
@@ -37,8 +37,8 @@ export interface StartWebhooksOptions {
   readonly logger?: Logger | undefined;
   /** The lease owner's prefix (several gateways may share a database); a random suffix makes it unique per process. */
   readonly gatewayId?: string | undefined;
-  /** Tests: the HTTP client and clocks. */
-  readonly fetch?: FetchLike | undefined;
+  /** Tests: the HTTP client (default node:http/https with keep-alive) and clocks. */
+  readonly post?: PostLike | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
 }
@@ -55,10 +55,11 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   const endpoints = new WebhookEndpoints({ endpoints: o.config.endpoints, numbers: o.numbers, env: o.env, normalize: o.normalize ?? {} });
   const now = o.now ?? Date.now;
   const outbox = new WebhookOutbox({ writer: o.store.writer, endpoints, now });
+  const sender = new WebhookSender(o.config.timeoutMs, o.post);
   const worker = new DeliveryWorker({
     db: o.store.db,
     endpoints,
-    sender: new WebhookSender(o.config.timeoutMs, o.fetch),
+    sender,
     timeoutMs: o.config.timeoutMs,
     maxConcurrentPerEndpoint: o.config.maxConcurrentPerEndpoint,
     retry: o.config.retry,
@@ -107,6 +108,7 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
       (closing ??= (async () => {
         for (const u of unsubscribe) u();
         await worker.close();
+        sender.close();
       })()),
   };
 }
