@@ -66,6 +66,8 @@ export const BENCH_WEBHOOK_EVENTS = ['call.ringing', 'call.answered', 'call.ende
 const WEBHOOK_SECRET_ENV = 'PATCHBAY_BENCH_WEBHOOK_SECRET';
 /** A fixed Standard Webhooks secret (the sink does not verify; the gateway still signs every POST). */
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 0x5a).toString('base64')}`;
+/** The environment the gateway gets the webhook secret from. */
+export const BENCH_WEBHOOK_ENV: Readonly<Record<string, string>> = { [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET };
 
 function recordsConfig(r: RecordsLaunch): Record<string, unknown> {
   if (r.mode === 'off') return { database: { enabled: false } };
@@ -134,7 +136,7 @@ export async function startGateway(launch: GatewayLaunch): Promise<GatewayProces
     [],
     {
       PATCHBAY_CONFIG: configPath,
-      [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET,
+      ...BENCH_WEBHOOK_ENV,
       // Node flags for the gateway alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run.
       ...(process.env['PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS'] }),
       ...(launch.node === undefined ? {} : { PATCHBAY_UNSUPPORTED_NODE: '1' }),

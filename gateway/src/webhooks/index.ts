@@ -71,9 +71,14 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   });
   // A row is readable once its transaction commits, just after the applier returns: wake now (SQLite's one
   // connection runs the claim after the commit) and once more shortly after (a pool's other connection may not).
+  // One late wake pending at a time, however many rows a batch applied.
+  let lateWake: NodeJS.Timeout | undefined;
   registerDeliveryApplier(o.store.writer, () => {
     worker.wake();
-    setTimeout(() => worker.wake(), 50).unref();
+    lateWake ??= setTimeout(() => {
+      lateWake = undefined;
+      worker.wake();
+    }, 50).unref();
   });
   const deliveries = new WebhookDeliveries(o.store.db, () => worker.wake(), now);
 
@@ -107,6 +112,7 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
     close: () =>
       (closing ??= (async () => {
         for (const u of unsubscribe) u();
+        clearTimeout(lateWake);
         await worker.close();
         sender.close();
       })()),

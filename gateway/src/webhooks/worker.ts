@@ -7,7 +7,9 @@
  * 2xx → delivered; otherwise the next try by backoff (backoff.ts) or, past the give-up mark, failed. Attempts that
  * finish while an earlier one is being written are written together, in one transaction.
  *
- * Wakes when a new row is written (the applier calls `wake`), when a send finishes, and every `pollIntervalMs`.
+ * Wakes when a new row is written (the applier calls `wake`), every `pollIntervalMs`, and when a send finishes if
+ * the last look may have left due rows behind (an endpoint at its limit, or a claim that filled every free slot):
+ * a finished send after a look that found the outbox drained costs no query.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Logger } from 'pino';
@@ -71,6 +73,8 @@ export class DeliveryWorker {
   /** Attempts finished while a write was in flight: the next write takes them all. */
   #toRecord: PendingRecord[] = [];
   #recording = false;
+  /** Whether the last look may have left due deliveries unclaimed. */
+  #maybeMore = true;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
@@ -121,13 +125,20 @@ export class DeliveryWorker {
 
   private async tick(): Promise<void> {
     if (this.#nextDueMs <= this.#now()) this.#nextDueMs = Infinity;
+    this.#maybeMore = false;
     for (const endpoint of this.#o.endpoints.all) {
       const free = this.#o.maxConcurrentPerEndpoint - (this.#inFlight.get(endpoint.name) ?? 0);
-      if (free <= 0 || this.#closed) continue;
+      if (this.#closed) continue;
+      if (free <= 0) {
+        this.#maybeMore = true;
+        continue;
+      }
       let rows: DeliveryRow[];
       try {
         rows = await this.claim(endpoint.name, free);
+        if (rows.length >= free) this.#maybeMore = true;
       } catch (err) {
+        this.#maybeMore = true;
         this.stats.storeErrors++;
         this.#o.logger?.warn({ err, endpoint: endpoint.name }, 'webhook outbox: claiming deliveries failed');
         return;
@@ -172,7 +183,7 @@ export class DeliveryWorker {
       .finally(() => {
         this.#inFlight.set(endpoint.name, (this.#inFlight.get(endpoint.name) ?? 1) - 1);
         this.#sends.delete(send);
-        this.wake();
+        if (this.#maybeMore || this.#ticking !== undefined) this.wake();
       });
     this.#sends.add(send);
   }
