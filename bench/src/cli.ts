@@ -1,6 +1,7 @@
 /** `npm run bench` flags → typed options (pure). */
 import { resolve } from 'node:path';
 import { BENCH_CODECS } from './load/codec-profile.js';
+import { RECORDS_CHOICES, type RecordsChoice } from './records-run.js';
 import type { BenchOptions } from './report/types.js';
 
 export interface CliOptions extends BenchOptions {
@@ -17,6 +18,8 @@ export interface CliOptions extends BenchOptions {
   readonly runtimes?: readonly number[];
   /** Who places the calls: the load generator (inbound), the gateway by `POST /v1/calls` (outbound), or both in turn. */
   readonly direction: BenchDirection;
+  /** `--records on|off|both`: call records + webhooks on (store + a webhook sink) or off (`database.enabled: false`). */
+  readonly records?: RecordsChoice;
 }
 
 export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
@@ -24,11 +27,15 @@ export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
 
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
                    [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
-                   [--out DIR] [--name NAME] [--runtimes 20,22,24]
+                   [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both]
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
 both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 --runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
 relay once, one table in <date>-runtimes.md/.json.
+--records on: call records and webhooks on (SQLite store in a temp folder, one webhook endpoint on a local sink that
+answers 204, every call event type); off: database.enabled: false; both: off, on, off, on, each on a fresh gateway,
+and a table of CPU per call-second (hold window and whole life) against the goal (on within 5 % of off).
+PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {
@@ -53,7 +60,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -88,6 +95,12 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   if (direction === undefined) throw new CliError(`--direction must be ${BENCH_DIRECTIONS.join(', ')}, got '${directionText}'`);
   if (ramp && direction !== 'inbound') throw new CliError('--ramp runs inbound calls only: drop --direction or --ramp');
   if (runtimes !== undefined && direction !== 'inbound') throw new CliError('--runtimes compares inbound runs: drop --direction or --runtimes');
+  const recordsText = values.get('records');
+  const records = recordsText === undefined ? undefined : RECORDS_CHOICES.find((r) => r === recordsText);
+  if (recordsText !== undefined && records === undefined) throw new CliError(`--records must be ${RECORDS_CHOICES.join(', ')}, got '${recordsText}'`);
+  if (records !== undefined && (ramp || runtimes !== undefined || direction !== 'inbound')) {
+    throw new CliError('--records compares fixed inbound runs: it does not combine with --ramp, --runtimes or --direction');
+  }
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -97,12 +110,13 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
+    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : records !== undefined ? `records-${records}` : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
     micro: !flags.has('no-micro'),
     ...(runtimes === undefined ? {} : { runtimes }),
     direction,
+    ...(records === undefined ? {} : { records }),
   };
 }

@@ -18,6 +18,8 @@ export const BARGE_IN_NUMBER = '+15550000003';
 export interface GatewayStats {
   readonly hops: Record<string, Distribution>;
   readonly bargeIn: Readonly<Record<string, unknown>> | undefined;
+  /** The store's write queue (`applied`, `queued`, `dropped`, ...), absent without a store. */
+  readonly store: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface GatewayProcess {
@@ -45,8 +47,34 @@ export interface GatewayLaunch {
   readonly codec: CodecName;
   /** The Node binary to run the gateway on (default the bench's own); an unsupported one is allowed (--runtimes). */
   readonly node?: string;
+  /**
+   * Records and webhooks (`--records`): `on`, the store (SQLite in `dataDir`) and one webhook endpoint (`url`, every
+   * call event type) with 180 Ringing sent so `call.ringing` goes out too; `off`, `database.enabled: false` and the
+   * same 180. Absent: the gateway's defaults (the store in the work folder, no webhooks).
+   */
+  readonly records?: RecordsLaunch;
   /** Outbound calls: a trunk whose proxy is the load generator's carrier side (`SipUas`), with room for the run. */
   readonly outbound?: { readonly carrierPort: number; readonly calls: number; readonly rate: number };
+}
+
+export type RecordsLaunch =
+  | { readonly mode: 'on'; readonly dataDir: string; readonly webhookUrl: string }
+  | { readonly mode: 'off' };
+
+/** The webhook events the `on` endpoint subscribes to: every call event type the gateway sends. */
+export const BENCH_WEBHOOK_EVENTS = ['call.ringing', 'call.answered', 'call.ended', 'call.transferred'] as const;
+const WEBHOOK_SECRET_ENV = 'PATCHBAY_BENCH_WEBHOOK_SECRET';
+/** A fixed Standard Webhooks secret (the sink does not verify; the gateway still signs every POST). */
+const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 0x5a).toString('base64')}`;
+/** The environment the gateway gets the webhook secret from. */
+export const BENCH_WEBHOOK_ENV: Readonly<Record<string, string>> = { [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET };
+
+function recordsConfig(r: RecordsLaunch): Record<string, unknown> {
+  if (r.mode === 'off') return { database: { enabled: false } };
+  return {
+    database: { dataDir: r.dataDir },
+    webhooks: { endpoints: [{ name: 'bench-sink', url: r.webhookUrl, secretEnv: WEBHOOK_SECRET_ENV, events: [...BENCH_WEBHOOK_EVENTS] }] },
+  };
 }
 
 /** The bench's trunk (outbound runs), and the prefix every number it dials starts with (inside its allow list). */
@@ -55,7 +83,10 @@ export const OUTBOUND_PREFIX = '+1555200';
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
   return {
-    sip: { host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50 },
+    sip: {
+      host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50,
+      ...(launch.records === undefined ? {} : { ringing: true }),
+    },
     http: { host: '127.0.0.1', port: httpPort },
     media: { ...media, codecs: [launch.codec], workers: launch.workers },
     numbers: {
@@ -68,6 +99,7 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
     agents: { onFailure: 'reject' },
     log: { level: 'warn' },
     ...(launch.outbound === undefined ? {} : outboundConfig(launch.outbound, launch.maxCalls)),
+    ...(launch.records === undefined ? {} : recordsConfig(launch.records)),
   };
 }
 
@@ -102,7 +134,13 @@ export async function startGateway(launch: GatewayLaunch): Promise<GatewayProces
   const { child } = await startTsx(
     join(launch.repoRoot, 'gateway/src/main.ts'),
     [],
-    { PATCHBAY_CONFIG: configPath, ...(launch.node === undefined ? {} : { PATCHBAY_UNSUPPORTED_NODE: '1' }) },
+    {
+      PATCHBAY_CONFIG: configPath,
+      ...BENCH_WEBHOOK_ENV,
+      // Node flags for the gateway alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run.
+      ...(process.env['PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS'] }),
+      ...(launch.node === undefined ? {} : { PATCHBAY_UNSUPPORTED_NODE: '1' }),
+    },
     30_000,
     launch.node,
   );
@@ -139,7 +177,12 @@ export async function fetchStats(url: string): Promise<GatewayStats | undefined>
       if (d !== undefined) out[name] = d;
     }
     const bargeIn = (body as Record<string, unknown>)['bargeIn'];
-    return { hops: out, bargeIn: typeof bargeIn === 'object' && bargeIn !== null ? (bargeIn as Record<string, unknown>) : undefined };
+    const store = (body as Record<string, unknown>)['store'];
+    return {
+      hops: out,
+      bargeIn: typeof bargeIn === 'object' && bargeIn !== null ? (bargeIn as Record<string, unknown>) : undefined,
+      store: typeof store === 'object' && store !== null ? (store as Record<string, unknown>) : undefined,
+    };
   } catch {
     return undefined;
   }

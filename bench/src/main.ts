@@ -22,7 +22,9 @@ import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { sampleProcess } from './proc/proc-sampler.js';
 import { runRamp, type RampOutcome } from './ramp.js';
 import { runRuntimes } from './runtimes/run-runtimes.js';
-import type { BenchResult, CostFigures, DirectionFigures, Distribution } from './report/types.js';
+import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures } from './report/types.js';
+import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
 import { checkTargets } from './targets.js';
@@ -94,6 +96,7 @@ async function main(options: CliOptions): Promise<void> {
     let ramp: RampOutcome | undefined;
     let stats: GatewayStats | undefined;
     let directions: DirectionFigures[] | undefined;
+    let records: RecordsFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
       const gateway = await startGateway(launch);
@@ -111,6 +114,25 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
       stats = await gateway.stats();
       await gateway.child.stop();
+    } else if (options.records !== undefined) {
+      const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {});
+      children.push(sinkProc.child);
+      const sinkUrls = JSON.parse(sinkProc.firstLine) as { url: string; countsUrl: string };
+      const sink: WebhookSink = {
+        url: sinkUrls.url,
+        counts: async () => (await (await fetch(sinkUrls.countsUrl, { signal: AbortSignal.timeout(3_000) })).json()) as SinkCounts,
+      };
+      const runs: RecordsRun[] = [];
+      for (const mode of recordsOrder(options.records)) runs.push(await runRecords(mode, launch, options, sink, log));
+      const first = runs[0];
+      if (first === undefined) throw new Error('no records run');
+      phase = first.phase;
+      stats = first.stats;
+      records = runs.map(recordsFigures);
+      extra['recordsRuns'] = runs.map((r) => ({ mode: r.mode, store: r.stats?.store, sink: r.sink, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      notes.push('records: each run on a fresh gateway with the same load and numbers, sip.ringing on in both modes; on = the store (SQLite in a fresh folder on a worker thread) ' +
+        'and one webhook endpoint on the bench\'s sink (its own process, 204 at once) subscribed to every call event type; off = database.enabled: false');
+      notes.push('records: the top-level figures (and the floor comparison) are the first run\'s; every run is in the records table');
     } else {
       // both: inbound, outbound, inbound again (the two inbound runs show how much runs differ on this machine).
       const order: Direction[] = options.direction === 'both' ? ['inbound', 'outbound', 'inbound'] : [options.direction];
@@ -202,6 +224,7 @@ async function main(options: CliOptions): Promise<void> {
         calls: options.calls, rate: options.rate, durationS: options.durationS, codec: options.codec, agent: options.agent, mode: options.mode,
         ...(options.workers === undefined || options.workers === 0 ? {} : { workers: options.workers }),
         ...(options.direction === 'inbound' ? {} : { direction: options.direction }),
+        ...(options.records === undefined ? {} : { records: options.records }),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,
@@ -218,6 +241,7 @@ async function main(options: CliOptions): Promise<void> {
       ...(floor === undefined ? {} : { floor }),
       ...(micro === undefined ? {} : { micro }),
       ...(directions === undefined ? {} : { directions }),
+      ...(records === undefined ? {} : { records }),
       ...(ramp === undefined ? {} : {
         ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
       }),
@@ -238,6 +262,25 @@ async function main(options: CliOptions): Promise<void> {
     for (const child of children.reverse()) await child.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function recordsFigures(r: RecordsRun): RecordsFigures {
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  const applied = num(r.stats?.store?.['applied']);
+  const dropped = num(r.stats?.store?.['dropped']);
+  const life = r.phase.lifecycle;
+  return {
+    mode: r.mode,
+    callsUp: r.phase.callsUp,
+    failedCalls: Object.values(r.phase.failures).reduce((a, b) => a + b, 0),
+    lossPct: round(r.phase.lossPct),
+    gateway: costOf(r.phase),
+    lifecycle: { cpuMs: round(life.cpuMs), wallS: round(life.wallMs / 1000), callSeconds: round(life.callSeconds), cpuMsPerCallSecond: round(life.cpuMsPerCallSecond) },
+    ...(applied === undefined ? {} : { storeOpsApplied: applied }),
+    ...(dropped === undefined ? {} : { storeOpsDropped: dropped }),
+    ...(r.sink === undefined ? {} : { webhooks: { ...r.sink.byType } }),
+    ...(r.drained === undefined ? {} : { drained: r.drained }),
+  };
 }
 
 let options: CliOptions;

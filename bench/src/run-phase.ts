@@ -43,6 +43,12 @@ export interface PhaseResult {
   /** The load generator's own CPU over the hold window (share of one core) and its event-loop delay p99, ms. */
   readonly loadGenCoreShare: number;
   readonly loadGenLoopDelayP99Ms: number;
+  /**
+   * The whole life of the calls: target CPU from before the first INVITE to after the tear-down (and `drain`, when
+   * given: records written, webhooks delivered) over every call-second of the phase. Set-up, tear-down and the work
+   * they leave behind are in it; the hold-window figures above leave them out.
+   */
+  readonly lifecycle: { readonly cpuMs: number; readonly wallMs: number; readonly callSeconds: number; readonly cpuMsPerCallSecond: number };
   /** Outbound calls only: INVITE received → ACK received (carrier side), POST → INVITE received, POST → API answer. */
   readonly outbound?: { readonly inviteToAckMs: Distribution; readonly apiToInviteMs: Distribution; readonly apiAnswerMs: Distribution };
 }
@@ -50,8 +56,12 @@ export interface PhaseResult {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const SETTLE_MS = 1_000;
 
-/** `open`: the load generator for the phase's direction (`LoadGenerator.create` or `createOutbound`); closed at the end. */
-export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, options: PhaseOptions, log: (line: string) => void): Promise<PhaseResult> {
+/**
+ * `open`: the load generator for the phase's direction (`LoadGenerator.create` or `createOutbound`); closed at the
+ * end. `drain(callsUp)`: resolves when the work the calls left behind is done (records, webhooks), before the last
+ * sample.
+ */
+export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, options: PhaseOptions, log: (line: string) => void, drain?: (callsUp: number) => Promise<void>): Promise<PhaseResult> {
   const before = sampleProcess(pid);
   const gen = await open();
   try {
@@ -77,7 +87,9 @@ export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, 
     const callSeconds = gen.callSeconds(holdStart.atMs, last.atMs);
     await gen.hangUpAll();
     await sleep(1_500);
+    if (drain !== undefined) await drain(callsUp);
     const after = sampleProcess(pid);
+    const lifeCallSeconds = gen.callSeconds(before.atMs, after.atMs);
     const counters = gen.counters();
     const lost = Math.max(0, counters.packetsExpected - counters.packetsReceived);
     const cpuMs = last.cpuMs - holdStart.cpuMs;
@@ -103,6 +115,12 @@ export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, 
       rssPeakMiB: peakRss,
       rssAfterMiB: after.rssMiB,
       rssMiBPerCall: callsUp > 0 ? (peakRss - before.rssMiB) / callsUp : 0,
+      lifecycle: {
+        cpuMs: after.cpuMs - before.cpuMs,
+        wallMs: after.atMs - before.atMs,
+        callSeconds: lifeCallSeconds,
+        cpuMsPerCallSecond: lifeCallSeconds > 0 ? (after.cpuMs - before.cpuMs) / lifeCallSeconds : 0,
+      },
       failures: Object.fromEntries(gen.failures),
       endedByFarEnd: gen.endedByFarEnd,
       loadGenCoreShare: (self.user + self.system) / 1000 / Math.max(1, last.atMs - holdStart.atMs),

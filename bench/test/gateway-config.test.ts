@@ -1,6 +1,6 @@
 import { parseConfig } from '@patchbay/gateway';
 import { describe, expect, it } from 'vitest';
-import { BENCH_TRUNK, gatewayConfig, OUTBOUND_PREFIX, type GatewayLaunch } from '../src/gateway-process.js';
+import { BENCH_TRUNK, BENCH_WEBHOOK_ENV, BENCH_WEBHOOK_EVENTS, gatewayConfig, OUTBOUND_PREFIX, type GatewayLaunch } from '../src/gateway-process.js';
 
 const launch: GatewayLaunch = {
   repoRoot: '/repo', workDir: '/tmp/w', echoAgent: 'ws://127.0.0.1:9/echo', turnAgentUrl: 'ws://127.0.0.1:9/turn',
@@ -28,5 +28,22 @@ describe('gatewayConfig with an outbound trunk', () => {
 
   it('has no trunk (every source admitted, as before) without outbound', () => {
     expect(parseConfig(gatewayConfig(launch, 5060, 8080, { portMin: 40000, portMax: 40100 })).trunks).toEqual([]);
+  });
+});
+
+describe('gatewayConfig with --records', () => {
+  const media = { portMin: 40000, portMax: 40100 };
+  it('on: the store in the run\'s folder, one webhook endpoint for every call event type, 180 Ringing sent', () => {
+    const config = parseConfig(gatewayConfig({ ...launch, records: { mode: 'on', dataDir: '/tmp/w/records-1', webhookUrl: 'http://127.0.0.1:9/hook' } }, 5060, 8080, media), BENCH_WEBHOOK_ENV);
+    expect(config.database).toMatchObject({ enabled: true, dataDir: '/tmp/w/records-1' });
+    expect(config.webhooks.endpoints).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:9/hook', events: [...BENCH_WEBHOOK_EVENTS] })]);
+    expect(config.sip.ringing).toBe(true);
+  });
+
+  it('off: no store, no webhooks, the same 180 Ringing', () => {
+    const config = parseConfig(gatewayConfig({ ...launch, records: { mode: 'off' } }, 5060, 8080, media));
+    expect(config.database.enabled).toBe(false);
+    expect(config.webhooks.endpoints).toEqual([]);
+    expect(config.sip.ringing).toBe(true);
   });
 });

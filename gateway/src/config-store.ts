@@ -10,6 +10,12 @@ export function databaseSchema(env: Env) {
   return z
     .strictObject({
       /**
+       * `false`: no store at all. No records are written, no webhooks are sent (configuring any is an error), the
+       * history API lists live calls only (stored reads answer 503 STORE_UNAVAILABLE) and the numbers API cannot
+       * add numbers (503 NUMBERS_UNAVAILABLE). For gateways that keep nothing, and the bench's records-off baseline.
+       */
+      enabled: z.boolean().default(true),
+      /**
        * The local folder: the SQLite file (`patchbay.db`) and the write queue's spill file (`spill/`, with either
        * engine). Relative paths are read from the configuration file's folder (or the working directory).
        */
@@ -59,3 +65,29 @@ export function databaseSchema(env: Env) {
 }
 
 export type DatabaseConfig = z.output<ReturnType<typeof databaseSchema>>;
+
+/**
+ * `database.enabled: false` with webhooks configured (global endpoints or a number's `webhooks:`): webhooks are
+ * delivered from the store's outbox, so they cannot be sent without it (config.ts's superRefine).
+ */
+export function databaseOffIssues(config: unknown): { path: (string | number)[]; message: string }[] {
+  if (!isRecord(config) || !isRecord(config['database']) || config['database']['enabled'] !== false) return [];
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const webhooks = config['webhooks'];
+  if (isRecord(webhooks) && Array.isArray(webhooks['endpoints']) && webhooks['endpoints'].length > 0) {
+    issues.push({ path: ['webhooks', 'endpoints'], message: 'webhooks need the database: database.enabled is false' });
+  }
+  const numbers = config['numbers'];
+  if (isRecord(numbers)) {
+    for (const [pattern, route] of Object.entries(numbers)) {
+      if (isRecord(route) && Array.isArray(route['webhooks']) && route['webhooks'].length > 0) {
+        issues.push({ path: ['numbers', pattern, 'webhooks'], message: 'webhooks need the database: database.enabled is false' });
+      }
+    }
+  }
+  return issues;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

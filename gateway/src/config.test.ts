@@ -91,7 +91,7 @@ describe('loadConfig', () => {
       agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
       api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
       webhooks: { endpoints: [], timeoutMs: 5000, maxConcurrentPerEndpoint: 4, retry: { initialDelayMs: 5000, maxDelayMs: 3_600_000, giveUpAfterMs: 86_400_000 }, pollIntervalMs: 1000 },
-      database: { dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },
+      database: { enabled: true, dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },
       log: { level: 'info' },
     });
   });

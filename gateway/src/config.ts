@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
-import { databaseSchema } from './config-store.js';
+import { databaseOffIssues, databaseSchema } from './config-store.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -227,6 +227,7 @@ function configSchema(env: Env) {
       for (const issue of numberKeyIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of trunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of numberWebhookIssues(config, env)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of databaseOffIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     }, ALWAYS);
 }
 

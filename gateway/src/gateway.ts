@@ -53,8 +53,8 @@ export interface RunningGateway {
   readonly records: CallRecordSource;
   /** The numbers routed by (YAML + runtime); `reloadConfig` takes a reloaded `numbers:` (SIGHUP). */
   readonly numbers: NumberService;
-  /** The database (records, webhooks, numbers): `store.db` to read, `store.writer.enqueue` to write (store/types.ts). */
-  readonly store: Store;
+  /** The database (records, webhooks, numbers): `store.db` to read, `store.writer.enqueue` to write (store/types.ts); undefined with `database.enabled: false`. */
+  readonly store: Store | undefined;
   stats(): Promise<GatewayStats>;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
@@ -76,8 +76,8 @@ export type GatewayStats = CallStats & {
   };
   /** Uncaught exceptions and unhandled rejections the process survived (only when run by main.ts). */
   process?: ProcessErrorStats;
-  /** The store's write queue (docs/store.md). */
-  store: WriteQueueStats & { engine: Store['dialect'] };
+  /** The store's write queue (docs/store.md); absent with `database.enabled: false`. */
+  store?: WriteQueueStats & { engine: Store['dialect'] };
 };
 
 export interface GatewayOptions {
@@ -121,8 +121,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const env = options.env ?? process.env;
   const adapters = await loadAdapters(config.numbers, env, logger);
   // The database before we listen: one that cannot be opened stops the start, naming the file or URL.
-  const store = options.store ?? (await openStore(config.database, { logger, baseDir: options.dataBaseDir ?? process.cwd(), ...(options.gatewayId === undefined ? {} : { gatewayId: options.gatewayId }) }));
-  const closeStore = (): Promise<void> => (options.store === undefined ? store.close() : Promise.resolve());
+  // `database.enabled: false`: none (no records written, no webhooks, history of live calls only; docs/store.md).
+  const store = options.store ?? (config.database.enabled ? await openStore(config.database, { logger, baseDir: options.dataBaseDir ?? process.cwd(), ...(options.gatewayId === undefined ? {} : { gatewayId: options.gatewayId }) }) : undefined);
+  const closeStore = async (): Promise<void> => {
+    if (options.store === undefined) await store?.close();
+  };
   const stack = new SipStack({
     host: config.sip.host,
     port: config.sip.port,
@@ -163,7 +166,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing } });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
-  const records = startRecords({ events: calls.events, store, gatewayId: options.gatewayId ?? store.gatewayId, logger });
+  const records = startRecords({ events: calls.events, store, gatewayId: options.gatewayId ?? store?.gatewayId ?? 'gateway', logger });
   // Per-number figures in /metrics from finished records: configured numbers (YAML or the numbers API) by name, the rest `other`.
   const stopNumberMetrics = startNumberMetrics({ source: records, metrics: metrics.numbers, isConfigured: (pattern) => numbers.service.book.find(pattern) !== undefined });
   stack.onRequest = (tx) => calls.handleRequest(tx);
@@ -173,7 +176,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book }));
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
-  const webhooks = startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
+  const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
@@ -188,7 +191,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), store: store.stats() }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
   );
 
   let listening = true;
@@ -208,14 +211,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       hops: HopMetrics.from(inWindow).snapshot(),
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
-      store: { ...store.stats(), engine: store.dialect },
+      ...(store === undefined ? {} : { store: { ...store.stats(), engine: store.dialect } }),
     };
   };
   const http = createHttpServer(
     { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
     {
       access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, webhooks: webhooks.deliveries, history: historyOf(store) },
+      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks === undefined ? {} : { webhooks: webhooks.deliveries }), ...(store === undefined ? {} : { history: historyOf(store) }) },
       bodyLimitBytes: config.api.bodyLimitBytes,
       logger,
     },
@@ -226,7 +229,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const address = http.server.address();
     httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
   } catch (err) {
-    await webhooks.close();
+    await webhooks?.close();
     await media.shutdown();
     await stack.close();
     await closeStore();
@@ -255,7 +258,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         await media.shutdown();
         stopNumberMetrics();
         records.close(); // after the media's last reports (call.ended webhooks come from them)
-        await webhooks.close();
+        await webhooks?.close();
         telemetry.close();
         metrics.setHopSource(undefined);
         metrics.setSnapshotSource(undefined);

@@ -70,8 +70,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   running = gateway;
-  const records = { engine: gateway.store.dialect, where: describeDatabase(config.database, dataBaseDir) };
-  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}`, records }));
+  // With `database.enabled: false` there is no store, and the banner says nothing of records.
+  const records = gateway.store === undefined ? undefined : { engine: gateway.store.dialect, where: describeDatabase(config.database, dataBaseDir) };
+  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}`, ...(records === undefined ? {} : { records }) }));
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     gateway

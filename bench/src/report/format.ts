@@ -107,6 +107,7 @@ export function benchCommand(options: BenchOptions, name?: string): string {
   if (options.workers !== undefined && options.workers !== 0) flags.push(`--workers ${options.workers}`);
   if (options.mode === 'ramp') flags.push('--ramp');
   if (options.direction !== undefined && options.direction !== 'inbound') flags.push(`--direction ${options.direction}`);
+  if (options.records !== undefined) flags.push(`--records ${options.records}`);
   if (name !== undefined) flags.push(`--name ${shellWord(name)}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }

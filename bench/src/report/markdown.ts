@@ -15,6 +15,7 @@ import {
   formatRatio,
 } from './format.js';
 import { directionsSection } from './directions.js';
+import { recordsSection } from './records.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
@@ -209,6 +210,7 @@ export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {})
     charts.latencySvg === undefined ? undefined : image('Latency per hop', charts.latencySvg),
     hopsSection(result),
     directionsSection(result.directions),
+    recordsSection(result.records, result.floor),
     qualitySection(result),
     costSection(result),
     targetsSection(result),

@@ -26,6 +26,29 @@ export interface BenchOptions {
   workers?: number | 'auto';
   /** Who placed the calls (absent in results from before outbound calls: inbound). */
   direction?: 'inbound' | 'outbound' | 'both';
+  /** `--records on|off|both`: call records + webhooks on, off (`database.enabled: false`), or both alternated. */
+  records?: 'on' | 'off' | 'both';
+}
+
+/**
+ * One `--records` run on its own gateway (same load). `gateway` is over the hold window (every call up), as
+ * everywhere in the bench; `lifecycle` is the whole life of the calls: from before the first INVITE to after the
+ * tear-down and, with records on, until every record is written and every webhook delivered.
+ */
+export interface RecordsFigures {
+  mode: 'on' | 'off';
+  callsUp: number;
+  failedCalls: number;
+  lossPct: number;
+  gateway: CostFigures;
+  lifecycle: { cpuMs: number; wallS: number; callSeconds: number; cpuMsPerCallSecond: number };
+  /** Store ops applied by the end of the run (records, webhook deliveries and their attempts). */
+  storeOpsApplied?: number;
+  storeOpsDropped?: number;
+  /** Webhook deliveries the sink received, by event type (distinct `webhook-id`s). */
+  webhooks?: Record<string, number>;
+  /** Every record written and every call.ended delivered within the drain's bound (30 s). */
+  drained?: boolean;
 }
 
 /**
@@ -112,6 +135,8 @@ export interface BenchResult {
   ramp?: RampStep[];
   /** `--direction outbound|both`: each direction's figures (inbound first). */
   directions?: DirectionFigures[];
+  /** `--records`: each run's figures, in run order. */
+  records?: RecordsFigures[];
   targets: TargetCheck[];
 }
 

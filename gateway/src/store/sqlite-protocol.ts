@@ -18,12 +18,22 @@ export interface QueryRequest {
   readonly parameters: readonly unknown[];
 }
 
+/**
+ * Several statements in one message, run in order until one fails: a transaction's deferred writes with the read or
+ * the commit that ends them. The reply is the last statement's result, or the first failure with its index.
+ */
+export interface BatchRequest {
+  readonly type: 'batch';
+  readonly id: number;
+  readonly statements: readonly { readonly sql: string; readonly parameters: readonly unknown[] }[];
+}
+
 export interface CloseRequest {
   readonly type: 'close';
   readonly id: number;
 }
 
-export type ToSqliteWorker = QueryRequest | CloseRequest;
+export type ToSqliteWorker = QueryRequest | BatchRequest | CloseRequest;
 
 /** The statement returned rows (`rows`) or changed some (`changes`, `lastInsertRowid`). */
 export interface QueryReply {
@@ -40,6 +50,8 @@ export interface QueryFailure {
   readonly id: number;
   readonly message: string;
   readonly code: string | undefined;
+  /** In a batch: the index of the statement that failed (the ones before it ran). */
+  readonly index?: number;
 }
 
 export interface ClosedReply {

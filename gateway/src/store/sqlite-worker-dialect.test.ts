@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Kysely, sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StoreError } from './errors.js';
 import { dropSqliteExperimentalWarning } from './sqlite-warning.mjs';
 import { WorkerSqliteDialect } from './sqlite-worker-dialect.js';
@@ -28,6 +29,48 @@ describe('WorkerSqliteDialect', () => {
     await db.insertInto('t').values([{ a: 2 }, { a: 3 }]).execute();
     expect(await db.selectFrom('t').select('a').orderBy('a').execute()).toEqual([{ a: 2 }, { a: 3 }]);
     await db.destroy();
+  });
+
+  it("posts a transaction's writes in one message with the read or commit that ends them; a failing one fails it all", async () => {
+    const db = new Kysely<{ t: { a: number } }>({ dialect: new WorkerSqliteDialect({ path: join(dir, 'b.db') }) });
+    await db.schema.createTable('t').addColumn('a', 'integer', (c) => c.primaryKey()).execute();
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      // begin, 50 inserts, an update, a delete, commit: one message.
+      await db.transaction().execute(async (trx) => {
+        for (let a = 1; a <= 50; a++) await trx.insertInto('t').values({ a }).execute();
+        await trx.updateTable('t').set({ a: 100 }).where('a', '=', 50).execute();
+        await trx.deleteFrom('t').where('a', '=', 49).execute();
+      });
+      expect(posted).toHaveBeenCalledTimes(1);
+      expect(await db.selectFrom('t').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 49 });
+      posted.mockClear();
+      // A read sees the writes before it (they go with it), and RETURNING is never deferred: three messages.
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ a: 200 }).execute();
+        expect(await trx.selectFrom('t').select('a').where('a', '>=', 100).orderBy('a').execute()).toEqual([{ a: 100 }, { a: 200 }]);
+        expect(await trx.insertInto('t').values({ a: 201 }).returning('a').execute()).toEqual([{ a: 201 }]);
+      });
+      expect(posted).toHaveBeenCalledTimes(3);
+      posted.mockClear();
+      // A deferred write that fails (duplicate key) fails the commit it went with: nothing of the transaction stays.
+      const dup = db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ a: 300 }).execute();
+        await trx.insertInto('t').values({ a: 1 }).execute();
+      });
+      await expect(dup).rejects.toMatchObject({ code: 'SQLITE_QUERY_FAILED', message: expect.stringContaining('UNIQUE') });
+      expect(await db.selectFrom('t').select('a').where('a', '=', 300).execute()).toEqual([]);
+      // An empty transaction rolled back posts nothing; the connection serves on.
+      posted.mockClear();
+      await expect(db.transaction().execute(async () => {
+        throw new Error('changed my mind');
+      })).rejects.toThrow('changed my mind');
+      expect(posted).not.toHaveBeenCalled();
+      expect(await db.selectFrom('t').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 51 });
+    } finally {
+      posted.mockRestore();
+      await db.destroy();
+    }
   });
 
   it('fails to open a file it cannot create with STORE_OPEN_FAILED naming the path', async () => {

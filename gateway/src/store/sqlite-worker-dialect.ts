@@ -5,10 +5,21 @@
  * write batch or a slow report query never stalls SIP or media. Transactions run on that one connection, one at a
  * time: the adapter says it has no second connection, so Kysely's RuntimeDriver serialises them, exactly as it does
  * for its own SqliteDriver.
+ *
+ * Inside a transaction, `begin` and each INSERT, UPDATE or DELETE without RETURNING are not posted at once: they are
+ * kept and posted in one message with the next statement that returns rows, or with the commit (a rollback of a
+ * transaction nothing was posted for posts nothing). A write batch of the store's queue is then one message instead
+ * of one per statement. Such a deferred write resolves at once with no counts (`numAffectedRows` undefined, so
+ * Kysely reports 0): code that needs a write's count inside a transaction must use RETURNING, or run it outside
+ * one. A deferred write that fails fails the statement it was posted with (the read or the commit), so the
+ * transaction still fails and rolls back as a whole.
  */
 import { Worker } from 'node:worker_threads';
 import {
   CompiledQuery,
+  DeleteQueryNode,
+  InsertQueryNode,
+  UpdateQueryNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -151,15 +162,15 @@ class WorkerSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    (connection as WorkerSqliteConnection).begin();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    await (connection as WorkerSqliteConnection).commit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    await (connection as WorkerSqliteConnection).rollback();
   }
 
   async releaseConnection(): Promise<void> {
@@ -174,11 +185,67 @@ class WorkerSqliteDriver implements Driver {
   }
 }
 
+type Statement = { readonly sql: string; readonly parameters: readonly unknown[] };
+
+/** A write whose result nobody reads (no RETURNING): it may wait for the transaction's next message. */
+function deferrable(query: CompiledQuery): boolean {
+  const node = query.query;
+  if (InsertQueryNode.is(node) || UpdateQueryNode.is(node) || DeleteQueryNode.is(node)) return node.returning === undefined;
+  return false;
+}
+
 class WorkerSqliteConnection implements DatabaseConnection {
+  /** In a transaction: the statements not posted yet (`begin` first until something was posted). */
+  private deferred: Statement[] | undefined;
+  /** Whether this transaction's `begin` reached the worker (then a rollback must be posted). */
+  private begun = false;
+
   constructor(private readonly thread: SqliteWorkerThread) {}
 
+  begin(): void {
+    this.deferred = [{ sql: 'begin', parameters: [] }];
+    this.begun = false;
+  }
+
+  async commit(): Promise<void> {
+    await this.post({ sql: 'commit', parameters: [] });
+    this.end();
+  }
+
+  async rollback(): Promise<void> {
+    const begun = this.begun;
+    this.end();
+    if (begun) await this.post({ sql: 'rollback', parameters: [] });
+  }
+
+  private end(): void {
+    this.deferred = undefined;
+    this.begun = false;
+  }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const reply = await this.thread.request({ type: 'query', sql: compiledQuery.sql, parameters: compiledQuery.parameters });
+    const statement = { sql: compiledQuery.sql, parameters: compiledQuery.parameters };
+    if (this.deferred !== undefined && deferrable(compiledQuery)) {
+      this.deferred.push(statement);
+      return { rows: [] };
+    }
+    return this.post<R>(statement);
+  }
+
+  /** Posts `statement` with whatever the transaction deferred before it, in one message. */
+  private async post<R>(statement: Statement): Promise<QueryResult<R>> {
+    const deferred = this.deferred;
+    let reply: FromSqliteWorker;
+    if (deferred === undefined || deferred.length === 0) {
+      reply = await this.thread.request({ type: 'query', sql: statement.sql, parameters: statement.parameters });
+    } else {
+      const statements = [...deferred, statement];
+      this.deferred = [];
+      // `begin` is first in the first batch; it ran unless it is what failed.
+      const beginsHere = !this.begun && statements[0]?.sql === 'begin';
+      reply = await this.thread.request({ type: 'batch', statements });
+      if (beginsHere && !(reply.type === 'error' && reply.index === 0)) this.begun = true;
+    }
     if (reply.type === 'error') {
       throw new StoreError('SQLITE_QUERY_FAILED', `${reply.message} (${this.thread.describe()})`, { sqliteCode: reply.code });
     }

@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 import { WebhookDeliveries } from './deliveries.js';
 import { WebhookEndpoints, type NumberWebhooks } from './endpoints.js';
 import { registerDeliveryApplier, WebhookOutbox } from './outbox.js';
-import { WebhookSender, type FetchLike } from './sender.js';
+import { WebhookSender, type PostLike } from './sender.js';
 import { DeliveryWorker, type DeliveryWorkerStats } from './worker.js';
 
 export { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES, DELIVERY_STATUSES, ATTEMPT_ERRORS, type WebhookEventType, type WebhookEnvelope } from './events.js';
@@ -45,8 +45,8 @@ export interface StartWebhooksOptions {
   readonly logger?: Logger | undefined;
   /** The lease owner's prefix (several gateways may share a database); a random suffix makes it unique per process. */
   readonly gatewayId?: string | undefined;
-  /** Tests: the HTTP client and clocks. */
-  readonly fetch?: FetchLike | undefined;
+  /** Tests: the HTTP client (default node:http/https with keep-alive) and clocks. */
+  readonly post?: PostLike | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
 }
@@ -65,11 +65,12 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   const endpoints = new WebhookEndpoints({ endpoints: o.config.endpoints, env: o.env, normalize: o.normalize ?? {} });
   const now = o.now ?? Date.now;
   const outbox = new WebhookOutbox({ writer: o.store.writer, endpoints, now });
+  const sender = new WebhookSender(o.config.timeoutMs, o.post);
   const worker = new DeliveryWorker({
     db: o.store.db,
     dialect: o.store.dialect,
     endpoints,
-    sender: new WebhookSender(o.config.timeoutMs, o.fetch),
+    sender,
     timeoutMs: o.config.timeoutMs,
     maxConcurrentPerEndpoint: o.config.maxConcurrentPerEndpoint,
     retry: o.config.retry,
@@ -81,9 +82,14 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
   });
   // A row is readable once its transaction commits, just after the applier returns: wake now (SQLite's one
   // connection runs the claim after the commit) and once more shortly after (a pool's other connection may not).
+  // One late wake pending at a time, however many rows a batch applied.
+  let lateWake: NodeJS.Timeout | undefined;
   registerDeliveryApplier(o.store.writer, () => {
     worker.wake();
-    setTimeout(() => worker.wake(), 50).unref();
+    lateWake ??= setTimeout(() => {
+      lateWake = undefined;
+      worker.wake();
+    }, 50).unref();
   });
   const deliveries = new WebhookDeliveries(o.store.db, () => worker.wake(), now);
 
@@ -125,7 +131,9 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
     close: () =>
       (closing ??= (async () => {
         for (const u of unsubscribe) u();
+        clearTimeout(lateWake);
         await worker.close();
+        sender.close();
       })()),
   };
 }

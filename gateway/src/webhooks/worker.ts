@@ -4,9 +4,12 @@
  * single, and on PostgreSQL, where the pick is FOR UPDATE SKIP LOCKED: see claim()), so several gateways sharing one
  * database never send the same delivery at once. Each claim is POSTed (sender.ts)
  * with at most `maxConcurrentPerEndpoint` in flight per endpoint, and its attempt is recorded with the outcome:
- * 2xx → delivered; otherwise the next try by backoff (backoff.ts) or, past the give-up mark, failed.
+ * 2xx → delivered; otherwise the next try by backoff (backoff.ts) or, past the give-up mark, failed. Attempts that
+ * finish while an earlier one is being written are written together, in one transaction.
  *
- * Wakes when a new row is written (the applier calls `wake`), when a send finishes, and every `pollIntervalMs`.
+ * Wakes when a new row is written (the applier calls `wake`), every `pollIntervalMs`, and when a send finishes if
+ * the last look may have left due rows behind (an endpoint at its limit, or a claim that filled every free slot):
+ * a finished send after a look that found the outbox drained costs no query.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Logger } from 'pino';
@@ -45,6 +48,15 @@ export interface DeliveryWorkerStats {
 
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 
+/** A finished attempt waiting to be written, and who waits for it. */
+interface PendingRecord {
+  readonly row: DeliveryRow;
+  readonly result: AttemptResult;
+  readonly startedAt: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class DeliveryWorker {
   readonly stats: DeliveryWorkerStats = { attempts: 0, delivered: 0, failed: 0, storeErrors: 0, peakInFlight: 0 };
   readonly #o: DeliveryWorkerOptions;
@@ -60,6 +72,11 @@ export class DeliveryWorker {
   #closed = false;
   /** The earliest retry this worker scheduled and has not looked for yet (epoch ms). */
   #nextDueMs = Infinity;
+  /** Attempts finished while a write was in flight: the next write takes them all. */
+  #toRecord: PendingRecord[] = [];
+  #recording = false;
+  /** Whether the last look may have left due deliveries unclaimed. */
+  #maybeMore = true;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
@@ -110,13 +127,20 @@ export class DeliveryWorker {
 
   private async tick(): Promise<void> {
     if (this.#nextDueMs <= this.#now()) this.#nextDueMs = Infinity;
+    this.#maybeMore = false;
     for (const endpoint of this.#o.endpoints.all) {
       const free = this.#o.maxConcurrentPerEndpoint - (this.#inFlight.get(endpoint.name) ?? 0);
-      if (free <= 0 || this.#closed) continue;
+      if (this.#closed) continue;
+      if (free <= 0) {
+        this.#maybeMore = true;
+        continue;
+      }
       let rows: DeliveryRow[];
       try {
         rows = await this.claim(endpoint.name, free);
+        if (rows.length >= free) this.#maybeMore = true;
       } catch (err) {
+        this.#maybeMore = true;
         this.stats.storeErrors++;
         this.#o.logger?.warn({ err, endpoint: endpoint.name }, 'webhook outbox: claiming deliveries failed');
         return;
@@ -141,7 +165,7 @@ export class DeliveryWorker {
       .finally(() => {
         this.#inFlight.set(endpoint.name, (this.#inFlight.get(endpoint.name) ?? 1) - 1);
         this.#sends.delete(send);
-        this.wake();
+        if (this.#maybeMore || this.#ticking !== undefined) this.wake();
       });
     this.#sends.add(send);
   }
@@ -160,37 +184,70 @@ export class DeliveryWorker {
     await this.record(row, result, startedAt);
   }
 
-  private async record(row: DeliveryRow, result: AttemptResult, startedAt: number): Promise<void> {
-    const attempt = Number(row.attempts) + 1; // Number(): PostgreSQL's bigint may arrive as a string
+  /** Resolves once the attempt is written (with the others that finished meanwhile). */
+  private record(row: DeliveryRow, result: AttemptResult, startedAt: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#toRecord.push({ row, result, startedAt, resolve, reject });
+      this.writeRecords();
+    });
+  }
+
+  private writeRecords(): void {
+    if (this.#recording || this.#toRecord.length === 0) return;
+    const batch = this.#toRecord;
+    this.#toRecord = [];
+    this.#recording = true;
+    this.writeBatch(batch).then(
+      () => {
+        for (const p of batch) p.resolve();
+      },
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    ).finally(() => {
+      this.#recording = false;
+      this.writeRecords();
+    });
+  }
+
+  private async writeBatch(batch: readonly PendingRecord[]): Promise<void> {
     const now = this.#now();
-    this.stats.attempts++;
-    const step = result.ok ? undefined : nextStep(this.#o.retry, attempt, Number(row.created_at), now, this.#o.random);
-    const status = result.ok ? 'delivered' : step?.kind === 'give-up' ? 'failed' : 'pending';
+    const outcomes = batch.map(({ row, result, startedAt }) => {
+      const attempt = Number(row.attempts) + 1; // Number(): PostgreSQL's bigint may arrive as a string
+      this.stats.attempts++;
+      const step = result.ok ? undefined : nextStep(this.#o.retry, attempt, Number(row.created_at), now, this.#o.random);
+      const status = result.ok ? 'delivered' : step?.kind === 'give-up' ? 'failed' : 'pending';
+      return { row, result, startedAt, attempt, step, status } as const;
+    });
     await this.#o.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('webhook_attempts')
-        .values({ delivery_id: row.id, attempt, at: startedAt, duration_ms: result.durationMs, status_code: result.statusCode, error: result.error })
+        .values(outcomes.map((o) => ({ delivery_id: o.row.id, attempt: o.attempt, at: o.startedAt, duration_ms: o.result.durationMs, status_code: o.result.statusCode, error: o.result.error })))
         .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
         .execute();
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({
-          attempts: attempt,
-          status,
-          last_attempt_at: startedAt,
-          delivered_at: result.ok ? now : null,
-          next_attempt_at: step?.kind === 'retry' ? step.atMs : Number(row.next_attempt_at),
-          lease_until: null,
-          lease_owner: null,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      for (const o of outcomes) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({
+            attempts: o.attempt,
+            status: o.status,
+            last_attempt_at: o.startedAt,
+            delivered_at: o.result.ok ? now : null,
+            next_attempt_at: o.step?.kind === 'retry' ? o.step.atMs : Number(o.row.next_attempt_at),
+            lease_until: null,
+            lease_owner: null,
+          })
+          .where('id', '=', o.row.id)
+          .execute();
+      }
     });
-    if (step?.kind === 'retry') this.#nextDueMs = Math.min(this.#nextDueMs, step.atMs);
-    if (status === 'delivered') this.stats.delivered++;
-    if (status === 'failed') {
-      this.stats.failed++;
-      this.#o.logger?.warn({ delivery: row.id, endpoint: row.endpoint, type: row.event_type, attempts: attempt }, 'webhook delivery failed for good (retry.giveUpAfterMs)');
+    for (const o of outcomes) {
+      if (o.step?.kind === 'retry') this.#nextDueMs = Math.min(this.#nextDueMs, o.step.atMs);
+      if (o.status === 'delivered') this.stats.delivered++;
+      if (o.status === 'failed') {
+        this.stats.failed++;
+        this.#o.logger?.warn({ delivery: o.row.id, endpoint: o.row.endpoint, type: o.row.event_type, attempts: o.attempt }, 'webhook delivery failed for good (retry.giveUpAfterMs)');
+      }
     }
   }
 }

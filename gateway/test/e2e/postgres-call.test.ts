@@ -6,7 +6,7 @@
  * gateway's id.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway, storeOf } from '../helpers/gateway.js';
 import { SipCaller } from '../helpers/sip-caller.js';
 import { sine } from '../helpers/tones.js';
 import { storeBackends } from '../support/store-backends.js';
@@ -43,7 +43,7 @@ describe.each(backends)('a call recorded in %s', (engine, backend) => {
     let gw = await startTestGateway(config);
     let id = '';
     try {
-      expect(gw.gateway.store.dialect).toBe(engine);
+      expect(storeOf(gw.gateway).dialect).toBe(engine);
       const sip = await SipCaller.call({ host: gw.host, port: gw.sipPort, to: NUMBER });
       try {
         const live = async () => (await api<{ calls: ApiCall[] }>(gw, '/v1/calls')).body.calls.filter((c) => c.live);
@@ -72,7 +72,7 @@ describe.each(backends)('a call recorded in %s', (engine, backend) => {
       expect(body.timeline?.map((e) => e.type)).toEqual(expect.arrayContaining(['created', 'answered', 'ended']));
       const list = await api<{ calls: ApiCall[] }>(gw, `/v1/calls?number=${encodeURIComponent(NUMBER)}`);
       expect(list.body.calls.map((c) => c.id)).toEqual([id]);
-      const row = await gw.gateway.store.db.selectFrom('calls').select(['gateway_id', 'created_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await storeOf(gw.gateway).db.selectFrom('calls').select(['gateway_id', 'created_at']).where('id', '=', id).executeTakeFirstOrThrow();
       expect(row.gateway_id).toBe(`gw-${engine}`);
       expect(typeof row.created_at).toBe('number');
     } finally {

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallDetail } from '../../src/records/record.js';
 import { SPILL_FILE } from '../../src/store/open-store.js';
-import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway, storeOf } from '../helpers/gateway.js';
 import { audioFlow, callerName, metricValue, percentile, placeCalls, type LiveCall } from '../helpers/live-calls.js';
 import { sine } from '../helpers/tones.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
@@ -154,7 +154,7 @@ describe('records with the database down during 50 live calls', () => {
     const startedAtMs = performance.now();
     await server.startServer();
     const callers = calls.map((c) => c.from);
-    await waitFor(async () => landed(await storedCallers(url), callers).found === CALLS, 20_000, () => `stats ${JSON.stringify(gw.gateway.store.stats())}`);
+    await waitFor(async () => landed(await storedCallers(url), callers).found === CALLS, 20_000, () => `stats ${JSON.stringify(storeOf(gw.gateway).stats())}`);
     console.log(`all ${CALLS} records stored ${(performance.now() - startedAtMs).toFixed(0)} ms after the database was back (server start included)`);
     const rows = await storedCallers(url);
     expect(landed(rows, callers)).toEqual({ found: CALLS, duplicated: [] });
@@ -198,8 +198,8 @@ describe('records with the database down during 50 live calls', () => {
     await server.startServer();
     const second = await gatewayOn(url, dataDir);
     const callers = calls.map((c) => c.from);
-    await waitFor(async () => landed(await storedCallers(url), callers).found === count, 15_000, () => `stats ${JSON.stringify(second.gateway.store.stats())}`);
+    await waitFor(async () => landed(await storedCallers(url), callers).found === count, 15_000, () => `stats ${JSON.stringify(storeOf(second.gateway).stats())}`);
     expect(landed(await storedCallers(url), callers)).toEqual({ found: count, duplicated: [] });
-    expect(second.gateway.store.stats()).toMatchObject({ spilled: 0, queued: 0, dropped: 0 });
+    expect(storeOf(second.gateway).stats()).toMatchObject({ spilled: 0, queued: 0, dropped: 0 });
   }, 60_000);
 });

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_RECORD_WRITE } from '../../src/records/applier.js';
 import type { CallDetail } from '../../src/records/record.js';
-import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, waitFor, type TestGateway, storeOf } from '../helpers/gateway.js';
 import { audioFlow, percentile, placeCalls, type LiveCall } from '../helpers/live-calls.js';
 import { sine } from '../helpers/tones.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
@@ -117,12 +117,12 @@ describe('records with a healthy and a slow database', () => {
     const again = new Map<string, number>();
     for (const d of r.records) {
       again.set(d.id, performance.now());
-      r.gw.gateway.store.writer.enqueue({ kind: CALL_RECORD_WRITE, data: { gatewayId: r.gw.gateway.store.gatewayId, record: d } });
+      storeOf(r.gw.gateway).writer.enqueue({ kind: CALL_RECORD_WRITE, data: { gatewayId: storeOf(r.gw.gateway).gatewayId, record: d } });
     }
     await waitFor(() => r.records.every((d) => r.committedAt.has(d.id)), 15_000, () => `${r.committedAt.size} committed again`);
     const idle = r.records.map((d) => (r.committedAt.get(d.id) ?? Number.NaN) - (again.get(d.id) ?? Number.NaN));
     console.log(`the same 50 records enqueued at once with no call running: ${figures(idle)}`);
-    expect(r.gw.gateway.store.stats()).toMatchObject({ queued: 0, spilled: 0, rejected: 0, dropped: 0 });
+    expect(storeOf(r.gw.gateway).stats()).toMatchObject({ queued: 0, spilled: 0, rejected: 0, dropped: 0 });
   }, 60_000);
 
   it('slow: a 5 s lock on calls delays no call; the records land when it goes', async () => {
@@ -144,7 +144,7 @@ describe('records with a healthy and a slow database', () => {
 
     // Every record queued; the writer is stuck behind the lock (slow, not down): nothing committed yet.
     await waitFor(() => r.records.length === CALLS, 10_000, () => `${r.records.length} records`);
-    const stuck = r.gw.gateway.store.stats();
+    const stuck = storeOf(r.gw.gateway).stats();
     expect(stuck.queued).toBe(CALLS);
     expect(stuck.databaseUp).toBe(true);
     expect(r.committedAt.size).toBe(0);
@@ -158,6 +158,6 @@ describe('records with a healthy and a slow database', () => {
     expect(Math.min(...r.committedAt.values())).toBeGreaterThanOrEqual(releasedAtMs - 1);
     const count = await locker.query<{ n: string }>('select count(*) as n, count(distinct id) as d from calls');
     expect(count.rows[0]).toMatchObject({ n: String(CALLS), d: String(CALLS) });
-    expect(r.gw.gateway.store.stats()).toMatchObject({ queued: 0, spilled: 0, rejected: 0, dropped: 0 });
+    expect(storeOf(r.gw.gateway).stats()).toMatchObject({ queued: 0, spilled: 0, rejected: 0, dropped: 0 });
   }, 60_000);
 });

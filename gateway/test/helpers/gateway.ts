@@ -145,3 +145,9 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
     },
   };
 }
+
+/** The gateway's store, for tests that configured one (`database.enabled: false` has none: then it throws). */
+export function storeOf(gateway: RunningGateway): Store {
+  if (gateway.store === undefined) throw new Error('this gateway runs without a store (database.enabled: false)');
+  return gateway.store;
+}
