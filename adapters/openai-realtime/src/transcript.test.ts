@@ -106,6 +106,7 @@ describe('transcript lines (openai-realtime)', () => {
     const { call, session } = await setup({ script: () => [{ type: 'audio', ms: 200, transcript: 'Hello.' }], callerTranscript: () => ({ text: 'Hi.' }) }, { transcript: 'off' });
     const update = await nextEvent(session, 'session.update');
     expect((update['session'] as { audio: { input: Record<string, unknown> } }).audio.input['transcription']).toBeUndefined();
+    await nextMessage(call, 'mark', (m) => m.name === 'response-1'); // the greeting has played: the caller's turn is next
     speak(call);
     await nextMessage(call, 'mark', (m) => m.name === 'response-2');
     expect(call.messagesOf('transcript')).toEqual([]);

@@ -57,10 +57,11 @@ describe('gateway store wiring', () => {
       const api = `http://127.0.0.1:${gw.httpPort}`;
       const stats = (await (await fetch(`${api}/stats`)).json()) as Record<string, unknown>;
       expect(stats['store']).toBeUndefined();
-      // The history lists live calls only (none now); what only the store has answers 503.
+      // The history lists live calls and the ones the call core still remembers (its last 1,000 ended, in memory:
+      // `live: false`); what only the store has answers 503.
       const list = await fetch(`${api}/v1/calls`);
       expect(list.status).toBe(200);
-      expect(((await list.json()) as { calls: unknown[] }).calls).toEqual([]);
+      expect(((await list.json()) as { calls: { id: string; live: boolean }[] }).calls).toEqual([expect.objectContaining({ id: ended[0], live: false })]);
       const analytics = await fetch(`${api}/v1/analytics`);
       expect(analytics.status).toBe(503);
       expect(((await analytics.json()) as { code: string }).code).toBe('STORE_UNAVAILABLE');

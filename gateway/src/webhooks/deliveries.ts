@@ -85,11 +85,12 @@ export class WebhookDeliveries {
 
   /** Makes the delivery due now (whatever its status); undefined when there is none. */
   async replay(id: string): Promise<DeliveryView | undefined> {
-    const result = await this.db.updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: this.now() }).where('id', '=', id).executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return undefined;
+    // The row as this update left it (pending, due now): the worker is woken only after, so a fast resend cannot
+    // make the answer say `delivered` before the replay was even acknowledged.
+    const row = await this.db.updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: this.now() }).where('id', '=', id).returningAll().executeTakeFirst();
+    if (row === undefined) return undefined;
     this.onReplay();
-    const row = await this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : view(row);
+    return view(row);
   }
 }
 
