@@ -19,7 +19,8 @@ import { openStore } from '../../../gateway/src/store/open-store.js';
 import type { Store } from '../../../gateway/src/store/types.js';
 import { startWebhooks, type RunningWebhooks } from '../../../gateway/src/webhooks/index.js';
 
-export type CostMode = 'on' | 'off';
+/** off: records built, not stored; records: stored, no webhook endpoint; on: stored and three webhooks a call. */
+export type CostMode = 'on' | 'off' | 'records';
 
 export interface DriveOptions {
   readonly calls: number;
@@ -41,7 +42,7 @@ const SECRET_ENV = 'PATCHBAY_BENCH_WEBHOOK_SECRET';
 const ENV = { [SECRET_ENV]: `whsec_${Buffer.alloc(32, 0x5a).toString('base64')}` };
 /** The bench's endpoint: every call event type (this load has no transfers: ringing, answered, ended per call). */
 const EVENTS = ['call.ringing', 'call.answered', 'call.ended', 'call.transferred'];
-/** Ticks of 10 ms: media events two ticks after the answer, the end four ticks after it. */
+/** Ticks of 10 ms (longer below 100 calls/s): media events two ticks after the answer, the end four ticks after it. */
 const TICK_MS = 10;
 const MEDIA_AFTER = 2;
 const END_AFTER = 4;
@@ -66,9 +67,8 @@ function configFor(mode: CostMode, dataDir: string, sinkUrl: string): Config {
   return parseConfig(
     {
       numbers: { '*': { agent: 'echo' } },
-      ...(mode === 'off'
-        ? { database: { enabled: false } }
-        : { database: { dataDir }, webhooks: { endpoints: [{ name: 'bench-sink', url: sinkUrl, secretEnv: SECRET_ENV, events: EVENTS }] } }),
+      ...(mode === 'off' ? { database: { enabled: false } } : { database: { dataDir } }),
+      ...(mode === 'on' ? { webhooks: { endpoints: [{ name: 'bench-sink', url: sinkUrl, secretEnv: SECRET_ENV, events: EVENTS }] } } : {}),
     },
     ENV,
   );
@@ -84,13 +84,15 @@ export async function drive(mode: CostMode, o: DriveOptions): Promise<DriveResul
   });
   let store: Store | undefined;
   let webhooks: RunningWebhooks | undefined;
-  if (mode === 'on') store = await openStore(config.database, { logger: silentLogger, baseDir: dir, gatewayId: 'bench', retention: false });
+  if (mode !== 'off') store = await openStore(config.database, { logger: silentLogger, baseDir: dir, gatewayId: 'bench', retention: false });
   const records = startRecords({ events, store, gatewayId: 'bench', logger: silentLogger });
   if (store !== undefined) webhooks = startWebhooks({ config: config.webhooks, numbers: config.numbers, env: ENV, store, events, records, logger: silentLogger, gatewayId: 'bench' });
   let built = 0;
   records.onRecord(() => void built++);
 
-  const perTick = Math.max(1, Math.round((o.rate * TICK_MS) / 1000));
+  // At least 10 ms a tick; below 100 calls/s one call every `tickMs`.
+  const tickMs = Math.max(TICK_MS, 1000 / o.rate);
+  const perTick = Math.max(1, Math.round((o.rate * tickMs) / 1000));
   const ticks = Math.ceil(o.calls / perTick);
   const byTick: Call[][] = [];
   const startWall = performance.now();
@@ -126,12 +128,13 @@ export async function drive(mode: CostMode, o: DriveOptions): Promise<DriveResul
       const quality = { codec: 'PCMU', durationMs: endedAt - answeredAt, packetsExpected: 1200, packetsLost: 0, jitterMs: 1.2, oneWayDelayMs: 20, jitterBufferDepthMs: 40 };
       events.emit({ type: 'media-ended', callId: call.id, pattern: '*', bargeIn: { onsets: 0, confirmedByConfirmer: 0, rejectedByConfirmer: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 }, quality });
     }
-    await sleep(TICK_MS);
+    await sleep(tickMs);
   }
   // Every record built and, on, applied and its three webhooks delivered (bounded).
   const deadline = performance.now() + 120_000;
+  const webhooksPerCall = mode === 'on' ? 3 : 0;
   const done = (): boolean =>
-    built >= o.calls && (store === undefined || (store.stats().applied >= o.calls * 4 && (webhooks?.stats().delivered ?? 0) >= o.calls * 3));
+    built >= o.calls && (store === undefined || (store.stats().applied >= o.calls * (1 + webhooksPerCall) && (webhooks?.stats().delivered ?? 0) >= o.calls * webhooksPerCall));
   while (!done()) {
     if (performance.now() > deadline) throw new Error(`${mode}: not done in 120 s: built ${built}, applied ${store?.stats().applied}, delivered ${webhooks?.stats().delivered}`);
     await sleep(5);

@@ -1,7 +1,9 @@
 /**
  * Records-cost bench: the CPU one call's record and webhooks cost, measured in one process without SIP or media
  * (the whole-gateway bench's run-to-run noise on a shared machine hides a 5 % difference; this one does not).
- * Run from the repo root: `npm run bench:records-cost [-- --calls 2000 --reps 5 --rate 200 --call-s 23.6 --off-ms 6.7]`.
+ * Run from the repo root: `npm run bench:records-cost [-- --calls 2000 --reps 5 --rate 200 --call-s 23.6 --off-ms 6.7 --split]`.
+ *
+ * `--split` adds a third run per repetition: records stored, no webhook endpoint.
  *
  * Each repetition runs `off` (records built, nothing stored: `database.enabled: false`) then `on` (records stored in
  * SQLite on its worker thread, ringing/answered/ended webhooks to the bench's sink in its own process), after one
@@ -26,6 +28,8 @@ const REPS = flag('reps', 5);
 const RATE = flag('rate', 200);
 const CALL_S = flag('call-s', 23.6);
 const OFF_MS = flag('off-ms', 6.7);
+/** `--split`: also a run with records stored and no webhook endpoint (records' share vs webhooks'). */
+const split = args.includes('--split');
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,9 +47,12 @@ async function main(): Promise<void> {
     await drive('off', { ...opts, calls: Math.min(CALLS, 500) });
     await drive('on', { ...opts, calls: Math.min(CALLS, 500) });
     const rows: { off: DriveResult; on: DriveResult }[] = [];
+    const storedPer: number[] = [];
     for (let r = 0; r < REPS; r++) {
       const off = await drive('off', opts);
       const on = await drive('on', opts);
+      const stored = split ? await drive('records', opts) : undefined;
+      if (stored !== undefined) storedPer.push(stored.cpuMs / CALLS);
       rows.push({ off, on });
       console.log(`  rep ${r + 1}: off ${f(off.cpuMs / CALLS, 3)} ms/call, on ${f(on.cpuMs / CALLS, 3)} ms/call (delivered ${on.delivered}), on − off ${f((on.cpuMs - off.cpuMs) / CALLS, 3)} ms/call`);
     }
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
     console.log('| --- | ---: | ---: | ---: |');
     console.log(`| off (records built, not stored) | ${f(median(offPer), 3)} | ${f(Math.min(...offPer), 3)} | ${f(Math.max(...offPer), 3)} |`);
     console.log(`| on (stored + 3 webhooks) | ${f(median(onPer), 3)} | ${f(Math.min(...onPer), 3)} | ${f(Math.max(...onPer), 3)} |`);
+    if (storedPer.length > 0) console.log(`| records stored, no webhooks | ${f(median(storedPer), 3)} | ${f(Math.min(...storedPer), 3)} | ${f(Math.max(...storedPer), 3)} |`);
     console.log(`| on − off | ${f(d, 3)} | ${f(Math.min(...diff), 3)} | ${f(Math.max(...diff), 3)} |`);
     console.log('');
     for (const s of [CALL_S, 180]) {
