@@ -34,7 +34,8 @@ export interface DriveResult {
   /** Process CPU (user + system, every thread) over the run, ms. */
   readonly cpuMs: number;
   readonly wallMs: number;
-  readonly recordsApplied: number;
+  /** Records built (and, on and records, applied: the run waits for it). */
+  readonly records: number;
   readonly delivered: number;
 }
 
@@ -141,7 +142,7 @@ export async function drive(mode: CostMode, o: DriveOptions): Promise<DriveResul
   }
   const cpu = process.cpuUsage(startCpu);
   const wallMs = performance.now() - startWall;
-  const result: DriveResult = { mode, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, recordsApplied: built, delivered: webhooks?.stats().delivered ?? 0 };
+  const result: DriveResult = { mode, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, records: built, delivered: webhooks?.stats().delivered ?? 0 };
   records.close();
   await webhooks?.close();
   await store?.close();

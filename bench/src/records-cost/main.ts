@@ -1,7 +1,7 @@
 /**
  * Records-cost bench: the CPU one call's record and webhooks cost, measured in one process without SIP or media
  * (the whole-gateway bench's run-to-run noise on a shared machine hides a 5 % difference; this one does not).
- * Run from the repo root: `npm run bench:records-cost [-- --calls 2000 --reps 5 --rate 200 --call-s 23.6 --off-ms 6.7 --split]`.
+ * Run from the repo root: `npm run bench:records-cost [-- --calls 400 --reps 5 --rate 20 --call-s 23.6 --off-ms 6.7 --split]`.
  *
  * `--split` adds a third run per repetition: records stored, no webhook endpoint.
  *
@@ -23,9 +23,9 @@ const flag = (name: string, fallback: number): number => {
   const v = i < 0 ? undefined : Number(args[i + 1]);
   return v === undefined || !Number.isFinite(v) ? fallback : v;
 };
-const CALLS = flag('calls', 2000);
+const CALLS = flag('calls', 400);
 const REPS = flag('reps', 5);
-const RATE = flag('rate', 200);
+const RATE = flag('rate', 20);
 const CALL_S = flag('call-s', 23.6);
 const OFF_MS = flag('off-ms', 6.7);
 /** `--split`: also a run with records stored and no webhook endpoint (records' share vs webhooks'). */
