@@ -81,11 +81,14 @@ export function startWebhooks(o: StartWebhooksOptions): RunningWebhooks {
     random: o.random,
   });
   // A row is readable once its transaction commits, just after the applier returns: wake now (SQLite's one
-  // connection runs the claim after the commit) and once more shortly after (a pool's other connection may not).
-  // One late wake pending at a time, however many rows a batch applied.
+  // connection runs the claim after the commit) and, PostgreSQL, once more shortly after (a pool's other connection
+  // may not). One late wake pending at a time, however many rows a batch applied. SQLite needs none: on its one
+  // connection the late claim found nothing, one worker round trip per applied batch for nothing.
   let lateWake: NodeJS.Timeout | undefined;
+  const lateWakeNeeded = o.store.dialect === 'postgres';
   registerDeliveryApplier(o.store.writer, () => {
     worker.wake();
+    if (!lateWakeNeeded) return;
     lateWake ??= setTimeout(() => {
       lateWake = undefined;
       worker.wake();

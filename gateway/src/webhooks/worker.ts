@@ -11,7 +11,7 @@
  * the last look may have left due rows behind (an endpoint at its limit, or a claim that filled every free slot):
  * a finished send after a look that found the outbox drained costs no query.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, WebhookDeliveriesTable } from '../store/schema.js';
 import { nextStep, type RetrySchedule } from './backoff.js';
@@ -267,6 +267,17 @@ export async function claimDeliveries(
   dialect: 'sqlite' | 'postgres',
   c: { endpoint: string; limit: number; now: number; owner: string; leaseMs: number },
 ): Promise<DeliveryRow[]> {
+  if (dialect === 'sqlite') {
+    const compiled = sqliteClaimOf(db);
+    const values: Record<number, unknown> = { [OWNER]: c.owner, [LEASE_UNTIL]: c.now + c.leaseMs, [ENDPOINT]: c.endpoint, [NOW]: c.now, [LIMIT]: c.limit };
+    const parameters = compiled.slots.map((slot, i) => (slot === undefined ? compiled.query.parameters[i] : values[slot]));
+    return (await db.executeQuery<DeliveryRow>({ ...compiled.query, parameters })).rows;
+  }
+  return claimQuery(db, dialect, c).execute();
+}
+
+/** The claim's statement, built by Kysely (both engines); SQLite compiles it once per database (sqliteClaimOf). */
+function claimQuery(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', c: { endpoint: string; limit: number; now: number; owner: string; leaseMs: number }) {
   const { now } = c;
   const lease = { lease_owner: c.owner, lease_until: now + c.leaseMs };
   const due = db
@@ -285,8 +296,7 @@ export async function claimDeliveries(
       .from('picked')
       .set(lease)
       .whereRef('webhook_deliveries.id', '=', 'picked.id')
-      .returningAll('webhook_deliveries')
-      .execute();
+      .returningAll('webhook_deliveries');
   }
   return db
     .updateTable('webhook_deliveries')
@@ -294,6 +304,35 @@ export async function claimDeliveries(
     .where('id', 'in', due)
     .where('status', '=', 'pending')
     .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-    .returningAll()
-    .execute();
+    .returningAll();
+}
+
+/*
+ * The SQLite claim runs on every wake with the same shape: building and compiling its Kysely tree each time was a
+ * visible share of a delivery's CPU. It is compiled once per database with marker values, and each claim fills the
+ * marked parameter slots (the others, like 'pending', are constants of the statement).
+ */
+const OWNER = 0;
+const LEASE_UNTIL = 1;
+const ENDPOINT = 2;
+const NOW = 3;
+const LIMIT = 4;
+const MARKERS: readonly unknown[] = ['\u0000claim-owner', -7_000_000_001, '\u0000claim-endpoint', -7_000_000_003, 7_000_000_004];
+const compiledClaims = new WeakMap<Kysely<Database>, { query: CompiledQuery<DeliveryRow>; slots: readonly (number | undefined)[] }>();
+
+function sqliteClaimOf(db: Kysely<Database>): { query: CompiledQuery<DeliveryRow>; slots: readonly (number | undefined)[] } {
+  let compiled = compiledClaims.get(db);
+  if (compiled === undefined) {
+    const now = MARKERS[NOW] as number;
+    const leaseMs = (MARKERS[LEASE_UNTIL] as number) - now;
+    const query = claimQuery(db, 'sqlite', { owner: MARKERS[OWNER] as string, endpoint: MARKERS[ENDPOINT] as string, now, limit: MARKERS[LIMIT] as number, leaseMs }).compile();
+    const slots = query.parameters.map((p) => {
+      const i = MARKERS.indexOf(p);
+      return i < 0 ? undefined : i;
+    });
+    if (slots.filter((x) => x !== undefined).length < MARKERS.length) throw new Error('webhooks: the compiled claim lost a parameter');
+    compiled = { query, slots };
+    compiledClaims.set(db, compiled);
+  }
+  return compiled;
 }
