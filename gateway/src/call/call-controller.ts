@@ -19,6 +19,7 @@ import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '..
 import { parseNameAddr } from '../sip/headers.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
+import { isReliable, uriTransportParam } from '../sip/transport/types.js';
 import { requestDialogKey } from '../sip/dialog.js';
 import { CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
@@ -152,7 +153,7 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     const retransmitter = new AnswerRetransmitter({
       t1Ms: timers.t1Ms,
       t2Ms: timers.t2Ms,
-      reliable: call.remote.transport !== 'udp',
+      reliable: isReliable(call.remote.transport),
       resend: () => this.options.stack.sendStateless(ok, call.remote),
       onAckTimeout: () => {
         call.pendingAnswer = undefined;
@@ -321,7 +322,7 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     const local = this.options.stack.localAddressFor(tx.remote);
     const host = this.options.config.sip.publicAddress ?? local.address;
     const hp = host.includes(':') ? `[${host}]:${this.options.sipPort}` : `${host}:${this.options.sipPort}`;
-    const transport = tx.remote.transport === 'tcp' ? ';transport=tcp' : '';
+    const transport = uriTransportParam(tx.remote.transport);
     return { name: 'Contact', value: `<sip:patchbay@${hp}${transport}>` };
   }
 

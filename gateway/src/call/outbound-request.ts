@@ -8,6 +8,7 @@ import type { NumberFormat } from '../config-trunks.js';
 import type { Destination } from '../routing/index.js';
 import { hostPort } from '../sip/dialog.js';
 import type { SipHeader, SipRequest } from '../sip/message.js';
+import { uriTransportParam, type TransportName } from '../sip/transport/types.js';
 import { formatDialledNumber, type OutboundTrunkConfig } from '../trunks/outbound.js';
 
 /** What the INVITE is built from; everything random or addressed comes in. */
@@ -23,7 +24,7 @@ export interface OutboundInviteInput {
   readonly fromTag: string;
   readonly cseq: number;
   readonly branch: string;
-  readonly via: { readonly transport: 'udp' | 'tcp'; readonly host: string; readonly port: number };
+  readonly via: { readonly transport: TransportName; readonly host: string; readonly port: number };
   /** Contact header value (`<sip:patchbay@host:port>`). */
   readonly contact: string;
   readonly sdp: string;
@@ -47,7 +48,7 @@ export function requestUri(input: Pick<OutboundInviteInput, 'trunk' | 'defaultCo
   if (destination.kind === 'sip') return destination.uri;
   const user = dialledUser(destination.number, trunk, input.defaultCountryCode);
   const { host, port, transport } = trunk.proxy;
-  return `sip:${user}@${port === 5060 ? bracket(host) : hostPort(host, port)}${transport === 'tcp' ? ';transport=tcp' : ''}`;
+  return `sip:${user}@${port === 5060 ? bracket(host) : hostPort(host, port)}${uriTransportParam(transport)}`;
 }
 
 export function buildOutboundInvite(input: OutboundInviteInput): SipRequest {

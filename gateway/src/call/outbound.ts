@@ -26,6 +26,7 @@ import { createInDialogRequest, createUacDialog, dialogKey, type Dialog } from '
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { randomToken } from '../sip/response.js';
 import type { ClientTransaction, RemoteInfo, SipStack } from '../sip/stack.js';
+import type { TransportName } from '../sip/transport/types.js';
 import { buildCancel } from '../sip/transaction/client-messages.js';
 import { CallRate } from '../trunks/call-rate.js';
 import { trunkDestinations, type OutboundTrunkConfig } from '../trunks/outbound.js';
@@ -351,7 +352,7 @@ export class OutboundSide implements OutboundSideApi {
     host.startMedia(call);
   }
 
-  private bye(dialog: Dialog, reason: EndReason, via: { transport: 'udp' | 'tcp'; host: string; port: number }, contact: string): void {
+  private bye(dialog: Dialog, reason: EndReason, via: { transport: TransportName; host: string; port: number }, contact: string): void {
     const { stack, config, logger } = this.options;
     try {
       const bye = createInDialogRequest(dialog, { method: 'BYE', via, contact, userAgent: config.sip.userAgent, headers: [{ name: 'Reason', value: byeReasonHeader(reason) }] });

@@ -7,6 +7,7 @@ import { parseNameAddr, splitHeaderList } from '../sip/headers.js';
 import { hostPort } from '../sip/dialog.js';
 import { isSipUri, parseUri } from '../sip/uri.js';
 import type { TrunkTransport } from '../config-trunks.js';
+import { uriTransportParam } from '../sip/transport/types.js';
 
 export interface RegisterRequestInput {
   /** `sip:<domain>`: the registrar's domain (RFC 3261 §10.2: no user part). */
@@ -45,7 +46,7 @@ export function buildRegister(input: RegisterRequestInput): SipRequest {
 
 /** Our Contact URI: `sip:<user>@<host>:<port>`, with `;transport=tcp` on TCP. */
 export function contactUri(user: string, host: string, port: number, transport: TrunkTransport): string {
-  return `sip:${user}@${hostPort(host, port)}${transport === 'tcp' ? ';transport=tcp' : ''}`;
+  return `sip:${user}@${hostPort(host, port)}${uriTransportParam(transport)}`;
 }
 
 /**

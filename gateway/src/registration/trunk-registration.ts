@@ -20,6 +20,7 @@ import { DigestClient } from '../sip/auth/client-digest.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { randomToken } from '../sip/response.js';
 import type { ClientTransaction, RemoteInfo } from '../sip/stack.js';
+import type { TransportName } from '../sip/transport/types.js';
 import { buildRegister, contactUri, grantedExpiresS, minExpiresS, retryAfterS } from './register-message.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, refreshDelayMs, type BackoffOptions } from './schedule.js';
 
@@ -61,7 +62,7 @@ export interface RegistrationStatus {
   readonly aor: string;
   /** `host:port` and transport of the registrar. */
   readonly registrar: string;
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: TransportName;
   /** The Contact URI last registered (or tried). */
   readonly contact?: string;
   /** Last final response: its status (408/503 also when our transaction timed out or could not send) and reason. */

@@ -32,6 +32,8 @@ export interface SipStackOptions {
   tcpLimits?: Partial<TcpLimits>;
   /** Live transactions (server + client) before new requests get 503; default 20,000. */
   maxTransactions?: number;
+  /** The edge's gate, asked before parsing each message (TransportLayerOptions.admit); false drops it silently. */
+  admit?: (remote: RemoteInfo, bytes: Buffer) => boolean;
 }
 
 /**
@@ -92,6 +94,7 @@ export class SipStack {
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       tcpLimits: { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits },
       logger: this.logger,
+      admit: options.admit,
       onRequest: (req, inbound) => {
         this.traffic.requestReceived(req.method);
         this.transactions.handleRequest(req, inbound);

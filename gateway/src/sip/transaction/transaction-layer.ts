@@ -16,7 +16,7 @@ import { SipError } from '../errors.js';
 import { getHeader, type SipMessage, type SipRequest, type SipResponse } from '../message.js';
 import { validateRequest } from '../validate.js';
 import { createResponse, randomToken } from '../response.js';
-import type { InboundContext, RemoteInfo } from '../transport/types.js';
+import { isReliable, type InboundContext, type RemoteInfo } from '../transport/types.js';
 import { ClientInviteTransaction } from './client-invite.js';
 import { synthesizeResponse } from './client-messages.js';
 import { ClientNonInviteTransaction } from './client-non-invite.js';
@@ -159,7 +159,7 @@ export class TransactionLayer {
     if (this.clients.has(key)) {
       throw new SipTransactionStateError('a client transaction with this branch and method already exists');
     }
-    const env = this.env(target.transport === 'tcp', (msg) => this.options.sendRequest(msg, target), () => {
+    const env = this.env(isReliable(target.transport), (msg) => this.options.sendRequest(msg, target), () => {
       if (this.clients.get(key) === tx) this.clients.delete(key);
     });
     const tx: ClientTx =
@@ -244,7 +244,7 @@ export class TransactionLayer {
       msg.kind === 'response'
         ? this.options.sendResponse(msg, inbound)
         : Promise.reject(new SipTransactionStateError('a server transaction sends only responses'));
-    const env = this.env(inbound.remote.transport === 'tcp', send, () => {
+    const env = this.env(isReliable(inbound.remote.transport), send, () => {
       if (this.servers.get(key) === tx) this.servers.delete(key);
     });
     const tx: ServerTx =

@@ -137,7 +137,7 @@ describe('TransportLayer over UDP', () => {
     expect(res.reason).toMatch(/^Bad Request - /);
     expect(getHeader(res, 'call-id')).toBe('c1');
     expect(getHeader(res, 'to')).toMatch(/;tag=/);
-    expect(h.layer.counters).toEqual({ received: 1, malformed: 1, dropped: 1 });
+    expect(h.layer.counters).toEqual({ received: 1, malformed: 1, dropped: 1, gated: 0 });
     expect(h.requests).toEqual([]);
   });
 
@@ -171,7 +171,7 @@ describe('TransportLayer over UDP', () => {
     const res = await p.next();
     expect(res.kind === 'response' && getHeader(res, 'cseq')).toBe('1 OPTIONS');
     expect(res.kind === 'response' && res.status).toBe(200);
-    expect(h.layer.counters).toEqual({ received: 5, malformed: 4, dropped: 4 });
+    expect(h.layer.counters).toEqual({ received: 5, malformed: 4, dropped: 4, gated: 0 });
   });
 });
 

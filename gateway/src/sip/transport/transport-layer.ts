@@ -14,12 +14,14 @@ import { serializeMessage } from '../serialize.js';
 import { TcpTransport } from './tcp-transport.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 import {
+  isReliable,
   normalizeAddress,
   type InboundContext,
   type RemoteInfo,
   type TcpCounters,
   type TcpLimits,
   type TransportCounters,
+  type TransportName,
 } from './types.js';
 import { UdpTransport } from './udp-transport.js';
 import { responseTarget, responseVia, stampTopVia } from './via-routing.js';
@@ -40,6 +42,12 @@ export interface TransportLayerOptions {
   readonly maxMessageBytes: number;
   readonly tcpLimits: TcpLimits;
   readonly logger: Logger;
+  /**
+   * The edge's gate (per-source limits, ban list, allow-list): asked for every datagram and every framed stream
+   * message before any parsing work; false drops it silently (no answer), counted in `counters.gated`. Unset:
+   * everything is admitted.
+   */
+  readonly admit?: ((remote: RemoteInfo, bytes: Buffer) => boolean) | undefined;
   readonly onRequest: (req: SipRequest, inbound: InboundContext) => void;
   readonly onResponse: (res: SipResponse, inbound: InboundContext) => void;
 }
@@ -50,7 +58,7 @@ export interface BoundPorts {
 }
 
 export class TransportLayer {
-  readonly counters: TransportCounters = { received: 0, malformed: 0, dropped: 0 };
+  readonly counters: TransportCounters = { received: 0, malformed: 0, dropped: 0, gated: 0 };
   private udp: UdpTransport | undefined;
   private tcp: TcpTransport | undefined;
 
@@ -103,8 +111,8 @@ export class TransportLayer {
   /** Sends a request (or ACK, or a stateless message) to an explicit target. */
   async sendTo(msg: SipMessage, target: RemoteInfo): Promise<void> {
     const buf = serializeMessage(msg);
-    if (target.transport === 'tcp') {
-      await this.requireTcp().send(buf, target);
+    if (isReliable(target.transport)) {
+      await this.requireStream(target.transport).send(buf, target);
       return;
     }
     await this.requireUdp().send(buf, target.address, target.port);
@@ -125,8 +133,8 @@ export class TransportLayer {
       target = inbound.remote;
     }
     const buf = serializeMessage(res);
-    if (target.transport === 'tcp') {
-      await this.requireTcp().send(buf, target, inbound.connectionId);
+    if (isReliable(target.transport)) {
+      await this.requireStream(target.transport).send(buf, target, inbound.connectionId);
       return;
     }
     await this.requireUdp().send(buf, target.address, target.port);
@@ -165,6 +173,11 @@ export class TransportLayer {
 
   private onMessage(buf: Buffer, inbound: InboundContext, datagram: boolean): void {
     this.counters.received++;
+    const admit = this.options.admit;
+    if (admit !== undefined && !admit(inbound.remote, buf)) {
+      this.counters.gated++;
+      return;
+    }
     let msg: SipMessage;
     try {
       msg = parseMessage(buf, { maxMessageBytes: this.options.maxMessageBytes, datagram });
@@ -230,9 +243,10 @@ export class TransportLayer {
     return this.udp;
   }
 
-  private requireTcp(): TcpTransport {
-    if (this.tcp === undefined) throw new SipTransportError('TCP not listening', SipTransportErrorCode.NotListening);
-    return this.tcp;
+  /** The stream transport for a reliable transport name (TLS arrives with the TLS transport). */
+  private requireStream(transport: TransportName): TcpTransport {
+    if (transport === 'tcp' && this.tcp !== undefined) return this.tcp;
+    throw new SipTransportError(`${transport.toUpperCase()} not listening`, SipTransportErrorCode.NotListening);
   }
 }
 

@@ -2,7 +2,44 @@
  * Types shared by the SIP transports (RFC 3261 §18) and the layers above them.
  */
 
-export type TransportName = 'udp' | 'tcp';
+/**
+ * The SIP transports, one table: what each is called on the wire (Via, `;transport=`), whether it is reliable
+ * (RFC 3261 §17: no retransmissions, Timer A/E/G off, Timer K/D zero) and whether it is encrypted (`sips:`).
+ * Every check of a transport goes through `isReliable`/`isSecure`, never `=== 'tcp'`.
+ */
+export const SIP_TRANSPORTS = {
+  udp: { via: 'UDP', reliable: false, secure: false, defaultPort: 5060 },
+  tcp: { via: 'TCP', reliable: true, secure: false, defaultPort: 5060 },
+  tls: { via: 'TLS', reliable: true, secure: true, defaultPort: 5061 },
+} as const;
+
+export type TransportName = keyof typeof SIP_TRANSPORTS;
+
+/** A stream transport (TCP, TLS): no retransmissions, responses over the request's connection. */
+export function isReliable(transport: TransportName): boolean {
+  return SIP_TRANSPORTS[transport].reliable;
+}
+
+/** An encrypted transport (TLS): `sips:` URIs need it. */
+export function isSecure(transport: TransportName): boolean {
+  return SIP_TRANSPORTS[transport].secure;
+}
+
+/** The transport as Via writes it: `UDP`, `TCP`, `TLS`. */
+export function viaTransport(transport: TransportName): string {
+  return SIP_TRANSPORTS[transport].via;
+}
+
+/** The URI parameter naming the transport: none for UDP (the default), `;transport=tcp`, `;transport=tls`. */
+export function uriTransportParam(transport: TransportName): string {
+  return transport === 'udp' ? '' : `;transport=${transport}`;
+}
+
+/** The transport a Via or URI names (case-insensitive), or undefined when it is not one we speak. */
+export function transportNamed(token: string): TransportName | undefined {
+  const t = token.toLowerCase();
+  return t === 'udp' || t === 'tcp' || t === 'tls' ? t : undefined;
+}
 
 /** Where a message came from, or where one is to be sent. */
 export interface RemoteInfo {
@@ -11,7 +48,7 @@ export interface RemoteInfo {
   readonly port: number;
 }
 
-/** A TCP connection id as handed out by the TCP transport; absent for UDP. */
+/** A stream connection id as handed out by the TCP or TLS transport; absent for UDP. */
 export type ConnectionId = number;
 
 /** The transport a message arrived on, so responses can go back the same way (RFC 3261 §18.2.2). */
@@ -26,6 +63,8 @@ export interface TransportCounters {
   received: number;
   malformed: number;
   dropped: number;
+  /** Messages the edge's gate refused before parsing (silently dropped). */
+  gated: number;
 }
 
 export const DEFAULT_SIP_PORT = 5060;

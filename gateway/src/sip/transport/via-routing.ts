@@ -8,7 +8,7 @@
  */
 import { formatVia, parseVia, splitHeaderList, type Via } from '../headers.js';
 import { headerName, type SipRequest, type SipResponse } from '../message.js';
-import { DEFAULT_SIP_PORT, normalizeAddress, type RemoteInfo } from './types.js';
+import { DEFAULT_SIP_PORT, normalizeAddress, SIP_TRANSPORTS, type RemoteInfo } from './types.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 
 /**
@@ -47,6 +47,6 @@ export function responseVia(res: SipResponse): Via {
 export function responseTarget(via: Via, transport: RemoteInfo['transport']): RemoteInfo {
   const address = via.received ?? via.host;
   const port =
-    transport === 'udp' && typeof via.rport === 'number' ? via.rport : (via.port ?? DEFAULT_SIP_PORT);
+    transport === 'udp' && typeof via.rport === 'number' ? via.rport : (via.port ?? SIP_TRANSPORTS[transport].defaultPort);
   return { transport, address, port };
 }
