@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ApiAccess } from '../api/auth.js';
 import { notFoundHandler, problemErrorHandler, sendProblem } from '../api/errors.js';
 import { apiPlugin, type ApiOptions } from '../api/plugin.js';
+import type { DrainState } from '../drain/types.js';
 import { VERSION } from '../version.js';
 
 export interface HealthSource {
@@ -17,13 +18,23 @@ export interface HealthSource {
   stats?(options: { reset: boolean }): Promise<unknown>;
   /** The Prometheus text exposition (`GET /metrics`). */
   metrics?(): Promise<{ contentType: string; body: string }>;
+  /** The graceful drain's state (drain/); absent: always serving. */
+  drain?(): DrainState;
 }
 
 export interface Health {
-  status: 'ok' | 'degraded';
+  status: 'ok' | 'degraded' | 'draining';
   version: string;
   activeCalls: number;
   uptimeSeconds: number;
+  /** Present once a drain has begun (docs/drain.md). */
+  drain?: DrainState;
+}
+
+/** `GET /readyz`: should a load balancer send new calls here? 503 while draining or while SIP is down. */
+export interface Readiness {
+  ready: boolean;
+  reason?: 'draining' | 'sip-down';
 }
 
 export interface HttpServerOptions {
@@ -43,14 +54,23 @@ export function createHttpServer(source: HealthSource, options: HttpServerOption
   app.setErrorHandler(problemErrorHandler(options.logger));
   app.setNotFoundHandler(notFoundHandler);
   app.get('/healthz', async (_req, reply) => {
+    // Liveness: a draining gateway is alive (200) and says so; only SIP being down is unhealthy.
     const ok = source.sipListening();
+    const drain = source.drain?.();
+    const draining = drain !== undefined && drain.phase !== 'serving';
     const body: Health = {
-      status: ok ? 'ok' : 'degraded',
+      status: !ok ? 'degraded' : draining ? 'draining' : 'ok',
       version: VERSION,
       activeCalls: source.activeCalls(),
       uptimeSeconds: Math.round((performance.now() - startedAt) / 1000),
+      ...(draining ? { drain } : {}),
     };
     return reply.code(ok ? 200 : 503).send(body);
+  });
+  app.get('/readyz', async (_req, reply) => {
+    const draining = (source.drain?.().phase ?? 'serving') !== 'serving';
+    const body: Readiness = draining ? { ready: false, reason: 'draining' } : source.sipListening() ? { ready: true } : { ready: false, reason: 'sip-down' };
+    return reply.code(body.ready ? 200 : 503).send(body);
   });
   app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
     if (!source.stats) return sendProblem(reply, 'ROUTE_NOT_FOUND', 'no stats source');
