@@ -175,6 +175,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     throw err;
   });
   const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing }, draining: () => drainer.draining });
+  // Graceful drain (drain/, docs/drain.md): main.ts starts it on SIGTERM; the call core refuses new calls meanwhile.
+  const drainer = startDrain({ calls, config: config.drain, logger });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
   const records = startRecords({ events: calls.events, store, gatewayId: options.gatewayId ?? store?.gatewayId ?? 'gateway', logger });
@@ -188,8 +190,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
-  // Graceful drain (drain/, docs/drain.md): main.ts starts it on SIGTERM; the call core refuses new calls meanwhile.
-  const drainer = startDrain({ calls, config: config.drain, logger });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
 
   /** The planes' hop histograms with call setup's: monotonic (counts never reset). */
