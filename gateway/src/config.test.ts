@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
       webhooks: { endpoints: [], timeoutMs: 5000, maxConcurrentPerEndpoint: 4, retry: { initialDelayMs: 5000, maxDelayMs: 3_600_000, giveUpAfterMs: 86_400_000 }, pollIntervalMs: 1000 },
       database: { enabled: true, dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },
+      drain: { timeoutS: 3600, retryAfterS: 60, logIntervalS: 30 },
       log: { level: 'info' },
     });
   });

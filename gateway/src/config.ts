@@ -13,6 +13,7 @@ import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
 import { databaseOffIssues, databaseSchema } from './config-store.js';
+import { drainSchema } from './config-drain.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -221,6 +222,8 @@ function configSchema(env: Env) {
       webhooks: webhooksSchema(env),
       /** Where call records, webhook deliveries and runtime numbers live (store/, docs/store.md). */
       database: databaseSchema(env),
+      /** Graceful drain on SIGTERM: how long live calls may go on, the Retry-After of the 503s (config-drain.ts; docs/drain.md). */
+      drain: drainSchema(),
       log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     })
     .superRefine((config: unknown, ctx) => {

@@ -38,6 +38,7 @@ import { historyOf } from './records/query.js';
 import { startNumberMetrics } from './records/number-metrics.js';
 import type { CallRecordSource } from './records/record.js';
 import { startWebhooks } from './webhooks/index.js';
+import { DRAIN_PHASE_VALUE, startDrain, type DrainOutcome, type DrainState } from './drain/index.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -56,6 +57,14 @@ export interface RunningGateway {
   /** The database (records, webhooks, numbers): `store.db` to read, `store.writer.enqueue` to write (store/types.ts); undefined with `database.enabled: false`. */
   readonly store: Store | undefined;
   stats(): Promise<GatewayStats>;
+  /**
+   * Graceful drain (docs/drain.md; main.ts on SIGTERM): from now on new calls are refused (503 + Retry-After, the
+   * API's GATEWAY_DRAINING, /readyz 503) while live calls go on; resolves once none is left (they ended, or were
+   * hung up at `drain.timeoutS` or by `close()`). Idempotent. `close()` follows it.
+   */
+  drain(options?: { timeoutS?: number }): Promise<DrainOutcome>;
+  /** The drain's phase, since, deadline and live calls (also in /healthz and /stats). */
+  drainState(): DrainState;
   /** Hangs up every call, stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -78,6 +87,8 @@ export type GatewayStats = CallStats & {
   process?: ProcessErrorStats;
   /** The store's write queue (docs/store.md); absent with `database.enabled: false`. */
   store?: WriteQueueStats & { engine: Store['dialect'] };
+  /** The graceful drain (docs/drain.md): `serving`, or when it began, its deadline and the calls still up. */
+  drain: DrainState;
 };
 
 export interface GatewayOptions {
@@ -163,7 +174,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await stack.close();
     throw err;
   });
-  const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing } });
+  const calls = new CallController({ config, stack, media, hops, sipPort, logger, routing: { numbers: numbers.service.book, routing: numbers.routing }, draining: () => drainer.draining });
+  // Graceful drain (drain/, docs/drain.md): main.ts starts it on SIGTERM; the call core refuses new calls meanwhile.
+  const drainer = startDrain({ calls, config: config.drain, logger });
   events.bind(calls);
   subscribeTelemetry(calls.events, telemetry, metrics);
   const records = startRecords({ events: calls.events, store, gatewayId: options.gatewayId ?? store?.gatewayId ?? 'gateway', logger });
@@ -191,7 +204,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, drainState: DRAIN_PHASE_VALUE[drainer.state().phase], calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
   );
 
   let listening = true;
@@ -212,10 +225,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
       ...(store === undefined ? {} : { store: { ...store.stats(), engine: store.dialect } }),
+      drain: drainer.state(),
     };
   };
   const http = createHttpServer(
-    { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render() },
+    { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render(), drain: () => drainer.state() },
     {
       access: new ApiAccess(config.api.keys),
       api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks === undefined ? {} : { webhooks: webhooks.deliveries }), ...(store === undefined ? {} : { history: historyOf(store) }) },
@@ -250,8 +264,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     numbers: numbers.service,
     store,
     stats: () => statsNow(),
+    drain: (options) => drainer.drain(options),
+    drainState: () => drainer.state(),
     close: () => {
       closing ??= (async () => {
+        drainer.stopNow(); // a drain under way ends here (its calls are hung up just below, as without one)
         calls.hangupAll('shutdown');
         listening = false;
         numbers.close();

@@ -1,6 +1,7 @@
 /**
  * `npm start`: load the configuration once, start tracing (only when the standard OTEL_* variables ask for it),
- * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway first, then the last spans are flushed.
+ * start the gateway, and stop cleanly on SIGINT/SIGTERM: the gateway drains (docs/drain.md; a second signal stops it
+ * at once) and closes, then the last spans are flushed.
  * An error nothing else caught is logged and counted and the gateway keeps serving; more than 10 within 10 s
  * and it stops with exit code 70 (process-guard.ts). A Node older than the supported range stops it first
  * (require-node.ts, imported before anything else).
@@ -73,10 +74,20 @@ async function main(): Promise<void> {
   // With `database.enabled: false` there is no store, and the banner says nothing of records.
   const records = gateway.store === undefined ? undefined : { engine: gateway.store.dialect, where: describeDatabase(config.database, dataBaseDir) };
   process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, runtime: `${VERSION} on Node ${process.version}`, ...(records === undefined ? {} : { records }) }));
+  // SIGTERM/SIGINT: drain (docs/drain.md: new calls refused, live calls go on up to drain.timeoutS), then close; a
+  // second signal during the drain closes at once (every call hung up).
+  let stopping = false;
   const stop = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+    if (stopping) {
+      logger.warn({ signal, drain: gateway.drainState() }, 'second signal: hanging up every call and closing now');
+      gateway.close().catch(() => undefined); // the drain's chain below reports a failed close and exits
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining');
     gateway
-      .close()
+      .drain()
+      .then(() => gateway.close())
       .then(() => flushTraces(telemetry))
       .then(
         () => process.exit(0),
@@ -98,8 +109,8 @@ async function main(): Promise<void> {
       .then((r) => void (runningConfig = r.config))
       .catch((err: unknown) => logger.error({ err }, 'configuration reload failed'));
   });
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** Tracing as OTEL_* asks (off without them); an invalid OTEL_* value is a configuration error. */

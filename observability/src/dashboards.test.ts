@@ -25,6 +25,7 @@ type Kind = 'counter' | 'gauge' | 'histogram';
 /** Type and labels of each METRIC, as names.ts documents them; a metric added there fails typecheck until added here. */
 const SHAPES = {
   activeCalls: { kind: 'gauge', labels: [] },
+  drainState: { kind: 'gauge', labels: [] },
   callsTotal: { kind: 'counter', labels: [LABEL.result] },
   callsRejectedTotal: { kind: 'counter', labels: [LABEL.status] },
   transfersRefusedTotal: { kind: 'counter', labels: [LABEL.reason] },

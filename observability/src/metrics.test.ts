@@ -33,6 +33,7 @@ async function scrape(metrics: { render(): Promise<{ body: string }> }): Promise
 
 const snapshot: GatewaySnapshot = {
   activeCalls: 7,
+  drainState: 1,
   callsByResult: { 'remote-bye': 40, 'agent-hangup': 12, 'rtp-timeout': 1 },
   callsRejectedByStatus: { '486': 3, '503': 2 },
   transfersRefusedByReason: { not_allowed: 4, uri_headers: 1 },
@@ -129,6 +130,7 @@ describe('createGatewayMetrics', () => {
     const exp = await scrape(metrics);
     expect(calls).toBe(2);
     expect(valueOf(exp, METRIC.activeCalls)).toBe(7);
+    expect(valueOf(exp, METRIC.drainState)).toBe(1);
     expect(valueOf(exp, METRIC.wsSendQueueFrames)).toBe(12);
     expect(valueOf(exp, METRIC.mediaClockLateTicks)).toBe(5);
     expect(valueOf(exp, METRIC.rtpRejectedPacketsTotal)).toBe(250);

@@ -7,6 +7,8 @@
 export const METRIC = {
   /** Gauge: calls admitted and not yet ended. */
   activeCalls: 'patchbay_active_calls',
+  /** Gauge: the graceful drain's phase (docs/drain.md): 0 serving, 1 draining (new calls refused), 2 stopping. */
+  drainState: 'patchbay_drain_state',
   /** Counter{result}: finished calls by how they ended (the EndReason: remote-bye, agent-hangup, rtp-timeout, ...). */
   callsTotal: 'patchbay_calls_total',
   /** Counter{status}: initial INVITEs refused before answer, by SIP status. */

@@ -14,6 +14,8 @@ import { AUTH_FAILURE_LABELS, LABEL, METRIC, REGISTRATION_STATE_LABELS } from '.
 export interface GatewaySnapshot {
   /** Calls admitted and not yet ended. */
   activeCalls?: number;
+  /** The graceful drain's phase: 0 serving, 1 draining, 2 stopping. */
+  drainState?: number;
   /** Finished calls by EndReason (`remote-bye`, `agent-hangup`, `rtp-timeout`, …), cumulative. */
   callsByResult?: Readonly<Record<string, number>>;
   /** Initial INVITEs refused before answer, by SIP status code, cumulative. */
@@ -57,6 +59,7 @@ export class SnapshotMetrics {
     const refusals = new LabelGuard(16);
 
     gauge(registers, METRIC.activeCalls, 'Calls admitted and not yet ended.', read, (s) => s.activeCalls);
+    gauge(registers, METRIC.drainState, 'The graceful drain: 0 serving, 1 draining (new calls refused, live calls go on), 2 stopping.', read, (s) => s.drainState);
     gauge(registers, METRIC.wsSendQueueFrames, "Caller audio frames queued towards agents (all calls' WebSocket send queues together).", read, (s) => s.wsSendQueueFrames);
     gauge(registers, METRIC.mediaClockLateTicks, 'Media clock ticks that came late (event-loop stalls) since start.', read, (s) => s.mediaClockLateTicks);
 

@@ -31,6 +31,8 @@ export const CALL_CONTROL_ERROR_CODES = [
   'TRUNK_RATE_LIMITED',
   /** The gateway has `sip.maxConcurrentCalls` calls. */
   'GATEWAY_BUSY',
+  /** The gateway is draining (SIGTERM; docs/drain.md): it takes no new calls, live ones go on. */
+  'GATEWAY_DRAINING',
   /** This build of the call core cannot do it yet. */
   'DTMF_INVALID',
   'NOT_IMPLEMENTED',
@@ -62,7 +64,7 @@ export interface CallControl {
   /**
    * Places an outbound call; resolves once the call exists (status `queued` or later), not when it is answered.
    * @throws CallControlError TRUNK_UNKNOWN, NUMBER_UNKNOWN, AGENT_INVALID, DESTINATION_NOT_ALLOWED, TRUNK_BUSY,
-   *   TRUNK_RATE_LIMITED, GATEWAY_BUSY, NOT_IMPLEMENTED
+   *   TRUNK_RATE_LIMITED, GATEWAY_BUSY, GATEWAY_DRAINING, NOT_IMPLEMENTED
    */
   placeCall(req: PlaceCallRequest): Promise<CallSummary>;
   /**

@@ -147,6 +147,7 @@ const CORE_CODES: Readonly<Record<CoreError['code'], CallControlError['code']>> 
   TRUNK_BUSY: 'TRUNK_BUSY',
   TRUNK_RATE_LIMITED: 'TRUNK_RATE_LIMITED',
   GATEWAY_BUSY: 'GATEWAY_BUSY',
+  GATEWAY_DRAINING: 'GATEWAY_DRAINING',
 };
 
 async function translate<T>(run: () => Promise<T>): Promise<T> {

@@ -32,7 +32,7 @@ import { InboundSide, type InboundOptions } from './inbound.js';
 import { InDialogHandler, type InDialogHost } from './in-dialog.js';
 import type { MediaRequests } from './media-events.js';
 import { CallRegistry } from './registry.js';
-import { INTERNAL_ERROR, sipAnswerOf } from './sip-answers.js';
+import { gatewayDraining, INTERNAL_ERROR, sipAnswerOf } from './sip-answers.js';
 import { byeReasonHeader, dispositionOf } from './vocabulary.js';
 import { Teardown } from '../teardown.js';
 
@@ -58,6 +58,11 @@ export interface CallControllerOptions {
   logger: Logger;
   /** Numbers at runtime (numbers/) and per-call routing (routing-webhook/); default `config.numbers` only. */
   routing?: Pick<InboundOptions, 'numbers' | 'routing'>;
+  /**
+   * True while the gateway drains (drain/, docs/drain.md): new INVITEs and out-of-dialog OPTIONS get 503 +
+   * Retry-After `drain.retryAfterS`, the API refuses new calls (GATEWAY_DRAINING); requests of live calls go on.
+   */
+  draining?: () => boolean;
 }
 
 export class CallController implements InDialogHost, MediaRequests, CallControlHost {
@@ -77,7 +82,7 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     this.events = new CallEvents((err, event) => this.subscriberFailed(err, event));
     countCallEvents(this.events, this.stats);
     this.inDialog = new InDialogHandler(this, { stack, userAgent: config.sip.userAgent, logger });
-    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger, ...options.routing });
+    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger, ...options.routing, draining: options.draining });
     const host = {
       buildRequest: this.inDialog.buildRequest.bind(this.inDialog),
       sendRequest: stack.sendRequest.bind(stack),
@@ -114,7 +119,13 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     try {
       this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
       const method = req.method;
-      if (method === 'OPTIONS') return this.respond(tx, 200, { headers: this.capabilityHeaders(), ...stateless });
+      if (method === 'OPTIONS') {
+        // A draining gateway answers probes 503 (a dispatcher or proxy marks it down); not logged per probe.
+        const draining = stateless.stateless === true && this.options.draining?.() === true;
+        if (!draining) return this.respond(tx, 200, { headers: this.capabilityHeaders(), ...stateless });
+        const refusal = gatewayDraining(this.options.config.drain.retryAfterS);
+        return this.respond(tx, refusal.status, { reason: refusal.reason, headers: [...this.capabilityHeaders(), ...refusal.headers], ...stateless });
+      }
       if (method === 'INVITE' && this.findCall(req) === undefined && !hasToTag(req)) {
         void this.inbound.invite(tx);
         return;
@@ -284,6 +295,11 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
   /** The API asked to transfer the call (the same destination policy as the agent's). */
   transfer(call: Call, target: string): TransferStart {
     return this.transfers.request(call, target, false);
+  }
+
+  /** While draining, the API's new calls are refused with this Retry-After (control.ts GATEWAY_DRAINING). */
+  drainRetryAfterS(): number | undefined {
+    return this.options.draining?.() === true ? this.options.config.drain.retryAfterS : undefined;
   }
 
   /** The API asked to send DTMF to the other party. */

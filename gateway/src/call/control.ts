@@ -35,6 +35,8 @@ export const CallControlErrorCode = {
   TrunkRateLimited: 'TRUNK_RATE_LIMITED',
   /** Placing a call: the gateway has `sip.maxConcurrentCalls` calls. */
   GatewayBusy: 'GATEWAY_BUSY',
+  /** Placing a call: the gateway is draining (SIGTERM; docs/drain.md), `retryAfterS` is `drain.retryAfterS`. */
+  GatewayDraining: 'GATEWAY_DRAINING',
 } as const;
 export type CallControlErrorCodeValue = (typeof CallControlErrorCode)[keyof typeof CallControlErrorCode];
 
@@ -60,6 +62,8 @@ export interface CallControlHost {
   hangup(call: Call, reason: EndReason): void;
   transfer(call: Call, target: string): TransferStart;
   sendDtmf(call: Call, digits: string, durationMs: number): void;
+  /** While the gateway drains: the Retry-After of the refusal of new calls; undefined when serving (or absent). */
+  drainRetryAfterS?(): number | undefined;
 }
 
 /** What `POST /v1/calls` asks for, once validated (the API's schema owns the wire form). */
@@ -128,6 +132,10 @@ export class CallControl {
   }
 
   placeCall(request: PlaceCallRequest): Promise<CallSummary> {
+    const drainRetryAfterS = this.host.drainRetryAfterS?.();
+    if (drainRetryAfterS !== undefined) {
+      return Promise.reject(new CallControlError(CallControlErrorCode.GatewayDraining, 'the gateway is draining: it takes no new calls', undefined, drainRetryAfterS));
+    }
     if (!this.outbound) return Promise.reject(new CallControlError(CallControlErrorCode.NotImplemented, 'outbound calls are not available yet'));
     return this.outbound.placeCall(request);
   }

@@ -25,7 +25,7 @@ import { resolvePlan } from './plan.js';
 import type { CallRegistry } from './registry.js';
 import { sdpBody } from './sdp-body.js';
 import { SdpSession } from './sdp-session.js';
-import { agentUnreachable, noMediaPorts } from './sip-answers.js';
+import { agentUnreachable, gatewayDraining, noMediaPorts } from './sip-answers.js';
 
 /** What the inbound side needs from the call core. */
 export interface InboundHost {
@@ -54,6 +54,8 @@ export interface InboundOptions {
   numbers?: NumberLookup | undefined;
   /** Decides the route of a `webhook:` number's calls; absent, such a number takes its own (fallback) route. */
   routing?: PerCallRouting | undefined;
+  /** True while the gateway drains (drain/): every new call is refused 503 + Retry-After `drain.retryAfterS`. */
+  draining?: (() => boolean) | undefined;
 }
 
 export class InboundSide {
@@ -66,10 +68,13 @@ export class InboundSide {
 
   /**
    * Admission, or its refusal (401/403/404/503) sent statelessly: one datagram, no retransmission, no state, so a
-   * spoofed INVITE cannot turn the gateway into an amplifier; a retransmitted INVITE is refused again (1:1).
+   * spoofed INVITE cannot turn the gateway into an amplifier; a retransmitted INVITE is refused again (1:1). While
+   * draining, before any other check: the 503 says "not here" to every sender alike (OPTIONS says it too), and no
+   * digest round trip is spent on a call that would be refused anyway.
    */
   private admit(tx: ServerTransaction): Admission | undefined {
     try {
+      if (this.options.draining?.() === true) throw gatewayDraining(this.options.config.drain.retryAfterS);
       return this.admission.admit(tx.request, tx.remote.address);
     } catch (err) {
       const sipStatus = this.options.host.respondError(tx, err, randomToken(8), true);

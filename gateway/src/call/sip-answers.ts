@@ -70,6 +70,15 @@ export function noMediaPorts(retryAfterSeconds: number): CallRejection {
   return new CallRejection(503, `${PHRASE[503]} - no media ports`, [{ name: 'Retry-After', value: String(retryAfterSeconds) }], 'CALL_NO_MEDIA_PORTS');
 }
 
+/**
+ * The refusal of a new call, or an out-of-dialog OPTIONS probe, while the gateway drains (drain/, docs/drain.md):
+ * 503 with Retry-After, which RFC 3261 §21.5.4 gives for maintenance, so a proxy, a Kamailio dispatcher or a carrier
+ * tries another gateway and leaves this one alone for `retryAfterSeconds`.
+ */
+export function gatewayDraining(retryAfterSeconds: number): CallRejection {
+  return new CallRejection(503, `${PHRASE[503]} - draining`, [{ name: 'Retry-After', value: String(retryAfterSeconds) }], 'CALL_DRAINING');
+}
+
 function warning(reason: string): SipHeader {
   return { name: 'Warning', value: `304 patchbay "${reason.replace(/"/g, "'")}"` };
 }

@@ -59,6 +59,8 @@ export const REGISTRATION_STATE_LABEL: Readonly<Record<RegistrationState, Regist
 
 export interface SnapshotParts {
   activeCalls: number;
+  /** The graceful drain's phase as `patchbay_drain_state` (drain/ DRAIN_PHASE_VALUE: 0 serving, 1 draining, 2 stopping). */
+  drainState?: number;
   calls: CallStats;
   sip: SipTrafficSnapshot;
   plane: MediaPlaneStats;
@@ -71,6 +73,7 @@ export interface SnapshotParts {
 export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
   return {
     activeCalls: p.activeCalls,
+    ...(p.drainState === undefined ? {} : { drainState: p.drainState }),
     callsByResult: { ...p.calls.endReasons },
     callsRejectedByStatus: { ...p.calls.invitesRefused },
     // DESTINATION_NOT_ALLOWED → not_allowed: the refusal codes are a closed set.

@@ -34,7 +34,7 @@ export interface Kamailio {
   close(): Promise<void>;
 }
 
-function kamailioBinary(): string {
+export function kamailioBinary(): string {
   try {
     return requireTool('kamailio', KAMAILIO_INSTALL);
   } catch (err) {
@@ -95,7 +95,7 @@ request_route {
 }
 
 /** Resolves once Kamailio answers a datagram on its port (any response), within `timeoutMs`. */
-async function answering(port: number, timeoutMs: number): Promise<void> {
+export async function answering(port: number, timeoutMs: number): Promise<void> {
   const socket = createSocket('udp4');
   let answered = false;
   socket.on('message', () => (answered = true));

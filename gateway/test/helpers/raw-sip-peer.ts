@@ -88,10 +88,15 @@ export class RawSipPeer {
 
   /** OPTIONS outside any dialog; resolves with the final status. */
   async options(timeoutMs = 3_000): Promise<number> {
+    return (await this.probe(timeoutMs)).status ?? 0;
+  }
+
+  /** OPTIONS outside any dialog; resolves with the final response (headers such as Retry-After). */
+  async probe(timeoutMs = 3_000): Promise<SipMessage> {
     const callId = `${randomBytes(8).toString('hex')}@127.0.0.1`;
     const uri = `sip:ping@${this.host}:${this.port}`;
     const text = this.build('OPTIONS', uri, branch(), 1, callId, randomBytes(4).toString('hex'), `<${uri}>`, [], '');
-    return (await this.transact(text, `${callId} 1 OPTIONS`, timeoutMs, false)).status ?? 0;
+    return this.transact(text, `${callId} 1 OPTIONS`, timeoutMs, false);
   }
 
   /** Resolves with the gateway's BYE for `call` (already answered 200); rejects after `timeoutMs`. */

@@ -9,6 +9,7 @@ export type MetricKind = 'gauge' | 'counter' | 'histogram' | 'prefix';
 
 export const METRIC_KINDS = {
   activeCalls: 'gauge',
+  drainState: 'gauge',
   callsTotal: 'counter',
   callsRejectedTotal: 'counter',
   transfersRefusedTotal: 'counter',
