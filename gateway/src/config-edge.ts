@@ -37,16 +37,16 @@ export const scannerUserAgentsSchema = z.array(z.string().trim().min(3, 'must be
  * With `sip.unknownSources: drop`, an inbound trunk without an `allow` list (digest-only, or delivering through its
  * registrar) could never reach us: its requests would be dropped unanswered. Said at start-up, not found in production.
  */
-export function unknownSourcesIssues(config: unknown): { path: string[]; message: string }[] {
+export function unknownSourcesIssues(config: unknown): { path: (string | number)[]; message: string }[] {
   if (!isRecord(config) || !isRecord(config['sip']) || config['sip']['unknownSources'] !== 'drop') return [];
   const trunks = Array.isArray(config['trunks']) ? config['trunks'] : [];
-  const issues: { path: string[]; message: string }[] = [];
+  const issues: { path: (string | number)[]; message: string }[] = [];
   trunks.forEach((trunk: unknown, i) => {
     if (!isRecord(trunk)) return;
     const allow = Array.isArray(trunk['allow']) ? trunk['allow'] : [];
     const inbound = trunk['auth'] !== undefined || trunk['register'] !== undefined;
     if (inbound && allow.length === 0) {
-      issues.push({ path: ['trunks', String(i), 'allow'], message: 'is required with sip.unknownSources: drop (requests from outside every allow-list are dropped unanswered)' });
+      issues.push({ path: ['trunks', i, 'allow'], message: 'is required with sip.unknownSources: drop (requests from outside every allow-list are dropped unanswered)' });
     }
   });
   if (!trunks.some((t: unknown) => isRecord(t) && Array.isArray(t['allow']) && t['allow'].length > 0)) {

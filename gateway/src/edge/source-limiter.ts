@@ -8,8 +8,8 @@
  * `maxBanMs` (a flooder that keeps flooding is let through `burst` messages per ban, then banned longer each time).
  *
  * O(1) per message. Memory is bounded: at most `maxSources` sources; when a new one arrives at the bound, the one
- * touched least recently is forgotten (the table's order is refreshed at most once per second per source, so a
- * busy source costs no reordering per message). `sweep()` (a timer's job, not a message's) forgets sources that
+ * touched least recently is forgotten, banned sources last (the table's order is refreshed at most once per second
+ * per source, so a busy source costs no reordering per message). `sweep()` (a timer's job, not a message's) forgets sources that
  * carry no information: not banned, bucket full, no recent offence.
  */
 import { EdgeConfigError } from './types.js';
@@ -48,6 +48,8 @@ interface SourceState {
 
 /** How stale an entry's place in the table may get before a message moves it to the end. */
 const TOUCH_MS = 1_000;
+/** Banned sources skipped at the front of the table before one is evicted anyway. */
+const EVICTION_TRIES = 8;
 
 export class SourceLimiter {
   private readonly sources = new Map<string, SourceState>();
@@ -143,16 +145,29 @@ export class SourceLimiter {
       }
       return s;
     }
-    if (this.sources.size >= this.options.maxSources) {
-      const stalest = this.sources.keys().next();
-      if (stalest.done !== true) {
-        this.sources.delete(stalest.value);
-        this.evictions++;
-      }
-    }
+    if (this.sources.size >= this.options.maxSources) this.evictStalest(now);
     const fresh: SourceState = { tokens: this.options.burst, lastMs: now, touchedMs: now, bannedUntilMs: 0, lastBanMs: 0, lastBanEndMs: 0 };
     this.sources.set(key, fresh);
     return fresh;
+  }
+
+  /**
+   * Forgets the least recently touched source. A banned one at the front is moved to the back instead (a flood of
+   * new, spoofed sources must not lift a ban), at most EVICTION_TRIES times: then the front goes whatever it is.
+   */
+  private evictStalest(now: number): void {
+    for (let tries = 0; ; tries++) {
+      const stalest = this.sources.entries().next();
+      if (stalest.done === true) return;
+      const [key, s] = stalest.value;
+      this.sources.delete(key);
+      if (s.bannedUntilMs > now && tries < EVICTION_TRIES) {
+        this.sources.set(key, s);
+        continue;
+      }
+      this.evictions++;
+      return;
+    }
   }
 
   private banState(s: SourceState, now: number): void {
