@@ -127,7 +127,7 @@ describe('flood: 5,000 INVITEs/s from one source while a carrier places 50 calls
     expect(figures.bansTotal).toBe(1);
     expect(figures.dropped.rate).toBe(1);
     // What the kernel dropped (the gateway's receive buffer, full during SIPp's bursts) never reached the edge.
-    expect(figures.dropped.banned).toBeGreaterThan(sent * 0.5);
+    expect(figures.dropped.banned).toBeGreaterThan(sent * 0.8);
     expect(figures.dropped.banned + figures.dropped.rate).toBeLessThanOrEqual(sent);
     // The gateway process (all threads) under one core over the flood.
     expect(cores).toBeLessThan(1);
