@@ -1,3 +1,4 @@
+import { SCANNER_USER_AGENTS } from './edge/index.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,9 @@ describe('loadConfig', () => {
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
         authRealm: 'patchbay',
         authThrottle: { maxFailures: 10, windowMs: 60_000, lockoutMs: 300_000, maxSources: 10_000, maxFailuresPerNonce: 3 },
+        edge: { enabled: true, requestsPerSecond: 50, burst: 200, banSeconds: 60, maxBanSeconds: 3600, maxSources: 10_000, exempt: ['127.0.0.0/8', '::1'] },
+        unknownSources: 'answer',
+        scannerUserAgents: [...SCANNER_USER_AGENTS],
         transferDomain: null,
       },
       http: { host: '0.0.0.0', port: 8080 },

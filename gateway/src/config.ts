@@ -14,6 +14,7 @@ import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
 import { databaseOffIssues, databaseSchema } from './config-store.js';
 import { drainSchema } from './config-drain.js';
+import { edgeSchema, scannerUserAgentsSchema, unknownSourcesIssues, unknownSourcesSchema } from './config-edge.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -188,6 +189,12 @@ function configSchema(env: Env) {
           maxFailuresPerNonce: z.int().min(0).default(3),
         })
         .prefault({}),
+      /** Per-source rate limit and ban list before parsing (config-edge.ts, docs/edge.md). */
+      edge: edgeSchema,
+      /** `answer` | `drop`: requests from outside every trunk's allow-list answered as usual, or dropped unanswered. */
+      unknownSources: unknownSourcesSchema,
+      /** User-Agent substrings of known scanners, dropped before parsing (edge/scanners.ts, docs/edge.md). */
+      scannerUserAgents: scannerUserAgentsSchema,
       /**
        * Host (optionally `:port`) of the Refer-To URI when an agent transfers a call to a phone number:
        * `sip:<number>@<transferDomain>`. null = the host the call came from (the carrier or PBX that sent the INVITE).
@@ -231,6 +238,7 @@ function configSchema(env: Env) {
       for (const issue of trunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of numberWebhookIssues(config, env)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of databaseOffIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of unknownSourcesIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     }, ALWAYS);
 }
 

@@ -39,6 +39,7 @@ import { startNumberMetrics } from './records/number-metrics.js';
 import type { CallRecordSource } from './records/record.js';
 import { startWebhooks } from './webhooks/index.js';
 import { DRAIN_PHASE_VALUE, startDrain, type DrainOutcome, type DrainState } from './drain/index.js';
+import { edgeSnapshot, startEdge, type EdgeStats } from './edge/index.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
@@ -72,6 +73,8 @@ export interface RunningGateway {
 export type GatewayStats = CallStats & {
   activeCalls: number;
   sip: SipStack['stats'];
+  /** What the SIP edge dropped before parsing, and its ban list (docs/edge.md). */
+  edge: EdgeStats;
   hops: HopSnapshot;
   media: {
     workers: number;
@@ -137,7 +140,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const closeStore = async (): Promise<void> => {
     if (options.store === undefined) await store?.close();
   };
+  // The hardened edge (edge/, docs/edge.md): per-source limits, ban list, unknown sources, scanners, before parsing.
+  const edge = startEdge(config.sip, config.trunks);
   const stack = new SipStack({
+    admit: edge.admit,
+    admitConnection: edge.admitConnection,
     host: config.sip.host,
     port: config.sip.port,
     udp: config.sip.udp,
@@ -149,6 +156,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger: logger.child({ layer: 'sip' }),
   });
   const bound = await stack.listen().catch(async (err: unknown) => {
+    edge.close();
     await closeStore();
     throw err;
   });
@@ -202,6 +210,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // One plane read serves the hop histograms and the snapshot of the same scrape.
   let planeRead: Promise<MediaPlaneStats> | undefined;
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
+  metrics.edge.setSource(() => edgeSnapshot(edge.stats));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
     gatewaySnapshot({ activeCalls: calls.activeCalls, drainState: DRAIN_PHASE_VALUE[drainer.state().phase], calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
@@ -221,6 +230,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       activeCalls: calls.activeCalls,
       ...structuredClone(calls.stats),
       sip: { ...stack.stats },
+      edge: edge.stats,
       hops: HopMetrics.from(inWindow).snapshot(),
       media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
@@ -282,6 +292,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         await http.close();
         await registrations.stop(); // un-REGISTER while the stack can still send
         await stack.close();
+        edge.close();
         await closeStore(); // last: what the shutdown wrote (records of the calls just hung up) is flushed or spilled
       })();
       return closing;

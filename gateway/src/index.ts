@@ -10,6 +10,7 @@ export { validateRequest } from './sip/validate.js';
 export { serializeMessage } from './sip/serialize.js';
 export { parseVias, parseNameAddr, parseCSeq } from './sip/headers.js';
 export { normalizeNumber, NumberRouter } from './routing/index.js';
+export { EdgeGate, ScannerMatcher, SCANNER_USER_AGENTS } from './edge/index.js';
 export { createResampler, defaultQuality, loadResampler, resamplerBuild, type Resampler } from './media/audio/resampler.js';
 export { FrameResampler } from './media/audio/frame-resampler.js';
 export { parseRtp, serializeRtp, isRtcp, type RtpPacket } from './media/rtp/packet.js';

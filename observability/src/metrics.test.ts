@@ -18,6 +18,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
   [METRIC.sipAuthFailuresTotal]: ['reason'],
+  [METRIC.sipEdgeDroppedTotal]: ['reason'],
   [METRIC.hopLatency]: ['hop'],
   [METRIC.packetsLostTotal]: ['direction'],
   [METRIC.packetsExpectedTotal]: ['direction'],

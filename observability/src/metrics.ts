@@ -14,6 +14,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CallEndMetrics } from './call-end-metrics.js';
 import type { CallMos, CallQualitySummary } from './call-quality.js';
+import { createEdgeMetrics, type EdgeMetrics } from './edge-metrics.js';
 import { ObservabilityError } from './errors.js';
 import { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, type LogBucketState } from './log-buckets.js';
 import { HOP_LABELS, LABEL, METRIC, type HopLabel } from './names.js';
@@ -50,6 +51,8 @@ export interface GatewayMetrics {
   observeRoutingWebhook(seconds: number, fallback: RoutingFallbackLabel | undefined): void;
   /** Per-number figures, fed once per finished call record (the gateway's records/number-metrics.ts). */
   readonly numbers: NumberMetrics;
+  /** The SIP edge's figures (drops, bans), read at scrape time: `edge.setSource(() => gate.stats)`. */
+  readonly edge: EdgeMetrics;
   /** The Prometheus text exposition for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -81,6 +84,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const callEnd = new CallEndMetrics(registry);
   const routingWebhook = createRoutingWebhookMetrics(registry);
   const numbers = new NumberMetrics(registry);
+  const edge = createEdgeMetrics(registry);
 
   return {
     registry,
@@ -97,6 +101,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       routingWebhook.asked(seconds, fallback);
     },
     numbers,
+    edge,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -26,6 +26,19 @@ export const METRIC = {
   sipAuthFailuresTotal: 'patchbay_sip_auth_failures_total',
   /** Counter: sources locked out after repeated failed digest authentications (`sip.authThrottle`). */
   sipAuthLockoutsTotal: 'patchbay_sip_auth_lockouts_total',
+  // The SIP edge (gateway/src/edge, docs/edge.md): what it dropped before parsing, and its ban list.
+  /** Counter{reason}: SIP messages the edge dropped silently before parsing, by EDGE_DROP_LABELS. */
+  sipEdgeDroppedTotal: 'patchbay_sip_edge_dropped_total',
+  /** Counter: bans begun (a source over `sip.edge.requestsPerSecond`, or a scanner), repeats included. */
+  sipEdgeBansTotal: 'patchbay_sip_edge_bans_total',
+  /** Gauge: sources (IPv4 address or IPv6 /64) banned now. */
+  sipEdgeBansActive: 'patchbay_sip_edge_bans_active',
+  /** Gauge: sources the edge's rate limiter tracks now (bounded by `sip.edge.maxSources`). */
+  sipEdgeSources: 'patchbay_sip_edge_sources',
+  /** Counter: sources forgotten early because the limiter's table was full (stalest first). */
+  sipEdgeEvictedTotal: 'patchbay_sip_edge_evicted_total',
+  /** Counter: TCP connections refused at accept (banned source, or unknown with `sip.unknownSources: drop`). */
+  sipEdgeConnectionsRefusedTotal: 'patchbay_sip_edge_connections_refused_total',
   /**
    * Histogram{hop}: latency of each hop in seconds, sub-millisecond buckets. hop ∈ uplink, uplink_processing,
    * downlink, downlink_processing, turn, barge_in, setup, stt, llm, tts, realtime.
@@ -155,6 +168,10 @@ export type DirectionLabel = (typeof DIRECTION_LABELS)[number];
  */
 export const AUTH_FAILURE_LABELS = ['unknown-user', 'bad-response', 'realm', 'uri-mismatch', 'algorithm', 'locked-out', 'nonce-spent', 'malformed'] as const;
 export type AuthFailureLabel = (typeof AUTH_FAILURE_LABELS)[number];
+
+/** The `reason` label values of METRIC.sipEdgeDroppedTotal (the gateway's EDGE_DROP_REASONS). */
+export const EDGE_DROP_LABELS = ['rate', 'banned', 'unknown-source', 'scanner'] as const;
+export type EdgeDropLabel = (typeof EDGE_DROP_LABELS)[number];
 
 /** The `reason` label values of METRIC.routingWebhookFallbacksTotal (the gateway's FALLBACK_REASONS). */
 export const ROUTING_FALLBACK_LABELS = ['timeout', 'unreachable', 'bad_status', 'bad_response'] as const;

@@ -34,6 +34,8 @@ export interface SipStackOptions {
   maxTransactions?: number;
   /** The edge's gate, asked before parsing each message (TransportLayerOptions.admit); false drops it silently. */
   admit?: (remote: RemoteInfo, bytes: Buffer) => boolean;
+  /** The edge's gate for each accepted stream connection (TransportLayerOptions.admitConnection); false closes it. */
+  admitConnection?: (remote: RemoteInfo) => boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ export class SipStack {
       tcpLimits: { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits },
       logger: this.logger,
       admit: options.admit,
+      admitConnection: options.admitConnection,
       onRequest: (req, inbound) => {
         this.traffic.requestReceived(req.method);
         this.transactions.handleRequest(req, inbound);

@@ -17,6 +17,8 @@ const GATEWAY_DIR = fileURLToPath(new URL('../../', import.meta.url));
 export interface GatewayProcess {
   readonly sipPort: number;
   readonly httpPort: number;
+  /** The process id (its CPU time is in /proc/<pid>/stat). */
+  readonly pid: number | undefined;
   /** The exit code (or signal name) once the process has exited; undefined while it runs. */
   readonly exit: number | string | undefined;
   /** Its stdout and stderr so far (the last 64 KiB). */
@@ -113,6 +115,7 @@ export async function startGatewayProcess(
   return {
     sipPort,
     httpPort,
+    pid: child.pid,
     get exit() {
       return exit;
     },

@@ -75,6 +75,8 @@ export interface SippRunOptions {
   readonly port: number;
   /** Run as a UAS (carrier): no remote address; it waits for calls on `localPort`. */
   readonly uas?: boolean;
+  /** SIPp's own address (`-i`, `-mi`): another loopback address makes another source; default 127.0.0.1. */
+  readonly localIp?: string;
   /** SIPp's own SIP port (`-p`); default a free one. */
   readonly localPort?: number;
   readonly transport: SipTransport;
@@ -151,8 +153,8 @@ export async function runSipp(options: SippRunOptions): Promise<SippResult> {
     };
     const args: string[] = [
       '-sf', scenarioPath,
-      '-i', '127.0.0.1',
-      '-mi', '127.0.0.1',
+      '-i', options.localIp ?? '127.0.0.1',
+      '-mi', options.localIp ?? '127.0.0.1',
       '-p', String(localPort),
       '-cp', String(controlPort),
       '-t', options.transport === 'udp' ? 'u1' : 't1',

@@ -36,6 +36,11 @@ export interface TcpTransportOptions {
   readonly onFramingError: (err: unknown, remote: RemoteInfo) => void;
   /** An incoming connection was refused because a limit is reached. */
   readonly onRefused: (remote: RemoteInfo) => void;
+  /**
+   * The edge's gate at accept (TransportLayerOptions.admitConnection): false closes the connection before any
+   * state is kept for it (not counted here: the gate counts its refusals). Unset: every connection is admitted.
+   */
+  readonly admitConnection?: ((remote: RemoteInfo) => boolean) | undefined;
 }
 
 type RefusedWhy = 'limit' | 'per-ip';
@@ -132,7 +137,12 @@ export class TcpTransport {
       address: normalizeAddress(socket.remoteAddress ?? ''),
       port: socket.remotePort ?? 0,
     };
-    const { limits } = this.options;
+    const { limits, admitConnection } = this.options;
+    if (admitConnection !== undefined && !this.closed && !admitConnection(remote)) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     let refused: RefusedWhy | undefined;
     if (this.closed || this.connections.size + this.connecting.size >= limits.maxConnections) refused = 'limit';
     else if ((this.perIp.get(remote.address) ?? 0) >= limits.maxConnectionsPerIp) refused = 'per-ip';

@@ -48,6 +48,8 @@ export interface TransportLayerOptions {
    * everything is admitted.
    */
   readonly admit?: ((remote: RemoteInfo, bytes: Buffer) => boolean) | undefined;
+  /** The edge's gate for each accepted TCP (and TLS) connection, before any state is kept; false closes it. Unset: all admitted. */
+  readonly admitConnection?: ((remote: RemoteInfo) => boolean) | undefined;
   readonly onRequest: (req: SipRequest, inbound: InboundContext) => void;
   readonly onResponse: (res: SipResponse, inbound: InboundContext) => void;
 }
@@ -160,6 +162,7 @@ export class TransportLayer {
       onRefused: () => {
         this.counters.dropped++;
       },
+      admitConnection: this.options.admitConnection,
     });
     const bound = await tcp.listen(this.options.host, port);
     this.tcp = tcp;

@@ -8,6 +8,13 @@ import type { Logger } from 'pino';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 import { normalizeAddress, type RemoteInfo } from './types.js';
 
+/**
+ * SO_RCVBUF asked for the SIP socket (the kernel caps it at net.core.rmem_max, silently). Linux's default (~208 KiB,
+ * ~160 SIP datagrams) fills in ~30 ms of a 5,000/s flood while the process is descheduled, and then a carrier's
+ * INVITE is lost in the kernel before the edge can drop the flood cheaply; 4 MiB holds about half a second of it.
+ */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface UdpTransportOptions {
   readonly logger: Logger;
   readonly onDatagram: (buf: Buffer, remote: RemoteInfo) => void;
@@ -25,7 +32,7 @@ export class UdpTransport {
 
   /** Binds and resolves with the bound port. */
   bind(host: string, port: number): Promise<number> {
-    const socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER_BYTES });
     return new Promise<number>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();
