@@ -13,6 +13,7 @@ import { formatIssue, formatPath } from '@patchbay/adapter-kit';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { apiSchema } from './config-api.js';
 import { databaseOffIssues, databaseSchema } from './config-store.js';
+import { httpSchema } from './config-http.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -199,7 +200,8 @@ function configSchema(env: Env) {
     })
     .prefault({});
 
-  const http = z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8080) }).prefault({});
+  /** The HTTP listeners: main (health, API), admin (metrics, stats), HTTPS (config-http.ts; docs/http.md). */
+  const http = httpSchema();
 
   const media = mediaSchema();
 

@@ -28,6 +28,7 @@ const SHAPES = {
   callsTotal: { kind: 'counter', labels: [LABEL.result] },
   callsRejectedTotal: { kind: 'counter', labels: [LABEL.status] },
   transfersRefusedTotal: { kind: 'counter', labels: [LABEL.reason] },
+  agentConnectFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
   sipRequestsTotal: { kind: 'counter', labels: [LABEL.method] },
   sipResponsesTotal: { kind: 'counter', labels: [LABEL.method, LABEL.status] },
   sipAuthFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
