@@ -362,7 +362,8 @@ function readYaml(file: string): unknown {
 interface EnvOverride {
   readonly name: string;
   readonly section: 'sip' | 'http' | 'log' | 'database';
-  readonly key: string;
+  /** A key of the section, or [key, sub-key] (`http.admin.port`). */
+  readonly key: string | readonly [string, string];
   readonly parse: (value: string) => { value: unknown } | { error: string };
 }
 
@@ -374,6 +375,7 @@ const parsePort = (value: string): { value: unknown } | { error: string } =>
 const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'PATCHBAY_SIP_PORT', section: 'sip', key: 'port', parse: parsePort },
   { name: 'PATCHBAY_HTTP_PORT', section: 'http', key: 'port', parse: parsePort },
+  { name: 'PATCHBAY_ADMIN_PORT', section: 'http', key: ['admin', 'port'], parse: parsePort },
   {
     name: 'PATCHBAY_LOG_LEVEL',
     section: 'log',
@@ -401,7 +403,13 @@ function applyEnvOverrides(raw: unknown, env: Env, issues: string[]): unknown {
       continue;
     }
     const section = out[o.section] ?? {};
-    if (isRecord(section)) out[o.section] = { ...section, [o.key]: parsed.value };
+    if (!isRecord(section)) continue;
+    if (typeof o.key === 'string') out[o.section] = { ...section, [o.key]: parsed.value };
+    else {
+      const [key, sub] = o.key;
+      const inner = section[key];
+      out[o.section] = { ...section, [key]: { ...(isRecord(inner) ? inner : {}), [sub]: parsed.value } };
+    }
   }
   return out;
 }

@@ -17,6 +17,8 @@ const GATEWAY_DIR = fileURLToPath(new URL('../../', import.meta.url));
 export interface GatewayProcess {
   readonly sipPort: number;
   readonly httpPort: number;
+  /** The admin listener (`/metrics`, `/stats`). */
+  readonly adminPort: number;
   /** The exit code (or signal name) once the process has exited; undefined while it runs. */
   readonly exit: number | string | undefined;
   /** Its stdout and stderr so far (the last 64 KiB). */
@@ -61,10 +63,11 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const sipPort = await freePort('udp');
   const httpPort = await freePort('tcp');
+  const adminPort = await freePort('tcp');
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-gw-'));
   const file = join(dir, 'patchbay.yaml');
   const sip = { host: '127.0.0.1', udp: true, tcp: false, publicAddress: '127.0.0.1', ...(config['sip'] as object | undefined), port: sipPort };
-  await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort } }));
+  await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort, admin: { host: '127.0.0.1', port: adminPort } } }));
   const [args, cwd] =
     entry.kind === 'source' ? [['--import', 'tsx', 'src/main.ts'], GATEWAY_DIR] : [[...(entry.nodeArgs ?? []), ...BUILD_ARGS], join(GATEWAY_DIR, '..')];
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -113,6 +116,7 @@ export async function startGatewayProcess(
   return {
     sipPort,
     httpPort,
+    adminPort,
     get exit() {
       return exit;
     },
@@ -122,7 +126,7 @@ export async function startGatewayProcess(
     configFile: file,
     signal: (signal) => void child.kill(signal),
     async stats() {
-      const response = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(3_000) });
+      const response = await fetch(`http://127.0.0.1:${adminPort}/stats`, { signal: AbortSignal.timeout(3_000) });
       return (await response.json()) as GatewayStatsView;
     },
     close,
