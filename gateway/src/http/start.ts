@@ -70,16 +70,8 @@ export async function startHttp(o: StartHttpOptions): Promise<HttpListeners> {
       throw new AdminListenError(`the admin listener (http.admin) cannot open ${config.admin.host}:${config.admin.port}`, { cause: err });
     }
     adminAddress = { host: config.admin.host, port: portOf(admin, config.admin.port) };
-    if (!isLoopbackHost(config.admin.host)) {
-      logger.warn(
-        { admin: `${config.admin.host}:${adminAddress.port}` },
-        `the admin listener (http.admin) is on ${config.admin.host}, not loopback, in plain HTTP: /metrics and /stats answer anyone who reaches it without a key; keep that port on a private network, or set http.admin: api to serve them on the main listener behind the API's access`,
-      );
-    }
   }
-  if (material === undefined && !isLoopbackHost(config.host) && o.server.access?.keyed === true) {
-    logger.warn({ host: config.host }, 'the API listens beyond loopback in plain HTTP: API keys cross the network in clear; set http.tls (docs/http.md)');
-  }
+  for (const w of exposureWarnings(config, o.server.access?.keyed === true)) logger.warn({ setting: w.setting }, w.message);
 
   let reloading: Promise<boolean> = Promise.resolve(true);
   const reload = (why: 'sighup' | 'file-change'): Promise<boolean> => {
@@ -127,6 +119,21 @@ export async function startHttp(o: StartHttpOptions): Promise<HttpListeners> {
         await Promise.all([main.close(), admin?.close()]);
       })()),
   };
+}
+
+/** What the listeners expose beyond this host without protection: one warning each, for the start-up log. */
+export function exposureWarnings(config: HttpConfig, keyed: boolean): { setting: string; message: string }[] {
+  const out: { setting: string; message: string }[] = [];
+  if (config.admin !== null && !isLoopbackHost(config.admin.host)) {
+    out.push({
+      setting: 'http.admin.host',
+      message: `the admin listener (http.admin) is on ${config.admin.host}, not loopback, in plain HTTP: /metrics and /stats answer anyone who reaches it without a key; keep that port on a private network, or set http.admin: api to serve them on the main listener behind the API's access`,
+    });
+  }
+  if (config.tls === null && keyed && !isLoopbackHost(config.host)) {
+    out.push({ setting: 'http.tls', message: `the API listens on ${config.host} in plain HTTP: API keys cross the network in clear; set http.tls (docs/http.md)` });
+  }
+  return out;
 }
 
 function portOf(app: FastifyInstance, fallback: number): number {
