@@ -87,7 +87,9 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
       host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', maxConcurrentCalls: launch.maxCalls + 50,
       ...(launch.records === undefined ? {} : { ringing: true }),
     },
-    http: { host: '127.0.0.1', port: httpPort },
+    // No admin listener (its default port would clash between runs): /stats on the main listener, which answers
+    // loopback clients when no api.keys are set (the bench sets none).
+    http: { host: '127.0.0.1', port: httpPort, admin: 'api' },
     media: { ...media, codecs: [launch.codec], workers: launch.workers },
     numbers: {
       // Barge-in off on the echo number: the caller's markers must never cut the echo.

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { LATCH_POLICIES } from './media/rtp-endpoint.js';
+import { agentTlsSchema } from './config-http.js';
 
 export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
 
@@ -109,6 +110,8 @@ export function agentsSchema(env: Env) {
       connectTimeoutMs: z.int().min(100).max(30_000).default(3000),
       onFailure: onAgentFailure.default('apology'),
       rejectStatus: z.union([z.literal(480), z.literal(503)]).default(503),
+      /** CA and client certificate for `wss://` agents (config-http.ts; docs/http.md). */
+      tls: agentTlsSchema,
     })
     .transform((a, ctx) => {
       const { tokenSecret, tokenSecretEnv, ...rest } = a;

@@ -71,7 +71,8 @@ describe('loadConfig', () => {
         scannerUserAgents: [...SCANNER_USER_AGENTS],
         transferDomain: null,
       },
-      http: { host: '0.0.0.0', port: 8080 },
+      // The main listener public; /metrics and /stats without a key on loopback only (docs/http.md); no HTTPS.
+      http: { host: '0.0.0.0', port: 8080, admin: { host: '127.0.0.1', port: 9464 }, tls: null },
       media: {
         portMin: 20000,
         portMax: 30000,
@@ -92,7 +93,7 @@ describe('loadConfig', () => {
       numbers: { '*': { agent: 'demo', parameters: {} } },
       trunks: [],
       transfer: { allow: [], deny: [] },
-      agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tokenSecret: undefined },
+      agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tls: {}, tokenSecret: undefined },
       api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
       webhooks: { endpoints: [], timeoutMs: 5000, maxConcurrentPerEndpoint: 4, retry: { initialDelayMs: 5000, maxDelayMs: 3_600_000, giveUpAfterMs: 86_400_000 }, pollIntervalMs: 1000 },
       database: { enabled: true, dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },
@@ -127,6 +128,7 @@ describe('loadConfig', () => {
       env: {
         PATCHBAY_SIP_PORT: '0',
         PATCHBAY_HTTP_PORT: '9090',
+        PATCHBAY_ADMIN_PORT: '9465',
         PATCHBAY_LOG_LEVEL: 'warn',
         PATCHBAY_PUBLIC_ADDRESS: '203.0.113.5',
         PATCHBAY_DATA_DIR: '/var/lib/patchbay',
@@ -135,7 +137,7 @@ describe('loadConfig', () => {
     expect(config.sip.port).toBe(0);
     expect(config.database.dataDir).toBe('/var/lib/patchbay');
     expect(config.sip.publicAddress).toBe('203.0.113.5');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 9090, admin: { host: '127.0.0.1', port: 9465 }, tls: null });
     expect(config.log.level).toBe('warn');
   });
 

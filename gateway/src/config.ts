@@ -15,6 +15,7 @@ import { apiSchema } from './config-api.js';
 import { databaseOffIssues, databaseSchema } from './config-store.js';
 import { drainSchema } from './config-drain.js';
 import { edgeSchema, scannerUserAgentsSchema, unknownSourcesIssues, unknownSourcesSchema } from './config-edge.js';
+import { httpSchema } from './config-http.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
@@ -207,7 +208,8 @@ function configSchema(env: Env) {
     })
     .prefault({});
 
-  const http = z.strictObject({ host: nonEmpty.default('0.0.0.0'), port: port.default(8080) }).prefault({});
+  /** The HTTP listeners: main (health, API), admin (metrics, stats), HTTPS (config-http.ts; docs/http.md). */
+  const http = httpSchema();
 
   const media = mediaSchema();
 
@@ -371,7 +373,8 @@ function readYaml(file: string): unknown {
 interface EnvOverride {
   readonly name: string;
   readonly section: 'sip' | 'http' | 'log' | 'database';
-  readonly key: string;
+  /** A key of the section, or [key, sub-key] (`http.admin.port`). */
+  readonly key: string | readonly [string, string];
   readonly parse: (value: string) => { value: unknown } | { error: string };
 }
 
@@ -383,6 +386,7 @@ const parsePort = (value: string): { value: unknown } | { error: string } =>
 const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'PATCHBAY_SIP_PORT', section: 'sip', key: 'port', parse: parsePort },
   { name: 'PATCHBAY_HTTP_PORT', section: 'http', key: 'port', parse: parsePort },
+  { name: 'PATCHBAY_ADMIN_PORT', section: 'http', key: ['admin', 'port'], parse: parsePort },
   {
     name: 'PATCHBAY_LOG_LEVEL',
     section: 'log',
@@ -410,7 +414,13 @@ function applyEnvOverrides(raw: unknown, env: Env, issues: string[]): unknown {
       continue;
     }
     const section = out[o.section] ?? {};
-    if (isRecord(section)) out[o.section] = { ...section, [o.key]: parsed.value };
+    if (!isRecord(section)) continue;
+    if (typeof o.key === 'string') out[o.section] = { ...section, [o.key]: parsed.value };
+    else {
+      const [key, sub] = o.key;
+      const inner = section[key];
+      out[o.section] = { ...section, [key]: { ...(isRecord(inner) ? inner : {}), [sub]: parsed.value } };
+    }
   }
   return out;
 }

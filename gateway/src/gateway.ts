@@ -12,7 +12,7 @@ import { OutboundSide } from './call/outbound.js';
 import { BUILTIN_AGENTS, type Config } from './config.js';
 import { ApiAccess } from './api/auth.js';
 import { CoreCallControl } from './api/core-adapter.js';
-import { createHttpServer } from './http/server.js';
+import { startHttp, type HttpListeners } from './http/start.js';
 import { silentLogger } from './logger.js';
 import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler } from './media/audio/resampler.js';
@@ -20,7 +20,8 @@ import { loadSilero, loadVad, type SileroModel } from './media/vad/index.js';
 import { availableParallelism } from 'node:os';
 import { loadAdapters, type AdapterAgents } from './agent/adapters.js';
 import { LocalMediaPlane, type MediaPlaneConfig } from './media-plane/local-plane.js';
-import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './media-plane/plane.js';
+import type { MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './media-plane/plane.js';
+import { loadAgentTls, type AgentTlsMaterial } from './agent/agent-tls.js';
 import { startNumbers, type NumberService } from './numbers/index.js';
 import { WorkerMediaPlane } from './media-plane/worker-plane.js';
 import { HopMetrics, type HopSnapshot, type HopState } from './metrics/hop-metrics.js';
@@ -44,6 +45,12 @@ import { edgeSnapshot, startEdge, type EdgeStats } from './edge/index.js';
 export interface RunningGateway {
   readonly sipPort: number;
   readonly httpPort: number;
+  /** `https` when `http.tls` is set (docs/http.md). */
+  readonly httpScheme: 'http' | 'https';
+  /** The admin listener (`/metrics`, `/stats` without a key); undefined with `http.admin: api`. */
+  readonly admin: { readonly host: string; readonly port: number } | undefined;
+  /** SIGHUP: reads the HTTPS certificate and the agents' TLS files again; false if one could not be used (the old stays). */
+  reloadCertificates(): Promise<boolean>;
   activeCalls(): number;
   /** Trunk registrations (`list()` for the API). */
   readonly registrations: Registrations;
@@ -115,6 +122,8 @@ export interface GatewayOptions {
   store?: Store;
   /** Names this gateway in the records it writes (several may share one database); default the store's (the host name). */
   gatewayId?: string;
+  /** How often `http.tls`'s files are checked for change, ms (default 5000; 0: SIGHUP only). */
+  certWatchIntervalMs?: number;
   /** How often runtime numbers are re-read for other gateways' changes, ms (default 3000). */
   numbersPollMs?: number;
 }
@@ -134,6 +143,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Adapters named by numbers: built (and their options and secrets checked) before we listen.
   const env = options.env ?? process.env;
   const adapters = await loadAdapters(config.numbers, env, logger);
+  // `agents.tls` (CA, client certificate for wss:// agents): read now, so a missing file stops the start.
+  const certBaseDir = options.dataBaseDir ?? process.cwd();
+  const agentTls = loadAgentTls(config.agents.tls, certBaseDir);
   // The database before we listen: one that cannot be opened stops the start, naming the file or URL.
   // `database.enabled: false`: none (no records written, no webhooks, history of live calls only; docs/store.md).
   const store = options.store ?? (config.database.enabled ? await openStore(config.database, { logger, baseDir: options.dataBaseDir ?? process.cwd(), ...(options.gatewayId === undefined ? {} : { gatewayId: options.gatewayId }) }) : undefined);
@@ -168,9 +180,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // The plane is built before the call core it reports to (it may be workers to start): its events wait in the relay.
   const events = new MediaEventRelay();
   const traceTurns = options.traceTurns ?? options.tracer !== undefined;
-  let media: MediaPlane & RuntimeAdapters;
+  let media: MediaPlane & RuntimeAdapters & RuntimeAgentTls;
   try {
-    media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns);
+    media = await createMediaPlane(config, workers, events, logger, silero, adapters, env, traceTurns, agentTls);
   } catch (err) {
     await stack.close();
     await closeStore();
@@ -238,20 +250,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       drain: drainer.state(),
     };
   };
-  const http = createHttpServer(
-    { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render(), drain: () => drainer.state() },
-    {
-      access: new ApiAccess(config.api.keys),
-      api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks === undefined ? {} : { webhooks: webhooks.deliveries }), ...(store === undefined ? {} : { history: historyOf(store) }) },
-      bodyLimitBytes: config.api.bodyLimitBytes,
-      logger,
-    },
-  );
-  let httpPort: number;
+  // The HTTP listeners (http/start.ts, docs/http.md): main (health, API; HTTPS with http.tls) and admin (metrics, stats).
+  let http: HttpListeners;
   try {
-    await http.listen({ host: config.http.host, port: config.http.port });
-    const address = http.server.address();
-    httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+    http = await startHttp({
+      config: config.http,
+      source: { activeCalls: () => calls.activeCalls, sipListening: () => listening, stats: statsNow, metrics: () => metrics.render(), drain: () => drainer.state() },
+      server: {
+        access: new ApiAccess(config.api.keys),
+        api: { control: apiControl, callsPerMinute: config.api.rateLimit.callsPerMinute, logger, listenHost: config.http.host, numbers: numbers.service, ...(webhooks === undefined ? {} : { webhooks: webhooks.deliveries }), ...(store === undefined ? {} : { history: historyOf(store) }) },
+        bodyLimitBytes: config.api.bodyLimitBytes,
+      },
+      baseDir: certBaseDir,
+      logger,
+      ...(options.certWatchIntervalMs === undefined ? {} : { watchIntervalMs: options.certWatchIntervalMs }),
+    });
   } catch (err) {
     await webhooks?.close();
     await media.shutdown();
@@ -259,13 +272,28 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await closeStore();
     throw err;
   }
-  logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
+  const httpPort = http.port;
+  logger.info({ sipPort, httpPort, https: http.scheme === 'https', admin: http.admin, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
   registrations.start();
 
   let closing: Promise<void> | undefined;
   return {
     sipPort,
     httpPort,
+    httpScheme: http.scheme,
+    admin: http.admin,
+    reloadCertificates: async () => {
+      const httpOk = await http.reloadCertificate();
+      if (config.agents.tls.caFile === undefined && config.agents.tls.certFile === undefined) return httpOk;
+      try {
+        media.setAgentTls(loadAgentTls(config.agents.tls, certBaseDir));
+        logger.info({ caFile: config.agents.tls.caFile ?? null, certFile: config.agents.tls.certFile ?? null }, 'agents.tls reloaded');
+        return httpOk;
+      } catch (err) {
+        logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'agents.tls reload failed: the running files stay');
+        return false;
+      }
+    },
     activeCalls: () => calls.activeCalls,
     registrations,
     calls: calls.control,
@@ -315,11 +343,13 @@ async function createMediaPlane(
   adapters: AdapterAgents,
   env: Readonly<Record<string, string | undefined>>,
   trace: boolean,
-): Promise<MediaPlane & RuntimeAdapters> {
+  agentTls: AgentTlsMaterial | undefined,
+): Promise<MediaPlane & RuntimeAdapters & RuntimeAgentTls> {
   const planeConfig: MediaPlaneConfig = {
     media: config.media,
     agents: config.agents,
     sip: { host: config.sip.host },
+    agentTls,
   };
   const ports = { min: config.media.portMin, max: config.media.portMax };
   if (workers === 0) return new LocalMediaPlane({ config: planeConfig, ports, logger, events, silero, adapters, trace, env });

@@ -29,6 +29,7 @@ const SHAPES = {
   callsTotal: { kind: 'counter', labels: [LABEL.result] },
   callsRejectedTotal: { kind: 'counter', labels: [LABEL.status] },
   transfersRefusedTotal: { kind: 'counter', labels: [LABEL.reason] },
+  agentConnectFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
   sipRequestsTotal: { kind: 'counter', labels: [LABEL.method] },
   sipResponsesTotal: { kind: 'counter', labels: [LABEL.method, LABEL.status] },
   sipAuthFailuresTotal: { kind: 'counter', labels: [LABEL.reason] },
@@ -334,16 +335,19 @@ describe('the compose stack', () => {
     expect(new URL(str(promDatasource['url'])).hostname).toBe('prometheus');
   });
 
-  it('has Prometheus scrape the gateway’s /metrics on the HTTP port compose publishes', () => {
+  it('has Prometheus scrape the gateway’s /metrics on its admin listener, bound beyond the container’s loopback', () => {
     const configMount = mounts.find((m) => m.service === 'patchbay' && m.target === str(env['PATCHBAY_CONFIG']));
     const config = record(readYaml(configMount?.source ?? ''));
-    const httpPort = Number(env['PATCHBAY_HTTP_PORT'] ?? record(config['http'])['port'] ?? 8080);
+    const admin = record(record(config['http'])['admin']);
+    // The admin listener (docs/http.md): Prometheus, another container, reaches it only off the container's loopback.
+    expect(admin['host']).toBe('0.0.0.0');
+    const adminPort = Number(env['PATCHBAY_ADMIN_PORT'] ?? admin['port'] ?? 9464);
     const promMount = mounts.find((m) => m.service === 'prometheus' && m.target === '/etc/prometheus/prometheus.yml');
     const job = records(record(readYaml(promMount?.source ?? ''))['scrape_configs']).find((j) => j['job_name'] === 'patchbay') ?? {};
     expect(job['scrape_interval']).toBe('5s');
     expect(job['metrics_path'] ?? '/metrics').toBe('/metrics');
-    expect(records(job['static_configs']).flatMap((c) => strings(c['targets']))).toEqual([`patchbay:${httpPort}`]);
-    expect(composePorts(gateway)).toContainEqual({ host: [httpPort, httpPort], container: [httpPort, httpPort], protocol: 'tcp' });
+    expect(records(job['static_configs']).flatMap((c) => strings(c['targets']))).toEqual([`patchbay:${adminPort}`]);
+    expect(composePorts(gateway)).toContainEqual({ host: [adminPort, adminPort], container: [adminPort, adminPort], protocol: 'tcp' });
   });
 
   it('publishes SIP and exactly the RTP range of the mounted patchbay.yaml, one to one', () => {

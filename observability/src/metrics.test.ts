@@ -14,6 +14,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.callsTotal]: ['result'],
   [METRIC.callsRejectedTotal]: ['status'],
   [METRIC.transfersRefusedTotal]: ['reason'],
+  [METRIC.agentConnectFailuresTotal]: ['reason'],
   [METRIC.routingWebhookFallbacksTotal]: ['reason'],
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
@@ -38,6 +39,7 @@ const snapshot: GatewaySnapshot = {
   callsByResult: { 'remote-bye': 40, 'agent-hangup': 12, 'rtp-timeout': 1 },
   callsRejectedByStatus: { '486': 3, '503': 2 },
   transfersRefusedByReason: { not_allowed: 4, uri_headers: 1 },
+  agentConnectFailuresByReason: { tls: 2, timeout: 1 },
   sipRequestsByMethod: { INVITE: 60, BYE: 52, OPTIONS: 900, FOO: 1 },
   sipResponses: [
     { method: 'INVITE', status: 200, count: 53 },
@@ -139,6 +141,7 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.callsTotal, { result: 'remote-bye' })).toBe(40);
     expect(valueOf(exp, METRIC.callsRejectedTotal, { status: '486' })).toBe(3);
     expect(valueOf(exp, METRIC.transfersRefusedTotal, { reason: 'not_allowed' })).toBe(4);
+    expect(valueOf(exp, METRIC.agentConnectFailuresTotal, { reason: 'tls' })).toBe(2);
     expect(valueOf(exp, METRIC.sipRequestsTotal, { method: 'OPTIONS' })).toBe(900);
     expect(valueOf(exp, METRIC.sipRequestsTotal, { method: 'OTHER' })).toBe(1);
     expect(valueOf(exp, METRIC.sipResponsesTotal, { method: 'INVITE', status: '200' })).toBe(53);

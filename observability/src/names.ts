@@ -18,6 +18,11 @@ export const METRIC = {
    * not_allowed, denied, not_e164, not_dialable, uri_headers, uri_parameter, scheme, malformed.
    */
   transfersRefusedTotal: 'patchbay_transfers_refused_total',
+  /**
+   * Counter{reason}: agents that could not be reached (the caller got the fallback, or the call was refused). reason ∈
+   * unreachable, timeout, refused, unknown, tls (a wss:// agent's certificate not verified, or its handshake failed).
+   */
+  agentConnectFailuresTotal: 'patchbay_agent_connect_failures_total',
   /** Counter{method}: SIP requests received. */
   sipRequestsTotal: 'patchbay_sip_requests_total',
   /** Counter{method, status}: SIP responses sent (status as its class or code: a closed set). */

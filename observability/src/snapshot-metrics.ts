@@ -22,6 +22,8 @@ export interface GatewaySnapshot {
   callsRejectedByStatus?: Readonly<Record<string, number>>;
   /** Transfer targets refused by the destination policy, by reason (`not_allowed`, `uri_headers`, …), cumulative. */
   transfersRefusedByReason?: Readonly<Record<string, number>>;
+  /** Agents that could not be reached, by reason (`unreachable`, `timeout`, `refused`, `unknown`, `tls`), cumulative. */
+  agentConnectFailuresByReason?: Readonly<Record<string, number>>;
   /** SIP requests received, by method, cumulative. */
   sipRequestsByMethod?: Readonly<Record<string, number>>;
   /** SIP responses sent, by the request's method and the status code, cumulative. */
@@ -77,6 +79,9 @@ export class SnapshotMetrics {
     );
     counter(registers, METRIC.transfersRefusedTotal, "Agents' transfer targets refused by the destination policy (no REFER sent), by reason.", [LABEL.reason], read, (s) =>
       s.transfersRefusedByReason && Object.entries(s.transfersRefusedByReason).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.reason]: refusals.value(k) }, v]),
+    );
+    counter(registers, METRIC.agentConnectFailuresTotal, 'Agents that could not be reached (the caller got the fallback, or the call was refused), by reason (tls: certificate not verified or handshake failed).', [LABEL.reason], read, (s) =>
+      s.agentConnectFailuresByReason && Object.entries(s.agentConnectFailuresByReason).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.reason]: refusals.value(k) }, v]),
     );
     counter(registers, METRIC.sipRequestsTotal, 'SIP requests received, by method.', [LABEL.method], read, (s) =>
       s.sipRequestsByMethod && Object.entries(s.sipRequestsByMethod).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.method]: sipMethodLabel(k) }, v]),

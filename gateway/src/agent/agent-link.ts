@@ -32,12 +32,20 @@ export interface AgentLink {
   readonly queuedFrames: number;
 }
 
+/** Why an agent could not be reached. `AGENT_TLS`: a `wss://` agent's TLS failed (certificate not verified, handshake refused). */
+export const AGENT_CONNECT_ERRORS = ['AGENT_UNREACHABLE', 'AGENT_TIMEOUT', 'AGENT_REFUSED', 'AGENT_UNKNOWN', 'AGENT_TLS'] as const;
+export type AgentConnectErrorCode = (typeof AGENT_CONNECT_ERRORS)[number];
+
 export class AgentConnectError extends Error {
   constructor(
-    readonly code: 'AGENT_UNREACHABLE' | 'AGENT_TIMEOUT' | 'AGENT_REFUSED' | 'AGENT_UNKNOWN',
+    readonly code: AgentConnectErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { tlsCode?: string },
   ) {
     super(message, options);
+    if (options?.tlsCode !== undefined) this.tlsCode = options.tlsCode;
   }
+
+  /** With `AGENT_TLS`: Node's TLS error code (`UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `CERT_HAS_EXPIRED`, ...). */
+  readonly tlsCode?: string;
 }

@@ -1,10 +1,14 @@
 /**
  * Dials an agent's WebSocket, for every link that speaks to an agent URL (`ws-link.ts`, `twilio-link.ts`): the
  * upgrade carries the link's headers and is bounded by the handshake timeout; a refusal, a timeout and an
- * unreachable agent each fail with their own `AgentConnectError` code, and the half-open socket is torn down.
+ * unreachable agent each fail with their own `AgentConnectError` code, and the half-open socket is torn down. A
+ * `wss://` agent is verified against `secureContext` (agents.tls) or Node's CAs; a TLS failure is `AGENT_TLS` with
+ * Node's TLS error code.
  */
+import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { AgentConnectError } from './agent-link.js';
+import { tlsFailureCode } from './agent-tls.js';
 
 export interface AgentSocketOptions {
   /** Headers of the upgrade request (call id, token, ...). */
@@ -12,6 +16,8 @@ export interface AgentSocketOptions {
   handshakeTimeoutMs: number;
   /** Largest message accepted from the agent. */
   maxPayloadBytes: number;
+  /** `wss://`: the CAs and client certificate (`agents.tls`, agent-tls.ts); absent: Node's defaults. Always verified. */
+  secureContext?: SecureContext | undefined;
 }
 
 /**
@@ -25,6 +31,7 @@ export function openAgentSocket<T>(url: string, options: AgentSocketOptions, onO
     handshakeTimeout: options.handshakeTimeoutMs,
     perMessageDeflate: false,
     maxPayload: options.maxPayloadBytes,
+    ...(options.secureContext === undefined ? {} : { secureContext: options.secureContext }),
   });
   return new Promise<T>((resolve, reject) => {
     const fail = (err: AgentConnectError): void => {
@@ -46,6 +53,11 @@ export function openAgentSocket<T>(url: string, options: AgentSocketOptions, onO
       fail(new AgentConnectError('AGENT_REFUSED', `agent ${url} answered the upgrade with HTTP ${res.statusCode ?? '?'}`));
     });
     ws.once('error', (err) => {
+      const tlsCode = tlsFailureCode(err);
+      if (tlsCode !== undefined) {
+        fail(new AgentConnectError('AGENT_TLS', `agent ${url}: TLS failed (${tlsCode}): ${err.message}`, { cause: err, tlsCode }));
+        return;
+      }
       const timeout = /handshake has timed out/i.test(err.message);
       fail(new AgentConnectError(timeout ? 'AGENT_TIMEOUT' : 'AGENT_UNREACHABLE', `agent ${url}: ${err.message}`, { cause: err }));
     });

@@ -3,6 +3,7 @@
  * Media Streams with `protocol: twilio`), `{ adapter: websocket, url }`, or an in-process adapter by name.
  */
 import { builtinAgents, signCallToken, type StartMessage } from '@patchbay/agents';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AgentPlan } from '../call/plan.js';
 import type { Config } from '../config.js';
@@ -23,6 +24,8 @@ export interface ConnectAgentOptions {
   /** Adapters named in the configuration, loaded at start-up. */
   adapters: AdapterAgents;
   logger: Logger;
+  /** `wss://` agents: this thread's context from `agents.tls` (agent-tls.ts); absent: Node's CAs. */
+  secureContext?: SecureContext | undefined;
 }
 
 export async function connectAgent(options: ConnectAgentOptions, sink: AgentSink): Promise<AgentLink> {
@@ -53,6 +56,7 @@ function connectUrl(url: string, protocol: 'patchbay' | 'twilio', options: Conne
     connectTimeoutMs: config.agents.connectTimeoutMs,
     maxUplinkMs: config.media.maxUplinkMs,
     logger,
+    secureContext: options.secureContext,
   };
   return protocol === 'twilio' ? connectTwilioAgent(link, sink) : connectWebSocketAgent(link, sink);
 }

@@ -42,7 +42,7 @@ export async function connectTwilioAgent(options: WebSocketAgentOptions, sink: A
   // Twilio account here, so the call is authenticated the Patchbay way (a bot for Twilio ignores these headers).
   const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId };
   if (options.token) headers['X-Patchbay-Token'] = options.token;
-  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES };
+  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES, secureContext: options.secureContext };
   // The link is made in the `open` handler itself: a bot may speak first, in the same TCP segment as its 101.
   return openAgentSocket(options.url, socketOptions, (ws) => new TwilioLink(ws, options, sink));
 }

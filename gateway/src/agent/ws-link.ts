@@ -6,6 +6,7 @@
 import { parseAgentMessage, PROTOCOL_VERSION, ProtocolError, type GatewayMessage, type StartMessage, type StopReasonValue } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { endianness } from 'node:os';
+import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
 import { openAgentSocket } from './agent-socket.js';
@@ -20,6 +21,8 @@ export interface WebSocketAgentOptions {
   /** Caller audio queued at most before the oldest is dropped. */
   maxUplinkMs: number;
   logger: Logger;
+  /** `wss://`: the context from `agents.tls` (agent-tls.ts); absent: Node's CAs. */
+  secureContext?: SecureContext | undefined;
 }
 
 /** Bytes the socket may hold unsent before we queue frames ourselves (≈ 160 ms of audio). */
@@ -31,7 +34,7 @@ const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 export async function connectWebSocketAgent(options: WebSocketAgentOptions, sink: AgentSink): Promise<WebSocketLink> {
   const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId, 'X-Patchbay-Protocol': String(PROTOCOL_VERSION) };
   if (options.token) headers['X-Patchbay-Token'] = options.token;
-  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES };
+  const socketOptions = { headers, handshakeTimeoutMs: options.connectTimeoutMs, maxPayloadBytes: MAX_PAYLOAD_BYTES, secureContext: options.secureContext };
   // The link is made after the handshake: the protocol's first message is the gateway's `start`, which it sends.
   const ws = await openAgentSocket(options.url, socketOptions, (socket) => socket);
   return new WebSocketLink(ws, options, sink);

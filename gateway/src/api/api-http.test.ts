@@ -73,11 +73,12 @@ describe('access', () => {
     expect(mapped.statusCode).toBe(200);
   });
 
-  it('/stats?reset=1 needs a key when keys are configured; /stats and /healthz stay public', async () => {
+  it('on the main listener /stats (with or without reset=1) needs a key when keys are configured; /healthz stays public', async () => {
     const resets: boolean[] = [];
     const s = await start({ source: { stats: async ({ reset }) => (resets.push(reset), { ok: true }) } });
     expect((await s.call('/healthz', { key: null })).status).toBe(200);
-    expect((await s.call('/stats', { key: null })).status).toBe(200);
+    expect((await problemOf(await s.call('/stats', { key: null }))).code).toBe('API_KEY_MISSING');
+    expect((await s.call('/stats')).status).toBe(200);
     expect((await problemOf(await s.call('/stats?reset=1', { key: null }))).code).toBe('API_KEY_MISSING');
     expect((await problemOf(await s.call('/stats?reset=1', { key: 'nope' }))).code).toBe('API_KEY_INVALID');
     expect((await s.call('/stats?reset=1')).status).toBe(200);

@@ -1,6 +1,7 @@
 /**
- * Who may use the API: a bearer API key from `api.keys`, or, when no key is configured, any client on a loopback
- * address (the API is then open to this host only, whatever `http.host` is). Keys are compared in constant time:
+ * Who may use the API (and `/metrics` + `/stats` on the main listener: docs/http.md): a bearer API key from
+ * `api.keys`, or, when no key is configured, any client on a loopback address (the API is then open to this host
+ * only, whatever `http.host` is). Keys are compared in constant time:
  * both sides are hashed to fixed-length SHA-256 digests and every configured key is compared (timingSafeEqual)
  * whatever matched before, so neither a key's length nor its position in the list shows in the timing.
  */
@@ -51,7 +52,7 @@ export class ApiAccess {
     if (this.keyed) return `API: bearer keys required (${this.keys.map((k) => k.name).join(', ')})`;
     return isLoopbackHost(httpHost)
       ? `API: no api.keys configured; HTTP listens on ${httpHost} (loopback), so the API is reachable from this host only`
-      : `API: no api.keys configured; /v1 and /stats?reset=1 answer loopback clients only (HTTP listens on ${httpHost}: /healthz and /metrics stay open)`;
+      : `API: no api.keys configured; /v1, /metrics and /stats answer loopback clients only (HTTP listens on ${httpHost}: /healthz and /readyz stay open)`;
   }
 }
 

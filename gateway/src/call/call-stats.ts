@@ -33,6 +33,8 @@ export interface CallStats {
   auth: AuthStats;
   /** Steps of calls' teardown that threw (each logged with its call id); the rest of each release went on. */
   teardownErrors: number;
+  /** Agents that could not be reached, by AgentConnectError code (`AGENT_TLS`: a wss:// agent's TLS failed). */
+  agentConnectFailures: Record<string, number>;
 }
 
 /** Digest authentication of initial INVITEs. The precise causes are here and in logs only, never on the wire. */
@@ -46,7 +48,7 @@ export interface AuthStats {
 }
 
 export function newCallStats(): CallStats {
-  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, invitesRefused: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats(), teardownErrors: 0 };
+  return { bargeIn: {}, callsStarted: 0, callsAnswered: 0, callsEnded: 0, rejected: {}, invitesRefused: {}, endReasons: {}, transfersRefused: {}, auth: newAuthStats(), teardownErrors: 0, agentConnectFailures: {} };
 }
 
 /** Keeps `stats`' call counters from the lifecycle stream. */
@@ -65,6 +67,10 @@ export function countCallEvents(events: CallEvents, stats: CallStats): void {
     stats.endReasons[e.reason] = (stats.endReasons[e.reason] ?? 0) + 1;
   });
   events.on('media-ended', (e) => recordBargeIn(stats, e.pattern, e.bargeIn));
+  events.on('agent-connect', (e) => {
+    const code = e.report?.failure?.code;
+    if (code !== undefined) stats.agentConnectFailures[code] = (stats.agentConnectFailures[code] ?? 0) + 1;
+  });
 }
 
 export function newAuthStats(): AuthStats {

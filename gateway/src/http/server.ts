@@ -1,14 +1,17 @@
 /**
  * The gateway's HTTP surface: health, stats for the bench and operators, Prometheus metrics, and (given `api`) the
- * call-control API (api/plugin.ts). Every error is an `application/problem+json` (api/errors.ts).
+ * call-control API (api/plugin.ts), on two listeners (docs/http.md): the main one (public health, the API, and
+ * metrics/stats behind the API's access) and the admin one (metrics/stats, loopback by default). Every error is an
+ * `application/problem+json` (api/errors.ts).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiAccess } from '../api/auth.js';
-import { notFoundHandler, problemErrorHandler, sendProblem } from '../api/errors.js';
+import { notFoundHandler, problemErrorHandler } from '../api/errors.js';
 import { apiPlugin, type ApiOptions } from '../api/plugin.js';
 import type { DrainState } from '../drain/types.js';
-import { VERSION } from '../version.js';
+import { healthRoutes, observabilityRoutes } from './routes.js';
 
 export interface HealthSource {
   activeCalls(): number;
@@ -37,56 +40,60 @@ export interface Readiness {
   reason?: 'draining' | 'sip-down';
 }
 
+export interface HttpsOptions {
+  readonly options: ServerOptions;
+  readonly onServer?: (server: HttpsServer) => void;
+}
+
 export interface HttpServerOptions {
-  /** Who may use the API and `/stats?reset=1`; default: loopback clients only (no keys). */
+  /** Who may use the API, `/stats?reset=1`, and `/metrics` + `/stats` on the main listener; default: loopback clients only (no keys). */
   access?: ApiAccess;
   /** The call-control API under `/v1`, `/openapi.json` and `/docs`; absent, none of them. */
   api?: ApiOptions;
   /** `api.bodyLimitBytes`; default fastify's 1 MiB. */
   bodyLimitBytes?: number;
+  /** Serve HTTPS with these TLS options (key, cert, minVersion); `onServer` receives the server (reloads). */
+  https?: HttpsOptions;
   logger?: Logger;
 }
 
+/**
+ * The main listener: `/healthz` and `/readyz` for anyone, the API (given `api`), and `/metrics` + `/stats` for the
+ * API's callers only (routes.ts). With `https`, it is an HTTPS server (start.ts keeps its certificate fresh).
+ */
 export function createHttpServer(source: HealthSource, options: HttpServerOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: false, ...(options.bodyLimitBytes === undefined ? {} : { bodyLimit: options.bodyLimitBytes }) });
-  const startedAt = performance.now();
+  const app = Fastify({
+    logger: false,
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimit: options.bodyLimitBytes }),
+    ...(options.https === undefined ? {} : { serverFactory: httpsFactory(options.https) }),
+  });
   const access = options.access ?? new ApiAccess([]);
   app.setErrorHandler(problemErrorHandler(options.logger));
   app.setNotFoundHandler(notFoundHandler);
-  app.get('/healthz', async (_req, reply) => {
-    // Liveness: a draining gateway is alive (200) and says so; only SIP being down is unhealthy.
-    const ok = source.sipListening();
-    const drain = source.drain?.();
-    const draining = drain !== undefined && drain.phase !== 'serving';
-    const body: Health = {
-      status: !ok ? 'degraded' : draining ? 'draining' : 'ok',
-      version: VERSION,
-      activeCalls: source.activeCalls(),
-      uptimeSeconds: Math.round((performance.now() - startedAt) / 1000),
-      ...(draining ? { drain } : {}),
-    };
-    return reply.code(ok ? 200 : 503).send(body);
-  });
-  app.get('/readyz', async (_req, reply) => {
-    const draining = (source.drain?.().phase ?? 'serving') !== 'serving';
-    const body: Readiness = draining ? { ready: false, reason: 'draining' } : source.sipListening() ? { ready: true } : { ready: false, reason: 'sip-down' };
-    return reply.code(body.ready ? 200 : 503).send(body);
-  });
-  app.get<{ Querystring: { reset?: string } }>('/stats', async (req, reply) => {
-    if (!source.stats) return sendProblem(reply, 'ROUTE_NOT_FOUND', 'no stats source');
-    const reset = req.query.reset === '1' || req.query.reset === 'true';
-    if (reset) {
-      // Starting a new window changes what every other reader sees: the same access as the API.
-      const allowed = access.check({ headers: { authorization: req.headers.authorization }, remoteAddress: req.socket.remoteAddress });
-      if (!allowed.ok) return sendProblem(reply, allowed.code);
-    }
-    return reply.send(await source.stats({ reset }));
-  });
-  app.get('/metrics', async (_req, reply) => {
-    if (!source.metrics) return sendProblem(reply, 'ROUTE_NOT_FOUND', 'no metrics source');
-    const { contentType, body } = await source.metrics();
-    return reply.header('content-type', contentType).send(body);
-  });
+  healthRoutes(app, source);
+  observabilityRoutes(app, source, { access, who: 'api' });
   if (options.api) void app.register(apiPlugin, { ...options.api, access });
   return app;
+}
+
+/**
+ * The admin listener (`http.admin`): `/metrics` and `/stats` for whoever reaches it (loopback by default), plus the
+ * health routes for probes; `/stats?reset=1` keeps the API's access. Nothing else.
+ */
+export function createAdminServer(source: HealthSource, options: Pick<HttpServerOptions, 'access' | 'logger'> = {}): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.setErrorHandler(problemErrorHandler(options.logger));
+  app.setNotFoundHandler(notFoundHandler);
+  healthRoutes(app, source);
+  observabilityRoutes(app, source, { access: options.access ?? new ApiAccess([]), who: 'open' });
+  return app;
+}
+
+/** An HTTPS server under fastify (the handler is fastify's), handed to `onServer` for setSecureContext. */
+function httpsFactory(secure: HttpsOptions): FastifyServerFactory {
+  return (handler) => {
+    const server = createHttpsServer(secure.options, handler);
+    secure.onServer?.(server);
+    return server;
+  };
 }

@@ -4,6 +4,8 @@
  * re-INVITEs, relays SIP INFO DTMF, and closes everything with the reason the agent is told. The main thread runs
  * one when `media.workers` is 0; each media worker runs one of its own otherwise.
  */
+import type { SecureContext } from 'node:tls';
+import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js';
 import { randomUUID } from 'node:crypto';
 import { apologyAgent, AUDIO_FORMAT, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
@@ -32,11 +34,13 @@ import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
-import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
   sip: Pick<Config['sip'], 'host'>;
+  /** `agents.tls`'s files as read at start (agent-tls.ts); `setAgentTls` replaces them. */
+  agentTls?: AgentTlsMaterial | undefined;
 };
 
 export interface LocalMediaPlaneOptions {
@@ -75,7 +79,7 @@ interface PlaneCall {
   endReason: EndReason | undefined;
 }
 
-export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
+export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgentTls {
   private readonly calls = new Map<string, PlaneCall>();
   private readonly adapters: AdapterSet;
   private readonly portPool: PortPool;
@@ -85,9 +89,12 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
   readonly hops = new HopMetrics();
   /** RTP/RTCP refused for its source, all calls since start (the endpoints add to it). */
   private readonly rejected: RejectedTotals = { packets: 0, sources: 0 };
+  /** Every `wss://` dial of this thread: built once from `agents.tls` (and again by setAgentTls). */
+  private agentContext: SecureContext | undefined;
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
+    this.agentContext = agentSecureContext(options.config.agentTls);
     this.adapters = new AdapterSet(options.adapters);
     this.portPool = new PortPool({ host: options.config.sip.host, portMin: options.ports.min, portMax: options.ports.max, logger });
     this.clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
@@ -127,7 +134,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
       startMs: performance.timeOrigin + began,
       endMs: performance.timeOrigin + performance.now(),
       outcome,
-      ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }),
+      ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message, ...(failure.tlsCode === undefined ? {} : { tlsCode: failure.tlsCode }) } }),
     });
     let result: AgentConnectReport;
     try {
@@ -135,12 +142,12 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
       // there ends this call, never the process.
       const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
       const adapters: AdapterAgents = { agentFor: () => call.adapter };
-      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters, logger: log }, guarded);
+      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters, logger: log, secureContext: this.agentContext }, guarded);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
       if (!(err instanceof AgentConnectError)) throw err;
-      log.warn({ code: err.code, reason: err.message, policy: plan.onAgentFailure }, 'agent unreachable');
+      log.warn({ code: err.code, ...(err.tlsCode === undefined ? {} : { tlsCode: err.tlsCode }), reason: err.message, policy: plan.onAgentFailure }, err.code === 'AGENT_TLS' ? `agent TLS failed (${err.tlsCode ?? 'handshake'}): not verified, not used` : 'agent unreachable');
       if (plan.onAgentFailure === 'reject') return report('unreachable', err); // the call core refuses the call
       result = report('fallback', err);
       call.fallback = true;
@@ -158,6 +165,10 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
 
   removeAdapter(key: string): void {
     this.adapters.remove(key);
+  }
+
+  setAgentTls(material: AgentTlsMaterial | undefined): void {
+    this.agentContext = agentSecureContext(material);
   }
 
   /** `atMs`: when the answer went out (epochNowMs), if stamped elsewhere (the main thread, for a worker's calls). */

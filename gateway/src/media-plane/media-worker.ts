@@ -71,6 +71,14 @@ async function main(): Promise<void> {
       void answer(msg).then(post);
       return;
     }
+    if (msg.method === 'agent-tls') {
+      try {
+        plane.setAgentTls(msg.tls);
+      } catch (err) {
+        logger.error({ err }, 'agents.tls: the new files cannot be used; the running ones stay');
+      }
+      return;
+    }
     try {
       switch (msg.method) {
         case 'start':

@@ -4,6 +4,7 @@
  * main event loop (`LocalMediaPlane`) or spread over worker threads (`WorkerMediaPlane`, `media.workers`), and the
  * call controller cannot tell which: every argument and event is plain data that crosses a thread boundary.
  */
+import type { AgentTlsMaterial } from '../agent/agent-tls.js';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { CallPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
@@ -52,8 +53,8 @@ export interface AgentConnectReport {
    * `unreachable`: unreachable, and the plan says to refuse the call (no agent runs).
    */
   outcome: 'connected' | 'fallback' | 'unreachable';
-  /** Why it could not be reached (AgentConnectError code: AGENT_UNREACHABLE, AGENT_TIMEOUT, ...). */
-  failure?: { code: string; message: string };
+  /** Why it could not be reached (AgentConnectError code: AGENT_UNREACHABLE, AGENT_TIMEOUT, AGENT_TLS, ...; `tlsCode` with AGENT_TLS). */
+  failure?: { code: string; message: string; tlsCode?: string };
 }
 
 
@@ -84,6 +85,11 @@ export interface RuntimeAdapters {
   /** Builds `spec` where the media runs; rejects (naming every problem) if it cannot. */
   addAdapter(key: string, spec: AdapterBlock): Promise<void>;
   removeAdapter(key: string): void;
+}
+
+/** `agents.tls` changed (SIGHUP): the next `wss://` dials use it, in every thread that dials agents. */
+export interface RuntimeAgentTls {
+  setAgentTls(material: AgentTlsMaterial | undefined): void;
 }
 
 export interface MediaPlane {

@@ -5,6 +5,7 @@
  * at admission); only call events cross threads, never audio. A worker that dies ends its calls (BYE with
  * reason `error`) and is replaced, and the gateway keeps serving.
  */
+import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js';
 import { Worker } from 'node:worker_threads';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -54,7 +55,7 @@ class MediaWorker {
   private stopping = false;
 
   constructor(
-    private readonly data: MediaWorkerData,
+    private data: MediaWorkerData,
     private readonly plane: WorkerMediaPlane,
     private readonly logger: Logger,
     private readonly startTimeoutMs: number,
@@ -92,6 +93,12 @@ class MediaWorker {
 
   command(cmd: CommandBody): void {
     this.worker.postMessage({ ...cmd, type: 'command' } as ToWorker);
+  }
+
+  /** New `agents.tls` material: now, and for this worker's next start after a crash. */
+  setAgentTls(material: AgentTlsMaterial | undefined): void {
+    this.data = { ...this.data, config: { ...this.data.config, agentTls: material } };
+    this.command({ method: 'agent-tls', tls: material });
   }
 
   async stop(): Promise<void> {
@@ -150,7 +157,7 @@ class MediaWorker {
   }
 }
 
-export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters {
+export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgentTls {
   private readonly workers: MediaWorker[];
   /** Adapters added at runtime, by key: a worker started later gets them too. */
   readonly runtimeAdapters = new Map<string, AdapterBlock>();
@@ -253,6 +260,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters {
       this.removeAdapter(key);
       throw err;
     }
+  }
+
+  setAgentTls(material: AgentTlsMaterial | undefined): void {
+    agentSecureContext(material); // throws here, in the caller's thread, if unusable (the workers keep theirs)
+    for (const w of this.workers) w.setAgentTls(material);
   }
 
   removeAdapter(key: string): void {

@@ -1,4 +1,5 @@
 /** Messages between the main thread's WorkerMediaPlane and a media worker (structured-clone data only). */
+import type { AgentTlsMaterial } from '../agent/agent-tls.js';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
@@ -43,7 +44,9 @@ export type WorkerCommand =
   | { type: 'command'; method: 'dtmf'; callId: string; digit: string; durationMs: number }
   | { type: 'command'; method: 'send-dtmf'; callId: string; digits: string; durationMs: number }
   | { type: 'command'; method: 'tell'; callId: string; msg: GatewayMessage }
-  | { type: 'command'; method: 'close'; callId: string; reason: EndReason };
+  | { type: 'command'; method: 'close'; callId: string; reason: EndReason }
+  /** `agents.tls` reloaded (SIGHUP). */
+  | { type: 'command'; method: 'agent-tls'; tls: AgentTlsMaterial | undefined };
 
 export type ToWorker = WorkerRequest | WorkerCommand;
 

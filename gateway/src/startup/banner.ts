@@ -57,6 +57,10 @@ export interface BannerInput {
   readonly source: ConfigSource;
   readonly sipPort: number;
   readonly httpPort: number;
+  /** `https` with http.tls; default http. */
+  readonly httpScheme?: 'http' | 'https';
+  /** The admin listener (metrics, stats); null: none (http.admin: api); undefined: not said. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
   /** What runs, e.g. `0.1.0 on Node v24.22.3` (main.ts); the banner's first line names it. */
   readonly runtime?: string;
   /** Where call records are stored: the engine, and the SQLite file or the PostgreSQL URL without its password. */
@@ -64,16 +68,18 @@ export interface BannerInput {
 }
 
 /** The lines printed on stdout once the gateway listens. */
-export function startBanner({ config, source, sipPort, httpPort, runtime, records }: BannerInput): string {
+export function startBanner({ config, source, sipPort, httpPort, httpScheme = 'http', admin, runtime, records }: BannerInput): string {
   const transports = [config.sip.udp && 'udp', config.sip.tcp && 'tcp'].filter((t) => t !== false).join('/');
   const routes = routesOf(config);
   const width = Math.max(0, ...routes.map((r) => r.pattern.length));
   const lines = [
-    `Patchbay ${runtime === undefined ? '' : `${runtime} `}is listening: SIP on ${transports} ${config.sip.host}:${sipPort}, HTTP on http://${config.http.host}:${httpPort}/healthz`,
+    `Patchbay ${runtime === undefined ? '' : `${runtime} `}is listening: SIP on ${transports} ${config.sip.host}:${sipPort}, HTTP on ${httpScheme}://${config.http.host}:${httpPort}/healthz`,
     `Configuration: ${describeSource(source)}`,
     routes.length === 0 ? 'Numbers: none (no number reaches an agent)' : 'Numbers (the longest match wins):',
     ...routes.map((r) => `  ${r.pattern.padEnd(width)}  → ${r.target}`),
   ];
+  if (admin === null) lines.push(`Metrics and stats: ${httpScheme}://${dialHost(config.http.host)}:${httpPort}/metrics and /stats, for API callers only (http.admin: api)`);
+  else if (admin !== undefined) lines.push(`Metrics and stats: http://${dialHost(admin.host)}:${admin.port}/metrics and /stats (admin listener, no key${isLoopbackHost(admin.host) ? '' : '; NOT loopback: keep it private'})`);
   const example = routes.find((r) => r.pattern === '*') ?? routes.find((r) => !r.pattern.endsWith('*'));
   if (example !== undefined) {
     const user = example.pattern === '*' ? 'anything' : example.pattern;
@@ -81,9 +87,13 @@ export function startBanner({ config, source, sipPort, httpPort, runtime, record
   }
   if (records !== undefined) {
     const engine = records.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-    lines.push(`Call records: ${engine} at ${records.where}; list them with GET http://${dialHost(config.http.host)}:${httpPort}/v1/calls`);
+    lines.push(`Call records: ${engine} at ${records.where}; list them with GET ${httpScheme}://${dialHost(config.http.host)}:${httpPort}/v1/calls`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || /^127\./.test(host) || host === '::1';
 }
 
 /** Where a softphone on this machine reaches a gateway bound to `host`. */

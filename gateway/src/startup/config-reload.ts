@@ -1,5 +1,5 @@
 /**
- * SIGHUP: patchbay.yaml again. A valid file's `numbers:` and `log.level` take effect at once (the next call routes
+ * SIGHUP: the certificate files again (http.tls, agents.tls: same paths, new contents), and patchbay.yaml again. A valid file's `numbers:` and `log.level` take effect at once (the next call routes
  * by the new numbers; live calls keep their plans); every other changed key is listed as needing a restart and
  * keeps its running value. An invalid file changes nothing: every problem is logged, one line each with its path.
  */
@@ -14,6 +14,8 @@ export interface ReloadTarget {
   /** The running number book takes the new `numbers:`; returns its problems (then nothing changed). */
   reloadNumbers(numbers: Config['numbers']): Promise<string[]>;
   setLogLevel(level: Config['log']['level']): void;
+  /** The certificate files (http.tls, agents.tls) read again, whatever the file says (a renewal changes no key). */
+  reloadCertificates?(): Promise<boolean>;
 }
 
 export type ReloadResult =
@@ -23,6 +25,7 @@ export type ReloadResult =
 /** Loads and applies; never throws for a bad file. Returns the configuration now running. */
 export async function reloadConfig(o: { load: () => Config; running: Config; target: ReloadTarget; logger: Logger }): Promise<ReloadResult> {
   const { running, logger } = o;
+  await o.target.reloadCertificates?.(); // logs its own outcome; a bad certificate keeps the running one
   let next: Config;
   try {
     next = o.load();

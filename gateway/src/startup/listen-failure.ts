@@ -9,11 +9,14 @@
  */
 import { SipTransportError } from '../sip/transport/transport-error.js';
 import type { Config } from '../config.js';
+import { AdminListenError } from '../http/start.js';
 
 export const LISTENERS = {
   'sip-udp': { label: 'SIP', transport: 'UDP', portSetting: 'sip.port', portEnv: 'PATCHBAY_SIP_PORT', hostSetting: 'sip.host' },
   'sip-tcp': { label: 'SIP', transport: 'TCP', portSetting: 'sip.port', portEnv: 'PATCHBAY_SIP_PORT', hostSetting: 'sip.host' },
   http: { label: 'HTTP', transport: 'TCP', portSetting: 'http.port', portEnv: 'PATCHBAY_HTTP_PORT', hostSetting: 'http.host' },
+  /** The admin listener (metrics, stats: http/start.ts). */
+  'http-admin': { label: 'HTTP admin', transport: 'TCP', portSetting: 'http.admin.port', portEnv: 'PATCHBAY_ADMIN_PORT', hostSetting: 'http.admin.host' },
 } as const;
 export type Listener = keyof typeof LISTENERS;
 
@@ -37,13 +40,14 @@ export interface ListenFailure {
 /** Describes `err` if it is a start-up listener that could not open; undefined for anything else. */
 export function listenFailure(err: unknown, config: Config): ListenFailure | undefined {
   const sip = chain(err).some((e) => e instanceof SipTransportError);
+  const admin = chain(err).some((e) => e instanceof AdminListenError);
   const sys = chain(err).find(isSystemError);
   if (sys === undefined || !(sys.code in LISTEN_FAILURES)) return undefined;
   const errno = sys.code as Errno;
   // UDP sockets fail in bind(), TCP servers in listen(); only SIP listens on UDP at start-up.
-  const listener: Listener = sys.syscall === 'bind' ? 'sip-udp' : sip ? 'sip-tcp' : 'http';
+  const listener: Listener = sys.syscall === 'bind' ? 'sip-udp' : sip ? 'sip-tcp' : admin ? 'http-admin' : 'http';
   const spec = LISTENERS[listener];
-  const section = listener === 'http' ? config.http : config.sip;
+  const section = listener === 'http' ? config.http : listener === 'http-admin' ? (config.http.admin ?? config.http) : config.sip;
   const port = typeof sys.port === 'number' ? sys.port : section.port;
   const host = typeof sys.address === 'string' ? sys.address : section.host;
   const where = `${spec.label} port ${port} (${spec.transport} on ${host})`;
@@ -76,6 +80,6 @@ function chain(err: unknown): unknown[] {
 
 /** A port to suggest instead: SIP 5060 → 5070 (5061 is SIP over TLS by convention), HTTP 8080 → 8081. */
 function suggestion(listener: Listener, port: number): number {
-  const next = port + (listener === 'http' ? 1 : 10);
+  const next = port + (listener === 'http' || listener === 'http-admin' ? 1 : 10);
   return next > 65535 ? 1024 : next;
 }

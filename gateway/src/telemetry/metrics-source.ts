@@ -80,6 +80,8 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     transfersRefusedByReason: Object.fromEntries(
       Object.entries(p.calls.transfersRefused).map(([code, n]) => [code.replace(/^DESTINATION_/, '').toLowerCase(), n]),
     ),
+    // AGENT_TLS → tls: the AgentConnectError codes are a closed set.
+    agentConnectFailuresByReason: Object.fromEntries(Object.entries(p.calls.agentConnectFailures).map(([code, n]) => [code.replace(/^AGENT_/, '').toLowerCase(), n])),
     sipRequestsByMethod: p.sip.requests,
     sipResponses: p.sip.responses,
     sipAuthFailures: Object.fromEntries(Object.entries(p.calls.auth.failures).flatMap(([k, n]) => (isCause(k) ? [[AUTH_FAILURE_LABEL[k], n]] : []))),

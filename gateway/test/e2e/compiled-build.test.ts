@@ -102,7 +102,7 @@ describe('the compiled gateway (npm start, the Docker image)', () => {
     const caller = await SipCaller.call({ host: '127.0.0.1', port: gw.sipPort, to: ECHO });
     try {
       await caller.sendAudio(sine(RATE, 440, -15, 1_000));
-      const stats = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/stats`)).json()) as { media: { workers?: number; activeCalls: number } };
+      const stats = (await (await fetch(`http://127.0.0.1:${gw.adminPort}/stats`)).json()) as { media: { workers?: number; activeCalls: number } };
       expect(stats.media).toMatchObject({ workers: 1, activeCalls: 1 });
       const heard = concat(caller.received.map((p) => p.pcm));
       expect(heard.length, `received ${caller.received.length} packets`).toBeGreaterThan(4_000);

@@ -15,7 +15,7 @@ let gw: GatewayProcess;
 const yaml = (numbers: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
   stringify({
     sip: { host: '127.0.0.1', udp: true, tcp: false, publicAddress: '127.0.0.1', port: gw.sipPort, ...(extra['sip'] as object | undefined) },
-    http: { host: '127.0.0.1', port: gw.httpPort },
+    http: { host: '127.0.0.1', port: gw.httpPort, admin: { host: '127.0.0.1', port: gw.adminPort } },
     media: { portMin: 31000, portMax: 31099 },
     log: { level: 'info' },
     numbers,

@@ -13,7 +13,7 @@ import { SipCaller, SipCallerError } from '../helpers/sip-caller.js';
 /** Counters whose series only exist once something was counted (a label value to count under). */
 /** Series that exist only once counted, or (trunk registrations) only when a trunk registers. */
 const ONLY_WHEN_COUNTED = new Set<string>([
-  METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal, METRIC.sipAuthFailuresTotal, METRIC.trunkRegistrationState,
+  METRIC.droppedFramesTotal, METRIC.transfersRefusedTotal, METRIC.agentConnectFailuresTotal, METRIC.sipAuthFailuresTotal, METRIC.trunkRegistrationState,
   // Per-number figures: counted from finished call records (records/number-metrics.ts), once a record source is wired.
   METRIC.numberCallsTotal, METRIC.numberAnsweredCallsTotal, METRIC.numberBargedInCallsTotal, METRIC.numberTransfersTotal,
   METRIC.numberTalkSeconds, METRIC.numberTurnLatency, METRIC.numberCallMos,

@@ -129,7 +129,8 @@ describe('Prometheus scrapes GET /metrics', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'patchbay-prometheus-'));
     gw = await startTestGateway({ numbers: { '*': { agent: 'echo' } } });
-    prom = await startPrometheus(dir, `127.0.0.1:${gw.httpPort}`);
+    // The admin listener (http.admin): Prometheus scrapes it without a key.
+    prom = await startPrometheus(dir, `127.0.0.1:${gw.adminPort}`);
   }, 40_000);
 
   afterAll(async () => {
@@ -155,7 +156,7 @@ describe('Prometheus scrapes GET /metrics', () => {
     expect(await until(prom, `${METRIC.hopLatency}_count{hop="setup"}`, (v) => v >= CALLS)).toBe(CALLS);
 
     // The bench's measurement windows must not reset what Prometheus reads.
-    const stats = await fetch(`http://${gw.config.http.host}:${gw.httpPort}/stats?reset=1`).then((r) => r.json() as Promise<{ hops: { uplinkMs: { count: number } } }>);
+    const stats = await fetch(`http://127.0.0.1:${gw.adminPort}/stats?reset=1`).then((r) => r.json() as Promise<{ hops: { uplinkMs: { count: number } } }>);
     expect(stats.hops.uplinkMs.count).toBeGreaterThan(0);
     const afterReset = await until(prom, uplink, (v) => v > count + 100);
     expect(afterReset).toBeGreaterThan(count);

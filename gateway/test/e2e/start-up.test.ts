@@ -87,7 +87,7 @@ describe('npm start, as a new user', () => {
       file,
       stringify({
         sip: { host: '127.0.0.1', port: 0, tcp: false },
-        http: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0, admin: { host: '127.0.0.1', port: 0 } },
         numbers: { '+15550100001': { agent: 'echo' }, '*': { agent: 'ws://127.0.0.1:9/bot?token=s3cret' } },
       }),
     );
@@ -97,6 +97,7 @@ describe('npm start, as a new user', () => {
     expect(out, run.stderr()).toContain(`Configuration: ${file}\n`);
     expect(out).toMatch(/\n {2}\+15550100001 {2}→ built-in echo agent\n {2}\* {13}→ ws:\/\/127\.0\.0\.1:9\/bot\n/);
     expect(out).toMatch(/Try it: call sip:anything@127\.0\.0\.1:\d+ → ws:\/\/127\.0\.0\.1:9\/bot\n/);
+    expect(out).toMatch(/\nMetrics and stats: http:\/\/127\.0\.0\.1:\d+\/metrics and \/stats \(admin listener, no key\)\n/);
     // The JSON log names the file and sums the routes up; no token anywhere.
     expect(out).toContain(`"msg":"configuration: ${file}"`);
     expect(out).toContain('"msg":"2 routes: +15550100001 → built-in echo agent; * → ws://127.0.0.1:9/bot"');
@@ -108,7 +109,7 @@ describe('npm start, as a new user', () => {
 
   it('with no patchbay.yaml where npm was run, says so and names the directory; records go to ./data there, listed by GET /v1/calls', async () => {
     const dir = await tempDir();
-    const run = runMain({ INIT_CWD: dir, PATCHBAY_SIP_PORT: '0', PATCHBAY_HTTP_PORT: '0' });
+    const run = runMain({ INIT_CWD: dir, PATCHBAY_SIP_PORT: '0', PATCHBAY_HTTP_PORT: '0', PATCHBAY_ADMIN_PORT: '0' });
     await waitFor(() => run.stdout().includes('Call records:') || run.exit() !== undefined, 60_000, () => run.stdout() + run.stderr());
     expect(run.stdout(), run.stderr()).toContain(`Configuration: no patchbay.yaml in ${dir}: embedded defaults\n`);
     const sipPort = Number(/Try it: call sip:anything@127\.0\.0\.1:(\d+) → built-in demo agent\n/.exec(run.stdout())?.[1]);
@@ -131,6 +132,7 @@ describe('npm start, as a new user', () => {
     ['SIP over UDP', 'udp', 'sip', /^patchbay: SIP port (\d+) \(UDP on 127\.0\.0\.1\) is already in use .*set sip\.port in patchbay\.yaml or PATCHBAY_SIP_PORT/],
     ['SIP over TCP', 'tcp', 'sip', /^patchbay: SIP port (\d+) \(TCP on 127\.0\.0\.1\) is already in use .*set sip\.port in patchbay\.yaml or PATCHBAY_SIP_PORT/],
     ['HTTP', 'tcp', 'http', /^patchbay: HTTP port (\d+) \(TCP on 127\.0\.0\.1\) is already in use .*set http\.port in patchbay\.yaml or PATCHBAY_HTTP_PORT/],
+    ['HTTP admin', 'tcp', 'admin', /^patchbay: HTTP admin port (\d+) \(TCP on 127\.0\.0\.1\) is already in use .*set http\.admin\.port in patchbay\.yaml or PATCHBAY_ADMIN_PORT/],
   ] as const)('%s: a port already taken ends the start with one line naming it and its setting, exit 1', async (_name, protocol, listener, line) => {
     const taken = await freePort(protocol);
     if (protocol === 'udp') await holdUdp(taken);
@@ -140,7 +142,7 @@ describe('npm start, as a new user', () => {
       join(dir, 'patchbay.yaml'),
       stringify({
         sip: { host: '127.0.0.1', port: listener === 'sip' ? taken : 0, udp: true, tcp: true },
-        http: { host: '127.0.0.1', port: listener === 'http' ? taken : 0 },
+        http: { host: '127.0.0.1', port: listener === 'http' ? taken : 0, admin: { host: '127.0.0.1', port: listener === 'admin' ? taken : 0 } },
       }),
     );
     const run = runMain({ INIT_CWD: dir });

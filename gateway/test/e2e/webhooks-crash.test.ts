@@ -51,7 +51,7 @@ async function startChild(sipPort: number, httpPort: number): Promise<Child> {
     file,
     stringify({
       sip: { host: '127.0.0.1', port: sipPort, udp: true, tcp: false, publicAddress: '127.0.0.1', ringing: true },
-      http: { host: '127.0.0.1', port: httpPort },
+      http: { host: '127.0.0.1', port: httpPort, admin: { host: '127.0.0.1', port: 0 } },
       media: { workers: 0 },
       numbers: { '*': { agent: 'echo' } },
       log: { level: 'warn' },

@@ -19,6 +19,8 @@ export interface GatewayProcess {
   readonly httpPort: number;
   /** The process id (its CPU time is in /proc/<pid>/stat). */
   readonly pid: number | undefined;
+  /** The admin listener (`/metrics`, `/stats`). */
+  readonly adminPort: number;
   /** The exit code (or signal name) once the process has exited; undefined while it runs. */
   readonly exit: number | string | undefined;
   /** Its stdout and stderr so far (the last 64 KiB). */
@@ -63,10 +65,11 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const sipPort = await freePort('udp');
   const httpPort = await freePort('tcp');
+  const adminPort = await freePort('tcp');
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-gw-'));
   const file = join(dir, 'patchbay.yaml');
   const sip = { host: '127.0.0.1', udp: true, tcp: false, publicAddress: '127.0.0.1', ...(config['sip'] as object | undefined), port: sipPort };
-  await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort } }));
+  await writeFile(file, stringify({ ...config, sip, http: { host: '127.0.0.1', port: httpPort, admin: { host: '127.0.0.1', port: adminPort } } }));
   const [args, cwd] =
     entry.kind === 'source' ? [['--import', 'tsx', 'src/main.ts'], GATEWAY_DIR] : [[...(entry.nodeArgs ?? []), ...BUILD_ARGS], join(GATEWAY_DIR, '..')];
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -116,6 +119,7 @@ export async function startGatewayProcess(
     sipPort,
     httpPort,
     pid: child.pid,
+    adminPort,
     get exit() {
       return exit;
     },
@@ -125,7 +129,7 @@ export async function startGatewayProcess(
     configFile: file,
     signal: (signal) => void child.kill(signal),
     async stats() {
-      const response = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(3_000) });
+      const response = await fetch(`http://127.0.0.1:${adminPort}/stats`, { signal: AbortSignal.timeout(3_000) });
       return (await response.json()) as GatewayStatsView;
     },
     close,

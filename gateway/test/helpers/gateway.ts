@@ -6,7 +6,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { createGatewayMetrics, type GatewayMetrics } from '@patchbay/observability';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway.js';
 import type { Store } from '../../src/store/types.js';
@@ -26,9 +26,11 @@ export interface TestGateway {
   readonly host: string;
   readonly sipPort: number;
   readonly httpPort: number;
+  /** The admin listener's port (`/metrics`, `/stats` without a key); undefined with `http.admin: api`. */
+  readonly adminPort: number | undefined;
   /** `GET /healthz`: status code and parsed JSON body (undefined if not JSON). */
   healthz(): Promise<{ status: number; body: unknown }>;
-  /** `GET /metrics`: the Prometheus text. */
+  /** `GET /metrics`: the Prometheus text (from the admin listener; with `http.admin: api`, the main one). */
   metrics(): Promise<string>;
   /** Resolves once `activeCalls()` is 0; rejects after `timeoutMs` with the count it saw last. */
   waitForIdle(timeoutMs?: number): Promise<void>;
@@ -56,7 +58,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function withDefaults(overrides: Record<string, unknown>): Record<string, unknown> {
   const defaults: Record<string, unknown> = {
     sip: { host: '127.0.0.1', port: 0, udp: true, tcp: true, publicAddress: '127.0.0.1' },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, admin: { host: '127.0.0.1', port: 0 } },
     media: mediaRange(),
     log: { level: 'silent' },
   };
@@ -80,6 +82,12 @@ export interface TestGatewayOptions {
   metrics?: GatewayMetrics;
   /** The database (records, webhooks, runtime numbers), e.g. openMemoryStore(); the test opens and closes it. */
   store?: Store;
+  /** The gateway's logger (default: pino at PATCHBAY_TEST_LOG, silent). */
+  logger?: Logger;
+  /** Where relative certificate paths are read from (default the working directory). */
+  dataBaseDir?: string;
+  /** How often `http.tls`'s files are checked for change, ms. */
+  certWatchIntervalMs?: number;
 }
 
 /** Validate `overrides` (merged over loopback test defaults) with the real config parser and start a gateway. */
@@ -91,7 +99,7 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
   const withData = tempDir === undefined ? overrides : { ...overrides, database: { ...(overrides['database'] as Record<string, unknown>), dataDir: tempDir } };
   const config = parseConfig(withDefaults(withData), options.env ?? {});
   const level = process.env['PATCHBAY_TEST_LOG'] ?? 'silent';
-  const logger = pino({ level });
+  const logger = options.logger ?? pino({ level });
   // A store the test passes is its own (it closes it); else an in-memory one we close.
   const memory = real || options.store !== undefined ? undefined : await openMemoryStore();
   const cleanup = async (): Promise<void> => {
@@ -105,6 +113,8 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
       env: options.env ?? {},
       metrics: options.metrics ?? createGatewayMetrics({ defaultMetrics: false }),
       ...(options.tracer ? { tracer: options.tracer } : {}),
+      ...(options.dataBaseDir === undefined ? {} : { dataBaseDir: options.dataBaseDir }),
+      ...(options.certWatchIntervalMs === undefined ? {} : { certWatchIntervalMs: options.certWatchIntervalMs }),
       ...(options.store ? { store: options.store } : memory ? { store: memory } : {}),
     });
   } catch (err) {
@@ -118,6 +128,7 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
     host,
     sipPort: gateway.sipPort,
     httpPort: gateway.httpPort,
+    adminPort: gateway.admin?.port,
     async healthz() {
       const response = await fetch(`http://${config.http.host}:${gateway.httpPort}/healthz`, {
         signal: AbortSignal.timeout(5_000),
@@ -132,7 +143,8 @@ export async function startTestGateway(overrides: Record<string, unknown> = {}, 
       return { status: response.status, body };
     },
     async metrics() {
-      const response = await fetch(`http://${config.http.host}:${gateway.httpPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
+      const where = gateway.admin === undefined ? `${config.http.host}:${gateway.httpPort}` : `${gateway.admin.host}:${gateway.admin.port}`;
+      const response = await fetch(`http://${where}/metrics`, { signal: AbortSignal.timeout(5_000) });
       if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
       return response.text();
     },

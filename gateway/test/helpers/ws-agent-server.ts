@@ -3,7 +3,8 @@
  * accepted upgrade goes to `onConnection`. A plain HTTP request gets 426, an upgrade to another path than `path`
  * 404, and one that `verify` refuses 401. `close()` ends the connections still open.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface WsAgentServerOptions {
@@ -11,10 +12,12 @@ export interface WsAgentServerOptions {
   path?: string;
   /** Asked at each upgrade: false refuses it with HTTP 401. */
   verify?: () => boolean;
+  /** Serve `wss://` with this certificate and key (PEM text), e.g. makeTestPki()'s server pair. */
+  tls?: { cert: string; key: string };
 }
 
 export interface WsAgentServer {
-  /** `ws://127.0.0.1:PORT`, then `path` when one was given. */
+  /** `ws://127.0.0.1:PORT` (`wss://` with `tls`), then `path` when one was given. */
   readonly url: string;
   close(): Promise<void>;
 }
@@ -23,8 +26,9 @@ export async function startWsAgentServer(
   onConnection: (ws: WebSocket, req: IncomingMessage) => void,
   options: WsAgentServerOptions = {},
 ): Promise<WsAgentServer> {
-  const { path, verify } = options;
-  const http = createServer((_req, res) => res.writeHead(426).end());
+  const { path, verify, tls } = options;
+  const refuse = (_req: IncomingMessage, res: ServerResponse): void => void res.writeHead(426).end();
+  const http = tls === undefined ? createServer(refuse) : createHttpsServer({ cert: tls.cert, key: tls.key }, refuse);
   const wss = new WebSocketServer({
     noServer: true,
     ...(verify ? { verifyClient: (_info: unknown, done: (ok: boolean, code?: number) => void) => done(verify(), 401) } : {}),
@@ -44,7 +48,7 @@ export async function startWsAgentServer(
   const address = http.address();
   if (address === null || typeof address === 'string') throw new Error('ws agent server has no port');
   return {
-    url: `ws://127.0.0.1:${address.port}${path ?? ''}`,
+    url: `${tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${address.port}${path ?? ''}`,
     async close() {
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -58,7 +58,7 @@ function headerShape(r: Received): string[] {
 }
 
 async function gatewayStats(): Promise<{ auth?: { lockouts?: number; failures?: Record<string, number> } }> {
-  const response = await fetch(`http://127.0.0.1:${gw.httpPort}/stats`, { signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`http://127.0.0.1:${gw.adminPort}/stats`, { signal: AbortSignal.timeout(5_000) });
   return (await response.json()) as { auth?: { lockouts?: number; failures?: Record<string, number> } };
 }
 

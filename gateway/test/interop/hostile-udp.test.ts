@@ -83,7 +83,7 @@ function request(peer: UdpPeer, o: { method: string; uri: string; callId: string
 }
 
 async function sipStats(gw: TestGateway): Promise<Record<string, number>> {
-  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/stats`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`http://127.0.0.1:${gw.adminPort}/stats`, { signal: AbortSignal.timeout(5_000) });
   const body = (await res.json()) as { sip: Record<string, number> };
   return body.sip;
 }

@@ -13,6 +13,7 @@ export const METRIC_KINDS = {
   callsTotal: 'counter',
   callsRejectedTotal: 'counter',
   transfersRefusedTotal: 'counter',
+  agentConnectFailuresTotal: 'counter',
   sipRequestsTotal: 'counter',
   sipResponsesTotal: 'counter',
   sipAuthFailuresTotal: 'counter',
