@@ -5,6 +5,7 @@
  * at admission); only call events cross threads, never audio. A worker that dies ends its calls (BYE with
  * reason `error`) and is replaced, and the gateway keeps serving.
  */
+import { SRTP_FAILURES } from '../media/srtp/types.js';
 import { Worker } from 'node:worker_threads';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
@@ -271,6 +272,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters {
       agentQueuedFrames: 0,
       rtpRejectedPackets: 0,
       rtpRejectedSources: 0,
+      srtpFailures: { auth: 0, replay: 0, malformed: 0 },
     };
     for (const part of parts) {
       hops.merge(part.hops);
@@ -280,6 +282,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters {
       out.agentQueuedFrames += part.agentQueuedFrames;
       out.rtpRejectedPackets += part.rtpRejectedPackets;
       out.rtpRejectedSources += part.rtpRejectedSources;
+      for (const failure of SRTP_FAILURES) out.srtpFailures[failure] += part.srtpFailures[failure];
     }
     out.hops = hops.state();
     return out;
