@@ -27,7 +27,7 @@ import { PortPool, type MediaPorts } from '../media/port-pool.js';
 import { PreAnswerSources } from '../media/pre-answer-sources.js';
 import type { RejectedTotals } from '../media/rtp-endpoint.js';
 import { noSrtpFailures } from '../media/srtp-packet-transport.js';
-import type { SrtpKeys, SrtpSession } from '../media/srtp/types.js';
+import { createSrtpSession, type SrtpKeys, type SrtpSession } from '../media/srtp/index.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
@@ -56,7 +56,7 @@ export interface LocalMediaPlaneOptions {
   trace?: boolean;
   /** Where adapters added at runtime read their secrets (`apiKeyEnv`); default none. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The SRTP library for calls that negotiated SRTP (tests pass a fake one). */
+  /** The SRTP library for calls that negotiated SRTP; default media/srtp's (tests may pass a fake one). */
   createSrtpSession?: ((keys: SrtpKeys) => SrtpSession) | undefined;
 }
 
@@ -274,9 +274,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters {
     teardown.finish();
   }
 
-  private srtpFor(): CallSrtp | undefined {
-    const create = this.options.createSrtpSession;
-    return create === undefined ? undefined : { createSession: create, totals: this.srtpFailures };
+  private srtpFor(): CallSrtp {
+    return { createSession: this.options.createSrtpSession ?? ((keys) => createSrtpSession(keys)), totals: this.srtpFailures };
   }
 
   /** Something of this call's threw where nothing else would catch it: the call ends (reason error), others go on. */
