@@ -294,6 +294,8 @@ function srtpFigures(r: SrtpRun): SrtpFigures {
     gateway: costOf(r.phase),
     lifecycle: { cpuMs: round(life.cpuMs), wallS: round(life.wallMs / 1000), callSeconds: round(life.callSeconds), cpuMsPerCallSecond: round(life.cpuMsPerCallSecond) },
     srtpRefused: r.phase.srtpRefused,
+    roundTrips: r.phase.roundTripMs.count,
+    roundTripP50Ms: round(r.phase.roundTripMs.p50),
     ...(r.gatewayFailures === undefined ? {} : { gatewayFailures: { ...r.gatewayFailures } }),
   };
 }

@@ -177,7 +177,7 @@ describe('--srtp on the command line and in the report', () => {
     const run = (mode: 'off' | 'aes-cm' | 'gcm', cpu: number) => ({
       mode, ...(mode === 'off' ? {} : { suite: SRTP_MODE_SUITE[mode] }), callsUp: 100, failedCalls: 0, lossPct: 0,
       gateway: { cpuMsPerCallSecond: cpu, rssMiBPerCall: 0, rssMiB: 0 },
-      lifecycle: { cpuMs: 1, wallS: 1, callSeconds: 1, cpuMsPerCallSecond: cpu * 1.1 }, srtpRefused: 0, gatewayFailures: { auth: 0, replay: 0, malformed: 0 },
+      lifecycle: { cpuMs: 1, wallS: 1, callSeconds: 1, cpuMsPerCallSecond: cpu * 1.1 }, srtpRefused: 0, roundTrips: 5, roundTripP50Ms: 120, gatewayFailures: { auth: 0, replay: 0, malformed: 0 },
     });
     const md = srtpSection([run('off', 6), run('aes-cm', 6.6), run('gcm', 7.8)], undefined) ?? '';
     expect(md).toContain('| 2 | AES_CM_128_HMAC_SHA1_80 | 100 (0) | 6.600 | 1.100× |');

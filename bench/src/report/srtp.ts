@@ -35,11 +35,11 @@ export function srtpSection(runs: readonly SrtpFigures[] | undefined, floor: Cos
       'CPU over the hold window (every call up). Whole life: from before the first INVITE to after the tear-down. Goal: ' +
       `at most ${SRTP_GOAL_RATIO}× plain.`,
     '',
-    '| Run | SRTP | Calls up (failed) | Hold CPU ms / call-s | vs plain | Whole-life CPU ms / call-s | vs plain | Loss % | Refused at the bench | Refused at the gateway |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| Run | SRTP | Calls up (failed) | Hold CPU ms / call-s | vs plain | Whole-life CPU ms / call-s | vs plain | Loss % | Echo markers back (p50 ms) | Refused at the bench | Refused at the gateway |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...runs.map((r, i) =>
       `| ${i + 1} | ${r.suite ?? 'off'} | ${r.callsUp} (${r.failedCalls}) | ${formatFixed(r.gateway.cpuMsPerCallSecond, 3)} | ${ratio(r, (x) => x.gateway.cpuMsPerCallSecond)} | ` +
-      `${formatFixed(r.lifecycle.cpuMsPerCallSecond, 3)} | ${ratio(r, (x) => x.lifecycle.cpuMsPerCallSecond)} | ${formatFixed(r.lossPct, 3)} | ${r.srtpRefused} | ${failures(r.gatewayFailures)} |`),
+      `${formatFixed(r.lifecycle.cpuMsPerCallSecond, 3)} | ${ratio(r, (x) => x.lifecycle.cpuMsPerCallSecond)} | ${formatFixed(r.lossPct, 3)} | ${r.roundTrips} (${formatFixed(r.roundTripP50Ms, 1)}) | ${r.srtpRefused} | ${failures(r.gatewayFailures)} |`),
     ...(floor === undefined ? [] : ['', `Floor relay (plain UDP → WebSocket → UDP, same load): ${formatFixed(floor.cpuMsPerCallSecond, 3)} CPU ms per call-second.`]),
   ].join('\n');
 }

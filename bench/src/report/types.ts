@@ -44,6 +44,9 @@ export interface SrtpFigures {
   lifecycle: { cpuMs: number; wallS: number; callSeconds: number; cpuMsPerCallSecond: number };
   /** Received packets the load generator's SRTP sessions refused. */
   srtpRefused: number;
+  /** Echo markers found back at the caller (audio through the gateway intact) and their round-trip p50, ms. */
+  roundTrips: number;
+  roundTripP50Ms: number;
   /** The gateway's SRTP refusals by failure (`/stats` media.srtpFailures). */
   gatewayFailures?: Record<string, number>;
 }
