@@ -125,7 +125,9 @@ async function main(options: CliOptions): Promise<void> {
       phase = first.phase;
       stats = first.stats;
       srtp = runs.map(srtpFigures);
-      extra['srtpRuns'] = runs.map((r) => ({ mode: r.mode, gatewayFailures: r.gatewayFailures, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      extra['srtpRuns'] = runs.map((r) => ({
+        mode: r.mode, gatewayFailures: r.gatewayFailures, endedByFarEnd: r.phase.endedByFarEnd, failures: r.phase.failures,
+        rtpRejectedPackets: r.stats?.media?.['rtpRejectedPackets'], loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
       notes.push('srtp: each run on a fresh gateway with the same config (records off: database.enabled false; the default SRTP policy, optional) and the same load; ' +
         'off = the load generator offers RTP/AVP, aes-cm / gcm = RTP/SAVP with AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM alone and a fresh SDES key per call, ' +
         'its RTP protected and the gateway\'s unprotected with the gateway\'s SRTP library (the load generator\'s CPU is not in the gateway figures)');
