@@ -1,6 +1,7 @@
 /** `npm run bench` flags → typed options (pure). */
 import { resolve } from 'node:path';
 import { BENCH_CODECS } from './load/codec-profile.js';
+import { BENCH_SRTP_CHOICES, type BenchSrtpChoice } from './load/srtp-offer.js';
 import { RECORDS_CHOICES, type RecordsChoice } from './records-run.js';
 import type { BenchOptions } from './report/types.js';
 
@@ -20,6 +21,8 @@ export interface CliOptions extends BenchOptions {
   readonly direction: BenchDirection;
   /** `--records on|off|both`: call records + webhooks on (store + a webhook sink) or off (`database.enabled: false`). */
   readonly records?: RecordsChoice;
+  /** `--srtp off|aes-cm|gcm|all`: plain RTP, RTP/SAVP with one suite, or off, AES-CM and GCM back to back. */
+  readonly srtp?: BenchSrtpChoice;
 }
 
 export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
@@ -27,7 +30,7 @@ export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
 
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
                    [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
-                   [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both]
+                   [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both] [--srtp off|aes-cm|gcm|all]
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
 both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 --runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
@@ -35,6 +38,9 @@ relay once, one table in <date>-runtimes.md/.json.
 --records on: call records and webhooks on (SQLite store in a temp folder, one webhook endpoint on a local sink that
 answers 204, every call event type); off: database.enabled: false; both: off, on, off, on, each on a fresh gateway,
 and a table of CPU per call-second (hold window and whole life) against the goal (on within 5 % of off).
+--srtp aes-cm|gcm: the load generator offers RTP/SAVP with AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM alone (a
+fresh SDES key per call) and protects its RTP; off: plain RTP/AVP; all: off, aes-cm, gcm, each on a fresh gateway
+with records off, and a table of CPU per call-second against plain (goal: at most 1.2×).
 PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
@@ -60,7 +66,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -101,6 +107,12 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   if (records !== undefined && (ramp || runtimes !== undefined || direction !== 'inbound')) {
     throw new CliError('--records compares fixed inbound runs: it does not combine with --ramp, --runtimes or --direction');
   }
+  const srtpText = values.get('srtp');
+  const srtp = srtpText === undefined ? undefined : BENCH_SRTP_CHOICES.find((c) => c === srtpText);
+  if (srtpText !== undefined && srtp === undefined) throw new CliError(`--srtp must be ${BENCH_SRTP_CHOICES.join(', ')}, got '${srtpText}'`);
+  if (srtp !== undefined && (ramp || runtimes !== undefined || direction !== 'inbound' || (records !== undefined && records !== 'off'))) {
+    throw new CliError('--srtp compares fixed inbound runs with records off: it does not combine with --ramp, --runtimes, --direction or --records on|both');
+  }
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -110,7 +122,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (runtimes !== undefined ? 'runtimes' : records !== undefined ? `records-${records}` : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
+    name: values.get('name') ?? (srtp !== undefined ? `srtp-${srtp}` : runtimes !== undefined ? 'runtimes' : records !== undefined ? `records-${records}` : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
@@ -118,5 +130,6 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     ...(runtimes === undefined ? {} : { runtimes }),
     direction,
     ...(records === undefined ? {} : { records }),
+    ...(srtp === undefined ? {} : { srtp }),
   };
 }

@@ -20,6 +20,8 @@ export interface GatewayStats {
   readonly bargeIn: Readonly<Record<string, unknown>> | undefined;
   /** The store's write queue (`applied`, `queued`, `dropped`, ...), absent without a store. */
   readonly store: Readonly<Record<string, unknown>> | undefined;
+  /** The media plane's figures (`activeCalls`, `srtpFailures`, ...). */
+  readonly media?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface GatewayProcess {
@@ -180,7 +182,9 @@ export async function fetchStats(url: string): Promise<GatewayStats | undefined>
     }
     const bargeIn = (body as Record<string, unknown>)['bargeIn'];
     const store = (body as Record<string, unknown>)['store'];
+    const media = (body as Record<string, unknown>)['media'];
     return {
+      media: typeof media === 'object' && media !== null ? (media as Record<string, unknown>) : undefined,
       hops: out,
       bargeIn: typeof bargeIn === 'object' && bargeIn !== null ? (bargeIn as Record<string, unknown>) : undefined,
       store: typeof store === 'object' && store !== null ? (store as Record<string, unknown>) : undefined,

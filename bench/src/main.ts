@@ -23,7 +23,9 @@ import { sampleProcess } from './proc/proc-sampler.js';
 import { runRamp, type RampOutcome } from './ramp.js';
 import { runRuntimes } from './runtimes/run-runtimes.js';
 import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
-import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures } from './report/types.js';
+import { srtpOrder, suiteOf } from './load/srtp-offer.js';
+import { runSrtp, type SrtpRun } from './srtp-run.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures, SrtpFigures } from './report/types.js';
 import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
@@ -97,6 +99,7 @@ async function main(options: CliOptions): Promise<void> {
     let stats: GatewayStats | undefined;
     let directions: DirectionFigures[] | undefined;
     let records: RecordsFigures[] | undefined;
+    let srtp: SrtpFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
       const gateway = await startGateway(launch);
@@ -114,6 +117,21 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
       stats = await gateway.stats();
       await gateway.child.stop();
+    } else if (options.srtp !== undefined) {
+      const runs: SrtpRun[] = [];
+      for (const mode of srtpOrder(options.srtp)) runs.push(await runSrtp(mode, launch, options, log));
+      const first = runs[0];
+      if (first === undefined) throw new Error('no srtp run');
+      phase = first.phase;
+      stats = first.stats;
+      srtp = runs.map(srtpFigures);
+      extra['srtpRuns'] = runs.map((r) => ({
+        mode: r.mode, gatewayFailures: r.gatewayFailures, endedByFarEnd: r.phase.endedByFarEnd, failures: r.phase.failures,
+        rtpRejectedPackets: r.stats?.media?.['rtpRejectedPackets'], loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      notes.push('srtp: each run on a fresh gateway with the same config (records off: database.enabled false; the default SRTP policy, optional) and the same load; ' +
+        'off = the load generator offers RTP/AVP, aes-cm / gcm = RTP/SAVP with AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM alone and a fresh SDES key per call, ' +
+        'its RTP protected and the gateway\'s unprotected with the gateway\'s SRTP library (the load generator\'s CPU is not in the gateway figures)');
+      notes.push('srtp: the top-level figures (and the floor comparison) are the first run\'s; every run is in the SRTP table');
     } else if (options.records !== undefined) {
       const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {});
       children.push(sinkProc.child);
@@ -225,6 +243,7 @@ async function main(options: CliOptions): Promise<void> {
         ...(options.workers === undefined || options.workers === 0 ? {} : { workers: options.workers }),
         ...(options.direction === 'inbound' ? {} : { direction: options.direction }),
         ...(options.records === undefined ? {} : { records: options.records }),
+        ...(options.srtp === undefined ? {} : { srtp: options.srtp }),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,
@@ -242,6 +261,7 @@ async function main(options: CliOptions): Promise<void> {
       ...(micro === undefined ? {} : { micro }),
       ...(directions === undefined ? {} : { directions }),
       ...(records === undefined ? {} : { records }),
+      ...(srtp === undefined ? {} : { srtp }),
       ...(ramp === undefined ? {} : {
         ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
       }),
@@ -262,6 +282,24 @@ async function main(options: CliOptions): Promise<void> {
     for (const child of children.reverse()) await child.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function srtpFigures(r: SrtpRun): SrtpFigures {
+  const life = r.phase.lifecycle;
+  const suite = suiteOf(r.mode);
+  return {
+    mode: r.mode,
+    ...(suite === undefined ? {} : { suite }),
+    callsUp: r.phase.callsUp,
+    failedCalls: Object.values(r.phase.failures).reduce((a, b) => a + b, 0),
+    lossPct: round(r.phase.lossPct),
+    gateway: costOf(r.phase),
+    lifecycle: { cpuMs: round(life.cpuMs), wallS: round(life.wallMs / 1000), callSeconds: round(life.callSeconds), cpuMsPerCallSecond: round(life.cpuMsPerCallSecond) },
+    srtpRefused: r.phase.srtpRefused,
+    roundTrips: r.phase.roundTripMs.count,
+    roundTripP50Ms: round(r.phase.roundTripMs.p50),
+    ...(r.gatewayFailures === undefined ? {} : { gatewayFailures: { ...r.gatewayFailures } }),
+  };
 }
 
 function recordsFigures(r: RecordsRun): RecordsFigures {

@@ -40,6 +40,8 @@ export interface PhaseResult {
   readonly rssMiBPerCall: number;
   readonly failures: Readonly<Record<string, number>>;
   readonly endedByFarEnd: number;
+  /** Received packets the load generator's SRTP sessions refused (0 on plain runs). */
+  readonly srtpRefused: number;
   /** The load generator's own CPU over the hold window (share of one core) and its event-loop delay p99, ms. */
   readonly loadGenCoreShare: number;
   readonly loadGenLoopDelayP99Ms: number;
@@ -123,6 +125,7 @@ export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, 
       },
       failures: Object.fromEntries(gen.failures),
       endedByFarEnd: gen.endedByFarEnd,
+      srtpRefused: counters.srtpRefused,
       loadGenCoreShare: (self.user + self.system) / 1000 / Math.max(1, last.atMs - holdStart.atMs),
       loadGenLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     };

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { LATCH_POLICIES } from './media/rtp-endpoint.js';
 import { agentTlsSchema } from './config-http.js';
+import { SRTP_SUITE_PREFERENCE, SRTP_SUITES, type SrtpSuite } from './media/srtp/types.js';
+import { SRTP_POLICIES } from './sdp/types.js';
 
 export const CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
 
@@ -10,6 +12,11 @@ export const codecList = z
   .array(z.enum(CODECS))
   .min(1)
   .refine((c) => new Set(c).size === c.length, 'must not list a codec twice');
+
+/** SRTP with SDES keys (docs/srtp.md): `off`, `optional` (RTP/SAVP when offered), `required` (RTP/SAVP only, both ways). */
+export const srtpPolicy = z.enum(SRTP_POLICIES);
+
+const srtpSuite = z.enum(Object.keys(SRTP_SUITES) as [SrtpSuite, ...SrtpSuite[]]);
 
 /** `reject`: refuse the call before answering (`agents.rejectStatus`); `apology`: answer, apologise, hang up. */
 export const onAgentFailure = z.enum(['reject', 'apology']);
@@ -89,6 +96,14 @@ export function mediaSchema() {
        * and other than the SDP's exact address only in the first 2 s of media.
        */
       latch: z.enum(LATCH_POLICIES).default('signalling-ip'),
+      /** SRTP policy of calls whose number and trunk set none (docs/srtp.md). */
+      srtp: srtpPolicy.default('optional'),
+      /** SRTP suites we accept and offer, in preference order (an answer takes the first of these offered). */
+      srtpSuites: z
+        .array(srtpSuite)
+        .min(1)
+        .refine((s) => new Set(s).size === s.length, 'must not list a suite twice')
+        .default([...SRTP_SUITE_PREFERENCE]),
     })
     .superRefine((m, ctx) => {
       if (m.portMax <= m.portMin) {

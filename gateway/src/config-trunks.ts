@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { codecList } from './config-media.js';
+import { codecList, srtpPolicy } from './config-media.js';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { DestinationPolicyError, parseCidr, parseDestinationEntry } from './routing/index.js';
 import { isSipUri, isTelUri, parseUri } from './sip/uri.js';
@@ -198,6 +198,8 @@ function trunkSchema(env: Env) {
       auth: auth.optional(),
       /** Codec preference for calls from this trunk (overrides `media.codecs`). */
       codecs: codecList.optional(),
+      /** SRTP for calls from and to this trunk (overrides `media.srtp`; a number's `srtp` overrides it): docs/srtp.md. */
+      srtp: srtpPolicy.optional(),
       outbound: outboundSchema(env).optional(),
       register: registerSchema(env).optional(),
     })

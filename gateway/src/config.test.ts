@@ -86,6 +86,8 @@ describe('loadConfig', () => {
         rtcpIntervalMs: 5000,
         rtpTimeoutMs: 60_000,
         latch: 'signalling-ip',
+        srtp: 'optional',
+        srtpSuites: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'],
         bargeIn: 'gateway',
         speech: {},
         interruptGuardMs: 500,

@@ -16,7 +16,7 @@ import { databaseOffIssues, databaseSchema } from './config-store.js';
 import { drainSchema } from './config-drain.js';
 import { edgeSchema, scannerUserAgentsSchema, unknownSourcesIssues, unknownSourcesSchema } from './config-edge.js';
 import { httpSchema } from './config-http.js';
-import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings } from './config-media.js';
+import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings, srtpPolicy } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
 import { duplicatePatternError, parseNumberPattern, RoutingError, type NumberPattern } from './routing/index.js';
@@ -111,6 +111,8 @@ export const numberRoute = z.strictObject({
   bargeIn: bargeInMode.optional(),
   /** Speech detection for this number (overrides `media.speech`, key by key). */
   speech: speechSettings.optional(),
+  /** SRTP for this number's calls (overrides its trunk's `srtp` and `media.srtp`): docs/srtp.md. */
+  srtp: srtpPolicy.optional(),
   /** Transfer destinations for this number (replaces the top-level `transfer` as a whole). */
   transfer: transferPolicy.optional(),
   /** This number's own webhook endpoints (config-webhooks.ts; docs/webhooks.md). */

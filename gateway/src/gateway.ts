@@ -92,6 +92,8 @@ export type GatewayStats = CallStats & {
     /** RTP/RTCP packets dropped for their source, and the distinct sources, since start (`media.latch`). */
     rtpRejectedPackets: number;
     rtpRejectedSources: number;
+    /** SRTP/SRTCP packets refused and dropped, by failure (auth, replay, malformed), since start (docs/srtp.md). */
+    srtpFailures: Record<'auth' | 'replay' | 'malformed', number>;
   };
   /** Uncaught exceptions and unhandled rejections the process survived (only when run by main.ts). */
   process?: ProcessErrorStats;
@@ -244,7 +246,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       sip: { ...stack.stats },
       edge: edge.stats,
       hops: HopMetrics.from(inWindow).snapshot(),
-      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources },
+      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources, srtpFailures: plane.srtpFailures },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
       ...(store === undefined ? {} : { store: { ...store.stats(), engine: store.dialect } }),
       drain: drainer.state(),

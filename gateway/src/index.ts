@@ -14,6 +14,7 @@ export { EdgeGate, ScannerMatcher, SCANNER_USER_AGENTS } from './edge/index.js';
 export { createResampler, defaultQuality, loadResampler, resamplerBuild, type Resampler } from './media/audio/resampler.js';
 export { FrameResampler } from './media/audio/frame-resampler.js';
 export { parseRtp, serializeRtp, isRtcp, type RtpPacket } from './media/rtp/packet.js';
+export * from './media/srtp/index.js';
 export { JitterBuffer, type JitterPacket } from './media/rtp/jitter-buffer.js';
 export { DtmfReceiver, DtmfSender } from './media/dtmf/rfc4733.js';
 export * from './media/codecs/index.js';

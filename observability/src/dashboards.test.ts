@@ -52,6 +52,7 @@ const SHAPES = {
   mediaClockLateTicks: { kind: 'gauge', labels: [] },
   rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
   rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
+  srtpFailuresTotal: { kind: 'counter', labels: ['failure'] },
   trunkRegistrationState: { kind: 'gauge', labels: [LABEL.trunk, LABEL.state] },
   routingWebhookDuration: { kind: 'histogram', labels: [] },
   routingWebhookFallbacksTotal: { kind: 'counter', labels: [LABEL.reason] },

@@ -25,6 +25,7 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.packetsExpectedTotal]: ['direction'],
   [METRIC.droppedFramesTotal]: ['direction', 'reason'],
   [METRIC.trunkRegistrationState]: ['trunk', 'state'],
+  [METRIC.srtpFailuresTotal]: ['failure'],
 };
 
 const familyOf = (sample: string): string => sample.replace(/_(bucket|sum|count)$/, '');
@@ -51,6 +52,7 @@ const snapshot: GatewaySnapshot = {
   wsSendQueueFrames: 12,
   rtpRejectedPackets: 250,
   rtpRejectedSources: 4,
+  srtpFailures: { auth: 9, replay: 2, malformed: 0 },
   trunkRegistrations: [
     { trunk: 'carrier-a', state: 'registered' },
     { trunk: 'backup', state: 'failed' },
@@ -138,6 +140,9 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.mediaClockLateTicks)).toBe(5);
     expect(valueOf(exp, METRIC.rtpRejectedPacketsTotal)).toBe(250);
     expect(valueOf(exp, METRIC.rtpRejectedSourcesTotal)).toBe(4);
+    expect(valueOf(exp, METRIC.srtpFailuresTotal, { failure: 'auth' })).toBe(9);
+    expect(valueOf(exp, METRIC.srtpFailuresTotal, { failure: 'replay' })).toBe(2);
+    expect(valueOf(exp, METRIC.srtpFailuresTotal, { failure: 'malformed' })).toBe(0);
     expect(valueOf(exp, METRIC.callsTotal, { result: 'remote-bye' })).toBe(40);
     expect(valueOf(exp, METRIC.callsRejectedTotal, { status: '486' })).toBe(3);
     expect(valueOf(exp, METRIC.transfersRefusedTotal, { reason: 'not_allowed' })).toBe(4);

@@ -75,6 +75,11 @@ export const METRIC = {
   /** Counter: distinct sources (address and port) of those packets, counted per call. */
   rtpRejectedSourcesTotal: 'patchbay_rtp_rejected_sources_total',
   /**
+   * Counter{failure}: SRTP/SRTCP packets refused and dropped (never played, never latched), by SRTP_FAILURE_LABELS:
+   * `auth` (the tag did not verify: a wrong key, tampering, or not the peer), `replay`, `malformed`.
+   */
+  srtpFailuresTotal: 'patchbay_srtp_failures_total',
+  /**
    * Gauge{trunk, state}: 1 for each registering trunk's current registration state, 0 for its other states
    * (REGISTRATION_STATE_LABELS). `trunk` is a configured trunk name: a closed set from the configuration.
    */
@@ -156,7 +161,12 @@ export const LABEL = {
   disposition: 'disposition',
   /** METRIC.numberTransfersTotal: accepted, failed. */
   outcome: 'outcome',
+  /** METRIC.srtpFailuresTotal: SRTP_FAILURE_LABELS. */
+  failure: 'failure',
 } as const;
+
+/** The `failure` label values of METRIC.srtpFailuresTotal (the gateway's SRTP_FAILURES). */
+export const SRTP_FAILURE_LABELS = ['auth', 'replay', 'malformed'] as const;
 
 /** The `state` label values of METRIC.trunkRegistrationState (the gateway's registration states). */
 export const REGISTRATION_STATE_LABELS = ['unregistered', 'registering', 'registered', 'failed'] as const;

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ObservabilityError } from './errors.js';
 import { LabelGuard, sipMethodLabel, sipStatusLabel } from './label-guard.js';
 import { SingleFlight } from './single-flight.js';
-import { AUTH_FAILURE_LABELS, LABEL, METRIC, REGISTRATION_STATE_LABELS } from './names.js';
+import { AUTH_FAILURE_LABELS, LABEL, METRIC, REGISTRATION_STATE_LABELS, SRTP_FAILURE_LABELS } from './names.js';
 
 /** The gateway's counters and gauges at one instant. Omitted fields leave their metrics as they were. */
 export interface GatewaySnapshot {
@@ -40,6 +40,8 @@ export interface GatewaySnapshot {
   rtpRejectedPackets?: number;
   /** Distinct sources of those packets (per call), cumulative. */
   rtpRejectedSources?: number;
+  /** SRTP/SRTCP packets refused, by failure (SRTP_FAILURE_LABELS), cumulative. */
+  srtpFailures?: Readonly<Record<string, number>>;
   /** Each registering trunk's registration state (REGISTRATION_STATE_LABELS), by configured trunk name. */
   trunkRegistrations?: readonly { trunk: string; state: string }[];
   /** The store's write queue (gateway/src/store): depths now, counts cumulative. */
@@ -70,6 +72,9 @@ export class SnapshotMetrics {
     );
     counter(registers, METRIC.rtpRejectedSourcesTotal, 'Distinct sources of RTP/RTCP packets dropped because of their source, counted per call.', [], read, (s) =>
       s.rtpRejectedSources === undefined ? undefined : [[{}, s.rtpRejectedSources]],
+    );
+    counter(registers, METRIC.srtpFailuresTotal, 'SRTP/SRTCP packets refused and dropped (never played), by failure: auth (wrong key, tampered, not the peer), replay, malformed.', [LABEL.failure], read, (s) =>
+      s.srtpFailures && SRTP_FAILURE_LABELS.map((f): [Record<string, string>, number] => [{ [LABEL.failure]: f }, s.srtpFailures?.[f] ?? 0]),
     );
     counter(registers, METRIC.callsTotal, 'Finished calls by how they ended (result = EndReason).', [LABEL.result], read, (s) =>
       s.callsByResult && Object.entries(s.callsByResult).map(([k, v]): [Record<string, string>, number] => [{ [LABEL.result]: results.value(k) }, v]),

@@ -10,7 +10,7 @@
  * (`encodeLoop`); each call decodes what it receives with its own decoder (`PacketDecoder`).
  */
 import { loadDemoPrompts } from '@patchbay/agents';
-import { loadResampler } from '@patchbay/gateway';
+import { loadResampler, type SrtpSuite } from '@patchbay/gateway';
 import { Samples } from '../stats.js';
 import { emptyBargeInCounts } from './barge-in-tracker.js';
 import { callKindOf, type CallKind, type CallMix } from './call-mix.js';
@@ -36,6 +36,8 @@ export interface LoadTarget extends CallMix {
   readonly bargeInNumber: string;
   /** The codec every call offers (alone). */
   readonly codec: CodecName;
+  /** Inbound calls offer `RTP/SAVP` with this suite alone (a fresh SDES key per call); plain RTP when absent. */
+  readonly srtp?: SrtpSuite;
 }
 
 export interface LoadCounters {
@@ -43,6 +45,8 @@ export interface LoadCounters {
   readonly packetsReceived: number;
   readonly packetsExpected: number;
   readonly activeCalls: number;
+  /** Received packets our SRTP sessions refused (0 on plain runs). */
+  readonly srtpRefused: number;
 }
 
 interface LiveCall {
@@ -89,7 +93,7 @@ export class LoadGenerator {
   /** Inbound: INVITE `target.host:target.sipPort`. */
   static async create(target: LoadTarget): Promise<LoadGenerator> {
     await loadResampler();
-    const placer = await InboundPlacer.open(target.host, target.sipPort, { numberFor: (k) => numberFor(target, k) }, codecProfile(target.codec));
+    const placer = await InboundPlacer.open(target.host, target.sipPort, { numberFor: (k) => numberFor(target, k) }, codecProfile(target.codec), target.srtp);
     const gen = new LoadGenerator(placer, target);
     gen.tick();
     return gen;
@@ -125,12 +129,14 @@ export class LoadGenerator {
     let sent = 0;
     let received = 0;
     let expected = 0;
+    let srtpRefused = 0;
     for (const c of this.calls) {
       sent += c.media.sent.length;
       received += c.media.received;
       expected += c.media.expected;
+      srtpRefused += c.media.srtpRefused;
     }
-    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls };
+    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused };
   }
 
   /** Seconds of answered call time so far (until now for calls still up). */
@@ -200,7 +206,7 @@ export class LoadGenerator {
         media.sending = false;
         call.endedMs = performance.now();
       });
-      await media.start(placed.remoteRtp, placed.payloadType);
+      await media.start(placed.remoteRtp, placed.payloadType, placed.srtp);
       const bucket = this.buckets[n % BUCKETS];
       bucket?.push(call);
     } catch (err) {

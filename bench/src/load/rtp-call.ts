@@ -4,9 +4,14 @@
  * (one packet per call: a header written into a small ring of reused buffers, the payload a view of the run's
  * precomputed loop, the send time kept in a side table indexed by packet number); and a receive side that records
  * loss, interarrival jitter (RFC 3550, at the codec's RTP clock) and the echo/turn/barge-in measurements.
+ *
+ * SRTP calls (`start` with keys): each packet is written whole into a reused buffer and protected (one new buffer
+ * per packet, the library's); what arrives is unprotected first, and a packet that does not unprotect is counted in
+ * `srtpRefused` and goes no further (RTCP muxed on the port is left alone, as on plain calls).
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { createSrtpSession, isRtcp, type SrtpKeys, type SrtpSession } from '@patchbay/gateway';
 import { Samples } from '../stats.js';
 import { BargeInTracker, type BargeInCounts } from './barge-in-tracker.js';
 import type { CallKind } from './call-mix.js';
@@ -84,6 +89,10 @@ export class RtpCall {
   private lastArrival = 0;
   private lastTs = 0;
   private closed = false;
+  private srtp: SrtpSession | undefined;
+  private plain: Buffer | undefined;
+  /** Received packets the SRTP session refused (auth, replay, malformed); muxed RTCP is ignored, not counted. */
+  srtpRefused = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -141,9 +150,17 @@ export class RtpCall {
     return this.firstExt < 0 ? 0 : this.highestExt - this.firstExt + 1;
   }
 
-  /** Connect to the far end's RTP address from the answer and take its payload type; sends while `sending`. */
-  async start(remote: { readonly address: string; readonly port: number }, payloadType: number): Promise<void> {
+  /**
+   * Connect to the far end's RTP address from the answer and take its payload type; sends while `sending`. With
+   * `srtp`, every packet is SRTP both ways from here on.
+   */
+  async start(remote: { readonly address: string; readonly port: number }, payloadType: number, srtp?: SrtpKeys): Promise<void> {
     this.payloadType = payloadType;
+    if (srtp !== undefined) {
+      this.srtp = createSrtpSession(srtp);
+      const longest = this.callerLoopMaxPayload();
+      this.plain = Buffer.alloc(RTP_HEADER_BYTES + longest);
+    }
     if (this.closed) return;
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => reject(err);
@@ -169,10 +186,17 @@ export class RtpCall {
     header.writeUInt16BE(this.seq, 2);
     header.writeUInt32BE(this.ts, 4);
     header.writeUInt32BE(this.ssrc, 8);
-    this.datagram[0] = header;
-    this.datagram[1] = payload;
     this.sent.push(performance.now());
-    this.socket.send(this.datagram); // dgram copies the list: the array is ours to reuse
+    if (this.srtp !== undefined && this.plain !== undefined) {
+      const plain = this.plain;
+      plain.set(header, 0);
+      plain.set(payload, RTP_HEADER_BYTES);
+      this.socket.send(this.srtp.protectRtp(plain.subarray(0, RTP_HEADER_BYTES + payload.length)));
+    } else {
+      this.datagram[0] = header;
+      this.datagram[1] = payload;
+      this.socket.send(this.datagram); // dgram copies the list: the array is ours to reuse
+    }
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + this.shared.codec.timestampStep) >>> 0;
   }
@@ -185,7 +209,23 @@ export class RtpCall {
     this.decoder.close();
   }
 
-  private onRtp(msg: Buffer, arrivalMs: number): void {
+  private callerLoopMaxPayload(): number {
+    let longest = 0;
+    for (const p of this.callerLoop.payloads) longest = Math.max(longest, p.length);
+    return longest;
+  }
+
+  private onRtp(received: Buffer, arrivalMs: number): void {
+    let msg = received;
+    if (this.srtp !== undefined) {
+      if (isRtcp(received)) return;
+      const r = this.srtp.unprotectRtp(received);
+      if (!r.ok) {
+        this.srtpRefused++;
+        return;
+      }
+      msg = r.packet;
+    }
     const b0 = msg[0] ?? 0;
     if (msg.length < 12 || b0 >> 6 !== 2) return;
     let offset = 12 + (b0 & 0x0f) * 4;

@@ -4,8 +4,10 @@
  * Not an SDP parser: one audio stream, the lines the gateway and the floor relay write.
  */
 import { randomInt } from 'node:crypto';
+import type { SrtpKeyMaterial } from '@patchbay/gateway';
 import type { CodecProfile } from './codec-profile.js';
 import { PACKET_MS } from './signals.js';
+import { cryptoAttribute } from './srtp-offer.js';
 
 export interface AnsweredMedia {
   readonly address: string;
@@ -14,12 +16,16 @@ export interface AnsweredMedia {
   readonly payloadType: number;
 }
 
-/** An offer of `codec` alone on 127.0.0.1:`rtpPort`. */
-export function offerSdp(codec: CodecProfile, rtpPort: number, sessionId = randomInt(1, 2 ** 31)): string {
+/**
+ * An offer of `codec` alone on 127.0.0.1:`rtpPort`; with `srtp`, `RTP/SAVP` and that key as the one `a=crypto`
+ * line (tag 1).
+ */
+export function offerSdp(codec: CodecProfile, rtpPort: number, sessionId = randomInt(1, 2 ** 31), srtp?: SrtpKeyMaterial): string {
   const pt = codec.offerPayloadType;
   return [
     'v=0', `o=bench ${sessionId} 1 IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-    `m=audio ${rtpPort} RTP/AVP ${pt}`, `a=rtpmap:${pt} ${codec.rtpmap}`, `a=ptime:${PACKET_MS}`, 'a=sendrecv', '',
+    `m=audio ${rtpPort} ${srtp === undefined ? 'RTP/AVP' : 'RTP/SAVP'} ${pt}`, `a=rtpmap:${pt} ${codec.rtpmap}`, `a=ptime:${PACKET_MS}`,
+    ...(srtp === undefined ? [] : [cryptoAttribute(1, srtp)]), 'a=sendrecv', '',
   ].join('\r\n');
 }
 

@@ -5,9 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import type { SrtpKeyMaterial, SrtpKeys } from '@patchbay/gateway';
 import type { CodecProfile } from './codec-profile.js';
 import { answeredMedia, offerSdp } from './sdp-media.js';
 import { parseSipMessage } from './sip-message.js';
+import { answeredSrtpKey } from './srtp-offer.js';
 
 export class SipUaError extends Error {
   override readonly name = 'SipUaError';
@@ -29,6 +31,8 @@ export interface Dialog {
   readonly remoteRtp: { readonly address: string; readonly port: number };
   /** The payload type the answer gives the offered codec. */
   readonly payloadType: number;
+  /** SRTP offers: our key (what we send with) and the answer's (what we receive with). */
+  readonly srtp?: SrtpKeys;
   cseq: number;
 }
 
@@ -75,12 +79,15 @@ export class SipUa {
     this.byes.set(callId, handler);
   }
 
-  /** INVITE `to` offering `codec` alone on `rtpPort`; resolves with the dialog once the 200 is ACKed. */
-  async invite(to: string, rtpPort: number, codec: CodecProfile, timeoutMs = 8_000): Promise<Dialog> {
+  /**
+   * INVITE `to` offering `codec` alone on `rtpPort` (with `srtp`: `RTP/SAVP` and that key); resolves with the dialog
+   * once the 200 is ACKed. An SRTP offer needs an `RTP/SAVP` answer with a key of the same suite.
+   */
+  async invite(to: string, rtpPort: number, codec: CodecProfile, timeoutMs = 8_000, srtp?: SrtpKeyMaterial): Promise<Dialog> {
     const callId = `${randomBytes(8).toString('hex')}@bench`;
     const fromTag = randomBytes(4).toString('hex');
     const uri = `sip:${to}@${this.host}:${this.port}`;
-    const sdp = offerSdp(codec, rtpPort);
+    const sdp = offerSdp(codec, rtpPort, undefined, srtp);
     const via = `z9hG4bK${randomBytes(8).toString('hex')}`;
     const text = this.build('INVITE', uri, via, callId, fromTag, '', to, 1, sdp, [
       `Contact: <sip:bench@${this.local}>`, 'Content-Type: application/sdp',
@@ -113,10 +120,15 @@ export class SipUa {
     this.send(this.build('ACK', remoteTarget, branch(), callId, fromTag, toTag, to, 1, '', []));
     const media = answeredMedia(final.body, codec);
     if (media === undefined) throw new SipUaError('SIP_UA_BAD_ANSWER', `200 without an audio answer carrying ${codec.rtpmap}`);
+    const remoteKey = srtp === undefined ? undefined : answeredSrtpKey(final.body, srtp.suite);
+    if (srtp !== undefined && remoteKey === undefined) {
+      throw new SipUaError('SIP_UA_BAD_ANSWER', `200 without an RTP/SAVP answer keyed for ${srtp.suite}`);
+    }
     return {
       callId, to, fromTag, toTag, remoteTarget, cseq: 1,
       remoteRtp: { address: media.address, port: media.port },
       payloadType: media.payloadType,
+      ...(srtp === undefined || remoteKey === undefined ? {} : { srtp: { local: srtp, remote: remoteKey } }),
     };
   }
 

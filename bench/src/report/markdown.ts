@@ -16,6 +16,7 @@ import {
 } from './format.js';
 import { directionsSection } from './directions.js';
 import { recordsSection } from './records.js';
+import { srtpSection } from './srtp.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
@@ -211,6 +212,7 @@ export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {})
     hopsSection(result),
     directionsSection(result.directions),
     recordsSection(result.records, result.floor),
+    srtpSection(result.srtp, result.floor),
     qualitySection(result),
     costSection(result),
     targetsSection(result),

@@ -28,6 +28,27 @@ export interface BenchOptions {
   direction?: 'inbound' | 'outbound' | 'both';
   /** `--records on|off|both`: call records + webhooks on, off (`database.enabled: false`), or both alternated. */
   records?: 'on' | 'off' | 'both';
+  /** `--srtp off|aes-cm|gcm|all`: plain RTP, SRTP with one suite, or the three back to back. */
+  srtp?: 'off' | 'aes-cm' | 'gcm' | 'all';
+}
+
+/** One `--srtp` run on its own gateway (same load, records off). `gateway` is over the hold window. */
+export interface SrtpFigures {
+  mode: 'off' | 'aes-cm' | 'gcm';
+  /** The suite offered (absent: plain RTP/AVP). */
+  suite?: string;
+  callsUp: number;
+  failedCalls: number;
+  lossPct: number;
+  gateway: CostFigures;
+  lifecycle: { cpuMs: number; wallS: number; callSeconds: number; cpuMsPerCallSecond: number };
+  /** Received packets the load generator's SRTP sessions refused. */
+  srtpRefused: number;
+  /** Echo markers found back at the caller (audio through the gateway intact) and their round-trip p50, ms. */
+  roundTrips: number;
+  roundTripP50Ms: number;
+  /** The gateway's SRTP refusals by failure (`/stats` media.srtpFailures). */
+  gatewayFailures?: Record<string, number>;
 }
 
 /**
@@ -137,6 +158,8 @@ export interface BenchResult {
   directions?: DirectionFigures[];
   /** `--records`: each run's figures, in run order. */
   records?: RecordsFigures[];
+  /** `--srtp`: each run's figures, in run order. */
+  srtp?: SrtpFigures[];
   targets: TargetCheck[];
 }
 

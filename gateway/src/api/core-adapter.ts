@@ -115,6 +115,7 @@ export function apiSummary(s: CoreSummary, builtins: readonly string[]): CallSum
     ...(s.trunk === null ? {} : { trunk: s.trunk }),
     agent: { kind: apiAgentKind(s.agent.kind, builtins), target: s.agent.target },
     ...(s.codec === null ? {} : { codec: s.codec }),
+    ...(s.srtp === undefined ? {} : { srtp: s.srtp }),
     createdAt: s.createdAt,
     ...(s.ringingAt === null ? {} : { ringingAt: s.ringingAt }),
     ...(s.answeredAt === null ? {} : { answeredAt: s.answeredAt }),

@@ -38,6 +38,7 @@ export const callSummarySchema = z
       target: z.string().describe('The built-in name, the URL without query or credentials, or the adapter name.'),
     }),
     codec: z.string().optional().describe('The negotiated codec (e.g. `PCMU`), once known.'),
+    srtp: z.string().optional().describe('The SRTP suite protecting the media (e.g. `AEAD_AES_128_GCM`); absent for plain RTP (docs/srtp.md).'),
     createdAt: isoTime,
     ringingAt: isoTime.optional(),
     answeredAt: isoTime.optional(),

@@ -24,7 +24,7 @@ import type { PerCallRouting } from './per-call-routing.js';
 import { resolvePlan } from './plan.js';
 import type { CallRegistry } from './registry.js';
 import { sdpBody } from './sdp-body.js';
-import { SdpSession } from './sdp-session.js';
+import { localSrtp, SdpSession } from './sdp-session.js';
 import { agentUnreachable, gatewayDraining, noMediaPorts } from './sip-answers.js';
 
 /** What the inbound side needs from the call core. */
@@ -136,7 +136,7 @@ export class InboundSide {
         media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
         return;
       }
-      const session = new SdpSession({ address: this.advertisedAddress(tx), port: rtpPort, codecs: [...plan.codecs], ptimeMs: plan.ptimeMs });
+      const session = new SdpSession({ address: this.advertisedAddress(tx), port: rtpPort, codecs: [...plan.codecs], ptimeMs: plan.ptimeMs, srtp: localSrtp(plan.srtp.policy, plan.srtp.suites) });
       c.sdp = session;
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
       await this.connectAgent(c); // before answering: an unreachable agent can still be refused

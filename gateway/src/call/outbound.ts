@@ -37,7 +37,7 @@ import { buildOutboundInvite, isCallerIdUser } from './outbound-request.js';
 import { fixedNumbers, placedPlan, refuse, type NumberFinder } from './outbound-route.js';
 import { resolvePlan } from './plan.js';
 import type { CallRegistry, CallSummary } from './registry.js';
-import { SdpSession } from './sdp-session.js';
+import { localSrtp, SdpSession } from './sdp-session.js';
 import { byeReasonHeader, END_REASON_TABLE, endReasonForFinalStatus } from './vocabulary.js';
 
 /** Ring timeout when the request names none. */
@@ -176,7 +176,7 @@ export class OutboundSide implements OutboundSideApi {
         return;
       }
       const address = this.options.config.sip.publicAddress ?? this.options.stack.localAddressFor(target).address;
-      const session = new SdpSession({ address, port: rtpPort, codecs: [...call.plan.codecs], ptimeMs: call.plan.ptimeMs });
+      const session = new SdpSession({ address, port: rtpPort, codecs: [...call.plan.codecs], ptimeMs: call.plan.ptimeMs, srtp: localSrtp(call.plan.srtp.policy, call.plan.srtp.suites) });
       call.sdp = session;
       const offer = session.offer();
       if (!(await this.connectAgent(call))) return;

@@ -123,3 +123,39 @@ describe('resolvePlan: outbound calls', () => {
     expect(inbound.onAgentFailure).toBe('apology');
   });
 });
+
+describe('resolvePlan: SRTP', () => {
+  const config = parseConfig(
+    {
+      media: { srtp: 'off', srtpSuites: ['AES_CM_128_HMAC_SHA1_80'] },
+      trunks: [
+        { name: 'secure', allow: ['192.0.2.1'], srtp: 'required', outbound: { proxy: { host: '192.0.2.1' } } },
+        { name: 'plain', allow: ['192.0.2.2'] },
+      ],
+      numbers: { '*': { agent: 'demo' }, '+1555': { agent: 'echo', srtp: 'optional' } },
+    },
+    {},
+  );
+  const any = config.numbers['*'];
+  const own = config.numbers['+1555'];
+  if (!any || !own) throw new Error('no route');
+
+  it("takes the number's policy, else its trunk's, else media.srtp; the suites from media.srtpSuites", () => {
+    expect(resolvePlan(config, input(own, { trunk: 'secure' })).srtp).toEqual({ policy: 'optional', suites: ['AES_CM_128_HMAC_SHA1_80'] });
+    expect(resolvePlan(config, input(any, { trunk: 'secure' })).srtp.policy).toBe('required');
+    expect(resolvePlan(config, input(any, { trunk: 'secure', direction: 'outbound' })).srtp.policy).toBe('required');
+    expect(resolvePlan(config, input(any, { trunk: 'plain' })).srtp.policy).toBe('off');
+    expect(resolvePlan(config, input(any)).srtp.policy).toBe('off');
+  });
+
+  it('defaults to optional with every suite, GCM first', () => {
+    const plan = resolvePlan(parseConfig({}), input(any));
+    expect(plan.srtp).toEqual({ policy: 'optional', suites: ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] });
+  });
+
+  it('refuses an unknown policy or suite, naming it', () => {
+    expect(() => parseConfig({ media: { srtp: 'mandatory' } })).toThrow(/media\.srtp/);
+    expect(() => parseConfig({ media: { srtpSuites: ['AES_256_CM_HMAC_SHA1_80'] } })).toThrow(/media\.srtpSuites/);
+    expect(() => parseConfig({ trunks: [{ name: 't', allow: ['192.0.2.1'], srtp: 'yes' }] })).toThrow(/trunks\.0\.srtp|trunks\[0\]\.srtp/);
+  });
+});

@@ -8,6 +8,8 @@ import type { BuiltinAgentName } from '@patchbay/agents';
 import { AGENT_PROTOCOLS, BUILTIN_AGENTS, type Config, type NumberRouteConfig } from '../config.js';
 import type { CODECS } from '../config-media.js';
 import type { RoutingDecision } from '../records/record.js';
+import type { SrtpSuite } from '../media/srtp/types.js';
+import type { SrtpPolicy } from '../sdp/index.js';
 
 export type CallDirection = 'inbound' | 'outbound';
 export type AgentProtocol = (typeof AGENT_PROTOCOLS)[number];
@@ -47,6 +49,8 @@ export interface CallPlan {
   /** Codec preference for the SDP: the trunk's, else `media.codecs`. */
   readonly codecs: readonly CodecName[];
   readonly ptimeMs: number;
+  /** SRTP: the number's `srtp`, else its trunk's, else `media.srtp`; the suites are `media.srtpSuites`. */
+  readonly srtp: { readonly policy: SrtpPolicy; readonly suites: readonly SrtpSuite[] };
   /** The number's, else off for `echo` and for Twilio-protocol agents (Twilio semantics: only `clear` stops audio), else `media.bargeIn`. */
   readonly bargeIn: BargeInMode;
   /** `media.speech` with the number's `speech` over it, key by key. */
@@ -93,6 +97,7 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     parameters: route.parameters,
     codecs: planCodecs(config, input),
     ptimeMs: config.media.ptimeMs,
+    srtp: { policy: route.srtp ?? trunkOf(config, input)?.srtp ?? config.media.srtp, suites: config.media.srtpSuites },
     bargeIn: route.bargeIn ?? defaultBargeIn(agent) ?? config.media.bargeIn,
     speech: { ...config.media.speech, ...route.speech },
     // Outbound: nobody is on the line to apologise to, and a phone must not ring for an agent that is down.
@@ -108,9 +113,13 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
 
 /** Our codec preference: an outbound call's trunk `outbound.codecs`, else the trunk's `codecs`, else `media.codecs`. */
 function planCodecs(config: PlanConfig, input: PlanInput): readonly CodecName[] {
-  const trunk = input.trunk === undefined ? undefined : config.trunks.find((t) => t.name === input.trunk);
+  const trunk = trunkOf(config, input);
   const outbound = input.direction === 'outbound' ? trunk?.outbound?.codecs : undefined;
   return outbound ?? trunk?.codecs ?? config.media.codecs;
+}
+
+function trunkOf(config: PlanConfig, input: PlanInput): PlanConfig['trunks'][number] | undefined {
+  return input.trunk === undefined ? undefined : config.trunks.find((t) => t.name === input.trunk);
 }
 
 /** A number's `agent:` (and `protocol:`) as an AgentPlan. */

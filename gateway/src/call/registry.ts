@@ -21,6 +21,11 @@ export interface CallSummary {
   /** `kind`: built-in name, `websocket`, `twilio` or an adapter name; `target`: what it names (a WebSocket agent's URL without credentials or query). */
   agent: { kind: string; target: string };
   codec: string | null;
+  /**
+   * The SRTP suite of the call's media (docs/srtp.md); absent for plain RTP, before the media is negotiated, and in
+   * stored records (live calls only).
+   */
+  srtp?: string;
   createdAt: string;
   ringingAt: string | null;
   answeredAt: string | null;
@@ -103,6 +108,11 @@ export class CallRegistry {
   }
 }
 
+function srtpOf(call: Call): { srtp?: string } {
+  const suite = call.sdp?.negotiated?.srtp?.local.suite;
+  return suite === undefined ? {} : { srtp: suite };
+}
+
 export function summarize(call: Call): CallSummary {
   const { plan, times } = call;
   const answered = times.answeredAt !== undefined;
@@ -117,6 +127,7 @@ export function summarize(call: Call): CallSummary {
     trunk: plan.trunk ?? null,
     agent: { kind: agentKind(plan.agent), target: agentTarget(call) },
     codec: call.sdp?.negotiated?.codec.name ?? null,
+    ...srtpOf(call),
     createdAt: iso(times.createdAt),
     ringingAt: isoOrNull(times.ringingAt),
     answeredAt: isoOrNull(times.answeredAt),

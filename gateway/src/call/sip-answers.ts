@@ -28,6 +28,8 @@ export const SDP_STATUS_OF_CODE: Readonly<Record<SdpErrorCodeValue, 400 | 488 | 
   SDP_NO_COMMON_CODEC: 488,
   SDP_BAD_LOCAL_MEDIA: 500,
   SDP_BAD_TRANSPORT_ADDRESS: 488,
+  SDP_SRTP_REQUIRED: 488,
+  SDP_NO_COMMON_CRYPTO: 488,
 };
 
 const PHRASE: Readonly<Record<400 | 480 | 488 | 500 | 503, string>> = {

@@ -21,12 +21,15 @@ import type { SpeechSettings } from '../call/plan.js';
 import { formatPath, type Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
+import type { CallSrtp } from '../media/call-media-options.js';
 import { epochMs } from '../media/timeline.js';
 import { callQuality } from '../media/call-quality.js';
 import { MediaClock } from '../media/media-clock.js';
 import { PortPool, type MediaPorts } from '../media/port-pool.js';
 import { PreAnswerSources } from '../media/pre-answer-sources.js';
 import type { RejectedTotals } from '../media/rtp-endpoint.js';
+import { noSrtpFailures } from '../media/srtp-packet-transport.js';
+import { createSrtpSession, type SrtpKeys, type SrtpSession } from '../media/srtp/index.js';
 import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
@@ -57,6 +60,8 @@ export interface LocalMediaPlaneOptions {
   trace?: boolean;
   /** Where adapters added at runtime read their secrets (`apiKeyEnv`); default none. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The SRTP library for calls that negotiated SRTP; default media/srtp's (tests may pass a fake one). */
+  createSrtpSession?: ((keys: SrtpKeys) => SrtpSession) | undefined;
 }
 
 interface PlaneCall {
@@ -91,6 +96,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   private readonly rejected: RejectedTotals = { packets: 0, sources: 0 };
   /** Every `wss://` dial of this thread: built once from `agents.tls` (and again by setAgentTls). */
   private agentContext: SecureContext | undefined;
+  /** SRTP/SRTCP packets refused (auth, replay, malformed), all calls since start. */
+  private readonly srtpFailures = noSrtpFailures();
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -196,6 +203,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       ports: call.ports,
       sources: { policy: config.media.latch, signallingAddress: call.info.signallingAddress, preAnswer: call.early, totals: this.rejected },
       negotiated,
+      srtp: this.srtpFor(),
       clock: this.clock,
       settings: config.media,
       logger: call.log,
@@ -277,6 +285,10 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     teardown.finish();
   }
 
+  private srtpFor(): CallSrtp {
+    return { createSession: this.options.createSrtpSession ?? ((keys) => createSrtpSession(keys)), totals: this.srtpFailures };
+  }
+
   /** Something of this call's threw where nothing else would catch it: the call ends (reason error), others go on. */
   private fail(callId: string, source: string, err: unknown): void {
     const call = this.calls.get(callId);
@@ -295,6 +307,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       agentQueuedFrames,
       rtpRejectedPackets: this.rejected.packets,
       rtpRejectedSources: this.rejected.sources,
+      srtpFailures: { ...this.srtpFailures },
     };
     if (newWindow) this.hops.resetPeaks();
     return out;

@@ -5,6 +5,7 @@
  * call controller cannot tell which: every argument and event is plain data that crosses a thread boundary.
  */
 import type { AgentTlsMaterial } from '../agent/agent-tls.js';
+import type { SrtpFailure } from '../media/srtp/types.js';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { CallPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
@@ -71,6 +72,8 @@ export interface MediaPlaneStats {
   rtpRejectedPackets: number;
   /** Distinct sources those came from (counted per call, at most 1,024 each), since start. */
   rtpRejectedSources: number;
+  /** SRTP/SRTCP packets refused and dropped, by failure (SRTP_FAILURES), since start. */
+  srtpFailures: Record<SrtpFailure, number>;
 }
 
 /** An adapter block as in `numbers:` (`{adapter: openai-realtime, model: ..., apiKeyEnv: ...}`): plain data. */

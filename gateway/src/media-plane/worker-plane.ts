@@ -6,6 +6,7 @@
  * reason `error`) and is replaced, and the gateway keeps serving.
  */
 import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js';
+import { SRTP_FAILURES } from '../media/srtp/types.js';
 import { Worker } from 'node:worker_threads';
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
@@ -283,6 +284,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
       agentQueuedFrames: 0,
       rtpRejectedPackets: 0,
       rtpRejectedSources: 0,
+      srtpFailures: { auth: 0, replay: 0, malformed: 0 },
     };
     for (const part of parts) {
       hops.merge(part.hops);
@@ -292,6 +294,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
       out.agentQueuedFrames += part.agentQueuedFrames;
       out.rtpRejectedPackets += part.rtpRejectedPackets;
       out.rtpRejectedSources += part.rtpRejectedSources;
+      for (const failure of SRTP_FAILURES) out.srtpFailures[failure] += part.srtpFailures[failure];
     }
     out.hops = hops.state();
     return out;

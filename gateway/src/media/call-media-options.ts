@@ -9,6 +9,8 @@ import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import type { MediaPorts } from './port-pool.js';
 import type { RtpSourceRules } from './rtp-endpoint.js';
+import type { SrtpFailureCounts } from './srtp-packet-transport.js';
+import type { SrtpKeys, SrtpSession } from './srtp/types.js';
 import type { JitterSettings, UplinkOptions } from './uplink.js';
 import { SileroConfirmer, SpeechDetector, type SileroModel, type SpeechDetectorOptions } from './vad/index.js';
 
@@ -49,6 +51,13 @@ export interface BargeInSettings {
   silero?: SileroModel | undefined;
 }
 
+/** How a call whose session negotiated SRTP (`negotiated.srtp`: its keys, plain bytes) gets its SRTP session. */
+export interface CallSrtp {
+  createSession(keys: SrtpKeys): SrtpSession;
+  /** The plane's totals of refused packets, by failure. */
+  totals?: SrtpFailureCounts | undefined;
+}
+
 export interface CallMediaOptions {
   callId: string;
   /** Where hop latencies are recorded (shared by all calls). */
@@ -58,6 +67,8 @@ export interface CallMediaOptions {
   /** Which sources the call's RTP may come from (default: `signalling-ip`, with only the SDP's address known). */
   sources?: RtpSourceRules | undefined;
   negotiated: NegotiatedMedia;
+  /** Needed when `negotiated.srtp` is set (the SRTP library); the engine above the transport never sees a key. */
+  srtp?: CallSrtp | undefined;
   clock: MediaClock;
   settings: MediaSettings;
   logger: Logger;
@@ -70,6 +81,20 @@ export interface CallMediaOptions {
 
 export function targetOf(n: NegotiatedMedia): { address: string; rtpPort: number; rtcpPort: number } {
   return { address: n.remote.address, rtpPort: n.remote.rtpPort, rtcpPort: n.remote.rtcpPort };
+}
+
+/** Whether two negotiations carry the same SRTP keys (a re-INVITE may bring new ones). */
+export function sameSrtpKeys(a: SrtpKeys | undefined, b: SrtpKeys | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = (x: Uint8Array, y: Uint8Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(y);
+  return (
+    a.local.suite === b.local.suite &&
+    a.remote.suite === b.remote.suite &&
+    same(a.local.masterKey, b.local.masterKey) &&
+    same(a.local.masterSalt, b.local.masterSalt) &&
+    same(a.remote.masterKey, b.remote.masterKey) &&
+    same(a.remote.masterSalt, b.remote.masterSalt)
+  );
 }
 
 export function payloadTypes(n: NegotiatedMedia): ReadonlySet<number> {

@@ -15,10 +15,12 @@ import type { DtmfSender } from './dtmf/rfc4733.js';
 import { PlayoutQueue, wholeMs, type ClearResult, type MarkOutcome, type TakeResult } from './playout-queue.js';
 import { RtcpSession } from './rtcp-session.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
+import { SrtpPacketTransport } from './srtp-packet-transport.js';
+import { UdpPacketTransport } from './udp-packet-transport.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOutput } from './uplink.js';
-import { callerSpeech, dtmfSenderFor, payloadTypes, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
+import { callerSpeech, dtmfSenderFor, payloadTypes, sameSrtpKeys, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
 import { epochMs, roundMs, type MediaTimelineEvent } from './timeline.js';
@@ -36,6 +38,8 @@ export class CallMedia implements AgentCommandTarget {
   private readonly uplink: Uplink;
   private readonly playout: PlayoutQueue;
   private readonly endpoint: RtpEndpoint;
+  /** The SRTP layer under the endpoint, when the session negotiated SRTP. */
+  private readonly srtp: SrtpPacketTransport | undefined;
   private readonly rtcp: RtcpSession;
   private dtmfOut: DtmfSender | undefined;
   /** The agent's side: attach it to the agent link as its sink (what the agent sends goes through it). */
@@ -93,7 +97,12 @@ export class CallMedia implements AgentCommandTarget {
     });
     this.speech = callerSpeech(options.bargeIn, this.codec.descriptor.pcmRate);
     this.uplink = new Uplink(uplinkOptions(n, options.settings, options.logger), this.speech);
-    this.endpoint = new RtpEndpoint(options.ports, targetOf(n), payloadTypes(n), {
+    const udp = new UdpPacketTransport(options.ports);
+    if (n.srtp !== undefined) {
+      if (options.srtp === undefined) throw new Error('SRTP negotiated but the media has no SRTP library');
+      this.srtp = new SrtpPacketTransport(udp, options.srtp.createSession(n.srtp), { logger: options.logger, totals: options.srtp.totals });
+    }
+    this.endpoint = new RtpEndpoint(this.srtp ?? udp, targetOf(n), payloadTypes(n), {
       onRtp: (p, at) => this.receive(p, at),
       onRtcp: (bytes, at) => this.receiveRtcp(bytes, at),
     }, options.logger, options.sources);
@@ -117,6 +126,10 @@ export class CallMedia implements AgentCommandTarget {
   update(n: NegotiatedMedia): void {
     const old = this.negotiated;
     this.negotiated = n;
+    // The SDP session keeps a call SRTP or plain (call/sdp-session.ts); new keys take effect at once.
+    if (this.srtp !== undefined && n.srtp !== undefined && !sameSrtpKeys(old.srtp, n.srtp) && this.options.srtp !== undefined) {
+      this.srtp.rekey(this.options.srtp.createSession(n.srtp));
+    }
     this.endpoint.retarget(targetOf(n), payloadTypes(n));
     if (old.codec.name !== n.codec.name || old.codec.payloadType !== n.codec.payloadType || old.ptimeMs !== n.ptimeMs) {
       this.codec.close();
@@ -154,6 +167,7 @@ export class CallMedia implements AgentCommandTarget {
       remote: this.rtcp.remote,
       uplinkPtimeMs: this.uplink.ptimeMs,
       codec: this.negotiated.codec.name,
+      srtp: this.srtp === undefined ? undefined : { suite: this.srtp.suite, failures: { ...this.srtp.failures } },
       bargeIn: this.speech.stats,
       ...this.counters,
       playoutOverflowSamples: this.agent.overflowSamples,

@@ -5,6 +5,7 @@ import { PortPool, type MediaPorts } from './port-pool.js';
 import { PreAnswerSources } from './pre-answer-sources.js';
 import { RtpEndpoint, type RtpSourceRules, type RtpTarget } from './rtp-endpoint.js';
 import { serializeRtp, type RtpPacket } from './rtp/packet.js';
+import { UdpPacketTransport } from './udp-packet-transport.js';
 
 const logger = pino({ level: 'silent' });
 const open: Array<{ close(): void }> = [];
@@ -44,7 +45,7 @@ async function ports(): Promise<MediaPorts> {
 /** Without a NAT hold unless a test sets one (the hold has tests of its own). */
 function endpoint(p: MediaPorts, target: RtpTarget, rules?: Partial<RtpSourceRules>, received: number[] = []): RtpEndpoint {
   const full: RtpSourceRules = { policy: 'signalling-ip', natHoldMs: 0, ...rules };
-  const e = new RtpEndpoint(p, target, new Set([0, 101]), { onRtp: (pk) => received.push(pk.sequenceNumber), onRtcp: () => undefined }, logger, full);
+  const e = new RtpEndpoint(new UdpPacketTransport(p), target, new Set([0, 101]), { onRtp: (pk) => received.push(pk.sequenceNumber), onRtcp: () => undefined }, logger, full);
   open.push(e);
   return e;
 }

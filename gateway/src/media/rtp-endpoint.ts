@@ -1,5 +1,6 @@
 /**
- * One call's RTP/RTCP sockets, and whose packets they accept. Before the first packet we send to the address the
+ * One call's RTP/RTCP flows over its packet transport (packet-transport.ts: the UDP socket pair, or SRTP over it,
+ * which hands up only packets that authenticated), and whose packets they accept. Before the first packet we send to the address the
  * SDP names; then we latch onto a source, so callers behind NAT get audio (symmetric RTP, RFC 4961 style: what SBCs
  * call "NAT mode"), but only onto a source the latch policy allows (`media.latch`):
  *
@@ -20,9 +21,8 @@
  * address re-opens latching for the new one, sources already refused staying refused. Anything that is not RTP v2
  * is garbage: dropped and counted. Nothing here throws into the socket handlers, nor out of a send.
  */
-import type { RemoteInfo as UdpRemote, Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { MediaPorts } from './port-pool.js';
+import type { PacketChannel, PacketSource as UdpRemote, PacketTransport } from './packet-transport.js';
 import { normalizeAddress, type SourceBar } from './pre-answer-sources.js';
 import { isRtcp, parseRtp, type RtpPacket } from './rtp/packet.js';
 
@@ -115,7 +115,7 @@ export class RtpEndpoint {
   private closed = false;
 
   constructor(
-    private readonly ports: MediaPorts,
+    private readonly transport: PacketTransport,
     target: RtpTarget,
     private acceptedPayloadTypes: ReadonlySet<number>,
     private readonly handlers: RtpEndpointHandlers,
@@ -126,8 +126,10 @@ export class RtpEndpoint {
     this.signalling = rules.signallingAddress === undefined ? undefined : normalizeAddress(rules.signallingAddress);
     this.windowEndsMs = performance.now() + (rules.latchWindowMs ?? LATCH_WINDOW_MS);
     this.holdEndsMs = performance.now() + (rules.natHoldMs ?? NAT_HOLD_MS);
-    ports.rtp.on('message', (msg, rinfo) => this.receiveRtp(msg, rinfo));
-    ports.rtcp.on('message', (msg, rinfo) => this.receiveRtcp(msg, rinfo, false));
+    transport.receive((msg, rinfo, channel, arrivalMs) => {
+      if (channel === 'rtp') this.receiveRtp(msg, rinfo, arrivalMs);
+      else this.receiveRtcp(msg, rinfo, false);
+    });
   }
 
   /** Where RTP goes now (the latched source, or the SDP address). */
@@ -157,31 +159,24 @@ export class RtpEndpoint {
     if (this.closed || this.target.rtpPort === 0) return;
     const to = this.destination;
     this.stats.sent++;
-    this.send(this.ports.rtp, bytes, to, 'RTP');
+    this.send('rtp', bytes, false, to, 'RTP');
   }
 
   sendRtcp(bytes: Uint8Array): void {
     if (this.closed || this.target.rtcpPort === 0) return;
     const to = this.latchedRtcp ?? { address: this.target.address, port: this.target.rtcpPort };
     this.stats.rtcpSent++;
-    this.send(this.ports.rtcp, bytes, to, 'RTCP');
+    this.send('rtcp', bytes, true, to, 'RTCP');
   }
 
   close(): void {
     this.closed = true;
-    this.ports.rtp.removeAllListeners('message');
-    this.ports.rtcp.removeAllListeners('message');
+    this.transport.close();
   }
 
-  /** dgram throws synchronously on a bad port (65536, say) and reports other failures to the callback: never out. */
-  private send(socket: Socket, bytes: Uint8Array, to: { address: string; port: number }, what: 'RTP' | 'RTCP'): void {
-    try {
-      socket.send(bytes, to.port, to.address, (err) => {
-        if (err) this.sendFailed(err, what, to);
-      });
-    } catch (err) {
-      this.sendFailed(err, what, to);
-    }
+  /** The transport never throws out of a send: failures come back to `sendFailed`. */
+  private send(channel: PacketChannel, bytes: Uint8Array, rtcp: boolean, to: { address: string; port: number }, what: 'RTP' | 'RTCP'): void {
+    this.transport.send(channel, bytes, rtcp, to, (err) => this.sendFailed(err, what, to));
   }
 
   private sendFailed(err: unknown, what: 'RTP' | 'RTCP', to: { address: string; port: number }): void {
@@ -189,9 +184,8 @@ export class RtpEndpoint {
     if (this.stats.sendErrors === 1) this.logger.warn({ err, to, what }, 'media send failed (further failures of this call counted, not logged)');
   }
 
-  private receiveRtp(msg: Buffer, rinfo: UdpRemote): void {
+  private receiveRtp(msg: Buffer, rinfo: UdpRemote, arrivalMs: number): void {
     if (this.closed) return;
-    const arrivalMs = performance.now();
     if (isRtcp(msg)) {
       // RTCP multiplexed on the RTP port (RFC 5761).
       this.receiveRtcp(msg, rinfo, true);

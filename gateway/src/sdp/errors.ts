@@ -24,6 +24,10 @@ export const SdpErrorCode = {
    * type, or its `a=rtcp` port or address is invalid. The message names the fault.
    */
   BadTransportAddress: 'SDP_BAD_TRANSPORT_ADDRESS',
+  /** The call's SRTP policy is `required` and the offer (or the answer to our RTP/SAVP offer) is plain RTP/AVP (488). */
+  SrtpRequired: 'SDP_SRTP_REQUIRED',
+  /** RTP/SAVP offered (or answered) without an `a=crypto` line we can use: suite, key length, MKI, session params (488). */
+  NoCommonCrypto: 'SDP_NO_COMMON_CRYPTO',
 } as const;
 
 export type SdpErrorCodeValue = (typeof SdpErrorCode)[keyof typeof SdpErrorCode];

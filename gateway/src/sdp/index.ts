@@ -3,4 +3,7 @@ export type { CodecInfo } from './codecs.js';
 export { SdpError, SdpErrorCode } from './errors.js';
 export type { SdpErrorCodeValue } from './errors.js';
 export { acceptAnswer, answerOffer, createOffer } from './offer-answer.js';
-export type { Direction, LocalMedia, NegotiatedMedia } from './types.js';
+export { SRTP_POLICIES } from './types.js';
+export type { Direction, LocalMedia, LocalSrtp, NegotiatedMedia, SrtpPolicy } from './types.js';
+export { encodeKey, formatCryptoLine, parseCryptoLine, readCryptoLines } from './sdes.js';
+export type { SdesCrypto, SdesSkip } from './sdes.js';

@@ -1,5 +1,9 @@
 /**
- * SDP offer/answer for one audio stream (RFC 3264) over plain RTP/AVP.
+ * SDP offer/answer for one audio stream (RFC 3264) over plain RTP/AVP, or SRTP with SDES keys (RTP/SAVP, RFC 4568)
+ * as `local.srtp.policy` allows: `off` takes RTP/AVP only; `optional` the first usable of RTP/AVP or RTP/SAVP (with a
+ * crypto line we can use) in offer order, and offers RTP/AVP; `required` takes and offers RTP/SAVP only. An answer
+ * picks the first of our suites (`local.srtp.suites`) among the stream's usable `a=crypto` lines, echoes its tag and
+ * gives our own key for that suite. RTP/SAVPF and DTLS-SRTP (`UDP/TLS/RTP/SAVP[F]`) are refused (488).
  *
  * - `answerOffer`: we are the answerer (INVITE or re-INVITE with SDP).
  * - `createOffer` + `acceptAnswer`: we are the offerer (INVITE without SDP, answered in the 200 OK/ACK).
@@ -22,9 +26,12 @@ import type { CodecInfo } from './codecs.js';
 import { badSdp, notAcceptable, SdpError, SdpErrorCode } from './errors.js';
 import { readSdp } from './remote-sdp.js';
 import type { RemoteFormat, RemoteStream } from './remote-sdp.js';
-import type { Direction, LocalMedia, NegotiatedMedia } from './types.js';
+import { formatCryptoLine, offeredSuites, readCryptoLines, type SdesCrypto } from './sdes.js';
+import type { Direction, LocalMedia, LocalSrtp, NegotiatedMedia, SrtpPolicy } from './types.js';
+import type { SrtpKeyMaterial, SrtpKeys } from '../media/srtp/types.js';
 
-const SUPPORTED_PROTOCOL = 'RTP/AVP';
+const PLAIN = 'RTP/AVP';
+const SECURE = 'RTP/SAVP';
 const DEFAULT_PTIME_MS = 20;
 
 /** Well-known static payload types, only to name what was offered in a 488 reason. */
@@ -42,6 +49,7 @@ interface CheckedLocal {
   telephoneEvent: boolean;
   ptimeMs: number;
   direction: Direction;
+  srtp: LocalSrtp | undefined;
   local: LocalMedia;
 }
 
@@ -65,6 +73,11 @@ function checkLocal(local: LocalMedia): CheckedLocal {
     if (!codecs.includes(codec)) codecs.push(codec);
   }
   if (codecs.length === 0) throw badLocal('no local codecs');
+  const srtp = local.srtp?.policy === 'off' ? undefined : local.srtp;
+  if (srtp !== undefined) {
+    if (srtp.suites.length === 0) throw badLocal('no SRTP suites');
+    for (const suite of srtp.suites) if (srtp.keys[suite] === undefined) throw badLocal(`no local key for ${suite}`);
+  }
   return {
     address: local.address,
     port: local.port,
@@ -72,6 +85,7 @@ function checkLocal(local: LocalMedia): CheckedLocal {
     telephoneEvent: local.telephoneEvent ?? true,
     ptimeMs,
     direction: local.direction ?? 'sendrecv',
+    srtp,
     local,
   };
 }
@@ -130,7 +144,7 @@ interface Picked {
   format: RemoteFormat;
 }
 
-function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): NegotiatedMedia {
+function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal, srtp?: SrtpKeys): NegotiatedMedia {
   const connection = stream.connection;
   if (connection === undefined) {
     throw badSdp(SdpErrorCode.MissingConnection, `missing c= line for m= line ${stream.index + 1}`);
@@ -151,6 +165,7 @@ function negotiate(stream: RemoteStream, picked: Picked, local: CheckedLocal): N
     ptimeMs,
   };
   if (format.fmtp !== undefined) media.codec.fmtp = format.fmtp;
+  if (srtp !== undefined) media.srtp = srtp;
   if (local.telephoneEvent) {
     const te = pickTelephoneEvent(stream.formats, codec.clockRate);
     if (te?.clockRate !== undefined) media.telephoneEvent = { payloadType: te.payloadType, clockRate: te.clockRate };
@@ -173,8 +188,38 @@ function badTransport(fault: string): SdpError {
   return notAcceptable(SdpErrorCode.BadTransportAddress, fault);
 }
 
-function isSupportedAudio(s: RemoteStream): boolean {
-  return s.type === 'audio' && s.port !== 0 && s.protocol.toUpperCase() === SUPPORTED_PROTOCOL;
+const isPlain = (s: RemoteStream): boolean => s.protocol.toUpperCase() === PLAIN;
+const isSecure = (s: RemoteStream): boolean => s.protocol.toUpperCase() === SECURE;
+
+/** An audio stream over a transport the policy takes. */
+function isSupportedAudio(s: RemoteStream, policy: SrtpPolicy): boolean {
+  if (s.type !== 'audio' || s.port === 0) return false;
+  return (policy !== 'required' && isPlain(s)) || (policy !== 'off' && isSecure(s));
+}
+
+/** Why no audio stream's transport is usable under the policy (488). */
+function transportRefusal(audio: RemoteStream[], policy: SrtpPolicy): SdpError {
+  const protocols = [...new Set(audio.map((s) => s.protocol))].join(', ');
+  if (policy === 'required' && audio.some(isPlain)) return notAcceptable(SdpErrorCode.SrtpRequired, `SRTP required (offered ${protocols})`);
+  const need = policy === 'off' ? `${PLAIN}: SRTP is off` : policy === 'required' ? `${SECURE} with SDES` : `${PLAIN} or ${SECURE} with SDES`;
+  const dtls = audio.some((s) => /^UDP\/TLS\//i.test(s.protocol)) ? '; DTLS-SRTP is not supported' : '';
+  return notAcceptable(SdpErrorCode.UnsupportedTransport, `unsupported transport ${protocols} (need ${need}${dtls})`);
+}
+
+/** Our preferred suite among a stream's usable `a=crypto` lines, and the keys it makes. */
+function pickCrypto(stream: RemoteStream, srtp: LocalSrtp): { line: SdesCrypto; keys: SrtpKeys } | undefined {
+  const offered = readCryptoLines(stream.crypto);
+  for (const suite of srtp.suites) {
+    const line = offered.find((c) => c.key.suite === suite);
+    const local = srtp.keys[suite];
+    if (line !== undefined && local !== undefined) return { line, keys: { local, remote: line.key } };
+  }
+  return undefined;
+}
+
+function noCommonCrypto(stream: RemoteStream, srtp: LocalSrtp): SdpError {
+  const offered = stream.crypto.length === 0 ? 'none' : offeredSuites(stream.crypto).join(', ');
+  return notAcceptable(SdpErrorCode.NoCommonCrypto, `no usable a=crypto (offered: ${offered}; we take ${srtp.suites.join(', ')} without MKI or session parameters)`);
 }
 
 function noCommonCodec(streams: RemoteStream[]): SdpError {
@@ -192,11 +237,21 @@ interface WrittenFormat {
   clockRate?: number;
 }
 
-function audioMedia(local: CheckedLocal, formats: WrittenFormat[], direction: Direction): MediaDescription {
+/** Our `a=crypto` lines: one per suite with its tag (an offer), or the one chosen echoing the offer's tag (an answer). */
+type WrittenCrypto = readonly { tag: number; key: SrtpKeyMaterial }[];
+
+function cryptoAttributes(crypto: WrittenCrypto): NonNullable<MediaDescription['crypto']> {
+  return crypto.map(({ tag, key }) => {
+    const [id = '', suite = '', config = ''] = formatCryptoLine(tag, key).split(' ');
+    return { id: Number(id), suite, config };
+  });
+}
+
+function audioMedia(local: CheckedLocal, formats: WrittenFormat[], direction: Direction, crypto?: WrittenCrypto): MediaDescription {
   return {
     type: 'audio',
     port: local.port,
-    protocol: SUPPORTED_PROTOCOL,
+    protocol: crypto === undefined ? PLAIN : SECURE,
     payloads: formats.map((f) => f.payloadType).join(' '),
     rtp: formats.map(({ payloadType, codec, clockRate }) => ({
       payload: payloadType,
@@ -209,6 +264,7 @@ function audioMedia(local: CheckedLocal, formats: WrittenFormat[], direction: Di
     ),
     ptime: local.ptimeMs,
     direction,
+    ...(crypto === undefined ? {} : { crypto: cryptoAttributes(crypto) }),
   };
 }
 
@@ -247,40 +303,49 @@ function telephoneEventCodec(): CodecInfo {
  */
 export function answerOffer(offer: string, local: LocalMedia): { sdp: string; media: NegotiatedMedia } {
   const ours = checkLocal(local);
+  const policy = ours.srtp?.policy ?? 'off';
   const { streams } = readSdp(offer);
   const audio = streams.filter((s) => s.type === 'audio' && s.port !== 0);
   if (audio.length === 0) throw notAcceptable(SdpErrorCode.NoAudio, 'no audio stream offered');
-  const usable = audio.filter(isSupportedAudio);
-  if (usable.length === 0) {
-    const protocols = [...new Set(audio.map((s) => s.protocol))].join(', ');
-    const fault = `unsupported transport ${protocols} (need ${SUPPORTED_PROTOCOL})`;
-    throw notAcceptable(SdpErrorCode.UnsupportedTransport, fault);
-  }
+  const usable = audio.filter((s) => isSupportedAudio(s, policy));
+  if (usable.length === 0) throw transportRefusal(audio, policy);
   // Streams whose address or RTCP port is unusable are never candidates; if no other is left, the first fault is the answer.
   const reachable = usable.filter((s) => s.fault === undefined);
   const faulty = usable.find((s) => s.fault !== undefined);
   if (reachable.length === 0 && faulty?.fault !== undefined) throw badTransport(faulty.fault);
-  let chosen: { stream: RemoteStream; picked: Picked } | undefined;
+  let chosen: { stream: RemoteStream; picked: Picked; crypto?: { line: SdesCrypto; keys: SrtpKeys } } | undefined;
+  let cryptoless: RemoteStream | undefined;
   for (const stream of reachable) {
     const picked = pickCodec(stream.formats, ours.codecs);
-    if (picked !== undefined) {
+    if (picked === undefined) continue;
+    if (!isSecure(stream) || ours.srtp === undefined) {
       chosen = { stream, picked };
       break;
     }
+    const crypto = pickCrypto(stream, ours.srtp);
+    if (crypto !== undefined) {
+      chosen = { stream, picked, crypto };
+      break;
+    }
+    cryptoless ??= stream;
   }
-  if (chosen === undefined) throw noCommonCodec(reachable);
+  if (chosen === undefined) {
+    if (cryptoless !== undefined && ours.srtp !== undefined) throw noCommonCrypto(cryptoless, ours.srtp);
+    throw noCommonCodec(reachable);
+  }
 
-  const negotiated = negotiate(chosen.stream, chosen.picked, ours);
+  const negotiated = negotiate(chosen.stream, chosen.picked, ours, chosen.crypto?.keys);
   const written: WrittenFormat[] = [{ payloadType: chosen.picked.format.payloadType, codec: chosen.picked.codec }];
   if (negotiated.telephoneEvent !== undefined) {
     const { payloadType, clockRate } = negotiated.telephoneEvent;
     written.push({ payloadType, codec: telephoneEventCodec(), clockRate });
   }
   const selected = chosen.stream;
+  const crypto = chosen.crypto === undefined ? undefined : [{ tag: chosen.crypto.line.tag, key: chosen.crypto.keys.local }];
   const media = streams.map(
     (s): MediaDescription =>
       s === selected
-        ? audioMedia(ours, written, negotiated.direction)
+        ? audioMedia(ours, written, negotiated.direction, crypto)
         : { type: s.type, port: 0, protocol: s.protocol, payloads: s.formatList, rtp: [], fmtp: [] },
   );
   return { sdp: writeSdp(ours, media), media: negotiated };
@@ -294,7 +359,17 @@ export function createOffer(local: LocalMedia): string {
     const te = telephoneEventCodec();
     formats.push({ payloadType: te.defaultPayloadType, codec: te });
   }
-  return writeSdp(ours, [audioMedia(ours, formats, ours.direction)]);
+  return writeSdp(ours, [audioMedia(ours, formats, ours.direction, offeredCrypto(ours))]);
+}
+
+/** Our offer's `a=crypto` lines (policy `required` only: an `optional` offer is plain), tagged 1, 2, ... in preference order. */
+function offeredCrypto(ours: CheckedLocal): WrittenCrypto | undefined {
+  const srtp = ours.srtp;
+  if (srtp?.policy !== 'required') return undefined;
+  return srtp.suites.flatMap((suite, i) => {
+    const key = srtp.keys[suite];
+    return key === undefined ? [] : [{ tag: i + 1, key }];
+  });
 }
 
 /**
@@ -309,10 +384,13 @@ export function acceptAnswer(local: LocalMedia, answer: string): NegotiatedMedia
     throw badSdp(SdpErrorCode.Parse, 'answer does not match the offer (no audio m= line first)');
   }
   if (stream.port === 0) throw notAcceptable(SdpErrorCode.NoAudio, 'audio stream rejected in answer');
-  if (stream.protocol.toUpperCase() !== SUPPORTED_PROTOCOL) {
+  const offered = offeredCrypto(ours);
+  if (offered !== undefined && isPlain(stream)) throw notAcceptable(SdpErrorCode.SrtpRequired, `SRTP required (answered ${stream.protocol})`);
+  if (offered === undefined ? !isPlain(stream) : !isSecure(stream)) {
     throw notAcceptable(SdpErrorCode.UnsupportedTransport, `unsupported transport ${stream.protocol} in answer`);
   }
   if (stream.fault !== undefined) throw badTransport(stream.fault);
+  const srtp = offered === undefined ? undefined : answeredCrypto(stream, offered, ours);
   let picked: Picked | undefined;
   for (const format of stream.formats) {
     const codec = identify(format);
@@ -322,5 +400,15 @@ export function acceptAnswer(local: LocalMedia, answer: string): NegotiatedMedia
     }
   }
   if (picked === undefined) throw noCommonCodec([stream]);
-  return negotiate(stream, picked, ours);
+  return negotiate(stream, picked, ours, srtp);
+}
+
+/** The answer's `a=crypto`: one of our offered lines (its tag and suite) with the answerer's key (RFC 4568 §7.1.3). */
+function answeredCrypto(stream: RemoteStream, offered: WrittenCrypto, ours: CheckedLocal): SrtpKeys {
+  for (const line of readCryptoLines(stream.crypto)) {
+    const mine = offered.find((o) => o.tag === line.tag && o.key.suite === line.key.suite);
+    if (mine !== undefined) return { local: mine.key, remote: line.key };
+  }
+  if (ours.srtp === undefined) throw badLocal('SRTP offered without a policy');
+  throw noCommonCrypto(stream, ours.srtp);
 }

@@ -8,6 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { parse } from 'sdp-transform';
 import type { Direction } from './types.js';
 import { badSdp, SdpErrorCode } from './errors.js';
+import { MAX_CRYPTO_LINES } from './sdes.js';
 
 export interface RemoteFormat {
   payloadType: number;
@@ -43,6 +44,8 @@ export interface RemoteStream {
   fault?: string;
   ptimeMs?: number;
   maxPtimeMs?: number;
+  /** The stream's `a=crypto:` values as written (SDES, RFC 4568), the first MAX_CRYPTO_LINES; read by sdes.ts. */
+  crypto: string[];
 }
 
 export interface RemoteSdp {
@@ -204,6 +207,7 @@ function readStream(raw: unknown, index: number, session: Record<string, unknown
     formatList,
     formats,
     direction: readDirection(m['direction']) ?? readDirection(session['direction']) ?? 'sendrecv',
+    crypto: [],
   };
   const connection =
     readConnection(m['connection'], `m= line ${index + 1}`) ?? readConnection(session['connection'], 'session');
@@ -238,5 +242,22 @@ export function readSdp(text: string): RemoteSdp {
   }
   const media = asArray(session['media']);
   if (media.length === 0) throw badSdp(SdpErrorCode.MissingMedia, 'missing m= line');
-  return { streams: media.map((m, i) => readStream(m, i, session)) };
+  const streams = media.map((m, i) => readStream(m, i, session));
+  collectCrypto(lines, streams);
+  return { streams };
+}
+
+/**
+ * Each m= section's `a=crypto` values, from the raw lines: sdp-transform keeps one session parameter and drops the
+ * rest silently, and SDES must see exactly what was offered. Session-level `a=crypto` means nothing (ignored).
+ */
+function collectCrypto(lines: readonly string[], streams: RemoteStream[]): void {
+  let index = -1;
+  for (const line of lines) {
+    if (line.startsWith('m=')) index++;
+    else if (index >= 0 && line.startsWith('a=crypto:')) {
+      const stream = streams[index];
+      if (stream !== undefined && stream.crypto.length < MAX_CRYPTO_LINES) stream.crypto.push(line.slice('a=crypto:'.length).trimEnd());
+    }
+  }
 }

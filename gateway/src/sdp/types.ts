@@ -1,4 +1,21 @@
 /** The public shapes of SDP negotiation. */
+import type { SrtpKeyMaterial, SrtpKeys, SrtpSuite } from '../media/srtp/types.js';
+
+/**
+ * Whether a call's media is SRTP (SDES keys, RFC 4568): `off` plain RTP/AVP only (an RTP/SAVP offer is refused);
+ * `optional` RTP/SAVP when offered, plain when plain (our own offers are plain); `required` RTP/SAVP only, both ways.
+ */
+export const SRTP_POLICIES = ['off', 'optional', 'required'] as const;
+export type SrtpPolicy = (typeof SRTP_POLICIES)[number];
+
+/** Our SRTP side of a session. */
+export interface LocalSrtp {
+  readonly policy: SrtpPolicy;
+  /** Suites we accept and offer, in our preference order (an answer picks the first of these that was offered). */
+  readonly suites: readonly SrtpSuite[];
+  /** Our master key and salt per suite, drawn fresh for each call by the caller (`crypto.randomBytes`). */
+  readonly keys: Readonly<Partial<Record<SrtpSuite, SrtpKeyMaterial>>>;
+}
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -22,6 +39,8 @@ export interface LocalMedia {
   username?: string;
   /** s= line. Default '-'. */
   sessionName?: string;
+  /** SRTP policy, suites and our keys; default plain RTP only (policy `off`). */
+  srtp?: LocalSrtp;
 }
 
 export interface NegotiatedMedia {
@@ -38,4 +57,6 @@ export interface NegotiatedMedia {
   onHold: boolean;
   /** Packetisation to send with: the remote's a=ptime (capped by a=maxptime) when valid, else ours. */
   ptimeMs: number;
+  /** Present when the stream is SRTP (RTP/SAVP): the chosen suite's keys, ours (local) and the peer's (remote). */
+  srtp?: SrtpKeys;
 }

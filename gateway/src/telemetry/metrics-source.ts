@@ -90,6 +90,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     wsSendQueueFrames: p.plane.agentQueuedFrames,
     rtpRejectedPackets: p.plane.rtpRejectedPackets,
     rtpRejectedSources: p.plane.rtpRejectedSources,
+    srtpFailures: { ...p.plane.srtpFailures },
     ...(p.store ? { store: { queued: p.store.queued, spilled: p.store.spilled, applied: p.store.applied, failures: p.store.failures, dropped: p.store.dropped, rejected: p.store.rejected, databaseUp: p.store.databaseUp } } : {}),
     ...(p.registrations ? { trunkRegistrations: p.registrations.map((r) => ({ trunk: r.trunk, state: REGISTRATION_STATE_LABEL[r.state] })) } : {}),
   };

@@ -36,6 +36,7 @@ export const METRIC_KINDS = {
   mediaClockLateTicks: 'gauge',
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
+  srtpFailuresTotal: 'counter',
   trunkRegistrationState: 'gauge',
   routingWebhookDuration: 'histogram',
   routingWebhookFallbacksTotal: 'counter',
