@@ -58,6 +58,11 @@ export interface BaresipCallOptions {
   readonly establishTimeoutMs?: number;
   /** Whole-call bound, after which baresip is killed; default `hangupAfterMs + 15000`. */
   readonly timeoutMs?: number;
+  /**
+   * Media encryption (baresip's `mediaenc` account parameter; loads `srtp.so`): `srtp-mand` offers RTP/SAVP with SDES
+   * keys only, `srtp` offers plain RTP with SDES keys (best effort). Composes with any SIP transport option.
+   */
+  readonly mediaenc?: 'srtp' | 'srtp-mand';
   /** Extra `config` lines (e.g. `opus_bitrate 64000`). */
   readonly extraConfig?: readonly string[];
   /** Keep the temporary directory (config, logs, recordings) and report it in the result. */
@@ -140,6 +145,7 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
       'module opus.so',
       'module aufile.so',
       'module aubridge.so',
+      ...(options.mediaenc === undefined ? [] : ['module srtp.so']),
       'module sndfile.so',
       'module_tmp account.so',
       'module_app menu.so',
@@ -152,7 +158,8 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     const codecs = (options.codecs ?? ['PCMU', 'PCMA', 'G722', 'opus']).map((c) => CODEC_SPEC[c]).join(',');
     const user = options.answer?.user ?? 'patchbay-test';
     const answerMode = options.answer === undefined ? '' : ';answermode=auto';
-    await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}\n`);
+    const mediaenc = options.mediaenc === undefined ? '' : `;mediaenc=${options.mediaenc}`;
+    await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}${mediaenc}\n`);
 
     const timeoutMs = options.timeoutMs ?? options.hangupAfterMs + 15_000;
     const deadline = performance.now() + timeoutMs;

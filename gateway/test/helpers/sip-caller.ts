@@ -68,6 +68,11 @@ export interface SipCallerOptions {
   readonly answerTimeoutMs?: number;
   /** Answer the gateway's REFER (and NOTIFY its progress) this way; without it a REFER gets 501. */
   readonly refer?: ReferScript;
+  /**
+   * Offer RTP/SAVP with this `a=crypto` value (`1 AES_CM_128_HMAC_SHA1_80 inline:...`) and pass each RTP packet we
+   * send through `protect` (SRTP tests; what comes back is stored as received, not decrypted).
+   */
+  readonly srtp?: { readonly crypto: string; readonly protect: (rtp: Uint8Array) => Uint8Array };
 }
 
 const SAMPLES_PER_PACKET = 160;
@@ -81,6 +86,8 @@ export class SipCaller {
   readonly sent: SentRtp[] = [];
   /** The gateway's RTP address from the 200's SDP. */
   remoteRtp = { address: '', port: 0 };
+  /** The 200's SDP. */
+  answerSdp = '';
   /** `performance.now()` when the 200 (answer) arrived. */
   answeredMs = 0;
   /** Resolves when the gateway sends BYE (answered 200). Never rejects. */
@@ -248,7 +255,8 @@ export class SipCaller {
       header.writeUInt32BE(this.timestamp, 4);
       header.writeUInt32BE(this.ssrc, 8);
       const sentMs = performance.now();
-      this.rtp.send(Buffer.concat([header, payload]), this.remoteRtp.port, this.remoteRtp.address);
+      const packet = Buffer.concat([header, payload]);
+      this.rtp.send(this.options.srtp?.protect(packet) ?? packet, this.remoteRtp.port, this.remoteRtp.address);
       this.sent.push({ index: this.packetIndex, sequence: this.sequence, timestamp: this.timestamp, dueMs: due, sentMs });
       this.packetIndex++;
       this.sequence = (this.sequence + 1) & 0xffff;
@@ -301,7 +309,8 @@ export class SipCaller {
       's=-',
       'c=IN IP4 127.0.0.1',
       't=0 0',
-      `m=audio ${this.rtpPort} RTP/AVP 0 101`,
+      `m=audio ${this.rtpPort} ${this.options.srtp ? 'RTP/SAVP' : 'RTP/AVP'} 0 101`,
+      ...(this.options.srtp ? [`a=crypto:${this.options.srtp.crypto}`] : []),
       'a=rtpmap:0 PCMU/8000',
       'a=rtpmap:101 telephone-event/8000',
       'a=fmtp:101 0-15',
@@ -366,6 +375,7 @@ export class SipCaller {
       .flatMap(([, v]) => v.split(','))
       .map((v) => v.trim())
       .reverse();
+    this.answerSdp = final.body;
     const media = parseAnswer(final.body);
     if (media === undefined) {
       this.ack = this.build('ACK', this.remoteTarget, branch(), 1, [], '', true);
@@ -519,7 +529,7 @@ function branch(): string {
 
 /** The audio address of an SDP answer, if it accepted PCMU (payload type 0). */
 function parseAnswer(sdp: string): { address: string; port: number } | undefined {
-  const media = /^m=audio (\d+) RTP\/AVP ([\d ]+)\s*$/m.exec(sdp);
+  const media = /^m=audio (\d+) RTP\/S?AVP ([\d ]+)\s*$/m.exec(sdp);
   const port = Number(media?.[1] ?? 0);
   const formats = (media?.[2] ?? '').trim().split(/\s+/);
   // The media-level c= line wins over the session-level one; take the last one before or after m=.
