@@ -38,9 +38,15 @@ import { historyOf } from './records/query.js';
 import { startNumberMetrics } from './records/number-metrics.js';
 import type { CallRecordSource } from './records/record.js';
 import { startWebhooks } from './webhooks/index.js';
+import { prepareTls, type GatewayTls } from './tls/index.js';
+import type { TlsReloadResult } from './sip/stack.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
+  /** The SIP over TLS port; undefined without `sip.tls` (docs/tls.md). */
+  readonly tlsPort: number | undefined;
+  /** Reads the TLS certificate and key again (SIGHUP); undefined without `sip.tls`. */
+  reloadTls(): Promise<TlsReloadResult | undefined>;
   readonly httpPort: number;
   activeCalls(): number;
   /** Trunk registrations (`list()` for the API). */
@@ -126,7 +132,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const closeStore = async (): Promise<void> => {
     if (options.store === undefined) await store?.close();
   };
+  // SIP over TLS (tls/, docs/tls.md): the listener's and the trunks' files, checked and read before we listen.
+  let tls: GatewayTls;
+  try {
+    tls = prepareTls(config, options.dataBaseDir ?? process.cwd(), logger.child({ layer: 'tls' }));
+  } catch (err) {
+    await closeStore();
+    throw err;
+  }
   const stack = new SipStack({
+    tls: tls.server,
+    tlsDefaultClient: tls.defaultClient,
     host: config.sip.host,
     port: config.sip.port,
     udp: config.sip.udp,
@@ -173,8 +189,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
   // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
-  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book }));
-  const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
+  const tlsPeers = tls.peers(stack);
+  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book, tlsPeers }));
+  const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }), tlsPeers });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
@@ -191,7 +208,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const planeNow = (): Promise<MediaPlaneStats> => (planeRead ??= media.stats(false).finally(() => (planeRead = undefined)));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(bound.tlsPort === undefined ? {} : { tls: stack.stats }), ...(store === undefined ? {} : { store: store.stats() }) }),
   );
 
   let listening = true;
@@ -235,12 +252,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await closeStore();
     throw err;
   }
-  logger.info({ sipPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
+  logger.info({ sipPort, tlsPort: bound.tlsPort, httpPort, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
   registrations.start();
 
   let closing: Promise<void> | undefined;
   return {
     sipPort,
+    tlsPort: bound.tlsPort,
+    reloadTls: async () => stack.reloadTls(),
     httpPort,
     activeCalls: () => calls.activeCalls,
     registrations,

@@ -14,6 +14,8 @@ export interface ReloadTarget {
   /** The running number book takes the new `numbers:`; returns its problems (then nothing changed). */
   reloadNumbers(numbers: Config['numbers']): Promise<string[]>;
   setLogLevel(level: Config['log']['level']): void;
+  /** Reads the TLS certificate and key again (docs/tls.md): on every SIGHUP, whatever the file says; it logs its own outcome. */
+  reloadTls?(): Promise<unknown>;
 }
 
 export type ReloadResult =
@@ -23,6 +25,7 @@ export type ReloadResult =
 /** Loads and applies; never throws for a bad file. Returns the configuration now running. */
 export async function reloadConfig(o: { load: () => Config; running: Config; target: ReloadTarget; logger: Logger }): Promise<ReloadResult> {
   const { running, logger } = o;
+  await o.target.reloadTls?.(); // the certificate files are not the configuration: reloaded even if the file is refused
   let next: Config;
   try {
     next = o.load();

@@ -69,7 +69,7 @@ interface TlsPeer extends TcpPeer {
   readonly tlsSocket: tls.TLSSocket;
 }
 
-async function tlsPeer(port: number, options: tls.ConnectionOptions = {}): Promise<TlsPeer> {
+async function tlsPeer(port: number, options: tls.ConnectionOptions & { localAddress?: string } = {}): Promise<TlsPeer> {
   const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert), ...options });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
