@@ -105,7 +105,6 @@ describe('trunks: outbound and register', () => {
       }),
     ).toEqual([
       'trunks[0].outbound.proxy.host: must be a host name or IP address (no port: use port)',
-      "trunks[0].outbound.proxy.transport: Invalid option: expected one of \"udp\"|\"tcp\"",
       'trunks[0].outbound.auth.password: carrier passwords are read from the environment only: name the variable in passwordEnv',
       "trunks[0].outbound.numberFormat: Invalid option: expected one of \"e164\"|\"e164-no-plus\"|\"national\"",
       'trunks[0].outbound.callerId.user: must be 1 to 64 letters, digits or + . _ ~ -',
@@ -118,6 +117,7 @@ describe('trunks: outbound and register', () => {
       'trunks[1].register.auth.passwordEnv: environment variable MISSING is not set',
       'trunks[1].register.host: is required when the trunk has no outbound proxy',
       'trunks[2].register.expiresS: Too small: expected number to be >=1',
+      'trunks[0].outbound.proxy.transport: tls needs the TLS listener (sip.tls with certFile and keyFile)',
       'trunks[2].outbound.proxy.transport: tcp is disabled (sip.tcp: false)',
       'trunks[2].outbound.countryCode: is required for numberFormat national (or set sip.defaultCountryCode)',
     ]);

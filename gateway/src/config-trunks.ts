@@ -9,9 +9,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { codecList, srtpPolicy } from './config-media.js';
+import { trunkTlsSchema } from './config-tls.js';
 import { ENV_NAME, resolveSecret, type Env } from './config-secret.js';
 import { DestinationPolicyError, parseCidr, parseDestinationEntry } from './routing/index.js';
 import { isSipUri, isTelUri, parseUri } from './sip/uri.js';
+import { SIP_TRANSPORTS } from './sip/transport/types.js';
 
 /** Run a cross-field check even when a field inside failed; the check narrows what it reads. */
 const ALWAYS = { when: () => true } as const;
@@ -19,8 +21,8 @@ const ALWAYS = { when: () => true } as const;
 const nonEmpty = z.string().trim().min(1);
 const port = z.int().min(1).max(65535);
 
-/** SIP transports a trunk may use; each must be enabled under `sip:` (`sip.udp`, `sip.tcp`). */
-export const TRUNK_TRANSPORTS = ['udp', 'tcp'] as const;
+/** SIP transports a trunk may use; each must be enabled under `sip:` (`sip.udp`, `sip.tcp`, `sip.tls`). */
+export const TRUNK_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type TrunkTransport = (typeof TRUNK_TRANSPORTS)[number];
 
 /**
@@ -105,7 +107,10 @@ const assertedIdentity = z.string().superRefine((text, ctx) => {
 function outboundSchema(env: Env) {
   return z.strictObject({
     /** Where INVITEs go: the carrier's SIP proxy. */
-    proxy: z.strictObject({ host, port: port.default(5060), transport: transport.default('udp') }),
+    /** `port` defaults to the transport's: 5060, 5061 for TLS. */
+    proxy: z
+      .strictObject({ host, port: port.optional(), transport: transport.default('udp') })
+      .transform((p) => ({ host: p.host, port: p.port ?? SIP_TRANSPORTS[p.transport].defaultPort, transport: p.transport })),
     /** Digest credentials for 401/407 challenges to our INVITEs. */
     auth: envCredentials(env).optional(),
     numberFormat: z.enum(NUMBER_FORMATS).default('e164'),
@@ -202,6 +207,8 @@ function trunkSchema(env: Env) {
       srtp: srtpPolicy.optional(),
       outbound: outboundSchema(env).optional(),
       register: registerSchema(env).optional(),
+      /** How we connect over TLS to this trunk's proxy and registrar (transport `tls`); config-tls.ts, docs/tls.md. */
+      tls: trunkTlsSchema,
     })
     .superRefine((trunk: unknown, ctx) => {
       if (!isRecord(trunk) || !Array.isArray(trunk['allow'])) return;
@@ -219,8 +226,9 @@ function trunkSchema(env: Env) {
       const proxy = trunk.outbound?.proxy;
       const registrarHost = register.host ?? proxy?.host ?? '';
       const auth = register.auth ?? trunk.outbound?.auth;
+      const registrarTransport = register.transport ?? proxy?.transport ?? 'udp';
       const resolved: TrunkRegistrationConfig = {
-        registrar: { host: registrarHost, port: register.port ?? proxy?.port ?? 5060, transport: register.transport ?? proxy?.transport ?? 'udp' },
+        registrar: { host: registrarHost, port: register.port ?? proxy?.port ?? SIP_TRANSPORTS[registrarTransport].defaultPort, transport: registrarTransport },
         aor: { user: register.user, domain: register.domain ?? registrarHost },
         ...(auth ? { auth } : {}),
         expiresS: register.expiresS,
@@ -274,6 +282,8 @@ export function trunkIssues(config: unknown): { path: (string | number)[]; messa
     ];
     for (const [path, t] of uses) {
       if ((t === 'udp' || t === 'tcp') && sip[t] === false) issues.push({ path, message: `${t} is disabled (sip.${t}: false)` });
+      // Our Contact on a TLS trunk names our TLS port: the trunk's requests to us need the listener.
+      if (t === 'tls' && !isRecord(sip['tls'])) issues.push({ path, message: 'tls needs the TLS listener (sip.tls with certFile and keyFile)' });
     }
     if (outbound?.['numberFormat'] === 'national' && outbound['countryCode'] === undefined && typeof sip['defaultCountryCode'] !== 'string') {
       issues.push({ path: ['trunks', i, 'outbound', 'countryCode'], message: 'is required for numberFormat national (or set sip.defaultCountryCode)' });

@@ -18,6 +18,7 @@ import { edgeSchema, scannerUserAgentsSchema, unknownSourcesIssues, unknownSourc
 import { httpSchema } from './config-http.js';
 import { agentsSchema, bargeInMode, codecList, mediaSchema, onAgentFailure, speechSettings, srtpPolicy } from './config-media.js';
 import { destinationEntry, trunkIssues, trunksSchema } from './config-trunks.js';
+import { sipTlsSchema } from './config-tls.js';
 import { numberWebhookIssues, numberWebhooksSchema, webhooksSchema } from './config-webhooks.js';
 import { duplicatePatternError, parseNumberPattern, RoutingError, type NumberPattern } from './routing/index.js';
 import { routingWebhookSchema } from './routing-webhook/config.js';
@@ -145,6 +146,8 @@ function configSchema(env: Env) {
           incompleteMessageTimeoutMs: z.int().min(100).default(10_000),
         })
         .prefault({}),
+      /** SIP over TLS on its own port (config-tls.ts, docs/tls.md); absent: no TLS. */
+      tls: sipTlsSchema,
       /** Address advertised in Contact and SDP; null = the caller picks one. */
       publicAddress: z.string().regex(/^\S+$/, 'must be a host name or IP address').nullable().default(null),
       maxMessageBytes: z.int().min(1024).max(65535).default(65535),

@@ -41,9 +41,15 @@ import type { CallRecordSource } from './records/record.js';
 import { startWebhooks } from './webhooks/index.js';
 import { DRAIN_PHASE_VALUE, startDrain, type DrainOutcome, type DrainState } from './drain/index.js';
 import { edgeSnapshot, startEdge, type EdgeStats } from './edge/index.js';
+import { prepareTls, type GatewayTls } from './tls/index.js';
+import type { TlsReloadResult } from './sip/stack.js';
 
 export interface RunningGateway {
   readonly sipPort: number;
+  /** The SIP over TLS port; undefined without `sip.tls` (docs/tls.md). */
+  readonly tlsPort: number | undefined;
+  /** Reads the TLS certificate and key again (SIGHUP); undefined without `sip.tls`. */
+  reloadTls(): Promise<TlsReloadResult | undefined>;
   readonly httpPort: number;
   /** `https` when `http.tls` is set (docs/http.md). */
   readonly httpScheme: 'http' | 'https';
@@ -154,11 +160,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const closeStore = async (): Promise<void> => {
     if (options.store === undefined) await store?.close();
   };
+  // SIP over TLS (tls/, docs/tls.md): the listener's and the trunks' files, checked and read before we listen.
+  let tls: GatewayTls;
+  try {
+    tls = prepareTls(config, options.dataBaseDir ?? process.cwd(), logger.child({ layer: 'tls' }));
+  } catch (err) {
+    await closeStore();
+    throw err;
+  }
   // The hardened edge (edge/, docs/edge.md): per-source limits, ban list, unknown sources, scanners, before parsing.
   const edge = startEdge(config.sip, config.trunks);
   const stack = new SipStack({
     admit: edge.admit,
     admitConnection: edge.admitConnection,
+    tls: tls.server,
+    tlsDefaultClient: tls.defaultClient,
     host: config.sip.host,
     port: config.sip.port,
     udp: config.sip.udp,
@@ -208,8 +224,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stack.onAck = (ack) => calls.handleAck(ack);
   stack.isDialog = (req) => calls.findCall(req) !== undefined; // a To tag naming no call: stateless 481, no state
   // Outbound calls (POST /v1/calls) through the trunks' outbound sides.
-  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book }));
-  const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }) });
+  const tlsPeers = tls.peers(stack);
+  calls.control.setOutbound(new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book, tlsPeers }));
+  const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }), tlsPeers });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });
   const apiControl = new CoreCallControl({ control: calls.control, trunks: config.trunks, registrations: () => registrations.list(), builtins: BUILTIN_AGENTS });
@@ -227,7 +244,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   metrics.edge.setSource(() => edgeSnapshot(edge.stats));
   metrics.setHopSource(async () => hopStates(mergedHops(await planeNow())));
   metrics.setSnapshotSource(async () =>
-    gatewaySnapshot({ activeCalls: calls.activeCalls, drainState: DRAIN_PHASE_VALUE[drainer.state().phase], calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(store === undefined ? {} : { store: store.stats() }) }),
+    gatewaySnapshot({ activeCalls: calls.activeCalls, drainState: DRAIN_PHASE_VALUE[drainer.state().phase], calls: calls.stats, sip: stack.traffic.snapshot(), plane: await planeNow(), registrations: registrations.list(), ...(bound.tlsPort === undefined ? {} : { tls: stack.stats }), ...(store === undefined ? {} : { store: store.stats() }) }),
   );
 
   let listening = true;
@@ -275,12 +292,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     throw err;
   }
   const httpPort = http.port;
-  logger.info({ sipPort, httpPort, https: http.scheme === 'https', admin: http.admin, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
+  logger.info({ sipPort, tlsPort: bound.tlsPort, httpPort, https: http.scheme === 'https', admin: http.admin, udp: config.sip.udp, tcp: config.sip.tcp, node: process.version }, 'gateway listening');
   registrations.start();
 
   let closing: Promise<void> | undefined;
   return {
     sipPort,
+    tlsPort: bound.tlsPort,
+    reloadTls: async () => stack.reloadTls(),
     httpPort,
     httpScheme: http.scheme,
     admin: http.admin,

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   running = gateway;
   // With `database.enabled: false` there is no store, and the banner says nothing of records.
   const records = gateway.store === undefined ? undefined : { engine: gateway.store.dialect, where: describeDatabase(config.database, dataBaseDir) };
-  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, httpPort: gateway.httpPort, httpScheme: gateway.httpScheme, admin: gateway.admin ?? null, runtime: `${VERSION} on Node ${process.version}`, ...(records === undefined ? {} : { records }) }));
+  process.stdout.write(startBanner({ config, source, sipPort: gateway.sipPort, ...(gateway.tlsPort === undefined ? {} : { tlsPort: gateway.tlsPort }), httpPort: gateway.httpPort, httpScheme: gateway.httpScheme, admin: gateway.admin ?? null, runtime: `${VERSION} on Node ${process.version}`, ...(records === undefined ? {} : { records }) }));
   // SIGTERM/SIGINT: drain (docs/drain.md: new calls refused, live calls go on up to drain.timeoutS), then close; a
   // second signal during the drain closes at once (every call hung up).
   let stopping = false;
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   let runningConfig = config;
   let reloading: Promise<unknown> = Promise.resolve();
   const load = (): Config => loadConfigWithSource({ cwd: invocationDir(process.env, process.cwd()), env: process.env }).config;
-  const target = { reloadNumbers: (n: Config['numbers']) => gateway.numbers.reloadConfig(n), setLogLevel: (level: Config['log']['level']) => void (logger.level = level), reloadCertificates: () => gateway.reloadCertificates() };
+  const target = { reloadNumbers: (n: Config['numbers']) => gateway.numbers.reloadConfig(n), setLogLevel: (level: Config['log']['level']) => void (logger.level = level), reloadCertificates: () => gateway.reloadCertificates(), reloadTls: () => gateway.reloadTls() };
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading the configuration');
     reloading = reloading

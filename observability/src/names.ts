@@ -44,6 +44,12 @@ export const METRIC = {
   sipEdgeEvictedTotal: 'patchbay_sip_edge_evicted_total',
   /** Counter: TCP connections refused at accept (banned source, or unknown with `sip.unknownSources: drop`). */
   sipEdgeConnectionsRefusedTotal: 'patchbay_sip_edge_connections_refused_total',
+  /** Gauge: open SIP over TLS connections (accepted and opened by us; handshakes under way included). */
+  sipTlsConnections: 'patchbay_sip_tls_connections',
+  /** Counter: accepted TLS connections whose handshake failed (version, cipher, client certificate missing or untrusted, peer gone). */
+  sipTlsHandshakeFailuresTotal: 'patchbay_sip_tls_handshake_failures_total',
+  /** Counter: TLS connections we opened (to trunks) whose handshake failed or whose certificate did not verify. */
+  sipTlsConnectFailuresTotal: 'patchbay_sip_tls_connect_failures_total',
   /**
    * Histogram{hop}: latency of each hop in seconds, sub-millisecond buckets. hop ∈ uplink, uplink_processing,
    * downlink, downlink_processing, turn, barge_in, setup, stt, llm, tts, realtime.

@@ -32,6 +32,8 @@ export interface GatewaySnapshot {
   sipAuthFailures?: Readonly<Record<string, number>>;
   /** Sources locked out after repeated failed authentications, cumulative. */
   sipAuthLockouts?: number;
+  /** SIP over TLS: open connections now; failed handshakes (accepted) and failed connects (ours), cumulative. */
+  sipTls?: { connections: number; handshakeFailures: number; connectFailures: number };
   /** Media clock ticks that came late since start. */
   mediaClockLateTicks?: number;
   /** Caller frames queued towards agents, all calls together. */
@@ -124,6 +126,13 @@ export class SnapshotMetrics {
     storeCount(METRIC.storeRejectedTotal, 'Database writes the database kept refusing while it answered.', (st) => st.rejected);
     counter(registers, METRIC.sipAuthLockoutsTotal, 'Sources locked out after repeated failed digest authentications.', [], read, (s) =>
       s.sipAuthLockouts === undefined ? undefined : [[{}, s.sipAuthLockouts]],
+    );
+    gauge(registers, METRIC.sipTlsConnections, 'Open SIP over TLS connections (handshakes under way included).', read, (s) => s.sipTls?.connections);
+    counter(registers, METRIC.sipTlsHandshakeFailuresTotal, 'Accepted SIP over TLS connections whose handshake failed (version, cipher, client certificate, peer gone).', [], read, (s) =>
+      s.sipTls === undefined ? undefined : [[{}, s.sipTls.handshakeFailures]],
+    );
+    counter(registers, METRIC.sipTlsConnectFailuresTotal, 'SIP over TLS connections we opened whose handshake failed or whose certificate did not verify.', [], read, (s) =>
+      s.sipTls === undefined ? undefined : [[{}, s.sipTls.connectFailures]],
     );
   }
 

@@ -19,7 +19,8 @@ import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '..
 import { parseNameAddr } from '../sip/headers.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
-import { isReliable, uriTransportParam } from '../sip/transport/types.js';
+import { isReliable, isSecure, uriTransportParam } from '../sip/transport/types.js';
+import { sipsRefusal } from './sips-policy.js';
 import { requestDialogKey } from '../sip/dialog.js';
 import { CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
@@ -118,6 +119,9 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     const stateless = hasToTag(req) ? {} : { stateless: true, toTag: randomToken(8) };
     try {
       this.checkRequire(req); // the stack has already validated the request's syntax and mandatory headers
+      // A sips: Request-URI must have come over TLS (sips-policy.ts: 416 without a TLS listener, else 480).
+      const sips = hasToTag(req) ? undefined : sipsRefusal(req.uri, tx.remote.transport, this.options.config.sip.tls !== undefined);
+      if (sips !== undefined) throw sips;
       const method = req.method;
       if (method === 'OPTIONS') {
         // A draining gateway answers probes 503 (a dispatcher or proxy marks it down); not logged per probe.
@@ -334,10 +338,17 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     return answer.status;
   }
 
-  contactHeader(tx: { remote: RemoteInfo }): SipHeader {
+  /**
+   * Our Contact towards `tx.remote`. Over TLS it names our TLS port, and answering a `sips:` request it is a
+   * `sips:` URI (RFC 5630 §4.1: a SIPS dialog's Contact is SIPS); else `sip:` with `;transport=tcp|tls`.
+   */
+  contactHeader(tx: { remote: RemoteInfo; request?: SipRequest }): SipHeader {
     const local = this.options.stack.localAddressFor(tx.remote);
     const host = this.options.config.sip.publicAddress ?? local.address;
-    const hp = host.includes(':') ? `[${host}]:${this.options.sipPort}` : `${host}:${this.options.sipPort}`;
+    const secure = isSecure(tx.remote.transport);
+    const port = secure ? local.port : this.options.sipPort;
+    const hp = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    if (secure && tx.request !== undefined && /^sips:/i.test(tx.request.uri)) return { name: 'Contact', value: `<sips:patchbay@${hp}>` };
     const transport = uriTransportParam(tx.remote.transport);
     return { name: 'Contact', value: `<sip:patchbay@${hp}${transport}>` };
   }

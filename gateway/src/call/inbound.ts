@@ -12,7 +12,7 @@ import type { MediaPlane } from '../media-plane/plane.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import { createUasDialog, dialogKey } from '../sip/dialog.js';
 import { parseCSeq, parseNameAddr } from '../sip/headers.js';
-import { getHeader, type SipHeader, type SipResponse } from '../sip/message.js';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { createResponse, randomToken } from '../sip/response.js';
 import type { RemoteInfo, ServerTransaction, SipStack } from '../sip/stack.js';
 import { requireSdpAccepted } from './accepts-sdp.js';
@@ -36,7 +36,7 @@ export interface InboundHost {
   hangup(call: Call, reason: EndReason): void;
   expectAck(call: Call, ok: SipResponse, cseq: number): void;
   startMedia(call: Call): void;
-  contactHeader(tx: { remote: RemoteInfo }): SipHeader;
+  contactHeader(tx: { remote: RemoteInfo; request?: SipRequest }): SipHeader;
   capabilityHeaders(): SipHeader[];
 }
 

@@ -39,6 +39,7 @@ import { resolvePlan } from './plan.js';
 import type { CallRegistry, CallSummary } from './registry.js';
 import { localSrtp, SdpSession } from './sdp-session.js';
 import { byeReasonHeader, END_REASON_TABLE, endReasonForFinalStatus } from './vocabulary.js';
+import type { TlsPeerSetup } from '../tls/index.js';
 
 /** Ring timeout when the request names none. */
 export const DEFAULT_RING_TIMEOUT_MS = 60_000;
@@ -66,6 +67,8 @@ export interface OutboundOptions {
   numbers?: NumberFinder;
   /** Host name → address; default the system resolver. */
   resolve?: (host: string) => Promise<string>;
+  /** How a `tls` trunk is connected to (its `tls:`: CA, name, client certificate); unset: the stack's default. */
+  tlsPeers?: TlsPeerSetup;
 }
 
 /** One outbound call's INVITE while it is pending. */
@@ -119,6 +122,7 @@ export class OutboundSide implements OutboundSideApi {
     if (!checked.ok) throw new CallControlError(CallControlErrorCode.DestinationNotAllowed, `destination refused: ${checked.reason}`, checked.code);
     const { ok: _ok, ...destination } = checked;
     const resolved = await this.resolveTarget(trunk);
+    this.options.tlsPeers?.prepare(trunkConfig.name, trunk.proxy.host, resolved.target);
     this.checkLimits(trunkConfig.name, trunk); // after the only await: nothing can slip in between check and add
 
     const plan = resolvePlan(config, {

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { BackoffOptions } from './schedule.js';
+import type { TlsPeerSetup } from '../tls/index.js';
 import { TrunkRegistration, UNREGISTER_WAIT_MS, type RegistrationHost, type RegistrationStatus } from './trunk-registration.js';
 
 export interface RegistrationsOptions {
@@ -17,6 +18,8 @@ export interface RegistrationsOptions {
   readonly random?: () => number;
   readonly now?: () => number;
   readonly onChange?: (status: RegistrationStatus) => void;
+  /** How `tls` registrars are connected to (trunks' `tls:`). */
+  readonly tlsPeers?: TlsPeerSetup;
 }
 
 export class Registrations {
@@ -40,6 +43,7 @@ export class Registrations {
           ...(options.random ? { random: options.random } : {}),
           ...(options.now ? { now: options.now } : {}),
           ...(options.onChange ? { onChange: options.onChange } : {}),
+          ...(options.tlsPeers ? { tlsPeers: options.tlsPeers } : {}),
         }),
       );
     }

@@ -23,6 +23,7 @@ import type { ClientTransaction, RemoteInfo } from '../sip/stack.js';
 import type { TransportName } from '../sip/transport/types.js';
 import { buildRegister, contactUri, grantedExpiresS, minExpiresS, retryAfterS } from './register-message.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, refreshDelayMs, type BackoffOptions } from './schedule.js';
+import type { TlsPeerSetup } from '../tls/index.js';
 
 export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'failed'] as const;
 /**
@@ -103,6 +104,8 @@ export interface TrunkRegistrationOptions {
   readonly now?: () => number;
   /** Told after every state change (metrics, API push). */
   readonly onChange?: (status: RegistrationStatus) => void;
+  /** How a `tls` registrar is connected to (the trunk's `tls:`); unset: the stack's default. */
+  readonly tlsPeers?: TlsPeerSetup;
 }
 
 /** REGISTERs one attempt may send: the first, an answer to a challenge, one to a stale nonce, one after a 423. */
@@ -339,7 +342,9 @@ export class TrunkRegistration {
     const { host, port, transport } = this.#o.config.registrar;
     const name = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     const address = isIP(name) !== 0 ? name : await (this.#o.resolve ?? systemResolve)(name);
-    return { transport, address, port };
+    const target: RemoteInfo = { transport, address, port };
+    this.#o.tlsPeers?.prepare(this.trunk, host, target);
+    return target;
   }
 
   #changed(): void {

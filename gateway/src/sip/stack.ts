@@ -13,8 +13,11 @@ import { TransportLayer } from './transport/transport-layer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './parser.js';
 import { SipTraffic } from './sip-traffic.js';
 import { DEFAULT_TCP_LIMITS, type RemoteInfo, type TcpCounters, type TcpLimits } from './transport/types.js';
+import type { BoundPorts } from './transport/transport-layer.js';
+import type { TlsClientProfile, TlsCounters, TlsReloadResult, TlsServerSettings } from './transport/tls-transport.js';
 
 export type { RemoteInfo } from './transport/types.js';
+export type { TlsClientProfile, TlsReloadResult, TlsServerSettings } from './transport/tls-transport.js';
 export type { ClientTransaction, ServerTransaction, TerminationReason } from './transaction/types.js';
 
 export interface SipStackOptions {
@@ -28,8 +31,12 @@ export interface SipStackOptions {
   maxMessageBytes?: number;
   timers?: { t1Ms?: number; t2Ms?: number; t4Ms?: number };
   logger?: Logger;
-  /** TCP connection caps and timeouts; each missing one takes its DEFAULT_TCP_LIMITS value. */
+  /** TCP connection caps and timeouts (TLS connections too); each missing one takes its DEFAULT_TCP_LIMITS value. */
   tcpLimits?: Partial<TcpLimits>;
+  /** SIP over TLS on its own port; unset: no TLS. */
+  tls?: TlsServerSettings | undefined;
+  /** How we connect over TLS to peers no trunk profile names; default: verified against the system's CAs. */
+  tlsDefaultClient?: TlsClientProfile | undefined;
   /** Live transactions (server + client) before new requests get 503; default 20,000. */
   maxTransactions?: number;
   /** The edge's gate, asked before parsing each message (TransportLayerOptions.admit); false drops it silently. */
@@ -44,7 +51,7 @@ export interface SipStackOptions {
  */
 export type DialogLookup = (req: SipRequest) => boolean;
 
-export interface SipStackStats extends TcpCounters {
+export interface SipStackStats extends TcpCounters, TlsCounters {
   /** Messages received (parsed or not; CRLF keep-alives excluded). */
   readonly received: number;
   /** Messages that did not parse or frame. */
@@ -59,6 +66,8 @@ export interface SipStackStats extends TcpCounters {
   readonly unknownDialog: number;
   /** Open TCP connections. */
   readonly tcpConnections: number;
+  /** Open TLS connections (handshakes under way included). */
+  readonly tlsConnections: number;
 }
 
 export class SipStack {
@@ -95,6 +104,8 @@ export class SipStack {
       tcp: options.tcp ?? true,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       tcpLimits: { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits },
+      tls: options.tls,
+      tlsDefaultClient: options.tlsDefaultClient,
       logger: this.logger,
       admit: options.admit,
       admitConnection: options.admitConnection,
@@ -135,12 +146,24 @@ export class SipStack {
       transactions: this.transactions.size,
       unknownDialog: x.unknownDialog,
       tcpConnections: this.transport.tcpConnections,
+      tlsConnections: this.transport.tlsConnections,
       ...this.transport.tcpCounters,
+      ...this.transport.tlsCounters,
     };
   }
 
-  listen(): Promise<{ udpPort?: number; tcpPort?: number }> {
+  listen(): Promise<BoundPorts> {
     return this.transport.listen();
+  }
+
+  /** Reads the TLS certificate files again (SIGHUP): new connections get them. Undefined without TLS. */
+  reloadTls(): Promise<TlsReloadResult> | undefined {
+    return this.transport.reloadTls();
+  }
+
+  /** How to connect over TLS to this address and port from now on (a trunk's `tls:`). No-op without TLS. */
+  setTlsPeer(target: Pick<RemoteInfo, 'address' | 'port'>, profile: TlsClientProfile): void {
+    this.transport.setTlsPeer(target, profile);
   }
 
   /** Stops every transaction (pending client transactions resolve 503) and closes the sockets. Idempotent. */

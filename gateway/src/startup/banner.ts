@@ -56,6 +56,8 @@ export interface BannerInput {
   readonly config: Config;
   readonly source: ConfigSource;
   readonly sipPort: number;
+  /** SIP over TLS, when `sip.tls` is set. */
+  readonly tlsPort?: number;
   readonly httpPort: number;
   /** `https` with http.tls; default http. */
   readonly httpScheme?: 'http' | 'https';
@@ -68,12 +70,12 @@ export interface BannerInput {
 }
 
 /** The lines printed on stdout once the gateway listens. */
-export function startBanner({ config, source, sipPort, httpPort, httpScheme = 'http', admin, runtime, records }: BannerInput): string {
+export function startBanner({ config, source, sipPort, tlsPort, httpPort, httpScheme = 'http', admin, runtime, records }: BannerInput): string {
   const transports = [config.sip.udp && 'udp', config.sip.tcp && 'tcp'].filter((t) => t !== false).join('/');
   const routes = routesOf(config);
   const width = Math.max(0, ...routes.map((r) => r.pattern.length));
   const lines = [
-    `Patchbay ${runtime === undefined ? '' : `${runtime} `}is listening: SIP on ${transports} ${config.sip.host}:${sipPort}, HTTP on ${httpScheme}://${config.http.host}:${httpPort}/healthz`,
+    `Patchbay ${runtime === undefined ? '' : `${runtime} `}is listening: SIP on ${transports} ${config.sip.host}:${sipPort}${tlsPort === undefined ? '' : `, SIP over TLS on ${config.sip.host}:${tlsPort}`}, HTTP on ${httpScheme}://${config.http.host}:${httpPort}/healthz`,
     `Configuration: ${describeSource(source)}`,
     routes.length === 0 ? 'Numbers: none (no number reaches an agent)' : 'Numbers (the longest match wins):',
     ...routes.map((r) => `  ${r.pattern.padEnd(width)}  → ${r.target}`),

@@ -16,6 +16,8 @@ export interface ReloadTarget {
   setLogLevel(level: Config['log']['level']): void;
   /** The certificate files (http.tls, agents.tls) read again, whatever the file says (a renewal changes no key). */
   reloadCertificates?(): Promise<boolean>;
+  /** Reads the TLS certificate and key again (docs/tls.md): on every SIGHUP, whatever the file says; it logs its own outcome. */
+  reloadTls?(): Promise<unknown>;
 }
 
 export type ReloadResult =
@@ -26,6 +28,7 @@ export type ReloadResult =
 export async function reloadConfig(o: { load: () => Config; running: Config; target: ReloadTarget; logger: Logger }): Promise<ReloadResult> {
   const { running, logger } = o;
   await o.target.reloadCertificates?.(); // logs its own outcome; a bad certificate keeps the running one
+  await o.target.reloadTls?.(); // the certificate files are not the configuration: reloaded even if the file is refused
   let next: Config;
   try {
     next = o.load();

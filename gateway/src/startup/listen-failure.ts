@@ -14,6 +14,7 @@ import { AdminListenError } from '../http/start.js';
 export const LISTENERS = {
   'sip-udp': { label: 'SIP', transport: 'UDP', portSetting: 'sip.port', portEnv: 'PATCHBAY_SIP_PORT', hostSetting: 'sip.host' },
   'sip-tcp': { label: 'SIP', transport: 'TCP', portSetting: 'sip.port', portEnv: 'PATCHBAY_SIP_PORT', hostSetting: 'sip.host' },
+  'sip-tls': { label: 'SIP over TLS', transport: 'TLS', portSetting: 'sip.tls.port', portEnv: undefined, hostSetting: 'sip.host' },
   http: { label: 'HTTP', transport: 'TCP', portSetting: 'http.port', portEnv: 'PATCHBAY_HTTP_PORT', hostSetting: 'http.host' },
   /** The admin listener (metrics, stats: http/start.ts). */
   'http-admin': { label: 'HTTP admin', transport: 'TCP', portSetting: 'http.admin.port', portEnv: 'PATCHBAY_ADMIN_PORT', hostSetting: 'http.admin.host' },
@@ -45,13 +46,14 @@ export function listenFailure(err: unknown, config: Config): ListenFailure | und
   if (sys === undefined || !(sys.code in LISTEN_FAILURES)) return undefined;
   const errno = sys.code as Errno;
   // UDP sockets fail in bind(), TCP servers in listen(); only SIP listens on UDP at start-up.
-  const listener: Listener = sys.syscall === 'bind' ? 'sip-udp' : sip ? 'sip-tcp' : admin ? 'http-admin' : 'http';
+  const tls = sip && config.sip.tls !== undefined && sys.port === config.sip.tls.port && config.sip.tls.port !== config.sip.port;
+  const listener: Listener = sys.syscall === 'bind' ? 'sip-udp' : tls ? 'sip-tls' : sip ? 'sip-tcp' : admin ? 'http-admin' : 'http';
   const spec = LISTENERS[listener];
   const section = listener === 'http' ? config.http : listener === 'http-admin' ? (config.http.admin ?? config.http) : config.sip;
   const port = typeof sys.port === 'number' ? sys.port : section.port;
   const host = typeof sys.address === 'string' ? sys.address : section.host;
   const where = `${spec.label} port ${port} (${spec.transport} on ${host})`;
-  const change = `set ${spec.portSetting} in patchbay.yaml or ${spec.portEnv} (e.g. ${spec.portEnv}=${suggestion(listener, port)} npm start)`;
+  const change = spec.portEnv === undefined ? `set ${spec.portSetting} in patchbay.yaml (e.g. ${suggestion(listener, port)})` : `set ${spec.portSetting} in patchbay.yaml or ${spec.portEnv} (e.g. ${spec.portEnv}=${suggestion(listener, port)} npm start)`;
   const message = {
     EADDRINUSE: `${where} is already in use by another program (another Patchbay, a SIP server, a web server?): ${change}.`,
     EACCES: `${where} needs privileges (ports below 1024 need root or CAP_NET_BIND_SERVICE): ${change}.`,

@@ -137,6 +137,12 @@ describe('the start banner', () => {
     expect(pg).toContain('Call records: PostgreSQL at postgres://patchbay:***@db.example:5432/patchbay; list them with GET http://127.0.0.1:8081/v1/calls\n');
   });
 
+  it('names the SIP over TLS port when sip.tls is set', () => {
+    const withTls = parseConfig({ sip: { host: '127.0.0.1', tls: { certFile: 'c.pem', keyFile: 'k.pem' } } }, {});
+    const text = startBanner({ config: withTls, source: { kind: 'defaults', dir: '/home/me' }, sipPort: 5060, tlsPort: 5061, httpPort: 8080 });
+    expect(text.split('\n')[0]).toBe('Patchbay is listening: SIP on udp/tcp 127.0.0.1:5060, SIP over TLS on 127.0.0.1:5061, HTTP on http://0.0.0.0:8080/healthz');
+  });
+
   it('the log line sums the routes up in one line', () => {
     expect(routesSummary(config)).toBe(
       '4 routes: +15550100001 → built-in echo agent; +1555* → wss://bots.example.com:8443/support (Twilio Media Streams); ' +
@@ -174,6 +180,12 @@ describe('a listener that cannot open', () => {
     });
     expect(listenFailure(sysErr('EACCES', 'listen', '0.0.0.0', 80), config)).toMatchObject({ code: 'START_PORT_FORBIDDEN', message: expect.stringMatching(/HTTP port 80 .*needs privileges/) });
     expect(listenFailure(sysErr('EADDRNOTAVAIL', 'bind', '192.0.2.1', 5060), config)).toMatchObject({ code: 'START_ADDRESS_UNAVAILABLE', message: expect.stringMatching(/set sip\.host/) });
+  });
+
+  it('SIP over TLS: its own port and sip.tls.port', () => {
+    const withTls = parseConfig({ sip: { port: 5060, tls: { port: 5061, certFile: 'c.pem', keyFile: 'k.pem' } } }, {});
+    const err = new SipTransportError('cannot listen on TLS', SipTransportErrorCode.NotListening, sysErr('EADDRINUSE', 'listen', '0.0.0.0', 5061));
+    expect(listenFailure(err, withTls)).toMatchObject({ listener: 'sip-tls', port: 5061, message: expect.stringMatching(/^SIP over TLS port 5061 \(TLS on 0\.0\.0\.0\) is already in use.*set sip\.tls\.port in patchbay\.yaml \(e\.g\. 5071\)\.$/) });
   });
 
   it('anything else is not described (the caller reports it as it is)', () => {

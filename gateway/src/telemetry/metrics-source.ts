@@ -68,6 +68,8 @@ export interface SnapshotParts {
   registrations?: readonly RegistrationStatus[];
   /** The store's write queue. */
   store?: WriteQueueStats;
+  /** SIP over TLS figures (the stack's stats); absent without `sip.tls`. */
+  tls?: { tlsConnections: number; tlsHandshakeFailures: number; tlsConnectFailures: number };
 }
 
 export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
@@ -91,6 +93,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     rtpRejectedPackets: p.plane.rtpRejectedPackets,
     rtpRejectedSources: p.plane.rtpRejectedSources,
     srtpFailures: { ...p.plane.srtpFailures },
+    ...(p.tls ? { sipTls: { connections: p.tls.tlsConnections, handshakeFailures: p.tls.tlsHandshakeFailures, connectFailures: p.tls.tlsConnectFailures } } : {}),
     ...(p.store ? { store: { queued: p.store.queued, spilled: p.store.spilled, applied: p.store.applied, failures: p.store.failures, dropped: p.store.dropped, rejected: p.store.rejected, databaseUp: p.store.databaseUp } } : {}),
     ...(p.registrations ? { trunkRegistrations: p.registrations.map((r) => ({ trunk: r.trunk, state: REGISTRATION_STATE_LABEL[r.state] })) } : {}),
   };

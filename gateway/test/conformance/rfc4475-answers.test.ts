@@ -1,6 +1,7 @@
 /**
  * The gateway's answers to the 49 RFC 4475 torture messages, sent as they are (no rewriting) to a running gateway
- * over UDP and over TCP, with an OPTIONS health check after each. The default number route (`*` → demo agent)
+ * over UDP, over TCP and over TLS (node's tls.connect, verifying the gateway's certificate against a test CA: SIPp
+ * here is built without TLS), with an OPTIONS health check after each. TLS answers as TCP does: both are streams. The default number route (`*` → demo agent)
  * answers every well-formed INVITE, so valid INVITEs exercise admission, SDP and media, and are then ACKed and
  * hung up with BYE.
  *
@@ -10,7 +11,9 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeTestPki, type TestPki } from '../support/certs.js';
 import { StreamFramer } from '../../src/sip/transport/stream-framer.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
@@ -161,6 +164,39 @@ async function tcpPeer(): Promise<Peer> {
   };
 }
 
+/** A TLS connection to the gateway's TLS port, the gateway's certificate verified against the test CA. */
+async function tlsPeer(): Promise<Peer> {
+  const port = gw.gateway.tlsPort;
+  if (port === undefined) throw new Error('the gateway has no TLS port');
+  const socket = tls.connect({ host: gw.host, port, ca: pki.read(pki.caCert) });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  const received: SipMessage[] = [];
+  const framer = new StreamFramer(65_535);
+  socket.on('data', (chunk: Buffer) => {
+    for (const buf of framer.push(chunk).messages) {
+      const m = parseSip(buf.toString('latin1'));
+      if (m) received.push(m);
+    }
+  });
+  return {
+    received,
+    send: (data) => socket.write(data),
+    via: `SIP/2.0/TLS 127.0.0.1:${socket.localPort ?? 0}`,
+    close: () => socket.destroy(),
+  };
+}
+
+type Transport = 'udp' | 'tcp' | 'tls';
+
+async function peerFor(m: TortureMessage, transport: Transport): Promise<Peer> {
+  if (transport === 'udp') return udpPeer(viaPort(m));
+  return transport === 'tcp' ? tcpPeer() : tlsPeer();
+}
+
 let seq = 0;
 function request(method: string, uri: string, peer: Peer, fields: { from: string; to: string; callId: string; cseq: string }): string {
   return [
@@ -211,16 +247,16 @@ async function healthy(peer: Peer): Promise<void> {
   await waitFor(() => peer.received.some((m) => m.status === 200 && header(m, 'call-id') === callId), 5_000, () => `health OPTIONS ${callId} unanswered`);
 }
 
-async function answers(m: TortureMessage, transport: 'udp' | 'tcp', expected: readonly number[]): Promise<number[]> {
+async function answers(m: TortureMessage, transport: Transport, expected: readonly number[]): Promise<number[]> {
   const ids = callIds(m);
-  const peer = transport === 'udp' ? await udpPeer(viaPort(m)) : await tcpPeer();
+  const peer = await peerFor(m, transport);
   try {
     peer.send(m.bytes);
     await waitFor(() => finals(peer, ids).length >= expected.length, 5_000, () => `${m.name}: finals ${finals(peer, ids).map((r) => r.status).join(',')}`);
     for (const ok of finals(peer, ids)) if (ok.status === 200 && header(ok, 'cseq')?.endsWith('INVITE')) await hangUp(peer, ok);
     // The health check goes after: an answer the message should not get would have come before it (loopback
     // keeps order; on TCP a fresh connection, since the torture one may be closed or stuck mid-message).
-    const health = transport === 'udp' ? peer : await tcpPeer();
+    const health = transport === 'udp' ? peer : await peerFor(m, transport);
     try {
       await healthy(health);
     } finally {
@@ -249,12 +285,19 @@ describe('RFC 4475 torture messages: the gateway answers', () => {
 
 });
 
-for (const transport of ['udp', 'tcp'] as const) {
+let pki: TestPki;
+beforeAll(() => {
+  pki = makeTestPki();
+});
+afterAll(() => pki.remove());
+
+for (const transport of ['udp', 'tcp', 'tls'] as const) {
   describe(`RFC 4475 torture messages over ${transport.toUpperCase()}`, () => {
     // A gateway per message: many messages reuse a branch (`z9hG4bKkdjuw`) and sent-by, which RFC 3261 §17.2.3
     // matching rightly takes for a retransmission of the earlier one's transaction.
     beforeEach(async () => {
-      gw = await startTestGateway({ sip: { tcpLimits: { incompleteMessageTimeoutMs: 1_000 } } });
+      const tlsListener = transport === 'tls' ? { tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey } } : {};
+      gw = await startTestGateway({ sip: { tcpLimits: { incompleteMessageTimeoutMs: 1_000 }, ...tlsListener } });
     });
     afterEach(async () => {
       await gw.waitForIdle(10_000); // every answered call was hung up and released
@@ -263,7 +306,7 @@ for (const transport of ['udp', 'tcp'] as const) {
 
     for (const m of TORTURE_MESSAGES) {
       const table = EXPECTED[m.name] ?? { udp: [-1] };
-      const expected = transport === 'tcp' ? (table.tcp ?? table.udp) : table.udp;
+      const expected = transport === 'udp' ? table.udp : (table.tcp ?? table.udp); // TLS is a stream, as TCP
       it(`${m.name} (§${m.section}): ${expected.join(', ') || 'no answer'}`, async () => {
         expect(await answers(m, transport, expected)).toEqual(expected);
       });

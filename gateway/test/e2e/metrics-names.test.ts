@@ -17,6 +17,8 @@ const ONLY_WHEN_COUNTED = new Set<string>([
   // Per-number figures: counted from finished call records (records/number-metrics.ts), once a record source is wired.
   METRIC.numberCallsTotal, METRIC.numberAnsweredCallsTotal, METRIC.numberBargedInCallsTotal, METRIC.numberTransfersTotal,
   METRIC.numberTalkSeconds, METRIC.numberTurnLatency, METRIC.numberCallMos,
+  // SIP over TLS: only with `sip.tls` (gateway/test/e2e/tls-baresip.test.ts reads them).
+  METRIC.sipTlsConnections, METRIC.sipTlsHandshakeFailuresTotal, METRIC.sipTlsConnectFailuresTotal,
 ]);
 
 /** The kind each METRIC entry's doc comment in names.ts opens with (`Gauge:`, `Counter{…}:`, `Histogram…:`). */

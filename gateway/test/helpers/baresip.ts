@@ -67,6 +67,13 @@ export interface BaresipCallOptions {
   readonly extraConfig?: readonly string[];
   /** Keep the temporary directory (config, logs, recordings) and report it in the result. */
   readonly keepFiles?: boolean;
+  /**
+   * SIP over TLS: the account's transport is TLS (`;transport=tls`; dial a `;transport=tls` URI) and the
+   * CA file baresip loads (`sip_cafile`; note: baresip 1.0 does not refuse a server certificate of another CA).
+   * `certFile`: a PEM file with baresip's certificate and key (`sip_certificate`), presented as a client
+   * certificate (mutual TLS). baresip listens for TLS on sipPort + 1.
+   */
+  readonly tls?: { readonly caFile: string; readonly certFile?: string };
 }
 
 export interface BaresipEvent {
@@ -152,6 +159,8 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
       'module_app ctrl_tcp.so',
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
       `snd_path ${recordings}`,
+      ...(options.tls === undefined ? [] : [`sip_cafile ${options.tls.caFile}`]),
+      ...(options.tls?.certFile === undefined ? [] : [`sip_certificate ${options.tls.certFile}`]),
       ...(options.extraConfig ?? []),
     ];
     await writeFile(join(dir, 'config'), `${config.join('\n')}\n`);
@@ -159,7 +168,8 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     const user = options.answer?.user ?? 'patchbay-test';
     const answerMode = options.answer === undefined ? '' : ';answermode=auto';
     const mediaenc = options.mediaenc === undefined ? '' : `;mediaenc=${options.mediaenc}`;
-    await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}${mediaenc}\n`);
+    const transport = options.tls === undefined ? '' : ';transport=tls';
+    await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1${transport}>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}${mediaenc}\n`);
 
     const timeoutMs = options.timeoutMs ?? options.hangupAfterMs + 15_000;
     const deadline = performance.now() + timeoutMs;

@@ -15,6 +15,13 @@ export const SipTransportErrorCode = {
   Unroutable: 'SIP_TRANSPORT_UNROUTABLE',
   /** The stack was closed. */
   Closed: 'SIP_TRANSPORT_CLOSED',
+  /**
+   * A TLS connection we opened failed after TCP connected: the handshake failed or the peer's certificate did not
+   * verify (untrusted, expired, wrong name). Never retried without TLS.
+   */
+  TlsFailed: 'SIP_TRANSPORT_TLS_FAILED',
+  /** The TLS certificate, key or CA file cannot be read or used (at start; a reload keeps the running ones). */
+  TlsCredentials: 'SIP_TRANSPORT_TLS_CREDENTIALS',
 } as const;
 
 export type SipTransportErrorCodeValue = (typeof SipTransportErrorCode)[keyof typeof SipTransportErrorCode];

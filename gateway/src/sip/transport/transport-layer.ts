@@ -1,5 +1,5 @@
 /**
- * The transport layer (RFC 3261 §18): UDP and TCP on one host/port, parsing, Via stamping on inbound requests,
+ * The transport layer (RFC 3261 §18): UDP and TCP on one host/port, TLS on its own port (`tls`), parsing, Via stamping on inbound requests,
  * answers to malformed requests, and response routing. Everything that arrives is counted; nothing a peer sends
  * can throw out of a socket handler.
  */
@@ -11,7 +11,9 @@ import { headerName } from '../message.js';
 import { parseMessage } from '../parser.js';
 import { createResponse, randomToken } from '../response.js';
 import { serializeMessage } from '../serialize.js';
+import type { StreamTransport } from './stream-transport.js';
 import { TcpTransport } from './tcp-transport.js';
+import { TlsTransport, type TlsClientProfile, type TlsCounters, type TlsReloadResult, type TlsServerSettings } from './tls-transport.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 import {
   isReliable,
@@ -41,6 +43,10 @@ export interface TransportLayerOptions {
   readonly tcp: boolean;
   readonly maxMessageBytes: number;
   readonly tcpLimits: TcpLimits;
+  /** SIP over TLS on its own port (tls-transport.ts); the TCP limits apply to its connections too. Unset: no TLS. */
+  readonly tls?: TlsServerSettings | undefined;
+  /** How we connect over TLS to peers no trunk profile names (TlsTransport.setPeer); default: verified against the system's CAs. */
+  readonly tlsDefaultClient?: TlsClientProfile | undefined;
   readonly logger: Logger;
   /**
    * The edge's gate (per-source limits, ban list, allow-list): asked for every datagram and every framed stream
@@ -57,12 +63,14 @@ export interface TransportLayerOptions {
 export interface BoundPorts {
   udpPort?: number;
   tcpPort?: number;
+  tlsPort?: number;
 }
 
 export class TransportLayer {
   readonly counters: TransportCounters = { received: 0, malformed: 0, dropped: 0, gated: 0 };
   private udp: UdpTransport | undefined;
   private tcp: TcpTransport | undefined;
+  private tls: TlsTransport | undefined;
 
   constructor(private readonly options: TransportLayerOptions) {}
 
@@ -70,9 +78,36 @@ export class TransportLayer {
     return this.tcp?.connectionCount ?? 0;
   }
 
-  /** TCP connections refused and closed by the limits (zeros without TCP). */
+  get tlsConnections(): number {
+    return this.tls?.connectionCount ?? 0;
+  }
+
+  /** Stream connections (TCP and TLS together) refused and closed by the limits. */
   get tcpCounters(): TcpCounters {
-    return { ...(this.tcp?.counters ?? { tcpRefusedLimit: 0, tcpRefusedPerIp: 0, tcpClosedIdle: 0, tcpClosedIncomplete: 0 }) };
+    const out: TcpCounters = { tcpRefusedLimit: 0, tcpRefusedPerIp: 0, tcpClosedIdle: 0, tcpClosedIncomplete: 0 };
+    for (const t of [this.tcp, this.tls]) {
+      if (t === undefined) continue;
+      out.tcpRefusedLimit += t.counters.refusedLimit;
+      out.tcpRefusedPerIp += t.counters.refusedPerIp;
+      out.tcpClosedIdle += t.counters.closedIdle;
+      out.tcpClosedIncomplete += t.counters.closedIncomplete;
+    }
+    return out;
+  }
+
+  /** TLS handshake and connect failures (zeros without TLS). */
+  get tlsCounters(): TlsCounters {
+    return this.tls?.tlsCounters ?? { tlsHandshakeFailures: 0, tlsConnectFailures: 0 };
+  }
+
+  /** Reads the TLS certificate files again (SIGHUP); undefined without TLS. */
+  reloadTls(): Promise<TlsReloadResult> | undefined {
+    return this.tls?.reload();
+  }
+
+  /** How to connect over TLS to this address and port (a trunk's `tls:`). No-op without TLS. */
+  setTlsPeer(target: Pick<RemoteInfo, 'address' | 'port'>, profile: TlsClientProfile): void {
+    this.tls?.setPeer(target, profile);
   }
 
   /**
@@ -80,8 +115,19 @@ export class TransportLayer {
    * number, retrying with a new port when TCP finds it in use.
    */
   async listen(): Promise<BoundPorts> {
+    const bound = await this.listenUdpTcp();
+    if (this.options.tls === undefined) return bound;
+    try {
+      return { ...bound, tlsPort: await this.listenTls(this.options.tls) };
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async listenUdpTcp(): Promise<BoundPorts> {
     const { host, port } = this.options;
-    if (this.udp !== undefined || this.tcp !== undefined) {
+    if (this.udp !== undefined || this.tcp !== undefined || this.tls !== undefined) {
       throw new SipTransportError('already listening', SipTransportErrorCode.NotListening);
     }
     if (!this.options.udp) return this.options.tcp ? { tcpPort: await this.listenTcp(port) } : {};
@@ -104,10 +150,11 @@ export class TransportLayer {
   }
 
   async close(): Promise<void> {
-    const { udp, tcp } = this;
+    const { udp, tcp, tls } = this;
     this.udp = undefined;
     this.tcp = undefined;
-    await Promise.all([udp?.close(), tcp?.close()]);
+    this.tls = undefined;
+    await Promise.all([udp?.close(), tcp?.close(), tls?.close()]);
   }
 
   /** Sends a request (or ACK, or a stateless message) to an explicit target. */
@@ -121,7 +168,7 @@ export class TransportLayer {
   }
 
   /**
-   * Sends a response towards the request's origin (RFC 3261 §18.2.2, RFC 3581 §4): on TCP over the request's
+   * Sends a response towards the request's origin (RFC 3261 §18.2.2, RFC 3581 §4): on TCP or TLS over the request's
    * connection while it is open, else to received/sent-by; on UDP to received (else sent-by) and rport (else
    * the sent-by port). A top Via that does not parse (RFC 4475 "badinv01", answered 400) cannot say where: the
    * response goes back to the request's source, one message, no bigger than the request was.
@@ -144,12 +191,30 @@ export class TransportLayer {
 
   /** The address and port to put in Via and Contact for messages to `target`. */
   localAddressFor(target: RemoteInfo): { address: string; port: number } {
+    if (target.transport === 'tls') {
+      return { address: localAddress(this.options.host, target.address), port: this.tls?.port ?? this.options.tls?.port ?? this.options.port };
+    }
     const port = (target.transport === 'tcp' ? this.tcp?.port : this.udp?.port) ?? this.udp?.port ?? this.tcp?.port;
     return { address: localAddress(this.options.host, target.address), port: port ?? this.options.port };
   }
 
   private async listenTcp(port: number): Promise<number> {
-    const tcp = new TcpTransport({
+    const tcp = new TcpTransport(this.streamOptions());
+    const bound = await tcp.listen(this.options.host, port);
+    this.tcp = tcp;
+    return bound;
+  }
+
+  /** TLS on its own port; the certificate files are read (and checked) here. */
+  private async listenTls(settings: TlsServerSettings): Promise<number> {
+    const tls = new TlsTransport(settings, { ...this.streamOptions(), ...(this.options.tlsDefaultClient === undefined ? {} : { defaultClient: this.options.tlsDefaultClient }) });
+    const bound = await tls.listen(this.options.host, settings.port);
+    this.tls = tls;
+    return bound;
+  }
+
+  private streamOptions(): ConstructorParameters<typeof TcpTransport>[0] {
+    return {
       logger: this.options.logger,
       limits: this.options.tcpLimits,
       maxMessageBytes: this.options.maxMessageBytes,
@@ -163,10 +228,7 @@ export class TransportLayer {
         this.counters.dropped++;
       },
       admitConnection: this.options.admitConnection,
-    });
-    const bound = await tcp.listen(this.options.host, port);
-    this.tcp = tcp;
-    return bound;
+    };
   }
 
   private onDatagram(buf: Buffer, remote: RemoteInfo): void {
@@ -246,9 +308,10 @@ export class TransportLayer {
     return this.udp;
   }
 
-  /** The stream transport for a reliable transport name (TLS arrives with the TLS transport). */
-  private requireStream(transport: TransportName): TcpTransport {
+  /** The stream transport for a reliable transport name. */
+  private requireStream(transport: TransportName): StreamTransport {
     if (transport === 'tcp' && this.tcp !== undefined) return this.tcp;
+    if (transport === 'tls' && this.tls !== undefined) return this.tls;
     throw new SipTransportError(`${transport.toUpperCase()} not listening`, SipTransportErrorCode.NotListening);
   }
 }

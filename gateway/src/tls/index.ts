@@ -1,0 +1,1 @@
+export { prepareTls, type GatewayTls, type TlsPeerSetup } from './tls-setup.js';
