@@ -80,6 +80,45 @@ describe('baresip over TLS to the echo agent', () => {
     expect(metrics).toMatch(/^patchbay_sip_tls_handshake_failures_total 0$/m);
   }, 60_000);
 
+  it('TLS signalling with SRTP mandatory (baresip srtp-mand, number srtp: required): the caller hears itself (NCC ≥ 0.9), no SRTP failure', async () => {
+    const secure = await startTestGateway({
+      sip: { tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey } },
+      media: { codecs: ['PCMU'] },
+      numbers: { [ECHO_NUMBER]: { agent: 'echo', srtp: 'required' } },
+    });
+    try {
+      const result = await baresipCall({
+        uri: `sip:${ECHO_NUMBER}@127.0.0.1:${secure.gateway.tlsPort ?? 0};transport=tls`,
+        tls: { caFile: pki.caCert },
+        mediaenc: 'srtp-mand',
+        codecs: ['PCMU'],
+        microphone: mic.path,
+        hangupAfterMs: wavDurationMs(mic.wav) + 1_000,
+        establishTimeoutMs: 10_000,
+      });
+      expect(result.established, describeCall(result)).toBe(true);
+      expect(result.log, describeCall(result)).toMatch(/^Via: SIP\/2\.0\/TLS /m);
+      // The offer was RTP/SAVP with SDES keys, and baresip runs SRTP on the suite we answered.
+      expect(result.log, describeCall(result)).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+      expect(result.log, describeCall(result)).toContain('SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)');
+      expect(result.heard, describeCall(result)).toBeDefined();
+      if (result.heard === undefined) return;
+      const utterances = await measureEchoByUtterance(mic.wav, result.heard, { minLagMs: -200, maxLagMs: 1_000, bandHz: [200, 3_400] });
+      const detail = JSON.stringify(utterances.map((u) => ({ at: u.startMs, ncc: +u.ncc.toFixed(3), lag: +u.lagMs.toFixed(2) })));
+      expect(utterances.length, detail).toBeGreaterThanOrEqual(3);
+      const total = utterances.reduce((sum, u) => sum + u.lengthMs, 0);
+      const weighted = utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
+      console.log(`[tls+srtp] baresip over TLS with SRTP → echo, PCMU: NCC ${weighted.toFixed(4)} ${detail}`);
+      expect(weighted, detail).toBeGreaterThanOrEqual(MIN_NCC);
+      await secure.waitForIdle(5_000);
+      const stats = await secure.gateway.stats();
+      expect(stats.media.srtpFailures.auth, JSON.stringify(stats.media.srtpFailures)).toBe(0);
+      expect(stats.media.srtpFailures.replay).toBe(0);
+    } finally {
+      await secure.close();
+    }
+  }, 60_000);
+
   it('mutual TLS (sip.tls.requireClientCert): baresip with a certificate of our CA gets through; without one it does not, counted', async () => {
     const mutual = await startTestGateway({
       sip: { tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert, requireClientCert: true } },
