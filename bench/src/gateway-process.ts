@@ -131,7 +131,7 @@ function outboundConfig(o: NonNullable<GatewayLaunch['outbound']>, maxCalls: num
 export async function startGateway(launch: GatewayLaunch): Promise<GatewayProcess> {
   const sipPort = await freeUdpPort();
   const httpPort = await freeTcpPort();
-  const media = await mediaPortRange(Math.max(200, 4 * launch.maxCalls + 200));
+  const media = mediaPortRange(Math.max(200, 4 * launch.maxCalls + 200));
   const configPath = join(launch.workDir, 'patchbay.yaml');
   // JSON is YAML: no serializer needed.
   writeFileSync(configPath, `${JSON.stringify(gatewayConfig(launch, sipPort, httpPort, media), null, 2)}\n`);
