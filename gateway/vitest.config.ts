@@ -3,7 +3,7 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   test: {
     name: 'gateway',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // No `include`: the default finds src/ (unit) and test/ (end-to-end) alike; the root config splits them.
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // In CI a failed test runs once more: the timing-sensitive end-to-end tests (barge-in reaction, echo NCC, Twilio

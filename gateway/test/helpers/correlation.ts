@@ -208,3 +208,23 @@ export async function measureEchoByUtterance(
     return { startMs: range.start / 8, lengthMs: (range.end - range.start) / 8, ncc: best.ncc, lagMs: best.lagMs };
   });
 }
+
+export interface EchoScore {
+  /** Length-weighted NCC over the utterances. */
+  readonly ncc: number;
+  readonly utterances: UtteranceMatch[];
+  /** One line per utterance (start, NCC, lag), for assertion messages and logs. */
+  readonly detail: string;
+}
+
+/**
+ * How the echo tests score what a caller heard back: each utterance aligned on its own lag (the jitter buffer settles
+ * its depth between words), then the NCCs weighted by utterance length.
+ */
+export async function scoreEcho(reference: Wav, heard: Wav): Promise<EchoScore> {
+  const utterances = await measureEchoByUtterance(reference, heard, { minLagMs: -200, maxLagMs: 1_000, bandHz: [200, 3_400] });
+  const detail = JSON.stringify(utterances.map((u) => ({ at: u.startMs, ncc: +u.ncc.toFixed(3), lag: +u.lagMs.toFixed(2) })));
+  const total = utterances.reduce((sum, u) => sum + u.lengthMs, 0);
+  const ncc = total === 0 ? 0 : utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
+  return { ncc, utterances, detail };
+}

@@ -47,8 +47,11 @@ export function kamailioBinary(): string {
   }
 }
 
-function config(port: number, o: KamailioOptions): string {
-  const q = (s: string): string => s.replace(/["\\]/g, '');
+/**
+ * The start of every Kamailio config the tests write: one UDP listener on loopback, one child, logs on stderr, and the
+ * modules every script here uses (transactions, stateless replies, variables, Max-Forwards, utils, text ops, xlog).
+ */
+export function kamailioPreamble(port: number): string {
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -64,7 +67,12 @@ loadmodule "maxfwd.so"
 loadmodule "siputils.so"
 loadmodule "textops.so"
 loadmodule "xlog.so"
-loadmodule "usrloc.so"
+`;
+}
+
+function config(port: number, o: KamailioOptions): string {
+  const q = (s: string): string => s.replace(/["\\]/g, '');
+  return `${kamailioPreamble(port)}loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
 modparam("usrloc", "db_mode", 0)

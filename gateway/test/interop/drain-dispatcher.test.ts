@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
-import { answering, kamailioBinary } from '../helpers/kamailio.js';
+import { answering, kamailioBinary, kamailioPreamble } from '../helpers/kamailio.js';
 import { pcmuOffer, RawSipPeer } from '../helpers/raw-sip-peer.js';
 import { freePort } from '../helpers/sipp.js';
 
@@ -29,22 +29,7 @@ async function startDispatcher(destination: string): Promise<Dispatcher> {
   await writeFile(join(dir, 'dispatcher.list'), `1 ${destination} 0 0\n`);
   await writeFile(
     join(dir, 'kamailio.cfg'),
-    `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
+    `${kamailioPreamble(port)}loadmodule "dispatcher.so"
 modparam("dispatcher", "list_file", "${join(dir, 'dispatcher.list')}")
 modparam("dispatcher", "ds_ping_interval", 1)
 modparam("dispatcher", "ds_probing_mode", 1)

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSrtpSession, SRTP_SUITES, type SrtpKeyMaterial, type SrtpSuite } from '../../src/media/srtp/index.js';
 import { readCryptoLines } from '../../src/sdp/sdes.js';
 import { speechWav, wavDurationMs, type Wav } from '../helpers/audio.js';
-import { measureEchoByUtterance } from '../helpers/correlation.js';
+import { scoreEcho } from '../helpers/correlation.js';
 import { baresipCall, describeCall } from '../helpers/baresip.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { SipCaller } from '../helpers/sip-caller.js';
@@ -52,13 +52,10 @@ afterAll(async () => {
 async function expectEcho(label: string, heard: Wav | undefined): Promise<void> {
   expect(heard, label).toBeDefined();
   if (heard === undefined) return;
-  const utterances = await measureEchoByUtterance(speech.wav, heard, { minLagMs: -200, maxLagMs: 1_000, bandHz: [200, 3_400] });
-  const detail = JSON.stringify(utterances.map((u) => ({ at: u.startMs, ncc: +u.ncc.toFixed(3) })));
-  const total = utterances.reduce((sum, u) => sum + u.lengthMs, 0);
-  const weighted = utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
-  console.log(`[srtp] ${label}: NCC ${weighted.toFixed(4)} over ${utterances.length} utterances ${detail}`);
+  const { ncc, utterances, detail } = await scoreEcho(speech.wav, heard);
+  console.log(`[srtp] ${label}: NCC ${ncc.toFixed(4)} over ${utterances.length} utterances ${detail}`);
   expect(utterances.length, detail).toBeGreaterThanOrEqual(3);
-  expect(weighted, detail).toBeGreaterThanOrEqual(MIN_NCC);
+  expect(ncc, detail).toBeGreaterThanOrEqual(MIN_NCC);
 }
 
 /**
