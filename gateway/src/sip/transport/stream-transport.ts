@@ -65,6 +65,41 @@ export interface StreamTransportOptions {
    * connection is admitted.
    */
   readonly admitConnection?: ((remote: RemoteInfo) => boolean) | undefined;
+  /**
+   * The connection budget to count against, shared by the TCP and TLS transports of one stack so that
+   * `maxConnections` and `maxConnectionsPerIp` bound a source across both; default: this transport's own.
+   */
+  readonly budget?: ConnectionBudget | undefined;
+}
+
+/**
+ * Open connections counted against TcpLimits: all of them (accepted and opened by us) for `maxConnections`, and
+ * the accepted ones per source address for `maxConnectionsPerIp`.
+ */
+export class ConnectionBudget {
+  private open = 0;
+  private readonly perIp = new Map<string, number>();
+
+  get total(): number {
+    return this.open;
+  }
+
+  acceptedFrom(address: string): number {
+    return this.perIp.get(address) ?? 0;
+  }
+
+  take(address: string, accepted: boolean): void {
+    this.open++;
+    if (accepted) this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
+  }
+
+  release(address: string, accepted: boolean): void {
+    this.open = Math.max(0, this.open - 1);
+    if (!accepted) return;
+    const left = (this.perIp.get(address) ?? 1) - 1;
+    if (left > 0) this.perIp.set(address, left);
+    else this.perIp.delete(address);
+  }
 }
 
 type RefusedWhy = 'limit' | 'per-ip';
@@ -92,8 +127,8 @@ export class StreamTransport {
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly byRemote = new Map<string, Connection>();
   private readonly connecting = new Map<string, Promise<Connection>>();
-  /** Accepted connections open per source address. */
-  private readonly perIp = new Map<string, number>();
+  /** Connections counted against the limits, shared with the other stream transport (TCP and TLS: one budget). */
+  private readonly budget: ConnectionBudget;
   readonly counters: StreamCounters = { refusedLimit: 0, refusedPerIp: 0, closedIdle: 0, closedIncomplete: 0 };
   private nextId = 1;
   private closed = false;
@@ -105,6 +140,7 @@ export class StreamTransport {
     protected readonly options: StreamTransportOptions,
   ) {
     this.label = sockets.transport.toUpperCase();
+    this.budget = options.budget ?? new ConnectionBudget();
   }
 
   get port(): number | undefined {
@@ -155,10 +191,12 @@ export class StreamTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const conn of this.connections.values()) conn.raw.destroy();
+    for (const conn of this.connections.values()) {
+      this.budget.release(conn.remote.address, conn.accepted);
+      conn.raw.destroy();
+    }
     this.connections.clear();
     this.byRemote.clear();
-    this.perIp.clear();
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
@@ -178,8 +216,8 @@ export class StreamTransport {
       return;
     }
     let refused: RefusedWhy | undefined;
-    if (this.closed || this.connections.size + this.connecting.size >= limits.maxConnections) refused = 'limit';
-    else if ((this.perIp.get(remote.address) ?? 0) >= limits.maxConnectionsPerIp) refused = 'per-ip';
+    if (this.closed || this.budget.total + this.connecting.size >= limits.maxConnections) refused = 'limit';
+    else if (this.budget.acceptedFrom(remote.address) >= limits.maxConnectionsPerIp) refused = 'per-ip';
     if (refused !== undefined) {
       socket.on('error', () => undefined);
       socket.destroy();
@@ -259,8 +297,8 @@ export class StreamTransport {
       incompleteTimer: undefined,
     };
     this.connections.set(id, conn);
+    this.budget.take(remote.address, accepted);
     if (accepted) {
-      this.perIp.set(remote.address, (this.perIp.get(remote.address) ?? 0) + 1);
       this.startIncompleteTimer(conn); // the handshake (TLS) and the first message must come, whole, in time
     }
     raw.setNoDelay(true);
@@ -287,10 +325,7 @@ export class StreamTransport {
     if (this.connections.get(conn.id) !== conn) return;
     this.connections.delete(conn.id);
     if (this.byRemote.get(conn.key) === conn) this.byRemote.delete(conn.key);
-    if (!conn.accepted) return;
-    const left = (this.perIp.get(conn.remote.address) ?? 1) - 1;
-    if (left > 0) this.perIp.set(conn.remote.address, left);
-    else this.perIp.delete(conn.remote.address);
+    this.budget.release(conn.remote.address, conn.accepted);
   }
 
   private startIncompleteTimer(conn: Connection): void {

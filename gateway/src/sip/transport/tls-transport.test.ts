@@ -14,7 +14,7 @@ import { waitFor } from '../../../test/helpers/wait-for.js';
 import { getHeader, type SipRequest } from '../message.js';
 import { createResponse } from '../response.js';
 import { parseMessage } from '../parser.js';
-import { rawRequest, wrapTcp, type TcpPeer } from './test-peers.js';
+import { rawRequest, tcpPeer, wrapTcp, type TcpPeer } from './test-peers.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 import { TransportLayer, type TransportLayerOptions } from './transport-layer.js';
 import type { TcpLimits } from './types.js';
@@ -128,6 +128,35 @@ describe('TLS transport', () => {
     await silentClosed;
     expect(layer.tcpCounters.tcpClosedIncomplete).toBe(1);
     await waitFor(() => layer.tlsConnections === 3, 2_000, () => `${layer.tlsConnections} TLS connections`); // its slot is free again
+  });
+
+  it('counts TCP and TLS connections against one budget: a source at its cap over TCP gets no TLS connection', async () => {
+    const { layer, port } = await started({ limits: { maxConnectionsPerIp: 2 }, layer: { tcp: true } });
+    const tcpPort = layer.localAddressFor({ transport: 'tcp', address: '127.0.0.1', port: 5060 }).port;
+    expect(tcpPort).not.toBe(port);
+    const a = await tcpPeer(tcpPort);
+    cleanups.push(() => a.close());
+    await a.write(rawRequest({ via: 'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKc1', callId: 'c1' }));
+    await a.next();
+    const b = await tlsPeer(port);
+    await b.write(options('c2', 'c2'));
+    await b.next();
+    // The source holds two (one of each): a third, over TLS, is refused before its handshake.
+    const refused = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
+    const outcome = await new Promise<string>((resolve) => {
+      refused.once('secureConnect', () => resolve('connected'));
+      refused.once('error', (err: Error & { code?: string }) => resolve(err.code ?? 'error'));
+      refused.once('close', () => resolve('closed'));
+    });
+    refused.destroy();
+    expect(outcome).not.toBe('connected');
+    expect(layer.tcpCounters.tcpRefusedPerIp).toBe(1);
+    // Its TCP connection closed, the source has room again for a TLS one.
+    a.close();
+    await waitFor(() => layer.tcpConnections === 0, 2_000, () => `${layer.tcpConnections} TCP connections`);
+    const c = await tlsPeer(port);
+    await c.write(options('c3', 'c3'));
+    expect((await c.next()).kind).toBe('response');
   });
 
   it('mutual TLS: a client without a certificate (or with one of another CA) is refused and counted; one with the CA\'s certificate is served', async () => {

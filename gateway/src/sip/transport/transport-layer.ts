@@ -11,7 +11,7 @@ import { headerName } from '../message.js';
 import { parseMessage } from '../parser.js';
 import { createResponse, randomToken } from '../response.js';
 import { serializeMessage } from '../serialize.js';
-import type { StreamTransport } from './stream-transport.js';
+import { ConnectionBudget, type StreamTransport } from './stream-transport.js';
 import { TcpTransport } from './tcp-transport.js';
 import { TlsTransport, type TlsClientProfile, type TlsCounters, type TlsReloadResult, type TlsServerSettings } from './tls-transport.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
@@ -71,6 +71,8 @@ export class TransportLayer {
   private udp: UdpTransport | undefined;
   private tcp: TcpTransport | undefined;
   private tls: TlsTransport | undefined;
+  /** TCP and TLS count their connections against one budget: the limits bound a source across both. */
+  private readonly streamBudget = new ConnectionBudget();
 
   constructor(private readonly options: TransportLayerOptions) {}
 
@@ -228,6 +230,7 @@ export class TransportLayer {
         this.counters.dropped++;
       },
       admitConnection: this.options.admitConnection,
+      budget: this.streamBudget,
     };
   }
 
