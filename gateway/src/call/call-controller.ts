@@ -340,15 +340,16 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
 
   /**
    * Our Contact towards `tx.remote`. Over TLS it names our TLS port, and answering a `sips:` request it is a
-   * `sips:` URI (RFC 5630 §4.1: a SIPS dialog's Contact is SIPS); else `sip:` with `;transport=tcp|tls`.
+   * `sips:` URI (RFC 5630 §4.1: a SIPS dialog's Contact is SIPS), as it is in the requests we send in a dialog
+   * whose remote target is `sips:` (`sips`); else `sip:` with `;transport=tcp|tls`.
    */
-  contactHeader(tx: { remote: RemoteInfo; request?: SipRequest }): SipHeader {
+  contactHeader(tx: { remote: RemoteInfo; request?: SipRequest; sips?: boolean }): SipHeader {
     const local = this.options.stack.localAddressFor(tx.remote);
     const host = this.options.config.sip.publicAddress ?? local.address;
     const secure = isSecure(tx.remote.transport);
     const port = secure ? local.port : this.options.sipPort;
     const hp = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    if (secure && tx.request !== undefined && /^sips:/i.test(tx.request.uri)) return { name: 'Contact', value: `<sips:patchbay@${hp}>` };
+    if (secure && (tx.sips === true || (tx.request !== undefined && /^sips:/i.test(tx.request.uri)))) return { name: 'Contact', value: `<sips:patchbay@${hp}>` };
     const transport = uriTransportParam(tx.remote.transport);
     return { name: 'Contact', value: `<sip:patchbay@${hp}${transport}>` };
   }

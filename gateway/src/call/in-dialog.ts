@@ -22,7 +22,7 @@ export interface InDialogHost {
   respondError(tx: ServerTransaction, err: unknown): number;
   endCall(call: Call, reason: EndReason): void;
   hangup(call: Call, reason: EndReason): void;
-  contactHeader(tx: { remote: RemoteInfo }): SipHeader;
+  contactHeader(tx: { remote: RemoteInfo; sips?: boolean }): SipHeader;
   /** Resends `ok` until the ACK for INVITE CSeq `cseq`. */
   expectAck(call: Call, ok: SipResponse, cseq: number): void;
   updateMedia(call: Call): void;
@@ -135,7 +135,7 @@ export class InDialogHandler {
     return createInDialogRequest(dialog, {
       method,
       via: { transport: dialog.peer.transport, host: local.address, port: local.port },
-      contact: this.host.contactHeader({ remote: dialog.peer }).value,
+      contact: this.host.contactHeader({ remote: dialog.peer, sips: /^sips:/i.test(dialog.remoteTarget) }).value,
       userAgent: this.options.userAgent,
       headers,
     });

@@ -104,4 +104,41 @@ describe('sips: Request-URIs', () => {
       socket.destroy();
     }
   }, 20_000);
+
+  it('in a SIPS dialog the requests we send carry a sips: Contact too (our BYE when the API hangs up)', async () => {
+    const port = withTls.gateway.tlsPort ?? 0;
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    const received: SipMessage[] = [];
+    const framer = new StreamFramer(65_535);
+    socket.on('data', (chunk: Buffer) => {
+      for (const buf of framer.push(chunk).messages) {
+        const m = parseSip(buf.toString('latin1'));
+        if (m !== undefined) received.push(m);
+      }
+    });
+    try {
+      const via = `SIP/2.0/TLS 127.0.0.1:${socket.localPort ?? 0}`;
+      socket.write(request('INVITE', 'sips:+15550100001@127.0.0.1', via, 'sips-bye', { body: pcmuOffer(40_002), contact: `<sips:caller@127.0.0.1:${socket.localPort ?? 0}>` }));
+      await waitFor(() => received.some((m) => m.status === 200), 5_000, () => received.map((m) => m.firstLine).join(' | '));
+      const ok = received.find((m) => m.status === 200) ?? ({} as SipMessage);
+      const toTag = /;tag=([^;>\s]+)/.exec(header(ok, 'to') ?? '')?.[1] ?? '';
+      socket.write(request('ACK', `sips:patchbay@127.0.0.1:${port}`, via, 'sips-bye', { toTag }));
+      const listed = await fetch(`http://127.0.0.1:${withTls.httpPort}/v1/calls`, { signal: AbortSignal.timeout(5_000) });
+      const live = ((await listed.json()) as { calls: { id: string; live: boolean }[] }).calls.filter((c) => c.live);
+      expect(live).toHaveLength(1);
+      const hangup = await fetch(`http://127.0.0.1:${withTls.httpPort}/v1/calls/${live[0]?.id ?? ''}/hangup`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+      expect(hangup.status).toBeLessThan(300);
+      await waitFor(() => received.some((m) => m.method === 'BYE'), 5_000, () => received.map((m) => m.firstLine).join(' | '));
+      const bye = received.find((m) => m.method === 'BYE') ?? ({} as SipMessage);
+      expect(bye.firstLine).toMatch(/^BYE sips:caller@127\.0\.0\.1:\d+ SIP\/2\.0$/);
+      expect(header(bye, 'contact')).toBe(`<sips:patchbay@127.0.0.1:${port}>`);
+    } finally {
+      socket.destroy();
+    }
+    await withTls.waitForIdle(5_000);
+  }, 20_000);
 });
