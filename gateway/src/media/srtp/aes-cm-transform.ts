@@ -7,10 +7,12 @@
  *
  * Cost per packet: the keystream comes from one long-lived AES-ECB cipher encrypting the packet's counter blocks
  * (written into a reused buffer), XORed in place — no cipher object per packet (measured several times cheaper than
- * a `createCipheriv('aes-128-ctr')` per packet: bench/src/micro/srtp.ts). The HMAC key is a KeyObject made once.
+ * a `createCipheriv('aes-128-ctr')` per packet: bench/src/micro/srtp.ts). The HMAC is computed in JavaScript from
+ * inner/outer SHA-1 states precomputed per key (hmac-sha1.ts), the tag written straight into the output.
  */
-import { createCipheriv, createHmac, createSecretKey, timingSafeEqual, type Cipheriv, type KeyObject } from 'node:crypto';
+import { createCipheriv, type Cipheriv } from 'node:crypto';
 
+import { HmacSha1 } from './hmac-sha1.js';
 import type { SessionKeys } from './kdf.js';
 import { writeU32, type SrtpTransform } from './transform.js';
 
@@ -45,25 +47,6 @@ export class AesCmKeystream {
     }
     const stream = this.ecb.update(counters.subarray(0, blocks * BLOCK));
     for (let i = 0; i < length; i++) buf[start + i] = (buf[start + i] ?? 0) ^ (stream[i] ?? 0);
-  }
-}
-
-/**
- * HMAC-SHA1 (RFC 2104) keyed by a KeyObject made once. (Copying precomputed inner/outer SHA-1 states with
- * `Hash.copy()` was measured slower in Node 24: two hash objects per packet instead of one HMAC object.)
- */
-export class HmacSha1 {
-  private readonly key: KeyObject;
-
-  constructor(key: Uint8Array) {
-    this.key = createSecretKey(key);
-  }
-
-  /** The 20-byte MAC of `data` followed by `suffix` (the ROC for SRTP; none for SRTCP). */
-  mac(data: Uint8Array, suffix: Uint8Array | undefined): Buffer {
-    const hmac = createHmac('sha1', this.key).update(data);
-    if (suffix !== undefined) hmac.update(suffix);
-    return hmac.digest();
   }
 }
 
@@ -116,16 +99,14 @@ export class AesCmHmacTransform implements SrtpTransform {
     out.set(packet, 0);
     this.rtp.keystream.xor(out, headerLength, length, this.fillIv(this.rtp.salt, ssrc, roc, seq));
     writeU32(this.rocBytes, 0, roc);
-    const mac = this.rtp.hmac.mac(out.subarray(0, length), this.rocBytes);
-    mac.copy(out, length, 0, this.tagLength);
+    this.rtp.hmac.mac(out, length, this.rocBytes, out, length, this.tagLength);
     return out;
   }
 
   unprotectRtp(packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Buffer | undefined {
     const length = packet.length - this.tagLength;
     writeU32(this.rocBytes, 0, roc);
-    const mac = this.rtp.hmac.mac(packet.subarray(0, length), this.rocBytes);
-    if (!timingSafeEqual(mac.subarray(0, this.tagLength), packet.subarray(length))) return undefined;
+    if (length < 0 || !this.rtp.hmac.verify(packet, length, this.rocBytes, packet, length, this.tagLength)) return undefined;
     const out = Buffer.allocUnsafe(length);
     out.set(packet.subarray(0, length), 0);
     this.rtp.keystream.xor(out, headerLength, length, this.fillIv(this.rtp.salt, ssrc, roc, seq));
@@ -138,8 +119,7 @@ export class AesCmHmacTransform implements SrtpTransform {
     out.set(packet, 0);
     this.rtcp.keystream.xor(out, 8, length, this.fillIv(this.rtcp.salt, ssrc, Math.floor(index / 65536), index & 0xffff));
     writeU32(out, length, (0x80000000 | index) >>> 0);
-    const mac = this.rtcp.hmac.mac(out.subarray(0, length + 4), undefined);
-    mac.copy(out, length + 4, 0, SRTCP_TAG_BYTES);
+    this.rtcp.hmac.mac(out, length + 4, undefined, out, length + 4, SRTCP_TAG_BYTES);
     return out;
   }
 
@@ -149,8 +129,7 @@ export class AesCmHmacTransform implements SrtpTransform {
 
   unprotectRtcp(packet: Uint8Array, ssrc: number, index: number, encrypted: boolean): Buffer | undefined {
     const authenticated = packet.length - SRTCP_TAG_BYTES;
-    const mac = this.rtcp.hmac.mac(packet.subarray(0, authenticated), undefined);
-    if (!timingSafeEqual(mac.subarray(0, SRTCP_TAG_BYTES), packet.subarray(authenticated))) return undefined;
+    if (authenticated < 0 || !this.rtcp.hmac.verify(packet, authenticated, undefined, packet, authenticated, SRTCP_TAG_BYTES)) return undefined;
     const length = authenticated - 4;
     const out = Buffer.allocUnsafe(length);
     out.set(packet.subarray(0, length), 0);
