@@ -14,6 +14,7 @@ import { createCipheriv, type Cipheriv } from 'node:crypto';
 
 import { HmacSha1 } from './hmac-sha1.js';
 import type { SessionKeys } from './kdf.js';
+import { KeystreamBatch } from './keystream-batch.js';
 import { writeU32, type SrtpTransform } from './transform.js';
 
 const BLOCK = 16;
@@ -27,6 +28,11 @@ export class AesCmKeystream {
   constructor(key: Uint8Array) {
     this.ecb = createCipheriv(key.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', key, null);
     this.ecb.setAutoPadding(false);
+  }
+
+  /** AES-ECB of `blocks` (a whole number of blocks): the counter blocks of a batch, in one call. */
+  encrypt(blocks: Uint8Array): Buffer {
+    return this.ecb.update(blocks);
   }
 
   /**
@@ -60,11 +66,48 @@ function direction(keys: SessionKeys): Direction {
   return { keystream: new AesCmKeystream(keys.encryptionKey), hmac: new HmacSha1(keys.authKey), salt: keys.salt };
 }
 
+/** Packets per keystream batch and counter blocks kept per packet (192 payload bytes: G.711 20 ms, most Opus). */
+export const AES_CM_BATCH_PACKETS = 16;
+export const AES_CM_BATCH_BLOCKS = 12;
+
+/** The RFC 3711 IV for (salt, ssrc, index) with block counter 0, at `dst[at..at+16)`. */
+function writeIv(dst: Uint8Array, at: number, salt: Uint8Array, ssrc: number, high: number, low: number): void {
+  for (let i = 0; i < 14; i++) dst[at + i] = salt[i] ?? 0;
+  dst[at + 14] = 0;
+  dst[at + 15] = 0;
+  dst[at + 4] = (dst[at + 4] ?? 0) ^ (ssrc >>> 24);
+  dst[at + 5] = (dst[at + 5] ?? 0) ^ ((ssrc >>> 16) & 0xff);
+  dst[at + 6] = (dst[at + 6] ?? 0) ^ ((ssrc >>> 8) & 0xff);
+  dst[at + 7] = (dst[at + 7] ?? 0) ^ (ssrc & 0xff);
+  dst[at + 8] = (dst[at + 8] ?? 0) ^ (high >>> 24);
+  dst[at + 9] = (dst[at + 9] ?? 0) ^ ((high >>> 16) & 0xff);
+  dst[at + 10] = (dst[at + 10] ?? 0) ^ ((high >>> 8) & 0xff);
+  dst[at + 11] = (dst[at + 11] ?? 0) ^ (high & 0xff);
+  dst[at + 12] = (dst[at + 12] ?? 0) ^ ((low >>> 8) & 0xff);
+  dst[at + 13] = (dst[at + 13] ?? 0) ^ (low & 0xff);
+}
+
+/** The SRTP direction's keystream batches: counter blocks b = 0..blocks-1 of the packet's IV. */
+function rtpBatch(d: Direction): KeystreamBatch {
+  const salt = d.salt;
+  const write = (dst: Uint8Array, at: number, ssrc: number, index: number, blocks: number): void => {
+    writeIv(dst, at, salt, ssrc, Math.floor(index / 65536), index & 0xffff);
+    for (let b = 1; b < blocks; b++) {
+      const to = at + b * BLOCK;
+      for (let i = 0; i < 14; i++) dst[to + i] = dst[at + i] ?? 0;
+      dst[to + 14] = b >>> 8;
+      dst[to + 15] = b & 0xff;
+    }
+  };
+  return new KeystreamBatch((c) => d.keystream.encrypt(c), write, AES_CM_BATCH_BLOCKS, AES_CM_BATCH_PACKETS);
+}
+
 export class AesCmHmacTransform implements SrtpTransform {
   readonly rtpOverhead: number;
   readonly rtcpOverhead = 4 + SRTCP_TAG_BYTES;
   private readonly rtp: Direction;
   private readonly rtcp: Direction;
+  private readonly rtpBatch: KeystreamBatch;
   private readonly iv = Buffer.alloc(BLOCK);
   private readonly rocBytes = Buffer.alloc(4);
 
@@ -72,32 +115,34 @@ export class AesCmHmacTransform implements SrtpTransform {
     this.rtpOverhead = tagLength;
     this.rtp = direction(rtpKeys);
     this.rtcp = direction(rtcpKeys);
+    this.rtpBatch = rtpBatch(this.rtp);
+  }
+
+  /** XORs the SRTP keystream of (ssrc, roc, seq) over `buf[start, end)`: from a batch when it fits, else alone. */
+  private xorRtp(buf: Uint8Array, start: number, end: number, ssrc: number, roc: number, seq: number): void {
+    const length = end - start;
+    if (length <= 0) return;
+    const batch = this.rtpBatch;
+    const at = batch.lookup(ssrc, roc * 65536 + seq, Math.ceil(length / BLOCK));
+    if (at < 0) {
+      this.rtp.keystream.xor(buf, start, end, this.fillIv(this.rtp.salt, ssrc, roc, seq));
+      return;
+    }
+    const stream = batch.stream;
+    for (let i = 0; i < length; i++) buf[start + i] = (buf[start + i] ?? 0) ^ (stream[at + i] ?? 0);
   }
 
   /** Fills `this.iv` with (salt·2^16) XOR (ssrc·2^64) XOR (index·2^16), index = high·2^16 + low. */
   private fillIv(salt: Buffer, ssrc: number, high: number, low: number): Buffer {
-    const iv = this.iv;
-    salt.copy(iv, 0, 0, 14);
-    iv[14] = 0;
-    iv[15] = 0;
-    iv[4] = (iv[4] ?? 0) ^ (ssrc >>> 24);
-    iv[5] = (iv[5] ?? 0) ^ ((ssrc >>> 16) & 0xff);
-    iv[6] = (iv[6] ?? 0) ^ ((ssrc >>> 8) & 0xff);
-    iv[7] = (iv[7] ?? 0) ^ (ssrc & 0xff);
-    iv[8] = (iv[8] ?? 0) ^ (high >>> 24);
-    iv[9] = (iv[9] ?? 0) ^ ((high >>> 16) & 0xff);
-    iv[10] = (iv[10] ?? 0) ^ ((high >>> 8) & 0xff);
-    iv[11] = (iv[11] ?? 0) ^ (high & 0xff);
-    iv[12] = (iv[12] ?? 0) ^ ((low >>> 8) & 0xff);
-    iv[13] = (iv[13] ?? 0) ^ (low & 0xff);
-    return iv;
+    writeIv(this.iv, 0, salt, ssrc, high, low);
+    return this.iv;
   }
 
   protectRtp(packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Buffer {
     const length = packet.length;
     const out = Buffer.allocUnsafe(length + this.tagLength);
     out.set(packet, 0);
-    this.rtp.keystream.xor(out, headerLength, length, this.fillIv(this.rtp.salt, ssrc, roc, seq));
+    this.xorRtp(out, headerLength, length, ssrc, roc, seq);
     writeU32(this.rocBytes, 0, roc);
     this.rtp.hmac.mac(out, length, this.rocBytes, out, length, this.tagLength);
     return out;
@@ -109,7 +154,7 @@ export class AesCmHmacTransform implements SrtpTransform {
     if (length < 0 || !this.rtp.hmac.verify(packet, length, this.rocBytes, packet, length, this.tagLength)) return undefined;
     const out = Buffer.allocUnsafe(length);
     out.set(packet.subarray(0, length), 0);
-    this.rtp.keystream.xor(out, headerLength, length, this.fillIv(this.rtp.salt, ssrc, roc, seq));
+    this.xorRtp(out, headerLength, length, ssrc, roc, seq);
     return out;
   }
 
