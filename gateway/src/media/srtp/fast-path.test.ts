@@ -111,17 +111,18 @@ describe('fast paths equal node:crypto per packet', () => {
       }
     });
 
-    it(`${suite}: a flipped bit in payload or tag is refused`, () => {
+    it(`${suite}: a flipped bit in any byte of header, payload or tag is refused`, () => {
       const aead = suite === 'AEAD_AES_128_GCM';
       const keys: SessionKeys = { encryptionKey: randomBytes(16), authKey: aead ? Buffer.alloc(0) : randomBytes(20), salt: randomBytes(aead ? 12 : 14) };
       const t = transformFromSessionKeys(suite, keys, keys);
-      for (let i = 0; i < 64; i++) {
-        const plain = Buffer.concat([header(5, i), randomBytes(160)]);
+      for (let i = 0; i < 8; i++) {
+        const plain = Buffer.concat([header(5, i), randomBytes(i === 0 ? 0 : 160)]);
         const wire = t.protectRtp(plain, 12, 5, 0, i);
-        const bad = Buffer.from(wire);
-        const at = randomInt(wire.length);
-        bad[at] = (bad[at] ?? 0) ^ (1 << randomInt(8));
-        expect(t.unprotectRtp(bad, 12, 5, 0, i)).toBeUndefined();
+        for (let at = 0; at < wire.length; at++) {
+          const bad = Buffer.from(wire);
+          bad[at] = (bad[at] ?? 0) ^ (1 << randomInt(8));
+          expect(t.unprotectRtp(bad, 12, 5, 0, i), `byte ${at}`).toBeUndefined();
+        }
         expect(t.unprotectRtp(wire, 12, 5, 0, i)?.toString('hex')).toBe(plain.toString('hex'));
       }
     });
