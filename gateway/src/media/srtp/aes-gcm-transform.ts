@@ -5,14 +5,23 @@
  * first 8 bytes plus the E-bit + index word, the rest encrypted; the packet ends `tag || E+index` (the index word
  * follows the tag, unlike the HMAC suites). With E=0 (accepted, never sent) the whole packet is associated data.
  *
- * Node's GCM needs a cipher object per packet (no re-IV); the key is a KeyObject made once.
+ * SRTP packets: the counter keystream (J0 = IV || 1 for the tag mask, inc32(J0)… for the payload) comes from a
+ * reused AES-ECB cipher in batches of the next packets (keystream-batch.ts) and GHASH is computed in JavaScript
+ * (ghash.ts) — node's GCM needs a cipher object per packet (no re-IV), measured the larger part of the cost.
+ * SRTCP (one packet in seconds) keeps node's GCM, the key a KeyObject made once.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type Cipheriv, type KeyObject } from 'node:crypto';
 
+import { Ghash } from './ghash.js';
 import type { SessionKeys } from './kdf.js';
+import { KeystreamBatch } from './keystream-batch.js';
 import { writeU32, type SrtpTransform } from './transform.js';
 
 const TAG = 16;
+const BLOCK = 16;
+/** Packets per keystream batch; blocks per packet: E(K, J0) and 12 payload blocks (192 bytes). */
+export const GCM_BATCH_PACKETS = 16;
+export const GCM_BATCH_BLOCKS = 13;
 
 export class AesGcmTransform implements SrtpTransform {
   readonly rtpOverhead = TAG;
@@ -24,6 +33,10 @@ export class AesGcmTransform implements SrtpTransform {
   private readonly algorithm: 'aes-128-gcm' | 'aes-256-gcm';
   private readonly iv = Buffer.alloc(12);
   private readonly rtcpAad = Buffer.alloc(12);
+  private readonly ecb: Cipheriv;
+  private readonly ghash: Ghash;
+  private readonly batch: KeystreamBatch;
+  private counters = new Uint8Array(GCM_BATCH_BLOCKS * BLOCK);
 
   constructor(rtpKeys: SessionKeys, rtcpKeys: SessionKeys) {
     this.rtpKey = createSecretKey(rtpKeys.encryptionKey);
@@ -31,7 +44,42 @@ export class AesGcmTransform implements SrtpTransform {
     this.rtpSalt = rtpKeys.salt;
     this.rtcpSalt = rtcpKeys.salt;
     this.algorithm = rtpKeys.encryptionKey.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
+    this.ecb = createCipheriv(rtpKeys.encryptionKey.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', rtpKeys.encryptionKey, null);
+    this.ecb.setAutoPadding(false);
+    this.ghash = new Ghash(this.ecb.update(new Uint8Array(BLOCK)));
+    const write = (dst: Uint8Array, at: number, ssrc: number, index: number, blocks: number): void =>
+      this.writeCounters(dst, at, ssrc, index, blocks);
+    this.batch = new KeystreamBatch((c) => this.ecb.update(c), write, GCM_BATCH_BLOCKS, GCM_BATCH_PACKETS);
   }
+
+  /** Counter blocks j = 0..blocks-1 of an SRTP packet: IV || (1 + j), block 0 being J0. */
+  private writeCounters(dst: Uint8Array, at: number, ssrc: number, index: number, blocks: number): void {
+    const iv = this.fillIv(this.rtpSalt, ssrc, Math.floor(index / 65536), index & 0xffff);
+    for (let j = 0; j < blocks; j++) {
+      const to = at + j * BLOCK;
+      for (let i = 0; i < 12; i++) dst[to + i] = iv[i] ?? 0;
+      writeU32(dst, to + 12, j + 1);
+    }
+  }
+
+  /**
+   * The keystream of SRTP packet (ssrc, roc, seq) for `blocks` blocks (E(K, J0) first): sets `this.stream` and
+   * returns the offset in it, from a batch or, when the packet does not fit one, encrypted alone.
+   */
+  private keystream(ssrc: number, roc: number, seq: number, blocks: number): number {
+    const index = roc * 65536 + seq;
+    const at = this.batch.lookup(ssrc, index, blocks);
+    if (at >= 0) {
+      this.stream = this.batch.stream;
+      return at;
+    }
+    if (this.counters.length < blocks * BLOCK) this.counters = new Uint8Array(blocks * BLOCK * 2);
+    this.writeCounters(this.counters, 0, ssrc, index, blocks);
+    this.stream = this.ecb.update(this.counters.subarray(0, blocks * BLOCK));
+    return 0;
+  }
+
+  private stream: Uint8Array = new Uint8Array(0);
 
   /** (00 00 || ssrc || a || b) XOR salt, where a is 32 bits and b 16 bits (ROC, SEQ) or (0, ...) for SRTCP. */
   private fillIv(salt: Buffer, ssrc: number, a: number, b: number): Buffer {
@@ -53,31 +101,36 @@ export class AesGcmTransform implements SrtpTransform {
 
   protectRtp(packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Buffer {
     const length = packet.length;
-    const cipher = createCipheriv(this.algorithm, this.rtpKey, this.fillIv(this.rtpSalt, ssrc, roc, seq), { authTagLength: TAG });
-    cipher.setAAD(packet.subarray(0, headerLength));
-    const body = cipher.update(packet.subarray(headerLength));
-    cipher.final();
     const out = Buffer.allocUnsafe(length + TAG);
-    out.set(packet.subarray(0, headerLength), 0);
-    out.set(body, headerLength);
-    out.set(cipher.getAuthTag(), length);
+    out.set(packet, 0);
+    const bodyLength = length - headerLength;
+    const at = this.keystream(ssrc, roc, seq, 1 + Math.ceil(bodyLength / BLOCK));
+    const stream = this.stream;
+    for (let i = 0; i < bodyLength; i++) out[headerLength + i] = (out[headerLength + i] ?? 0) ^ (stream[at + BLOCK + i] ?? 0);
+    const ghash = this.ghash;
+    ghash.reset();
+    ghash.update(out, 0, headerLength);
+    ghash.update(out, headerLength, length);
+    ghash.finish(headerLength, bodyLength);
+    ghash.tag(stream, at, out, length);
     return out;
   }
 
   unprotectRtp(packet: Uint8Array, headerLength: number, ssrc: number, roc: number, seq: number): Buffer | undefined {
     const length = packet.length - TAG;
-    const decipher = createDecipheriv(this.algorithm, this.rtpKey, this.fillIv(this.rtpSalt, ssrc, roc, seq), { authTagLength: TAG });
-    decipher.setAuthTag(packet.subarray(length));
-    decipher.setAAD(packet.subarray(0, headerLength));
-    const body = decipher.update(packet.subarray(headerLength, length));
-    try {
-      decipher.final();
-    } catch {
-      return undefined;
-    }
+    const bodyLength = length - headerLength;
+    if (bodyLength < 0) return undefined;
+    const ghash = this.ghash;
+    ghash.reset();
+    ghash.update(packet, 0, headerLength);
+    ghash.update(packet, headerLength, length);
+    ghash.finish(headerLength, bodyLength);
+    const at = this.keystream(ssrc, roc, seq, 1 + Math.ceil(bodyLength / BLOCK));
+    const stream = this.stream;
+    if (!ghash.verify(stream, at, packet, length)) return undefined;
     const out = Buffer.allocUnsafe(length);
-    out.set(packet.subarray(0, headerLength), 0);
-    out.set(body, headerLength);
+    out.set(packet.subarray(0, length), 0);
+    for (let i = 0; i < bodyLength; i++) out[headerLength + i] = (out[headerLength + i] ?? 0) ^ (stream[at + BLOCK + i] ?? 0);
     return out;
   }
 
