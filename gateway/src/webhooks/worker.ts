@@ -67,6 +67,8 @@ export class DeliveryWorker {
   /** A lease outlasts the POST's timeout with room for the database writes around it. */
   readonly #leaseMs: number;
   #timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (epoch ms); Infinity without one. */
+  #timerDueMs = Infinity;
   #ticking: Promise<void> | undefined;
   #again = false;
   #closed = false;
@@ -120,7 +122,9 @@ export class DeliveryWorker {
 
   private schedule(ms: number): void {
     clearTimeout(this.#timer);
+    this.#timerDueMs = Infinity;
     if (this.#closed) return;
+    this.#timerDueMs = this.#now() + ms;
     this.#timer = setTimeout(() => this.wake(), ms);
     this.#timer.unref();
   }
@@ -249,6 +253,9 @@ export class DeliveryWorker {
         this.#o.logger?.warn({ delivery: o.row.id, endpoint: o.row.endpoint, type: o.row.event_type, attempts: o.attempt }, 'webhook delivery failed for good (retry.giveUpAfterMs)');
       }
     }
+    // The attempt's outcome is written after the pass that sent it scheduled the next poll: a retry due before that
+    // poll brings the timer forward (else it would wait for the poll, up to pollIntervalMs late).
+    if (this.#ticking === undefined && this.#nextDueMs < this.#timerDueMs) this.schedule(Math.max(0, this.#nextDueMs - this.#now()));
   }
 }
 
