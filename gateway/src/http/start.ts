@@ -5,19 +5,14 @@
  * (`reloadCertificate`) and when its files change (polled): a new pair that cannot be used is logged and the
  * running certificate stays.
  */
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { isLoopback } from '../api/auth.js';
 import type { HttpConfig } from '../config-http.js';
 import { createAdminServer, createHttpServer, type HealthSource, type HttpServerOptions } from './server.js';
+import { CERT_WATCH_INTERVAL_MS, watchCertificateFiles } from '../sip/transport/tls-credentials.js';
 import { describeCertificate, loadServerTls, type ServerTlsMaterial } from './tls-files.js';
-
-/** Certificate files are checked for change this often by default. */
-export const CERT_WATCH_INTERVAL_MS = 5_000;
-/** A change is read this long after the last one (a renewal writes the key and the certificate one after the other). */
-const CERT_SETTLE_MS = 200;
 
 /** The admin listener could not open (its port is `http.admin.port`, not `http.port`: startup/listen-failure.ts). */
 export class AdminListenError extends Error {
@@ -93,17 +88,9 @@ export async function startHttp(o: StartHttpOptions): Promise<HttpListeners> {
     return reloading;
   };
 
-  // A renewal (certbot, cert-manager) replaces the files: poll their stat (works across renames and symlinks).
+  // A renewal (certbot, cert-manager) replaces the files: the same watch as SIP over TLS (stat polled, symlinks followed).
   const watchMs = o.watchIntervalMs ?? CERT_WATCH_INTERVAL_MS;
-  const watched: string[] = tls === null || watchMs <= 0 || material === undefined ? [] : [material.certPath, material.keyPath];
-  let settle: NodeJS.Timeout | undefined;
-  const onChange = (curr: Stats, prev: Stats): void => {
-    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
-    clearTimeout(settle);
-    settle = setTimeout(() => void reload('file-change'), CERT_SETTLE_MS);
-    settle.unref();
-  };
-  for (const path of watched) watchFile(path, { interval: watchMs, persistent: false }, onChange);
+  const watcher = tls === null || watchMs <= 0 || material === undefined ? undefined : watchCertificateFiles([material.certPath, material.keyPath], watchMs, () => void reload('file-change'));
   if (material !== undefined) logger.info({ certificate: describeCertificate(material) }, 'HTTPS on the main listener');
 
   let closing: Promise<void> | undefined;
@@ -114,8 +101,7 @@ export async function startHttp(o: StartHttpOptions): Promise<HttpListeners> {
     reloadCertificate: () => reload('sighup'),
     close: () =>
       (closing ??= (async () => {
-        for (const path of watched) unwatchFile(path, onChange);
-        clearTimeout(settle);
+        watcher?.close();
         await Promise.all([main.close(), admin?.close()]);
       })()),
   };

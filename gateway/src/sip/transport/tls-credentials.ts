@@ -1,13 +1,10 @@
 /**
  * The TLS server's certificate, key and CA files: read (and checked: the key must match the certificate) into the
- * options of a secure context, and watched so a reissued certificate is taken without a restart. A watch event is
- * debounced (a renewal writes key and certificate one after the other) and a set of files that does not load is
- * reported, never applied.
+ * options of a secure context, and watched so a reissued certificate is taken without a restart (the HTTPS listener
+ * uses the same watch). A set of files that does not load is reported, never applied.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
@@ -69,40 +66,30 @@ function checked(cert: string, key: string, ca: string | undefined, files: TlsFi
   return { cert, key, ca, serial: x509.serialNumber.toUpperCase(), validTo: x509.validTo };
 }
 
+/** How often certificate files are checked for a change, by default (SIP over TLS and HTTPS alike). */
+export const CERT_WATCH_INTERVAL_MS = 5_000;
+/** Quiet time after a change before the files are read: a renewal writes key and certificate one after the other. */
+const CERT_SETTLE_MS = 200;
+
 /**
- * Calls `onChange` once the files have been quiet for `debounceMs` after a change. Watches their directories (a
- * file replaced by a rename, as certbot and editors do, is still seen). `close()` stops it.
+ * Calls `onChange` once the files at `paths` have changed and then stayed quiet for a moment. Each path's stat
+ * (inode, mtime, size, following symlinks) is polled every `intervalMs`: a renewal that swaps a symlink (Kubernetes'
+ * secret volumes swap `..data`; certbot repoints `live/`) or replaces a file by a rename changes what the path
+ * resolves to, which a directory watch would report under another name or not at all. `close()` stops it.
  */
-export function watchFiles(files: TlsFiles, debounceMs: number, onChange: () => void, onError: (err: unknown) => void): { close(): void } {
-  const paths = [files.certFile, files.keyFile, ...(files.caFile === undefined ? [] : [files.caFile])];
-  const byDir = new Map<string, Set<string>>();
-  for (const p of paths) {
-    const names = byDir.get(dirname(p)) ?? new Set<string>();
-    names.add(basename(p));
-    byDir.set(dirname(p), names);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const changed = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(onChange, debounceMs);
-    timer.unref();
+export function watchCertificateFiles(paths: readonly string[], intervalMs: number, onChange: () => void): { close(): void } {
+  let settle: NodeJS.Timeout | undefined;
+  const changed = (curr: Stats, prev: Stats): void => {
+    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+    clearTimeout(settle);
+    settle = setTimeout(onChange, CERT_SETTLE_MS);
+    settle.unref();
   };
-  const watchers: FSWatcher[] = [];
-  for (const [dir, names] of byDir) {
-    try {
-      const w = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || names.has(name.toString())) changed();
-      });
-      w.on('error', onError);
-      watchers.push(w);
-    } catch (err) {
-      onError(err);
-    }
-  }
+  for (const path of paths) watchFile(path, { interval: intervalMs, persistent: false }, changed);
   return {
     close: () => {
-      clearTimeout(timer);
-      for (const w of watchers) w.close();
+      clearTimeout(settle);
+      for (const path of paths) unwatchFile(path, changed);
     },
   };
 }

@@ -5,7 +5,9 @@
  * (a wrong CA fails, and nothing goes out in plaintext).
  */
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +52,7 @@ async function started(opts: { limits?: Partial<TcpLimits>; tls?: Partial<TlsSer
     tcp: false,
     maxMessageBytes: 65_535,
     tcpLimits: { ...LIMITS, ...opts.limits },
-    tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey, minVersion: '1.2', requireClientCert: false, reloadDebounceMs: 50, ...opts.tls },
+    tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey, minVersion: '1.2', requireClientCert: false, watchIntervalMs: 50, ...opts.tls },
     logger: pino({ level: 'silent' }),
     onRequest: (req, inbound) => {
       requests.push(req);
@@ -219,10 +221,47 @@ describe('TLS certificate reload', () => {
     expect(res.kind === 'response' && getHeader(res, 'call-id')).toBe('c-after');
   });
 
+  it('a Kubernetes-style renewal (the secret volume swaps its ..data symlink) is seen too', async () => {
+    const reloadPki = makeTestPki();
+    cleanups.push(() => reloadPki.remove());
+    const volume = mkdtempSync(join(tmpdir(), 'patchbay-secret-'));
+    cleanups.push(() => rmSync(volume, { recursive: true, force: true }));
+    const version = (name: string): void => {
+      mkdirSync(join(volume, name));
+      copyFileSync(reloadPki.serverCert, join(volume, name, 'tls.crt'));
+      copyFileSync(reloadPki.serverKey, join(volume, name, 'tls.key'));
+    };
+    version('v1');
+    symlinkSync('v1', join(volume, '..data'));
+    symlinkSync('..data/tls.crt', join(volume, 'tls.crt'));
+    symlinkSync('..data/tls.key', join(volume, 'tls.key'));
+    const { port } = await started({ tls: { certFile: join(volume, 'tls.crt'), keyFile: join(volume, 'tls.key') } });
+    const ca = reloadPki.read(reloadPki.caCert);
+    const first = await tlsPeer(port, { ca });
+    const oldSerial = first.tlsSocket.getPeerCertificate().serialNumber;
+    first.close();
+    reloadPki.reissueServer();
+    version('v2');
+    symlinkSync('v2', join(volume, '..data_tmp'));
+    renameSync(join(volume, '..data_tmp'), join(volume, '..data')); // what the kubelet does: one atomic rename
+    let newSerial = oldSerial;
+    await waitFor(
+      async () => {
+        const probe = await tlsPeer(port, { ca });
+        newSerial = probe.tlsSocket.getPeerCertificate().serialNumber;
+        probe.close();
+        return newSerial !== oldSerial;
+      },
+      5_000,
+      () => `still serial ${newSerial}`,
+    );
+    expect(newSerial).not.toBe(oldSerial);
+  });
+
   it('a bad certificate file is refused and the running certificate stays (reload(), as SIGHUP does)', async () => {
     const badPki = makeTestPki();
     cleanups.push(() => badPki.remove());
-    const { layer, port } = await started({ tls: { certFile: badPki.serverCert, keyFile: badPki.serverKey, reloadDebounceMs: 0 } });
+    const { layer, port } = await started({ tls: { certFile: badPki.serverCert, keyFile: badPki.serverKey, watchIntervalMs: 0 } });
     const ca = badPki.read(badPki.caCert);
     const before = (await tlsPeer(port, { ca })).tlsSocket.getPeerCertificate().serialNumber;
     writeFileSync(badPki.serverCert, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');

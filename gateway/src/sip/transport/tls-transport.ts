@@ -17,7 +17,7 @@ import { isIP } from 'node:net';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { StreamTransport, type StreamSockets, type StreamTransportOptions } from './stream-transport.js';
-import { loadCredentials, loadCredentialsSync, TLS_MIN_VERSIONS, watchFiles, type TlsCredentials, type TlsFiles, type TlsMinVersion } from './tls-credentials.js';
+import { loadCredentials, loadCredentialsSync, TLS_MIN_VERSIONS, watchCertificateFiles, CERT_WATCH_INTERVAL_MS, type TlsCredentials, type TlsFiles, type TlsMinVersion } from './tls-credentials.js';
 import { SipTransportError, SipTransportErrorCode } from './transport-error.js';
 import { normalizeAddress, type RemoteInfo } from './types.js';
 
@@ -27,8 +27,8 @@ export interface TlsServerSettings extends TlsFiles {
   readonly minVersion: TlsMinVersion;
   /** Ask every client for a certificate chaining to `caFile` (or the system's CAs); refuse those without. */
   readonly requireClientCert: boolean;
-  /** Quiet time after a file change before the reload; 0: the files are not watched (reload() only). Default 250. */
-  readonly reloadDebounceMs?: number;
+  /** How often the files are checked for a change (watchCertificateFiles); 0: not watched (reload() only). Default 5 s. */
+  readonly watchIntervalMs?: number;
 }
 
 /** How we connect to one peer (a trunk's `tls:`): PEM text, read at start. */
@@ -54,7 +54,6 @@ export interface TlsCounters {
 
 export type TlsReloadResult = { readonly ok: true; readonly serial: string } | { readonly ok: false; readonly error: string };
 
-const DEFAULT_DEBOUNCE_MS = 250;
 
 export class TlsTransport extends StreamTransport {
   private readonly tlsSockets: TlsSockets;
@@ -82,9 +81,10 @@ export class TlsTransport extends StreamTransport {
 
   override async listen(host: string, port: number): Promise<number> {
     const bound = await super.listen(host, port);
-    const debounce = this.settings.reloadDebounceMs ?? DEFAULT_DEBOUNCE_MS;
-    if (debounce > 0) {
-      this.watcher = watchFiles(this.settings, debounce, () => void this.reload(), (err) => this.options.logger.warn({ err }, 'TLS certificate files cannot be watched: reload with SIGHUP'));
+    const intervalMs = this.settings.watchIntervalMs ?? CERT_WATCH_INTERVAL_MS;
+    if (intervalMs > 0) {
+      const { certFile, keyFile, caFile } = this.settings;
+      this.watcher = watchCertificateFiles(caFile === undefined ? [certFile, keyFile] : [certFile, keyFile, caFile], intervalMs, () => void this.reload());
     }
     return bound;
   }
