@@ -38,7 +38,7 @@ export function loadCredentialsSync(files: TlsFiles): TlsCredentials {
       throw new SipTransportError(`cannot read TLS file ${path}`, SipTransportErrorCode.TlsCredentials, err);
     }
   };
-  return checked(read(files.certFile), read(files.keyFile), files.caFile === undefined ? undefined : read(files.caFile), files);
+  return checkedCredentials(read(files.certFile), read(files.keyFile), files.caFile === undefined ? undefined : read(files.caFile), files);
 }
 
 /** Reads and checks the files again (a reload); rejects with SipTransportError(TlsCredentials). */
@@ -51,10 +51,11 @@ export async function loadCredentials(files: TlsFiles): Promise<TlsCredentials> 
     }
   };
   const [cert, key, ca] = await Promise.all([read(files.certFile), read(files.keyFile), files.caFile === undefined ? undefined : read(files.caFile)]);
-  return checked(cert, key, ca, files);
+  return checkedCredentials(cert, key, ca, files);
 }
 
-function checked(cert: string, key: string, ca: string | undefined, files: TlsFiles): TlsCredentials {
+/** Checks PEM texts read from `files` (the key must be the certificate's); throws SipTransportError(TlsCredentials). */
+export function checkedCredentials(cert: string, key: string, ca: string | undefined, files: TlsFiles): TlsCredentials {
   let x509: X509Certificate;
   try {
     tls.createSecureContext({ cert, key, ...(ca === undefined ? {} : { ca }) }); // throws on a bad PEM or a key that does not match
