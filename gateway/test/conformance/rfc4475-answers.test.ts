@@ -10,13 +10,12 @@
  * to 127.0.0.3 on that port.
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../support/certs.js';
-import { StreamFramer } from '../../src/sip/transport/stream-framer.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
+import { streamSipPeer } from '../helpers/stream-peer.js';
 import { TORTURE_MESSAGES, type TortureMessage } from './rfc4475-messages.js';
 
 const SOURCE = '127.0.0.3';
@@ -142,52 +141,16 @@ async function udpPeer(port: number): Promise<Peer> {
 }
 
 async function tcpPeer(): Promise<Peer> {
-  const socket = net.connect({ host: gw.host, port: gw.sipPort });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  const received: SipMessage[] = [];
-  const framer = new StreamFramer(65_535);
-  socket.on('data', (chunk: Buffer) => {
-    for (const buf of framer.push(chunk).messages) {
-      const m = parseSip(buf.toString('latin1'));
-      if (m) received.push(m);
-    }
-  });
-  return {
-    received,
-    send: (data) => socket.write(data),
-    via: `SIP/2.0/TCP 127.0.0.1:${socket.localPort ?? 0}`,
-    close: () => socket.destroy(),
-  };
+  const peer = await streamSipPeer(gw.host, gw.sipPort);
+  return { ...peer, via: `SIP/2.0/TCP 127.0.0.1:${peer.localPort}` };
 }
 
 /** A TLS connection to the gateway's TLS port, the gateway's certificate verified against the test CA. */
 async function tlsPeer(): Promise<Peer> {
   const port = gw.gateway.tlsPort;
   if (port === undefined) throw new Error('the gateway has no TLS port');
-  const socket = tls.connect({ host: gw.host, port, ca: pki.read(pki.caCert) });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  const received: SipMessage[] = [];
-  const framer = new StreamFramer(65_535);
-  socket.on('data', (chunk: Buffer) => {
-    for (const buf of framer.push(chunk).messages) {
-      const m = parseSip(buf.toString('latin1'));
-      if (m) received.push(m);
-    }
-  });
-  return {
-    received,
-    send: (data) => socket.write(data),
-    via: `SIP/2.0/TLS 127.0.0.1:${socket.localPort ?? 0}`,
-    close: () => socket.destroy(),
-  };
+  const peer = await streamSipPeer(gw.host, port, { ca: pki.read(pki.caCert) });
+  return { ...peer, via: `SIP/2.0/TLS 127.0.0.1:${peer.localPort}` };
 }
 
 type Transport = 'udp' | 'tcp' | 'tls';

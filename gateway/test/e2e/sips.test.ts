@@ -6,10 +6,10 @@
 import dgram from 'node:dgram';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamFramer } from '../../src/sip/transport/stream-framer.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { pcmuOffer } from '../helpers/raw-sip-peer.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
+import { streamSipPeer } from '../helpers/stream-peer.js';
 import { makeTestPki, type TestPki } from '../support/certs.js';
 
 let seq = 0;
@@ -73,60 +73,38 @@ describe('sips: Request-URIs', () => {
 
   it('over TLS: an INVITE to a sips: URI is answered 200 with a sips: Contact on the TLS port', async () => {
     const port = withTls.gateway.tlsPort ?? 0;
-    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('secureConnect', resolve);
-      socket.once('error', reject);
-    });
-    const received: SipMessage[] = [];
-    const framer = new StreamFramer(65_535);
-    socket.on('data', (chunk: Buffer) => {
-      for (const buf of framer.push(chunk).messages) {
-        const m = parseSip(buf.toString('latin1'));
-        if (m !== undefined) received.push(m);
-      }
-    });
+    const peer = await streamSipPeer('127.0.0.1', port, { ca: pki.read(pki.caCert) });
+    const { received } = peer;
     try {
-      const via = `SIP/2.0/TLS 127.0.0.1:${socket.localPort ?? 0}`;
+      const via = `SIP/2.0/TLS 127.0.0.1:${peer.localPort}`;
       const uri = 'sips:+15550100001@127.0.0.1';
-      socket.write(request('INVITE', uri, via, 'sips-call', { body: pcmuOffer(40_000), contact: `<sips:caller@127.0.0.1:${socket.localPort ?? 0}>` }));
+      peer.send(request('INVITE', uri, via, 'sips-call', { body: pcmuOffer(40_000), contact: `<sips:caller@127.0.0.1:${peer.localPort}>` }));
       await waitFor(() => received.some((m) => (m.status ?? 0) >= 200), 5_000, () => received.map((m) => m.firstLine).join(' | '));
       const ok = received.find((m) => (m.status ?? 0) >= 200);
       expect(ok?.status).toBe(200);
       expect(header(ok ?? received[0] ?? ({} as SipMessage), 'contact')).toBe(`<sips:patchbay@127.0.0.1:${port}>`);
       const toTag = /;tag=([^;>\s]+)/.exec(header(ok ?? ({} as SipMessage), 'to') ?? '')?.[1] ?? '';
       const target = `sips:patchbay@127.0.0.1:${port}`;
-      socket.write(request('ACK', target, via, 'sips-call', { toTag }));
-      socket.write(request('BYE', target, via, 'sips-call', { cseq: 2, toTag }));
+      peer.send(request('ACK', target, via, 'sips-call', { toTag }));
+      peer.send(request('BYE', target, via, 'sips-call', { cseq: 2, toTag }));
       await waitFor(() => received.some((m) => m.status === 200 && header(m, 'cseq') === '2 BYE'), 5_000);
       await withTls.waitForIdle(5_000);
     } finally {
-      socket.destroy();
+      peer.close();
     }
   }, 20_000);
 
   it('in a SIPS dialog the requests we send carry a sips: Contact too (our BYE when the API hangs up)', async () => {
     const port = withTls.gateway.tlsPort ?? 0;
-    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('secureConnect', resolve);
-      socket.once('error', reject);
-    });
-    const received: SipMessage[] = [];
-    const framer = new StreamFramer(65_535);
-    socket.on('data', (chunk: Buffer) => {
-      for (const buf of framer.push(chunk).messages) {
-        const m = parseSip(buf.toString('latin1'));
-        if (m !== undefined) received.push(m);
-      }
-    });
+    const peer = await streamSipPeer('127.0.0.1', port, { ca: pki.read(pki.caCert) });
+    const { received } = peer;
     try {
-      const via = `SIP/2.0/TLS 127.0.0.1:${socket.localPort ?? 0}`;
-      socket.write(request('INVITE', 'sips:+15550100001@127.0.0.1', via, 'sips-bye', { body: pcmuOffer(40_002), contact: `<sips:caller@127.0.0.1:${socket.localPort ?? 0}>` }));
+      const via = `SIP/2.0/TLS 127.0.0.1:${peer.localPort}`;
+      peer.send(request('INVITE', 'sips:+15550100001@127.0.0.1', via, 'sips-bye', { body: pcmuOffer(40_002), contact: `<sips:caller@127.0.0.1:${peer.localPort}>` }));
       await waitFor(() => received.some((m) => m.status === 200), 5_000, () => received.map((m) => m.firstLine).join(' | '));
       const ok = received.find((m) => m.status === 200) ?? ({} as SipMessage);
       const toTag = /;tag=([^;>\s]+)/.exec(header(ok, 'to') ?? '')?.[1] ?? '';
-      socket.write(request('ACK', `sips:patchbay@127.0.0.1:${port}`, via, 'sips-bye', { toTag }));
+      peer.send(request('ACK', `sips:patchbay@127.0.0.1:${port}`, via, 'sips-bye', { toTag }));
       const listed = await fetch(`http://127.0.0.1:${withTls.httpPort}/v1/calls`, { signal: AbortSignal.timeout(5_000) });
       const live = ((await listed.json()) as { calls: { id: string; live: boolean }[] }).calls.filter((c) => c.live);
       expect(live).toHaveLength(1);
@@ -137,7 +115,7 @@ describe('sips: Request-URIs', () => {
       expect(bye.firstLine).toMatch(/^BYE sips:caller@127\.0\.0\.1:\d+ SIP\/2\.0$/);
       expect(header(bye, 'contact')).toBe(`<sips:patchbay@127.0.0.1:${port}>`);
     } finally {
-      socket.destroy();
+      peer.close();
     }
     await withTls.waitForIdle(5_000);
   }, 20_000);
