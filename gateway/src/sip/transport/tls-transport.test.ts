@@ -82,6 +82,18 @@ async function tlsPeer(port: number, options: tls.ConnectionOptions & { localAdd
   return { ...peer, tlsSocket: socket };
 }
 
+/** How a TLS client's handshake to `port` ends: 'connected', the error's code, or 'closed' (refused before it). */
+async function handshakeOutcome(port: number): Promise<string> {
+  const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
+  const outcome = await new Promise<string>((resolve) => {
+    socket.once('secureConnect', () => resolve('connected'));
+    socket.once('error', (err: Error & { code?: string }) => resolve(err.code ?? 'error'));
+    socket.once('close', () => resolve('closed'));
+  });
+  socket.destroy();
+  return outcome;
+}
+
 function options(branch: string, callId = 'c1'): string {
   return rawRequest({ via: `SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK${branch}`, callId });
 }
@@ -110,13 +122,7 @@ describe('TLS transport', () => {
     await b.write(options('b2'));
     await b.next();
     // A third from the same source is closed before its handshake; one from 127.0.0.2 gets in.
-    const refused = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
-    const outcome = await new Promise<string>((resolve) => {
-      refused.once('secureConnect', () => resolve('connected'));
-      refused.once('error', (err: Error & { code?: string }) => resolve(err.code ?? 'error'));
-      refused.once('close', () => resolve('closed'));
-    });
-    refused.destroy();
+    const outcome = await handshakeOutcome(port);
     expect(outcome).not.toBe('connected');
     expect(layer.tcpCounters.tcpRefusedPerIp).toBe(1);
     const other = await tlsPeer(port, { localAddress: '127.0.0.2' });
@@ -144,13 +150,7 @@ describe('TLS transport', () => {
     await b.write(options('c2', 'c2'));
     await b.next();
     // The source holds two (one of each): a third, over TLS, is refused before its handshake.
-    const refused = tls.connect({ host: '127.0.0.1', port, ca: pki.read(pki.caCert) });
-    const outcome = await new Promise<string>((resolve) => {
-      refused.once('secureConnect', () => resolve('connected'));
-      refused.once('error', (err: Error & { code?: string }) => resolve(err.code ?? 'error'));
-      refused.once('close', () => resolve('closed'));
-    });
-    refused.destroy();
+    const outcome = await handshakeOutcome(port);
     expect(outcome).not.toBe('connected');
     expect(layer.tcpCounters.tcpRefusedPerIp).toBe(1);
     // Its TCP connection closed, the source has room again for a TLS one.
