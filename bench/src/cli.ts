@@ -23,6 +23,8 @@ export interface CliOptions extends BenchOptions {
   readonly records?: RecordsChoice;
   /** `--srtp off|aes-cm|gcm|all`: plain RTP, RTP/SAVP with one suite, or off, AES-CM and GCM back to back. */
   readonly srtp?: BenchSrtpChoice;
+  /** `--repeat N` with `--srtp`: N rounds, alternating the order of the modes each round (default 1). */
+  readonly repeat: number;
 }
 
 export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
@@ -30,7 +32,7 @@ export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
 
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
                    [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
-                   [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both] [--srtp off|aes-cm|gcm|all]
+                   [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both] [--srtp off|aes-cm|gcm|all [--repeat N]]
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
 both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 --runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
@@ -40,7 +42,8 @@ answers 204, every call event type); off: database.enabled: false; both: off, on
 and a table of CPU per call-second (hold window and whole life) against the goal (on within 5 % of off).
 --srtp aes-cm|gcm: the load generator offers RTP/SAVP with AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM alone (a
 fresh SDES key per call) and protects its RTP; off: plain RTP/AVP; all: off, aes-cm, gcm, each on a fresh gateway
-with records off, and a table of CPU per call-second against plain (goal: at most 1.2×).
+with records off, and a table of CPU per call-second against plain (goal: at most 1.2×); --repeat N: N rounds, each
+round in the reverse order of the one before (off, aes-cm, gcm, gcm, aes-cm, off, ...), and each mode's mean.
 PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
@@ -66,7 +69,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp']);
+  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp', 'repeat']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -113,6 +116,10 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   if (srtp !== undefined && (ramp || runtimes !== undefined || direction !== 'inbound' || (records !== undefined && records !== 'off'))) {
     throw new CliError('--srtp compares fixed inbound runs with records off: it does not combine with --ramp, --runtimes, --direction or --records on|both');
   }
+  const repeatText = values.get('repeat');
+  const repeat = repeatText === undefined ? 1 : Number(repeatText);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new CliError(`--repeat must be an integer 1–20, got '${repeatText}'`);
+  if (repeatText !== undefined && srtp === undefined) throw new CliError('--repeat repeats an --srtp comparison: add --srtp');
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -131,5 +138,6 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     direction,
     ...(records === undefined ? {} : { records }),
     ...(srtp === undefined ? {} : { srtp }),
+    repeat,
   };
 }

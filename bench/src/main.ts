@@ -119,7 +119,7 @@ async function main(options: CliOptions): Promise<void> {
       await gateway.child.stop();
     } else if (options.srtp !== undefined) {
       const runs: SrtpRun[] = [];
-      for (const mode of srtpOrder(options.srtp)) runs.push(await runSrtp(mode, launch, options, log));
+      for (const mode of srtpOrder(options.srtp, options.repeat)) runs.push(await runSrtp(mode, launch, options, log));
       const first = runs[0];
       if (first === undefined) throw new Error('no srtp run');
       phase = first.phase;
@@ -244,6 +244,7 @@ async function main(options: CliOptions): Promise<void> {
         ...(options.direction === 'inbound' ? {} : { direction: options.direction }),
         ...(options.records === undefined ? {} : { records: options.records }),
         ...(options.srtp === undefined ? {} : { srtp: options.srtp }),
+        ...(options.repeat > 1 ? { repeat: options.repeat } : {}),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,

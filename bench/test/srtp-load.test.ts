@@ -38,6 +38,11 @@ describe('the SRTP offer', () => {
     expect(srtpOrder('gcm')).toEqual(['gcm']);
   });
 
+  it('--repeat alternates the order each round so a drift weighs on every mode alike', () => {
+    expect(srtpOrder('all', 3)).toEqual(['off', 'aes-cm', 'gcm', 'gcm', 'aes-cm', 'off', 'off', 'aes-cm', 'gcm']);
+    expect(srtpOrder('off', 2)).toEqual(['off', 'off']);
+  });
+
   it.each(SUITES)('offers RTP/SAVP with one %s key (tag 1), and a plain offer stays RTP/AVP', (suite) => {
     const key = newSrtpKey(suite);
     expect(key.masterKey.length).toBe(SRTP_SUITES[suite].keyLength);
@@ -170,6 +175,10 @@ describe('--srtp on the command line and in the report', () => {
     expect(() => parseCli(['--srtp', 'aes'], '/r')).toThrow(CliError);
     expect(() => parseCli(['--srtp', 'all', '--records', 'on'], '/r')).toThrow(/records off/);
     expect(() => parseCli(['--srtp', 'all', '--ramp'], '/r')).toThrow(CliError);
+    expect(parseCli(['--srtp', 'all', '--repeat', '4'], '/r')).toMatchObject({ repeat: 4 });
+    expect(parseCli([], '/r')).toMatchObject({ repeat: 1 });
+    expect(() => parseCli(['--repeat', '2'], '/r')).toThrow(/add --srtp/);
+    expect(() => parseCli(['--srtp', 'all', '--repeat', '0'], '/r')).toThrow(/--repeat/);
   });
 
   it('reports each suite against the plain run', async () => {
@@ -182,5 +191,9 @@ describe('--srtp on the command line and in the report', () => {
     const md = srtpSection([run('off', 6), run('aes-cm', 6.6), run('gcm', 7.8)], undefined) ?? '';
     expect(md).toContain('| 2 | AES_CM_128_HMAC_SHA1_80 | 100 (0) | 6.600 | 1.100× |');
     expect(md).toContain('| 3 | AEAD_AES_128_GCM | 100 (0) | 7.800 | 1.300× **over 1.2×** |');
+    expect(md).not.toContain('ratio of means');
+    const repeated = srtpSection([run('off', 6), run('aes-cm', 6.6), run('aes-cm', 7.8), run('off', 5)], undefined) ?? '';
+    expect(repeated).toContain('| off | 2 | 5.500 (5.000–6.000) | 1 (plain) |');
+    expect(repeated).toContain('| AES_CM_128_HMAC_SHA1_80 | 2 | 7.200 (6.600–7.800) | 1.309× **over 1.2×** |');
   });
 });

@@ -22,9 +22,16 @@ export function suiteOf(mode: BenchSrtpMode): SrtpSuite | undefined {
   return mode === 'off' ? undefined : SRTP_MODE_SUITE[mode];
 }
 
-/** The runs of a `--srtp` choice, in order: `all` is plain first, then each suite. */
-export function srtpOrder(choice: BenchSrtpChoice): BenchSrtpMode[] {
-  return choice === 'all' ? [...BENCH_SRTP_MODES] : [choice];
+/**
+ * The runs of a `--srtp` choice, in order. `all` is plain, then each suite; with `repeat` > 1 the rounds alternate
+ * direction (off, aes-cm, gcm, then gcm, aes-cm, off, ...) so that a drift over the session (a machine warming up,
+ * another process starting) weighs on every mode alike instead of always on the last one.
+ */
+export function srtpOrder(choice: BenchSrtpChoice, repeat = 1): BenchSrtpMode[] {
+  const round = choice === 'all' ? [...BENCH_SRTP_MODES] : [choice];
+  const order: BenchSrtpMode[] = [];
+  for (let r = 0; r < repeat; r++) order.push(...(r % 2 === 0 ? round : [...round].reverse()));
+  return order;
 }
 
 /** A fresh random master key and salt of `suite`'s lengths. */

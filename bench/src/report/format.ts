@@ -109,6 +109,7 @@ export function benchCommand(options: BenchOptions, name?: string): string {
   if (options.direction !== undefined && options.direction !== 'inbound') flags.push(`--direction ${options.direction}`);
   if (options.records !== undefined) flags.push(`--records ${options.records}`);
   if (options.srtp !== undefined) flags.push(`--srtp ${options.srtp}`);
+  if (options.repeat !== undefined && options.repeat > 1) flags.push(`--repeat ${options.repeat}`);
   if (name !== undefined) flags.push(`--name ${shellWord(name)}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }

@@ -30,6 +30,8 @@ export interface BenchOptions {
   records?: 'on' | 'off' | 'both';
   /** `--srtp off|aes-cm|gcm|all`: plain RTP, SRTP with one suite, or the three back to back. */
   srtp?: 'off' | 'aes-cm' | 'gcm' | 'all';
+  /** `--repeat N` with `--srtp`: rounds, each in the reverse order of the one before. */
+  repeat?: number;
 }
 
 /** One `--srtp` run on its own gateway (same load, records off). `gateway` is over the hold window. */
