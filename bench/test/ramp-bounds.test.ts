@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BARGE_IN_P95_LIMIT_MS, describeCheck, describeVerdict, FIRST_STEP_MARGIN_MS, JITTER_P99_LIMIT_MS, judgeStep, MAX_LATE_TICKS,
-  MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
+  MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
 } from '../src/ramp/bounds.js';
 import { rampCapacity } from '../src/ramp/capacity.js';
 import type { RampMeasures } from '../src/report/types.js';
@@ -66,12 +66,16 @@ describe('judgeStep', () => {
   });
 
   it('is not measurable when the agents or the load generator saturate, never held, whatever the bounds say', () => {
-    expect(judgeStep(healthy({ agentsCoreShare: SATURATED_CORE_SHARE }), first).verdict).toEqual({ kind: 'not-measurable', saturated: ['agents'] });
-    expect(judgeStep(healthy({ loadGeneratorCoreShare: 0.97 }), first).verdict).toEqual({ kind: 'not-measurable', saturated: ['load-generator'] });
+    expect(judgeStep(healthy({ agentsCoreShare: SATURATED_CORE_SHARE }), first).verdict).toEqual({ kind: 'not-measurable', saturated: ['agents'], causes: ['agentsCpu'] });
+    expect(judgeStep(healthy({ loadGeneratorCoreShare: 0.97 }), first).verdict).toEqual({ kind: 'not-measurable', saturated: ['load-generator'], causes: ['loadGeneratorCpu'] });
     const both = judgeStep(healthy({ agentsCoreShare: 0.9, loadGeneratorCoreShare: 0.9, jitterP99Ms: 50 }), first);
-    expect(both.verdict).toEqual({ kind: 'not-measurable', saturated: ['agents', 'load-generator'] });
+    expect(both.verdict).toEqual({ kind: 'not-measurable', saturated: ['agents', 'load-generator'], causes: ['agentsCpu', 'loadGeneratorCpu'] });
     expect(both.checks.find((c) => c.bound === 'jitterP99')?.pass).toBe(false); // still reported
     expect(judgeStep(healthy({ agentsCoreShare: SATURATED_CORE_SHARE - 0.001 }), first).verdict.kind).toBe('held');
+    // Starved below a full core (a shared machine): the load generator's own timer runs late.
+    expect(judgeStep(healthy({ loadGeneratorLoopDelayP99Ms: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, jitterP99Ms: 153 }), first).verdict)
+      .toEqual({ kind: 'not-measurable', saturated: ['load-generator'], causes: ['loadGeneratorLoopDelay'] });
+    expect(judgeStep(healthy({ loadGeneratorLoopDelayP99Ms: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS - 0.1 }), first).verdict.kind).toBe('held');
     // The gateway's own CPU is what is measured, never a reason to call a step unmeasurable.
     expect(judgeStep(healthy({ gatewayCoreShare: 1.0 }), first).verdict.kind).toBe('held');
   });
@@ -83,7 +87,10 @@ describe('judgeStep', () => {
     expect(text).toBe('failed: downlink delivered 5.50 % < 99 %; downlink whole-hop p99 1078 ms > 62 ms (first step + 20 ms)');
     const sat = healthy({ loadGeneratorCoreShare: 0.91 });
     const js = judgeStep(sat, first);
-    expect(describeVerdict(js.verdict, js.checks, sat)).toBe('not measurable: load-generator at 91 % of a core (≥ 85 %)');
+    expect(describeVerdict(js.verdict, js.checks, sat)).toBe('not measurable: load generator CPU 91 % of a core (≥ 85 % of a core)');
+    const late = healthy({ loadGeneratorLoopDelayP99Ms: 58 });
+    const jl = judgeStep(late, first);
+    expect(describeVerdict(jl.verdict, jl.checks, late)).toBe('not measurable: load generator event-loop delay p99 58.0 ms (≥ 30.0 ms)');
     expect(describeCheck({ bound: 'roundTripP99', measured: null, limit: 115, pass: false })).toBe('echo round trip p99: not measured in the window');
   });
 });
@@ -104,7 +111,7 @@ describe('rampCapacity', () => {
   it('names a saturated measuring process, and holds nothing past it', () => {
     const c = rampCapacity('opus', [step(50, first), step(100, healthy({ agentsCoreShare: 0.93 }), first)], 500);
     expect(c.maxHeld).toBe(50);
-    expect(c.limit).toBe('not measurable at 100 calls: agents saturated (93 % of a core)');
+    expect(c.limit).toBe('not measurable at 100 calls: agents CPU 93 % of a core (≥ 85 % of a core)');
   });
 
   it('says when every step held, and when none did', () => {

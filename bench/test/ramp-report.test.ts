@@ -27,7 +27,7 @@ describe('ramp report', () => {
   it('gives one capacity row per codec: largest held, the limiting bound or resource, CPU per call-second at that step', () => {
     const md = rampCapacityTable([pcmu, opus]);
     expect(row(md, 'PCMU')).toEqual(['PCMU', '100', 'downlink delivered, downlink whole-hop p99, barge-in p95 at 150 calls; gateway CPU (98 % of a core)', '3.05']);
-    expect(row(md, 'opus')).toEqual(['opus', '50', 'not measurable at 100 calls: load-generator saturated (90 % of a core)', '9.80']);
+    expect(row(md, 'opus')).toEqual(['opus', '50', 'not measurable at 100 calls: load generator CPU 90 % of a core (≥ 85 % of a core)', '9.80']);
   });
 
   it('lists every measure with its bound and a column per step, marks failing cells, and ends with the verdicts', () => {
@@ -48,6 +48,7 @@ describe('ramp report', () => {
     const md = rampStepsTable(opus.steps);
     expect(row(md, 'load generator CPU, share of a core').slice(2)).toEqual(['30 %', '**90 % ✗**']);
     expect(row(md, '**verdict**')[3]).toBe('**not measurable** (load-generator)');
+    expect(row(md, 'load generator event-loop delay p99 ms').slice(1)).toEqual(['below 30 ms (else not measurable)', '2.10', '2.10']);
   });
 
   it('puts the largest concurrency held per codec, the capacity table and each codec\'s steps in the Markdown report', () => {

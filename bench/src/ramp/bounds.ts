@@ -4,8 +4,9 @@
  * Documented in docs/bench-ramp.md; keep the two in step.
  *
  * A step is
- * - `not-measurable` when the agents process or the load generator used `SATURATED_CORE_SHARE` of a core or more:
- *   what they measured is their own lateness, not the gateway's, so the step can neither hold nor fail;
+ * - `not-measurable` when the agents process or the load generator used `SATURATED_CORE_SHARE` of a core or more,
+ *   or the load generator's event loop ran late (`MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS`): what they measured is
+ *   their own lateness, not the gateway's, so the step can neither hold nor fail;
  * - `failed` when any bound fails (every failing bound is listed); a bounded figure with no sample in the window
  *   fails too: a step cannot hold on what it did not measure;
  * - `held` otherwise.
@@ -26,6 +27,12 @@ export const BARGE_IN_P95_LIMIT_MS = 120;
 export const UPLINK_PROCESSING_P99_LIMIT_MS = 5;
 /** A measuring process (agents, load generator) at or above this share of one core is saturated. */
 export const SATURATED_CORE_SHARE = 0.85;
+/**
+ * The load generator's own event-loop delay p99 (5 ms resolution) above this: it is starved of CPU (a shared
+ * machine) even below `SATURATED_CORE_SHARE`, and its arrival times, so its jitter and round trips, are its own
+ * lateness. Quiet runs show 6–13 ms at 100–200 calls.
+ */
+export const MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS = 30;
 
 export type RampBoundId =
   | 'failedCalls'
@@ -97,10 +104,24 @@ export const RAMP_BOUNDS: readonly RampBound[] = [
 
 export type MeasuringProcess = 'agents' | 'load-generator';
 
-/** The processes that measure the caller's side; their own CPU decides whether a step is measurable. */
-export const RAMP_MEASURING: readonly { readonly process: MeasuringProcess; readonly coreShare: (m: RampMeasures) => number }[] = [
-  { process: 'agents', coreShare: (m) => m.agentsCoreShare },
-  { process: 'load-generator', coreShare: (m) => m.loadGeneratorCoreShare },
+export type MeasurabilityId = 'agentsCpu' | 'loadGeneratorCpu' | 'loadGeneratorLoopDelay';
+
+/** What makes a step not measurable: a measuring process saturated (its CPU) or starved (its event loop late). */
+export const RAMP_MEASURABILITY: readonly {
+  readonly id: MeasurabilityId;
+  readonly process: MeasuringProcess;
+  readonly label: string;
+  readonly value: (m: RampMeasures) => number;
+  /** Not measurable at or above this. */
+  readonly limit: number;
+  readonly format: (v: number) => string;
+}[] = [
+  { id: 'agentsCpu', process: 'agents', label: 'agents CPU', value: (m) => m.agentsCoreShare, limit: SATURATED_CORE_SHARE, format: (v) => `${(v * 100).toFixed(0)} % of a core` },
+  { id: 'loadGeneratorCpu', process: 'load-generator', label: 'load generator CPU', value: (m) => m.loadGeneratorCoreShare, limit: SATURATED_CORE_SHARE, format: (v) => `${(v * 100).toFixed(0)} % of a core` },
+  {
+    id: 'loadGeneratorLoopDelay', process: 'load-generator', label: 'load generator event-loop delay p99',
+    value: (m) => m.loadGeneratorLoopDelayP99Ms, limit: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, format: (v) => `${v.toFixed(1)} ms`,
+  },
 ];
 
 export interface StepJudgement {
@@ -116,8 +137,11 @@ export function judgeStep(m: RampMeasures, first: RampMeasures): StepJudgement {
     const pass = measured !== null && limit !== null && (b.sense === 'max' ? measured <= limit : measured >= limit);
     return { bound: b.id, measured, limit, pass };
   });
-  const saturated = RAMP_MEASURING.filter((p) => p.coreShare(m) >= SATURATED_CORE_SHARE).map((p) => p.process);
-  if (saturated.length > 0) return { checks, verdict: { kind: 'not-measurable', saturated } };
+  const causes = RAMP_MEASURABILITY.filter((c) => c.value(m) >= c.limit);
+  if (causes.length > 0) {
+    const saturated = [...new Set(causes.map((c) => c.process))];
+    return { checks, verdict: { kind: 'not-measurable', saturated, causes: causes.map((c) => c.id) } };
+  }
   const failed = checks.filter((c) => !c.pass).map((c) => c.bound);
   return { checks, verdict: failed.length > 0 ? { kind: 'failed', failed } : { kind: 'held' } };
 }
@@ -146,9 +170,15 @@ export function describeVerdict(verdict: RampVerdict, checks: readonly RampCheck
       return 'held';
     case 'failed':
       return `failed: ${checks.filter((c) => !c.pass).map(describeCheck).join('; ')}`;
-    case 'not-measurable': {
-      const share = (p: MeasuringProcess): number => RAMP_MEASURING.find((x) => x.process === p)?.coreShare(m) ?? 0;
-      return `not measurable: ${verdict.saturated.map((p) => `${p} at ${(share(p) * 100).toFixed(0)} % of a core (≥ ${SATURATED_CORE_SHARE * 100} %)`).join(', ')}`;
-    }
+    case 'not-measurable':
+      return `not measurable: ${describeCauses(verdict.causes, m)}`;
   }
+}
+
+/** "load generator event-loop delay p99 58.0 ms (≥ 30.0 ms)", for each cause. */
+export function describeCauses(causes: readonly string[], m: RampMeasures): string {
+  return causes.map((id) => {
+    const c = RAMP_MEASURABILITY.find((x) => x.id === id);
+    return c === undefined ? id : `${c.label} ${c.format(c.value(m))} (≥ ${c.format(c.limit)})`;
+  }).join(', ');
 }

@@ -4,7 +4,7 @@
  * saturated measuring process), and the gateway's CPU per call-second at the step held.
  */
 import type { RampCapacity, RampStep } from '../report/types.js';
-import { boundOf, SATURATED_CORE_SHARE } from './bounds.js';
+import { boundOf, describeCauses, SATURATED_CORE_SHARE } from './bounds.js';
 
 const pct = (share: number): string => `${(share * 100).toFixed(0)} %`;
 
@@ -39,8 +39,7 @@ function limitOf(stop: RampStep | undefined, held: RampStep | undefined, count: 
   const verdict = stop.verdict;
   if (verdict === undefined || m === undefined) return `step ${at} not judged`;
   if (verdict.kind === 'not-measurable') {
-    const share = (p: string): number => (p === 'agents' ? m.agentsCoreShare : m.loadGeneratorCoreShare);
-    return `not measurable ${at}: ${verdict.saturated.map((p) => `${p} saturated (${pct(share(p))} of a core)`).join(', ')}`;
+    return `not measurable ${at}: ${describeCauses(verdict.causes, m)}`;
   }
   if (verdict.kind === 'held') return `step ${at} held`;
   const bounds = verdict.failed.map((id) => boundOf(id)?.label ?? id).join(', ');

@@ -194,11 +194,14 @@ export interface RampCheck {
   pass: boolean;
 }
 
-/** A step's verdict: held, failed (every failing bound listed) or not measurable (which process saturated). */
+/**
+ * A step's verdict: held, failed (every failing bound listed) or not measurable (which process saturated or was
+ * starved, and by what: `RAMP_MEASURABILITY` ids).
+ */
 export type RampVerdict =
   | { kind: 'held' }
   | { kind: 'failed'; failed: string[] }
-  | { kind: 'not-measurable'; saturated: ('agents' | 'load-generator')[] };
+  | { kind: 'not-measurable'; saturated: ('agents' | 'load-generator')[]; causes: string[] };
 
 /** One codec's ramp on its own gateway, and the capacity it gave. */
 export interface RampCapacity {
