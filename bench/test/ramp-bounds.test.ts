@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BARGE_IN_P95_LIMIT_MS, describeCheck, describeVerdict, FIRST_STEP_MARGIN_MS, JITTER_P99_LIMIT_MS, judgeStep, MAX_LATE_TICKS,
-  MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
+  MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES, MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
 } from '../src/ramp/bounds.js';
 import { rampCapacity } from '../src/ramp/capacity.js';
 import type { RampMeasures } from '../src/report/types.js';
@@ -76,6 +76,10 @@ describe('judgeStep', () => {
     expect(judgeStep(healthy({ loadGeneratorLoopDelayP99Ms: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, jitterP99Ms: 153 }), first).verdict)
       .toEqual({ kind: 'not-measurable', saturated: ['load-generator'], causes: ['loadGeneratorLoopDelay'] });
     expect(judgeStep(healthy({ loadGeneratorLoopDelayP99Ms: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS - 0.1 }), first).verdict.kind).toBe('held');
+    // Neighbours on a shared machine: the gateway competed with them, so the step measured them.
+    expect(judgeStep(healthy({ otherCores: MAX_OTHER_CORES, downlinkDeliveredPct: 21 }), first).verdict)
+      .toEqual({ kind: 'not-measurable', saturated: ['other-processes'], causes: ['otherProcessesCpu'] });
+    expect(judgeStep(healthy({ otherCores: MAX_OTHER_CORES - 0.01 }), first).verdict.kind).toBe('held');
     // The gateway's own CPU is what is measured, never a reason to call a step unmeasurable.
     expect(judgeStep(healthy({ gatewayCoreShare: 1.0 }), first).verdict.kind).toBe('held');
   });

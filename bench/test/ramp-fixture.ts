@@ -29,6 +29,7 @@ export function healthy(over: Partial<RampMeasures> = {}): RampMeasures {
     agentsCoreShare: 0.2,
     loadGeneratorCoreShare: 0.3,
     loadGeneratorLoopDelayP99Ms: 2.1,
+    otherCores: 0.05,
     ...over,
   };
 }

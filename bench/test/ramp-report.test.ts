@@ -41,6 +41,7 @@ describe('ramp report', () => {
     expect(row(md, 'turn p50 / p95 ms (turns)')[2]).toBe('390 / 420 (12)');
     expect(row(md, 'gateway CPU, share of a core').slice(2)).toEqual(['35 %', '72 %', '98 %']);
     expect(row(md, 'agents CPU, share of a core')[1]).toBe('below 85 % (else not measurable)');
+    expect(row(md, 'other processes on the machine, cores').slice(1)).toEqual(['below 0.3 (else not measurable)', '0.05', '0.05', '0.05']);
     expect(row(md, '**verdict**').slice(2)).toEqual(['held', 'held', '**failed** (3)']);
   });
 

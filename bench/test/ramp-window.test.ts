@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Agent, AgentContext } from '@patchbay/agents';
 import { countingAgent, type SentCounts } from '../src/agents/sent-counter.js';
 import type { LoadSnapshot } from '../src/load/load-generator.js';
+import { parseBusyTicks } from '../src/ramp/machine-cpu.js';
 import { windowMeasures, type WindowFigures } from '../src/ramp/run-ramp.js';
 import type { Distribution } from '../src/report/types.js';
 
@@ -27,7 +28,7 @@ function figures(over: Partial<WindowFigures> = {}): WindowFigures {
     endedByGateway: 0,
     hops: { downlinkMs: dist(41.5, 44_000), uplinkProcessingMs: dist(0.8, 45_000) },
     samples: { roundTrip: [80, 90, 100], turn: [400], bargeIn: [60, 70], jitter: [0.5, 1, 1.5, 2] },
-    coreShare: { gateway: 0.61234, agents: 0.2, loadGenerator: 0.3 },
+    coreShare: { gateway: 0.61234, agents: 0.2, loadGenerator: 0.3, machine: 1.5 },
     loadGeneratorLoopDelayP99Ms: 3.3,
     ...over,
   };
@@ -43,6 +44,7 @@ describe('windowMeasures', () => {
     expect(m.clockLateTicks).toBe(5);
     expect(m.bargeInMissed).toBe(2);
     expect(m).toMatchObject({ downlinkP99Ms: 41.5, downlinkSamples: 44_000, uplinkProcessingP99Ms: 0.8, roundTripP99Ms: 100, roundTrips: 3, turns: 1, bargeIns: 2, jitterP99Ms: 2, jitterSamples: 4, gatewayCoreShare: 0.612 });
+    expect(m.otherCores).toBe(0.388); // 1.5 busy cores less the gateway's, the agents' and the load generator's
   });
 
   it('shows a gateway that skips ticks as undelivered while RTP loss stays 0', () => {
@@ -61,6 +63,13 @@ describe('windowMeasures', () => {
       samples: { roundTrip: [], turn: [], bargeIn: [], jitter: [] },
     }));
     expect(m).toMatchObject({ clockLateTicks: null, downlinkDeliveredPct: null, downlinkP99Ms: null, downlinkSamples: 0, uplinkProcessingP99Ms: null, roundTripP99Ms: null, bargeInP95Ms: null, turnP50Ms: null, jitterP99Ms: null });
+  });
+});
+
+describe('parseBusyTicks', () => {
+  it('adds user, nice, system and steal of the machine\'s cpu line; idle, iowait and interrupts are not busy', () => {
+    expect(parseBusyTicks('cpu  3073879 17127 1022332 3061780 14815 0 69083 5 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n')).toBe(3073879 + 17127 + 1022332 + 5);
+    expect(parseBusyTicks('intr 1 2 3\n')).toBe(0);
   });
 });
 

@@ -5,8 +5,9 @@
  *
  * A step is
  * - `not-measurable` when the agents process or the load generator used `SATURATED_CORE_SHARE` of a core or more,
- *   or the load generator's event loop ran late (`MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS`): what they measured is
- *   their own lateness, not the gateway's, so the step can neither hold nor fail;
+ *   or the load generator's event loop ran late (`MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS`), or other processes used
+ *   `MAX_OTHER_CORES` of the machine: what was measured is the bench's or the neighbours' lateness, not the
+ *   gateway's, so the step can neither hold nor fail;
  * - `failed` when any bound fails (every failing bound is listed); a bounded figure with no sample in the window
  *   fails too: a step cannot hold on what it did not measure;
  * - `held` otherwise.
@@ -33,6 +34,11 @@ export const SATURATED_CORE_SHARE = 0.85;
  * lateness. Quiet runs show 6–13 ms at 100–200 calls.
  */
 export const MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS = 30;
+/**
+ * Other processes on the machine (not the gateway, the agents or the load generator) using this many cores or more
+ * over the window: the gateway was competing with them, and what the step measured is the neighbours' load.
+ */
+export const MAX_OTHER_CORES = 0.3;
 
 export type RampBoundId =
   | 'failedCalls'
@@ -102,9 +108,9 @@ export const RAMP_BOUNDS: readonly RampBound[] = [
   { id: 'bargeInMissed', label: 'barge-ins missed', unit: 'onsets', sense: 'max', measure: (m) => m.bargeInMissed, limit: () => 0, rule: '0' },
 ];
 
-export type MeasuringProcess = 'agents' | 'load-generator';
+export type MeasuringProcess = 'agents' | 'load-generator' | 'other-processes';
 
-export type MeasurabilityId = 'agentsCpu' | 'loadGeneratorCpu' | 'loadGeneratorLoopDelay';
+export type MeasurabilityId = 'agentsCpu' | 'loadGeneratorCpu' | 'loadGeneratorLoopDelay' | 'otherProcessesCpu';
 
 /** What makes a step not measurable: a measuring process saturated (its CPU) or starved (its event loop late). */
 export const RAMP_MEASURABILITY: readonly {
@@ -122,6 +128,7 @@ export const RAMP_MEASURABILITY: readonly {
     id: 'loadGeneratorLoopDelay', process: 'load-generator', label: 'load generator event-loop delay p99',
     value: (m) => m.loadGeneratorLoopDelayP99Ms, limit: MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, format: (v) => `${v.toFixed(1)} ms`,
   },
+  { id: 'otherProcessesCpu', process: 'other-processes', label: 'other processes\' CPU', value: (m) => m.otherCores, limit: MAX_OTHER_CORES, format: (v) => `${v.toFixed(2)} cores` },
 ];
 
 export interface StepJudgement {

@@ -24,6 +24,7 @@ import type { Distribution, RampCapacity, RampMeasures, RampStep } from '../repo
 import { distribution } from '../stats.js';
 import { describeVerdict, judgeStep } from './bounds.js';
 import { rampCapacity } from './capacity.js';
+import { machineCores, sampleMachine, type MachineCpuSample } from './machine-cpu.js';
 
 export interface RampOptions {
   readonly maxCalls: number;
@@ -59,6 +60,7 @@ interface WindowEnd {
   readonly gateway: ProcSample;
   readonly agents: ProcSample;
   readonly self: NodeJS.CpuUsage;
+  readonly machine: MachineCpuSample;
   readonly atMs: number;
 }
 
@@ -71,7 +73,8 @@ export interface WindowFigures {
   readonly endedByGateway: number;
   readonly hops: Record<string, Distribution> | undefined;
   readonly samples: { readonly roundTrip: ArrayLike<number>; readonly turn: ArrayLike<number>; readonly bargeIn: ArrayLike<number>; readonly jitter: ArrayLike<number> };
-  readonly coreShare: { readonly gateway: number; readonly agents: number; readonly loadGenerator: number };
+  /** Shares of one core; `machine`: the whole machine's busy CPU, in cores. */
+  readonly coreShare: { readonly gateway: number; readonly agents: number; readonly loadGenerator: number; readonly machine: number };
   readonly loadGeneratorLoopDelayP99Ms: number;
 }
 
@@ -119,6 +122,7 @@ export function windowMeasures(w: WindowFigures): RampMeasures {
     agentsCoreShare: r3(w.coreShare.agents),
     loadGeneratorCoreShare: r3(w.coreShare.loadGenerator),
     loadGeneratorLoopDelayP99Ms: r3(w.loadGeneratorLoopDelayP99Ms),
+    otherCores: r3(Math.max(0, w.coreShare.machine - w.coreShare.gateway - w.coreShare.agents - w.coreShare.loadGenerator)),
   };
 }
 
@@ -145,6 +149,7 @@ export async function runRamp(target: LoadTarget, probes: RampProbes, options: R
       gateway: sampleProcess(probes.gatewayPid),
       agents: sampleProcess(probes.agentsPid),
       self: process.cpuUsage(),
+      machine: sampleMachine(),
       atMs: performance.now(),
     };
   };
@@ -179,6 +184,7 @@ export async function runRamp(target: LoadTarget, probes: RampProbes, options: R
           gateway: share(start.gateway, end.gateway),
           agents: share(start.agents, end.agents),
           loadGenerator: end.atMs > start.atMs ? (self.user + self.system) / 1000 / (end.atMs - start.atMs) : 0,
+          machine: machineCores(start.machine, end.machine),
         },
         loadGeneratorLoopDelayP99Ms: loop.percentile(99) / 1e6,
       });
@@ -204,7 +210,7 @@ export async function runRamp(target: LoadTarget, probes: RampProbes, options: R
         `late ticks ${m.clockLateTicks ?? '—'}, turn p50 ${ms(m.turnP50Ms)} (${m.turns}), barge-in p95 ${ms(m.bargeInP95Ms)} (${m.bargeIns}, missed ${m.bargeInMissed}), ` +
         `uplink processing p99 ${ms(m.uplinkProcessingP99Ms)}, loss ${m.lossPct.toFixed(3)} %`);
       log(`    CPU: gateway ${pct(m.gatewayCoreShare)} (${step.cpuMsPerCallSecond.toFixed(2)} ms per call-second), agents ${pct(m.agentsCoreShare)}, ` +
-        `load generator ${pct(m.loadGeneratorCoreShare)} (loop delay p99 ${m.loadGeneratorLoopDelayP99Ms.toFixed(1)} ms)`);
+        `load generator ${pct(m.loadGeneratorCoreShare)} (loop delay p99 ${m.loadGeneratorLoopDelayP99Ms.toFixed(1)} ms), other processes ${m.otherCores.toFixed(2)} cores`);
       if (judged.verdict.kind !== 'held') break;
       heldHops = endStats?.hops;
     }

@@ -3,7 +3,7 @@
  * gateway's CPU per call-second at that step), then per codec one table of every measure against its bound with a
  * column per step and the verdict of each step. The bounds come from `RAMP_BOUNDS` (bench/src/ramp/bounds.ts).
  */
-import { MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, RAMP_BOUNDS, SATURATED_CORE_SHARE, type RampBound } from '../ramp/bounds.js';
+import { MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES, RAMP_BOUNDS, SATURATED_CORE_SHARE, type RampBound } from '../ramp/bounds.js';
 import { DASH, escapeMarkdown, formatCount, formatFixed, formatMs } from './format.js';
 import type { RampCapacity, RampMeasures, RampStep } from './types.js';
 
@@ -72,6 +72,10 @@ const REPORTED: readonly ReportedRow[] = [
     label: 'load generator event-loop delay p99 ms', bound: `below ${MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS} ms (else not measurable)`,
     cell: (_s, m) => (m.loadGeneratorLoopDelayP99Ms >= MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS ? `**${formatMs(m.loadGeneratorLoopDelayP99Ms)} ${FAIL}**` : formatMs(m.loadGeneratorLoopDelayP99Ms)),
   },
+  {
+    label: 'other processes on the machine, cores', bound: `below ${MAX_OTHER_CORES} (else not measurable)`,
+    cell: (_s, m) => (m.otherCores >= MAX_OTHER_CORES ? `**${formatFixed(m.otherCores, 2)} ${FAIL}**` : formatFixed(m.otherCores, 2)),
+  },
 ];
 
 function verdictCell(step: RampStep): string {
@@ -121,7 +125,7 @@ export function rampReport(runs: readonly RampCapacity[] | undefined): string | 
     'Each step adds calls, settles 1 s, then is measured over its own window and judged on the caller\'s experience: ' +
       'it holds only if every bound below holds; a measure with no sample in the window fails its bound; a step where the ' +
       `agents process or the load generator used ≥ ${SATURATED_CORE_SHARE * 100} % of a core, or the load generator's event loop ` +
-      `ran ≥ ${MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS} ms late (p99), is not measurable. ` +
+      `ran ≥ ${MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS} ms late (p99), or other processes used ≥ ${MAX_OTHER_CORES} cores, is not measurable. ` +
       'The ramp stops at the first step that does not hold. Bounds: docs/bench-ramp.md.',
     '',
     ...runs.map((c) => `**Largest concurrency held (${escapeMarkdown(c.codec)}): ${formatCount(c.maxHeld)} calls** — limit: ${escapeMarkdown(c.limit)}.`),

@@ -184,6 +184,8 @@ export interface RampMeasures {
   agentsCoreShare: number;
   loadGeneratorCoreShare: number;
   loadGeneratorLoopDelayP99Ms: number;
+  /** Busy CPU of every other process on the machine over the window, in cores (/proc/stat less the three above). */
+  otherCores: number;
 }
 
 /** One bound against one step: the figure measured (null: not measured), the limit it had, and whether it passed. */
@@ -201,7 +203,7 @@ export interface RampCheck {
 export type RampVerdict =
   | { kind: 'held' }
   | { kind: 'failed'; failed: string[] }
-  | { kind: 'not-measurable'; saturated: ('agents' | 'load-generator')[]; causes: string[] };
+  | { kind: 'not-measurable'; saturated: ('agents' | 'load-generator' | 'other-processes')[]; causes: string[] };
 
 /** One codec's ramp on its own gateway, and the capacity it gave. */
 export interface RampCapacity {
