@@ -95,7 +95,7 @@ function verdictCell(step: RampStep): string {
 export function rampStepsTable(steps: readonly RampStep[]): string {
   const header = ['Measure (over the step\'s window)', 'Bound', ...steps.map((s) => `${formatCount(s.concurrency)} calls`)];
   const rows: string[][] = [
-    ...RAMP_BOUNDS.map((b) => [escapeMarkdown(`${b.label}${b.unit === '' ? '' : `, ${b.unit}`}`), escapeMarkdown(boundText(b, steps)), ...steps.map((s) => boundCell(s, b))]),
+    ...RAMP_BOUNDS.map((b) => [escapeMarkdown(`${b.label}${b.unit === 'ms' || b.unit === '%' ? `, ${b.unit}` : ''}`), escapeMarkdown(boundText(b, steps)), ...steps.map((s) => boundCell(s, b))]),
     ...REPORTED.map((r) => [escapeMarkdown(r.label), escapeMarkdown(r.bound), ...steps.map((s) => (s.measures === undefined ? DASH : r.cell(s, s.measures)))]),
     ['**verdict**', '', ...steps.map(verdictCell)],
   ];
