@@ -96,6 +96,7 @@ describe('judgeStep', () => {
     const jl = judgeStep(late, first);
     expect(describeVerdict(jl.verdict, jl.checks, late)).toBe('not measurable: load generator event-loop delay p99 58.0 ms (≥ 30.0 ms)');
     expect(describeCheck({ bound: 'roundTripP99', measured: null, limit: 115, pass: false })).toBe('echo round trip p99: not measured in the window');
+    expect(describeCheck({ bound: 'clockLateTicks', measured: 26, limit: 2, pass: false })).toBe('late media-clock ticks 26 > 2');
   });
 });
 

@@ -163,7 +163,7 @@ const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(
 export function describeCheck(c: RampCheck): string {
   const b = boundOf(c.bound);
   if (b === undefined) return c.bound;
-  const unit = b.unit === '' ? '' : ` ${b.unit}`;
+  const unit = b.unit === 'ms' || b.unit === '%' ? ` ${b.unit}` : '';
   if (c.measured === null) return `${b.label}: not measured in the window`;
   if (c.limit === null) return `${b.label} ${fmt(c.measured)}${unit}: no first-step figure to bound it`;
   const op = c.pass ? (b.sense === 'max' ? '≤' : '≥') : b.sense === 'max' ? '>' : '<';
