@@ -9,11 +9,13 @@
  * INVITE (their set-up is where they fail).
  *
  * Downlink delivered, and why it is exact: the echo agent sends back one 20 ms frame for every caller frame, and a
- * gateway that keeps up sends one RTP packet per 20 ms of agent audio (it sends silence only when the agent's queue
- * is empty, which an echo call's never is in steady state). So over a window, packets received by the echo callers
- * = 20 ms frames the echo agent sent (counted inside the agents process, `GET countsUrl`), up to the few packets in
- * flight at the window's edges. A gateway that falls behind skips ticks (its pacer releases at most 3 late ticks)
- * or trims queued audio after a stall: the count drops, while RTP sequence numbers show no loss.
+ * gateway that keeps up sends one RTP packet per 20 ms tick, agent audio when it has some (an echo call's queue is
+ * never empty in steady state) and silence otherwise. So over a window, packets received by the echo callers = 20 ms
+ * frames the echo agent sent (counted inside the agents process, `GET countsUrl`), up to the packets in flight at the
+ * window's edges. A gateway that falls behind skips ticks (its pacer releases at most 3 late ticks and drops the
+ * rest from the schedule): the count drops while RTP sequence numbers show no loss. What it does not see is audio
+ * the gateway dropped but replaced with a packet on time (a barge-in flush, stall trimming): that is the round
+ * trip's (markers late or missing) and the gateway's `downlinkMs` sample count's, both reported per step.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SAMPLES_PER_FRAME_24K, type SentCounts } from '../agents/sent-counter.js';
