@@ -1,6 +1,6 @@
 /** `npm run bench` flags → typed options (pure). */
 import { resolve } from 'node:path';
-import { BENCH_CODECS } from './load/codec-profile.js';
+import { BENCH_CODECS, type CodecName } from './load/codec-profile.js';
 import { BENCH_SRTP_CHOICES, type BenchSrtpChoice } from './load/srtp-offer.js';
 import { RECORDS_CHOICES, type RecordsChoice } from './records-run.js';
 import type { BenchOptions } from './report/types.js';
@@ -25,13 +25,15 @@ export interface CliOptions extends BenchOptions {
   readonly srtp?: BenchSrtpChoice;
   /** `--repeat N` with `--srtp`: N rounds, alternating the order of the modes each round (default 1). */
   readonly repeat: number;
+  /** `--ramp --codec all` or `--ramp --codecs A,B`: one ramp per codec, each on a fresh gateway (`codec` is the first). */
+  readonly rampCodecs?: CodecName[];
 }
 
 export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
 export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
 
 export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
-                   [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10]] [--no-floor] [--no-micro]
+                   [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10] [--codec all|--codecs A,B]] [--no-floor] [--no-micro]
                    [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both] [--srtp off|aes-cm|gcm|all [--repeat N]]
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
 both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
@@ -44,6 +46,8 @@ and a table of CPU per call-second (hold window and whole life) against the goal
 fresh SDES key per call) and protects its RTP; off: plain RTP/AVP; all: off, aes-cm, gcm, each on a fresh gateway
 with records off, and a table of CPU per call-second against plain (goal: at most 1.2×); --repeat N: N rounds, each
 round in the reverse order of the one before (off, aes-cm, gcm, gcm, aes-cm, off, ...), and each mode's mean.
+--ramp: steps of --step-calls calls, each judged over its own --step-s window on the caller's experience (docs/bench-ramp.md);
+--codec all / --codecs PCMU,opus: one ramp per codec on a fresh gateway and one capacity table.
 PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
@@ -69,7 +73,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp', 'repeat']);
+  const known = new Set(['codecs', 'calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp', 'repeat']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -78,10 +82,10 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     if (!Number.isFinite(n) || n < min) throw new CliError(`--${key} must be a number ≥ ${min}, got '${text}'`);
     return n;
   };
-  const codecText = values.get('codec') ?? 'PCMU';
-  // Names are case-insensitive, as in SDP; the canonical spelling is the gateway's config's.
-  const codec = BENCH_CODECS.find((c) => c.toLowerCase() === codecText.toLowerCase());
-  if (codec === undefined) throw new CliError(`--codec must be ${BENCH_CODECS.join(', ')}, got '${codecText}'`);
+  const ramp = flags.has('ramp');
+  const rampCodecs = parseRampCodecs(values.get('codec'), values.get('codecs'), ramp);
+  const codecText = rampCodecs?.[0] ?? values.get('codec') ?? 'PCMU';
+  const codec = codecNamed(codecText, '--codec');
   const agent = values.get('agent') ?? 'websocket';
   if (agent !== 'websocket' && agent !== 'in-process') throw new CliError(`--agent must be websocket or in-process, got '${agent}'`);
   const workersText = values.get('workers') ?? '0';
@@ -89,7 +93,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
     throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), got '${workersText}'`);
   }
-  const ramp = flags.has('ramp');
+  if (ramp && agent === 'in-process') throw new CliError('--ramp counts what the agents process sent (downlink delivered): it needs --agent websocket');
   const runtimesText = values.get('runtimes');
   let runtimes: number[] | undefined;
   if (runtimesText !== undefined) {
@@ -139,5 +143,25 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     ...(records === undefined ? {} : { records }),
     ...(srtp === undefined ? {} : { srtp }),
     repeat,
+    ...(rampCodecs === undefined ? {} : { rampCodecs }),
   };
+}
+
+/** A codec by name, case-insensitive as in SDP; the canonical spelling is the gateway's config's. */
+function codecNamed(text: string, flag: string): CodecName {
+  const codec = BENCH_CODECS.find((c) => c.toLowerCase() === text.toLowerCase());
+  if (codec === undefined) throw new CliError(`${flag} must be ${BENCH_CODECS.join(', ')}, got '${text}'`);
+  return codec;
+}
+
+/** `--codec all` / `--codecs A,B` (ramp only): the codecs to ramp, distinct, in the order given; undefined for one. */
+function parseRampCodecs(codec: string | undefined, codecs: string | undefined, ramp: boolean): CodecName[] | undefined {
+  const all = codec?.toLowerCase() === 'all';
+  if (!all && codecs === undefined) return undefined;
+  if (!ramp) throw new CliError('--codec all and --codecs ramp each codec in turn: add --ramp');
+  if (all && codecs !== undefined) throw new CliError('--codec all and --codecs: give one of them');
+  if (codecs !== undefined && codec !== undefined) throw new CliError('--codec and --codecs: give one of them');
+  const list = all ? [...BENCH_CODECS] : (codecs ?? '').split(',').map((c) => codecNamed(c.trim(), '--codecs'));
+  if (new Set(list).size !== list.length) throw new CliError(`--codecs must list distinct codecs, got '${codecs ?? ''}'`);
+  return list;
 }

@@ -14,18 +14,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, parseCli, type CliOptions } from './cli.js';
 import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction, type DirectionRun } from './direction-run.js';
-import { BARGE_IN_NUMBER, fetchHops, startGateway, type GatewayStats } from './gateway-process.js';
+import { BARGE_IN_NUMBER, fetchHops, type GatewayStats } from './gateway-process.js';
 import { BARGE_IN_LEAD_MS, LoadGenerator } from './load/load-generator.js';
 import { machineInfo } from './machine.js';
 import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
 import { sampleProcess } from './proc/proc-sampler.js';
-import { runRamp, type RampOutcome } from './ramp.js';
+import { runRampMode } from './ramp/ramp-mode.js';
+import type { RampOutcome } from './ramp/run-ramp.js';
 import { runRuntimes } from './runtimes/run-runtimes.js';
 import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
 import { srtpOrder, suiteOf } from './load/srtp-offer.js';
 import { runSrtp, type SrtpRun } from './srtp-run.js';
-import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures, SrtpFigures } from './report/types.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution, RampCapacity, RecordsFigures, SrtpFigures } from './report/types.js';
 import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
@@ -82,7 +83,7 @@ async function main(options: CliOptions): Promise<void> {
     }
     const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
     children.push(agents.child);
-    const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string };
+    const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string; countsUrl: string };
     const launch = {
       repoRoot: REPO,
       workDir: work,
@@ -96,27 +97,23 @@ async function main(options: CliOptions): Promise<void> {
 
     let phase: PhaseResult | undefined;
     let ramp: RampOutcome | undefined;
+    let rampCapacity: RampCapacity[] | undefined;
     let stats: GatewayStats | undefined;
     let directions: DirectionFigures[] | undefined;
     let records: RecordsFigures[] | undefined;
     let srtp: SrtpFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
-      const gateway = await startGateway(launch);
-      children.push(gateway.child);
-      log(`gateway pid ${gateway.child.pid}: SIP udp 127.0.0.1:${gateway.sipPort}, HTTP ${gateway.httpPort}`);
-      ramp = await runRamp(loadTarget(gateway.sipPort, options.codec), gateway.child.pid,
+      const r = await runRampMode(launch, options.rampCodecs ?? [options.codec],
         { maxCalls: options.calls, stepCalls: options.stepCalls, stepS: options.stepS, rate: options.rate },
-        async (o) => (await gateway.stats(o))?.hops, log);
-      log(`ramp: held ${ramp.maxHeld} calls; stopped: ${ramp.stopReason}`);
-      notes.push(`ramp: largest concurrency held ${ramp.maxHeld}; stopped because ${ramp.stopReason}`);
-      notes.push('ramp steps: uplinkP99Ms is the gateway\'s uplinkProcessingMs p99 (jitter-buffer wait excluded; −1 = not reported) and CPU is per call-second, both over the step\'s own window (GET /stats?reset=1 at its start and end); a step holds with processing p99 ≤ 5 ms, no loss, no failed or gateway-ended call');
-      notes.push('ramp mode: hops are the gateway\'s over the window of the largest step held; setup, round trip, turn and barge-in are not measured');
-      extra['rampMaxHeld'] = ramp.maxHeld;
-      extra['rampStopReason'] = ramp.stopReason;
-      extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
-      stats = await gateway.stats();
-      await gateway.child.stop();
+        { pid: agents.child.pid, countsUrl: urls.countsUrl }, children, log);
+      ramp = r.runs[0];
+      rampCapacity = r.runs.map((run) => run.capacity);
+      stats = r.stats;
+      notes.push(...r.notes);
+      for (const c of rampCapacity) notes.push(`ramp ${c.codec}: largest concurrency held ${c.maxHeld}; limit: ${c.limit}`);
+      extra['rampMaxHeld'] = ramp?.capacity.maxHeld ?? 0;
+      extra['rampStopReason'] = ramp?.capacity.limit ?? 'no ramp ran';
     } else if (options.srtp !== undefined) {
       const runs: SrtpRun[] = [];
       for (const mode of srtpOrder(options.srtp, options.repeat)) runs.push(await runSrtp(mode, launch, options, log));
@@ -209,7 +206,7 @@ async function main(options: CliOptions): Promise<void> {
 
     const none: Distribution = EMPTY_DISTRIBUTION;
     const gatewayCost: CostFigures = phase !== undefined ? cost(phase)
-      : { cpuMsPerCallSecond: round(ramp?.steps.find((w) => w.concurrency === ramp?.maxHeld)?.cpuMsPerCallSecond ?? 0), rssMiBPerCall: 0, rssMiB: 0 };
+      : { cpuMsPerCallSecond: round(ramp?.capacity.cpuMsPerCallSecondAtHeld ?? 0), rssMiBPerCall: 0, rssMiB: 0 };
     if (phase !== undefined) {
       const callSeconds = phase.callSeconds;
       extra['agentsCpuMsPerCallSecond'] = callSeconds > 0 ? round((agentsAfter.cpuMs - agentsBefore.cpuMs) / callSeconds) : 0;
@@ -245,6 +242,7 @@ async function main(options: CliOptions): Promise<void> {
         ...(options.records === undefined ? {} : { records: options.records }),
         ...(options.srtp === undefined ? {} : { srtp: options.srtp }),
         ...(options.repeat > 1 ? { repeat: options.repeat } : {}),
+        ...(options.rampCodecs === undefined ? {} : { rampCodecs: [...options.rampCodecs] }),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,
@@ -263,11 +261,10 @@ async function main(options: CliOptions): Promise<void> {
       ...(directions === undefined ? {} : { directions }),
       ...(records === undefined ? {} : { records }),
       ...(srtp === undefined ? {} : { srtp }),
-      ...(ramp === undefined ? {} : {
-        ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
-      }),
+      ...(ramp === undefined ? {} : { ramp: ramp.capacity.steps }),
+      ...(rampCapacity === undefined ? {} : { rampCapacity }),
     };
-    const concurrency = phase?.callsUp ?? ramp?.maxHeld ?? 0;
+    const concurrency = phase?.callsUp ?? ramp?.capacity.maxHeld ?? 0;
     const result: BenchResultFile = {
       ...base,
       targets: checkTargets(base, concurrency, hops?.['downlinkProcessingMs']?.p99),

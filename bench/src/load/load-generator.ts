@@ -12,7 +12,7 @@
 import { loadDemoPrompts } from '@patchbay/agents';
 import { loadResampler, type SrtpSuite } from '@patchbay/gateway';
 import { Samples } from '../stats.js';
-import { emptyBargeInCounts } from './barge-in-tracker.js';
+import { emptyBargeInCounts, type BargeInCounts } from './barge-in-tracker.js';
 import { callKindOf, type CallKind, type CallMix } from './call-mix.js';
 import { codecProfile, type CodecName } from './codec-profile.js';
 import { encodeLoop } from './payload-loop.js';
@@ -47,6 +47,25 @@ export interface LoadCounters {
   readonly activeCalls: number;
   /** Received packets our SRTP sessions refused (0 on plain runs). */
   readonly srtpRefused: number;
+}
+
+/**
+ * Everything the load generator has counted so far, for windows: take one at a window's start and one at its end
+ * and diff them (the sample-set lengths say where the window's samples start: `Samples.since`).
+ */
+export interface LoadSnapshot {
+  readonly atMs: number;
+  readonly counters: LoadCounters;
+  /** Packets received on echo calls (whose agent sends back one 20 ms frame per caller frame). */
+  readonly echoPacketsReceived: number;
+  readonly roundTrips: number;
+  readonly turns: number;
+  readonly bargeIns: number;
+  readonly jitterSamples: number;
+  readonly bargeInCounts: BargeInCounts;
+  /** Calls that failed (any reason), and calls the far end ended. */
+  readonly failed: number;
+  readonly endedByFarEnd: number;
 }
 
 interface LiveCall {
@@ -137,6 +156,27 @@ export class LoadGenerator {
       srtpRefused += c.media.srtpRefused;
     }
     return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused };
+  }
+
+  /** The counts so far (no side effect: a window is the diff of two snapshots). */
+  snapshot(): LoadSnapshot {
+    let echoReceived = 0;
+    for (const c of this.calls) if (c.media.kind === 'echo') echoReceived += c.media.received;
+    let failed = 0;
+    for (const n of this.failures.values()) failed += n;
+    const s = this.shared;
+    return {
+      atMs: performance.now(),
+      counters: this.counters(),
+      echoPacketsReceived: echoReceived,
+      roundTrips: s.roundTripMs.length,
+      turns: s.turnMs.length,
+      bargeIns: s.bargeInMs.length,
+      jitterSamples: s.jitterMs.length,
+      bargeInCounts: { ...s.bargeInCounts },
+      failed,
+      endedByFarEnd: this.byeFromFarEnd,
+    };
   }
 
   /** Seconds of answered call time so far (until now for calls still up). */

@@ -101,7 +101,7 @@ export function benchCommand(options: BenchOptions, name?: string): string {
     `--calls ${options.calls}`,
     `--rate ${options.rate}`,
     `--duration ${options.durationS}`,
-    `--codec ${options.codec}`,
+    options.rampCodecs === undefined ? `--codec ${options.codec}` : `--codecs ${options.rampCodecs.join(',')}`,
     `--agent ${options.agent}`,
   ];
   if (options.workers !== undefined && options.workers !== 0) flags.push(`--workers ${options.workers}`);

@@ -15,6 +15,7 @@ import {
   formatRatio,
 } from './format.js';
 import { directionsSection } from './directions.js';
+import { rampReport } from './ramp.js';
 import { recordsSection } from './records.js';
 import { srtpSection } from './srtp.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
@@ -142,6 +143,9 @@ function extraNumbers(result: BenchReport, key: string): Record<string, number> 
 }
 
 function rampSection(result: BenchReport): string | undefined {
+  const judged = rampReport(result.rampCapacity);
+  if (judged !== undefined) return judged;
+  // Results from before the caller-side verdict: gateway-side figures only.
   if (result.ramp === undefined || result.ramp.length === 0) return undefined;
   const held = extraNumber(result, 'rampMaxHeld');
   const reason = result.extra?.['rampStopReason'];

@@ -32,6 +32,8 @@ export interface BenchOptions {
   srtp?: 'off' | 'aes-cm' | 'gcm' | 'all';
   /** `--repeat N` with `--srtp`: rounds, each in the reverse order of the one before. */
   repeat?: number;
+  /** `--ramp --codecs A,B` / `--codec all`: the codecs ramped, each on a fresh gateway. */
+  rampCodecs?: string[];
 }
 
 /** One `--srtp` run on its own gateway (same load, records off). `gateway` is over the hold window. */
@@ -133,6 +135,86 @@ export interface RampStep {
   lossPct: number;
   uplinkP99Ms: number;
   cpuMsPerCallSecond: number;
+  /** The caller-side verdict's inputs and outcome (absent in results from before it: gateway-side figures only). */
+  codec?: string;
+  /** The step's own measurement window, s. */
+  windowS?: number;
+  measures?: RampMeasures;
+  /** Every bound of `RAMP_BOUNDS` (bench/src/ramp/bounds.ts) with what was measured against it. */
+  checks?: RampCheck[];
+  verdict?: RampVerdict;
+}
+
+/**
+ * What one ramp step measured over its own window. A distribution's p-figure is null when it had no sample in the
+ * window. CPU shares are of one core.
+ */
+export interface RampMeasures {
+  failedCalls: number;
+  endedByGateway: number;
+  /** Downlink RTP loss at the callers, from sequence numbers. */
+  lossPct: number;
+  /** The gateway's `uplinkProcessingMs` p99. */
+  uplinkProcessingP99Ms: number | null;
+  /** Echo calls: 20 ms frames the echo agent sent, and packets the echo callers received. */
+  downlinkFramesSent: number;
+  downlinkPacketsReceived: number;
+  /** received ÷ sent × 100; null when the agent sent nothing. */
+  downlinkDeliveredPct: number | null;
+  /** The gateway's whole downlink hop (`downlinkMs`: agent frame in → RTP out) p99 and sample count. */
+  downlinkP99Ms: number | null;
+  downlinkSamples: number;
+  /** Echo marker round trip at the caller, p99 and count. */
+  roundTripP99Ms: number | null;
+  roundTrips: number;
+  /** Caller-side inter-arrival jitter |D| (RFC 3550 6.4.1) p99 and count. */
+  jitterP99Ms: number | null;
+  jitterSamples: number;
+  /** Media-clock wake-ups more than two ticks late in the window (`/stats` media.clockLateTicks, diffed). */
+  clockLateTicks: number | null;
+  turnP50Ms: number | null;
+  turnP95Ms: number | null;
+  turns: number;
+  bargeInP50Ms: number | null;
+  bargeInP95Ms: number | null;
+  bargeIns: number;
+  /** Caller onsets after which the talker kept talking until the next onset (barge-in missed). */
+  bargeInMissed: number;
+  gatewayCoreShare: number;
+  agentsCoreShare: number;
+  loadGeneratorCoreShare: number;
+  loadGeneratorLoopDelayP99Ms: number;
+  /** Busy CPU of every other process on the machine over the window, in cores (/proc/stat less the three above). */
+  otherCores: number;
+}
+
+/** One bound against one step: the figure measured (null: not measured), the limit it had, and whether it passed. */
+export interface RampCheck {
+  bound: string;
+  measured: number | null;
+  limit: number | null;
+  pass: boolean;
+}
+
+/**
+ * A step's verdict: held, failed (every failing bound listed) or not measurable (which process saturated or was
+ * starved, and by what: `RAMP_MEASURABILITY` ids).
+ */
+export type RampVerdict =
+  | { kind: 'held' }
+  | { kind: 'failed'; failed: string[] }
+  | { kind: 'not-measurable'; saturated: ('agents' | 'load-generator' | 'other-processes')[]; causes: string[] };
+
+/** One codec's ramp on its own gateway, and the capacity it gave. */
+export interface RampCapacity {
+  codec: string;
+  /** The largest concurrency at which a whole step held (0: none did). */
+  maxHeld: number;
+  /** What ended the ramp: the failing bounds and the gateway's CPU at that step, a saturated process, or the end. */
+  limit: string;
+  /** Gateway CPU per call-second at the step held (null: none held). */
+  cpuMsPerCallSecondAtHeld: number | null;
+  steps: RampStep[];
 }
 
 export interface TargetCheck {
@@ -156,6 +238,8 @@ export interface BenchResult {
   /** Micro-benchmarks run in the same session: name → µs per 20 ms frame (or per operation). */
   micro?: Record<string, number>;
   ramp?: RampStep[];
+  /** `--ramp`: each codec's ramp (one with `--codec X`, several with `--codec all` / `--codecs A,B`), in run order. */
+  rampCapacity?: RampCapacity[];
   /** `--direction outbound|both`: each direction's figures (inbound first). */
   directions?: DirectionFigures[];
   /** `--records`: each run's figures, in run order. */
