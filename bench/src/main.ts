@@ -16,6 +16,7 @@ import { CliError, parseCli, type CliOptions } from './cli.js';
 import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction, type DirectionRun } from './direction-run.js';
 import { BARGE_IN_NUMBER, fetchHops, startGateway, type GatewayStats } from './gateway-process.js';
 import { BARGE_IN_LEAD_MS, LoadGenerator } from './load/load-generator.js';
+import { ECHO_MARKER_DELAY_MS, ECHO_PAUSE_MS } from './load/signals.js';
 import { machineInfo } from './machine.js';
 import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
@@ -25,7 +26,9 @@ import { runRuntimes } from './runtimes/run-runtimes.js';
 import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
 import { srtpOrder, suiteOf } from './load/srtp-offer.js';
 import { runSrtp, type SrtpRun } from './srtp-run.js';
-import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures, SrtpFigures } from './report/types.js';
+import { comparesVariants, runVariant, variantFigures, variantOrder, type VariantRun } from './variants-run.js';
+import { PIN, pinProcess, requireTaskset } from './proc/pin.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution, RecordsFigures, SrtpFigures, VariantFigures } from './report/types.js';
 import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
@@ -70,6 +73,14 @@ async function main(options: CliOptions): Promise<void> {
     }
     log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent` +
       (options.direction === 'inbound' ? '' : `, direction ${options.direction}`));
+    // --pin: this process (the load generator) and what it starts for the load on one CPU, the gateway on another.
+    const benchCpu = options.pin ? PIN.bench : undefined;
+    const gatewayCpu = options.pin ? PIN.gateway : undefined;
+    if (options.pin) {
+      requireTaskset();
+      pinProcess(PIN.bench);
+      log(`pinned: the gateway and the floor relay on CPU ${PIN.gateway}; this process (load generator), the agents and the webhook sink on CPU ${PIN.bench}`);
+    }
     let micro: BenchResult['micro'];
     if (options.micro) {
       log('micro-benchmarks (µs per 20 ms frame, in this process, before any load)');
@@ -80,7 +91,7 @@ async function main(options: CliOptions): Promise<void> {
       extra['microTimesFloor'] = m.timesFloor;
       for (const [name, us] of Object.entries(m.usPerFrame)) log(`  ${name.padEnd(34)} ${us.toFixed(3).padStart(9)} µs`);
     }
-    const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
+    const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {}, undefined, undefined, benchCpu);
     children.push(agents.child);
     const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string };
     const launch = {
@@ -92,7 +103,9 @@ async function main(options: CliOptions): Promise<void> {
       maxCalls: options.calls,
       workers: options.workers ?? 0,
       codec: options.codec,
-    };
+      echoBargeIn: options.bargeIn === 'off' ? 'off' : 'default',
+      ...(gatewayCpu === undefined ? {} : { cpu: gatewayCpu }),
+    } as const;
 
     let phase: PhaseResult | undefined;
     let ramp: RampOutcome | undefined;
@@ -100,6 +113,7 @@ async function main(options: CliOptions): Promise<void> {
     let directions: DirectionFigures[] | undefined;
     let records: RecordsFigures[] | undefined;
     let srtp: SrtpFigures[] | undefined;
+    let variants: VariantFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
       const gateway = await startGateway(launch);
@@ -117,6 +131,18 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampWindows'] = ramp.steps.map((w) => ({ concurrency: w.concurrency, cpuCoreShare: round(w.cpuCoreShare), uplinkP99MsWithJitterBuffer: w.uplinkTotalP99Ms }));
       stats = await gateway.stats();
       await gateway.child.stop();
+    } else if (comparesVariants(options.bargeIn, options.workerCounts)) {
+      const runs: VariantRun[] = [];
+      for (const variant of variantOrder(options.bargeIn, options.workerCounts)) runs.push(await runVariant(variant, launch, options, log));
+      const first = runs[0];
+      if (first === undefined) throw new Error('no variant ran');
+      phase = first.phase;
+      stats = first.stats;
+      variants = runs.map(variantFigures);
+      extra['variantRuns'] = runs.map((r) => ({ ...r.variant, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, bargeIn: r.stats?.bargeIn,
+        loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      notes.push('variants: each run on a fresh gateway with the same load; only the echo number\'s bargeIn (default: unset, i.e. gateway; off) and media.workers differ; ' +
+        'the top-level figures (and the floor comparison) are the first run\'s; every run is in the comparison table');
     } else if (options.srtp !== undefined) {
       const runs: SrtpRun[] = [];
       for (const mode of srtpOrder(options.srtp, options.repeat)) runs.push(await runSrtp(mode, launch, options, log));
@@ -133,7 +159,7 @@ async function main(options: CliOptions): Promise<void> {
         'its RTP protected and the gateway\'s unprotected with the gateway\'s SRTP library (the load generator\'s CPU is not in the gateway figures)');
       notes.push('srtp: the top-level figures (and the floor comparison) are the first run\'s; every run is in the SRTP table');
     } else if (options.records !== undefined) {
-      const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {});
+      const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {}, undefined, undefined, benchCpu);
       children.push(sinkProc.child);
       const sinkUrls = JSON.parse(sinkProc.firstLine) as { url: string; countsUrl: string };
       const sink: WebhookSink = {
@@ -193,7 +219,7 @@ async function main(options: CliOptions): Promise<void> {
     let floorPhase: PhaseResult | undefined;
     if (options.floor && phase !== undefined) {
       log('floor phase (UDP → WebSocket → UDP relay, same load)');
-      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {});
+      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {}, undefined, undefined, gatewayCpu);
       children.push(relay.child);
       const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
       await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
@@ -228,6 +254,11 @@ async function main(options: CliOptions): Promise<void> {
       if (options.agent === 'websocket') notes.push('agents (echo, turn, talker) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
       else notes.push('in-process echo: the gateway figures include the echo agent, the floor includes a WebSocket hop the gateway does not make');
     }
+    notes.push(`echo calls: the caller talks with pauses (an utterance, then ${ECHO_PAUSE_MS} ms of low noise with the round-trip marker ${ECHO_MARKER_DELAY_MS} ms into it); ` +
+      (options.bargeIn === 'off' ? 'the echo number has bargeIn: off (no speech detector)'
+        : 'the echo number has no bargeIn override (the default, gateway: the detector runs on every caller frame and each utterance interrupts the echo, whose agent answers clear and echoes on)') +
+      (options.bargeIn === 'both' ? '; --barge-in both: see the comparison table for off' : ''));
+    if (options.pin) notes.push(`--pin: the gateway (every thread) and the floor relay on CPU ${PIN.gateway}; the load generator, the agents and the webhook sink on CPU ${PIN.bench}`);
     notes.push('CPU per call-second is over the hold window (all calls up), set-up and tear-down excluded');
     notes.push('quality.jitterMs: |D(i-1,i)| of RFC 3550 6.4.1 per consecutive pair of received packets, in ms');
     notes.push(`turn calls (every ${TURN_EVERY}th): turnMs = end of the caller's utterance → first agent packet; includes the gateway's speech hangover (300 ms default)`);
@@ -245,6 +276,9 @@ async function main(options: CliOptions): Promise<void> {
         ...(options.records === undefined ? {} : { records: options.records }),
         ...(options.srtp === undefined ? {} : { srtp: options.srtp }),
         ...(options.repeat > 1 ? { repeat: options.repeat } : {}),
+        bargeIn: options.bargeIn,
+        ...(options.workerCounts.length > 1 ? { workerCounts: [...options.workerCounts] } : {}),
+        ...(options.pin ? { pin: true } : {}),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,
@@ -263,6 +297,7 @@ async function main(options: CliOptions): Promise<void> {
       ...(directions === undefined ? {} : { directions }),
       ...(records === undefined ? {} : { records }),
       ...(srtp === undefined ? {} : { srtp }),
+      ...(variants === undefined ? {} : { variants }),
       ...(ramp === undefined ? {} : {
         ramp: ramp.steps.map((w) => ({ concurrency: w.concurrency, lossPct: round(w.lossPct), uplinkP99Ms: w.uplinkP99Ms, cpuMsPerCallSecond: round(w.cpuMsPerCallSecond) })),
       }),

@@ -3,15 +3,16 @@
  * WebSocket echo server (every message sent straight back) for the floor relay. Prints one JSON line with the four
  * URLs once listening; stops on SIGTERM/SIGINT.
  */
-import { echoAgent, serveAgent } from '@patchbay/agents';
+import { serveAgent } from '@patchbay/agents';
 import { WebSocketServer } from 'ws';
+import { benchEchoAgent } from './echo-agent.js';
 import { talkerAgent } from './talker-agent.js';
 import { turnAgent } from './turn-agent.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function main(): Promise<void> {
-  const echo = await serveAgent(echoAgent, { port: 0, logger: quiet });
+  const echo = await serveAgent(benchEchoAgent, { port: 0, logger: quiet });
   const turn = await serveAgent(turnAgent, { port: 0, logger: quiet });
   const talker = await serveAgent(talkerAgent, { port: 0, logger: quiet });
   const raw = new WebSocketServer({ host: '127.0.0.1', port: 0 });

@@ -20,7 +20,7 @@ import { failureKey, InboundPlacer, type CallPlacer, type PlacedCall } from './c
 import { OutboundPlacer, type OutboundTarget } from './outbound-placer.js';
 import { RtpCall, type CallShared } from './rtp-call.js';
 import type { SipUas } from './sip-uas.js';
-import { bargeInCycle, decimate24kTo8k, echoLoop, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+import { bargeInCycle, decimate24kTo8k, echoCycle, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
 const SLOT_MS = PACKET_MS / BUCKETS;
@@ -75,10 +75,12 @@ export class LoadGenerator {
     const speech = decimate24kTo8k(loadDemoPrompts().welcome);
     const cycle = turnCycle(speech, 2_500);
     const barge = bargeInCycle(speech, BARGE_IN_LEAD_MS);
+    // Echo callers talk with pauses (the same utterance), the round-trip marker in each pause: see `echoCycle`.
+    const echo = echoCycle(speech);
     const codec = target.codec;
     this.shared = {
       codec: codecProfile(codec),
-      echo: encodeLoop(echoLoop(), codec),
+      echo: { ...encodeLoop(echo.pcm, codec), markerPacket: echo.markerPacket },
       turn: { ...encodeLoop(cycle.pcm, codec), utterancePackets: cycle.utterancePackets },
       bargeIn: { ...encodeLoop(barge.pcm, codec), onsetPacket: barge.onsetPacket },
       template: markerTemplate(),

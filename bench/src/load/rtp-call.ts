@@ -26,7 +26,8 @@ export type { CallKind } from './call-mix.js';
 /** The shared audio and the shared result sinks every call writes to. */
 export interface CallShared {
   readonly codec: CodecProfile;
-  readonly echo: PayloadLoop;
+  /** The echo caller's loop and the packet of it where the marker starts (default 0). */
+  readonly echo: PayloadLoop & { readonly markerPacket?: number };
   readonly turn: PayloadLoop & { readonly utterancePackets: number };
   readonly bargeIn: PayloadLoop & { readonly onsetPacket: number };
   /** The marker at 8 kHz. */
@@ -109,7 +110,7 @@ export class RtpCall {
     if (kind === 'echo') {
       this.marker = new MarkerTracker(
         {
-          template: shared.template, periodPackets: shared.echo.packets, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC,
+          template: shared.template, periodPackets: shared.echo.packets, offsetPackets: shared.echo.markerPacket ?? 0, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC,
           receiveDelayMs: this.decoder.delayMs,
         },
         sentMs,

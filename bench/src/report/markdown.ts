@@ -17,6 +17,7 @@ import {
 import { directionsSection } from './directions.js';
 import { recordsSection } from './records.js';
 import { srtpSection } from './srtp.js';
+import { variantsSection } from './variants.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
@@ -213,6 +214,7 @@ export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {})
     directionsSection(result.directions),
     recordsSection(result.records, result.floor),
     srtpSection(result.srtp, result.floor),
+    variantsSection(result.variants, result.floor, result.options.pin === true),
     qualitySection(result),
     costSection(result),
     targetsSection(result),
