@@ -243,6 +243,7 @@ async function main(options: CliOptions): Promise<void> {
       extra['gatewayRss'] = { beforeMiB: phase.rssBeforeMiB, peakMiB: phase.rssPeakMiB, afterMiB: phase.rssAfterMiB };
       extra['callsUp'] = phase.callsUp;
       extra['bargeInOnsets'] = phase.bargeInCounts;
+      extra['echoMarkers'] = phase.markers;
       extra['loadGenerator'] = { coreShare: round(phase.loadGenCoreShare), loopDelayP99Ms: round(phase.loadGenLoopDelayP99Ms) };
       if (floorPhase !== undefined) extra['floorLoadGenerator'] = { coreShare: round(floorPhase.loadGenCoreShare), loopDelayP99Ms: round(floorPhase.loadGenLoopDelayP99Ms) };
       if (Object.keys(phase.failures).length > 0) notes.push(`failed calls: ${JSON.stringify(phase.failures)}`);
@@ -257,7 +258,8 @@ async function main(options: CliOptions): Promise<void> {
     notes.push(`echo calls: the caller talks with pauses (an utterance, then ${ECHO_PAUSE_MS} ms of low noise with the round-trip marker ${ECHO_MARKER_DELAY_MS} ms into it); ` +
       (options.bargeIn === 'off' ? 'the echo number has bargeIn: off (no speech detector)'
         : 'the echo number has no bargeIn override (the default, gateway: the detector runs on every caller frame and each utterance interrupts the echo, whose agent answers clear and echoes on)') +
-      (options.bargeIn === 'both' ? '; --barge-in both: see the comparison table for off' : ''));
+      (options.bargeIn === 'both' ? '; --barge-in both: see the comparison table for off' : '') +
+      '; extra.echoMarkers: markers due back (sent at least the pause before their call stopped sending) and found back: a round trip over 1.7 s is cut by the next utterance\'s barge-in and shows as one not back');
     if (options.pin) notes.push(`--pin: the gateway (every thread) and the floor relay on CPU ${PIN.gateway}; the load generator, the agents and the webhook sink on CPU ${PIN.bench}`);
     notes.push('CPU per call-second is over the hold window (all calls up), set-up and tear-down excluded');
     notes.push('quality.jitterMs: |D(i-1,i)| of RFC 3550 6.4.1 per consecutive pair of received packets, in ms');

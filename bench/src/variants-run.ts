@@ -82,6 +82,7 @@ export function variantFigures(r: VariantRun): VariantFigures {
     lifecycle: { cpuMs: round(life.cpuMs), wallS: round(life.wallMs / 1000), callSeconds: round(life.callSeconds), cpuMsPerCallSecond: round(life.cpuMsPerCallSecond) },
     cpuCoreShare: round(r.phase.cpuCoreShare),
     roundTripMs: r.phase.roundTripMs,
+    markers: { ...r.phase.markers },
     turnMs: r.phase.turnMs,
     bargeInMs: r.phase.bargeInMs,
     ...(interruptions === undefined ? {} : { echoInterruptions: interruptions }),

@@ -20,7 +20,7 @@ import { failureKey, InboundPlacer, type CallPlacer, type PlacedCall } from './c
 import { OutboundPlacer, type OutboundTarget } from './outbound-placer.js';
 import { RtpCall, type CallShared } from './rtp-call.js';
 import type { SipUas } from './sip-uas.js';
-import { bargeInCycle, decimate24kTo8k, echoCycle, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+import { bargeInCycle, decimate24kTo8k, echoCycle, ECHO_PAUSE_MS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
 const SLOT_MS = PACKET_MS / BUCKETS;
@@ -47,6 +47,9 @@ export interface LoadCounters {
   readonly activeCalls: number;
   /** Received packets our SRTP sessions refused (0 on plain runs). */
   readonly srtpRefused: number;
+  /** Echo markers sent at least ECHO_PAUSE_MS before their call stopped sending, and how many of those came back. */
+  readonly markersDue: number;
+  readonly markersBack: number;
 }
 
 interface LiveCall {
@@ -132,13 +135,18 @@ export class LoadGenerator {
     let received = 0;
     let expected = 0;
     let srtpRefused = 0;
+    let markersDue = 0;
+    let markersBack = 0;
     for (const c of this.calls) {
+      const m = c.media.markers(ECHO_PAUSE_MS);
+      markersDue += m.due;
+      markersBack += m.back;
       sent += c.media.sent.length;
       received += c.media.received;
       expected += c.media.expected;
       srtpRefused += c.media.srtpRefused;
     }
-    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused };
+    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused, markersDue, markersBack };
   }
 
   /** Seconds of answered call time so far (until now for calls still up). */

@@ -78,7 +78,8 @@ export class MarkerTracker {
   constructor(
     private readonly options: MarkerTrackerOptions,
     private readonly sentMs: (index: number) => number | undefined,
-    private readonly onRoundTrip: (ms: number) => void,
+    /** Each round trip, and the send time of the marker it was paired with. */
+    private readonly onRoundTrip: (ms: number, sentMs: number) => void,
   ) {
     const slots = WINDOW_BEFORE + 1 + WINDOW_AFTER;
     this.ring = new Int16Array(slots * SAMPLES_PER_PACKET);
@@ -132,7 +133,7 @@ export class MarkerTracker {
     }
     if (sent === undefined) return;
     this.nextMarker = k;
-    this.onRoundTrip(heardMs - sent);
+    this.onRoundTrip(heardMs - sent, sent);
   }
 }
 

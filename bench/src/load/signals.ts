@@ -6,7 +6,8 @@
  *   sample of a known packet of the pause, so "marker sent" is a packet's send time. With the number's default
  *   `bargeIn: gateway` the utterance's onset interrupts the echo agent's playback (its own echo of the pause); the
  *   marker sits `ECHO_MARKER_DELAY_MS` after the utterance ends, well past the interruption and the gateway's
- *   500 ms guard, and one 20 ms chirp is never an onset (the detector needs 3 of 4 frames of voiced evidence).
+ *   500 ms guard, 1.7 s before the next utterance's onset flushes the playout again, and one 20 ms chirp is never an
+ *   onset (the detector needs 3 of 4 frames of voiced evidence).
  *   `echoLoop` is the older signal (noise and a marker each second, no speech), kept for the codec tests.
  * - Turn calls: a cycle of one spoken utterance (a recorded prompt, 8 kHz) followed by low noise; the end of the
  *   utterance is the end of a known packet.
@@ -54,9 +55,13 @@ export function echoLoop(seed = 1): Int16Array {
   return out;
 }
 
-/** Echo calls: the pause after each utterance, and where in it the marker starts (after the utterance's end). */
-export const ECHO_PAUSE_MS = 1_000;
-export const ECHO_MARKER_DELAY_MS = 500;
+/**
+ * Echo calls: the pause after each utterance, and where in it the marker starts (after the utterance's end). The next
+ * utterance's onset interrupts the echo and flushes the gateway's playout: a marker whose echo has not left the
+ * gateway by then (a round trip over ECHO_PAUSE_MS − ECHO_MARKER_DELAY_MS, 1.7 s) is cut, and counts as not back.
+ */
+export const ECHO_PAUSE_MS = 2_000;
+export const ECHO_MARKER_DELAY_MS = 300;
 
 export interface EchoCycle {
   /** The whole cycle (utterance, then the pause with the marker), a whole number of packets. */

@@ -57,6 +57,8 @@ export interface VariantFigures {
   cpuCoreShare: number;
   /** Echo markers found back at the caller, and their round trip. */
   roundTripMs: Distribution;
+  /** Echo markers due back (sent at least the pause before their call stopped sending) and found back of those. */
+  markers?: { due: number; back: number };
   /** Turn calls: end of speech → first agent audio; barge-in calls: onset → agent stopped (at the caller). */
   turnMs: Distribution;
   bargeInMs: Distribution;

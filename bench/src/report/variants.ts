@@ -11,6 +11,13 @@ const BARGE_IN_LABEL: Readonly<Record<VariantFigures['bargeIn'], string>> = {
   off: '`off` (no detector)',
 };
 
+/** `back of due (p50 / p99)`, or the count alone for results without the markers' counts. */
+const markers = (r: VariantFigures): string => {
+  const m = r.markers;
+  const times = r.roundTripMs.count === 0 ? '' : ` (${formatFixed(r.roundTripMs.p50, 0)} / ${formatFixed(r.roundTripMs.p99, 0)})`;
+  return m === undefined ? dist(r.roundTripMs) : `${m.back} of ${m.due}${times}`;
+};
+
 const dist = (d: Distribution): string => (d.count === 0 ? '0' : `${d.count} (${formatFixed(d.p50, 0)} / ${formatFixed(d.p99, 0)})`);
 
 /** Each run's figure over the first run's (the first is the reference: `default`, or the first worker count). */
@@ -37,7 +44,8 @@ export function variantsSection(runs: readonly VariantFigures[] | undefined, flo
       'every caller frame and each utterance interrupts the echo agent\'s playback (it answers `clear` and echoes on); ' +
       '*off* sets `bargeIn: off`. Turn and barge-in numbers are the same in every run. Hold: gateway CPU over the hold ' +
       'window (every call up); whole life: from before the first INVITE to after the tear-down. Markers, turns and ' +
-      'barge-ins: count (p50 / p99 ms) at the caller.',
+      'barge-ins: count (p50 / p99 ms) at the caller; markers: found back of those due (sent at least 2 s before their ' +
+      'call stopped sending), a round trip too long to measure (over 1.7 s, cut by the next utterance\'s barge-in) is one not back.',
     '',
     '| Run | Echo bargeIn | Workers | Calls up (failed) | Hold CPU ms / call-s | vs run 1 | Whole-life CPU ms / call-s | Gateway core share | Loss % | Echo markers back | Echo interruptions | Turns | Barge-ins |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -45,12 +53,12 @@ export function variantsSection(runs: readonly VariantFigures[] | undefined, flo
       `| ${i + 1} | ${BARGE_IN_LABEL[r.bargeIn]} | ${String(r.workers)} | ${r.callsUp} (${r.failedCalls}) | ` +
       `${formatFixed(r.gateway.cpuMsPerCallSecond, 3)}${vsFloor(r.gateway.cpuMsPerCallSecond)} | ${ratio(r, i, (x) => x.gateway.cpuMsPerCallSecond)} | ` +
       `${formatFixed(r.lifecycle.cpuMsPerCallSecond, 3)} | ${formatFixed(r.cpuCoreShare * 100, 0)} % | ${formatFixed(r.lossPct, 3)} | ` +
-      `${dist(r.roundTripMs)} | ${r.echoInterruptions === undefined ? '—' : String(r.echoInterruptions)} | ${dist(r.turnMs)} | ${dist(r.bargeInMs)} |`),
+      `${markers(r)} | ${r.echoInterruptions === undefined ? '—' : String(r.echoInterruptions)} | ${dist(r.turnMs)} | ${dist(r.bargeInMs)} |`),
     ...(floor === undefined ? [] : ['', `Floor relay (UDP → WebSocket → UDP, same load, no detector): ${formatFixed(floor.cpuMsPerCallSecond, 3)} CPU ms per call-second.`]),
     ...(pinned
       ? ['', 'Pinned (`--pin`): the gateway, all its media worker threads included, on CPU 0; the load generator, the agents and the ' +
         'webhook sink on CPU 1. One core for the gateway: more workers cannot add capacity here, they show only what the ' +
-        'hand-off to worker threads costs on one core (see docs/bench.md for the per-core figure and the expected scaling).']
+        'hand-off to worker threads costs on one core (see the README\'s bench section, "Measuring what users run", for the per-core figure and the expected scaling).']
       : []),
   ].join('\n');
 }
