@@ -139,7 +139,7 @@ async function main(options: CliOptions): Promise<void> {
       phase = first.phase;
       stats = first.stats;
       variants = runs.map(variantFigures);
-      extra['variantRuns'] = runs.map((r) => ({ ...r.variant, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, bargeIn: r.stats?.bargeIn,
+      extra['variantRuns'] = runs.map((r) => ({ ...r.variant, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd,
         loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
       notes.push('variants: each run on a fresh gateway with the same load; only the echo number\'s bargeIn (default: unset, i.e. gateway; off) and media.workers differ; ' +
         'the top-level figures (and the floor comparison) are the first run\'s; every run is in the comparison table');
@@ -251,7 +251,8 @@ async function main(options: CliOptions): Promise<void> {
       notes.push(`barge-in calls (every ${BARGE_IN_EVERY}th, offset ${BARGE_IN_OFFSET}; bargeIn: gateway): the talker agent talks (speech over a quiet tone, never silent); ` +
         `the caller is quiet ${BARGE_IN_LEAD_MS / 1000} s then speaks the turn calls' utterance, again after each time the talker restarts; ` +
         'bargeInMs = onset packet sent → last non-silent agent packet received before 3 silent packets, at the load generator; ' +
-        'extra.bargeInOnsets counts onsets timed, with the talker silent, or not stopped; extra.gatewayBargeInMs is the gateway\'s own (onset packet arrival → last agent packet sent)');
+        'extra.bargeInOnsets counts onsets timed, with the talker silent, or not stopped; extra.gatewayBargeInMs is the gateway\'s own (onset packet arrival → last agent packet sent), over every number: ' +
+        'with the echo number\'s default barge-in it includes the echo calls\' interruptions (the talker number\'s alone: extra.gatewayBargeIn)');
       if (options.agent === 'websocket') notes.push('agents (echo, turn, talker) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
       else notes.push('in-process echo: the gateway figures include the echo agent, the floor includes a WebSocket hop the gateway does not make');
     }
