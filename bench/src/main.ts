@@ -258,7 +258,9 @@ async function main(options: CliOptions): Promise<void> {
     }
     notes.push(`echo calls: the caller talks with pauses (an utterance, then ${ECHO_PAUSE_MS} ms of low noise with the round-trip marker ${ECHO_MARKER_DELAY_MS} ms into it); ` +
       (options.bargeIn === 'off' ? 'the echo number has bargeIn: off (no speech detector)'
-        : 'the echo number has no bargeIn override (the default, gateway: the detector runs on every caller frame and each utterance interrupts the echo, whose agent answers clear and echoes on)') +
+        : options.agent === 'in-process'
+          ? 'the built-in echo, which the gateway defaults to bargeIn off, gets bargeIn: gateway written out (a real number\'s default): the detector runs on every caller frame, each utterance interrupts the echo, and as the built-in echo never sends clear its audio is dropped for media.interruptGuardMs (500 ms) after each'
+          : 'the echo number has no bargeIn override (the default, gateway: the detector runs on every caller frame and each utterance interrupts the echo, whose agent answers clear and echoes on)') +
       (options.bargeIn === 'both' ? '; --barge-in both: see the comparison table for off' : '') +
       '; extra.echoMarkers: markers due back (sent at least the pause before their call stopped sending) and found back: a round trip over 1.7 s is cut by the next utterance\'s barge-in and shows as one not back');
     if (options.pin) notes.push(`--pin: the gateway (every thread) and the floor relay on CPU ${PIN.gateway}; the load generator, the agents and the webhook sink on CPU ${PIN.bench}`);
