@@ -4,6 +4,7 @@ import { BENCH_CODECS, type CodecName } from './load/codec-profile.js';
 import { BENCH_SRTP_CHOICES, type BenchSrtpChoice } from './load/srtp-offer.js';
 import { RECORDS_CHOICES, type RecordsChoice } from './records-run.js';
 import type { BenchOptions } from './report/types.js';
+import { BARGE_IN_CHOICES, comparesVariants, type BargeInChoice, type Workers } from './variants-run.js';
 
 export interface CliOptions extends BenchOptions {
   readonly outDir: string;
@@ -27,14 +28,26 @@ export interface CliOptions extends BenchOptions {
   readonly repeat: number;
   /** `--ramp --codec all` or `--ramp --codecs A,B`: one ramp per codec, each on a fresh gateway (`codec` is the first). */
   readonly rampCodecs?: CodecName[];
+  /** `--barge-in default|off|both`: the echo number's barge-in (default: none set, as on a real number). */
+  readonly bargeIn: BargeInChoice;
+  /** `--workers 1,2`: every worker count to run (one element: `workers`). */
+  readonly workerCounts: readonly Workers[];
+  /** `--pin`: the gateway on CPU 0, the load generator and the agents on CPU 1 (taskset). */
+  readonly pin: boolean;
 }
 
 export const BENCH_DIRECTIONS = ['inbound', 'outbound', 'both'] as const;
 export type BenchDirection = (typeof BENCH_DIRECTIONS)[number];
 
-export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto]
+export const USAGE = `npm run bench -- [--calls N] [--rate R] [--duration S] [--codec PCMU|PCMA|G722|opus] [--agent websocket|in-process] [--workers N|auto|N,M]
                    [--direction inbound|outbound|both] [--ramp [--step-calls 25] [--step-s 10] [--codec all|--codecs A,B]] [--no-floor] [--no-micro]
                    [--out DIR] [--name NAME] [--runtimes 20,22,24] [--records on|off|both] [--srtp off|aes-cm|gcm|all [--repeat N]]
+                   [--barge-in default|off|both] [--pin]
+--barge-in default (the default): the echo number as a real number is configured, bargeIn unset (the speech detector
+on every caller frame; callers talk with pauses, each utterance interrupts the echo); off: bargeIn: off on the echo
+number; both: default then off, each on a fresh gateway, and a table of CPU per call-second for each.
+--workers 1,2: one run per worker count (with --barge-in both: each mode per count), each on a fresh gateway, one table.
+--pin: the gateway (and the floor relay) on CPU 0, the load generator, agents and webhook sink on CPU 1 (taskset).
 --direction outbound: the gateway places the calls (POST /v1/calls) to the load generator acting as the carrier;
 both: inbound, outbound, inbound again, each on a fresh gateway with the same config, and a comparison table.
 --runtimes: the gateway on each Node line in turn (installed from the registry, cached outside the repo), the floor
@@ -64,7 +77,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new CliError(`unexpected argument '${arg}'\n${USAGE}`);
     const [key = '', inline] = arg.slice(2).split('=', 2);
-    if (key === 'ramp' || key === 'no-floor' || key === 'no-micro' || key === 'help') {
+    if (key === 'ramp' || key === 'no-floor' || key === 'no-micro' || key === 'help' || key === 'pin') {
       flags.add(key);
       continue;
     }
@@ -73,7 +86,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     values.set(key, value);
   }
   if (flags.has('help')) throw new CliError(USAGE);
-  const known = new Set(['codecs', 'calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp', 'repeat']);
+  const known = new Set(['codecs', 'calls', 'rate', 'duration', 'codec', 'agent', 'workers', 'out', 'name', 'step-calls', 'step-s', 'runtimes', 'direction', 'records', 'srtp', 'repeat', 'barge-in']);
   for (const key of values.keys()) if (!known.has(key)) throw new CliError(`unknown flag --${key}\n${USAGE}`);
   const num = (key: string, fallback: number, min: number): number => {
     const text = values.get(key);
@@ -89,10 +102,20 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   const agent = values.get('agent') ?? 'websocket';
   if (agent !== 'websocket' && agent !== 'in-process') throw new CliError(`--agent must be websocket or in-process, got '${agent}'`);
   const workersText = values.get('workers') ?? '0';
-  const workers = workersText === 'auto' ? 'auto' : Number(workersText);
-  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
-    throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), got '${workersText}'`);
-  }
+  const workerCounts = workersText.split(',').map((part): Workers => {
+    const text = part.trim();
+    const w = text === 'auto' ? 'auto' : text === '' ? Number.NaN : Number(text);
+    if (w !== 'auto' && !(Number.isInteger(w) && w >= 0 && w <= 64)) {
+      throw new CliError(`--workers must be auto or an integer 0–64 (media worker threads), or a list of them (1,2), got '${workersText}'`);
+    }
+    return w;
+  });
+  if (new Set(workerCounts).size !== workerCounts.length) throw new CliError(`--workers lists a count twice: '${workersText}'`);
+  const workers = workerCounts[0] ?? 0;
+  const bargeInText = values.get('barge-in') ?? 'default';
+  const bargeIn = BARGE_IN_CHOICES.find((c) => c === bargeInText);
+  if (bargeIn === undefined) throw new CliError(`--barge-in must be ${BARGE_IN_CHOICES.join(', ')}, got '${bargeInText}'`);
+  const pin = flags.has('pin');
   if (ramp && agent === 'in-process') throw new CliError('--ramp counts what the agents process sent (downlink delivered): it needs --agent websocket');
   const runtimesText = values.get('runtimes');
   let runtimes: number[] | undefined;
@@ -124,6 +147,11 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
   const repeat = repeatText === undefined ? 1 : Number(repeatText);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new CliError(`--repeat must be an integer 1–20, got '${repeatText}'`);
   if (repeatText !== undefined && srtp === undefined) throw new CliError('--repeat repeats an --srtp comparison: add --srtp');
+  const variants = comparesVariants(bargeIn, workerCounts);
+  if (variants && (ramp || runtimes !== undefined || direction !== 'inbound' || records !== undefined || srtp !== undefined)) {
+    throw new CliError('--barge-in both and --workers N,M compare fixed inbound runs: they do not combine with --ramp, --runtimes, --direction, --records or --srtp');
+  }
+  if (runtimes !== undefined && (pin || bargeIn !== 'default')) throw new CliError('--runtimes runs the default configuration unpinned: drop --pin and --barge-in');
   return {
     calls: Math.round(num('calls', ramp ? 500 : 100, 1)),
     rate: num('rate', 20, 0.1),
@@ -133,7 +161,7 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     workers,
     mode: ramp ? 'ramp' : 'fixed',
     outDir: resolve(cwd, values.get('out') ?? defaultOutDir),
-    name: values.get('name') ?? (srtp !== undefined ? `srtp-${srtp}` : runtimes !== undefined ? 'runtimes' : records !== undefined ? `records-${records}` : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
+    name: values.get('name') ?? (variants ? variantsName(bargeIn, workerCounts) : srtp !== undefined ? `srtp-${srtp}` : runtimes !== undefined ? 'runtimes' : records !== undefined ? `records-${records}` : ramp ? 'ramp' : direction === 'inbound' ? 'load' : `load-${direction}`),
     stepCalls: Math.round(num('step-calls', 25, 1)),
     stepS: num('step-s', 10, 2),
     floor: !flags.has('no-floor'),
@@ -144,6 +172,9 @@ export function parseCli(argv: readonly string[], defaultOutDir: string, cwd = '
     ...(srtp === undefined ? {} : { srtp }),
     repeat,
     ...(rampCodecs === undefined ? {} : { rampCodecs }),
+    bargeIn,
+    workerCounts,
+    pin,
   };
 }
 
@@ -164,4 +195,10 @@ function parseRampCodecs(codec: string | undefined, codecs: string | undefined, 
   const list = all ? [...BENCH_CODECS] : (codecs ?? '').split(',').map((c) => codecNamed(c.trim(), '--codecs'));
   if (new Set(list).size !== list.length) throw new CliError(`--codecs must list distinct codecs, got '${codecs ?? ''}'`);
   return list;
+}
+
+/** The default name of a comparison run: `barge-in`, `workers-1-2`, or both joined. */
+function variantsName(bargeIn: BargeInChoice, workerCounts: readonly Workers[]): string {
+  const parts = [...(bargeIn === 'both' ? ['barge-in'] : []), ...(workerCounts.length > 1 ? [`workers-${workerCounts.join('-')}`] : [])];
+  return parts.join('-');
 }

@@ -57,6 +57,23 @@ export interface GatewayLaunch {
   readonly records?: RecordsLaunch;
   /** Outbound calls: a trunk whose proxy is the load generator's carrier side (`SipUas`), with room for the run. */
   readonly outbound?: { readonly carrierPort: number; readonly calls: number; readonly rate: number };
+  /** The echo number's barge-in (`--barge-in`): `default` (absent too) or `off`; see `echoRoute`. */
+  readonly echoBargeIn?: EchoBargeIn;
+  /** `--pin`: the CPU the gateway runs on (taskset). */
+  readonly cpu?: number;
+}
+
+/** `default`: the echo number as a real number is configured (no `bargeIn`: the detector runs on every frame); `off`: `bargeIn: off`. */
+export type EchoBargeIn = 'default' | 'off';
+
+/**
+ * The echo number's route. `default` leaves `bargeIn` out, so `media.bargeIn` (`gateway`) applies as on every real
+ * number, except for the built-in `echo` agent (`--agent in-process`), which the gateway defaults to `off`: there the
+ * bench writes `gateway`, what the number of a real agent gets. `off`: `bargeIn: off`, no speech detector at all.
+ */
+export function echoRoute(agent: string, mode: EchoBargeIn = 'default'): { agent: string; bargeIn?: 'off' | 'gateway' } {
+  if (mode === 'off') return { agent, bargeIn: 'off' };
+  return agent === 'echo' ? { agent, bargeIn: 'gateway' } : { agent };
 }
 
 export type RecordsLaunch =
@@ -94,8 +111,8 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
     http: { host: '127.0.0.1', port: httpPort, admin: 'api' },
     media: { ...media, codecs: [launch.codec], workers: launch.workers },
     numbers: {
-      // Barge-in off on the echo number: the caller's markers must never cut the echo.
-      [ECHO_NUMBER]: { agent: launch.echoAgent, bargeIn: 'off' },
+      // The echo callers talk with pauses; their markers sit in the pauses, clear of the barge-ins (signals.ts).
+      [ECHO_NUMBER]: echoRoute(launch.echoAgent, launch.echoBargeIn),
       // The media default (`bargeIn: gateway`) applies to the turn number: its answers never overlap the caller.
       [TURN_NUMBER]: { agent: launch.turnAgentUrl },
       [BARGE_IN_NUMBER]: { agent: launch.talkerAgentUrl, bargeIn: 'gateway' },
@@ -147,6 +164,7 @@ export async function startGateway(launch: GatewayLaunch): Promise<GatewayProces
     },
     30_000,
     launch.node,
+    launch.cpu,
   );
   try {
     await waitForHttp(`http://127.0.0.1:${httpPort}/healthz`);

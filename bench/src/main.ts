@@ -16,6 +16,7 @@ import { CliError, parseCli, type CliOptions } from './cli.js';
 import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction, type DirectionRun } from './direction-run.js';
 import { BARGE_IN_NUMBER, fetchHops, type GatewayStats } from './gateway-process.js';
 import { BARGE_IN_LEAD_MS, LoadGenerator } from './load/load-generator.js';
+import { ECHO_MARKER_DELAY_MS, ECHO_PAUSE_MS } from './load/signals.js';
 import { machineInfo } from './machine.js';
 import { runMicro } from './micro/in-run.js';
 import { startTsx, waitForHttp, type Child } from './proc/child.js';
@@ -26,7 +27,9 @@ import { runRuntimes } from './runtimes/run-runtimes.js';
 import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
 import { srtpOrder, suiteOf } from './load/srtp-offer.js';
 import { runSrtp, type SrtpRun } from './srtp-run.js';
-import type { BenchResult, CostFigures, DirectionFigures, Distribution, RampCapacity, RecordsFigures, SrtpFigures } from './report/types.js';
+import { comparesVariants, runVariant, variantFigures, variantOrder, type VariantRun } from './variants-run.js';
+import { PIN, pinProcess, requireTaskset } from './proc/pin.js';
+import type { BenchResult, CostFigures, DirectionFigures, Distribution, RampCapacity, RecordsFigures, SrtpFigures, VariantFigures } from './report/types.js';
 import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
@@ -71,6 +74,14 @@ async function main(options: CliOptions): Promise<void> {
     }
     log(`patchbay bench '${options.name}': ${options.mode} ${options.calls} calls at ${options.rate}/s, ${options.agent} echo agent` +
       (options.direction === 'inbound' ? '' : `, direction ${options.direction}`));
+    // --pin: this process (the load generator) and what it starts for the load on one CPU, the gateway on another.
+    const benchCpu = options.pin ? PIN.bench : undefined;
+    const gatewayCpu = options.pin ? PIN.gateway : undefined;
+    if (options.pin) {
+      requireTaskset();
+      pinProcess(PIN.bench);
+      log(`pinned: the gateway and the floor relay on CPU ${PIN.gateway}; this process (load generator), the agents and the webhook sink on CPU ${PIN.bench}`);
+    }
     let micro: BenchResult['micro'];
     if (options.micro) {
       log('micro-benchmarks (µs per 20 ms frame, in this process, before any load)');
@@ -81,7 +92,7 @@ async function main(options: CliOptions): Promise<void> {
       extra['microTimesFloor'] = m.timesFloor;
       for (const [name, us] of Object.entries(m.usPerFrame)) log(`  ${name.padEnd(34)} ${us.toFixed(3).padStart(9)} µs`);
     }
-    const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {});
+    const agents = await startTsx(join(HERE, 'agents/serve.ts'), [], {}, undefined, undefined, benchCpu);
     children.push(agents.child);
     const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string; countsUrl: string };
     const launch = {
@@ -93,7 +104,9 @@ async function main(options: CliOptions): Promise<void> {
       maxCalls: options.calls,
       workers: options.workers ?? 0,
       codec: options.codec,
-    };
+      echoBargeIn: options.bargeIn === 'off' ? 'off' : 'default',
+      ...(gatewayCpu === undefined ? {} : { cpu: gatewayCpu }),
+    } as const;
 
     let phase: PhaseResult | undefined;
     let ramp: RampOutcome | undefined;
@@ -102,6 +115,7 @@ async function main(options: CliOptions): Promise<void> {
     let directions: DirectionFigures[] | undefined;
     let records: RecordsFigures[] | undefined;
     let srtp: SrtpFigures[] | undefined;
+    let variants: VariantFigures[] | undefined;
     const agentsBefore = sampleProcess(agents.child.pid);
     if (options.mode === 'ramp') {
       const r = await runRampMode(launch, options.rampCodecs ?? [options.codec],
@@ -114,6 +128,18 @@ async function main(options: CliOptions): Promise<void> {
       for (const c of rampCapacity) notes.push(`ramp ${c.codec}: largest concurrency held ${c.maxHeld}; limit: ${c.limit}`);
       extra['rampMaxHeld'] = ramp?.capacity.maxHeld ?? 0;
       extra['rampStopReason'] = ramp?.capacity.limit ?? 'no ramp ran';
+    } else if (comparesVariants(options.bargeIn, options.workerCounts)) {
+      const runs: VariantRun[] = [];
+      for (const variant of variantOrder(options.bargeIn, options.workerCounts)) runs.push(await runVariant(variant, launch, options, log));
+      const first = runs[0];
+      if (first === undefined) throw new Error('no variant ran');
+      phase = first.phase;
+      stats = first.stats;
+      variants = runs.map(variantFigures);
+      extra['variantRuns'] = runs.map((r) => ({ ...r.variant, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd,
+        loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      notes.push('variants: each run on a fresh gateway with the same load; only the echo number\'s bargeIn (default: unset, i.e. gateway; off) and media.workers differ; ' +
+        'the top-level figures (and the floor comparison) are the first run\'s; every run is in the comparison table');
     } else if (options.srtp !== undefined) {
       const runs: SrtpRun[] = [];
       for (const mode of srtpOrder(options.srtp, options.repeat)) runs.push(await runSrtp(mode, launch, options, log));
@@ -130,7 +156,7 @@ async function main(options: CliOptions): Promise<void> {
         'its RTP protected and the gateway\'s unprotected with the gateway\'s SRTP library (the load generator\'s CPU is not in the gateway figures)');
       notes.push('srtp: the top-level figures (and the floor comparison) are the first run\'s; every run is in the SRTP table');
     } else if (options.records !== undefined) {
-      const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {});
+      const sinkProc = await startTsx(join(HERE, 'webhook-sink/serve.ts'), [], {}, undefined, undefined, benchCpu);
       children.push(sinkProc.child);
       const sinkUrls = JSON.parse(sinkProc.firstLine) as { url: string; countsUrl: string };
       const sink: WebhookSink = {
@@ -190,7 +216,7 @@ async function main(options: CliOptions): Promise<void> {
     let floorPhase: PhaseResult | undefined;
     if (options.floor && phase !== undefined) {
       log('floor phase (UDP → WebSocket → UDP relay, same load)');
-      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {});
+      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {}, undefined, undefined, gatewayCpu);
       children.push(relay.child);
       const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
       await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);
@@ -214,6 +240,7 @@ async function main(options: CliOptions): Promise<void> {
       extra['gatewayRss'] = { beforeMiB: phase.rssBeforeMiB, peakMiB: phase.rssPeakMiB, afterMiB: phase.rssAfterMiB };
       extra['callsUp'] = phase.callsUp;
       extra['bargeInOnsets'] = phase.bargeInCounts;
+      extra['echoMarkers'] = phase.markers;
       extra['loadGenerator'] = { coreShare: round(phase.loadGenCoreShare), loopDelayP99Ms: round(phase.loadGenLoopDelayP99Ms) };
       if (floorPhase !== undefined) extra['floorLoadGenerator'] = { coreShare: round(floorPhase.loadGenCoreShare), loopDelayP99Ms: round(floorPhase.loadGenLoopDelayP99Ms) };
       if (Object.keys(phase.failures).length > 0) notes.push(`failed calls: ${JSON.stringify(phase.failures)}`);
@@ -221,10 +248,19 @@ async function main(options: CliOptions): Promise<void> {
       notes.push(`barge-in calls (every ${BARGE_IN_EVERY}th, offset ${BARGE_IN_OFFSET}; bargeIn: gateway): the talker agent talks (speech over a quiet tone, never silent); ` +
         `the caller is quiet ${BARGE_IN_LEAD_MS / 1000} s then speaks the turn calls' utterance, again after each time the talker restarts; ` +
         'bargeInMs = onset packet sent → last non-silent agent packet received before 3 silent packets, at the load generator; ' +
-        'extra.bargeInOnsets counts onsets timed, with the talker silent, or not stopped; extra.gatewayBargeInMs is the gateway\'s own (onset packet arrival → last agent packet sent)');
+        'extra.bargeInOnsets counts onsets timed, with the talker silent, or not stopped; extra.gatewayBargeInMs is the gateway\'s own (onset packet arrival → last agent packet sent), over every number: ' +
+        'with the echo number\'s default barge-in it includes the echo calls\' interruptions (the talker number\'s alone: extra.gatewayBargeIn)');
       if (options.agent === 'websocket') notes.push('agents (echo, turn, talker) run in their own process: their CPU is not in the gateway figures (see extra.agentsCpuMsPerCallSecond)');
       else notes.push('in-process echo: the gateway figures include the echo agent, the floor includes a WebSocket hop the gateway does not make');
     }
+    notes.push(`echo calls: the caller talks with pauses (an utterance, then ${ECHO_PAUSE_MS} ms of low noise with the round-trip marker ${ECHO_MARKER_DELAY_MS} ms into it); ` +
+      (options.bargeIn === 'off' ? 'the echo number has bargeIn: off (no speech detector)'
+        : options.agent === 'in-process'
+          ? 'the built-in echo, which the gateway defaults to bargeIn off, gets bargeIn: gateway written out (a real number\'s default): the detector runs on every caller frame, each utterance interrupts the echo, and as the built-in echo never sends clear its audio is dropped for media.interruptGuardMs (500 ms) after each'
+          : 'the echo number has no bargeIn override (the default, gateway: the detector runs on every caller frame and each utterance interrupts the echo, whose agent answers clear and echoes on)') +
+      (options.bargeIn === 'both' ? '; --barge-in both: see the comparison table for off' : '') +
+      '; extra.echoMarkers: markers due back (sent at least the pause before their call stopped sending) and found back: a round trip over 1.7 s is cut by the next utterance\'s barge-in and shows as one not back');
+    if (options.pin) notes.push(`--pin: the gateway (every thread) and the floor relay on CPU ${PIN.gateway}; the load generator, the agents and the webhook sink on CPU ${PIN.bench}`);
     notes.push('CPU per call-second is over the hold window (all calls up), set-up and tear-down excluded');
     notes.push('quality.jitterMs: |D(i-1,i)| of RFC 3550 6.4.1 per consecutive pair of received packets, in ms');
     notes.push(`turn calls (every ${TURN_EVERY}th): turnMs = end of the caller's utterance → first agent packet; includes the gateway's speech hangover (300 ms default)`);
@@ -243,6 +279,9 @@ async function main(options: CliOptions): Promise<void> {
         ...(options.srtp === undefined ? {} : { srtp: options.srtp }),
         ...(options.repeat > 1 ? { repeat: options.repeat } : {}),
         ...(options.rampCodecs === undefined ? {} : { rampCodecs: [...options.rampCodecs] }),
+        bargeIn: options.bargeIn,
+        ...(options.workerCounts.length > 1 ? { workerCounts: [...options.workerCounts] } : {}),
+        ...(options.pin ? { pin: true } : {}),
       },
       hops: {
         setupMs: phase?.setupMs ?? none,
@@ -263,6 +302,7 @@ async function main(options: CliOptions): Promise<void> {
       ...(srtp === undefined ? {} : { srtp }),
       ...(ramp === undefined ? {} : { ramp: ramp.capacity.steps }),
       ...(rampCapacity === undefined ? {} : { rampCapacity }),
+      ...(variants === undefined ? {} : { variants }),
     };
     const concurrency = phase?.callsUp ?? ramp?.capacity.maxHeld ?? 0;
     const result: BenchResultFile = {

@@ -42,6 +42,8 @@ export interface PhaseResult {
   readonly endedByFarEnd: number;
   /** Received packets the load generator's SRTP sessions refused (0 on plain runs). */
   readonly srtpRefused: number;
+  /** Echo markers due back (sent in time to return) and found back: a round trip too long to measure is a missing one. */
+  readonly markers: { readonly due: number; readonly back: number };
   /** The load generator's own CPU over the hold window (share of one core) and its event-loop delay p99, ms. */
   readonly loadGenCoreShare: number;
   readonly loadGenLoopDelayP99Ms: number;
@@ -126,6 +128,7 @@ export async function runPhase(open: () => Promise<LoadGenerator>, pid: number, 
       failures: Object.fromEntries(gen.failures),
       endedByFarEnd: gen.endedByFarEnd,
       srtpRefused: counters.srtpRefused,
+      markers: { due: counters.markersDue, back: counters.markersBack },
       loadGenCoreShare: (self.user + self.system) / 1000 / Math.max(1, last.atMs - holdStart.atMs),
       loadGenLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     };

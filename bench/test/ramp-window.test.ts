@@ -11,7 +11,7 @@ const dist = (p99: number, count: number): Distribution => ({ count, p50: p99 / 
 function snap(over: { received?: number; expected?: number; echo?: number; notStopped?: number; failed?: number }): LoadSnapshot {
   return {
     atMs: 0,
-    counters: { packetsSent: 0, packetsReceived: over.received ?? 0, packetsExpected: over.expected ?? 0, activeCalls: 100, srtpRefused: 0 },
+    counters: { packetsSent: 0, packetsReceived: over.received ?? 0, packetsExpected: over.expected ?? 0, activeCalls: 100, srtpRefused: 0, markersDue: 0, markersBack: 0 },
     echoPacketsReceived: over.echo ?? 0,
     roundTrips: 0, turns: 0, bargeIns: 0, jitterSamples: 0,
     bargeInCounts: { timed: 0, agentSilent: 0, notStopped: over.notStopped ?? 0 },

@@ -5,8 +5,9 @@
  * has sent so far, `{ "echo": n, "turn": n, "talker": n }` (the ramp diffs two reads to get a window's).
  */
 import { createServer } from 'node:http';
-import { echoAgent, serveAgent } from '@patchbay/agents';
+import { serveAgent } from '@patchbay/agents';
 import { WebSocketServer } from 'ws';
+import { benchEchoAgent } from './echo-agent.js';
 import { countingAgent, type SentCounts } from './sent-counter.js';
 import { talkerAgent } from './talker-agent.js';
 import { turnAgent } from './turn-agent.js';
@@ -15,7 +16,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function main(): Promise<void> {
   const sent: SentCounts = {};
-  const echo = await serveAgent(countingAgent('echo', echoAgent, sent), { port: 0, logger: quiet });
+  const echo = await serveAgent(countingAgent('echo', benchEchoAgent, sent), { port: 0, logger: quiet });
   const turn = await serveAgent(countingAgent('turn', turnAgent, sent), { port: 0, logger: quiet });
   const talker = await serveAgent(countingAgent('talker', talkerAgent, sent), { port: 0, logger: quiet });
   const counts = createServer((_req, res) => {

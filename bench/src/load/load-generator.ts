@@ -20,7 +20,7 @@ import { failureKey, InboundPlacer, type CallPlacer, type PlacedCall } from './c
 import { OutboundPlacer, type OutboundTarget } from './outbound-placer.js';
 import { RtpCall, type CallShared } from './rtp-call.js';
 import type { SipUas } from './sip-uas.js';
-import { bargeInCycle, decimate24kTo8k, echoLoop, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
+import { bargeInCycle, decimate24kTo8k, echoCycle, ECHO_PAUSE_MS, markerTemplate, PACKET_MS, turnCycle } from './signals.js';
 
 const BUCKETS = 10;
 const SLOT_MS = PACKET_MS / BUCKETS;
@@ -47,6 +47,9 @@ export interface LoadCounters {
   readonly activeCalls: number;
   /** Received packets our SRTP sessions refused (0 on plain runs). */
   readonly srtpRefused: number;
+  /** Echo markers sent at least ECHO_PAUSE_MS before their call stopped sending, and how many of those came back. */
+  readonly markersDue: number;
+  readonly markersBack: number;
 }
 
 /**
@@ -94,10 +97,12 @@ export class LoadGenerator {
     const speech = decimate24kTo8k(loadDemoPrompts().welcome);
     const cycle = turnCycle(speech, 2_500);
     const barge = bargeInCycle(speech, BARGE_IN_LEAD_MS);
+    // Echo callers talk with pauses (the same utterance), the round-trip marker in each pause: see `echoCycle`.
+    const echo = echoCycle(speech);
     const codec = target.codec;
     this.shared = {
       codec: codecProfile(codec),
-      echo: encodeLoop(echoLoop(), codec),
+      echo: { ...encodeLoop(echo.pcm, codec), markerPacket: echo.markerPacket },
       turn: { ...encodeLoop(cycle.pcm, codec), utterancePackets: cycle.utterancePackets },
       bargeIn: { ...encodeLoop(barge.pcm, codec), onsetPacket: barge.onsetPacket },
       template: markerTemplate(),
@@ -149,13 +154,18 @@ export class LoadGenerator {
     let received = 0;
     let expected = 0;
     let srtpRefused = 0;
+    let markersDue = 0;
+    let markersBack = 0;
     for (const c of this.calls) {
+      const m = c.media.markers(ECHO_PAUSE_MS);
+      markersDue += m.due;
+      markersBack += m.back;
       sent += c.media.sent.length;
       received += c.media.received;
       expected += c.media.expected;
       srtpRefused += c.media.srtpRefused;
     }
-    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused };
+    return { packetsSent: sent, packetsReceived: received, packetsExpected: expected, activeCalls: this.activeCalls, srtpRefused, markersDue, markersBack };
   }
 
   /** The counts so far (no side effect: a window is the diff of two snapshots). */

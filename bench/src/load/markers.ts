@@ -41,8 +41,13 @@ export function locateMarker(signal: Int16Array, template: Int16Array, from = 0,
 
 export interface MarkerTrackerOptions {
   readonly template: Int16Array;
-  /** Packets between two markers in the sent stream (marker k starts packet k × period). */
+  /** Packets between two markers in the sent stream (marker k starts packet k × period + offset). */
   readonly periodPackets: number;
+  /**
+   * The packet of each period the marker starts (default 0). The tracker only looks for a marker once the next one
+   * it waits for has been sent: loud audio before that (the echo of the caller's speech) is never correlated.
+   */
+  readonly offsetPackets?: number;
   /** A received packet louder than this (peak) may hold a marker. */
   readonly triggerPeak: number;
   /** Matches below this correlation are not counted. */
@@ -58,9 +63,9 @@ const WINDOW_BEFORE = 2;
 const WINDOW_AFTER = 2;
 
 /**
- * Per echo call: on a loud packet, waits for two more packets, correlates the template over the five around it,
- * and pairs the match with the latest marker sent before it was heard. `sentMs(index)` gives the send time of the
- * caller's packet `index` (undefined if not sent).
+ * Per echo call: on a loud packet that arrives after the next awaited marker was sent, waits for two more packets,
+ * correlates the template over the five around it, and pairs the match with the latest marker sent before it was
+ * heard. `sentMs(index)` gives the send time of the caller's packet `index` (undefined if not sent).
  */
 export class MarkerTracker {
   private readonly ring: Int16Array;
@@ -73,7 +78,8 @@ export class MarkerTracker {
   constructor(
     private readonly options: MarkerTrackerOptions,
     private readonly sentMs: (index: number) => number | undefined,
-    private readonly onRoundTrip: (ms: number) => void,
+    /** Each round trip, and the send time of the marker it was paired with. */
+    private readonly onRoundTrip: (ms: number, sentMs: number) => void,
   ) {
     const slots = WINDOW_BEFORE + 1 + WINDOW_AFTER;
     this.ring = new Int16Array(slots * SAMPLES_PER_PACKET);
@@ -93,9 +99,19 @@ export class MarkerTracker {
       if (--this.pendingAfter === 0) this.correlate();
       return;
     }
-    if (peak >= this.options.triggerPeak && arrivalMs >= this.quietUntilMs && this.count >= WINDOW_BEFORE + 1) {
+    if (peak >= this.options.triggerPeak && arrivalMs >= this.quietUntilMs && this.count >= WINDOW_BEFORE + 1 && this.awaited(arrivalMs)) {
       this.pendingAfter = WINDOW_AFTER;
     }
+  }
+
+  /** Whether the next marker not yet found had been sent by `arrivalMs` (a loud packet before it is speech). */
+  private awaited(arrivalMs: number): boolean {
+    const sent = this.sentMs(this.markerIndex(this.nextMarker));
+    return sent !== undefined && sent <= arrivalMs;
+  }
+
+  private markerIndex(k: number): number {
+    return k * this.options.periodPackets + (this.options.offsetPackets ?? 0);
   }
 
   private correlate(): void {
@@ -110,14 +126,14 @@ export class MarkerTracker {
     let sent: number | undefined;
     let k = this.nextMarker;
     for (;;) {
-      const t = this.sentMs(k * this.options.periodPackets);
+      const t = this.sentMs(this.markerIndex(k));
       if (t === undefined || t > heardMs) break;
       sent = t;
       k++;
     }
     if (sent === undefined) return;
     this.nextMarker = k;
-    this.onRoundTrip(heardMs - sent);
+    this.onRoundTrip(heardMs - sent, sent);
   }
 }
 

@@ -26,7 +26,8 @@ export type { CallKind } from './call-mix.js';
 /** The shared audio and the shared result sinks every call writes to. */
 export interface CallShared {
   readonly codec: CodecProfile;
-  readonly echo: PayloadLoop;
+  /** The echo caller's loop and the packet of it where the marker starts (default 0). */
+  readonly echo: PayloadLoop & { readonly markerPacket?: number };
   readonly turn: PayloadLoop & { readonly utterancePackets: number };
   readonly bargeIn: PayloadLoop & { readonly onsetPacket: number };
   /** The marker at 8 kHz. */
@@ -93,6 +94,8 @@ export class RtpCall {
   private plain: Buffer | undefined;
   /** Received packets the SRTP session refused (auth, replay, malformed); muxed RTCP is ignored, not counted. */
   srtpRefused = 0;
+  /** Echo calls: the send time of every marker found back. */
+  private readonly markersBackSentMs: number[] = [];
 
   private constructor(
     private readonly socket: Socket,
@@ -109,11 +112,14 @@ export class RtpCall {
     if (kind === 'echo') {
       this.marker = new MarkerTracker(
         {
-          template: shared.template, periodPackets: shared.echo.packets, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC,
+          template: shared.template, periodPackets: shared.echo.packets, offsetPackets: shared.echo.markerPacket ?? 0, triggerPeak: MARKER_TRIGGER_PEAK, minNcc: MIN_NCC,
           receiveDelayMs: this.decoder.delayMs,
         },
         sentMs,
-        (ms) => shared.roundTripMs.push(ms),
+        (ms, markerSentMs) => {
+          shared.roundTripMs.push(ms);
+          this.markersBackSentMs.push(markerSentMs);
+        },
       );
     } else if (kind === 'turn') {
       this.turn = new TurnTracker(shared.turn.packets, shared.turn.utterancePackets, TURN_TRIGGER_PEAK, sentMs, (ms) => shared.turnMs.push(ms));
@@ -199,6 +205,26 @@ export class RtpCall {
     }
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + this.shared.codec.timestampStep) >>> 0;
+  }
+
+  /**
+   * Echo calls: markers sent at least `dueMs` before the last packet sent (each had time to come back), and how many
+   * of those came back. Other calls: 0 and 0.
+   */
+  markers(dueMs: number): { readonly due: number; readonly back: number } {
+    if (this.kind !== 'echo') return { due: 0, back: 0 };
+    const last = this.sent.at(this.sent.length - 1);
+    if (last === undefined) return { due: 0, back: 0 };
+    const cutoff = last - dueMs;
+    const { packets } = this.shared.echo;
+    const offset = this.shared.echo.markerPacket ?? 0;
+    let due = 0;
+    for (let k = 0; ; k++) {
+      const t = this.sent.at(k * packets + offset);
+      if (t === undefined || t > cutoff) break;
+      due++;
+    }
+    return { due, back: this.markersBackSentMs.filter((t) => t <= cutoff).length };
   }
 
   close(): void {

@@ -1,8 +1,14 @@
 /**
  * The caller's audio and the turn agent's answer, built once and shared by every call (pure functions).
  *
- * - Echo calls: a 1 s loop of low noise (about −60 dBFS) with a 20 ms chirp marker (400 → 3,000 Hz) starting
- *   exactly at the first sample of packet 0 of each loop, so "marker sent" is a packet's send time.
+ * - Echo calls (`echoCycle`): a caller who talks with pauses: one spoken utterance (the recorded prompt, 8 kHz), then
+ *   a pause of low noise (about −60 dBFS) with a 20 ms chirp marker (400 → 3,000 Hz) starting exactly at the first
+ *   sample of a known packet of the pause, so "marker sent" is a packet's send time. With the number's default
+ *   `bargeIn: gateway` the utterance's onset interrupts the echo agent's playback (its own echo of the pause); the
+ *   marker sits `ECHO_MARKER_DELAY_MS` after the utterance ends, well past the interruption and the gateway's
+ *   500 ms guard, 1.7 s before the next utterance's onset flushes the playout again, and one 20 ms chirp is never an
+ *   onset (the detector needs 3 of 4 frames of voiced evidence).
+ *   `echoLoop` is the older signal (noise and a marker each second, no speech), kept for the codec tests.
  * - Turn calls: a cycle of one spoken utterance (a recorded prompt, 8 kHz) followed by low noise; the end of the
  *   utterance is the end of a known packet.
  * - Barge-in calls: a cycle of low noise (2 s) then the same utterance, which starts at the first sample of a known
@@ -47,6 +53,40 @@ export function echoLoop(seed = 1): Int16Array {
   const out = noise(ECHO_LOOP_PACKETS * SAMPLES_PER_PACKET, seed);
   out.set(markerTemplate(), 0);
   return out;
+}
+
+/**
+ * Echo calls: the pause after each utterance, and where in it the marker starts (after the utterance's end). The next
+ * utterance's onset interrupts the echo and flushes the gateway's playout: a marker whose echo has not left the
+ * gateway by then (a round trip over ECHO_PAUSE_MS − ECHO_MARKER_DELAY_MS, 1.7 s) is cut, and counts as not back.
+ */
+export const ECHO_PAUSE_MS = 2_000;
+export const ECHO_MARKER_DELAY_MS = 300;
+
+export interface EchoCycle {
+  /** The whole cycle (utterance, then the pause with the marker), a whole number of packets. */
+  readonly pcm: Int16Array;
+  readonly packets: number;
+  /** Packets carrying the utterance (from packet 0). */
+  readonly utterancePackets: number;
+  /** The packet whose first sample starts the marker. */
+  readonly markerPacket: number;
+}
+
+/**
+ * One echo cycle: the utterance (8 kHz speech from its first sample, padded to whole packets), then `pauseMs` of low
+ * noise with the marker over the start of the packet `markerDelayMs` after the utterance's end.
+ */
+export function echoCycle(speech8k: Int16Array, pauseMs = ECHO_PAUSE_MS, markerDelayMs = ECHO_MARKER_DELAY_MS, seed = 1): EchoCycle {
+  const utterancePackets = Math.ceil(speech8k.length / SAMPLES_PER_PACKET);
+  const pausePackets = Math.ceil(pauseMs / PACKET_MS);
+  const markerPacket = utterancePackets + Math.round(markerDelayMs / PACKET_MS);
+  if (markerPacket >= utterancePackets + pausePackets) throw new RangeError(`the marker (${markerDelayMs} ms) must fall inside the pause (${pauseMs} ms)`);
+  const packets = utterancePackets + pausePackets;
+  const pcm = noise(packets * SAMPLES_PER_PACKET, seed);
+  pcm.set(speech8k, 0);
+  pcm.set(markerTemplate(), markerPacket * SAMPLES_PER_PACKET);
+  return { pcm, packets, utterancePackets, markerPacket };
 }
 
 /** Low-pass (windowed sinc, 3.4 kHz) and take every third sample: 24 kHz → 8 kHz, good enough for a test voice. */

@@ -13,10 +13,13 @@ export interface Child {
 
 /**
  * Start `node --import tsx <script>` with `env` added; resolves with the first stdout line it prints. `node`: the
- * binary to run it on (default this process's own).
+ * binary to run it on (default this process's own). `cpu`: run it on that CPU alone (`taskset -c`, which execs node:
+ * the pid is node's; every thread it starts inherits the affinity); check `requireTaskset()` first.
  */
-export async function startTsx(script: string, args: readonly string[], env: Record<string, string>, timeoutMs = 30_000, node = process.execPath): Promise<{ child: Child; firstLine: string }> {
-  const proc = spawn(node, ['--import', 'tsx', script, ...args], {
+export async function startTsx(script: string, args: readonly string[], env: Record<string, string>, timeoutMs = 30_000, node = process.execPath, cpu?: number): Promise<{ child: Child; firstLine: string }> {
+  const argv = ['--import', 'tsx', script, ...args];
+  const [command, commandArgs] = cpu === undefined ? [node, argv] : ['taskset', ['-c', String(cpu), node, ...argv]];
+  const proc = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

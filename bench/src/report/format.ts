@@ -104,7 +104,10 @@ export function benchCommand(options: BenchOptions, name?: string): string {
     options.rampCodecs === undefined ? `--codec ${options.codec}` : `--codecs ${options.rampCodecs.join(',')}`,
     `--agent ${options.agent}`,
   ];
-  if (options.workers !== undefined && options.workers !== 0) flags.push(`--workers ${options.workers}`);
+  if (options.workerCounts !== undefined && options.workerCounts.length > 1) flags.push(`--workers ${options.workerCounts.join(',')}`);
+  else if (options.workers !== undefined && options.workers !== 0) flags.push(`--workers ${options.workers}`);
+  if (options.bargeIn !== undefined && options.bargeIn !== 'default') flags.push(`--barge-in ${options.bargeIn}`);
+  if (options.pin === true) flags.push('--pin');
   if (options.mode === 'ramp') flags.push('--ramp');
   if (options.direction !== undefined && options.direction !== 'inbound') flags.push(`--direction ${options.direction}`);
   if (options.records !== undefined) flags.push(`--records ${options.records}`);

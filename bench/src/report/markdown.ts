@@ -18,6 +18,7 @@ import { directionsSection } from './directions.js';
 import { rampReport } from './ramp.js';
 import { recordsSection } from './records.js';
 import { srtpSection } from './srtp.js';
+import { variantsSection } from './variants.js';
 import type { BenchReport, BenchResult, CostFigures, Distribution } from './types.js';
 
 /** One Markdown table; every cell must already be escaped. */
@@ -217,6 +218,7 @@ export function renderMarkdown(result: BenchReport, charts: MarkdownCharts = {})
     directionsSection(result.directions),
     recordsSection(result.records, result.floor),
     srtpSection(result.srtp, result.floor),
+    variantsSection(result.variants, result.floor, result.options.pin === true),
     qualitySection(result),
     costSection(result),
     targetsSection(result),

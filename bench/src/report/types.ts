@@ -34,6 +34,38 @@ export interface BenchOptions {
   repeat?: number;
   /** `--ramp --codecs A,B` / `--codec all`: the codecs ramped, each on a fresh gateway. */
   rampCodecs?: string[];
+  /** `--barge-in default|off|both`: the echo number's barge-in (absent in results from before: `off`). */
+  bargeIn?: 'default' | 'off' | 'both';
+  /** `--workers 1,2`: the worker counts compared, one run each. */
+  workerCounts?: readonly (number | 'auto')[];
+  /** `--pin`: the gateway on CPU 0, the load generator and the agents on CPU 1 (taskset). */
+  pin?: boolean;
+}
+
+/**
+ * One `--barge-in both` / `--workers 1,2` run on its own gateway (same load). `gateway` is over the hold window;
+ * `lifecycle` over the calls' whole life, as in `RecordsFigures`.
+ */
+export interface VariantFigures {
+  /** The echo number's barge-in: `default` (no override: `gateway`, the detector on every frame) or `off`. */
+  bargeIn: 'default' | 'off';
+  workers: number | 'auto';
+  callsUp: number;
+  failedCalls: number;
+  lossPct: number;
+  gateway: CostFigures;
+  lifecycle: { cpuMs: number; wallS: number; callSeconds: number; cpuMsPerCallSecond: number };
+  /** The gateway's CPU over the hold window as a share of one core. */
+  cpuCoreShare: number;
+  /** Echo markers found back at the caller, and their round trip. */
+  roundTripMs: Distribution;
+  /** Echo markers due back (sent at least the pause before their call stopped sending) and found back of those. */
+  markers?: { due: number; back: number };
+  /** Turn calls: end of speech → first agent audio; barge-in calls: onset → agent stopped (at the caller). */
+  turnMs: Distribution;
+  bargeInMs: Distribution;
+  /** The gateway's interruptions on the echo number (`/stats` bargeIn): one per echo caller utterance when on. */
+  echoInterruptions?: number;
 }
 
 /** One `--srtp` run on its own gateway (same load, records off). `gateway` is over the hold window. */
@@ -246,6 +278,8 @@ export interface BenchResult {
   records?: RecordsFigures[];
   /** `--srtp`: each run's figures, in run order. */
   srtp?: SrtpFigures[];
+  /** `--barge-in both` / `--workers 1,2`: each run's figures, in run order. */
+  variants?: VariantFigures[];
   targets: TargetCheck[];
 }
 
