@@ -36,9 +36,12 @@ export function printSummary(r: BenchReport, log: (line: string) => void): void 
         (again === undefined ? '' : `   in again ${row.inboundAgain.padStart(14)}`));
     }
   }
-  for (const step of r.ramp ?? []) {
-    log(`ramp        ${step.concurrency} calls: loss ${step.lossPct.toFixed(3)} %, uplink p99 ${step.uplinkP99Ms.toFixed(2)} ms, ${step.cpuMsPerCallSecond.toFixed(3)} ms/call-s`);
+  for (const step of r.rampCapacity?.flatMap((c) => c.steps) ?? r.ramp ?? []) {
+    const v = step.verdict;
+    const verdict = v === undefined ? '' : v.kind === 'held' ? 'held' : v.kind === 'failed' ? `failed: ${v.failed.join('; ')}` : `not measurable: ${v.causes.join('; ')}`;
+    log(`ramp        ${step.codec ?? ''} ${step.concurrency} calls: ${step.cpuMsPerCallSecond.toFixed(3)} ms/call-s${verdict === '' ? '' : `, ${verdict}`}`);
   }
+  for (const c of r.rampCapacity ?? []) log(`capacity    ${c.codec}: held ${c.maxHeld} calls; limit: ${c.limit}`);
   const lg = r.extra?.['loadGenerator'];
   if (lg !== undefined) log(`load gen    ${JSON.stringify(lg)} (its own CPU share and event-loop delay: high values mean the 2 cores are shared thin)`);
   for (const t of r.targets) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name.padEnd(22)} ${t.target.padEnd(24)} ${t.measured}`);
