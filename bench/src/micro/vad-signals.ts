@@ -1,7 +1,7 @@
 /**
  * Input for the speech-detector micro-benchmark, by kind of frame: espeak-ng speech (its active parts back to back,
  * −30 dBFS), a −45 dBFS white-noise bed, digital silence, tones (1 kHz at −20 dBFS and DTMF pairs), and a caller
- * speaking half the time (1 s of speech, 1 s of the noise bed, alternating). Built once, deterministically.
+ * speaking half the time (a −50 dBFS noise bed, with 1 s of the speech over it every other second). Built once, deterministically.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,16 +53,15 @@ export async function signals(rate: Rate): Promise<Map<Kind, Int16Array>> {
     atMs += 160;
   }
   toneSignal = concat([toneSignal, dtmf]);
-  const half: Int16Array[] = [];
-  const second = rate;
-  for (let at = 0; at + second <= speech.length; at += second) {
-    half.push(speech.subarray(at, at + second), noise.subarray((at % (3 * second)), (at % (3 * second)) + second));
-  }
+  // Half speech: a −50 dBFS noise bed throughout (the caller's room), the phrases over it every other second.
+  const seconds = Math.floor(speech.length / rate);
+  let half: Int16Array = whiteNoise(rate, seconds * 2_000, -50, prng(13));
+  for (let s = 0; s < seconds; s++) half = mixAt(half, speech.subarray(s * rate, (s + 1) * rate), rate, s * 2_000);
   return new Map<Kind, Int16Array>([
     ['speech', speech],
     ['noise', noise],
     ['silence', new Int16Array(rate * 2)],
     ['tones', whole(toneSignal)],
-    ['half speech', whole(concat(half))],
+    ['half speech', whole(half)],
   ]);
 }

@@ -48,7 +48,7 @@ for (const kind of KINDS) {
   });
   v1.close();
   const total = frames.length;
-  const at = (list: readonly Int16Array[] | readonly Float32Array[], i: number) => list[i % list.length];
+  const at = <T>(list: readonly T[], i: number): T | undefined => list[i % list.length];
   const stageDecimator = new Decimator(rate === 8000 ? 1 : rate === 16000 ? 2 : 3, n);
   const stageHp = Biquad.highPass(250, 8000);
   const stageVad = new WebRtcVad(3, 8000, 20);
