@@ -8,8 +8,8 @@
  * process.cpuUsage (user + system), median of rounds: robust to other processes on a shared machine, not to
  * frequency scaling or cache contention.
  */
-import { loadVad, SpeechDetector, voicing } from '@patchbay/gateway';
-import { Decimator } from '../../../gateway/src/media/vad/features.js';
+import { loadVad, SpeechDetector } from '@patchbay/gateway';
+import { Decimator, voicingPeak } from '../../../gateway/src/media/vad/features.js';
 import { Decimator as DecimatorV1, voicing as voicingV1 } from '../../../gateway/src/media/vad/reference/features-v1.js';
 import { SpeechDetectorV1 } from '../../../gateway/src/media/vad/reference/speech-detector-v1.js';
 import { cpuMedianUs, cpuTimingSink } from './cpu-timing.js';
@@ -69,8 +69,8 @@ const out = new Float32Array(160);
 const decOld = new DecimatorV1(3, 480);
 const decNow = new Decimator(3, 480);
 const [vOld, vNow, dOld, dNow] = cpuMedianUs(rounds, 2_000, [
-  () => voicingV1(x, 100, 160).lag,
-  () => voicing(x, 100, 160).lag,
+  () => voicingV1(x, 100, 160).peak,
+  () => voicingPeak(x, 100, 160),
   () => {
     decOld.process(input24, out);
     return out[5] ?? 0;

@@ -48,6 +48,18 @@ export interface VoicingResult {
  * near 1 for a periodic signal even when its level changes across the window.
  */
 export function voicing(x: Float32Array, from: number, length: number, minLag = MIN_PITCH_LAG, maxLag = MAX_PITCH_LAG): VoicingResult {
+  const peak = voicingPeak(x, from, length, minLag, maxLag);
+  return { peak, lag: peakLag };
+}
+
+/** Lag of the last `voicingPeak` result (0 for silence). */
+let peakLag = 0;
+
+/**
+ * `voicing(...).peak` without the result object (the detector's hot path: a function that returns a fresh object
+ * from a long loop has been seen to deoptimise repeatedly in V8). The lag is left in `peakLag`.
+ */
+export function voicingPeak(x: Float32Array, from: number, length: number, minLag = MIN_PITCH_LAG, maxLag = MAX_PITCH_LAG): number {
   if (from < maxLag) throw new RangeError(`voicing needs ${maxLag} samples of history, got ${from}`);
   const end = from + length;
   let e0 = 0;
@@ -55,7 +67,8 @@ export function voicing(x: Float32Array, from: number, length: number, minLag = 
     const v = x[n] ?? 0;
     e0 += v * v;
   }
-  if (e0 <= 0) return { peak: 0, lag: 0 };
+  peakLag = 0;
+  if (e0 <= 0) return 0;
   // Energy of the window delayed by minLag, then slid one sample further back per lag.
   let eLag = 0;
   for (let n = from - minLag; n < end - minLag; n++) {
@@ -84,7 +97,8 @@ export function voicing(x: Float32Array, from: number, length: number, minLag = 
       }
     }
   }
-  return { peak: best, lag: bestLag };
+  peakLag = bestLag;
+  return best;
 }
 
 /**

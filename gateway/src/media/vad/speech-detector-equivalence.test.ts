@@ -217,6 +217,8 @@ describe('SpeechDetector == SpeechDetectorV1, frame by frame', () => {
         hangoverMs: 100 + Math.floor(random() * 400),
         graceMs: random() < 0.5 ? 0 : 300,
         marginDb: 6 + random() * 6,
+        absoluteFloorDbfs: -65 + random() * 20,
+        initialNoiseFloorDbfs: -70 + random() * 20,
       };
       // Stream positions: mostly 20 ms apart, now and then a gap (lost audio, hold) that resets the onset window.
       const atMs: number[] = [];

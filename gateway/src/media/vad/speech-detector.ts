@@ -39,7 +39,7 @@
  * Known limit: a word that starts with an unvoiced sound (/h/, /s/, /f/, /p/…) is decided at its first voiced
  * frame, because aspiration and frication look like a cough for as long as they last.
  */
-import { ANALYSIS_FRAME_SAMPLES, Biquad, Decimator, MAX_PITCH_LAG, TONALITY_FFT_SIZE, energyDbfs, tonality, voicing } from './features.js';
+import { ANALYSIS_FRAME_SAMPLES, Biquad, Decimator, MAX_PITCH_LAG, TONALITY_FFT_SIZE, energyDbfs, tonality, voicingPeak } from './features.js';
 import { VadError, VadErrorCode, WebRtcVad, type VadMode } from './webrtc-vad.js';
 
 export interface SpeechDetectorOptions {
@@ -233,7 +233,7 @@ export class SpeechDetector {
       const tonal = ton >= TONAL_SHARE || (previousLoud && this.tonalityBefore(previousTonality) >= TONAL_SHARE);
       if (tonal) this.counters.rejectedTonal++;
       else {
-        const voi = voicing(this.filtered, HISTORY, ANALYSIS_FRAME_SAMPLES).peak;
+        const voi = voicingPeak(this.filtered, HISTORY, ANALYSIS_FRAME_SAMPLES);
         this.lastVoicing = voi;
         if (voi < VOICED_PEAK) this.counters.rejectedUnvoiced++;
         else evidence = true;
