@@ -67,7 +67,8 @@ function compare(label: string, signal: Int16Array, options: SpeechDetectorOptio
       Object.is(now.noiseFloorDbfs, old.noiseFloorDbfs) &&
       Object.is(a.levelDbfs, b.levelDbfs) &&
       a.vad === b.vad &&
-      (wasSpeaking ? !a.evidence : a.evidence === b.evidence) &&
+      // While speaking the new one measures neither feature (that is the saving), and calls nothing evidence.
+      (wasSpeaking ? !a.evidence && Number.isNaN(a.tonality) && Number.isNaN(a.voicing) : a.evidence === b.evidence) &&
       (Number.isNaN(a.tonality) || Object.is(a.tonality, b.tonality)) &&
       (Number.isNaN(a.voicing) || Object.is(a.voicing, b.voicing));
     if (!same) {
