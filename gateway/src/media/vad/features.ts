@@ -48,6 +48,18 @@ export interface VoicingResult {
  * near 1 for a periodic signal even when its level changes across the window.
  */
 export function voicing(x: Float32Array, from: number, length: number, minLag = MIN_PITCH_LAG, maxLag = MAX_PITCH_LAG): VoicingResult {
+  const peak = voicingPeak(x, from, length, minLag, maxLag);
+  return { peak, lag: peakLag };
+}
+
+/** Lag of the last `voicingPeak` result (0 for silence). */
+let peakLag = 0;
+
+/**
+ * `voicing(...).peak` without the result object (the detector's hot path: a function that returns a fresh object
+ * from a long loop has been seen to deoptimise repeatedly in V8). The lag is left in `peakLag`.
+ */
+export function voicingPeak(x: Float32Array, from: number, length: number, minLag = MIN_PITCH_LAG, maxLag = MAX_PITCH_LAG): number {
   if (from < maxLag) throw new RangeError(`voicing needs ${maxLag} samples of history, got ${from}`);
   const end = from + length;
   let e0 = 0;
@@ -55,7 +67,8 @@ export function voicing(x: Float32Array, from: number, length: number, minLag = 
     const v = x[n] ?? 0;
     e0 += v * v;
   }
-  if (e0 <= 0) return { peak: 0, lag: 0 };
+  peakLag = 0;
+  if (e0 <= 0) return 0;
   // Energy of the window delayed by minLag, then slid one sample further back per lag.
   let eLag = 0;
   for (let n = from - minLag; n < end - minLag; n++) {
@@ -64,22 +77,63 @@ export function voicing(x: Float32Array, from: number, length: number, minLag = 
   }
   let best = 0;
   let bestLag = 0;
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    if (lag > minLag) {
-      const enter = x[from - lag] ?? 0;
-      const leave = x[end - lag] ?? 0;
-      eLag += enter * enter - leave * leave;
-    }
-    if (eLag <= 0) continue;
-    let dot = 0;
-    for (let n = from; n < end; n++) dot += (x[n] ?? 0) * (x[n - lag] ?? 0);
-    const r = dot / Math.sqrt(e0 * eLag);
-    if (r > best) {
-      best = r;
-      bestLag = lag;
+  const dots = lagDots;
+  for (let block = minLag; block <= maxLag; block += LAG_BLOCK) {
+    const lags = Math.min(LAG_BLOCK, maxLag - block + 1);
+    if (lags === LAG_BLOCK) crossDots4(x, from, end, block);
+    else for (let j = 0; j < lags; j++) dots[j] = crossDot(x, from, end, block + j);
+    for (let j = 0; j < lags; j++) {
+      const lag = block + j;
+      if (lag > minLag) {
+        const enter = x[from - lag] ?? 0;
+        const leave = x[end - lag] ?? 0;
+        eLag += enter * enter - leave * leave;
+      }
+      if (eLag <= 0) continue;
+      const r = (dots[j] ?? 0) / Math.sqrt(e0 * eLag);
+      if (r > best) {
+        best = r;
+        bestLag = lag;
+      }
     }
   }
-  return { peak: best, lag: bestLag };
+  peakLag = bestLag;
+  return best;
+}
+
+/**
+ * Lags per pass in `voicing`: four dot products share one walk over the frame, each summed in its own accumulator
+ * in the same order as one lag alone (n ascending), so every dot — and so the result — is bit-identical to the
+ * lag-by-lag loop; the four independent sums just do not wait on each other's additions.
+ */
+const LAG_BLOCK = 4;
+const lagDots = new Float64Array(LAG_BLOCK);
+
+/** Σ x[n]·x[n−lag] over n in [from, end), n ascending. */
+function crossDot(x: Float32Array, from: number, end: number, lag: number): number {
+  let dot = 0;
+  for (let n = from; n < end; n++) dot += (x[n] ?? 0) * (x[n - lag] ?? 0);
+  return dot;
+}
+
+/** `crossDot` for lags `lag..lag + 3` in one pass, into `lagDots`. */
+function crossDots4(x: Float32Array, from: number, end: number, lag: number): void {
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  for (let n = from; n < end; n++) {
+    const v = x[n] ?? 0;
+    const back = n - lag;
+    d0 += v * (x[back] ?? 0);
+    d1 += v * (x[back - 1] ?? 0);
+    d2 += v * (x[back - 2] ?? 0);
+    d3 += v * (x[back - 3] ?? 0);
+  }
+  lagDots[0] = d0;
+  lagDots[1] = d1;
+  lagDots[2] = d2;
+  lagDots[3] = d3;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -291,7 +345,31 @@ export class Decimator {
     buffer.set(input, history);
     const taps = kernel.length;
     const count = input.length / factor;
-    for (let j = 0; j < count; j++) {
+    // Four outputs per pass over the kernel, each summed in its own accumulator in the same order (k ascending) as
+    // one output alone: bit-identical results, without each addition waiting on the one before.
+    let j = 0;
+    for (; j + 4 <= count; j += 4) {
+      const b0 = j * factor;
+      const b1 = b0 + factor;
+      const b2 = b1 + factor;
+      const b3 = b2 + factor;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let k = 0; k < taps; k++) {
+        const c = kernel[k] ?? 0;
+        a0 += c * (buffer[b0 + k] ?? 0);
+        a1 += c * (buffer[b1 + k] ?? 0);
+        a2 += c * (buffer[b2 + k] ?? 0);
+        a3 += c * (buffer[b3 + k] ?? 0);
+      }
+      output[j] = a0;
+      output[j + 1] = a1;
+      output[j + 2] = a2;
+      output[j + 3] = a3;
+    }
+    for (; j < count; j++) {
       const base = j * factor;
       let acc = 0;
       for (let k = 0; k < taps; k++) acc += (kernel[k] ?? 0) * (buffer[base + k] ?? 0);

@@ -24,10 +24,22 @@
  * tracked from −60 to within 4 dB in 400 ms, and one loud cough lifts it by a few dB at most). DTMF-flagged frames never
  * move it.
  *
+ * Cost: each frame pays only for what decides it. Every frame is decimated, appended to the 8 kHz history and given
+ * to libfvad (its noise model adapts on every frame) and its level measured; that is all a quiet frame, a frame the
+ * VAD rejects, a DTMF-flagged frame or any frame while the caller is speaking needs (the keep-alive rule is level and
+ * VAD; the floor tracker needs level and evidence). Tonality is measured only on a frame that could still become
+ * evidence (not speaking, loud, VAD speech, not DTMF), and the previous frame's only when that frame was loud and
+ * the current one is not tonal itself (from the 8 kHz history, which keeps a whole FFT window before the current
+ * frame for this); voicing only when neither is tonal. The decisions, events and counters are those of the detector
+ * that measured every feature on every loud frame (reference/speech-detector-v1.ts), proven frame by frame in
+ * speech-detector-equivalence.test.ts, except that `rejectedTonal` / `rejectedUnvoiced` count frames rejected as
+ * onset evidence, i.e. while the caller is not speaking (the old detector also counted speaking frames, which it
+ * did not reject).
+ *
  * Known limit: a word that starts with an unvoiced sound (/h/, /s/, /f/, /p/…) is decided at its first voiced
  * frame, because aspiration and frication look like a cough for as long as they last.
  */
-import { ANALYSIS_FRAME_SAMPLES, Biquad, Decimator, MAX_PITCH_LAG, TONALITY_FFT_SIZE, energyDbfs, tonality, voicing } from './features.js';
+import { ANALYSIS_FRAME_SAMPLES, Biquad, Decimator, MAX_PITCH_LAG, TONALITY_FFT_SIZE, energyDbfs, tonality, voicingPeak } from './features.js';
 import { VadError, VadErrorCode, WebRtcVad, type VadMode } from './webrtc-vad.js';
 
 export interface SpeechDetectorOptions {
@@ -55,7 +67,7 @@ export interface SpeechDetectorStats {
   /** Frames pushed. */
   readonly frames: number;
   readonly onsets: number;
-  /** Frames loud enough and called speech by the VAD but rejected as a tone / as unvoiced. */
+  /** Frames loud enough and called speech by the VAD, while the caller is not speaking, but rejected as a tone / as unvoiced. */
   readonly rejectedTonal: number;
   readonly rejectedUnvoiced: number;
   /** Frames flagged as DTMF by the caller's RFC 4733 events. */
@@ -68,8 +80,11 @@ export interface SpeechDetectorStats {
 export interface FrameFeatures {
   readonly levelDbfs: number;
   readonly vad: boolean;
+  /** NaN when the frame did not need it (see "Cost" above). */
   readonly voicing: number;
+  /** NaN when the frame did not need it. */
   readonly tonality: number;
+  /** Onset evidence (false while the caller is speaking: only the keep-alive rule is evaluated then). */
   readonly evidence: boolean;
 }
 
@@ -79,8 +94,10 @@ export const VOICED_PEAK = 0.45;
 /** Tonality threshold: tones and DTMF pairs score ≥ 0.89 (≥ 0.98 once steady), speech ≤ 0.8. */
 export const TONAL_SHARE = 0.86;
 const VOICING_HIGH_PASS_HZ = 250;
-/** Samples of 8 kHz history the features need before the current frame. */
-const HISTORY = Math.max(MAX_PITCH_LAG, TONALITY_FFT_SIZE - ANALYSIS_FRAME_SAMPLES);
+/** Samples of high-passed 8 kHz history voicing needs before the current frame. */
+const HISTORY = MAX_PITCH_LAG;
+/** Samples of plain 8 kHz history before the current frame: a whole tonality window, for the previous frame's. */
+const PLAIN_HISTORY = TONALITY_FFT_SIZE;
 const FLOOR_FALL = 0.2;
 const FLOOR_RISE = 0.1;
 const FLOOR_MAX_RISE_DB = 1.5;
@@ -103,8 +120,9 @@ export class SpeechDetector {
   private readonly vad: WebRtcVad;
   private readonly decimator: Decimator;
   private readonly highPass = Biquad.highPass(VOICING_HIGH_PASS_HZ, 8_000);
-  /** 8 kHz analysis audio: HISTORY samples, then the current frame. */
-  private readonly plain = new Float32Array(HISTORY + ANALYSIS_FRAME_SAMPLES);
+  /** 8 kHz analysis audio: PLAIN_HISTORY samples, then the current frame. */
+  private readonly plain = new Float32Array(PLAIN_HISTORY + ANALYSIS_FRAME_SAMPLES);
+  /** High-passed 8 kHz analysis audio: HISTORY samples, then the current frame. */
   private readonly filtered = new Float32Array(HISTORY + ANALYSIS_FRAME_SAMPLES);
   private readonly current = new Float32Array(ANALYSIS_FRAME_SAMPLES);
   private readonly vadFrame = new Int16Array(ANALYSIS_FRAME_SAMPLES);
@@ -114,12 +132,19 @@ export class SpeechDetector {
   private readonly recentAtMs: number[];
   private ringIndex = 0;
   private lastAtMs = Number.NEGATIVE_INFINITY;
-  private previousTonal = false;
+  /** Whether the previous frame was loud, and its tonality if it was measured (NaN: not measured). */
+  private previousLoud = false;
+  private previousTonality = Number.NaN;
   private isSpeaking = false;
   private lastEvidenceEndMs = 0;
   private floorDbfs: number;
   private spurtStartMs = Number.NEGATIVE_INFINITY;
-  private features: FrameFeatures = { levelDbfs: -100, vad: false, voicing: 0, tonality: 0, evidence: false };
+  /** The last frame's FrameFeatures, kept as fields (an object is built only when asked). */
+  private lastLevelDbfs = -100;
+  private lastVad = false;
+  private lastVoicing = 0;
+  private lastTonality = 0;
+  private lastEvidence = false;
   private readonly counters = { frames: 0, onsets: 0, rejectedTonal: 0, rejectedUnvoiced: 0, rejectedDtmf: 0, suppressedGrace: 0 };
   private closed = false;
 
@@ -162,7 +187,7 @@ export class SpeechDetector {
   }
 
   get lastFeatures(): FrameFeatures {
-    return this.features;
+    return { levelDbfs: this.lastLevelDbfs, vad: this.lastVad, voicing: this.lastVoicing, tonality: this.lastTonality, evidence: this.lastEvidence };
   }
 
   /** The agent started a talk spurt at `atMs` (same clock as the caller's `atMs`): arms the grace period. */
@@ -187,21 +212,40 @@ export class SpeechDetector {
     const loud = levelDbfs >= this.absoluteFloorDbfs && levelDbfs >= this.floorDbfs + this.marginDb;
     // libfvad keeps an adaptive model: feed it every frame so it sees the whole stream.
     const vad = this.vad.process(this.vadFrame);
-    const ton = loud ? tonality(this.plain, this.plain.length) : 0;
-    const tonal = ton >= TONAL_SHARE;
-    const voi = loud && vad && !tonal ? voicing(this.filtered, HISTORY, ANALYSIS_FRAME_SAMPLES).peak : 0;
+    const previousLoud = this.previousLoud;
+    const previousTonality = this.previousTonality;
+    this.previousLoud = loud;
+    this.lastLevelDbfs = levelDbfs;
+    this.lastVad = vad;
+    this.lastVoicing = Number.NaN;
+    this.lastTonality = Number.NaN;
+    this.lastEvidence = false;
+    this.previousTonality = Number.NaN;
+    if (dtmf) this.counters.rejectedDtmf++;
+    if (this.isSpeaking) return this.whileSpeaking(atMs, !dtmf && loud && vad);
 
     let evidence = false;
-    if (dtmf) this.counters.rejectedDtmf++;
-    else if (loud && vad) {
-      if (tonal || this.previousTonal) this.counters.rejectedTonal++;
-      else if (voi < VOICED_PEAK) this.counters.rejectedUnvoiced++;
-      else evidence = true;
+    if (!dtmf && loud && vad) {
+      const ton = tonality(this.plain, this.plain.length);
+      this.previousTonality = ton;
+      this.lastTonality = ton;
+      // A tone's trailing edge looks less tonal but is still a tone: the frame before counts too.
+      const tonal = ton >= TONAL_SHARE || (previousLoud && this.tonalityBefore(previousTonality) >= TONAL_SHARE);
+      if (tonal) this.counters.rejectedTonal++;
+      else {
+        const voi = voicingPeak(this.filtered, HISTORY, ANALYSIS_FRAME_SAMPLES);
+        this.lastVoicing = voi;
+        if (voi < VOICED_PEAK) this.counters.rejectedUnvoiced++;
+        else evidence = true;
+      }
     }
-    this.previousTonal = tonal;
-    this.features = { levelDbfs, vad, voicing: voi, tonality: ton, evidence };
+    this.lastEvidence = evidence;
+    return this.whileSilent(atMs, evidence, dtmf, levelDbfs);
+  }
 
-    return this.isSpeaking ? this.whileSpeaking(atMs, !dtmf && loud && vad) : this.whileSilent(atMs, evidence, dtmf, levelDbfs);
+  /** The previous frame's tonality: `measured` if it was, else measured now over the window that ended with it. */
+  private tonalityBefore(measured: number): number {
+    return Number.isNaN(measured) ? tonality(this.plain, this.plain.length - ANALYSIS_FRAME_SAMPLES) : measured;
   }
 
   /** Frees the wasm memory. Idempotent. */
@@ -217,7 +261,7 @@ export class SpeechDetector {
     this.decimator.process(frame, current);
     plain.copyWithin(0, ANALYSIS_FRAME_SAMPLES);
     filtered.copyWithin(0, ANALYSIS_FRAME_SAMPLES);
-    plain.set(current, HISTORY);
+    plain.set(current, PLAIN_HISTORY);
     this.highPass.process(current, filtered, HISTORY, ANALYSIS_FRAME_SAMPLES);
     if (this.decimator.factor === 1) {
       // 8 kHz input: the analysis samples are the frame's own integers, nothing to round or clip.

@@ -1,0 +1,249 @@
+/**
+ * TEST AND BENCH ONLY: the speech detector as it was before issue 15's cost work (every frame decimated, filtered,
+ * VAD'd, and every loud frame's tonality and voicing computed), kept verbatim so that the tests can prove the
+ * cheaper `SpeechDetector` equivalent frame by frame and the micro-benchmark can time both in one run. Not
+ * exported from the package; do not use it in the gateway.
+ */
+import { ANALYSIS_FRAME_SAMPLES, Biquad, Decimator, MAX_PITCH_LAG, TONALITY_FFT_SIZE, energyDbfs, tonality, voicing } from './features-v1.js';
+import { VadError, VadErrorCode, WebRtcVad, type VadMode } from '../webrtc-vad.js';
+
+export interface SpeechDetectorOptions {
+  /** Rate of the frames given to `push()`; each frame is 20 ms (160, 320 or 480 samples). */
+  sampleRate: 8000 | 16000 | 24000;
+  /** libfvad aggressiveness 0..3 (3 = fewest false "speech"). Default 3. */
+  vadMode?: VadMode;
+  /** How far above the adaptive noise floor a frame must be, dB. Default 9. */
+  marginDb?: number;
+  /** Evidence needed for an onset, ms (whole 20 ms frames, with one miss allowed in the window). Default 60. */
+  minSpeechMs?: number;
+  /** Time without evidence before `speech_stopped`, ms. Default 300. */
+  hangoverMs?: number;
+  /** Onsets starting within this long after `agentSpurtStarted()` are ignored, ms. Default 0. */
+  graceMs?: number;
+  /** Frames quieter than this are never speech, dBFS. Default −55. */
+  absoluteFloorDbfs?: number;
+  /** Initial noise floor, dBFS. Default −60. */
+  initialNoiseFloorDbfs?: number;
+}
+
+export type SpeechEvent = { type: 'speech_started'; atMs: number } | { type: 'speech_stopped'; atMs: number };
+
+export interface SpeechDetectorStats {
+  /** Frames pushed. */
+  readonly frames: number;
+  readonly onsets: number;
+  /** Frames loud enough and called speech by the VAD but rejected as a tone / as unvoiced. */
+  readonly rejectedTonal: number;
+  readonly rejectedUnvoiced: number;
+  /** Frames flagged as DTMF by the caller's RFC 4733 events. */
+  readonly rejectedDtmf: number;
+  /** Frames at which an onset was due but fell inside the grace period. */
+  readonly suppressedGrace: number;
+}
+
+/** What the detector measured on the last frame, for logs and tuning. */
+export interface FrameFeatures {
+  readonly levelDbfs: number;
+  readonly vad: boolean;
+  readonly voicing: number;
+  readonly tonality: number;
+  readonly evidence: boolean;
+}
+
+export const FRAME_MS = 20;
+/** Voicing threshold: espeak and human vowels score 0.6–0.95 here, noise and coughs ≤ 0.35. */
+export const VOICED_PEAK = 0.45;
+/** Tonality threshold: tones and DTMF pairs score ≥ 0.89 (≥ 0.98 once steady), speech ≤ 0.8. */
+export const TONAL_SHARE = 0.86;
+const VOICING_HIGH_PASS_HZ = 250;
+/** Samples of 8 kHz history the features need before the current frame. */
+const HISTORY = Math.max(MAX_PITCH_LAG, TONALITY_FFT_SIZE - ANALYSIS_FRAME_SAMPLES);
+const FLOOR_FALL = 0.2;
+const FLOOR_RISE = 0.1;
+const FLOOR_MAX_RISE_DB = 1.5;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new VadError(VadErrorCode.BadOption, message);
+}
+
+export class SpeechDetectorV1 {
+  readonly sampleRate: 8000 | 16000 | 24000;
+  readonly frameSamples: number;
+  private readonly marginDb: number;
+  private readonly absoluteFloorDbfs: number;
+  private readonly hangoverMs: number;
+  private readonly graceMs: number;
+  /** Onset rule: `need` of the last `window` frames. */
+  private readonly need: number;
+  private readonly window: number;
+
+  private readonly vad: WebRtcVad;
+  private readonly decimator: Decimator;
+  private readonly highPass = Biquad.highPass(VOICING_HIGH_PASS_HZ, 8_000);
+  /** 8 kHz analysis audio: HISTORY samples, then the current frame. */
+  private readonly plain = new Float32Array(HISTORY + ANALYSIS_FRAME_SAMPLES);
+  private readonly filtered = new Float32Array(HISTORY + ANALYSIS_FRAME_SAMPLES);
+  private readonly current = new Float32Array(ANALYSIS_FRAME_SAMPLES);
+  private readonly vadFrame = new Int16Array(ANALYSIS_FRAME_SAMPLES);
+
+  /** Ring of the last `window` frames: evidence flag and start time. */
+  private readonly recentEvidence: boolean[];
+  private readonly recentAtMs: number[];
+  private ringIndex = 0;
+  private lastAtMs = Number.NEGATIVE_INFINITY;
+  private previousTonal = false;
+  private isSpeaking = false;
+  private lastEvidenceEndMs = 0;
+  private floorDbfs: number;
+  private spurtStartMs = Number.NEGATIVE_INFINITY;
+  private features: FrameFeatures = { levelDbfs: -100, vad: false, voicing: 0, tonality: 0, evidence: false };
+  private readonly counters = { frames: 0, onsets: 0, rejectedTonal: 0, rejectedUnvoiced: 0, rejectedDtmf: 0, suppressedGrace: 0 };
+  private closed = false;
+
+  constructor(options: SpeechDetectorOptions) {
+    const { sampleRate } = options;
+    check(sampleRate === 8000 || sampleRate === 16000 || sampleRate === 24000, `unsupported sample rate ${String(sampleRate)}`);
+    const mode = options.vadMode ?? 3;
+    check(mode === 0 || mode === 1 || mode === 2 || mode === 3, `vadMode must be 0..3, got ${String(mode)}`);
+    const minSpeechMs = options.minSpeechMs ?? 60;
+    check(Number.isFinite(minSpeechMs) && minSpeechMs >= FRAME_MS && minSpeechMs <= 1_000, `minSpeechMs must be 20..1000, got ${minSpeechMs}`);
+    this.hangoverMs = options.hangoverMs ?? 300;
+    check(Number.isFinite(this.hangoverMs) && this.hangoverMs >= 0, `hangoverMs must be ≥ 0, got ${this.hangoverMs}`);
+    this.graceMs = options.graceMs ?? 0;
+    check(Number.isFinite(this.graceMs) && this.graceMs >= 0, `graceMs must be ≥ 0, got ${this.graceMs}`);
+    this.marginDb = options.marginDb ?? 9;
+    this.absoluteFloorDbfs = options.absoluteFloorDbfs ?? -55;
+    this.floorDbfs = options.initialNoiseFloorDbfs ?? -60;
+    check(Number.isFinite(this.marginDb) && Number.isFinite(this.absoluteFloorDbfs) && Number.isFinite(this.floorDbfs), 'levels must be finite');
+
+    this.sampleRate = sampleRate;
+    this.frameSamples = (sampleRate * FRAME_MS) / 1000;
+    this.need = Math.max(1, Math.round(minSpeechMs / FRAME_MS));
+    this.window = this.need === 1 ? 1 : this.need + 1;
+    this.recentEvidence = new Array<boolean>(this.window).fill(false);
+    this.recentAtMs = new Array<number>(this.window).fill(0);
+    this.decimator = new Decimator(sampleRate === 8000 ? 1 : sampleRate === 16000 ? 2 : 3, this.frameSamples);
+    this.vad = new WebRtcVad(mode, 8000, FRAME_MS);
+  }
+
+  get speaking(): boolean {
+    return this.isSpeaking;
+  }
+
+  get noiseFloorDbfs(): number {
+    return this.floorDbfs;
+  }
+
+  get stats(): SpeechDetectorStats {
+    return { ...this.counters };
+  }
+
+  get lastFeatures(): FrameFeatures {
+    return this.features;
+  }
+
+  /** The agent started a talk spurt at `atMs` (same clock as the caller's `atMs`): arms the grace period. */
+  agentSpurtStarted(atMs: number): void {
+    this.spurtStartMs = atMs;
+  }
+
+  /** One 20 ms frame of caller audio starting at `atMs` in the caller's stream; returns 0 or 1 events. */
+  push(frame: Int16Array, atMs: number, flags?: { dtmf?: boolean }): SpeechEvent[] {
+    if (this.closed) throw new VadError(VadErrorCode.Closed, 'SpeechDetectorV1 used after close()');
+    if (frame.length !== this.frameSamples) {
+      throw new VadError(VadErrorCode.BadFrame, `expected ${this.frameSamples} samples (20 ms at ${this.sampleRate} Hz), got ${frame.length}`);
+    }
+    this.counters.frames++;
+    // A gap of more than one window (lost audio, hold) starts the onset window afresh.
+    if (atMs - this.lastAtMs > FRAME_MS * (this.window + 1)) this.recentEvidence.fill(false);
+    this.lastAtMs = atMs;
+
+    this.analyse(frame);
+    const dtmf = flags?.dtmf === true;
+    const levelDbfs = energyDbfs(frame);
+    const loud = levelDbfs >= this.absoluteFloorDbfs && levelDbfs >= this.floorDbfs + this.marginDb;
+    // libfvad keeps an adaptive model: feed it every frame so it sees the whole stream.
+    const vad = this.vad.process(this.vadFrame);
+    const ton = loud ? tonality(this.plain, this.plain.length) : 0;
+    const tonal = ton >= TONAL_SHARE;
+    const voi = loud && vad && !tonal ? voicing(this.filtered, HISTORY, ANALYSIS_FRAME_SAMPLES).peak : 0;
+
+    let evidence = false;
+    if (dtmf) this.counters.rejectedDtmf++;
+    else if (loud && vad) {
+      if (tonal || this.previousTonal) this.counters.rejectedTonal++;
+      else if (voi < VOICED_PEAK) this.counters.rejectedUnvoiced++;
+      else evidence = true;
+    }
+    this.previousTonal = tonal;
+    this.features = { levelDbfs, vad, voicing: voi, tonality: ton, evidence };
+
+    return this.isSpeaking ? this.whileSpeaking(atMs, !dtmf && loud && vad) : this.whileSilent(atMs, evidence, dtmf, levelDbfs);
+  }
+
+  /** Frees the wasm memory. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.vad.close();
+  }
+
+  /** Decimates the frame to 8 kHz and appends it to the plain and high-passed analysis buffers. */
+  private analyse(frame: Int16Array): void {
+    const { plain, filtered, current, vadFrame } = this;
+    this.decimator.process(frame, current);
+    plain.copyWithin(0, ANALYSIS_FRAME_SAMPLES);
+    filtered.copyWithin(0, ANALYSIS_FRAME_SAMPLES);
+    plain.set(current, HISTORY);
+    this.highPass.process(current, filtered, HISTORY, ANALYSIS_FRAME_SAMPLES);
+    if (this.decimator.factor === 1) {
+      // 8 kHz input: the analysis samples are the frame's own integers, nothing to round or clip.
+      vadFrame.set(frame);
+      return;
+    }
+    for (let i = 0; i < ANALYSIS_FRAME_SAMPLES; i++) {
+      const v = Math.round(current[i] ?? 0);
+      vadFrame[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+  }
+
+  private whileSilent(atMs: number, evidence: boolean, dtmf: boolean, levelDbfs: number): SpeechEvent[] {
+    this.recentEvidence[this.ringIndex] = evidence;
+    this.recentAtMs[this.ringIndex] = atMs;
+    this.ringIndex = (this.ringIndex + 1) % this.window;
+    if (!evidence && !dtmf) this.trackFloor(levelDbfs);
+
+    let count = 0;
+    let startMs = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.window; i++) {
+      if (this.recentEvidence[i] !== true) continue;
+      count++;
+      startMs = Math.min(startMs, this.recentAtMs[i] ?? startMs);
+    }
+    if (!evidence || count < this.need) return [];
+    if (startMs >= this.spurtStartMs && startMs < this.spurtStartMs + this.graceMs) {
+      this.counters.suppressedGrace++;
+      return [];
+    }
+    this.isSpeaking = true;
+    this.lastEvidenceEndMs = atMs + FRAME_MS;
+    this.counters.onsets++;
+    return [{ type: 'speech_started', atMs: startMs }];
+  }
+
+  private whileSpeaking(atMs: number, alive: boolean): SpeechEvent[] {
+    if (alive) {
+      this.lastEvidenceEndMs = atMs + FRAME_MS;
+      return [];
+    }
+    if (atMs + FRAME_MS - this.lastEvidenceEndMs < this.hangoverMs) return [];
+    this.isSpeaking = false;
+    this.recentEvidence.fill(false);
+    return [{ type: 'speech_stopped', atMs: this.lastEvidenceEndMs }];
+  }
+
+  private trackFloor(levelDbfs: number): void {
+    const gap = levelDbfs - this.floorDbfs;
+    this.floorDbfs += gap < 0 ? FLOOR_FALL * gap : Math.min(FLOOR_MAX_RISE_DB, FLOOR_RISE * gap);
+  }
+}
