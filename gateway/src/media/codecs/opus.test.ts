@@ -13,7 +13,7 @@ function encodeAll(pcm: Int16Array, enc = new OpusEncoder()): Uint8Array[] {
   return packets;
 }
 
-describe('Opus (24 kHz, 20 ms, voip, FEC)', () => {
+describe('Opus (24 kHz, 20 ms, default encoder settings)', () => {
   it('round-trips a 440 Hz tone: same energy, same dominant frequency, ≥ 10 dB SNR after the codec delay', () => {
     const pcm = sine(440, RATE, RATE, 8000);
     const enc = new OpusEncoder();
