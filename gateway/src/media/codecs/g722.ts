@@ -13,6 +13,11 @@
  *
  * Pure and synchronous. The decoder conceals lost packets with plc.ts; the ADPCM state is not advanced during a
  * loss (G.722 Appendix III/IV are not implemented), the cross-fade on recovery hides the re-convergence.
+ *
+ * Written for speed on the media path (issue 15), bit-exact with the straightforward version kept in
+ * g722-reference.ts (g722-equivalence.test.ts): each band's state is one Int32Array read into locals once per
+ * sample, the quantiser is a binary search over its 30 decision levels, and the QMF runs over one delay line
+ * extended by the whole frame (no per-sample shifting) with its 12 symmetric taps unrolled.
  */
 
 import type { AudioDecoder, AudioEncoder } from './codec.js';
@@ -48,252 +53,305 @@ const IHN = Int32Array.from([0, 1, 0]);
 const IHP = Int32Array.from([0, 3, 2]);
 const RH2 = Int32Array.from([2, 1, 2, 1]);
 const WH = Int32Array.from([0, -214, 798]);
-/** QMF coefficients h(0), h(2), …, h(22); the odd ones are the same set reversed (the filter is symmetric). */
-const QMF = Int32Array.from([3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11]);
+/*
+ * QMF coefficients h(0), h(2), …, h(22) = 3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11; the odd ones
+ * are the same set reversed (the filter is symmetric). Unrolled as constants in qmfEvenTaps / qmfOddTaps.
+ */
 
 function sat(v: number): number {
   return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
-/** The adaptive state of one sub-band (predictor, quantiser scale). */
-export class SubBandState {
-  /** Signal estimate (PREDIC), pole part (FILTEP), zero part (FILTEZ). */
-  s = 0;
-  sp = 0;
-  sz = 0;
-  /** Reconstructed signal and partial reconstructed signal, delayed by 1 and 2. */
-  r1 = 0;
-  r2 = 0;
-  p1 = 0;
-  p2 = 0;
-  /** Pole predictor coefficients. */
-  a1 = 0;
-  a2 = 0;
-  /** Quantised differences d[1..6] = d(k)…d(k-5) after each sample (d[0] unused) and zero predictor b[1..6]. */
-  readonly d = new Int32Array(7);
-  readonly b = new Int32Array(7);
-  /** Log scale factor and linear scale factor. */
-  nb = 0;
-  det: number;
+// One sub-band's adaptive state, as slots of an Int32Array (every value is a 16-bit-saturated or small integer).
+/** Signal estimate (PREDIC) and its zero-predictor part (FILTEZ). */
+const S = 0;
+const SZ = 1;
+/** Reconstructed signal r(k-1), r(k-2) and partial reconstructed signal p(k-1), p(k-2). */
+const R1 = 2;
+const R2 = 3;
+const P1 = 4;
+const P2 = 5;
+/** Pole predictor coefficients. */
+const A1 = 6;
+const A2 = 7;
+/** Quantised differences d(k-1)…d(k-6) at D, D+1…D+5 and zero predictor coefficients b1…b6 at B…B+5. */
+const D = 8;
+const B = 14;
+/** Log scale factor (LOGSCL/LOGSCH) and linear scale factor (SCALEL/SCALEH). */
+const NB = 20;
+const DET = 21;
+const STATE_SLOTS = 22;
 
-  constructor(private readonly initialDet: number) {
-    this.det = initialDet;
-  }
-
-  reset(): void {
-    this.s = this.sp = this.sz = 0;
-    this.r1 = this.r2 = this.p1 = this.p2 = 0;
-    this.a1 = this.a2 = 0;
-    this.d.fill(0);
-    this.b.fill(0);
-    this.nb = 0;
-    this.det = this.initialDet;
-  }
+function newBand(initialDet: number): Int32Array {
+  const st = new Int32Array(STATE_SLOTS);
+  st[DET] = initialDet;
+  return st;
 }
 
-/** LOGSCL + SCALEL (lower band) for adaptation code class `il4` = RL42[ril]. */
-function scaleLow(st: SubBandState, ril: number): void {
-  let nb = ((st.nb * 127) >> 7) + (WL[RL42[ril] ?? 0] ?? 0);
+function resetBand(st: Int32Array, initialDet: number): void {
+  st.fill(0);
+  st[DET] = initialDet;
+}
+
+/** LOGSCL + SCALEL (lower band) for the 4-bit adaptation code `ril`. */
+function scaleLow(st: Int32Array, ril: number): void {
+  let nb = (((st[NB] ?? 0) * 127) >> 7) + (WL[RL42[ril] ?? 0] ?? 0);
   if (nb < 0) nb = 0;
   else if (nb > 18432) nb = 18432;
-  st.nb = nb;
+  st[NB] = nb;
   const shift = 8 - (nb >> 11);
   const m = ILB[(nb >> 6) & 31] ?? 0;
-  st.det = (shift < 0 ? m << -shift : m >> shift) << 2;
+  st[DET] = (shift < 0 ? m << -shift : m >> shift) << 2;
 }
 
 /** LOGSCH + SCALEH (higher band). */
-function scaleHigh(st: SubBandState, ih: number): void {
-  let nb = ((st.nb * 127) >> 7) + (WH[RH2[ih] ?? 0] ?? 0);
+function scaleHigh(st: Int32Array, ih: number): void {
+  let nb = (((st[NB] ?? 0) * 127) >> 7) + (WH[RH2[ih] ?? 0] ?? 0);
   if (nb < 0) nb = 0;
   else if (nb > 22528) nb = 22528;
-  st.nb = nb;
+  st[NB] = nb;
   const shift = 10 - (nb >> 11);
   const m = ILB[(nb >> 6) & 31] ?? 0;
-  st.det = (shift < 0 ? m << -shift : m >> shift) << 2;
+  st[DET] = (shift < 0 ? m << -shift : m >> shift) << 2;
+}
+
+/** `v` when the 16-bit values whose XOR is `x` agree in sign, else `-v` (without a branch). */
+function signed(v: number, x: number): number {
+  const m = x >> 31;
+  return (v ^ m) - m;
 }
 
 /** Block 4 (both bands): RECONS, PARREC, UPPOL2, UPPOL1, UPZERO, DELAYA, FILTEP, FILTEZ, PREDIC. */
-function adapt(st: SubBandState, dx: number): void {
-  const r0 = sat(st.s + dx);
-  const p0 = sat(st.sz + dx);
+function adapt(st: Int32Array, dx: number): void {
+  const sz0 = st[SZ] ?? 0;
+  const r0 = sat((st[S] ?? 0) + dx);
+  const p0 = sat(sz0 + dx);
+  const a1 = st[A1] ?? 0;
+  const a2 = st[A2] ?? 0;
+  const r1 = st[R1] ?? 0;
 
   // UPPOL2
-  const sg0 = p0 >> 15;
-  const sg1 = st.p1 >> 15;
-  const sg2 = st.p2 >> 15;
-  const wa = sat(st.a1 << 2);
-  let wb = sg0 === sg1 ? -wa : wa;
+  // Sign agreement without branches (they are data-dependent, so mispredicted half the time): for 16-bit values
+  // `(x ^ y) >> 31` is 0 when the signs agree and -1 when they differ, and `(v ^ m) - m` is v when m is 0, -v when -1.
+  const m1 = (p0 ^ (st[P1] ?? 0)) >> 31;
+  const m2 = (p0 ^ (st[P2] ?? 0)) >> 31;
+  const wa = sat(a1 << 2);
+  let wb = (wa ^ ~m1) - ~m1; // -wa when sg0 = sg1, else wa
   if (wb > 32767) wb = 32767;
-  let ap2 = (wb >> 7) + (sg0 === sg2 ? 128 : -128) + ((st.a2 * 32512) >> 15);
+  let ap2 = (wb >> 7) + ((128 ^ m2) - m2) + ((a2 * 32512) >> 15);
   if (ap2 > 12288) ap2 = 12288;
   else if (ap2 < -12288) ap2 = -12288;
 
   // UPPOL1
-  let ap1 = sat((sg0 === sg1 ? 192 : -192) + ((st.a1 * 32640) >> 15));
+  let ap1 = sat(((192 ^ m1) - m1) + ((a1 * 32640) >> 15));
   const lim = sat(15360 - ap2);
   if (ap1 > lim) ap1 = lim;
   else if (ap1 < -lim) ap1 = -lim;
 
-  // UPZERO: d[1..6] hold d(k-1)…d(k-6); b[i] is updated in place. Then DELAYA: d[1..6] become d(k)…d(k-5).
-  const d = st.d;
-  const b = st.b;
+  // UPZERO on d(k-1)…d(k-6), then DELAYA (d(k)…d(k-5)); FILTEZ on the new delay line as we go.
   const step = dx === 0 ? 0 : 128;
-  const sgd = dx >> 15;
-  for (let i = 1; i < 7; i++) {
-    b[i] = sat((((d[i] ?? 0) >> 15) === sgd ? step : -step) + (((b[i] ?? 0) * 32640) >> 15));
-  }
-  for (let i = 6; i > 1; i--) d[i] = d[i - 1] ?? 0;
-  d[1] = dx;
-  st.r2 = st.r1;
-  st.r1 = r0;
-  st.p2 = st.p1;
-  st.p1 = p0;
-  st.a2 = ap2;
-  st.a1 = ap1;
+  const d1 = st[D] ?? 0;
+  const d2 = st[D + 1] ?? 0;
+  const d3 = st[D + 2] ?? 0;
+  const d4 = st[D + 3] ?? 0;
+  const d5 = st[D + 4] ?? 0;
+  const d6 = st[D + 5] ?? 0;
+  const b1 = sat(signed(step, d1 ^ dx) + (((st[B] ?? 0) * 32640) >> 15));
+  const b2 = sat(signed(step, d2 ^ dx) + (((st[B + 1] ?? 0) * 32640) >> 15));
+  const b3 = sat(signed(step, d3 ^ dx) + (((st[B + 2] ?? 0) * 32640) >> 15));
+  const b4 = sat(signed(step, d4 ^ dx) + (((st[B + 3] ?? 0) * 32640) >> 15));
+  const b5 = sat(signed(step, d5 ^ dx) + (((st[B + 4] ?? 0) * 32640) >> 15));
+  const b6 = sat(signed(step, d6 ^ dx) + (((st[B + 5] ?? 0) * 32640) >> 15));
+  st[B] = b1;
+  st[B + 1] = b2;
+  st[B + 2] = b3;
+  st[B + 3] = b4;
+  st[B + 4] = b5;
+  st[B + 5] = b6;
+  st[D] = dx;
+  st[D + 1] = d1;
+  st[D + 2] = d2;
+  st[D + 3] = d3;
+  st[D + 4] = d4;
+  st[D + 5] = d5;
+  st[R2] = r1;
+  st[R1] = r0;
+  st[P2] = st[P1] ?? 0;
+  st[P1] = p0;
+  st[A2] = ap2;
+  st[A1] = ap1;
 
-  // FILTEP
-  const sp = sat(((ap1 * sat(r0 + r0)) >> 15) + ((ap2 * sat(st.r2 + st.r2)) >> 15));
-  st.sp = sp;
-  // FILTEZ
-  let sz = 0;
-  for (let i = 6; i > 0; i--) sz += ((b[i] ?? 0) * sat((d[i] ?? 0) * 2)) >> 15;
-  st.sz = sat(sz);
-  // PREDIC
-  st.s = sat(sp + st.sz);
+  // FILTEP, FILTEZ, PREDIC
+  const sp = sat(((ap1 * sat(r0 + r0)) >> 15) + ((ap2 * sat(r1 + r1)) >> 15));
+  const sz = sat(
+    ((b1 * sat(dx * 2)) >> 15) +
+      ((b2 * sat(d1 * 2)) >> 15) +
+      ((b3 * sat(d2 * 2)) >> 15) +
+      ((b4 * sat(d3 * 2)) >> 15) +
+      ((b5 * sat(d4 * 2)) >> 15) +
+      ((b6 * sat(d5 * 2)) >> 15),
+  );
+  st[SZ] = sz;
+  st[S] = sat(sp + sz);
+}
+
+/** The transmit/receive QMF's even taps over `x[at]`…`x[at + 23]` (oldest first): Σ x[at+2i]·h(2i) (h(2i) = QMF[i]). */
+function qmfEvenTaps(x: Int32Array, at: number): number {
+  return (
+    3 * (x[at] ?? 0) - 11 * (x[at + 2] ?? 0) + 12 * (x[at + 4] ?? 0) + 32 * (x[at + 6] ?? 0) -
+    210 * (x[at + 8] ?? 0) + 951 * (x[at + 10] ?? 0) + 3876 * (x[at + 12] ?? 0) - 805 * (x[at + 14] ?? 0) +
+    362 * (x[at + 16] ?? 0) - 156 * (x[at + 18] ?? 0) + 53 * (x[at + 20] ?? 0) - 11 * (x[at + 22] ?? 0)
+  );
+}
+
+/** The odd taps: Σ x[at+2i+1]·h(2i+1), where h(2i+1) = h(22-2i) = QMF[11-i] (the filter is symmetric). */
+function qmfOddTaps(x: Int32Array, at: number): number {
+  return (
+    -11 * (x[at + 1] ?? 0) + 53 * (x[at + 3] ?? 0) - 156 * (x[at + 5] ?? 0) + 362 * (x[at + 7] ?? 0) -
+    805 * (x[at + 9] ?? 0) + 3876 * (x[at + 11] ?? 0) + 951 * (x[at + 13] ?? 0) - 210 * (x[at + 15] ?? 0) +
+    32 * (x[at + 17] ?? 0) + 12 * (x[at + 19] ?? 0) - 11 * (x[at + 21] ?? 0) + 3 * (x[at + 23] ?? 0)
+  );
+}
+
+/** QMF history kept between calls: the 22 newest samples of the delay line. */
+const QMF_HISTORY = 22;
+
+/** A delay line with room for QMF_HISTORY + `samples`: `line` itself while large enough, else a copy of its history. */
+function lineFor(line: Int32Array<ArrayBuffer>, samples: number): Int32Array<ArrayBuffer> {
+  if (line.length >= QMF_HISTORY + samples) return line;
+  const bigger = new Int32Array(QMF_HISTORY + samples);
+  bigger.set(line.subarray(0, QMF_HISTORY));
+  return bigger;
+}
+
+/** Q6 padded to 32 entries with its last level, for the fixed five-step search in quantInterval. */
+const Q6_PADDED = Int32Array.from({ length: 32 }, (_, i) => Q6[Math.min(i, 29)] ?? 0);
+
+/**
+ * QUANTL's decision interval of `wd` (1…30): the smallest i in 1…29 with wd < (Q6[i]·det) >> 12, else 30, the
+ * result of the Recommendation's linear scan. The thresholds never decrease with i, so this is 1 + the number of
+ * thresholds ≤ wd, found by a five-step binary search whose steps add `half` or 0 without a branch.
+ */
+function quantInterval(wd: number, det: number): number {
+  let pos = 0;
+  pos += 16 & ((((Q6_PADDED[pos + 16] ?? 0) * det) >> 12) - 1 - wd) >> 31;
+  pos += 8 & ((((Q6_PADDED[pos + 8] ?? 0) * det) >> 12) - 1 - wd) >> 31;
+  pos += 4 & ((((Q6_PADDED[pos + 4] ?? 0) * det) >> 12) - 1 - wd) >> 31;
+  pos += 2 & ((((Q6_PADDED[pos + 2] ?? 0) * det) >> 12) - 1 - wd) >> 31;
+  pos += 1 & ((((Q6_PADDED[pos + 1] ?? 0) * det) >> 12) - 1 - wd) >> 31;
+  return (pos > 29 ? 29 : pos) + 1;
 }
 
 /** G.722 encoder: 16 kHz PCM in, one byte per two samples out. An odd trailing sample waits for the next call. */
 export class G722Encoder implements AudioEncoder {
   readonly sampleRate = G722_SAMPLE_RATE;
-  private readonly low = new SubBandState(32);
-  private readonly high = new SubBandState(8);
-  /** Transmit QMF delay line, oldest first. */
-  private readonly x = new Int32Array(24);
+  private readonly low = newBand(32);
+  private readonly high = newBand(8);
+  /** Transmit QMF delay line: QMF_HISTORY samples of history, then the current call's samples. */
+  private line: Int32Array<ArrayBuffer> = new Int32Array(QMF_HISTORY + 320);
   private pending: number | null = null;
 
   encode(pcm: Int16Array): Uint8Array {
-    const total = pcm.length + (this.pending === null ? 0 : 1);
-    const out = new Uint8Array(total >> 1);
-    let j = 0;
-    let first = this.pending;
-    for (let o = 0; o < out.length; o++) {
-      let s0: number;
-      if (first !== null) {
-        s0 = first;
-        first = null;
-      } else {
-        s0 = pcm[j++] ?? 0;
-      }
-      const s1 = pcm[j++] ?? 0;
-      out[o] = this.encodePair(s0, s1);
+    // The sample stream is [pending sample, if any, ...pcm]; whole pairs are coded, an odd last sample waits.
+    const first = this.pending;
+    const carried = first === null ? 0 : 1;
+    const total = pcm.length + carried;
+    const pairs = total >> 1;
+    const out = new Uint8Array(pairs);
+    const x = (this.line = lineFor(this.line, 2 * pairs));
+    if (first !== null && pairs > 0) x[QMF_HISTORY] = first;
+    const used = 2 * pairs - carried;
+    for (let j = 0; j < used; j++) x[QMF_HISTORY + carried + j] = pcm[j] ?? 0;
+    this.pending = (total & 1) === 0 ? null : pcm.length > 0 ? (pcm[pcm.length - 1] ?? 0) : first;
+
+    const low = this.low;
+    const high = this.high;
+    for (let o = 0; o < pairs; o++) {
+      const sumOdd = qmfEvenTaps(x, 2 * o);
+      const sumEven = qmfOddTaps(x, 2 * o);
+      // QMF DC gain 4096 (>> 12), two filters summed (>> 1), 15-bit input to the ADPCM (>> 1).
+      const xlow = (sumEven + sumOdd) >> 14;
+      const xhigh = (sumEven - sumOdd) >> 14;
+
+      // Lower band: SUBTRA, QUANTL, INVQAL, LOGSCL, SCALEL, block 4
+      const el = sat(xlow - (low[S] ?? 0));
+      const det = low[DET] ?? 0;
+      const i = quantInterval(el >= 0 ? el : ~el, det); // ~el = -(el + 1)
+      const il = el < 0 ? (ILN[i] ?? 0) : (ILP[i] ?? 0);
+      const ril = il >> 2;
+      const dlow = (det * (QM4[ril] ?? 0)) >> 15;
+      scaleLow(low, ril);
+      adapt(low, dlow);
+
+      // Higher band: SUBTRA, QUANTH, INVQAH, LOGSCH, SCALEH, block 4
+      const eh = sat(xhigh - (high[S] ?? 0));
+      const wh = eh >= 0 ? eh : ~eh;
+      const hdet = high[DET] ?? 0;
+      const mih = wh >= (564 * hdet) >> 12 ? 2 : 1;
+      const ih = eh < 0 ? (IHN[mih] ?? 0) : (IHP[mih] ?? 0);
+      const dhigh = (hdet * (QM2[ih] ?? 0)) >> 15;
+      scaleHigh(high, ih);
+      adapt(high, dhigh);
+
+      out[o] = (ih << 6) | il;
     }
-    this.pending = j < pcm.length ? (pcm[j] ?? 0) : first;
+    x.copyWithin(0, 2 * pairs, 2 * pairs + QMF_HISTORY);
     return out;
   }
 
   reset(): void {
-    this.low.reset();
-    this.high.reset();
-    this.x.fill(0);
+    resetBand(this.low, 32);
+    resetBand(this.high, 8);
+    this.line.fill(0);
     this.pending = null;
-  }
-
-  private encodePair(s0: number, s1: number): number {
-    // Transmit QMF
-    const x = this.x;
-    for (let i = 0; i < 22; i++) x[i] = x[i + 2] ?? 0;
-    x[22] = s0;
-    x[23] = s1;
-    let sumOdd = 0;
-    let sumEven = 0;
-    for (let i = 0; i < 12; i++) {
-      sumOdd += (x[2 * i] ?? 0) * (QMF[i] ?? 0);
-      sumEven += (x[2 * i + 1] ?? 0) * (QMF[11 - i] ?? 0);
-    }
-    // QMF DC gain 4096 (>> 12), two filters summed (>> 1), 15-bit input to the ADPCM (>> 1).
-    const xlow = (sumEven + sumOdd) >> 14;
-    const xhigh = (sumEven - sumOdd) >> 14;
-
-    // Lower band: SUBTRA, QUANTL
-    const low = this.low;
-    const el = sat(xlow - low.s);
-    const wd = el >= 0 ? el : -(el + 1);
-    const det = low.det;
-    let i = 1;
-    while (i < 30 && wd >= ((Q6[i] ?? 0) * det) >> 12) i++;
-    const il = el < 0 ? (ILN[i] ?? 0) : (ILP[i] ?? 0);
-    // INVQAL, LOGSCL, SCALEL, block 4
-    const ril = il >> 2;
-    const dlow = (det * (QM4[ril] ?? 0)) >> 15;
-    scaleLow(low, ril);
-    adapt(low, dlow);
-
-    // Higher band: SUBTRA, QUANTH, INVQAH, LOGSCH, SCALEH, block 4
-    const high = this.high;
-    const eh = sat(xhigh - high.s);
-    const wh = eh >= 0 ? eh : -(eh + 1);
-    const mih = wh >= (564 * high.det) >> 12 ? 2 : 1;
-    const ih = eh < 0 ? (IHN[mih] ?? 0) : (IHP[mih] ?? 0);
-    const dhigh = (high.det * (QM2[ih] ?? 0)) >> 15;
-    scaleHigh(high, ih);
-    adapt(high, dhigh);
-
-    return (ih << 6) | il;
   }
 }
 
 /** G.722 decoder: one byte → two 16 kHz samples. Every byte is a valid code, so it never throws. */
 export class G722Decoder implements AudioDecoder {
   readonly sampleRate = G722_SAMPLE_RATE;
-  private readonly low = new SubBandState(32);
-  private readonly high = new SubBandState(8);
-  /** Receive QMF delay line, oldest first. */
-  private readonly x = new Int32Array(24);
+  private readonly low = newBand(32);
+  private readonly high = newBand(8);
+  /** Receive QMF delay line: QMF_HISTORY samples of history, then the current call's samples. */
+  private line: Int32Array<ArrayBuffer> = new Int32Array(QMF_HISTORY + 320);
   private readonly plc = new PacketLossConcealer(G722_SAMPLE_RATE);
 
   decode(payload: Uint8Array): Int16Array {
-    const out = new Int16Array(payload.length * 2);
+    const n = payload.length;
+    const out = new Int16Array(n * 2);
     const low = this.low;
     const high = this.high;
-    const x = this.x;
-    for (let j = 0; j < payload.length; j++) {
+    const x = (this.line = lineFor(this.line, 2 * n));
+    for (let j = 0; j < n; j++) {
       const code = payload[j] ?? 0;
       const il = code & 0x3f;
       const ih = code >> 6;
 
-      // Lower band: INVQBL, RECONS, LIMIT (output path, 6 bits)
-      const det = low.det;
-      let rlow = low.s + ((det * (QM6[il] ?? 0)) >> 15);
+      // Lower band: INVQBL, RECONS, LIMIT (output path, 6 bits); INVQAL, LOGSCL, SCALEL, block 4 (4 bits)
+      const det = low[DET] ?? 0;
+      let rlow = (low[S] ?? 0) + ((det * (QM6[il] ?? 0)) >> 15);
       if (rlow > 16383) rlow = 16383;
       else if (rlow < -16384) rlow = -16384;
-      // INVQAL, LOGSCL, SCALEL, block 4 (adaptation path, 4 bits)
       const ril = il >> 2;
       const dlow = (det * (QM4[ril] ?? 0)) >> 15;
       scaleLow(low, ril);
       adapt(low, dlow);
 
       // Higher band: INVQAH, RECONS, LIMIT, LOGSCH, SCALEH, block 4
-      const dhigh = (high.det * (QM2[ih] ?? 0)) >> 15;
-      let rhigh = high.s + dhigh;
+      const dhigh = ((high[DET] ?? 0) * (QM2[ih] ?? 0)) >> 15;
+      let rhigh = (high[S] ?? 0) + dhigh;
       if (rhigh > 16383) rhigh = 16383;
       else if (rhigh < -16384) rhigh = -16384;
       scaleHigh(high, ih);
       adapt(high, dhigh);
 
       // Receive QMF
-      for (let i = 0; i < 22; i++) x[i] = x[i + 2] ?? 0;
-      x[22] = rlow + rhigh;
-      x[23] = rlow - rhigh;
-      let xout1 = 0;
-      let xout2 = 0;
-      for (let i = 0; i < 12; i++) {
-        xout2 += (x[2 * i] ?? 0) * (QMF[i] ?? 0);
-        xout1 += (x[2 * i + 1] ?? 0) * (QMF[11 - i] ?? 0);
-      }
-      out[2 * j] = sat(xout1 >> 11);
-      out[2 * j + 1] = sat(xout2 >> 11);
+      x[QMF_HISTORY + 2 * j] = rlow + rhigh;
+      x[QMF_HISTORY + 2 * j + 1] = rlow - rhigh;
+      out[2 * j] = sat(qmfOddTaps(x, 2 * j) >> 11);
+      out[2 * j + 1] = sat(qmfEvenTaps(x, 2 * j) >> 11);
     }
+    x.copyWithin(0, 2 * n, 2 * n + QMF_HISTORY);
     return this.plc.receive(out);
   }
 
@@ -302,9 +360,9 @@ export class G722Decoder implements AudioDecoder {
   }
 
   reset(): void {
-    this.low.reset();
-    this.high.reset();
-    this.x.fill(0);
+    resetBand(this.low, 32);
+    resetBand(this.high, 8);
+    this.line.fill(0);
     this.plc.reset();
   }
 }

@@ -13,7 +13,7 @@ function encodeAll(pcm: Int16Array, enc = new OpusEncoder()): Uint8Array[] {
   return packets;
 }
 
-describe('Opus (24 kHz, 20 ms, voip, FEC)', () => {
+describe('Opus (24 kHz, 20 ms, default encoder settings)', () => {
   it('round-trips a 440 Hz tone: same energy, same dominant frequency, ≥ 10 dB SNR after the codec delay', () => {
     const pcm = sine(440, RATE, RATE, 8000);
     const enc = new OpusEncoder();
@@ -93,5 +93,24 @@ describe('Opus (24 kHz, 20 ms, voip, FEC)', () => {
       expect((e as CodecError).code).toBe('CODEC_BAD_FRAME');
     }
     for (const n of [120, 240, 480, 960]) expect(enc.encode(new Int16Array(n)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('Opus encoder settings (docs/codecs.md: chosen by the opus-settings bench)', () => {
+  /** TOC configuration number (RFC 6716 §3.1): 0–11 SILK, 12–15 hybrid, 16–31 CELT. */
+  const config = (packet: Uint8Array): number => (packet[0] ?? 0) >> 3;
+  const speech = sine(220, RATE, 25 * FRAME, 6000).map((v, i) => v + Math.round(3000 * Math.sin((2 * Math.PI * 1800 * i) / RATE)));
+
+  it('by default codes CELT only (restricted_lowdelay, complexity 1, no FEC) with a 2.5 ms lookahead', () => {
+    const enc = new OpusEncoder();
+    expect(enc.lookaheadSamples).toBe(60); // 2.5 ms at 24 kHz; voip/audio add 4 ms (156 samples)
+    for (const p of encodeAll(speech, enc)) expect(config(p)).toBeGreaterThanOrEqual(16);
+  });
+
+  it('voip with FEC on (the former default) is still available and codes SILK or hybrid on speech', () => {
+    const enc = new OpusEncoder({ application: 'voip', complexity: 5, inbandFec: true });
+    expect(enc.lookaheadSamples).toBe(156);
+    const packets = encodeAll(speech, enc);
+    expect(packets.filter((p) => config(p) < 16).length).toBeGreaterThan(packets.length / 2);
   });
 });

@@ -1,7 +1,16 @@
 /**
- * Opus (RFC 6716 / RFC 7587) over `@evan/opus` (libopus, native binding with a wasm fallback): mono, 20 ms,
- * application `voip`, in-band FEC on. Opened at 24 kHz, the gateway's internal rate, so no resampling is needed;
- * the RTP clock is always 48 kHz (2 ticks per sample).
+ * Opus (RFC 6716 / RFC 7587) over `@evan/opus` (libopus, native binding with a wasm fallback; the package ships the
+ * x64/arm64 Linux binaries, so native loads here): mono, 20 ms, 32 kbit/s. Opened at 24 kHz, the gateway's internal
+ * rate, so no resampling is needed; the RTP clock is always 48 kHz (2 ticks per sample).
+ *
+ * Encoder settings, chosen by measurement (docs/codecs.md, `bench/src/micro/opus-settings.ts`): application
+ * `restricted_lowdelay` (CELT only), complexity 1, so no in-band FEC (LBRR exists only in SILK/hybrid). On the demo's
+ * recorded speech it costs ~25 µs per encode and ~18 µs per decode against ~190 µs and ~28 µs for the former voip +
+ * FEC at complexity 5; its mean spectral distance is slightly better than that former default's (envelope and fine
+ * structure 0.4-0.5 dB worse, time envelope 1 dB better), its waveform correlation is higher (0.979 vs 0.949), and its
+ * codec delay is 2.5 ms instead of 6.5 ms. Complexity 0 was cheaper still but smears onsets (no transient detection)
+ * and failed the echo e2e test's first word. The cost: no FEC for the far end (our own decoder could never use it,
+ * see below); the options below bring voip + FEC back per encoder.
  *
  * Loss concealment, as measured on @evan/opus 1.0.3 (native and wasm):
  * - decoding a zero-length buffer is NOT usable: the native binding throws `Opus(BadArgument)` and the wasm build
@@ -33,15 +42,25 @@ const ENCODABLE_SAMPLES = new Set([60, 120, 240, 480, 960, 1440]);
 const PLC_20MS = Uint8Array.of(0xf8);
 const PLC_10MS = Uint8Array.of(0xf0);
 const OPUS_GET_LOOKAHEAD_REQUEST = 4027;
+/** The measured telephony setting (docs/codecs.md): CELT only, complexity 1. */
+const DEFAULT_APPLICATION: OpusApplication = 'restricted_lowdelay';
+const DEFAULT_COMPLEXITY = 1;
+
+/** libopus application: `voip` (SILK/hybrid favoured, speech tuned), `audio`, `restricted_lowdelay` (CELT only). */
+export type OpusApplication = 'voip' | 'audio' | 'restricted_lowdelay';
 
 export interface OpusEncoderOptions {
-  /** Target bitrate in bit/s; default 32,000 (wideband speech with room for FEC). */
+  /** Default `restricted_lowdelay` (CELT only; see the file comment). */
+  application?: OpusApplication;
+  /** In-band FEC (LBRR: SILK and hybrid modes only, so it needs `voip` or `audio`); default false. */
+  inbandFec?: boolean;
+  /** Target bitrate in bit/s; default 32,000. */
   bitrate?: number;
-  /** Expected loss, 0–100; sizes the in-band FEC. Default 10 (FEC is only emitted when this is > 0). */
+  /** Expected loss, 0–100; sizes the in-band FEC when it is on. Default 10. */
   packetLossPercent?: number;
   /**
-   * 0–10; default 5. Measured here with FEC on (10 % loss): 9 → ~210 µs, 5 → ~160 µs per 20 ms frame; with FEC off
-   * complexity 9 costs ~55 µs (FEC makes libopus code SILK/hybrid with LBRR redundancy).
+   * 0–10; default 1. Measured here (docs/codecs.md): CELT 0 → ~17 µs, 1–4 → ~25 µs, 8–10 → ~55 µs per 20 ms
+   * frame; voip + FEC 5 → ~190 µs, 10 → ~230–300 µs.
    */
   complexity?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 }
@@ -57,10 +76,10 @@ export class OpusEncoder implements AudioEncoder {
 
   constructor(options: OpusEncoderOptions = {}) {
     try {
-      this.encoder = new Encoder({ channels: 1, sample_rate: OPUS_SAMPLE_RATE, application: 'voip' });
+      this.encoder = new Encoder({ channels: 1, sample_rate: OPUS_SAMPLE_RATE, application: options.application ?? DEFAULT_APPLICATION });
       this.encoder.bitrate = options.bitrate ?? 32_000;
-      this.encoder.complexity = options.complexity ?? 5;
-      this.encoder.inband_fec = true;
+      this.encoder.complexity = options.complexity ?? DEFAULT_COMPLEXITY;
+      this.encoder.inband_fec = options.inbandFec ?? false;
       this.encoder.packet_loss = options.packetLossPercent ?? 10;
     } catch (cause) {
       throw new CodecError('CODEC_FAILED', 'opus: cannot create encoder', { cause });
