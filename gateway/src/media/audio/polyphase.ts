@@ -7,22 +7,25 @@
  * Filters (linear phase, weighted least squares, `fir-design.ts`, designed once when this module loads; the
  * figures are what resampler.test.ts measures through the resampler, at 24 kHz):
  *
- * | pair     | taps | fit pass / stop | stop weight | ripple   | images / aliases | delay                    | multiplies / 20 ms |
- * |----------|------|-----------------|-------------|----------|------------------|--------------------------|--------------------|
- * | 8k → 24k | 75   | 3450 / 4550 Hz  | 100         | 0.044 dB | −70.9 dB         | 37 samples @24k ≈ 1.5 ms | 160 × 38           |
- * | 24k → 8k | 133  | 3450 / 4100 Hz  | 1000        | 0.053 dB | −68.1 dB         | 22 samples @8k = 2.75 ms | 160 × 67           |
+ * | pair     | taps | fit pass / stop | stop weight | ripple   | images / aliases | delay                     | multiplies / 20 ms |
+ * |----------|------|-----------------|-------------|----------|------------------|---------------------------|--------------------|
+ * | 8k → 24k | 135  | 3450 / 4100 Hz  | 1000        | 0.055 dB | −83.5 dB         | 67 samples @24k ≈ 2.8 ms  | 160 × 68           |
+ * | 24k → 8k | 133  | 3450 / 4100 Hz  | 1000        | 0.053 dB | −68.1 dB         | 22 samples @8k = 2.75 ms  | 160 × 67           |
  *
- * (speex at its default q4 for these pairs: a 64-tap-per-phase filter up, 192 taps down, i.e. about 30,700
- * multiply-adds per 20 ms each way, in wasm SIMD, with a 4 ms delay.)
- * The ×3 path costs about 40 % less CPU than speex (bench/results/2026-12-07-resampler.md) and is the default for
- * 8k → 24k. The ÷3 path meets the spec but its scalar loop costs more than speex's SIMD one, so it is an option
- * (`engine: 'polyphase'`), not the default: see DEFAULT_ENGINE in resampler.ts.
+ * (Images: the worst residual of a passband tone; the up filter also rejects the image of every tone up to 3900 Hz
+ * by ≥ 60 dB, as speex does. Speex at its default q4 for these pairs: a 64-tap-per-phase filter up, 192 taps
+ * down, i.e. about 30,700 multiply-adds per 20 ms each way, in wasm SIMD, with a 4 ms delay.)
+ * The ×3 path costs about 15–20 % less CPU than speex (bench/results/2026-12-07-resampler.md) and is the default
+ * for 8k → 24k. The ÷3 path meets the spec but its scalar loop costs more than speex's SIMD one, so it is an
+ * option (`engine: 'polyphase'`), not the default: see DEFAULT_ENGINE in resampler.ts.
  *
- * ×3: the filter runs on the input zero-stuffed to 24 kHz, so of its 75 taps only 25 meet a non-zero sample: each
- * input sample gives three outputs from three 25-tap phases. ÷3: only every third output of the 24 kHz filter is
- * kept, so only that one is computed. Both fold the symmetric filter (one multiply per pair of equal taps). The
- * up filter's stopband starts at 4550 Hz because the first image of a 3400 Hz tone is at 4600 Hz; the down
- * filter's at 4100 Hz because the spec asks tones from 100 Hz above the 8 kHz Nyquist to be rejected.
+ * ×3: the filter runs on the input zero-stuffed to 24 kHz, so of its 135 taps only 45 meet a non-zero sample:
+ * each input sample gives three outputs from three 45-tap phases. ÷3: only every third output of the 24 kHz filter is
+ * kept, so only that one is computed. Both fold the symmetric filter (one multiply per pair of equal taps). Both
+ * stopbands start at 4100 Hz: down, because the spec asks tones from 100 Hz above the 8 kHz Nyquist to be
+ * rejected; up, because a G.711 stream carries content to 4 kHz whose images start just above it (a first
+ * 75-tap design that stopped at 4550 Hz met the 3400 Hz passband spec and cost 40 % less than speex, but let
+ * the image of a 3800 Hz tone through at −18 dB).
  *
  * State: the last taps − 1 input samples (as float64, so the inner loops never convert), plus, for ÷3, the input
  * phase. `process()` allocates only its result (a caller such as FrameResampler hands that array on and keeps it).
@@ -32,7 +35,7 @@ import { designLowpass } from './fir-design.js';
 import { ResamplerError, ResamplerErrorCode, type Resampler } from './resampler-types.js';
 
 /** The filters' design, exported for the documentation tests. */
-export const UP3_FILTER = { taps: 75, rateHz: 24_000, passHz: 3450, stopHz: 4550, stopWeight: 100 } as const;
+export const UP3_FILTER = { taps: 135, rateHz: 24_000, passHz: 3450, stopHz: 4100, stopWeight: 1000 } as const;
 export const DOWN3_FILTER = { taps: 133, rateHz: 24_000, passHz: 3450, stopHz: 4100, stopWeight: 1000 } as const;
 
 /** Largest input converted in one pass; longer inputs go through in slices (the history buffer's size). */
@@ -56,15 +59,15 @@ export function createPolyphaseResampler(inRate: number, outRate: number): Resam
 // ---- ×3 ---------------------------------------------------------------------------------------------------------
 
 /**
- * The up filter h (75 taps, gain 3) split into phases c_p[j] = 3·h[3j + p]: y[3t + p] = Σⱼ c_p[j]·x[t − j]. h is
- * symmetric, so c₁ is symmetric and c₂ is c₀ reversed. Over the window u_k = x[t − 24 + k] (oldest first):
- *   y₁ = Σ c₁[k]·u_k,  y₀ = Σ g[k]·u_k,  y₂ = Σ g[24 − k]·u_k  with g = c₂.
- * Pairing k with k' = 24 − k (s = u_k + u_k', d = u_k − u_k'): y₀ = S + F, y₂ = S − F, where S = Σ e_k·s_k,
- * F = Σ f_k·d_k, e = (g[k] + g[k']) / 2, f = (g[k] − g[k']) / 2; y₁ = Σ c₁[k]·s_k; the middle tap k = 12 adds
- * g[12]·u₁₂ to S and c₁[12]·u₁₂ to y₁.
+ * The up filter h (135 taps, gain 3) split into phases c_p[j] = 3·h[3j + p]: y[3t + p] = Σⱼ c_p[j]·x[t − j]. h is
+ * symmetric, so c₁ is symmetric and c₂ is c₀ reversed. Over the window u_k = x[t − 44 + k] (oldest first):
+ *   y₁ = Σ c₁[k]·u_k,  y₀ = Σ g[k]·u_k,  y₂ = Σ g[44 − k]·u_k  with g = c₂.
+ * Pairing k with k' = 44 − k (s = u_k + u_k', d = u_k − u_k'): y₀ = S + F, y₂ = S − F, where S = Σ e_k·s_k,
+ * F = Σ f_k·d_k, e = (g[k] + g[k']) / 2, f = (g[k] − g[k']) / 2; y₁ = Σ c₁[k]·s_k; the middle tap k = 22 adds
+ * g[22]·u₂₂ to S and c₁[22]·u₂₂ to y₁. Two input positions per pass share each coefficient load.
  */
-const UP_PHASE_TAPS = UP3_FILTER.taps / 3; // 25
-const UP_PAIRS = (UP_PHASE_TAPS - 1) / 2; // 12
+const UP_PHASE_TAPS = UP3_FILTER.taps / 3; // 45
+const UP_PAIRS = (UP_PHASE_TAPS - 1) / 2; // 22
 const UP_MID = UP_PAIRS;
 const upE = new Float64Array(UP_PAIRS);
 const upF = new Float64Array(UP_PAIRS);
@@ -99,7 +102,7 @@ class Up3Resampler implements Resampler {
   readonly outRate = 24_000;
   /** The filter's centre tap sits (taps − 1) / 2 output samples behind the newest. */
   readonly delaySamples = (UP3_FILTER.taps - 1) / 2;
-  /** x[t0 − 24 … t0 + n − 1]: 24 samples of history, then the chunk being converted. */
+  /** x[t0 − 44 … t0 + n − 1]: 44 samples of history, then the chunk being converted. */
   private readonly buf = new Float64Array(UP_PHASE_TAPS - 1 + MAX_CHUNK_SAMPLES);
   private closed = false;
 

@@ -72,10 +72,11 @@ export const FALLBACK_QUALITY = 7;
 
 /**
  * Default engine per pair, the cheaper of the two that meet the spec (CPU per 20 ms frame, measured in the same
- * run by bench/src/micro/resampler.ts; bench/results/2026-12-07-resampler.md). ×3 in JS does a third of speex's
- * multiplies and wins; ÷3 at this spec needs a 133-tap filter whose scalar JS loop costs more than speex's SIMD
- * one, so 24k → 8k stays on speex (the polyphase ÷3 remains an option, e.g. where only the portable,
- * 3.5× slower speex build loads). Pairs not listed use speex.
+ * run by bench/src/micro/resampler.ts; bench/results/2026-12-07-resampler.md). ×3 in JS does about a third of
+ * speex's multiplies (scalar against SIMD) and costs some 15–20 % less, with 2.8 ms delay instead of 4; ÷3 at
+ * this spec needs a 133-tap filter whose scalar JS loop costs more than speex's SIMD one, so 24k → 8k stays on
+ * speex (the polyphase ÷3 remains an option, e.g. where only the portable, 3.5× slower speex build loads).
+ * Pairs not listed use speex.
  */
 export const DEFAULT_ENGINE: Readonly<Record<string, ResamplerEngine>> = {
   '8000>24000': 'polyphase',
