@@ -6,7 +6,7 @@
 export const ResamplerErrorCode = {
   /** `createResampler()` called before `await loadResampler()` resolved. */
   NotLoaded: 'RESAMPLER_NOT_LOADED',
-  /** A rate outside SUPPORTED_RATES, or a quality outside 0..10. */
+  /** A rate outside SUPPORTED_RATES, a quality outside 0..10, or the polyphase engine for a pair it does not serve (or with a quality). */
   BadOption: 'RESAMPLER_BAD_OPTION',
   /** speex_resampler_init or _process_int returned an error. */
   Speex: 'RESAMPLER_SPEEX_FAILED',
