@@ -38,8 +38,12 @@ import { ResamplerError, ResamplerErrorCode, type Resampler } from './resampler-
 export const UP3_FILTER = { taps: 135, rateHz: 24_000, passHz: 3450, stopHz: 4100, stopWeight: 1000 } as const;
 export const DOWN3_FILTER = { taps: 133, rateHz: 24_000, passHz: 3450, stopHz: 4100, stopWeight: 1000 } as const;
 
-/** Largest input converted in one pass; longer inputs go through in slices (the history buffer's size). */
-const MAX_CHUNK_SAMPLES = 4_800;
+/**
+ * Largest input converted in one pass (one 20 ms frame at 24 kHz); longer inputs go through in slices. It sizes
+ * each resampler's float64 history buffer: about 4.9 KB per instance (one per call and direction), where 100 ms
+ * slices would hold 39 KB per call.
+ */
+const MAX_CHUNK_SAMPLES = 480;
 
 /**
  * Rounds half up and saturates to PCM16. Clamping first and then `Math.floor(v + 0.5)` gives Math.round's result
