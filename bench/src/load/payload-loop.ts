@@ -30,7 +30,10 @@ const WARM_LOOPS = 2;
 /** The loop at the codec's PCM rate, aligned with the 8 kHz one (the resampler's delay removed). */
 export function loopAtRate(pcm8k: Int16Array, rate: number): Int16Array {
   if (rate === CALLER_RATE) return pcm8k;
-  const resampler = createResampler(CALLER_RATE, rate);
+  // Pinned to speex (the engine every earlier run used), so the caller's signal, and the bench figures measured
+  // on it, do not move when the gateway's default engine changes. (Through Opus the marker's correlation swings
+  // 0.75–0.97 from one encoder pass to the next with either engine; the polyphase loop failed the 0.95 check.)
+  const resampler = createResampler(CALLER_RATE, rate, { engine: 'speex' });
   try {
     const threeLoops = new Int16Array(3 * pcm8k.length);
     for (let k = 0; k < 3; k++) threeLoops.set(pcm8k, k * pcm8k.length);

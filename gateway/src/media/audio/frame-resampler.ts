@@ -1,8 +1,8 @@
 /**
  * Rate conversion to fixed-size output frames, for RTP packetisation and the 20 ms internal frame.
  *
- * Speex consumes all its input on every call, so 20 ms in gives exactly 20 ms out at every supported rate pair and
- * a 20 ms frame stream needs no re-framing. Input that does not come in 20 ms frames does (agent audio deltas of any
+ * Both engines (speex, polyphase) consume all their input on every call, so 20 ms in gives exactly 20 ms out at
+ * every supported rate pair and a 20 ms frame stream needs no re-framing. Input that does not come in 20 ms frames does (agent audio deltas of any
  * size, 30 ms ptime, a 10 ms tail): this class collects converted samples and hands out exactly `frameSamples` at a
  * time, holding back fewer than one frame.
  *

@@ -1,7 +1,8 @@
 /**
- * Stateful sample-rate conversion at the audio edges (RTP side 8/16/48 kHz, internal 24 kHz), over the speexdsp
- * resampler compiled to wasm. Pure and synchronous once loaded: call `await loadResampler()` once at start-up
- * (it compiles the wasm), then `createResampler()` anywhere.
+ * Stateful sample-rate conversion at the audio edges (RTP side 8/16/48 kHz, internal 24 kHz), by one of two engines:
+ * the speexdsp resampler compiled to wasm (every pair), or an exact-ratio polyphase FIR in TypeScript for 8k ↔ 24k
+ * (`polyphase.ts`; the default for 8k → 24k, see DEFAULT_ENGINE). Pure and synchronous once loaded: call
+ * `await loadResampler()` once at start-up (it compiles the wasm), then `createResampler()` anywhere.
  *
  * Each resampler keeps its filter history between calls, so a stream cut into frames of any size converts to the
  * same samples as the whole stream at once (no clicks at frame edges). Speex does not buffer: every call consumes
@@ -12,7 +13,8 @@
  * starting from silence). The spec, checked by `resampler.test.ts`: passband ripple ≤ 0.1 dB from 100 Hz to
  * PASSBAND_EDGE_HZ of the lower rate, image and alias rejection ≥ 60 dB. The passband is the band the codec at that
  * rate carries (G.711/G.712 300–3400 Hz at 8 kHz, G.722 50–7000 Hz at 16 kHz) and 0.9 × Nyquist between 24 and
- * 48 kHz. Default quality per pair is the lowest speex level that meets it (measured values, SIMD build):
+ * 48 kHz. Both engines meet it (the polyphase figures are in polyphase.ts). Default speex quality per pair is the
+ * lowest level that meets it (measured values, SIMD build):
  *
  * | pair      | quality | ripple   | images / aliases | delay                  |
  * |-----------|---------|----------|------------------|------------------------|
@@ -27,48 +29,26 @@
  * to 0.9 × Nyquist (3600 Hz) instead would need q7: twice the filter length and 8 ms delay each way.
  */
 
+import { ResamplerError, ResamplerErrorCode, type Resampler } from './resampler-types.js';
 import { loadSpeex, speexModule, type SpeexModule } from './speex-wasm.js';
+import { createPolyphaseResampler } from './polyphase.js';
 
 export { speexBuild as resamplerBuild, type SpeexBuild as ResamplerBuild } from './speex-wasm.js';
+export { ResamplerError, ResamplerErrorCode, type Resampler, type ResamplerErrorCodeValue } from './resampler-types.js';
 
 export const SUPPORTED_RATES = [8_000, 16_000, 24_000, 48_000] as const;
 export type SupportedRate = (typeof SUPPORTED_RATES)[number];
 
-export const ResamplerErrorCode = {
-  /** `createResampler()` called before `await loadResampler()` resolved. */
-  NotLoaded: 'RESAMPLER_NOT_LOADED',
-  /** A rate outside SUPPORTED_RATES, or a quality outside 0..10. */
-  BadOption: 'RESAMPLER_BAD_OPTION',
-  /** speex_resampler_init or _process_int returned an error. */
-  Speex: 'RESAMPLER_SPEEX_FAILED',
-  /** `process()` after `close()`. */
-  Closed: 'RESAMPLER_CLOSED',
-} as const;
-export type ResamplerErrorCodeValue = (typeof ResamplerErrorCode)[keyof typeof ResamplerErrorCode];
-
-export class ResamplerError extends Error {
-  readonly code: ResamplerErrorCodeValue;
-  constructor(code: ResamplerErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ResamplerError';
-    this.code = code;
-  }
-}
-
-export interface Resampler {
-  readonly inRate: number;
-  readonly outRate: number;
-  /** Stateful across calls: feeding a signal in any chunking gives the same output as feeding it whole. */
-  process(input: Int16Array): Int16Array;
-  /** Delay the filter adds, in output samples (may be fractional): output[n] ≈ ideal(n − delaySamples). */
-  readonly delaySamples: number;
-  /** Forgets the filter history, as after a stream discontinuity. The next call starts from silence. */
-  reset(): void;
-  /** Frees the wasm memory. Idempotent. */
-  close(): void;
-}
+/** Which implementation converts: the exact-ratio polyphase FIR (8k ↔ 24k only) or speex (every pair). */
+export type ResamplerEngine = 'polyphase' | 'speex';
 
 export interface ResamplerOptions {
+  /**
+   * Default: DEFAULT_ENGINE for the pair ('polyphase' for 8k → 24k, 'speex' for the rest), and 'speex' whenever
+   * `quality` is given. 'polyphase' serves 8k → 24k and 24k → 8k only; for another pair it throws
+   * RESAMPLER_BAD_OPTION.
+   */
+  engine?: ResamplerEngine;
   /** speex quality 0 (fastest) … 10 (best). Default: the per-pair minimum that meets the spec (DEFAULT_QUALITY). */
   quality?: number;
 }
@@ -89,6 +69,22 @@ export const DEFAULT_QUALITY: Readonly<Record<string, number>> = {
   '24000>48000': 7,
 };
 export const FALLBACK_QUALITY = 7;
+
+/**
+ * Default engine per pair, the cheaper of the two that meet the spec (CPU per 20 ms frame, measured in the same
+ * run by bench/src/micro/resampler.ts; bench/results/2026-12-07-resampler.md). ×3 in JS does about a third of
+ * speex's multiplies (scalar against SIMD) and costs some 15–20 % less, with 2.8 ms delay instead of 4; ÷3 at
+ * this spec needs a 133-tap filter whose scalar JS loop costs more than speex's SIMD one, so 24k → 8k stays on
+ * speex (the polyphase ÷3 remains an option, e.g. where only the portable, 3.5× slower speex build loads).
+ * Pairs not listed use speex.
+ */
+export const DEFAULT_ENGINE: Readonly<Record<string, ResamplerEngine>> = {
+  '8000>24000': 'polyphase',
+};
+
+export function defaultEngine(inRate: number, outRate: number): ResamplerEngine {
+  return DEFAULT_ENGINE[`${inRate}>${outRate}`] ?? 'speex';
+}
 
 export function defaultQuality(inRate: number, outRate: number): number {
   return DEFAULT_QUALITY[`${inRate}>${outRate}`] ?? FALLBACK_QUALITY;
@@ -112,6 +108,11 @@ export function createResampler(inRate: number, outRate: number, options: Resamp
     throw new ResamplerError(ResamplerErrorCode.BadOption, `speex quality must be an integer 0..10, got ${quality}`);
   }
   if (inRate === outRate) return new PassThrough(inRate);
+  const engine = options.engine ?? (options.quality === undefined ? defaultEngine(inRate, outRate) : 'speex');
+  if (engine === 'polyphase') {
+    if (options.quality !== undefined) throw new ResamplerError(ResamplerErrorCode.BadOption, 'quality is a speex option; the polyphase engine has one filter per pair');
+    return createPolyphaseResampler(inRate, outRate);
+  }
   const mod = speexModule();
   if (mod === undefined) throw new ResamplerError(ResamplerErrorCode.NotLoaded, 'call await loadResampler() before createResampler()');
   return new SpeexResampler(mod, inRate, outRate, quality);
