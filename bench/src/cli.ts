@@ -45,6 +45,7 @@ fresh SDES key per call) and protects its RTP; off: plain RTP/AVP; all: off, aes
 with records off, and a table of CPU per call-second against plain (goal: at most 1.2×); --repeat N: N rounds, each
 round in the reverse order of the one before (off, aes-cm, gcm, gcm, aes-cm, off, ...), and each mode's mean.
 PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
+PATCHBAY_BENCH_FLOOR_NODE_OPTIONS: Node flags for the floor relay process alone (same use).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 
 export class CliError extends Error {
