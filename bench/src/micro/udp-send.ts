@@ -3,13 +3,14 @@
  * Run from the repo root: `npx tsx bench/src/micro/udp-send.ts [rounds]`.
  *
  * C endpoints each send one 172-byte packet per round (one 20 ms tick of C calls) to a sink in another process, then
- * the event loop turns (dgram's ticks and callbacks run, as they do between media-clock ticks); rounds are paced at
- * one per 5 ms. Printed: this process's CPU (user + system) per packet, the variants taking turns in every round:
- * - before (the send path as it was, kept here): a `{address, port}` and two closures per packet, and a socket with
- *   dgram's default lookup (`dns.lookup`: even an IP literal is answered on the next tick);
- * - after: the real RtpEndpoint over the real UdpPacketTransport and PortPool sockets (IP-literal lookup, no
- *   per-packet closure);
- * - floor: what the floor relay does, `socket.send(bytes, port, address)` with no callback on a default socket.
+ * the event loop turns (dgram's lookup tick and completion callbacks run, as they do between media-clock ticks);
+ * rounds are paced at one per 5 ms. Printed: this process's CPU (user + system) per packet; the variants take turns
+ * in every round, each going first in turn (the first one after the pause pays the timer's wake-up):
+ * - gateway: the real RtpEndpoint over the real UdpPacketTransport and PortPool sockets (dgram's default lookup:
+ *   even an IP literal is answered on the next tick; a completion callback per send);
+ * - the same JS path (its `{address, port}` and two closures per packet) on a socket bound here, and on pool sockets;
+ * - floor: what the floor relay does, `socket.send(bytes, port, address)` with no callback.
+ * Finding (bench/results/2026-12-07-hot-path.md): the send is the system call; the JS around it is within noise.
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -24,8 +25,8 @@ const rounds = Number(process.argv[2] ?? 400);
 const ENDPOINTS = 50;
 const PACE_MS = 5;
 
-/** The send path before this change, as it was in rtp-endpoint.ts + udp-packet-transport.ts. */
-class BeforeEndpoint {
+/** The gateway's send path as written in rtp-endpoint.ts + udp-packet-transport.ts, over any socket. */
+class SendPath {
   sent = 0;
   sendErrors = 0;
   constructor(
@@ -67,16 +68,18 @@ async function main(): Promise<void> {
   const packet = new Uint8Array(172);
   packet[0] = 0x80;
 
-  const before = await Promise.all(Array.from({ length: ENDPOINTS }, async () => new BeforeEndpoint(await bindDefault(), target)));
-  const pool = new PortPool({ host: '127.0.0.1', portMin: 40_000, portMax: 40_000 + 4 * ENDPOINTS + 8, logger: silentLogger });
+  const own = await Promise.all(Array.from({ length: ENDPOINTS }, async () => new SendPath(await bindDefault(), target)));
+  const pool = new PortPool({ host: '127.0.0.1', portMin: 40_000, portMax: 40_000 + 8 * ENDPOINTS + 8, logger: silentLogger });
   const allPorts = await Promise.all(Array.from({ length: ENDPOINTS }, () => pool.allocate()));
   const handlers = { onRtp: () => undefined, onRtcp: () => undefined };
-  const after = allPorts.map((p) => new RtpEndpoint(new UdpPacketTransport(p), target, new Set([0]), handlers, silentLogger, { policy: 'any' }));
+  const gateway = allPorts.map((p) => new RtpEndpoint(new UdpPacketTransport(p), target, new Set([0]), handlers, silentLogger, { policy: 'any' }));
+  const onPool = (await Promise.all(Array.from({ length: ENDPOINTS }, () => pool.allocate()))).map((p) => new SendPath(p.rtp, target));
   const floor = await Promise.all(Array.from({ length: ENDPOINTS }, () => bindDefault()));
 
   const variants: { label: string; round: () => void }[] = [
-    { label: 'before: closures + dns.lookup tick per packet', round: () => { for (const e of before) e.sendRtp(packet); } },
-    { label: 'after: RtpEndpoint → UdpPacketTransport (literal lookup)', round: () => { for (const e of after) e.sendRtp(packet); } },
+    { label: 'gateway: RtpEndpoint → UdpPacketTransport → pool socket', round: () => { for (const e of gateway) e.sendRtp(packet); } },
+    { label: 'same JS path, socket bound here', round: () => { for (const e of own) e.sendRtp(packet); } },
+    { label: 'same JS path, pool sockets', round: () => { for (const e of onPool) e.sendRtp(packet); } },
     { label: 'floor relay: socket.send(bytes, port, address)', round: () => { for (const s of floor) s.send(packet, port, '127.0.0.1'); } },
   ];
   // Variants take turns within every round (each followed by a turn of the event loop, where dgram's ticks and
@@ -84,7 +87,10 @@ async function main(): Promise<void> {
   const cpuUs = variants.map(() => 0);
   const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   for (let r = -rounds / 10; r < rounds; r++) {
-    for (const [v, variant] of variants.entries()) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = (k + Math.max(r, 0)) % variants.length; // each variant goes first in turn (the first pays the timer's wake-up)
+      const variant = variants[v];
+      if (variant === undefined) continue;
       const t0 = process.cpuUsage();
       variant.round();
       await settle();
@@ -93,14 +99,14 @@ async function main(): Promise<void> {
     }
     await sleep(PACE_MS);
   }
-  const errors = before.reduce((n, e) => n + e.sendErrors, 0) + after.reduce((n, e) => n + e.stats.sendErrors, 0);
+  const errors = own.reduce((n, e) => n + e.sendErrors, 0) + gateway.reduce((n, e) => n + e.stats.sendErrors, 0);
   console.log(`udp-send: ${ENDPOINTS} endpoints, ${rounds} rounds per variant (one every ${PACE_MS} ms), variants interleaved; send errors: ${errors}`);
   for (const [v, variant] of variants.entries()) {
     console.log(`  ${variant.label.padEnd(60)} ${((cpuUs[v] ?? 0) / (rounds * ENDPOINTS)).toFixed(2).padStart(7)} µs CPU per packet`);
   }
-  for (const e of after) e.close();
+  for (const e of gateway) e.close();
   for (const p of allPorts) p.close();
-  for (const e of before) (e as unknown as { socket: dgram.Socket }).socket.close();
+  for (const e of own) (e as unknown as { socket: dgram.Socket }).socket.close();
   for (const s of floor) s.close();
   sink.stdin.end();
 }

@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { Logger } from 'pino';
-import { createIpLiteralLookup } from './ip-literal-lookup.js';
 
 /** An RTP/RTCP socket pair bound for one call. Media handling arrives with the media layer. */
 export interface MediaPorts {
@@ -143,8 +142,7 @@ export class PortPool {
 
 function bindUdp(host: string, port: number, logger: Logger | undefined): Promise<dgram.Socket | undefined> {
   return new Promise((resolve) => {
-    // An IP literal destination needs no lookup (ip-literal-lookup.ts): every RTP send skips dgram's DNS tick.
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: createIpLiteralLookup() });
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     const onError = (): void => {
       socket.close();
       resolve(undefined);

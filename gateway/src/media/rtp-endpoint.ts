@@ -22,7 +22,7 @@
  * is garbage: dropped and counted. Nothing here throws into the socket handlers, nor out of a send.
  */
 import type { Logger } from 'pino';
-import type { PacketSource as UdpRemote, PacketTransport } from './packet-transport.js';
+import type { PacketChannel, PacketSource as UdpRemote, PacketTransport } from './packet-transport.js';
 import { normalizeAddress, type SourceBar } from './pre-answer-sources.js';
 import { isRtcp, parseRtp, type RtpPacket } from './rtp/packet.js';
 
@@ -97,9 +97,6 @@ export class RtpEndpoint {
     latches: 0,
   };
   private target: RtpTarget;
-  /** The SDP's RTP and RTCP addresses as send destinations (made once per target, not per packet). */
-  private sdpRtp: UdpRemote;
-  private sdpRtcp: UdpRemote;
   private latchedRtp: { address: string; port: number } | undefined;
   private latchedRtcp: { address: string; port: number } | undefined;
   /** When latching onto a source other than the SDP's exact address closes (performance.now()). */
@@ -116,9 +113,6 @@ export class RtpEndpoint {
   private readonly refusedBeforeMove = new Set<string>();
   private readonly signalling: string | undefined;
   private closed = false;
-  /** Send-failure handlers, one per flow (not a closure per packet); they log where that flow goes now. */
-  private readonly rtpSendFailed = (err: unknown): void => this.sendFailed(err, 'RTP', this.destination);
-  private readonly rtcpSendFailed = (err: unknown): void => this.sendFailed(err, 'RTCP', this.latchedRtcp ?? this.sdpRtcp);
 
   constructor(
     private readonly transport: PacketTransport,
@@ -129,8 +123,6 @@ export class RtpEndpoint {
     private readonly rules: RtpSourceRules = { policy: 'signalling-ip' },
   ) {
     this.target = target;
-    this.sdpRtp = { address: target.address, port: target.rtpPort };
-    this.sdpRtcp = { address: target.address, port: target.rtcpPort };
     this.signalling = rules.signallingAddress === undefined ? undefined : normalizeAddress(rules.signallingAddress);
     this.windowEndsMs = performance.now() + (rules.latchWindowMs ?? LATCH_WINDOW_MS);
     this.holdEndsMs = performance.now() + (rules.natHoldMs ?? NAT_HOLD_MS);
@@ -142,7 +134,7 @@ export class RtpEndpoint {
 
   /** Where RTP goes now (the latched source, or the SDP address). */
   get destination(): { address: string; port: number } {
-    return this.latchedRtp ?? this.sdpRtp;
+    return this.latchedRtp ?? { address: this.target.address, port: this.target.rtpPort };
   }
 
   /**
@@ -152,8 +144,6 @@ export class RtpEndpoint {
   retarget(target: RtpTarget, acceptedPayloadTypes: ReadonlySet<number>): void {
     const moved = !sameAddress(target.address, this.target.address) || target.rtpPort !== this.target.rtpPort || target.rtcpPort !== this.target.rtcpPort;
     this.target = target;
-    this.sdpRtp = { address: target.address, port: target.rtpPort };
-    this.sdpRtcp = { address: target.address, port: target.rtcpPort };
     this.acceptedPayloadTypes = acceptedPayloadTypes;
     if (!moved) return;
     for (const key of this.refusedRtp) if (this.refusedBeforeMove.size < MAX_REJECTED) this.refusedBeforeMove.add(key);
@@ -167,14 +157,16 @@ export class RtpEndpoint {
 
   sendRtp(bytes: Uint8Array): void {
     if (this.closed || this.target.rtpPort === 0) return;
+    const to = this.destination;
     this.stats.sent++;
-    this.transport.send('rtp', bytes, false, this.latchedRtp ?? this.sdpRtp, this.rtpSendFailed);
+    this.send('rtp', bytes, false, to, 'RTP');
   }
 
   sendRtcp(bytes: Uint8Array): void {
     if (this.closed || this.target.rtcpPort === 0) return;
+    const to = this.latchedRtcp ?? { address: this.target.address, port: this.target.rtcpPort };
     this.stats.rtcpSent++;
-    this.transport.send('rtcp', bytes, true, this.latchedRtcp ?? this.sdpRtcp, this.rtcpSendFailed);
+    this.send('rtcp', bytes, true, to, 'RTCP');
   }
 
   close(): void {
@@ -182,8 +174,12 @@ export class RtpEndpoint {
     this.transport.close();
   }
 
-  /** The transport never throws out of a send: failures come back here (through `rtpSendFailed`/`rtcpSendFailed`). */
-  private sendFailed(err: unknown, what: 'RTP' | 'RTCP', to: UdpRemote): void {
+  /** The transport never throws out of a send: failures come back to `sendFailed`. */
+  private send(channel: PacketChannel, bytes: Uint8Array, rtcp: boolean, to: { address: string; port: number }, what: 'RTP' | 'RTCP'): void {
+    this.transport.send(channel, bytes, rtcp, to, (err) => this.sendFailed(err, what, to));
+  }
+
+  private sendFailed(err: unknown, what: 'RTP' | 'RTCP', to: { address: string; port: number }): void {
     this.stats.sendErrors++;
     if (this.stats.sendErrors === 1) this.logger.warn({ err, to, what }, 'media send failed (further failures of this call counted, not logged)');
   }
