@@ -216,7 +216,8 @@ async function main(options: CliOptions): Promise<void> {
     let floorPhase: PhaseResult | undefined;
     if (options.floor && phase !== undefined) {
       log('floor phase (UDP → WebSocket → UDP relay, same load)');
-      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], {}, undefined, undefined, gatewayCpu);
+      const relayNodeOptions = process.env['PATCHBAY_BENCH_FLOOR_NODE_OPTIONS'];
+      const relay = await startTsx(join(HERE, 'floor/relay.ts'), [urls.rawEchoUrl], relayNodeOptions === undefined ? {} : { NODE_OPTIONS: relayNodeOptions }, undefined, undefined, gatewayCpu);
       children.push(relay.child);
       const ports = JSON.parse(relay.firstLine) as { sipPort: number; httpPort: number };
       await waitForHttp(`http://127.0.0.1:${ports.httpPort}/healthz`);

@@ -28,4 +28,18 @@ describe('UplinkQueue', () => {
     expect(queue.takeDropReport(1000)).toBe(40);
     expect(queue.takeDropReport(5000)).toBeUndefined();
   });
+
+  it('says whether a report may have news, without a clock reading (the send path asks on every frame)', () => {
+    const queue = new UplinkQueue<number>(20);
+    expect(queue.hasUnreportedDrops).toBe(false);
+    queue.push(1);
+    expect(queue.hasUnreportedDrops).toBe(false);
+    queue.push(2);
+    expect(queue.hasUnreportedDrops).toBe(true);
+    expect(queue.takeDropReport(0)).toBe(20);
+    expect(queue.hasUnreportedDrops).toBe(false);
+    queue.push(3);
+    expect(queue.takeDropReport(10)).toBeUndefined(); // too soon: still news for later
+    expect(queue.hasUnreportedDrops).toBe(true);
+  });
 });

@@ -38,6 +38,11 @@ export class UplinkQueue<T> {
     }
   }
 
+  /** Whether audio was dropped since the last report (`takeDropReport` may then have news). */
+  get hasUnreportedDrops(): boolean {
+    return this.unreportedDropMs > 0;
+  }
+
   /** Audio dropped since the last report (ms), when there is some and the last report is a second old; else undefined. */
   takeDropReport(nowMs: number): number | undefined {
     if (this.unreportedDropMs <= 0 || nowMs - this.lastReportMs < DROP_REPORT_INTERVAL_MS) return undefined;

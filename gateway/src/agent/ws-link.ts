@@ -30,6 +30,8 @@ const SOCKET_HIGH_WATER_BYTES = 8 * 960;
 /** Largest message we accept from an agent (≈ 170 s of audio in one message). */
 const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+/** `ws.send` options of every audio frame (ws copies them; one object, not one per frame). */
+const BINARY = { binary: true } as const;
 
 export async function connectWebSocketAgent(options: WebSocketAgentOptions, sink: AgentSink): Promise<WebSocketLink> {
   const headers: Record<string, string> = { 'X-Patchbay-Call-Id': options.start.callId, 'X-Patchbay-Protocol': String(PROTOCOL_VERSION) };
@@ -46,6 +48,13 @@ export class WebSocketLink implements AgentLink {
   private readonly pending: UplinkQueue<Int16Array>;
   private carry: number | undefined;
   private closing = false;
+  /** The queue's drain callbacks, made once (not two closures per frame). */
+  private readonly socketHasRoom = (): boolean => this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES;
+  private readonly sendFrame = (frame: Int16Array): void => {
+    // The wire is little-endian; so is every host we run on (x64, arm64), checked once at load. ws masks the frame
+    // into its own buffer (the gateway is the client: RFC 6455 masks every frame it sends), never into ours.
+    this.ws.send(LITTLE_ENDIAN_HOST ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength) : toLittleEndian(frame), BINARY);
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -88,11 +97,8 @@ export class WebSocketLink implements AgentLink {
   }
 
   private flush(): void {
-    this.pending.drain(
-      () => this.ws.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
-      // The wire is little-endian; so is every host we run on (x64, arm64), checked once at load.
-      (frame) => this.ws.send(LITTLE_ENDIAN_HOST ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength) : toLittleEndian(frame), { binary: true }),
-    );
+    this.pending.drain(this.socketHasRoom, this.sendFrame);
+    if (!this.pending.hasUnreportedDrops) return;
     const droppedMs = this.pending.takeDropReport(performance.now());
     if (droppedMs !== undefined) {
       this.sendText({ type: 'error', code: 'uplink_overflow', message: 'agent is not reading fast enough; oldest caller audio dropped', droppedMs });

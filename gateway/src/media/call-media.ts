@@ -357,8 +357,9 @@ export class CallMedia implements AgentCommandTarget {
   private interrupt(request: InterruptRequest): void {
     const next = this.playout.take(this.codec.samplesPerPacket24k);
     if (next) {
-      fadeOut(next.samples, FADE_SAMPLES);
-      this.sendPayload(this.codec.encode(next.samples), true);
+      const faded = next.samples.slice(); // `samples` may be a view of the agent's chunk: fade a copy
+      fadeOut(faded, FADE_SAMPLES);
+      this.sendPayload(this.codec.encode(faded), true);
       for (const m of next.marks) this.sendMark(m);
     }
     const result = this.playout.clear();
@@ -488,7 +489,6 @@ function played(result: ClearResult): { playedMs: number; droppedMs: number; ite
 }
 
 const noTimeline = (): void => undefined;
-/** Our packets carry no CSRCs; serializeRtp only reads this. */
-const NO_CSRCS: number[] = [];
+const NO_CSRCS: number[] = []; // our packets carry no CSRCs; serializeRtp only reads this
 /** The barge-in fade: 10 ms at 24 kHz. */
 const FADE_SAMPLES = 240;

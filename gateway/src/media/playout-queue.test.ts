@@ -18,6 +18,26 @@ describe('PlayoutQueue', () => {
     expect(q.playedSamples).toBe(960);
   });
 
+  it('takes a packet inside one chunk as a view of it and one across chunks as a copy, with the same samples and counts', () => {
+    const q = new PlayoutQueue({ maxSamples: 24_000, leadSamples: 0 });
+    const chunk = ramp(1200);
+    q.push(chunk, 5);
+    q.push(ramp(480, 1201), 7);
+    const first = q.take(480);
+    expect(first?.samples.buffer).toBe(chunk.buffer); // inside the first chunk: no copy
+    expect(Array.from(first?.samples ?? [])).toEqual(Array.from(ramp(480)));
+    expect(first?.chunkArrivals).toEqual([5]);
+    expect(q.take(480)?.chunkArrivals).toEqual([]); // the same chunk, already begun
+    const across = q.take(480); // the last 240 of the first chunk and the first 240 of the second
+    expect(across?.samples.buffer).not.toBe(chunk.buffer);
+    expect(Array.from(across?.samples ?? [])).toEqual(Array.from(ramp(480, 961)));
+    expect(across?.chunkArrivals).toEqual([7]);
+    expect(across?.marks).toEqual([]);
+    expect(q.playedSamples).toBe(1440);
+    expect(q.queuedSamples).toBe(240);
+    expect(Array.from(chunk)).toEqual(Array.from(ramp(1200))); // the agent's chunk is untouched
+  });
+
   it('starts a short utterance below the lead after one idle tick, and pads only the tail', () => {
     const q = new PlayoutQueue({ maxSamples: 24_000, leadSamples: 960 });
     q.push(ramp(600));

@@ -23,12 +23,15 @@ export interface MarkOutcome {
 }
 
 export interface TakeResult {
-  /** Exactly the requested number of samples (zero-padded at the end of a spurt). */
+  /**
+   * Exactly the requested number of samples (zero-padded at the end of a spurt). Read-only: when one queued chunk
+   * holds them all, this is a view of the agent's chunk, not a copy (copy it to change it).
+   */
   samples: Int16Array;
   /** First packet of a talk spurt: set the RTP marker bit. */
   spurtStart: boolean;
-  /** Marks reached by this packet. */
-  marks: MarkOutcome[];
+  /** Marks reached by this packet (most packets: none, one shared empty list). */
+  marks: readonly MarkOutcome[];
   /** When the agent audio chunks whose first sample is in this packet were received (for the downlink hop). */
   chunkArrivals: number[];
 }
@@ -45,6 +48,7 @@ export interface ClearResult {
 
 /** Samples at 24 kHz per millisecond. */
 const SAMPLES_PER_MS = 24;
+const NO_MARKS: readonly MarkOutcome[] = Object.freeze([]);
 
 /** Samples (24 kHz) as the protocol's whole milliseconds, rounded down: never more than was played. */
 export function wholeMs(samples: number): number {
@@ -144,10 +148,14 @@ export class PlayoutQueue {
       this.waitedTicks++;
       return undefined;
     }
-    const samples = new Int16Array(count);
     const chunkArrivals: number[] = [];
-    const real = this.read(samples, chunkArrivals);
-    this.played += real;
+    let samples = this.takeWhole(count, chunkArrivals);
+    if (samples === undefined) {
+      samples = new Int16Array(count);
+      this.played += this.read(samples, chunkArrivals);
+    } else {
+      this.played += count;
+    }
     this.waitedTicks = 0;
     return { samples, spurtStart, marks: this.reached(), chunkArrivals };
   }
@@ -175,6 +183,25 @@ export class PlayoutQueue {
     return result;
   }
 
+  /**
+   * The next `count` samples as a view of the first chunk, when it holds them all (the common case: an agent's
+   * chunk is a packet or more); undefined otherwise (`read` copies across chunks).
+   */
+  private takeWhole(count: number, firstSamples: number[]): Int16Array | undefined {
+    const chunk = this.chunks[0];
+    if (chunk === undefined || chunk.length - this.head < count) return undefined;
+    if (this.head === 0) firstSamples.push(this.received[0] ?? 0);
+    const view = chunk.subarray(this.head, this.head + count);
+    this.head += count;
+    if (this.head === chunk.length) {
+      this.chunks.shift();
+      this.received.shift();
+      this.head = 0;
+    }
+    this.queued -= count;
+    return view;
+  }
+
   private read(out: Int16Array, firstSamples: number[]): number {
     let written = 0;
     while (written < out.length && this.chunks.length > 0) {
@@ -195,10 +222,10 @@ export class PlayoutQueue {
     return written;
   }
 
-  private reached(): MarkOutcome[] {
+  private reached(): readonly MarkOutcome[] {
     let n = 0;
     while (n < this.marks.length && (this.marks[n]?.at ?? Infinity) <= this.played) n++;
-    if (n === 0) return [];
+    if (n === 0) return NO_MARKS;
     const reached = this.marks.splice(0, n);
     const last = reached[reached.length - 1];
     if (last !== undefined) {
