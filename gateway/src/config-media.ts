@@ -74,6 +74,23 @@ export function mediaSchema() {
         })
         .refine((j) => j.minMs <= j.startMs && j.startMs <= j.maxMs, 'needs minMs <= startMs <= maxMs')
         .prefault({}),
+      /**
+       * The Opus encoder (docs/codecs.md). Defaults measured for telephony: `restricted_lowdelay` (CELT only),
+       * complexity 1, no in-band FEC — ~25 µs per 20 ms frame against ~190 µs for `voip` with FEC, spectral distance
+       * and correlation no worse on speech. `fec: true` (the far end rebuilds a lost packet from the next one) needs
+       * `voip` or `audio`: FEC exists only in Opus's SILK and hybrid modes, and costs their CPU.
+       */
+      opus: z
+        .strictObject({
+          application: z.enum(['restricted_lowdelay', 'voip', 'audio']).default('restricted_lowdelay'),
+          complexity: z.int().min(0).max(10).default(1),
+          fec: z.boolean().default(false),
+          /** Expected loss the FEC is sized for, %. */
+          packetLossPercent: z.int().min(0).max(100).default(10),
+          bitrate: z.int().min(6000).max(510_000).default(32_000),
+        })
+        .refine((o) => !o.fec || o.application !== 'restricted_lowdelay', 'fec: true needs application voip or audio (Opus has in-band FEC only in its SILK and hybrid modes)')
+        .prefault({}),
       /** Agent audio gathered before a talk spurt starts playing, to ride out the agent's send jitter. */
       leadMs: z.int().min(0).max(500).default(40),
       /** Agent audio the gateway buffers at most; more is dropped and the agent is told (`playout_overflow`). */

@@ -80,6 +80,7 @@ describe('loadConfig', () => {
         codecs: ['G722', 'PCMU', 'PCMA', 'opus'],
         ptimeMs: 20,
         jitter: { mode: 'immediate', minMs: 20, maxMs: 200, startMs: 40 },
+        opus: { application: 'restricted_lowdelay', complexity: 1, fec: false, packetLossPercent: 10, bitrate: 32_000 },
         leadMs: 40,
         maxPlayoutMs: 120_000,
         maxUplinkMs: 2000,
@@ -249,6 +250,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ numbers: { '*': { agent: 'demo', bargeIn: 'sometimes' } } })).toThrow(/bargeIn/);
     expect(() => parseConfig({ media: { speech: { vadMode: 4 } } })).toThrow(/vadMode/);
     expect(() => parseConfig({ media: { speech: { confirm: 'whisper' } } })).toThrow(/confirm/);
+  });
+
+  it('takes the Opus encoder settings; FEC only with a mode that has it', () => {
+    expect(parseConfig({ media: { opus: { application: 'voip', complexity: 5, fec: true } } }).media.opus)
+      .toEqual({ application: 'voip', complexity: 5, fec: true, packetLossPercent: 10, bitrate: 32_000 });
+    expect(() => parseConfig({ media: { opus: { fec: true } } })).toThrow(/media.opus: fec: true needs application voip or audio/);
+    expect(() => parseConfig({ media: { opus: { complexity: 11 } } })).toThrow(/media.opus.complexity/);
+    expect(() => parseConfig({ media: { opus: { application: 'music' } } })).toThrow(/media.opus.application/);
   });
 
   it('takes the uplink ordering mode, immediate unless told otherwise', () => {

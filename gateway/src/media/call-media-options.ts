@@ -5,6 +5,7 @@ import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { MediaTraceEvent } from './turn-trace.js';
 import type { MediaTimelineEvent } from './timeline.js';
 import { CallerSpeech, type BargeInMode } from './barge-in.js';
+import type { OpusApplication } from './codecs/index.js';
 import { DtmfSender } from './dtmf/rfc4733.js';
 import type { MediaClock } from './media-clock.js';
 import type { MediaPorts } from './port-pool.js';
@@ -21,6 +22,17 @@ export interface MediaSettings {
   maxPlayoutMs: number;
   rtcpIntervalMs: number;
   rtpTimeoutMs: number;
+  /** The Opus encoder's settings (`media.opus`); absent: the codec's defaults. */
+  opus?: OpusSettings | undefined;
+}
+
+/** `media.opus` as configured. */
+export interface OpusSettings {
+  application: OpusApplication;
+  complexity: number;
+  fec: boolean;
+  packetLossPercent: number;
+  bitrate: number;
 }
 
 export interface CallMediaEvents {

@@ -71,7 +71,7 @@ export class CallMedia implements AgentCommandTarget {
   constructor(private readonly options: CallMediaOptions) {
     const n = options.negotiated;
     this.negotiated = n;
-    this.codec = new CodecPath(n.codec.name, n.ptimeMs);
+    this.codec = new CodecPath(n.codec.name, n.ptimeMs, options.settings.opus);
     this.stream = new RtpStreamState({ payloadType: n.codec.payloadType, clockRate: n.codec.clockRate, ptimeMs: n.ptimeMs });
     this.playout = new PlayoutQueue({
       maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
@@ -133,7 +133,7 @@ export class CallMedia implements AgentCommandTarget {
     this.endpoint.retarget(targetOf(n), payloadTypes(n));
     if (old.codec.name !== n.codec.name || old.codec.payloadType !== n.codec.payloadType || old.ptimeMs !== n.ptimeMs) {
       this.codec.close();
-      this.codec = new CodecPath(n.codec.name, n.ptimeMs);
+      this.codec = new CodecPath(n.codec.name, n.ptimeMs, this.options.settings.opus);
       this.stream = new RtpStreamState({
         payloadType: n.codec.payloadType,
         clockRate: n.codec.clockRate,

@@ -5,7 +5,19 @@
 import { createResampler, type Resampler } from './audio/resampler.js';
 import { FrameResampler } from './audio/frame-resampler.js';
 import { SAMPLE_RATE } from './audio/frame.js';
-import { codecDescriptor, createDecoder, createEncoder, type AudioDecoder, type AudioEncoder, type CodecDescriptor } from './codecs/index.js';
+import { codecDescriptor, createDecoder, createEncoder, type AudioDecoder, type AudioEncoder, type CodecDescriptor, type OpusEncoderOptions } from './codecs/index.js';
+import type { OpusSettings } from './call-media-options.js';
+
+/** `media.opus` → the encoder's options (complexity checked 0–10 by the config). */
+function opusEncoderOptions(o: OpusSettings): OpusEncoderOptions {
+  return {
+    application: o.application,
+    complexity: Math.min(10, Math.max(0, Math.round(o.complexity))) as NonNullable<OpusEncoderOptions['complexity']>,
+    inbandFec: o.fec,
+    packetLossPercent: o.packetLossPercent,
+    bitrate: o.bitrate,
+  };
+}
 
 export class CodecPath {
   readonly descriptor: CodecDescriptor;
@@ -15,10 +27,10 @@ export class CodecPath {
   private readonly down: Resampler;
   private silence: Int16Array;
 
-  constructor(codecName: string, private readonly downPtimeMs: number) {
+  constructor(codecName: string, private readonly downPtimeMs: number, opus?: OpusSettings) {
     this.descriptor = codecDescriptor(codecName);
     this.decoder = createDecoder(codecName);
-    this.encoder = createEncoder(codecName);
+    this.encoder = createEncoder(codecName, { opus: opus === undefined ? undefined : opusEncoderOptions(opus) });
     this.up = new FrameResampler(this.descriptor.pcmRate, SAMPLE_RATE);
     this.down = createResampler(SAMPLE_RATE, this.descriptor.pcmRate);
     this.silence = new Int16Array((this.descriptor.pcmRate * downPtimeMs) / 1000);

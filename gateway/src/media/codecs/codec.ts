@@ -7,7 +7,7 @@
 import { CodecError } from './codec-error.js';
 import { G711Decoder, G711Encoder } from './g711.js';
 import { G722Decoder, G722Encoder } from './g722.js';
-import { OpusDecoder, OpusEncoder } from './opus.js';
+import { OpusDecoder, OpusEncoder, type OpusEncoderOptions } from './opus.js';
 
 export { CodecError, type CodecErrorCode } from './codec-error.js';
 
@@ -78,7 +78,8 @@ export function codecDescriptor(name: string): CodecDescriptor {
   return DESCRIPTORS[canonical(name)];
 }
 
-export function createEncoder(name: string): AudioEncoder {
+/** `opus`: the Opus encoder's settings (ignored by the other codecs). */
+export function createEncoder(name: string, options: { opus?: OpusEncoderOptions | undefined } = {}): AudioEncoder {
   const codec = canonical(name);
   switch (codec) {
     case 'PCMU':
@@ -88,7 +89,7 @@ export function createEncoder(name: string): AudioEncoder {
     case 'G722':
       return new G722Encoder();
     case 'opus':
-      return new OpusEncoder();
+      return new OpusEncoder(options.opus);
   }
 }
 
