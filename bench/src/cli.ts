@@ -62,6 +62,7 @@ round in the reverse order of the one before (off, aes-cm, gcm, gcm, aes-cm, off
 --ramp: steps of --step-calls calls, each judged over its own --step-s window on the caller's experience (docs/bench-ramp.md);
 --codec all / --codecs PCMU,opus: one ramp per codec on a fresh gateway and one capacity table.
 PATCHBAY_BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=DIR).
+PATCHBAY_BENCH_GATEWAY_ROOT: run the gateway of another checkout (with its own npm ci) under this bench: a before/after.
 PATCHBAY_BENCH_FLOOR_NODE_OPTIONS: Node flags for the floor relay process alone (same use).
 Results go to DIR (default bench/results) as <date>-<NAME>.json/.md/-latency.svg and LATEST.md.`;
 

@@ -96,7 +96,8 @@ async function main(options: CliOptions): Promise<void> {
     children.push(agents.child);
     const urls = JSON.parse(agents.firstLine) as { echoUrl: string; turnUrl: string; talkerUrl: string; rawEchoUrl: string; countsUrl: string };
     const launch = {
-      repoRoot: REPO,
+      // PATCHBAY_BENCH_GATEWAY_ROOT: another checkout whose gateway to run under this bench (a before/after in one session).
+      repoRoot: process.env['PATCHBAY_BENCH_GATEWAY_ROOT'] ?? REPO,
       workDir: work,
       echoAgent: options.agent === 'in-process' ? 'echo' : urls.echoUrl,
       turnAgentUrl: urls.turnUrl,
