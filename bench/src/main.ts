@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, parseCli, type CliOptions } from './cli.js';
-import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction, type DirectionRun } from './direction-run.js';
+import { CALL_MIX, costOf, directionFigures, loadTarget, runDirection, type Direction } from './direction-run.js';
 import { BARGE_IN_NUMBER, fetchHops, type GatewayStats } from './gateway-process.js';
 import { BARGE_IN_LEAD_MS, LoadGenerator } from './load/load-generator.js';
 import { ECHO_MARKER_DELAY_MS, ECHO_PAUSE_MS } from './load/signals.js';
@@ -27,11 +27,12 @@ import { runRuntimes } from './runtimes/run-runtimes.js';
 import { recordsOrder, runRecords, type RecordsRun, type WebhookSink } from './records-run.js';
 import { srtpOrder, suiteOf } from './load/srtp-offer.js';
 import { runSrtp, type SrtpRun } from './srtp-run.js';
-import { comparesVariants, runVariant, variantFigures, variantOrder, type VariantRun } from './variants-run.js';
+import { comparesVariants, runVariant, variantFigures, variantOrder } from './variants-run.js';
 import { PIN, pinProcess, requireTaskset } from './proc/pin.js';
 import type { BenchResult, CostFigures, DirectionFigures, Distribution, RampCapacity, RecordsFigures, SrtpFigures, VariantFigures } from './report/types.js';
 import type { SinkCounts } from './webhook-sink/serve.js';
 import { runPhase, type PhaseResult } from './run-phase.js';
+import { loadGeneratorLoad, runEach } from './run-each.js';
 import { EMPTY_DISTRIBUTION } from './stats.js';
 import { checkTargets } from './targets.js';
 import { printSummary } from './summary.js';
@@ -130,28 +131,22 @@ async function main(options: CliOptions): Promise<void> {
       extra['rampMaxHeld'] = ramp?.capacity.maxHeld ?? 0;
       extra['rampStopReason'] = ramp?.capacity.limit ?? 'no ramp ran';
     } else if (comparesVariants(options.bargeIn, options.workerCounts)) {
-      const runs: VariantRun[] = [];
-      for (const variant of variantOrder(options.bargeIn, options.workerCounts)) runs.push(await runVariant(variant, launch, options, log));
-      const first = runs[0];
-      if (first === undefined) throw new Error('no variant ran');
+      const { runs, first } = await runEach(variantOrder(options.bargeIn, options.workerCounts), (v) => runVariant(v, launch, options, log), 'variant');
       phase = first.phase;
       stats = first.stats;
       variants = runs.map(variantFigures);
       extra['variantRuns'] = runs.map((r) => ({ ...r.variant, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd,
-        loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+        loadGenerator: loadGeneratorLoad(r.phase) }));
       notes.push('variants: each run on a fresh gateway with the same load; only the echo number\'s bargeIn (default: unset, i.e. gateway; off) and media.workers differ; ' +
         'the top-level figures (and the floor comparison) are the first run\'s; every run is in the comparison table');
     } else if (options.srtp !== undefined) {
-      const runs: SrtpRun[] = [];
-      for (const mode of srtpOrder(options.srtp, options.repeat)) runs.push(await runSrtp(mode, launch, options, log));
-      const first = runs[0];
-      if (first === undefined) throw new Error('no srtp run');
+      const { runs, first } = await runEach(srtpOrder(options.srtp, options.repeat), (mode) => runSrtp(mode, launch, options, log), 'srtp run');
       phase = first.phase;
       stats = first.stats;
       srtp = runs.map(srtpFigures);
       extra['srtpRuns'] = runs.map((r) => ({
         mode: r.mode, gatewayFailures: r.gatewayFailures, endedByFarEnd: r.phase.endedByFarEnd, failures: r.phase.failures,
-        rtpRejectedPackets: r.stats?.media?.['rtpRejectedPackets'], loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+        rtpRejectedPackets: r.stats?.media?.['rtpRejectedPackets'], loadGenerator: loadGeneratorLoad(r.phase) }));
       notes.push('srtp: each run on a fresh gateway with the same config (records off: database.enabled false; the default SRTP policy, optional) and the same load; ' +
         'off = the load generator offers RTP/AVP, aes-cm / gcm = RTP/SAVP with AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM alone and a fresh SDES key per call, ' +
         'its RTP protected and the gateway\'s unprotected with the gateway\'s SRTP library (the load generator\'s CPU is not in the gateway figures)');
@@ -164,31 +159,23 @@ async function main(options: CliOptions): Promise<void> {
         url: sinkUrls.url,
         counts: async () => (await (await fetch(sinkUrls.countsUrl, { signal: AbortSignal.timeout(3_000) })).json()) as SinkCounts,
       };
-      const runs: RecordsRun[] = [];
-      for (const mode of recordsOrder(options.records)) runs.push(await runRecords(mode, launch, options, sink, log));
-      const first = runs[0];
-      if (first === undefined) throw new Error('no records run');
+      const { runs, first } = await runEach(recordsOrder(options.records), (mode) => runRecords(mode, launch, options, sink, log), 'records run');
       phase = first.phase;
       stats = first.stats;
       records = runs.map(recordsFigures);
-      extra['recordsRuns'] = runs.map((r) => ({ mode: r.mode, store: r.stats?.store, sink: r.sink, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+      extra['recordsRuns'] = runs.map((r) => ({ mode: r.mode, store: r.stats?.store, sink: r.sink, loadGenerator: loadGeneratorLoad(r.phase) }));
       notes.push('records: each run on a fresh gateway with the same load and numbers, sip.ringing on in both modes; on = the store (SQLite in a fresh folder on a worker thread) ' +
         'and one webhook endpoint on the bench\'s sink (its own process, 204 at once) subscribed to every call event type; off = database.enabled: false');
       notes.push('records: the top-level figures (and the floor comparison) are the first run\'s; every run is in the records table');
     } else {
       // both: inbound, outbound, inbound again (the two inbound runs show how much runs differ on this machine).
       const order: Direction[] = options.direction === 'both' ? ['inbound', 'outbound', 'inbound'] : [options.direction];
-      const runs: DirectionRun[] = [];
-      for (const direction of order) {
-        runs.push(await runDirection(direction, launch, { ...options, withTrunk: options.direction !== 'inbound' }, log));
-      }
-      const first = runs[0];
-      if (first === undefined) throw new Error('no direction ran');
+      const { runs, first } = await runEach(order, (direction) => runDirection(direction, launch, { ...options, withTrunk: options.direction !== 'inbound' }, log), 'direction');
       phase = first.phase;
       stats = first.stats;
       if (options.direction !== 'inbound') {
         directions = runs.map((r, i) => ({ ...directionFigures(r), ...(r.direction === 'inbound' && i > 0 ? { repeat: true } : {}) }));
-        extra['directionRuns'] = runs.map((r) => ({ direction: r.direction, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, loadGenerator: { coreShare: round(r.phase.loadGenCoreShare), loopDelayP99Ms: round(r.phase.loadGenLoopDelayP99Ms) } }));
+        extra['directionRuns'] = runs.map((r) => ({ direction: r.direction, failures: r.phase.failures, endedByFarEnd: r.phase.endedByFarEnd, loadGenerator: loadGeneratorLoad(r.phase) }));
         notes.push('directions: each ran on a fresh gateway with the same config (one trunk, the load generator as the carrier both ways) and the same load; ' +
           'outbound calls are placed by POST /v1/calls at the same rate (number: the per-kind number, so its route\'s agent and barge-in settings apply) ' +
           'and answered at once by the load generator (100, 180, 200; media from the ACK on)');
