@@ -1,4 +1,4 @@
-import { createDecoder, createEncoder, loadResampler } from '@patchbay/gateway';
+import { createDecoder, createEncoder, loadResampler, OpusEncoder } from '@patchbay/gateway';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_CODECS, codecProfile, type CodecName } from '../src/load/codec-profile.js';
 import { locateMarker, MarkerTracker } from '../src/load/markers.js';
@@ -8,9 +8,10 @@ import { echoLoop, ECHO_LOOP_PACKETS, markerTemplate, SAMPLES_PER_PACKET, TALKER
 
 /**
  * The codecs' own algorithmic delay, in samples at their PCM rate: none for G.711, the QMF pair of G.722 (about 22
- * samples at 16 kHz), the encoder lookahead of the gateway's Opus (156 samples at 24 kHz = 6.5 ms).
+ * samples at 16 kHz), the encoder lookahead of the gateway's Opus with its default settings (60 samples at 24 kHz = 2.5 ms with
+ * `restricted_lowdelay`; 156 = 6.5 ms with `voip`).
  */
-const CODEC_DELAY_SAMPLES: Readonly<Record<CodecName, number>> = { PCMU: 0, PCMA: 0, G722: 22, opus: 156 };
+const CODEC_DELAY_SAMPLES: Readonly<Record<CodecName, number>> = { PCMU: 0, PCMA: 0, G722: 22, opus: new OpusEncoder().lookaheadSamples };
 /** A received packet below this peak is silence at the load generator (rtp-call's SILENT_PEAK). */
 const SILENT_PEAK = TALKER_BED_PEAK / 6;
 /** A received packet at or above this peak may hold a marker (rtp-call's MARKER_TRIGGER_PEAK). */

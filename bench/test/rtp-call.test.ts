@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { createDecoder, loadResampler, parseRtp, type RtpPacket } from '@patchbay/gateway';
+import { createDecoder, loadResampler, OpusEncoder, parseRtp, type RtpPacket } from '@patchbay/gateway';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emptyBargeInCounts } from '../src/load/barge-in-tracker.js';
 import { BENCH_CODECS, codecProfile, type CodecName } from '../src/load/codec-profile.js';
@@ -10,7 +10,7 @@ import { echoLoop, ECHO_LOOP_PACKETS, markerTemplate } from '../src/load/signals
 import { Samples } from '../src/stats.js';
 
 /** Codec delay in samples at the codec's rate (see codec-round-trip.test.ts). */
-const CODEC_DELAY_SAMPLES: Readonly<Record<CodecName, number>> = { PCMU: 0, PCMA: 0, G722: 22, opus: 156 };
+const CODEC_DELAY_SAMPLES: Readonly<Record<CodecName, number>> = { PCMU: 0, PCMA: 0, G722: 22, opus: new OpusEncoder().lookaheadSamples };
 const PACKETS = 2 * ECHO_LOOP_PACKETS;
 
 beforeAll(async () => {
