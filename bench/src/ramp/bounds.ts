@@ -18,8 +18,13 @@ import type { RampCheck, RampMeasures, RampVerdict } from '../report/types.js';
 export const FIRST_STEP_MARGIN_MS = 20;
 /** Caller-side inter-arrival jitter p99, ms. */
 export const JITTER_P99_LIMIT_MS = 10;
-/** Late media-clock ticks (more than two ticks late) allowed in one step's window. */
-export const MAX_LATE_TICKS = 2;
+/**
+ * Not a bound: the gateway's media clock ticks every 2 ms, and its late-tick count (`/stats` media.clockLateTicks)
+ * counts wake-ups more than two ticks late, i.e. ≥ 4–6 ms: lateness well inside one 20 ms packet that no caller
+ * hears (measured: 28 in a 10 s window at 50 calls while the gateway's event-loop delay never passed 16.5 ms and the
+ * callers' jitter p99 was 5.6 ms). What stalls do to callers is judged by the jitter and whole-hop bounds; the count
+ * is reported beside them. A stall counter at packet-time lateness in the gateway would make a bound.
+ */
 /** Downlink delivered: echo callers' packets received ÷ the echo agent's 20 ms frames sent, %. */
 export const MIN_DOWNLINK_DELIVERED_PCT = 99;
 /** The bench's existing barge-in target (caller onset → agent audio stops, at the caller), p95 ms. */
@@ -49,7 +54,6 @@ export type RampBoundId =
   | 'downlinkP99'
   | 'roundTripP99'
   | 'jitterP99'
-  | 'clockLateTicks'
   | 'bargeInP95'
   | 'bargeInMissed';
 
@@ -96,10 +100,6 @@ export const RAMP_BOUNDS: readonly RampBound[] = [
   {
     id: 'jitterP99', label: 'caller jitter p99', unit: 'ms', sense: 'max',
     measure: (m) => m.jitterP99Ms, limit: () => JITTER_P99_LIMIT_MS, rule: `≤ ${JITTER_P99_LIMIT_MS} ms`,
-  },
-  {
-    id: 'clockLateTicks', label: 'late media-clock ticks', unit: 'ticks', sense: 'max',
-    measure: (m) => m.clockLateTicks, limit: () => MAX_LATE_TICKS, rule: `≤ ${MAX_LATE_TICKS}`,
   },
   {
     id: 'bargeInP95', label: 'barge-in p95', unit: 'ms', sense: 'max',

@@ -8,7 +8,7 @@ import { startGateway, type GatewayLaunch, type GatewayStats } from '../gateway-
 import type { CodecName } from '../load/codec-profile.js';
 import type { Child } from '../proc/child.js';
 import {
-  BARGE_IN_P95_LIMIT_MS, FIRST_STEP_MARGIN_MS, JITTER_P99_LIMIT_MS, MAX_LATE_TICKS, MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES,
+  BARGE_IN_P95_LIMIT_MS, FIRST_STEP_MARGIN_MS, JITTER_P99_LIMIT_MS, MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES,
   MIN_DOWNLINK_DELIVERED_PCT, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS,
 } from './bounds.js';
 import { runRamp, type RampOptions, type RampOutcome } from './run-ramp.js';
@@ -62,7 +62,7 @@ export async function runRampMode(
   const notes = [
     'ramp: each step is judged over its own window on the caller\'s experience (bounds in docs/bench-ramp.md): no failed or gateway-ended call, no downlink loss, ' +
       `uplink processing p99 ≤ ${UPLINK_PROCESSING_P99_LIMIT_MS} ms, downlink delivered ≥ ${MIN_DOWNLINK_DELIVERED_PCT} %, downlink whole-hop and echo round-trip p99 ≤ the first step's + ${FIRST_STEP_MARGIN_MS} ms, ` +
-      `caller jitter p99 ≤ ${JITTER_P99_LIMIT_MS} ms, late media-clock ticks ≤ ${MAX_LATE_TICKS}, barge-in p95 ≤ ${BARGE_IN_P95_LIMIT_MS} ms and none missed; the ramp stops at the first step that does not hold`,
+      `caller jitter p99 ≤ ${JITTER_P99_LIMIT_MS} ms, barge-in p95 ≤ ${BARGE_IN_P95_LIMIT_MS} ms and none missed; the ramp stops at the first step that does not hold`,
     `ramp: a step where the agents process or the load generator used ≥ ${SATURATED_CORE_SHARE * 100} % of a core, the load generator's event loop ran ≥ ${MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS} ms late (p99), ` +
       `or other processes used ≥ ${MAX_OTHER_CORES} cores is "not measurable" (the bench's or the neighbours' lateness, not the gateway's), never held`,
     'ramp: downlink delivered = packets received by the echo callers ÷ 20 ms frames the echo agent sent (counted in the agents process), over the window',
