@@ -202,18 +202,7 @@ describe('TLS certificate reload', () => {
     await open.write(options('r1'));
     await open.next();
     reloadPki.reissueServer();
-    let newSerial = oldSerial;
-    await waitFor(
-      async () => {
-        const probe = await tlsPeer(port, { ca });
-        newSerial = probe.tlsSocket.getPeerCertificate().serialNumber;
-        probe.close();
-        return newSerial !== oldSerial;
-      },
-      5_000,
-      () => `still serial ${newSerial}`,
-    );
-    expect(newSerial).not.toBe(oldSerial);
+    expect(await servedSerialAfterChange(port, ca, oldSerial)).not.toBe(oldSerial);
     // The connection opened before the reload is untouched: same certificate, still answered.
     expect(open.tlsSocket.getPeerCertificate().serialNumber).toBe(oldSerial);
     await open.write(options('r2', 'c-after'));
@@ -244,18 +233,7 @@ describe('TLS certificate reload', () => {
     version('v2');
     symlinkSync('v2', join(volume, '..data_tmp'));
     renameSync(join(volume, '..data_tmp'), join(volume, '..data')); // what the kubelet does: one atomic rename
-    let newSerial = oldSerial;
-    await waitFor(
-      async () => {
-        const probe = await tlsPeer(port, { ca });
-        newSerial = probe.tlsSocket.getPeerCertificate().serialNumber;
-        probe.close();
-        return newSerial !== oldSerial;
-      },
-      5_000,
-      () => `still serial ${newSerial}`,
-    );
-    expect(newSerial).not.toBe(oldSerial);
+    expect(await servedSerialAfterChange(port, ca, oldSerial)).not.toBe(oldSerial);
   });
 
   it('a bad certificate file is refused and the running certificate stays (reload(), as SIGHUP does)', async () => {
@@ -365,3 +343,19 @@ describe('no plaintext, ever', () => {
     expect(bytes.includes(Buffer.from('OPTIONS'))).toBe(false);
   });
 });
+
+/** The serial a new connection is served once it differs from `oldSerial` (a reload took effect); waits up to 5 s. */
+async function servedSerialAfterChange(port: number, ca: string | Buffer, oldSerial: string): Promise<string> {
+  let newSerial = oldSerial;
+  await waitFor(
+    async () => {
+      const probe = await tlsPeer(port, { ca });
+      newSerial = probe.tlsSocket.getPeerCertificate().serialNumber;
+      probe.close();
+      return newSerial !== oldSerial;
+    },
+    5_000,
+    () => `still serial ${newSerial}`,
+  );
+  return newSerial;
+}
