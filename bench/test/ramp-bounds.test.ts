@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BARGE_IN_P95_LIMIT_MS, describeCheck, describeVerdict, FIRST_STEP_MARGIN_MS, JITTER_P99_LIMIT_MS, judgeStep,
-  MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES, MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
+  MAX_CLOCK_STALLS, MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS, MAX_OTHER_CORES, MIN_DOWNLINK_DELIVERED_PCT, RAMP_BOUNDS, SATURATED_CORE_SHARE, UPLINK_PROCESSING_P99_LIMIT_MS, type RampBoundId,
 } from '../src/ramp/bounds.js';
 import { rampCapacity } from '../src/ramp/capacity.js';
 import type { RampMeasures } from '../src/report/types.js';
@@ -21,10 +21,11 @@ const EDGES: Record<RampBoundId, { readonly inside: Partial<RampMeasures>; reado
   jitterP99: { inside: { jitterP99Ms: JITTER_P99_LIMIT_MS }, outside: { jitterP99Ms: JITTER_P99_LIMIT_MS + 0.01 } },
   bargeInP95: { inside: { bargeInP95Ms: BARGE_IN_P95_LIMIT_MS }, outside: { bargeInP95Ms: BARGE_IN_P95_LIMIT_MS + 0.1 } },
   bargeInMissed: { inside: { bargeInMissed: 0 }, outside: { bargeInMissed: 1 } },
+  clockStalls: { inside: { clockStalls: MAX_CLOCK_STALLS }, outside: { clockStalls: MAX_CLOCK_STALLS + 1 } },
 };
 
 describe('judgeStep', () => {
-  it('reports the media clock\'s late ticks but does not judge on them (2 ms ticks: sub-packet lateness)', () => {
+  it('reports the media clock\'s late ticks but does not judge on them (2 ms ticks: sub-packet lateness); judges stalls', () => {
     expect(RAMP_BOUNDS.map((b) => b.id)).not.toContain('clockLateTicks');
     expect(judgeStep(healthy({ clockLateTicks: 500 }), first).verdict).toEqual({ kind: 'held' });
   });
@@ -63,8 +64,8 @@ describe('judgeStep', () => {
   });
 
   it('fails a bounded figure that was not measured in the window (no sample, no first-step baseline)', () => {
-    const none = healthy({ roundTripP99Ms: null, bargeInP95Ms: null, clockLateTicks: null, downlinkDeliveredPct: null, uplinkProcessingP99Ms: null });
-    expect(judgeStep(none, first).verdict).toEqual({ kind: 'failed', failed: ['uplinkProcessingP99', 'downlinkDelivered', 'roundTripP99', 'bargeInP95'] });
+    const none = healthy({ roundTripP99Ms: null, bargeInP95Ms: null, clockLateTicks: null, clockStalls: null, downlinkDeliveredPct: null, uplinkProcessingP99Ms: null });
+    expect(judgeStep(none, first).verdict).toEqual({ kind: 'failed', failed: ['uplinkProcessingP99', 'downlinkDelivered', 'roundTripP99', 'bargeInP95', 'clockStalls'] });
     // The first step had no downlink figure: later steps have no limit, and fail rather than hold unbounded.
     expect(judgeStep(healthy(), healthy({ downlinkP99Ms: null })).verdict).toEqual({ kind: 'failed', failed: ['downlinkP99'] });
   });

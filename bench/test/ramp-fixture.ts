@@ -18,6 +18,7 @@ export function healthy(over: Partial<RampMeasures> = {}): RampMeasures {
     jitterP99Ms: 1.8,
     jitterSamples: 24_900,
     clockLateTicks: 0,
+    clockStalls: 0,
     turnP50Ms: 390,
     turnP95Ms: 420,
     turns: 12,

@@ -37,7 +37,8 @@ describe('ramp report', () => {
     expect(row(md, 'downlink delivered, %')).toEqual(['downlink delivered, %', '≥ 99 %', '99.96', '99.96', '**5.50 ✗**']);
     expect(row(md, 'barge-in p95, ms')[4]).toBe('**528 (9) ✗**');
     expect(row(md, 'caller jitter p99, ms').slice(1)).toEqual(['≤ 10 ms', '1.80 (24,900)', '1.80 (24,900)', '1.80 (24,900)']);
-    expect(row(md, 'late media-clock ticks (≥ 2 ticks of 2 ms)').slice(1, 3)).toEqual(['reported', '0']);
+    expect(row(md, 'late media-clock ticks (≥ 2 ticks of 2 ms, inside a packet)').slice(1, 3)).toEqual(['reported', '0']);
+    expect(row(md, 'media-clock stalls (≥ 20 ms late)').slice(1, 3)).toEqual(['≤ 2', '0']);
     expect(row(md, 'turn p50 / p95 ms (turns)')[2]).toBe('390 / 420 (12)');
     expect(row(md, 'gateway CPU, share of a core').slice(2)).toEqual(['35 %', '72 %', '98 %']);
     expect(row(md, 'agents CPU, share of a core')[1]).toBe('below 85 % (else not measurable)');

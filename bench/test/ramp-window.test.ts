@@ -22,8 +22,8 @@ function snap(over: { received?: number; expected?: number; echo?: number; notSt
 
 function figures(over: Partial<WindowFigures> = {}): WindowFigures {
   return {
-    start: { load: snap({ received: 1_000, expected: 1_000, echo: 900, notStopped: 1 }), lateTicks: 4, echoSamplesSent: 480 * 1_000 },
-    end: { load: snap({ received: 51_000, expected: 51_010, echo: 45_900, notStopped: 3 }), lateTicks: 9, echoSamplesSent: 480 * 46_000 },
+    start: { load: snap({ received: 1_000, expected: 1_000, echo: 900, notStopped: 1 }), lateTicks: 4, stalls: 1, echoSamplesSent: 480 * 1_000 },
+    end: { load: snap({ received: 51_000, expected: 51_010, echo: 45_900, notStopped: 3 }), lateTicks: 9, stalls: 3, echoSamplesSent: 480 * 46_000 },
     failedCalls: 0,
     endedByGateway: 0,
     hops: { downlinkMs: dist(41.5, 44_000), uplinkProcessingMs: dist(0.8, 45_000) },
@@ -42,6 +42,7 @@ describe('windowMeasures', () => {
     expect(m.downlinkDeliveredPct).toBe(100);
     expect(m.lossPct).toBe(0.02); // 10 of 50,010
     expect(m.clockLateTicks).toBe(5);
+    expect(m.clockStalls).toBe(2);
     expect(m.bargeInMissed).toBe(2);
     expect(m).toMatchObject({ downlinkP99Ms: 41.5, downlinkSamples: 44_000, uplinkProcessingP99Ms: 0.8, roundTripP99Ms: 100, roundTrips: 3, turns: 1, bargeIns: 2, jitterP99Ms: 2, jitterSamples: 4, gatewayCoreShare: 0.612 });
     expect(m.otherCores).toBe(0.388); // 1.5 busy cores less the gateway's, the agents' and the load generator's
@@ -49,8 +50,8 @@ describe('windowMeasures', () => {
 
   it('shows a gateway that skips ticks as undelivered while RTP loss stays 0', () => {
     const m = windowMeasures(figures({
-      start: { load: snap({ received: 0, expected: 0, echo: 0 }), lateTicks: 0, echoSamplesSent: 0 },
-      end: { load: snap({ received: 20_000, expected: 20_000, echo: 20_000 }), lateTicks: 0, echoSamplesSent: 480 * 25_000 },
+      start: { load: snap({ received: 0, expected: 0, echo: 0 }), lateTicks: 0, stalls: 0, echoSamplesSent: 0 },
+      end: { load: snap({ received: 20_000, expected: 20_000, echo: 20_000 }), lateTicks: 0, stalls: 0, echoSamplesSent: 480 * 25_000 },
     }));
     expect(m.lossPct).toBe(0);
     expect(m.downlinkDeliveredPct).toBe(80);
@@ -58,11 +59,11 @@ describe('windowMeasures', () => {
 
   it('leaves what it could not read as not measured (null), never as a passing 0', () => {
     const m = windowMeasures(figures({
-      start: { load: snap({}), lateTicks: undefined, echoSamplesSent: undefined },
+      start: { load: snap({}), lateTicks: undefined, stalls: undefined, echoSamplesSent: undefined },
       hops: undefined,
       samples: { roundTrip: [], turn: [], bargeIn: [], jitter: [] },
     }));
-    expect(m).toMatchObject({ clockLateTicks: null, downlinkDeliveredPct: null, downlinkP99Ms: null, downlinkSamples: 0, uplinkProcessingP99Ms: null, roundTripP99Ms: null, bargeInP95Ms: null, turnP50Ms: null, jitterP99Ms: null });
+    expect(m).toMatchObject({ clockLateTicks: null, clockStalls: null, downlinkDeliveredPct: null, downlinkP99Ms: null, downlinkSamples: 0, uplinkProcessingP99Ms: null, roundTripP99Ms: null, bargeInP95Ms: null, turnP50Ms: null, jitterP99Ms: null });
   });
 });
 

@@ -91,7 +91,10 @@ export type GatewayStats = CallStats & {
   hops: HopSnapshot;
   media: {
     workers: number;
+    /** Media clock wake-ups ≥ 2 ticks (4 ms) late, since start (inside a packet time). */
     clockLateTicks: number;
+    /** Media clock wake-ups ≥ 20 ms (a packet time) late, since start: event-loop stalls callers hear. */
+    clockStalls: number;
     portsInUse: number;
     activeCalls: number;
     agentQueuedFrames: number;
@@ -263,7 +266,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       sip: { ...stack.stats },
       edge: edge.stats,
       hops: HopMetrics.from(inWindow).snapshot(),
-      media: { workers, clockLateTicks: plane.clockLateTicks, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources, srtpFailures: plane.srtpFailures },
+      media: { workers, clockLateTicks: plane.clockLateTicks, clockStalls: plane.clockStalls, portsInUse: plane.portsInUse, activeCalls: plane.activeCalls, agentQueuedFrames: plane.agentQueuedFrames, rtpRejectedPackets: plane.rtpRejectedPackets, rtpRejectedSources: plane.rtpRejectedSources, srtpFailures: plane.srtpFailures },
       ...(processErrors ? { process: { ...processErrors() } } : {}),
       ...(store === undefined ? {} : { store: { ...store.stats(), engine: store.dialect } }),
       drain: drainer.state(),

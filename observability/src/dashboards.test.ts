@@ -53,6 +53,7 @@ const SHAPES = {
   droppedFramesTotal: { kind: 'counter', labels: [LABEL.direction, LABEL.reason] },
   wsSendQueueFrames: { kind: 'gauge', labels: [] },
   mediaClockLateTicks: { kind: 'gauge', labels: [] },
+  mediaClockStallsTotal: { kind: 'counter', labels: [] },
   rtpRejectedPacketsTotal: { kind: 'counter', labels: [] },
   rtpRejectedSourcesTotal: { kind: 'counter', labels: [] },
   srtpFailuresTotal: { kind: 'counter', labels: ['failure'] },

@@ -49,6 +49,7 @@ const snapshot: GatewaySnapshot = {
   sipAuthFailures: { 'bad-response': 9, 'unknown-user': 4, '+15550100001': 1 },
   sipAuthLockouts: 2,
   mediaClockLateTicks: 5,
+  mediaClockStalls: 2,
   wsSendQueueFrames: 12,
   rtpRejectedPackets: 250,
   rtpRejectedSources: 4,
@@ -138,6 +139,7 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.drainState)).toBe(1);
     expect(valueOf(exp, METRIC.wsSendQueueFrames)).toBe(12);
     expect(valueOf(exp, METRIC.mediaClockLateTicks)).toBe(5);
+    expect(valueOf(exp, METRIC.mediaClockStallsTotal)).toBe(2);
     expect(valueOf(exp, METRIC.rtpRejectedPacketsTotal)).toBe(250);
     expect(valueOf(exp, METRIC.rtpRejectedSourcesTotal)).toBe(4);
     expect(valueOf(exp, METRIC.srtpFailuresTotal, { failure: 'auth' })).toBe(9);

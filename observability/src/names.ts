@@ -71,8 +71,13 @@ export const METRIC = {
   droppedFramesTotal: 'patchbay_dropped_frames_total',
   /** Gauge: caller frames queued towards agents (all calls' WebSocket send queues together). */
   wsSendQueueFrames: 'patchbay_ws_send_queue_frames',
-  /** Gauge: media clock ticks that came late (event-loop stalls), since start. */
+  /**
+   * Gauge: media clock wake-ups at least two ticks (4 ms with the 2 ms tick) late, since start: mild event-loop
+   * lateness inside a packet time, which callers do not hear. Reported for context; stalls are the alarm.
+   */
   mediaClockLateTicks: 'patchbay_media_clock_late_ticks',
+  /** Counter: media clock wake-ups at least one packet time (20 ms) late: event-loop stalls callers hear as jitter. */
+  mediaClockStallsTotal: 'patchbay_media_clock_stalls_total',
   /**
    * Counter: RTP/RTCP packets the gateway dropped because of their source (not the latched one, refused by
    * `media.latch`, or sending before the call was answered): hijack attempts and stray streams.

@@ -34,8 +34,10 @@ export interface GatewaySnapshot {
   sipAuthLockouts?: number;
   /** SIP over TLS: open connections now; failed handshakes (accepted) and failed connects (ours), cumulative. */
   sipTls?: { connections: number; handshakeFailures: number; connectFailures: number };
-  /** Media clock ticks that came late since start. */
+  /** Media clock wake-ups at least two ticks (4 ms) late, since start. */
   mediaClockLateTicks?: number;
+  /** Media clock wake-ups at least a packet time (20 ms) late, since start. */
+  mediaClockStalls?: number;
   /** Caller frames queued towards agents, all calls together. */
   wsSendQueueFrames?: number;
   /** RTP/RTCP packets dropped because of their source, cumulative. */
@@ -67,7 +69,10 @@ export class SnapshotMetrics {
     gauge(registers, METRIC.activeCalls, 'Calls admitted and not yet ended.', read, (s) => s.activeCalls);
     gauge(registers, METRIC.drainState, 'The graceful drain: 0 serving, 1 draining (new calls refused, live calls go on), 2 stopping.', read, (s) => s.drainState);
     gauge(registers, METRIC.wsSendQueueFrames, "Caller audio frames queued towards agents (all calls' WebSocket send queues together).", read, (s) => s.wsSendQueueFrames);
-    gauge(registers, METRIC.mediaClockLateTicks, 'Media clock ticks that came late (event-loop stalls) since start.', read, (s) => s.mediaClockLateTicks);
+    gauge(registers, METRIC.mediaClockLateTicks, 'Media clock wake-ups at least two ticks (4 ms) late since start: mild event-loop lateness inside a packet time, not heard by callers. Stalls are patchbay_media_clock_stalls_total.', read, (s) => s.mediaClockLateTicks);
+    counter(registers, METRIC.mediaClockStallsTotal, 'Media clock wake-ups at least one packet time (20 ms) late: event-loop stalls that delayed callers\' packets by a packet time or more.', [], read, (s) =>
+      s.mediaClockStalls === undefined ? undefined : [[{}, s.mediaClockStalls]],
+    );
 
     counter(registers, METRIC.rtpRejectedPacketsTotal, 'RTP/RTCP packets dropped because of their source (not the latched one, refused by media.latch, or sending before the answer).', [], read, (s) =>
       s.rtpRejectedPackets === undefined ? undefined : [[{}, s.rtpRejectedPackets]],

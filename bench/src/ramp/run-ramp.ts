@@ -58,6 +58,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface WindowEnd {
   readonly load: LoadSnapshot;
   readonly lateTicks: number | undefined;
+  readonly stalls: number | undefined;
   readonly echoSamplesSent: number | undefined;
   readonly gateway: ProcSample;
   readonly agents: ProcSample;
@@ -68,8 +69,8 @@ interface WindowEnd {
 
 /** The figures of one window (pure: the two ends, the gateway's hops over it, the load generator's samples). */
 export interface WindowFigures {
-  readonly start: Pick<WindowEnd, 'load' | 'lateTicks' | 'echoSamplesSent'>;
-  readonly end: Pick<WindowEnd, 'load' | 'lateTicks' | 'echoSamplesSent'>;
+  readonly start: Pick<WindowEnd, 'load' | 'lateTicks' | 'stalls' | 'echoSamplesSent'>;
+  readonly end: Pick<WindowEnd, 'load' | 'lateTicks' | 'stalls' | 'echoSamplesSent'>;
   /** Failed calls and calls the gateway ended since the step's first INVITE. */
   readonly failedCalls: number;
   readonly endedByGateway: number;
@@ -112,7 +113,8 @@ export function windowMeasures(w: WindowFigures): RampMeasures {
     roundTrips: roundTrip.count,
     jitterP99Ms: p(jitter, (d) => d.p99),
     jitterSamples: jitter.count,
-    clockLateTicks: w.start.lateTicks === undefined || w.end.lateTicks === undefined ? null : w.end.lateTicks - w.start.lateTicks,
+    clockLateTicks: diff(w.start.lateTicks, w.end.lateTicks),
+    clockStalls: diff(w.start.stalls, w.end.stalls),
     turnP50Ms: p(turn, (d) => d.p50),
     turnP95Ms: p(turn, (d) => d.p95),
     turns: turn.count,
@@ -128,8 +130,11 @@ export function windowMeasures(w: WindowFigures): RampMeasures {
   };
 }
 
-function lateTicksOf(stats: GatewayStats | undefined): number | undefined {
-  const v = stats?.media?.['clockLateTicks'];
+const diff = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : b - a);
+
+/** A media-clock count from `/stats` (`clockLateTicks`, `clockStalls`); undefined when the gateway does not report it. */
+function clockCountOf(stats: GatewayStats | undefined, key: 'clockLateTicks' | 'clockStalls'): number | undefined {
+  const v = stats?.media?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
@@ -146,7 +151,8 @@ export async function runRamp(target: LoadTarget, probes: RampProbes, options: R
     const sent = await probes.agentsSent();
     return {
       load: gen.snapshot(),
-      lateTicks: lateTicksOf(stats),
+      lateTicks: clockCountOf(stats, 'clockLateTicks'),
+      stalls: clockCountOf(stats, 'clockStalls'),
       echoSamplesSent: sent?.['echo'],
       gateway: sampleProcess(probes.gatewayPid),
       agents: sampleProcess(probes.agentsPid),
@@ -209,7 +215,7 @@ export async function runRamp(target: LoadTarget, probes: RampProbes, options: R
       log(`  step ${step.concurrency} calls (${target.codec}): ${describeVerdict(judged.verdict, judged.checks, m)}`);
       log(`    delivered ${m.downlinkDeliveredPct === null ? '—' : `${m.downlinkDeliveredPct.toFixed(2)} %`} (${m.downlinkPacketsReceived}/${m.downlinkFramesSent}), ` +
         `downlink p99 ${ms(m.downlinkP99Ms)} (${m.downlinkSamples}), round trip p99 ${ms(m.roundTripP99Ms)} (${m.roundTrips}), jitter p99 ${ms(m.jitterP99Ms)}, ` +
-        `late ticks ${m.clockLateTicks ?? '—'}, turn p50 ${ms(m.turnP50Ms)} (${m.turns}), barge-in p95 ${ms(m.bargeInP95Ms)} (${m.bargeIns}, missed ${m.bargeInMissed}), ` +
+        `clock stalls ${m.clockStalls ?? '—'} (late ticks ${m.clockLateTicks ?? '—'}), turn p50 ${ms(m.turnP50Ms)} (${m.turns}), barge-in p95 ${ms(m.bargeInP95Ms)} (${m.bargeIns}, missed ${m.bargeInMissed}), ` +
         `uplink processing p99 ${ms(m.uplinkProcessingP99Ms)}, loss ${m.lossPct.toFixed(3)} %`);
       log(`    CPU: gateway ${pct(m.gatewayCoreShare)} (${step.cpuMsPerCallSecond.toFixed(2)} ms per call-second), agents ${pct(m.agentsCoreShare)}, ` +
         `load generator ${pct(m.loadGeneratorCoreShare)} (loop delay p99 ${m.loadGeneratorLoopDelayP99Ms.toFixed(1)} ms), other processes ${m.otherCores.toFixed(2)} cores`);

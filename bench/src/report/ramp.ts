@@ -63,7 +63,7 @@ const saturated = (share: number): string => (share >= SATURATED_CORE_SHARE ? `*
 const REPORTED: readonly ReportedRow[] = [
   { label: 'downlink delivered: received / sent', bound: 'echo calls', cell: (_s, m) => `${formatCount(m.downlinkPacketsReceived)} / ${formatCount(m.downlinkFramesSent)}` },
   { label: 'turn p50 / p95 ms (turns)', bound: 'reported', cell: (_s, m) => (m.turns === 0 ? DASH : `${formatMs(m.turnP50Ms ?? Number.NaN)} / ${formatMs(m.turnP95Ms ?? Number.NaN)} (${m.turns})`) },
-  { label: 'late media-clock ticks (≥ 2 ticks of 2 ms)', bound: 'reported', cell: (_s, m) => (m.clockLateTicks === null ? DASH : String(m.clockLateTicks)) },
+  { label: 'late media-clock ticks (≥ 2 ticks of 2 ms, inside a packet)', bound: 'reported', cell: (_s, m) => (m.clockLateTicks === null ? DASH : String(m.clockLateTicks)) },
   { label: 'barge-in p50 ms', bound: 'reported', cell: (_s, m) => (m.bargeInP50Ms === null ? DASH : formatMs(m.bargeInP50Ms)) },
   { label: 'gateway CPU, share of a core', bound: 'reported', cell: (_s, m) => corePct(m.gatewayCoreShare) },
   { label: 'gateway CPU ms per call-second', bound: 'reported', cell: (s) => formatFixed(s.cpuMsPerCallSecond, 2) },

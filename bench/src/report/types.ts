@@ -202,8 +202,10 @@ export interface RampMeasures {
   /** Caller-side inter-arrival jitter |D| (RFC 3550 6.4.1) p99 and count. */
   jitterP99Ms: number | null;
   jitterSamples: number;
-  /** Media-clock wake-ups more than two ticks late in the window (`/stats` media.clockLateTicks, diffed). */
+  /** Media-clock wake-ups at least two ticks (4 ms) late in the window (`/stats` media.clockLateTicks, diffed). */
   clockLateTicks: number | null;
+  /** Media-clock wake-ups at least a packet time (20 ms) late in the window (`/stats` media.clockStalls, diffed). */
+  clockStalls: number | null;
   turnP50Ms: number | null;
   turnP95Ms: number | null;
   turns: number;

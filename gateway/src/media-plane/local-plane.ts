@@ -302,6 +302,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     const out: MediaPlaneStats = {
       hops: this.hops.state(),
       clockLateTicks: this.clock.lateTicks,
+      clockStalls: this.clock.stalls,
       portsInUse: this.portPool.allocated,
       activeCalls: this.calls.size,
       agentQueuedFrames,

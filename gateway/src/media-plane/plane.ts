@@ -63,7 +63,10 @@ export interface AgentConnectReport {
 export interface MediaPlaneStats {
   /** Monotonic: counts never reset (each histogram's max is its peak since the last new window). */
   hops: HopState;
+  /** Media clock wake-ups ≥ 2 ticks (4 ms) late, since start: mild lateness, inside a packet time. */
   clockLateTicks: number;
+  /** Media clock wake-ups ≥ one packet time (20 ms) late, since start: stalls callers hear as jitter. */
+  clockStalls: number;
   portsInUse: number;
   activeCalls: number;
   /** Caller frames waiting in agent links' send queues, all calls together. */

@@ -279,6 +279,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
     const out: MediaPlaneStats = {
       hops: hops.state(),
       clockLateTicks: 0,
+      clockStalls: 0,
       portsInUse: 0,
       activeCalls: 0,
       agentQueuedFrames: 0,
@@ -289,6 +290,7 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
     for (const part of parts) {
       hops.merge(part.hops);
       out.clockLateTicks += part.clockLateTicks;
+      out.clockStalls += part.clockStalls;
       out.portsInUse += part.portsInUse;
       out.activeCalls += part.activeCalls;
       out.agentQueuedFrames += part.agentQueuedFrames;

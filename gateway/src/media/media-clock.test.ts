@@ -43,7 +43,26 @@ describe('MediaClock', () => {
     vi.advanceTimersByTime(10);
     expect(calls).toEqual([10, 500]);
     expect(clock.lateTicks).toBe(1);
+    expect(clock.stalls).toBe(1);
     expect(clock.nextTickMs()).toBe(510);
+    clock.close();
+  });
+
+  it('counts a wake-up a packet time (stallMs) late as a stall, a few ticks late only as a late tick', () => {
+    let now = 0;
+    const clock = new MediaClock({ tickMs: 2, now: () => now });
+    clock.subscribe(() => undefined);
+    now = 2; // on time
+    vi.advanceTimersToNextTimer();
+    now = 4 + 5; // due at 4, 5 ms late: a late tick, not a stall
+    vi.advanceTimersToNextTimer();
+    expect([clock.lateTicks, clock.stalls]).toEqual([1, 0]);
+    now = 10 + 19.9; // due at 10 (the schedule re-anchored after the late tick): 19.9 ms late
+    vi.advanceTimersToNextTimer();
+    expect([clock.lateTicks, clock.stalls]).toEqual([2, 0]);
+    now = 30 + 20; // due at 30: exactly one packet time late
+    vi.advanceTimersToNextTimer();
+    expect([clock.lateTicks, clock.stalls]).toEqual([3, 1]);
     clock.close();
   });
 });

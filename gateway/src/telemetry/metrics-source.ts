@@ -89,6 +89,7 @@ export function gatewaySnapshot(p: SnapshotParts): GatewaySnapshot {
     sipAuthFailures: Object.fromEntries(Object.entries(p.calls.auth.failures).flatMap(([k, n]) => (isCause(k) ? [[AUTH_FAILURE_LABEL[k], n]] : []))),
     sipAuthLockouts: p.calls.auth.lockouts,
     mediaClockLateTicks: p.plane.clockLateTicks,
+    mediaClockStalls: p.plane.clockStalls,
     wsSendQueueFrames: p.plane.agentQueuedFrames,
     rtpRejectedPackets: p.plane.rtpRejectedPackets,
     rtpRejectedSources: p.plane.rtpRejectedSources,

@@ -37,6 +37,7 @@ export const METRIC_KINDS = {
   droppedFramesTotal: 'counter',
   wsSendQueueFrames: 'gauge',
   mediaClockLateTicks: 'gauge',
+  mediaClockStallsTotal: 'counter',
   rtpRejectedPacketsTotal: 'counter',
   rtpRejectedSourcesTotal: 'counter',
   srtpFailuresTotal: 'counter',
