@@ -123,7 +123,7 @@ export function rampReport(runs: readonly RampCapacity[] | undefined): string | 
   const parts = [
     '## Ramp',
     '',
-    'Each step adds calls, settles 1 s, then is measured over its own window and judged on the caller\'s experience: ' +
+    'Each step adds calls, settles 1 s (the first, the baseline of the relative bounds, 5 s: the gateway warms up), then is measured over its own window and judged on the caller\'s experience: ' +
       'it holds only if every bound below holds; a measure with no sample in the window fails its bound; a step where the ' +
       `agents process or the load generator used ≥ ${SATURATED_CORE_SHARE * 100} % of a core, or the load generator's event loop ` +
       `ran ≥ ${MAX_LOAD_GENERATOR_LOOP_DELAY_P99_MS} ms late (p99), or other processes used ≥ ${MAX_OTHER_CORES} cores, is not measurable. ` +
