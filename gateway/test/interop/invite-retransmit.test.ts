@@ -22,20 +22,30 @@ import {
 
 const NUMBER = '+15550100002';
 
-describe('retransmitted INVITE over udp', () => {
-  const transport = 'udp';
-  let gw: TestGateway;
-
+/**
+ * A gateway of the calling `describe`'s own (so `callsStarted` is exact) whose number answers after 500 ms, so the
+ * copy of the INVITE arrives while the transaction is still proceeding.
+ */
+function slowAnsweringGateway(): () => TestGateway {
+  let gw: TestGateway | undefined;
   beforeAll(async () => {
-      // Answer after 500 ms so the copy of the INVITE arrives while the transaction is still proceeding.
     gw = await startTestGateway({ numbers: { [NUMBER]: { agent: 'echo', answerDelayMs: 500 } } });
   }, 15_000);
-
   afterAll(async () => {
     await gw?.close();
   });
+  return () => {
+    if (gw === undefined) throw new Error('the gateway did not start');
+    return gw;
+  };
+}
+
+describe('retransmitted INVITE over udp', () => {
+  const transport = 'udp';
+  const gateway = slowAnsweringGateway();
 
   test('yields one dialog: a single 200 OK with a single To-tag, and callsStarted === 1', async () => {
+    const gw = gateway();
     const result = await runSipp({
       scenario: 'uac-invite-retransmit.xml',
       transport,
@@ -67,17 +77,10 @@ describe('retransmitted INVITE over udp', () => {
 });
 
 describe('retransmitted INVITE over tcp', () => {
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ numbers: { [NUMBER]: { agent: 'echo', answerDelayMs: 500 } } });
-  }, 15_000);
-
-  afterAll(async () => {
-    await gw?.close();
-  });
+  const gateway = slowAnsweringGateway();
 
   test('a copy sent after the 100 Trying yields one dialog: a single 200 OK with a single To-tag, callsStarted === 1', async () => {
+    const gw = gateway();
     const peer = await streamSipPeer(gw.host, gw.sipPort);
     const { received } = peer;
     const via = `Via: SIP/2.0/TCP 127.0.0.1:${peer.localPort};branch=z9hG4bK-retx-tcp`;
