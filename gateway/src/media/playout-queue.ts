@@ -190,36 +190,36 @@ export class PlayoutQueue {
   private takeWhole(count: number, firstSamples: number[]): Int16Array | undefined {
     const chunk = this.chunks[0];
     if (chunk === undefined || chunk.length - this.head < count) return undefined;
+    return this.consume(chunk, count, firstSamples);
+  }
+
+  private read(out: Int16Array, firstSamples: number[]): number {
+    let written = 0;
+    while (written < out.length) {
+      const chunk = this.chunks[0];
+      if (chunk === undefined) break;
+      const n = Math.min(out.length - written, chunk.length - this.head);
+      out.set(this.consume(chunk, n, firstSamples), written);
+      written += n;
+    }
+    return written;
+  }
+
+  /**
+   * The next `n` samples of the first chunk (`n` ≤ what it has left) as a view: notes the chunk's arrival when this
+   * is its start (for the downlink hop), and drops the chunk once it is used up.
+   */
+  private consume(chunk: Int16Array, n: number, firstSamples: number[]): Int16Array {
     if (this.head === 0) firstSamples.push(this.received[0] ?? 0);
-    const view = chunk.subarray(this.head, this.head + count);
-    this.head += count;
+    const view = chunk.subarray(this.head, this.head + n);
+    this.head += n;
     if (this.head === chunk.length) {
       this.chunks.shift();
       this.received.shift();
       this.head = 0;
     }
-    this.queued -= count;
+    this.queued -= n;
     return view;
-  }
-
-  private read(out: Int16Array, firstSamples: number[]): number {
-    let written = 0;
-    while (written < out.length && this.chunks.length > 0) {
-      const chunk = this.chunks[0];
-      if (chunk === undefined) break;
-      if (this.head === 0) firstSamples.push(this.received[0] ?? 0);
-      const n = Math.min(out.length - written, chunk.length - this.head);
-      out.set(chunk.subarray(this.head, this.head + n), written);
-      written += n;
-      this.head += n;
-      if (this.head === chunk.length) {
-        this.chunks.shift();
-        this.received.shift();
-        this.head = 0;
-      }
-    }
-    this.queued -= written;
-    return written;
   }
 
   private reached(): readonly MarkOutcome[] {
