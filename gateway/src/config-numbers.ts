@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { bargeInMode, onAgentFailure, speechSettings, srtpPolicy } from './config-media.js';
 import { destinationEntry } from './config-trunks.js';
 import { numberWebhooksSchema } from './config-webhooks.js';
+import { forwardSchema } from './forwarding/config.js';
 import { routingWebhookSchema } from './routing-webhook/config.js';
 
 export const BUILTIN_AGENTS = ['echo', 'demo'] as const;
@@ -75,6 +76,8 @@ export const numberRoute = z.strictObject({
   webhooks: numberWebhooksSchema,
   /** Ask this URL per call which agent takes it; this entry's own agent and settings are the fallback (docs/numbers.md). */
   webhook: routingWebhookSchema.optional(),
+  /** Ring these people first; the `agent` takes the call when nobody answers (forwarding/; docs/forwarding.md). */
+  forward: forwardSchema.optional(),
 }).refine((r) => r.protocol !== 'twilio' || (typeof r.agent === 'string' && /^wss?:\/\//i.test(r.agent)), {
   path: ['protocol'],
   message: 'twilio is spoken to a ws:// or wss:// agent URL',

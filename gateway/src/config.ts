@@ -5,6 +5,7 @@
  *
  * This is the only module that reads `process.env`; everything else takes the typed `Config`.
  */
+import { forwardTrunkIssues } from './forwarding/config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
@@ -174,6 +175,7 @@ function configSchema(env: Env) {
     .superRefine((config: unknown, ctx) => {
       for (const issue of numberKeyIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of trunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+      for (const issue of forwardTrunkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of numberWebhookIssues(config, env)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of databaseOffIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
       for (const issue of unknownSourcesIssues(config)) ctx.addIssue({ code: 'custom', ...issue });

@@ -21,7 +21,7 @@ export interface AgentLinkStats {
 }
 
 export interface AgentLink {
-  readonly kind: 'in-process' | 'websocket';
+  readonly kind: 'in-process' | 'websocket' | 'bridge';
   /** One 20 ms caller frame (480 samples). Never blocks: a full queue drops the oldest audio and tells the agent. */
   sendAudio(frame: Int16Array): void;
   send(msg: GatewayMessage): void;

@@ -41,6 +41,8 @@ export async function connectAgent(options: ConnectAgentOptions, sink: AgentSink
       if (!adapted) throw new AgentConnectError('AGENT_UNKNOWN', `adapter '${agent.adapter}' for ${agent.pattern} was not loaded`);
       return new InProcessLink(adapted, start, sink, logger);
     }
+    case 'bridge':
+      throw new AgentConnectError('AGENT_UNKNOWN', 'a bridged leg is joined by the media plane, not dialled');
     case 'unknown':
       throw new AgentConnectError('AGENT_UNKNOWN', `unknown agent '${agent.name}'`);
   }

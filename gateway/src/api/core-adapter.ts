@@ -128,7 +128,7 @@ export function apiSummary(s: CoreSummary, builtins: readonly string[]): CallSum
 
 /** The core's agent kind (built-in name, `websocket`, `twilio`, adapter name; or already the API's) as the API's. */
 export function apiAgentKind(kind: string, builtins: readonly string[]): AgentKind {
-  if (kind === 'builtin' || kind === 'url' || kind === 'adapter') return kind;
+  if (kind === 'builtin' || kind === 'url' || kind === 'adapter' || kind === 'bridge') return kind;
   if (builtins.includes(kind)) return 'builtin';
   return kind === 'websocket' || kind === 'twilio' ? 'url' : 'adapter';
 }

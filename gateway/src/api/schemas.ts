@@ -15,8 +15,11 @@ export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
  */
 export { CALL_STATUSES } from '../call/vocabulary.js';
 
-/** What a call's agent is: a built-in agent, an agent URL (ws:// or wss://), or an adapter by name. */
-export const AGENT_KINDS = ['builtin', 'url', 'adapter'] as const;
+/**
+ * What a call's agent is: a built-in agent, an agent URL (ws:// or wss://), an adapter by name, or `bridge`: the call
+ * is joined with another call leg (forwarding: a person), whose call id is the `target`.
+ */
+export const AGENT_KINDS = ['builtin', 'url', 'adapter', 'bridge'] as const;
 
 /** A registration's state (RFC 3261 §10); `none` when the trunk has no `register:`. */
 export const REGISTRATION_STATES = ['none', 'registering', 'registered', 'failed'] as const;

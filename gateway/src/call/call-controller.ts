@@ -29,7 +29,7 @@ import { countCallEvents, newCallStats, type CallStats } from './call-stats.js';
 import { CallTransfers, transferDestinations } from './call-transfer.js';
 import { CallControl, type CallControlHost, type TransferStart } from './control.js';
 import { CallEvents, type CallEvent } from './events.js';
-import { InboundSide, type InboundOptions } from './inbound.js';
+import { InboundSide, type InboundForwarding, type InboundOptions } from './inbound.js';
 import { InDialogHandler, type InDialogHost } from './in-dialog.js';
 import type { MediaRequests } from './media-events.js';
 import { CallRegistry } from './registry.js';
@@ -77,13 +77,18 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
   readonly stats: CallStats = newCallStats();
   /** What the REST API steers calls through. */
   readonly control: CallControl;
+  /** Rings `forward:` numbers' people (forwarding/), plugged in by gateway.ts once the outbound side exists. */
+  private forwarding: InboundForwarding | undefined;
 
   constructor(private readonly options: CallControllerOptions) {
     const { config, stack, media, logger } = options;
     this.events = new CallEvents((err, event) => this.subscriberFailed(err, event));
     countCallEvents(this.events, this.stats);
     this.inDialog = new InDialogHandler(this, { stack, userAgent: config.sip.userAgent, logger });
-    this.inbound = new InboundSide({ config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger, ...options.routing, draining: options.draining });
+    this.inbound = new InboundSide({
+      config, host: this, registry: this.registry, events: this.events, media, stack, hops: options.hops, authStats: this.stats.auth, logger,
+      ...options.routing, draining: options.draining, forwarding: () => this.forwarding,
+    });
     const host = {
       buildRequest: this.inDialog.buildRequest.bind(this.inDialog),
       sendRequest: stack.sendRequest.bind(stack),
@@ -92,6 +97,10 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     };
     this.transfers = new CallTransfers({ host, domain: config.sip.transferDomain, logger, destinations: transferDestinations(config), stats: this.stats, events: this.events });
     this.control = new CallControl(this.registry, this);
+  }
+
+  setForwarding(forwarding: InboundForwarding): void {
+    this.forwarding = forwarding;
   }
 
   /** A subscriber's failure: logged with its call; counted in `teardownErrors` when it was part of a call's end. */

@@ -21,7 +21,7 @@ import { epochNow, newCall, type Call, type EndReason } from './call.js';
 import type { AuthStats } from './call-stats.js';
 import type { CallEvents } from './events.js';
 import type { PerCallRouting } from './per-call-routing.js';
-import { resolvePlan } from './plan.js';
+import { bridgedPlan, resolvePlan, type ForwardPlan } from './plan.js';
 import type { CallRegistry } from './registry.js';
 import { sdpBody } from './sdp-body.js';
 import { localSrtp, SdpSession } from './sdp-session.js';
@@ -56,6 +56,14 @@ export interface InboundOptions {
   routing?: PerCallRouting | undefined;
   /** True while the gateway drains (drain/): every new call is refused 503 + Retry-After `drain.retryAfterS`. */
   draining?: (() => boolean) | undefined;
+  /** Rings a `forward:` number's people and bridges the one who answers (forwarding/); absent: such numbers go to their agent. */
+  forwarding?: (() => InboundForwarding | undefined) | undefined;
+}
+
+/** What the inbound side asks of forwarding (forwarding/forwarder.ts implements it). */
+export interface InboundForwarding {
+  dial(call: Call, plan: ForwardPlan): Promise<{ kind: 'answered'; legId: string } | { kind: 'failed'; allBusy: boolean } | { kind: 'cancelled' }>;
+  bridge(caller: string, leg: string): Promise<boolean>;
 }
 
 export class InboundSide {
@@ -130,7 +138,26 @@ export class InboundSide {
         if (decision.kind === 'reject') throw new CallRejection(decision.status, decision.reason, [], 'CALL_ROUTING_REJECTED');
       }
 
-      const { rtpPort } = await media.open({ callId: c.id, plan, signallingAddress: tx.remote.address });
+      let leg: string | undefined;
+      const forwarding = this.options.forwarding?.();
+      if (plan.forward !== undefined && forwarding !== undefined) {
+        // People ring first (forwarding/); the caller hears ringing meanwhile, never dead air.
+        if (c.state === 'admitted') this.ring(c, tx);
+        const outcome = await forwarding.dial(c, plan.forward);
+        if (outcome.kind === 'cancelled' || isEnded(c)) return; // CANCEL answered 487 and ended the call
+        if (outcome.kind === 'answered') {
+          leg = outcome.legId;
+          c.plan = plan = bridgedPlan(plan, leg);
+        } else if (plan.forward.fallback === 'reject') {
+          return this.forwardFailed(c, tx, outcome.allBusy ? 486 : 480);
+        } else {
+          const { forward: _forward, ...toAgent } = plan;
+          c.plan = plan = toAgent; // nobody answered: the number's agent takes the call
+          log.info('forwarding: nobody answered; the agent takes the call');
+        }
+      }
+
+      const { rtpPort } = await media.open({ callId: c.id, plan, signallingAddress: tx.remote.address, near: leg });
       c.rtpPort = rtpPort;
       if (isEnded(c)) {
         media.close(c.id, c.endReason ?? 'cancelled'); // cancelled while we were binding ports
@@ -141,6 +168,12 @@ export class InboundSide {
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
       await this.connectAgent(c); // before answering: an unreachable agent can still be refused
       if (isEnded(c)) return;
+      if (leg !== undefined) {
+        const bridged = (await forwarding?.bridge(c.id, leg)) === true;
+        // The person hung up before the caller could be answered: refused as if nobody had answered.
+        if (!bridged || endReasonOf(c) === 'peer-hangup') return this.forwardFailed(c, tx, 480);
+        if (isEnded(c)) return;
+      }
 
       if (plan.ringing && c.state === 'admitted') this.ring(c, tx);
       if (plan.answerDelayMs > 0) await delay(plan.answerDelayMs);
@@ -185,6 +218,18 @@ export class InboundSide {
     if (report?.outcome === 'unreachable') throw agentUnreachable(call.plan);
   }
 
+  /** Forwarding found nobody (and the number falls back to nobody): 480, or 486 when every leg was busy. */
+  private forwardFailed(call: Call, tx: ServerTransaction, status: 480 | 486): void {
+    const { host, events } = this.options;
+    try {
+      host.respond(tx, status, { toTag: call.localTag });
+      call.sipStatus = status;
+      events.emit({ type: 'refused', call, sipStatus: status });
+    } finally {
+      host.endCall(call, 'forward-failed');
+    }
+  }
+
   /** 180 Ringing (once). */
   private ring(call: Call, tx: ServerTransaction): void {
     const { host, events } = this.options;
@@ -222,6 +267,10 @@ export class InboundSide {
 /** Read through a function so TypeScript does not keep a narrowing across an await. */
 function isEnded(call: Call): boolean {
   return call.state === 'ended';
+}
+
+function endReasonOf(call: Call): EndReason | undefined {
+  return call.endReason;
 }
 
 function delay(ms: number): Promise<void> {

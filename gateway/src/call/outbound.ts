@@ -35,11 +35,19 @@ import { CallControlError, CallControlErrorCode, type OutboundSide as OutboundSi
 import type { CallEvents } from './events.js';
 import { buildOutboundInvite, isCallerIdUser } from './outbound-request.js';
 import { fixedNumbers, placedPlan, refuse, type NumberFinder } from './outbound-route.js';
-import { resolvePlan } from './plan.js';
+import { bridgedPlan, resolvePlan } from './plan.js';
 import type { CallRegistry, CallSummary } from './registry.js';
 import { localSrtp, SdpSession } from './sdp-session.js';
 import { byeReasonHeader, END_REASON_TABLE, endReasonForFinalStatus } from './vocabulary.js';
 import type { TlsPeerSetup } from '../tls/index.js';
+
+/** A call placed as the other leg of a bridge (forwarding/). */
+export interface BridgeLeg {
+  /** The call it will be joined with. */
+  readonly peer: string;
+  /** The number's pattern the leg is recorded under (the forwarded number's). */
+  readonly pattern: string;
+}
 
 /** Ring timeout when the request names none. */
 export const DEFAULT_RING_TIMEOUT_MS = 60_000;
@@ -110,12 +118,16 @@ export class OutboundSide implements OutboundSideApi {
     });
   }
 
-  async placeCall(request: PlaceCallRequest): Promise<CallSummary> {
+  /**
+   * `leg`: the call is a bridged leg of call `peer` (forwarding/), not an agent's: no agent is dialled, and its media
+   * is joined with the peer's once both are up. Not reachable from the API (whose requests name an agent).
+   */
+  async placeCall(request: PlaceCallRequest, leg?: BridgeLeg): Promise<CallSummary> {
     const { config, registry, events, logger } = this.options;
     const trunkConfig = config.trunks.find((t) => t.name === request.trunk);
     const trunk = trunkConfig?.outbound;
     if (trunkConfig === undefined || trunk === undefined) throw refuse('TrunkUnknown', `no trunk '${request.trunk}' with an outbound side`);
-    const { route, pattern, adapterKey } = placedPlan(this.options.numbers ?? fixedNumbers(config.numbers), request);
+    const { route, pattern, adapterKey } = placedPlan(this.options.numbers ?? fixedNumbers(config.numbers), leg === undefined ? request : { agent: 'echo' });
     const fromUser = request.from !== '' ? request.from : (trunk.callerId.user ?? 'anonymous');
     if (!isCallerIdUser(fromUser)) throw refuse('CallerIdInvalid', 'from must be 1 to 64 of letters, digits or + . _ ~ -');
     const checked = trunkDestinations(trunk, config.sip.defaultCountryCode).check(request.to);
@@ -125,7 +137,7 @@ export class OutboundSide implements OutboundSideApi {
     this.options.tlsPeers?.prepare(trunkConfig.name, trunk.proxy.host, resolved.target);
     this.checkLimits(trunkConfig.name, trunk); // after the only await: nothing can slip in between check and add
 
-    const plan = resolvePlan(config, {
+    const resolvedPlan = resolvePlan(config, {
       direction: 'outbound',
       from: fromUser,
       to: destination.number ?? destination.uri,
@@ -134,6 +146,7 @@ export class OutboundSide implements OutboundSideApi {
       route,
       adapterKey,
     });
+    const plan = leg === undefined ? resolvedPlan : { ...bridgedPlan(resolvedPlan, leg.peer), pattern: leg.pattern };
     const sipCallId = `${randomToken(16)}@patchbay`;
     const localTag = randomToken(8);
     const target = resolved.target;
@@ -173,7 +186,8 @@ export class OutboundSide implements OutboundSideApi {
     const { call, log } = o;
     try {
       const { target } = o;
-      const { rtpPort } = await media.open({ callId: call.id, plan: call.plan, signallingAddress: target.address });
+      const peer = call.plan.agent.kind === 'bridge' ? call.plan.agent.peer : undefined;
+      const { rtpPort } = await media.open({ callId: call.id, plan: call.plan, signallingAddress: target.address, near: peer });
       call.rtpPort = rtpPort;
       if (isEnded(call)) {
         media.close(call.id, call.endReason ?? 'local-hangup'); // ended while we were binding ports

@@ -32,6 +32,11 @@ export type AgentPlan =
       /** The adapter agent's key where the media runs when not `pattern` (runtime numbers, webhook answers: numbers/). */
       readonly key?: string;
     }
+  /**
+   * Another call leg: the media plane joins the two calls' audio and DTMF (`MediaPlane.join`; bridge/). `peer`: the
+   * other leg's call id once known (a forwarded caller's leg learns it when a person answers).
+   */
+  | { readonly kind: 'bridge'; readonly peer: string | undefined }
   /** A name that is none of these (the config check stops it; a plan from elsewhere fails when dialled). */
   | { readonly kind: 'unknown'; readonly name: string };
 
@@ -66,6 +71,17 @@ export interface CallPlan {
   readonly transfer: TransferLists;
   /** How the route was chosen (inbound): config, numbers API, a routing webhook's answer or its fallback. */
   readonly routing?: RoutingDecision;
+  /** Inbound, a number with `forward:`: the people to ring before its agent (forwarding/). */
+  readonly forward?: ForwardPlan;
+}
+
+/** A number's `forward:` resolved: each target with the trunk that reaches it. */
+export interface ForwardPlan {
+  readonly targets: readonly { readonly to: string; readonly trunk: string }[];
+  readonly strategy: 'sequential' | 'simultaneous';
+  readonly ringTimeoutMs: number;
+  /** Nobody answered: the number's agent takes the call, or the caller is refused (480; 486 if every leg was busy). */
+  readonly fallback: 'agent' | 'reject';
 }
 
 /** What a plan is resolved from: the admitted (or requested) call and its number's route. */
@@ -108,7 +124,26 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
     transfer: route.transfer ?? config.transfer,
     ...(input.direction === 'inbound' ? { routing: input.routing ?? { source: 'config', action: 'agent' } } : {}),
+    ...(input.direction === 'inbound' && route.forward !== undefined ? { forward: forwardPlan(route.forward) } : {}),
   };
+}
+
+function forwardPlan(f: NonNullable<NumberRouteConfig['forward']>): ForwardPlan {
+  return {
+    targets: f.to.map((t) => (typeof t === 'string' ? { to: t, trunk: f.trunk ?? '' } : { to: t.to, trunk: t.trunk ?? f.trunk ?? '' })),
+    strategy: f.strategy,
+    ringTimeoutMs: f.ringTimeoutS * 1000,
+    fallback: f.fallback,
+  };
+}
+
+/**
+ * The plan of a call whose other side is another call leg (a person reached by forwarding): no agent, no barge-in
+ * (two people talk over each other), nothing to refuse with when "dialling" fails.
+ */
+export function bridgedPlan(plan: CallPlan, peer: string | undefined): CallPlan {
+  const { forward: _forward, ...rest } = plan;
+  return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject' };
 }
 
 /** Our codec preference: an outbound call's trunk `outbound.codecs`, else the trunk's `codecs`, else `media.codecs`. */
@@ -140,6 +175,7 @@ export function agentPlan(route: Pick<NumberRouteConfig, 'agent' | 'protocol'>, 
  * barge-in. A bot written for Twilio expects Twilio's semantics: its audio stops only on its own `clear`.
  */
 function defaultBargeIn(agent: AgentPlan): BargeInMode | undefined {
+  if (agent.kind === 'bridge') return 'off';
   if (agent.kind === 'builtin' && agent.name === 'echo') return 'off';
   if (agent.kind === 'url' && agent.protocol === 'twilio') return 'off';
   return undefined;
@@ -154,6 +190,8 @@ export function agentKind(agent: AgentPlan): string {
       return agent.protocol === 'twilio' ? 'twilio' : 'websocket';
     case 'adapter':
       return agent.adapter;
+    case 'bridge':
+      return 'bridge';
     case 'unknown':
       return agent.name;
   }

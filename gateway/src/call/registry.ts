@@ -152,6 +152,8 @@ function agentTarget(call: Call): string {
       return redactUrl(a.url);
     case 'adapter':
       return a.adapter;
+    case 'bridge':
+      return a.peer ?? '';
     case 'unknown':
       return a.name;
   }

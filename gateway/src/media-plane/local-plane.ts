@@ -13,6 +13,7 @@ import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
 import type { Agent } from '@patchbay/agents';
 import { AdapterSet } from '../agent/adapter-set.js';
 import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
+import { BridgeJunction } from '../bridge/junction.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
@@ -98,6 +99,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   private agentContext: SecureContext | undefined;
   /** SRTP/SRTCP packets refused (auth, replay, malformed), all calls since start. */
   private readonly srtpFailures = noSrtpFailures();
+  /** Bridged calls' links (forwarding): joined pairs relay audio and DTMF. */
+  private readonly junction = new BridgeJunction();
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -149,7 +152,9 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       // there ends this call, never the process.
       const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
       const adapters: AdapterAgents = { agentFor: () => call.adapter };
-      call.agent = await connectAgent({ agent: plan.agent, start, config, adapters, logger: log, secureContext: this.agentContext }, guarded);
+      call.agent = plan.agent.kind === 'bridge'
+        ? this.junction.link(callId, guarded)
+        : await connectAgent({ agent: plan.agent, start, config, adapters, logger: log, secureContext: this.agentContext }, guarded);
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
@@ -162,6 +167,12 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     }
     if (call.endReason) call.agent.close(stopReasonOf(call.endReason)); // the call ended while we dialled
     return result;
+  }
+
+  async join(a: string, b: string): Promise<boolean> {
+    const joined = this.junction.join(a, b);
+    if (!joined) this.options.logger.warn({ callId: a, peer: b }, 'bridge: the two legs could not be joined (one has no open bridge link)');
+    return joined;
   }
 
   async addAdapter(key: string, spec: AdapterBlock): Promise<void> {
@@ -206,6 +217,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       srtp: this.srtpFor(),
       clock: this.clock,
       settings: config.media,
+      // A bridged leg plays another leg's caller: a stream without pauses, whose spurt must start with its whole lead.
+      continuousAgent: plan.agent.kind === 'bridge',
       logger: call.log,
       events: {
         // The apology agent hangs up a call its real agent never took: not the agent's hangup.

@@ -23,6 +23,8 @@ export interface MediaCallInfo {
   readonly plan: CallPlan;
   /** The address the call's INVITE came from: RTP from it may be latched onto (`media.latch: signalling-ip`). */
   readonly signallingAddress: string;
+  /** A call this one will be joined with (`join`): its media runs where that call's does (the same worker). */
+  readonly near?: string | undefined;
 }
 
 /** What the plane tells the SIP side. */
@@ -110,6 +112,12 @@ export interface MediaPlane {
   answered(callId: string): void;
   /** Starts RTP ↔ agent with the negotiated codec (at answer, or at the ACK of a late offer). */
   start(callId: string, negotiated: NegotiatedMedia): void;
+  /**
+   * Joins two bridged calls' media (both planned with agent kind `bridge`, both connected): each one's caller audio
+   * and DTMF go to the other (bridge/junction.ts). Returns false when they cannot be joined (not both open, or not
+   * in one worker).
+   */
+  join(a: string, b: string): Promise<boolean>;
   /** A re-INVITE changed the session. */
   update(callId: string, negotiated: NegotiatedMedia): void;
   /** DTMF that came by SIP INFO. */

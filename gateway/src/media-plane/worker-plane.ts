@@ -196,8 +196,10 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
   }
 
   async open(info: MediaCallInfo): Promise<{ rtpPort: number }> {
-    // Least loaded first; a worker whose port slice is full passes the call to the next.
-    const order = [...this.workers].sort((a, b) => a.calls.size - b.calls.size);
+    // Least loaded first; a worker whose port slice is full passes the call to the next. A call to be joined with
+    // another (`near`) goes where that one runs: a bridge relays frames in memory, within one thread.
+    const near = info.near === undefined ? undefined : this.byCall.get(info.near);
+    const order = near !== undefined ? [near] : [...this.workers].sort((a, b) => a.calls.size - b.calls.size);
     for (const worker of order) {
       worker.calls.add(info.callId);
       this.byCall.set(info.callId, worker);
@@ -218,6 +220,12 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
   async connect(callId: string): Promise<AgentConnectReport | undefined> {
     const worker = this.byCall.get(callId);
     return worker ? worker.request<AgentConnectReport | undefined>({ method: 'connect', callId }) : undefined;
+  }
+
+  async join(a: string, b: string): Promise<boolean> {
+    const worker = this.byCall.get(a);
+    if (worker === undefined || worker !== this.byCall.get(b)) return false;
+    return worker.request<boolean>({ method: 'join', a, b });
   }
 
   /** Stamped here, on the main thread, when the answer went out: the worker may see the command after the caller's RTP. */

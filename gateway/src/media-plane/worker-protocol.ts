@@ -31,6 +31,7 @@ export interface MediaWorkerData {
 export type WorkerRequest =
   | { type: 'request'; id: number; method: 'open'; info: MediaCallInfo }
   | { type: 'request'; id: number; method: 'connect'; callId: string }
+  | { type: 'request'; id: number; method: 'join'; a: string; b: string }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
   | { type: 'request'; id: number; method: 'shutdown' }
   /** Adapter agents added and removed at runtime (RuntimeAdapters). */
@@ -57,7 +58,7 @@ export type WorkerFailure =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | AgentConnectReport | undefined }
+  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | AgentConnectReport | boolean | undefined }
   | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }

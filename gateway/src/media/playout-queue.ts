@@ -58,6 +58,8 @@ export function wholeMs(samples: number): number {
 export interface PlayoutQueueOptions {
   maxSamples: number;
   leadSamples: number;
+  /** A spurt starts only with the whole lead queued (a continuous source), never early after a tick's wait. */
+  strictLead?: boolean;
 }
 
 interface PendingMark {
@@ -137,7 +139,7 @@ export class PlayoutQueue {
     let spurtStart = false;
     if (!this.playing) {
       // Start when the lead is there, or when the agent has stopped adding audio for a tick (a short utterance).
-      if (this.queued < Math.max(count, this.options.leadSamples) && this.waitedTicks < 1) {
+      if (this.queued < Math.max(count, this.options.leadSamples) && (this.waitedTicks < 1 || this.options.strictLead === true)) {
         this.waitedTicks++;
         return undefined;
       }

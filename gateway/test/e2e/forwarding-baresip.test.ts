@@ -1,0 +1,168 @@
+/**
+ * Forwarding a number to people, with real phones: a caller (baresip, PCMU) calls a number whose `forward:` rings
+ * two people in turn. The first (a SIP phone that rings and never answers) rings out after the ring timeout and is
+ * cancelled; the second (baresip, G.722 only, on another trunk) answers. The gateway answers the caller and bridges
+ * the two legs: each side's sentence must reach the other (normalised cross-correlation ≥ 0.9 at the best lag) across
+ * the PCMU ↔ 24 kHz ↔ G.722 transcoding, and the API shows both legs and how each ended.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { speechWav, type Wav } from '../helpers/audio.js';
+import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { measureEcho } from '../helpers/correlation.js';
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
+import { freePort } from '../helpers/sipp.js';
+
+const NUMBER = '+15550100777';
+const DESK = '+15551110001';
+const PERSON = '+15551110002';
+const MIN_NCC = 0.9;
+const RING_TIMEOUT_S = 2;
+
+/** A phone that rings and never answers: 100 + 180 to an INVITE, 200 + 487 to its CANCEL. */
+class UnansweredPhone {
+  readonly invites: SipMessage[] = [];
+  readonly cancels: SipMessage[] = [];
+  private constructor(private readonly socket: Socket) {
+    socket.on('message', (raw, rinfo) => {
+      const msg = parseSip(raw.toString('latin1'));
+      if (msg === undefined || msg.method === undefined) return;
+      const reply = (status: string, request: SipMessage, toTag: boolean): void => {
+        const lines = [`SIP/2.0 ${status}`];
+        for (const [name, value] of request.headers) {
+          if (name === 'via' || name === 'from' || name === 'call-id' || name === 'cseq') lines.push(`${name}: ${value}`);
+          if (name === 'to') lines.push(`to: ${value}${toTag && !value.includes(';tag=') ? ';tag=desk1' : ''}`);
+        }
+        lines.push('content-length: 0', '', '');
+        socket.send(lines.join('\r\n'), rinfo.port, rinfo.address);
+      };
+      if (msg.method === 'INVITE') {
+        this.invites.push(msg);
+        reply('100 Trying', msg, false);
+        reply('180 Ringing', msg, true);
+      } else if (msg.method === 'CANCEL') {
+        this.cancels.push(msg);
+        reply('200 OK', msg, false);
+        const invite = this.invites.find((i) => header(i, 'call-id') === header(msg, 'call-id'));
+        if (invite !== undefined) reply('487 Request Terminated', invite, true);
+      }
+    });
+  }
+
+  static async listen(port: number): Promise<UnansweredPhone> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+    return new UnansweredPhone(socket);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+let gw: TestGateway | undefined;
+let desk: UnansweredPhone | undefined;
+let personPort = 0;
+let dir = '';
+let callerMic: { path: string; wav: Wav } | undefined;
+let personMic: { path: string; wav: Wav } | undefined;
+
+beforeAll(async () => {
+  const deskPort = await freePort('udp');
+  personPort = await freePort('udp');
+  desk = await UnansweredPhone.listen(deskPort);
+  dir = await mkdtemp(join(tmpdir(), 'patchbay-forward-'));
+  const callerPath = join(dir, 'caller.wav');
+  const personPath = join(dir, 'person.wav');
+  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 800, tailMs: 200 }) };
+  personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 800, tailMs: 200 }) };
+  const outbound = (port: number, codecs: string[]) => ({ proxy: { host: '127.0.0.1', port }, allow: ['+1555'], codecs, callerId: { user: '+15550100001' } });
+  gw = await startTestGateway({
+    trunks: [
+      { name: 'desk', outbound: outbound(deskPort, ['PCMU']) },
+      { name: 'people', outbound: outbound(personPort, ['G722']) },
+    ],
+    numbers: {
+      [NUMBER]: {
+        agent: 'echo',
+        forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'sequential', ringTimeoutS: RING_TIMEOUT_S, fallback: 'reject' },
+      },
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  desk?.close();
+  await gw?.close();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+interface Summary {
+  id: string;
+  direction: string;
+  to: string;
+  number: string;
+  codec: string | null;
+  agent: { kind: string; target: string };
+  endReason: string | null;
+  status: string;
+}
+
+describe('forwarding a number to people (baresip as the caller and as the person)', () => {
+  it('rings the first person out, bridges the second: each hears the other across PCMU ↔ G.722', async () => {
+    if (!gw || !callerMic || !personMic || !desk) throw new Error('setup failed');
+    const gateway = gw;
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    let caller: Promise<BaresipCallResult> | undefined;
+    const person = await baresipCall({
+      microphone: personMic.path,
+      codecs: ['G722'],
+      hangupAfterMs: 20_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
+      establishTimeoutMs: 20_000,
+      answer: {
+        sipPort: personPort,
+        user: PERSON,
+        onListening: () => {
+          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic!.path, codecs: ['PCMU'], hangupAfterMs: 7_000, establishTimeoutMs: 15_000 });
+        },
+      },
+    });
+    if (caller === undefined) throw new Error('the caller never dialled');
+    const heardByCaller = await caller;
+    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
+    expect(person.established, describeCall(person)).toBe(true);
+    expect(heardByCaller.codec, describeCall(heardByCaller)).toMatch(/^PCMU/);
+    expect(person.codec, describeCall(person)).toMatch(/^G722/);
+    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
+
+    if (process.env['PB_DEBUG_WAV']) {
+      const { writeWav } = await import('../helpers/audio.js');
+      await writeWav('/tmp/fw-person-heard.wav', person.heard);
+      await writeWav('/tmp/fw-caller-heard.wav', heardByCaller.heard);
+      if (heardByCaller.sent) await writeWav('/tmp/fw-caller-sent.wav', heardByCaller.sent);
+    }
+    const toPerson = await measureEcho(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await measureEcho(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    console.log(`forwarding bridge: caller → person NCC ${toPerson.ncc.toFixed(3)} at ${toPerson.lagMs.toFixed(1)} ms; person → caller NCC ${toCaller.ncc.toFixed(3)} at ${toCaller.lagMs.toFixed(1)} ms`);
+    expect(toPerson.ncc, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, 'the caller hears the person').toBeGreaterThanOrEqual(MIN_NCC);
+
+    // The desk rang and was cancelled at the ring timeout; then the person's leg.
+    expect(desk.invites).toHaveLength(1);
+    expect(desk.cancels).toHaveLength(1);
+    await gateway.waitForIdle(5_000);
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?limit=10`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 3, 5_000);
+    const calls = await list();
+    const inbound = calls.find((c) => c.direction === 'inbound');
+    const deskLeg = calls.find((c) => c.to === DESK);
+    const personLeg = calls.find((c) => c.to === PERSON);
+    expect(inbound, JSON.stringify(calls)).toMatchObject({ number: NUMBER, codec: 'PCMU', agent: { kind: 'bridge', target: personLeg?.id }, endReason: 'remote-bye', status: 'completed' });
+    expect(deskLeg).toMatchObject({ direction: 'outbound', number: NUMBER, endReason: 'no-answer', agent: { kind: 'bridge', target: inbound?.id } });
+    expect(personLeg).toMatchObject({ direction: 'outbound', number: NUMBER, codec: 'G722', endReason: 'peer-hangup', status: 'completed', agent: { kind: 'bridge', target: inbound?.id } });
+  }, 90_000);
+});
