@@ -78,13 +78,11 @@ export const END_REASON_TABLE: Readonly<Record<EndReason, EndReasonEntry>> = {
   'answered-elsewhere': {
     stop: StopReason.CallerHangup,
     disposition: { answered: 'completed', unanswered: 'canceled' },
-    inviteStatus: 487,
     doc: 'forwarding to several people at once: another leg answered first (CANCEL)',
   },
   'forward-failed': {
     stop: StopReason.CallerHangup,
     disposition: { answered: 'failed', unanswered: 'no-answer' },
-    inviteStatus: 480,
     doc: 'forwarding: nobody in `forward.to` answered and the number falls back to nobody (480, or 486 when every leg was busy)',
   },
   busy: { stop: StopReason.CallerHangup, disposition: { answered: 'busy', unanswered: 'busy' }, inviteStatus: 486, doc: 'outbound: the called party was busy (486, 600)' },

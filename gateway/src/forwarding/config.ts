@@ -52,9 +52,14 @@ export function forwardTrunkIssues(config: unknown): { path: (string | number)[]
     if (!isRecord(route)) continue;
     const parsed = forwardSchema.safeParse(route['forward']);
     if (route['forward'] === undefined || !parsed.success) continue; // shape problems are the schema's
-    for (const { trunk, path } of forwardTrunks(parsed.data)) {
-      if (!outbound.has(trunk)) issues.push({ path: ['numbers', pattern, 'forward', ...path], message: `trunk '${trunk}' is not a trunk with an outbound side` });
-    }
+    for (const issue of forwardTrunkProblems(parsed.data, outbound)) issues.push({ path: ['numbers', pattern, ...issue.path], message: issue.message });
   }
   return issues;
+}
+
+/** A `forward:` block's trunks that are not among `outbound` (paths from the route: `forward.to.1.trunk`). */
+export function forwardTrunkProblems(f: ForwardConfig, outbound: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {
+  return forwardTrunks(f)
+    .filter(({ trunk }) => trunk !== '' && !outbound.has(trunk))
+    .map(({ trunk, path }) => ({ path: ['forward', ...path], message: `trunk '${trunk}' is not a trunk with an outbound side` }));
 }

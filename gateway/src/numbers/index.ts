@@ -45,6 +45,7 @@ export async function startNumbers(o: StartNumbersOptions): Promise<RunningNumbe
     adapters: o.adapters,
     env: o.env,
     sileroLoaded: o.sileroLoaded,
+    outboundTrunks: new Set(o.config.trunks.filter((t) => t.outbound !== undefined).map((t) => t.name)),
     logger,
     ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
   });

@@ -5,6 +5,7 @@
  * validates first (the same schema as `numbers:`, then pattern, secret, adapter checks) and changes nothing when
  * anything is wrong. Admission reads the book in memory and never waits on any of this.
  */
+import { forwardTrunkProblems } from '../forwarding/config.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -33,6 +34,8 @@ export interface NumberServiceOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether the Silero model is loaded (a number asking `speech.confirm: silero` needs it). */
   sileroLoaded: boolean;
+  /** Trunks with an outbound side: a runtime number's `forward:` may name only these. */
+  outboundTrunks?: ReadonlySet<string> | undefined;
   logger: Logger;
   /** How often the table is checked for other gateways' changes; 0: never. */
   pollMs?: number;
@@ -219,6 +222,7 @@ export class NumberService {
     if (route.speech?.confirm === 'silero' && !this.options.sileroLoaded) {
       issues.push({ path: ['speech', 'confirm'], message: 'silero was not loaded at start (no number asked for it then): restart the gateway' });
     }
+    if (route.forward !== undefined) issues.push(...forwardTrunkProblems(route.forward, this.options.outboundTrunks ?? new Set()));
     if (typeof route.agent !== 'string' && !builtAtStart) {
       const built = await buildAdapter(route.agent, ['agent'], this.options.env, this.options.logger);
       issues.push(...built.issues);

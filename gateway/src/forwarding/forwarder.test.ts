@@ -1,0 +1,148 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Call } from '../call/call.js';
+import { CallEvents } from '../call/events.js';
+import type { PlaceCallRequest } from '../call/control.js';
+import type { BridgeLeg } from '../call/outbound.js';
+import type { ForwardPlan } from '../call/plan.js';
+import type { CallSummary } from '../call/registry.js';
+import type { EndReason } from '../call/vocabulary.js';
+import { Forwarder } from './forwarder.js';
+
+/** A forwarder over a fake outbound side: the test answers and ends legs through the lifecycle events. */
+function setup(options: { refuse?: (to: string) => string | undefined } = {}) {
+  const events = new CallEvents((err) => {
+    throw err;
+  });
+  const placed: { request: PlaceCallRequest; leg: BridgeLeg; id: string }[] = [];
+  const ended: { id: string; reason: EndReason }[] = [];
+  const joined: [string, string][] = [];
+  const calls = new Map<string, Call>();
+  const call = (id: string): Call => {
+    let c = calls.get(id);
+    if (c === undefined) calls.set(id, (c = { id, state: 'ringing', plan: { from: '+15550001111', pattern: '+1555*' } } as unknown as Call));
+    return c;
+  };
+  const end = (id: string, reason: EndReason): void => {
+    const c = call(id);
+    if (c.state === 'ended') return;
+    c.state = 'ended';
+    ended.push({ id, reason });
+    events.emit({ type: 'ended', call: c, reason } as never);
+  };
+  const forwarder = new Forwarder({
+    events,
+    placeCall: async (request, leg) => {
+      const code = options.refuse?.(request.to);
+      if (code !== undefined) throw Object.assign(new Error('refused'), { code });
+      const id = `leg-${placed.length + 1}`;
+      placed.push({ request, leg, id });
+      call(id);
+      return { id, endReason: null } as unknown as CallSummary;
+    },
+    end,
+    join: async (a, b) => {
+      joined.push([a, b]);
+      return true;
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const answer = (id: string): void => {
+    call(id).state = 'answered';
+    events.emit({ type: 'answered', call: call(id) });
+  };
+  const caller = call('caller');
+  return { forwarder, placed, ended, joined, answer, end, caller };
+}
+
+const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
+  targets: Array.from({ length: n }, (_, i) => ({ to: `+1555000000${i + 1}`, trunk: 't' })),
+  strategy,
+  ringTimeoutMs: 20_000,
+  fallback: 'reject',
+});
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Forwarder', () => {
+  it('sequential: rings one person at a time, moves on when a leg ends, and stops at the first answer', async () => {
+    const t = setup();
+    const outcome = t.forwarder.dial(t.caller, plan('sequential'));
+    await tick();
+    expect(t.placed.map((p) => p.request.to)).toEqual(['+15550000001']);
+    expect(t.placed[0]).toMatchObject({ request: { trunk: 't', ringTimeoutMs: 20_000, from: '+15550001111' }, leg: { peer: 'caller', pattern: '+1555*' } });
+    t.end('leg-1', 'no-answer');
+    await tick();
+    expect(t.placed.map((p) => p.request.to)).toEqual(['+15550000001', '+15550000002']);
+    t.answer('leg-2');
+    await expect(outcome).resolves.toMatchObject({
+      kind: 'answered',
+      legId: 'leg-2',
+      attempts: [{ to: '+15550000001', callId: 'leg-1', outcome: 'no-answer' }, { to: '+15550000002', callId: 'leg-2', outcome: 'answered' }],
+    });
+    expect(t.placed).toHaveLength(2); // the third was never rung
+  });
+
+  it('simultaneous: rings everyone; the first answer wins and the others are cancelled as answered elsewhere', async () => {
+    const t = setup();
+    const outcome = t.forwarder.dial(t.caller, plan('simultaneous'));
+    await tick();
+    expect(t.placed.map((p) => p.id)).toEqual(['leg-1', 'leg-2', 'leg-3']);
+    t.end('leg-1', 'busy');
+    t.answer('leg-3');
+    const result = await outcome;
+    expect(result).toMatchObject({ kind: 'answered', legId: 'leg-3' });
+    expect(t.ended).toEqual([{ id: 'leg-1', reason: 'busy' }, { id: 'leg-2', reason: 'answered-elsewhere' }]);
+    expect(result.attempts.map((a) => [a.callId, a.outcome])).toEqual([['leg-1', 'busy'], ['leg-3', 'answered'], ['leg-2', 'answered-elsewhere']]);
+  });
+
+  it('nobody answers: failed, and allBusy only when every leg that rang was busy', async () => {
+    const busy = setup({ refuse: (to) => (to.endsWith('3') ? 'TRUNK_BUSY' : undefined) });
+    const o1 = busy.forwarder.dial(busy.caller, plan('simultaneous'));
+    await tick();
+    busy.end('leg-1', 'busy');
+    busy.end('leg-2', 'busy');
+    await expect(o1).resolves.toMatchObject({ kind: 'failed', allBusy: true });
+    expect((await o1).attempts).toContainEqual({ to: '+15550000003', trunk: 't', outcome: 'refused', code: 'TRUNK_BUSY' });
+
+    const mixed = setup();
+    const o2 = mixed.forwarder.dial(mixed.caller, plan('sequential', 2));
+    await tick();
+    mixed.end('leg-1', 'busy');
+    await tick();
+    mixed.end('leg-2', 'no-answer');
+    await expect(o2).resolves.toMatchObject({ kind: 'failed', allBusy: false });
+  });
+
+  it('the caller hangs up while people ring: every ringing leg is cancelled', async () => {
+    const t = setup();
+    const outcome = t.forwarder.dial(t.caller, plan('simultaneous', 2));
+    await tick();
+    t.end('caller', 'cancelled');
+    await expect(outcome).resolves.toMatchObject({ kind: 'cancelled' });
+    expect(t.ended).toEqual([{ id: 'caller', reason: 'cancelled' }, { id: 'leg-1', reason: 'peer-hangup' }, { id: 'leg-2', reason: 'peer-hangup' }]);
+  });
+
+  it('bridged: joins the two calls, and either one ending ends the other (peer-hangup)', async () => {
+    const t = setup();
+    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
+    await tick();
+    t.answer('leg-1');
+    await outcome;
+    await expect(t.forwarder.bridge('caller', 'leg-1')).resolves.toBe(true);
+    expect(t.joined).toEqual([['caller', 'leg-1']]);
+    t.end('leg-1', 'remote-bye');
+    expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
+  });
+
+  it('a leg that hangs up before its caller is bridged is not joined', async () => {
+    const t = setup();
+    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
+    await tick();
+    t.answer('leg-1');
+    await outcome;
+    t.end('leg-1', 'remote-bye');
+    await expect(t.forwarder.bridge('caller', 'leg-1')).resolves.toBe(false);
+    expect(t.joined).toEqual([]);
+  });
+});
