@@ -73,9 +73,9 @@ export interface CallSrtp {
 export interface CallMediaOptions {
   callId: string;
   /**
-   * The agent side is a continuous stream (a bridged leg: another call's caller), not an agent's talk spurts: a
-   * spurt starts only once the whole lead is queued (PlayoutQueue `strictLead`), so the stream keeps one lead of
-   * margin against its sender's jitter instead of slipping a packet.
+   * The agent side is a continuous stream (a bridged leg: another call's caller), not an agent's talk spurts
+   * (PlayoutQueue `continuous`): a spurt starts only once the whole lead is queued, so the stream keeps one lead of
+   * margin against its sender's jitter instead of slipping a packet, and depth beyond it is trimmed slowly.
    */
   continuousAgent?: boolean;
   /** Where hop latencies are recorded (shared by all calls). */

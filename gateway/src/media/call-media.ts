@@ -76,7 +76,7 @@ export class CallMedia implements AgentCommandTarget {
     this.playout = new PlayoutQueue({
       maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
-      strictLead: options.continuousAgent === true,
+      continuous: options.continuousAgent === true,
     });
     this.dtmfOut = dtmfSenderFor(n);
     const trace = options.trace;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlayoutQueue, wholeMs } from './playout-queue.js';
+import { CONTINUOUS_EXCESS_PACKETS, CONTINUOUS_TRIM_EVERY, PlayoutQueue, wholeMs } from './playout-queue.js';
 
 const ramp = (n: number, from = 1): Int16Array => Int16Array.from({ length: n }, (_, i) => from + i);
 
@@ -139,5 +139,57 @@ describe('PlayoutQueue', () => {
     const marks: { name: string; playedSamples: number }[] = [];
     for (let i = 0; i < 250 && marks.length === 0; i++) marks.push(...(q.take(480)?.marks ?? []));
     expect(marks).toEqual([{ name: 'm', status: 'played', playedSamples: 118_940 }]);
+  });
+});
+
+describe('PlayoutQueue, a continuous source (a bridged leg)', () => {
+  const PACKET = 480;
+  const frame = (v: number): Int16Array => new Int16Array(PACKET).fill(v);
+
+  it('starts a spurt only with the whole lead, however many ticks it waits', () => {
+    const q = new PlayoutQueue({ maxSamples: 24_000, leadSamples: 2 * PACKET, continuous: true });
+    q.push(frame(1));
+    for (let i = 0; i < 5; i++) expect(q.take(PACKET)).toBeUndefined();
+    q.push(frame(2));
+    expect(q.take(PACKET)?.spurtStart).toBe(true);
+    // The agent-spurt default starts after one tick's wait with less than the lead.
+    const spurts = new PlayoutQueue({ maxSamples: 24_000, leadSamples: 2 * PACKET });
+    spurts.push(frame(1));
+    expect(spurts.take(PACKET)).toBeUndefined();
+    expect(spurts.take(PACKET)?.spurtStart).toBe(true);
+  });
+
+  it('trims a backlog beyond the lead plus CONTINUOUS_EXCESS_PACKETS, one packet per CONTINUOUS_TRIM_EVERY takes, oldest first', () => {
+    const q = new PlayoutQueue({ maxSamples: 48_000, leadSamples: 2 * PACKET, continuous: true });
+    let next = 0;
+    for (; next < 12; next++) q.push(frame(next)); // a 240 ms backlog
+    const played: number[] = [];
+    for (let tick = 0; tick < 600; tick++) {
+      q.push(frame(next++)); // one packet in, one packet out, each tick
+      const out = q.take(PACKET);
+      if (out) played.push(out.samples[0] ?? -1);
+    }
+    const bound = 2 * PACKET + CONTINUOUS_EXCESS_PACKETS * PACKET + PACKET;
+    expect(q.queuedSamples).toBeLessThanOrEqual(bound);
+    // 12 + 1 packets queued before the first take; trimmed while a take finds lead + excess + 1 (2 + 3 + 1 = 6)
+    // or more: 8 packets, one per CONTINUOUS_TRIM_EVERY takes, leaving 5 before each take.
+    expect(q.trimmedSamples).toBe(8 * PACKET);
+    expect(q.queuedSamples).toBe(4 * PACKET);
+    const gaps = played.slice(1).map((v, i) => v - (played[i] ?? 0));
+    expect(gaps.filter((g) => g === 2)).toHaveLength(8);
+    expect(gaps.every((g) => g === 1 || g === 2)).toBe(true);
+    const trimmedAt = gaps.flatMap((g, i) => (g === 2 ? [i] : []));
+    for (let i = 1; i < trimmedAt.length; i++) expect((trimmedAt[i] ?? 0) - (trimmedAt[i - 1] ?? 0)).toBeGreaterThanOrEqual(CONTINUOUS_TRIM_EVERY);
+  });
+
+  it('never trims an agent\'s talk spurts (the default)', () => {
+    const q = new PlayoutQueue({ maxSamples: 48_000, leadSamples: 2 * PACKET });
+    for (let i = 0; i < 20; i++) q.push(frame(i));
+    for (let tick = 0; tick < 200; tick++) {
+      q.push(frame(tick));
+      q.take(PACKET);
+    }
+    expect(q.trimmedSamples).toBe(0);
+    expect(q.queuedSamples).toBe(20 * PACKET);
   });
 });

@@ -58,9 +58,19 @@ export function wholeMs(samples: number): number {
 export interface PlayoutQueueOptions {
   maxSamples: number;
   leadSamples: number;
-  /** A spurt starts only with the whole lead queued (a continuous source), never early after a tick's wait. */
-  strictLead?: boolean;
+  /**
+   * A continuous source (a bridged leg: another call's caller, one frame per packet time, never pausing): a spurt
+   * starts only with the whole lead queued, never early after a tick's wait; and depth beyond the lead plus
+   * `CONTINUOUS_EXCESS_PACKETS` packets (a start-up backlog, the two sides' clock drift) is trimmed, one packet at
+   * a time and at most one every `CONTINUOUS_TRIM_EVERY` takes, so the delay stays bounded without chopping.
+   */
+  continuous?: boolean;
 }
+
+/** A continuous source's depth beyond its lead that is trimmed (packets). */
+export const CONTINUOUS_EXCESS_PACKETS = 3;
+/** At most one packet trimmed per this many takes (50: one 20 ms packet a second). */
+export const CONTINUOUS_TRIM_EVERY = 50;
 
 interface PendingMark {
   name: string;
@@ -82,8 +92,12 @@ export class PlayoutQueue {
   private lastMarkName: string | undefined;
   private playing = false;
   private waitedTicks = 0;
+  /** Takes since a continuous source's depth was last trimmed. */
+  private sinceTrim = 0;
   /** Samples refused because the queue was full. */
   overflowSamples = 0;
+  /** Samples a continuous source had queued beyond its bound, dropped unplayed. */
+  trimmedSamples = 0;
 
   constructor(private readonly options: PlayoutQueueOptions) {}
 
@@ -139,7 +153,7 @@ export class PlayoutQueue {
     let spurtStart = false;
     if (!this.playing) {
       // Start when the lead is there, or when the agent has stopped adding audio for a tick (a short utterance).
-      if (this.queued < Math.max(count, this.options.leadSamples) && (this.waitedTicks < 1 || this.options.strictLead === true)) {
+      if (this.queued < Math.max(count, this.options.leadSamples) && (this.waitedTicks < 1 || this.options.continuous === true)) {
         this.waitedTicks++;
         return undefined;
       }
@@ -150,6 +164,7 @@ export class PlayoutQueue {
       this.waitedTicks++;
       return undefined;
     }
+    if (this.options.continuous === true) this.trimExcess(count);
     const chunkArrivals: number[] = [];
     let samples = this.takeWhole(count, chunkArrivals);
     if (samples === undefined) {
@@ -183,6 +198,24 @@ export class PlayoutQueue {
     this.playing = false;
     this.waitedTicks = 0;
     return result;
+  }
+
+  /** A continuous source: drops one packet's samples when the depth is past its bound (marks pending: never). */
+  private trimExcess(count: number): void {
+    this.sinceTrim++;
+    if (this.sinceTrim < CONTINUOUS_TRIM_EVERY || this.marks.length > 0) return;
+    if (this.queued < this.options.leadSamples + count * (CONTINUOUS_EXCESS_PACKETS + 1)) return;
+    this.sinceTrim = 0;
+    let left = count;
+    const arrivals: number[] = [];
+    while (left > 0) {
+      const chunk = this.chunks[0];
+      if (chunk === undefined) break;
+      left -= this.consume(chunk, Math.min(left, chunk.length - this.head), arrivals).length;
+    }
+    // Positions of later marks count samples that will play: the dropped ones never will.
+    this.enqueued -= count - left;
+    this.trimmedSamples += count - left;
   }
 
   /**
