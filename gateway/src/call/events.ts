@@ -5,6 +5,7 @@
  * emitter is the guard: a subscriber that throws (or returns a promise that rejects) is reported to `onError` and
  * the next subscriber runs; nothing reaches SIP handling. docs/call-core.md lists the events.
  */
+import type { ForwardAttempt } from '../forwarding/forwarder.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
@@ -34,6 +35,8 @@ export type CallEvent =
   | { readonly type: 'early-media'; readonly call: Call }
   /** Dialling the agent went as `report` says (undefined `report`: dialling failed with `error`). */
   | { readonly type: 'agent-connect'; readonly call: Call; readonly report: AgentConnectReport | undefined; readonly error?: { readonly code: string } }
+  /** Forwarding (forwarding/) rang the number's people for this caller: how each leg went, and the result. */
+  | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }
   /** The ACK for the initial 2xx: the dialog is confirmed. */

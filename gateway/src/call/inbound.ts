@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { PortPoolExhaustedError } from '../media/port-pool.js';
-import type { MediaPlane } from '../media-plane/plane.js';
+import type { AgentConnectReport, MediaPlane } from '../media-plane/plane.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import { createUasDialog, dialogKey } from '../sip/dialog.js';
 import { parseCSeq, parseNameAddr } from '../sip/headers.js';
@@ -140,7 +140,7 @@ export class InboundSide {
 
       let leg: string | undefined;
       const forwarding = this.options.forwarding?.();
-      if (plan.forward !== undefined && forwarding !== undefined) {
+      if (plan.forward?.when === 'first' && forwarding !== undefined) {
         // People ring first (forwarding/); the caller hears ringing meanwhile, never dead air.
         if (c.state === 'admitted') this.ring(c, tx);
         const outcome = await forwarding.dial(c, plan.forward);
@@ -166,8 +166,26 @@ export class InboundSide {
       const session = new SdpSession({ address: this.advertisedAddress(tx), port: rtpPort, codecs: [...plan.codecs], ptimeMs: plan.ptimeMs, srtp: localSrtp(plan.srtp.policy, plan.srtp.suites) });
       c.sdp = session;
       const body = req.body.length > 0 ? session.answer(sdpBody(req)) : session.offer();
-      await this.connectAgent(c); // before answering: an unreachable agent can still be refused
+      const report = await this.connectAgent(c); // before answering: an unreachable agent can still be refused
       if (isEnded(c)) return;
+      if (report?.outcome === 'unreachable') {
+        if (plan.forward?.when !== 'agent-unavailable' || forwarding === undefined) throw agentUnreachable(plan);
+        // Failover: the agent is down, so people ring instead (the caller hears ringing, not an apology).
+        if (c.state === 'admitted') this.ring(c, tx);
+        log.warn({ failure: report.failure?.code }, 'agent unreachable: forwarding to people');
+        const outcome = await forwarding.dial(c, plan.forward);
+        if (outcome.kind === 'cancelled' || isEnded(c)) return;
+        if (outcome.kind === 'answered') {
+          leg = outcome.legId;
+          c.plan = plan = bridgedPlan(plan, leg);
+          if (!(await media.fallback(c.id, 'bridge'))) return this.forwardFailed(c, tx, 480);
+        } else if (plan.forward.fallback === 'apology') {
+          if (!(await media.fallback(c.id, 'apology'))) throw agentUnreachable(plan);
+        } else {
+          return this.forwardFailed(c, tx, outcome.allBusy ? 486 : 480);
+        }
+        if (isEnded(c)) return;
+      }
       if (leg !== undefined) {
         const bridged = (await forwarding?.bridge(c.id, leg)) === true;
         // The person hung up before the caller could be answered: refused as if nobody had answered.
@@ -203,8 +221,8 @@ export class InboundSide {
     }
   }
 
-  /** Dials the call's agent and tells the event stream how it went; refuses the call when its plan says to. */
-  private async connectAgent(call: Call): Promise<void> {
+  /** Dials the call's agent and tells the event stream how it went (`unreachable`: the plan says not to apologise). */
+  private async connectAgent(call: Call): Promise<AgentConnectReport | undefined> {
     const { media, events } = this.options;
     let report;
     try {
@@ -215,7 +233,7 @@ export class InboundSide {
       throw err;
     }
     events.emit({ type: 'agent-connect', call, report });
-    if (report?.outcome === 'unreachable') throw agentUnreachable(call.plan);
+    return report;
   }
 
   /** Forwarding found nobody (and the number falls back to nobody): 480, or 486 when every leg was busy. */

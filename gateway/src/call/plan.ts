@@ -80,8 +80,13 @@ export interface ForwardPlan {
   readonly targets: readonly { readonly to: string; readonly trunk: string }[];
   readonly strategy: 'sequential' | 'simultaneous';
   readonly ringTimeoutMs: number;
-  /** Nobody answered: the number's agent takes the call, or the caller is refused (480; 486 if every leg was busy). */
-  readonly fallback: 'agent' | 'reject';
+  /** People ring before the agent, or only when the agent cannot be reached. */
+  readonly when: 'first' | 'agent-unavailable';
+  /**
+   * Nobody answered: `agent` (when `first`): the number's agent takes the call; `apology` (when
+   * `agent-unavailable`): the apology agent; `reject`: the caller is refused (480; 486 if every leg was busy).
+   */
+  readonly fallback: 'agent' | 'apology' | 'reject';
 }
 
 /** What a plan is resolved from: the admitted (or requested) call and its number's route. */
@@ -103,6 +108,9 @@ export type PlanConfig = Pick<Config, 'media' | 'agents' | 'sip' | 'trunks' | 't
 export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
   const { route } = input;
   const agent = agentPlan(route, input.pattern, input.adapterKey);
+  const onFailure = route.onAgentFailure ?? config.agents.onFailure;
+  const forwards = input.direction === 'inbound' ? route.forward : undefined;
+  const failsOver = forwards?.when === 'agent-unavailable';
   return {
     direction: input.direction,
     from: input.from,
@@ -116,24 +124,27 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     srtp: { policy: route.srtp ?? trunkOf(config, input)?.srtp ?? config.media.srtp, suites: config.media.srtpSuites },
     bargeIn: route.bargeIn ?? defaultBargeIn(agent) ?? config.media.bargeIn,
     speech: { ...config.media.speech, ...route.speech },
-    // Outbound: nobody is on the line to apologise to, and a phone must not ring for an agent that is down.
-    onAgentFailure: input.direction === 'outbound' ? 'reject' : (route.onAgentFailure ?? config.agents.onFailure),
+    // Outbound: nobody is on the line to apologise to, and a phone must not ring for an agent that is down. Forwarding
+    // when the agent is unavailable: the media plane reports it unreachable and the call core rings the people.
+    onAgentFailure: input.direction === 'outbound' || failsOver ? 'reject' : onFailure,
     rejectStatus: config.agents.rejectStatus,
     retryAfterSeconds: config.sip.retryAfterSeconds,
     ringing: route.ringing ?? config.sip.ringing,
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
     transfer: route.transfer ?? config.transfer,
     ...(input.direction === 'inbound' ? { routing: input.routing ?? { source: 'config', action: 'agent' } } : {}),
-    ...(input.direction === 'inbound' && route.forward !== undefined ? { forward: forwardPlan(route.forward) } : {}),
+    ...(forwards !== undefined ? { forward: forwardPlan(forwards, onFailure) } : {}),
   };
 }
 
-function forwardPlan(f: NonNullable<NumberRouteConfig['forward']>): ForwardPlan {
+function forwardPlan(f: NonNullable<NumberRouteConfig['forward']>, onAgentFailure: 'reject' | 'apology'): ForwardPlan {
+  const afterAgent = f.when === 'agent-unavailable';
   return {
     targets: f.to.map((t) => (typeof t === 'string' ? { to: t, trunk: f.trunk ?? '' } : { to: t.to, trunk: t.trunk ?? f.trunk ?? '' })),
     strategy: f.strategy,
     ringTimeoutMs: f.ringTimeoutS * 1000,
-    fallback: f.fallback,
+    when: f.when,
+    fallback: f.fallback === 'reject' ? 'reject' : afterAgent ? onAgentFailure : 'agent',
   };
 }
 

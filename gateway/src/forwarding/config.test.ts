@@ -31,6 +31,7 @@ describe('numbers.*.forward', () => {
       targets: [{ to: '+15551230001', trunk: 'carrier' }, { to: 'sip:desk@pbx.example', trunk: 'pbx' }],
       strategy: 'sequential',
       ringTimeoutMs: 20_000,
+      when: 'first',
       fallback: 'agent',
     });
     // Outbound calls never forward: only what a caller dials is forwarded.

@@ -7,6 +7,8 @@ import { z } from 'zod';
 
 export const FORWARD_STRATEGIES = ['sequential', 'simultaneous'] as const;
 export const FORWARD_FALLBACKS = ['agent', 'reject'] as const;
+/** When people ring: before the agent (`first`), or only when the agent cannot be reached (`agent-unavailable`). */
+export const FORWARD_WHEN = ['first', 'agent-unavailable'] as const;
 export const FORWARD_DEFAULT_RING_TIMEOUT_S = 20;
 
 const trunkName = z.string().min(1);
@@ -22,7 +24,16 @@ export const forwardSchema = z
     strategy: z.enum(FORWARD_STRATEGIES).default('sequential'),
     /** How long each target rings (sequential), or all of them (simultaneous). */
     ringTimeoutS: z.int().min(1).max(300).default(FORWARD_DEFAULT_RING_TIMEOUT_S),
-    /** Nobody answered: the number's `agent` takes the call (default), or the caller is refused (480, 486 all busy). */
+    /**
+     * `first` (default): people ring before the agent. `agent-unavailable`: the agent takes the call, and people ring
+     * only when it cannot be reached (down, refusing, timing out): a failover instead of the apology.
+     */
+    when: z.enum(FORWARD_WHEN).default('first'),
+    /**
+     * Nobody answered. `agent` (default): with `when: first` the number's agent takes the call; with `when:
+     * agent-unavailable` the number's own `onAgentFailure` applies (the apology, or a refusal). `reject`: 480, or 486
+     * when every leg was busy.
+     */
     fallback: z.enum(FORWARD_FALLBACKS).default('agent'),
   })
   .superRefine((f, ctx) => {

@@ -59,6 +59,7 @@ const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
   targets: Array.from({ length: n }, (_, i) => ({ to: `+1555000000${i + 1}`, trunk: 't' })),
   strategy,
   ringTimeoutMs: 20_000,
+  when: 'first',
   fallback: 'reject',
 });
 

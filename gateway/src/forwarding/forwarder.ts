@@ -31,6 +31,8 @@ export interface ForwardAttempt {
   readonly outcome: 'answered' | EndReason | 'refused';
   /** Why a leg was not placed (the outbound side's refusal code, e.g. TRUNK_BUSY). */
   readonly code?: string;
+  /** When the attempt settled (epoch ms). */
+  readonly atMs: number;
 }
 
 export type ForwardOutcome =
@@ -88,7 +90,8 @@ export class Forwarder {
     const gone = new Promise<'gone'>((resolve) => this.callers.set(caller.id, () => resolve('gone')));
     try {
       const outcome = plan.strategy === 'simultaneous' ? await this.simultaneous(caller, plan, gone) : await this.sequential(caller, plan, gone);
-      log.info({ outcome: outcome.kind, attempts: outcome.attempts }, 'forwarding finished');
+      log.info({ outcome: outcome.kind, attempts: outcome.attempts.map(({ to: _to, ...a }) => a) }, 'forwarding finished');
+      this.options.events.emit({ type: 'forwarded', call: caller, outcome: outcome.kind, attempts: outcome.attempts });
       return outcome;
     } finally {
       this.callers.delete(caller.id);
@@ -116,14 +119,14 @@ export class Forwarder {
       const result = await Promise.race([placed.result, gone]);
       if (result === 'gone') {
         this.options.end(placed.id, 'peer-hangup');
-        attempts.push({ ...target, callId: placed.id, outcome: 'peer-hangup' });
+        attempts.push({ ...target, callId: placed.id, outcome: 'peer-hangup', atMs: Date.now() });
         return { kind: 'cancelled', attempts };
       }
       if (result.kind === 'answered') {
-        attempts.push({ ...target, callId: placed.id, outcome: 'answered' });
+        attempts.push({ ...target, callId: placed.id, outcome: 'answered', atMs: Date.now() });
         return { kind: 'answered', legId: placed.id, attempts };
       }
-      attempts.push({ ...target, callId: placed.id, outcome: result.reason });
+      attempts.push({ ...target, callId: placed.id, outcome: result.reason, atMs: Date.now() });
     }
     return failed(attempts);
   }
@@ -141,7 +144,7 @@ export class Forwarder {
       void gone.then(() => {
         for (const leg of open) {
           this.options.end(leg.id, 'peer-hangup');
-          attempts.push({ ...leg.target, callId: leg.id, outcome: 'peer-hangup' });
+          attempts.push({ ...leg.target, callId: leg.id, outcome: 'peer-hangup', atMs: Date.now() });
         }
         open.clear();
         resolve();
@@ -152,16 +155,16 @@ export class Forwarder {
           open.delete(leg);
           if (r.kind === 'answered' && winner === undefined) {
             winner = leg.id;
-            attempts.push({ ...leg.target, callId: leg.id, outcome: 'answered' });
+            attempts.push({ ...leg.target, callId: leg.id, outcome: 'answered', atMs: Date.now() });
             for (const other of open) {
               this.options.end(other.id, 'answered-elsewhere');
-              attempts.push({ ...other.target, callId: other.id, outcome: 'answered-elsewhere' });
+              attempts.push({ ...other.target, callId: other.id, outcome: 'answered-elsewhere', atMs: Date.now() });
             }
             open.clear();
           } else if (r.kind === 'answered') {
             this.options.end(leg.id, 'answered-elsewhere'); // a second answer raced the first: not this caller's
-            attempts.push({ ...leg.target, callId: leg.id, outcome: 'answered-elsewhere' });
-          } else attempts.push({ ...leg.target, callId: leg.id, outcome: r.reason });
+            attempts.push({ ...leg.target, callId: leg.id, outcome: 'answered-elsewhere', atMs: Date.now() });
+          } else attempts.push({ ...leg.target, callId: leg.id, outcome: r.reason, atMs: Date.now() });
           settle();
         });
       }
@@ -181,7 +184,7 @@ export class Forwarder {
     } catch (err) {
       const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
       this.options.logger.warn({ callId: caller.id, to: target.to, trunk: target.trunk, code, err }, 'forwarding: a leg could not be placed');
-      attempts.push({ ...target, outcome: 'refused', code });
+      attempts.push({ ...target, outcome: 'refused', code, atMs: Date.now() });
       return undefined;
     }
     // The leg may already have ended (a proxy that did not resolve ends it inside placeCall).

@@ -76,6 +76,10 @@ interface PlaneCall {
   agent: AgentLink | undefined;
   /** The apology agent took the call (its agent was unreachable): its hangup ends the call as `agent-unavailable`. */
   fallback: boolean;
+  /** The call is a bridged leg (its plan's agent is `bridge`, or `fallback('bridge')` made it one). */
+  bridged: boolean;
+  /** The `start` its agent was (or would have been) sent: the apology agent gets the same. */
+  start: StartMessage | undefined;
   /** Holds what the agent sends until the media exists (late offers: at the ACK). */
   agentSink: DeferredSink | undefined;
   media: CallMedia | undefined;
@@ -116,7 +120,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
     const planned = info.plan.agent;
     const adapter = planned.kind === 'adapter' ? this.adapters.agentFor(planned.key ?? planned.pattern) : undefined;
-    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, adapter, agent: undefined, fallback: false, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
+    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, adapter, agent: undefined, fallback: false, bridged: info.plan.agent.kind === 'bridge', start: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
     return { rtpPort: ports.rtpPort };
   }
 
@@ -139,6 +143,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     };
     const sink = new DeferredSink((config.media.maxPlayoutMs * SAMPLE_RATE) / 1000);
     call.agentSink = sink;
+    call.start = start;
     const began = performance.now();
     const report = (outcome: AgentConnectReport['outcome'], failure?: AgentConnectError): AgentConnectReport => ({
       startMs: performance.timeOrigin + began,
@@ -167,6 +172,21 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     }
     if (call.endReason) call.agent.close(stopReasonOf(call.endReason)); // the call ended while we dialled
     return result;
+  }
+
+  async fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean> {
+    const call = this.calls.get(callId);
+    if (!call || call.endReason || call.agent || call.media || !call.agentSink || !call.start) return false;
+    const sink = guardedSink(call.agentSink, (err) => this.fail(callId, 'agent event', err));
+    if (to === 'bridge') {
+      call.bridged = true;
+      call.agent = this.junction.link(callId, sink);
+    } else {
+      call.fallback = true;
+      call.agent = new InProcessLink(apologyAgent, call.start, sink, call.log);
+    }
+    call.log.info({ to }, 'agent unreachable: the call goes on without it');
+    return true;
   }
 
   async join(a: string, b: string): Promise<boolean> {
@@ -205,7 +225,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       callId,
       hops: this.hops,
       bargeIn: {
-        mode: plan.bargeIn,
+        mode: call.bridged ? 'off' : plan.bargeIn,
         speech: detectorOptions(speech),
         confirm: pickConfirm(speech),
         silero: this.options.silero,
@@ -218,7 +238,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       clock: this.clock,
       settings: config.media,
       // A bridged leg plays another leg's caller: a stream without pauses, whose spurt must start with its whole lead.
-      continuousAgent: plan.agent.kind === 'bridge',
+      continuousAgent: call.bridged,
       logger: call.log,
       events: {
         // The apology agent hangs up a call its real agent never took: not the agent's hangup.

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.open(req.info) };
         case 'connect':
           return { type: 'reply', id: req.id, ok: true, value: await plane.connect(req.callId) };
+        case 'fallback':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.fallback(req.callId, req.to) };
         case 'join':
           return { type: 'reply', id: req.id, ok: true, value: await plane.join(req.a, req.b) };
         case 'stats':

@@ -113,6 +113,12 @@ export interface MediaPlane {
   /** Starts RTP ↔ agent with the negotiated codec (at answer, or at the ACK of a late offer). */
   start(callId: string, negotiated: NegotiatedMedia): void;
   /**
+   * The call's agent could not be reached (`connect` reported `unreachable`), and the call core goes on without it:
+   * `bridge` makes the call a bridged leg (to be joined: forwarding after an agent failure), `apology` gives it the
+   * apology agent. False when the call is gone, has an agent, or its media has started.
+   */
+  fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean>;
+  /**
    * Joins two bridged calls' media (both planned with agent kind `bridge`, both connected): each one's caller audio
    * and DTMF go to the other (bridge/junction.ts). Returns false when they cannot be joined (not both open, or not
    * in one worker).

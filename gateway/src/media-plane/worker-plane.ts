@@ -222,6 +222,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
     return worker ? worker.request<AgentConnectReport | undefined>({ method: 'connect', callId }) : undefined;
   }
 
+  async fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean> {
+    const worker = this.byCall.get(callId);
+    return worker ? worker.request<boolean>({ method: 'fallback', callId, to }) : false;
+  }
+
   async join(a: string, b: string): Promise<boolean> {
     const worker = this.byCall.get(a);
     if (worker === undefined || worker !== this.byCall.get(b)) return false;

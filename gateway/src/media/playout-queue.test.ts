@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTINUOUS_EXCESS_PACKETS, CONTINUOUS_TRIM_EVERY, PlayoutQueue, wholeMs } from './playout-queue.js';
+import { CONTINUOUS_EXCESS_PACKETS, CONTINUOUS_FORCE_TRIM_AFTER, CONTINUOUS_TRIM_EVERY, PlayoutQueue, wholeMs } from './playout-queue.js';
 
 const ramp = (n: number, from = 1): Int16Array => Int16Array.from({ length: n }, (_, i) => from + i);
 
@@ -159,27 +159,43 @@ describe('PlayoutQueue, a continuous source (a bridged leg)', () => {
     expect(spurts.take(PACKET)?.spurtStart).toBe(true);
   });
 
-  it('trims a backlog beyond the lead plus CONTINUOUS_EXCESS_PACKETS, one packet per CONTINUOUS_TRIM_EVERY takes, oldest first', () => {
+  /** One packet in and one out per tick from a 12-packet backlog; `loud(n)`: whether packet n is speech. */
+  function run(loud: (n: number) => boolean, ticks: number) {
     const q = new PlayoutQueue({ maxSamples: 48_000, leadSamples: 2 * PACKET, continuous: true });
+    // Packet n holds n (quiet: below −40 dBFS) or 1000 + n (loud).
+    const packet = (n: number): Int16Array => frame(loud(n) ? 1_000 + n : n % 300);
     let next = 0;
-    for (; next < 12; next++) q.push(frame(next)); // a 240 ms backlog
+    for (; next < 12; next++) q.push(packet(next));
     const played: number[] = [];
-    for (let tick = 0; tick < 600; tick++) {
-      q.push(frame(next++)); // one packet in, one packet out, each tick
+    for (let tick = 0; tick < ticks; tick++) {
+      q.push(packet(next++));
       const out = q.take(PACKET);
       if (out) played.push(out.samples[0] ?? -1);
     }
-    const bound = 2 * PACKET + CONTINUOUS_EXCESS_PACKETS * PACKET + PACKET;
-    expect(q.queuedSamples).toBeLessThanOrEqual(bound);
-    // 12 + 1 packets queued before the first take; trimmed while a take finds lead + excess + 1 (2 + 3 + 1 = 6)
-    // or more: 8 packets, one per CONTINUOUS_TRIM_EVERY takes, leaving 5 before each take.
+    const trimmedAt = played.slice(1).flatMap((v, i) => ((v % 1_000) % 300 !== (((played[i] ?? 0) % 1_000) + 1) % 300 ? [i] : []));
+    return { q, trimmedAt, played };
+  }
+
+  it('trims a quiet backlog beyond the lead plus CONTINUOUS_EXCESS_PACKETS at once, then one packet per CONTINUOUS_TRIM_EVERY takes', () => {
+    const { q, trimmedAt, played } = run(() => false, 600);
+    // 13 packets before the first take; trimmed while a take finds lead + excess + 1 (2 + 3 + 1 = 6) or more: 8
+    // packets, the first at once, then one per CONTINUOUS_TRIM_EVERY takes, leaving 5 before each take.
     expect(q.trimmedSamples).toBe(8 * PACKET);
-    expect(q.queuedSamples).toBe(4 * PACKET);
-    const gaps = played.slice(1).map((v, i) => v - (played[i] ?? 0));
-    expect(gaps.filter((g) => g === 2)).toHaveLength(8);
-    expect(gaps.every((g) => g === 1 || g === 2)).toBe(true);
-    const trimmedAt = gaps.flatMap((g, i) => (g === 2 ? [i] : []));
-    for (let i = 1; i < trimmedAt.length; i++) expect((trimmedAt[i] ?? 0) - (trimmedAt[i - 1] ?? 0)).toBeGreaterThanOrEqual(CONTINUOUS_TRIM_EVERY);
+    expect(q.queuedSamples).toBe((2 + CONTINUOUS_EXCESS_PACKETS - 1) * PACKET);
+    expect(played[0]).toBe(1); // packet 0 trimmed at the first take
+    expect(trimmedAt[0]).toBe(CONTINUOUS_TRIM_EVERY - 1);
+    for (let i = 1; i < trimmedAt.length; i++) expect((trimmedAt[i] ?? 0) - (trimmedAt[i - 1] ?? 0)).toBe(CONTINUOUS_TRIM_EVERY);
+  });
+
+  it('trims speech only in its pauses, unless no pause comes for CONTINUOUS_FORCE_TRIM_AFTER takes', () => {
+    // Speech with a pause of a packet every 80 packets, from packet 100 on: trims wait for the pauses.
+    const paused = run((n) => n < 100 || n % 80 !== 0, 400);
+    expect(paused.q.trimmedSamples).toBeGreaterThan(0);
+    // Never a pause: the backlog stays until CONTINUOUS_FORCE_TRIM_AFTER takes have passed, then goes one a second.
+    const talking = run(() => true, CONTINUOUS_FORCE_TRIM_AFTER - 1);
+    expect(talking.q.trimmedSamples).toBe(0);
+    const forced = run(() => true, CONTINUOUS_FORCE_TRIM_AFTER + 10);
+    expect(forced.q.trimmedSamples).toBe(PACKET);
   });
 
   it('never trims an agent\'s talk spurts (the default)', () => {

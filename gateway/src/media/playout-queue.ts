@@ -1,3 +1,5 @@
+import { isQuiet } from './audio/frame.js';
+
 /**
  * The agent's audio on its way to RTP: a bounded queue of 24 kHz samples with marks placed between them.
  *
@@ -61,8 +63,9 @@ export interface PlayoutQueueOptions {
   /**
    * A continuous source (a bridged leg: another call's caller, one frame per packet time, never pausing): a spurt
    * starts only with the whole lead queued, never early after a tick's wait; and depth beyond the lead plus
-   * `CONTINUOUS_EXCESS_PACKETS` packets (a start-up backlog, the two sides' clock drift) is trimmed, one packet at
-   * a time and at most one every `CONTINUOUS_TRIM_EVERY` takes, so the delay stays bounded without chopping.
+   * `CONTINUOUS_EXCESS_PACKETS` packets (a start-up backlog, the two sides' clock drift) is trimmed one packet at a
+   * time, at most one every `CONTINUOUS_TRIM_EVERY` takes, and only a quiet packet (a pause: nothing heard is cut)
+   * unless no pause came for `CONTINUOUS_FORCE_TRIM_AFTER` takes, so the delay stays bounded without chopping words.
    */
   continuous?: boolean;
 }
@@ -71,6 +74,8 @@ export interface PlayoutQueueOptions {
 export const CONTINUOUS_EXCESS_PACKETS = 3;
 /** At most one packet trimmed per this many takes (50: one 20 ms packet a second). */
 export const CONTINUOUS_TRIM_EVERY = 50;
+/** Takes after the last trim from which a packet that is not quiet is trimmed too (250: 5 s without a pause). */
+export const CONTINUOUS_FORCE_TRIM_AFTER = 250;
 
 interface PendingMark {
   name: string;
@@ -92,7 +97,7 @@ export class PlayoutQueue {
   private lastMarkName: string | undefined;
   private playing = false;
   private waitedTicks = 0;
-  /** Takes since a continuous source's depth was last trimmed. */
+  /** Takes since a continuous source's depth was last trimmed (or since the first take). */
   private sinceTrim = 0;
   /** Samples refused because the queue was full. */
   overflowSamples = 0;
@@ -203,8 +208,12 @@ export class PlayoutQueue {
   /** A continuous source: drops one packet's samples when the depth is past its bound (marks pending: never). */
   private trimExcess(count: number): void {
     this.sinceTrim++;
-    if (this.sinceTrim < CONTINUOUS_TRIM_EVERY || this.marks.length > 0) return;
+    // The first trim may come at once (a start-up backlog); later ones at most one per CONTINUOUS_TRIM_EVERY takes.
+    if ((this.sinceTrim < CONTINUOUS_TRIM_EVERY && this.trimmedSamples > 0) || this.marks.length > 0) return;
     if (this.queued < this.options.leadSamples + count * (CONTINUOUS_EXCESS_PACKETS + 1)) return;
+    const head = this.chunks[0];
+    const next = head !== undefined && head.length - this.head >= count ? head.subarray(this.head, this.head + count) : undefined;
+    if (this.sinceTrim < CONTINUOUS_FORCE_TRIM_AFTER && (next === undefined || !isQuiet(next))) return;
     this.sinceTrim = 0;
     let left = count;
     const arrivals: number[] = [];

@@ -74,6 +74,13 @@ export class CallAccumulator {
     }
   }
 
+  /** One entry per person forwarding rang, at the time that leg settled. */
+  forwarded(e: CallEventOf<'forwarded'>): void {
+    for (const a of e.attempts) {
+      this.add(a.atMs, 'forward', { to: a.to, trunk: a.trunk, outcome: a.outcome, ...(a.callId === undefined ? {} : { callId: a.callId }), ...(a.code === undefined ? {} : { code: a.code }) });
+    }
+  }
+
   answered(): void {
     this.add(this.call.times.answeredAt ?? this.now(), 'answered', { codec: this.call.sdp?.negotiated?.codec.name ?? null });
   }

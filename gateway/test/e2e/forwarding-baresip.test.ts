@@ -18,6 +18,8 @@ import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
 import { freePort } from '../helpers/sipp.js';
 
 const NUMBER = '+15550100777';
+/** Its agent is down: people ring instead (`when: agent-unavailable`). */
+const FAILOVER = '+15550100778';
 const DESK = '+15551110001';
 const PERSON = '+15551110002';
 const MIN_NCC = 0.9;
@@ -66,6 +68,7 @@ class UnansweredPhone {
 
 let desk: UnansweredPhone | undefined;
 let deskPort = 0;
+let closedPort = 0;
 let personPort = 0;
 let dir = '';
 let callerMic: { path: string; wav: Wav } | undefined;
@@ -73,6 +76,7 @@ let personMic: { path: string; wav: Wav } | undefined;
 
 beforeAll(async () => {
   deskPort = await freePort('udp');
+  closedPort = await freePort('tcp');
   personPort = await freePort('udp');
   desk = await UnansweredPhone.listen(deskPort);
   dir = await mkdtemp(join(tmpdir(), 'patchbay-forward-'));
@@ -100,6 +104,10 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
       [NUMBER]: {
         agent: 'echo',
         forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'sequential', ringTimeoutS: RING_TIMEOUT_S, fallback: 'reject' },
+      },
+      [FAILOVER]: {
+        agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
+        forward: { to: [{ to: PERSON, trunk: 'people' }], when: 'agent-unavailable', ringTimeoutS: 10 },
       },
     },
   });
@@ -171,5 +179,53 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(inbound, JSON.stringify(calls)).toMatchObject({ number: NUMBER, codec: 'PCMU', agent: { kind: 'bridge', target: personLeg?.id }, endReason: 'remote-bye', status: 'completed' });
     expect(deskLeg).toMatchObject({ direction: 'outbound', number: NUMBER, endReason: 'no-answer', agent: { kind: 'bridge', target: inbound?.id } });
     expect(personLeg).toMatchObject({ direction: 'outbound', number: NUMBER, codec: 'G722', endReason: 'peer-hangup', status: 'completed', agent: { kind: 'bridge', target: inbound?.id } });
+    const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+    expect(detail.timeline.filter((e) => e.type === 'forward').map((e) => e.data)).toEqual([
+      { to: DESK, trunk: 'desk', outcome: 'no-answer', callId: deskLeg?.id },
+      { to: PERSON, trunk: 'people', outcome: 'answered', callId: personLeg?.id },
+    ]);
+  }, 90_000);
+
+  it('fails over: the number\'s agent is down, so the person rings instead of an apology, and the two are bridged', async () => {
+    if (!callerMic || !personMic) throw new Error('setup failed');
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    let caller: Promise<BaresipCallResult> | undefined;
+    const person = await baresipCall({
+      microphone: personMic.path,
+      codecs: ['G722'],
+      hangupAfterMs: 20_000,
+      establishTimeoutMs: 20_000,
+      answer: {
+        sipPort: personPort,
+        user: PERSON,
+        onListening: () => {
+          caller = baresipCall({ uri: `sip:${FAILOVER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic!.path, codecs: ['PCMU'], hangupAfterMs: 7_000, establishTimeoutMs: 15_000 });
+        },
+      },
+    });
+    if (caller === undefined) throw new Error('the caller never dialled');
+    const heardByCaller = await caller;
+    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
+    expect(person.established, describeCall(person)).toBe(true);
+    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
+    const toPerson = await measureEcho(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await measureEcho(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    console.log(`failover bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}`);
+    expect(toPerson.ncc, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, 'the caller hears the person').toBeGreaterThanOrEqual(MIN_NCC);
+
+    await gateway.waitForIdle(5_000);
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(FAILOVER)}`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+    const calls = await list();
+    const inbound = calls.find((c) => c.direction === 'inbound');
+    const leg = calls.find((c) => c.direction === 'outbound');
+    expect(inbound, JSON.stringify(calls)).toMatchObject({ agent: { kind: 'bridge', target: leg?.id }, endReason: 'remote-bye', status: 'completed' });
+    expect(leg).toMatchObject({ to: PERSON, endReason: 'peer-hangup', agent: { kind: 'bridge', target: inbound?.id } });
+    const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+    const steps = detail.timeline.map((e) => e.type).filter((t) => t === 'agent-failed' || t === 'forward' || t === 'answered');
+    expect(steps).toEqual(['agent-failed', 'forward', 'answered']);
+    expect(detail.timeline.find((e) => e.type === 'agent-failed')?.data).toMatchObject({ code: 'AGENT_UNREACHABLE', outcome: 'unreachable' });
+    expect(detail.timeline.find((e) => e.type === 'forward')?.data).toEqual({ to: PERSON, trunk: 'people', outcome: 'answered', callId: leg?.id });
   }, 90_000);
 });
