@@ -30,6 +30,7 @@ const ROUTES: { method: string; path: string; json?: unknown; status: number }[]
   { method: 'GET', path: '/v1/calls', status: 200 },
   { method: 'GET', path: '/v1/calls/c1', status: 200 },
   { method: 'POST', path: '/v1/calls/c1/transfer', json: { target: '+15559870000' }, status: 202 },
+  { method: 'POST', path: '/v1/calls/c1/forward', json: { to: ['+15559870000', '+15559870001'], trunk: 'carrier' }, status: 202 },
   { method: 'POST', path: '/v1/calls/c1/dtmf', json: { digits: '12#' }, status: 202 },
   { method: 'POST', path: '/v1/calls/c1/hangup', status: 202 },
   { method: 'GET', path: '/v1/trunks', status: 200 },
@@ -48,7 +49,7 @@ describe('access', () => {
       const ok = await s.call(r.path, { method: r.method, json: r.json });
       expect(ok.status, `${r.method} ${r.path}`).toBe(r.status);
     }
-    expect(s.control.requests.map((q) => q.method)).toEqual(['placeCall', 'transfer', 'sendDtmf', 'hangup']);
+    expect(s.control.requests.map((q) => q.method)).toEqual(['placeCall', 'transfer', 'forward', 'sendDtmf', 'hangup']);
   });
 
   it('a wrong key is 401 API_KEY_INVALID whatever its length; every configured key works', async () => {
@@ -105,6 +106,10 @@ describe('requests', () => {
       ['POST', '/v1/calls', { to: '+1555', parameters: { a: 1 } }, 'body.parameters.a'],
       ['POST', '/v1/calls/c1/dtmf', { digits: '12x' }, 'body.digits'],
       ['POST', '/v1/calls/c1/transfer', {}, 'body.target'],
+      ['POST', '/v1/calls/c1/forward', { to: [], trunk: 'carrier' }, 'body.to'],
+      ['POST', '/v1/calls/c1/forward', { to: '+1555' }, 'body.trunk'],
+      ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', strategy: 'round-robin' }, 'body.strategy'],
+      ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', ringTimeoutS: 0 }, 'body.ringTimeoutS'],
       ['GET', '/v1/calls?status=ringing-ish', undefined, 'query.status'],
     ];
     for (const [method, path, json, field] of cases) {

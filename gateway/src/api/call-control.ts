@@ -3,7 +3,7 @@
  * implement it over its call registry and the API can be tested against a fake. Failures the caller can act on are
  * a CallControlError with a stable `code`; the API maps each code to an HTTP problem (errors.ts).
  */
-import type { CallFilter, CallSummary, PlaceCallRequest, TrunkState } from './schemas.js';
+import type { CallFilter, CallSummary, ForwardRequestBody, PlaceCallRequest, TrunkState } from './schemas.js';
 
 export type { AgentKind, CallDirection, CallFilter, CallStatus, CallSummary, PlaceCallRequest, TrunkState } from './schemas.js';
 
@@ -13,8 +13,10 @@ export const CALL_CONTROL_ERROR_CODES = [
   'CALL_NOT_FOUND',
   /** The call is not answered yet (transfer, DTMF; hangup in the temporary adapter) or is already ending. */
   'CALL_NOT_ANSWERED',
-  /** The call already has a transfer under way. */
+  /** The call already has a transfer under way (a REFER, or people ringing for a forward). */
   'TRANSFER_IN_PROGRESS',
+  /** The call is already bridged with a person (forwarding): it cannot be forwarded again. */
+  'CALL_BRIDGED',
   /** `trunk` names no configured trunk, or one without an outbound side. */
   'TRUNK_UNKNOWN',
   /** `number` names no configured number. */
@@ -77,6 +79,12 @@ export interface CallControl {
    * @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED, DESTINATION_NOT_ALLOWED, TRANSFER_IN_PROGRESS
    */
   transfer(id: string, target: string): Promise<void>;
+  /**
+   * Rings people for a live call; the first to answer takes over from the agent and is bridged with the caller.
+   * Resolves once they ring (docs/forwarding.md).
+   * @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED, TRUNK_UNKNOWN, DESTINATION_NOT_ALLOWED, TRANSFER_IN_PROGRESS, CALL_BRIDGED, NOT_IMPLEMENTED
+   */
+  forward(id: string, request: ForwardRequestBody): Promise<void>;
   /** Sends DTMF to the far end (RFC 4733, or SIP INFO). @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED */
   sendDtmf(id: string, digits: string, durationMs?: number): Promise<void>;
   /** Every configured trunk: registration state and outbound load/limits. */

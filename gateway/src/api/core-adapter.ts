@@ -8,7 +8,7 @@ import type { CallSummary as CoreSummary } from '../call/registry.js';
 import type { TrunkConfig } from '../config.js';
 import type { RegistrationStatus } from '../registration/index.js';
 import { CallControlError, type CallControl, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from './call-control.js';
-import type { AgentKind } from './schemas.js';
+import type { AgentKind, ForwardRequestBody } from './schemas.js';
 
 export interface CoreAdapterOptions {
   control: CoreControl;
@@ -61,6 +61,11 @@ export class CoreCallControl implements CallControl {
 
   async transfer(id: string, target: string): Promise<void> {
     await translate(async () => this.options.control.transfer(id, target));
+  }
+
+  async forward(id: string, request: ForwardRequestBody): Promise<void> {
+    const to = typeof request.to === 'string' ? [request.to] : request.to;
+    await translate(async () => this.options.control.forward(id, { to, trunk: request.trunk, strategy: request.strategy, ringTimeoutMs: request.ringTimeoutS * 1000 }));
   }
 
   async sendDtmf(id: string, digits: string, durationMs?: number): Promise<void> {
@@ -164,7 +169,8 @@ async function translate<T>(run: () => Promise<T>): Promise<T> {
 function apiCode(err: CoreError): CallControlError['code'] {
   if (err.code !== 'CALL_TRANSFER_REFUSED') return CORE_CODES[err.code];
   const detail = err.detail ?? '';
-  if (detail === 'TRANSFER_IN_PROGRESS' || detail === 'CALL_NOT_ANSWERED') return detail;
+  if (detail === 'TRANSFER_IN_PROGRESS' || detail === 'CALL_NOT_ANSWERED' || detail === 'CALL_BRIDGED') return detail;
+  if (detail === 'FORWARD_IN_PROGRESS') return 'TRANSFER_IN_PROGRESS';
   if (detail === 'CALL_ENDED') return 'CALL_NOT_FOUND';
   return 'DESTINATION_NOT_ALLOWED';
 }

@@ -30,6 +30,7 @@ export const API_ERRORS = {
   CALL_NOT_FOUND: { status: 404, title: 'No call has this id (live, recently ended or stored)' },
   CALL_NOT_ANSWERED: { status: 409, title: 'The call is not answered' },
   TRANSFER_IN_PROGRESS: { status: 409, title: 'The call already has a transfer under way' },
+  CALL_BRIDGED: { status: 409, title: 'The call is already bridged with a person' },
   TRUNK_UNKNOWN: { status: 422, title: 'No such outbound trunk' },
   NUMBER_UNKNOWN: { status: 422, title: 'No such configured number' },
   AGENT_INVALID: { status: 422, title: 'The agent is missing or invalid' },

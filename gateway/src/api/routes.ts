@@ -18,6 +18,7 @@ import {
   dtmfSchema,
   placeCallSchema,
   transferSchema,
+  forwardSchema,
   trunkListSchema,
   type CallSummary,
 } from './schemas.js';
@@ -137,6 +138,24 @@ export const v1Routes: FastifyPluginAsyncZod<V1RoutesOptions> = async (app, opts
     },
     handler: async (req, reply) => {
       await control.transfer(req.params.id, req.body.target);
+      return reply.code(202).send({ accepted: true });
+    },
+  });
+
+  app.post('/calls/:id/forward', {
+    schema: {
+      operationId: 'forwardCall',
+      summary: 'Ring people for a live call; the first to answer takes over from the agent, bridged by the gateway (no REFER)',
+      tags: ['calls'],
+      params: callIdParams,
+      body: forwardSchema,
+      response: {
+        202: acceptedSchema,
+        ...problemResponses(['VALIDATION_FAILED', 'BODY_INVALID_JSON', 'CALL_NOT_FOUND', 'CALL_NOT_ANSWERED', 'TRUNK_UNKNOWN', 'DESTINATION_NOT_ALLOWED', 'TRANSFER_IN_PROGRESS', 'CALL_BRIDGED', 'NOT_IMPLEMENTED']),
+      },
+    },
+    handler: async (req, reply) => {
+      await control.forward(req.params.id, req.body);
       return reply.code(202).send({ accepted: true });
     },
   });

@@ -96,6 +96,18 @@ export const transferSchema = z
   })
   .meta({ id: 'TransferRequest' });
 
+export const forwardSchema = z
+  .strictObject({
+    to: z
+      .union([z.string().min(1).max(PROTOCOL_LIMITS.maxTargetChars), z.array(z.string().min(1).max(PROTOCOL_LIMITS.maxTargetChars)).min(1).max(10)])
+      .describe('Phone numbers or sip:/sips: URIs to ring; each must pass the trunk\'s outbound allow-list.'),
+    trunk: z.string().min(1).max(PROTOCOL_LIMITS.maxNameChars).describe('The outbound trunk the people are reached through.'),
+    strategy: z.enum(['sequential', 'simultaneous']).default('sequential').describe('One after another, or all at once (the first to answer wins).'),
+    ringTimeoutS: z.int().min(1).max(300).default(20).describe('How long each target rings (sequential), or all of them (simultaneous).'),
+  })
+  .meta({ id: 'ForwardRequest' });
+export type ForwardRequestBody = z.output<typeof forwardSchema>;
+
 const dtmfPattern = new RegExp(`^[${DTMF_DIGITS.replace('*', '\\*')}]{1,${PROTOCOL_LIMITS.maxDigits}}$`);
 
 export const dtmfSchema = z

@@ -79,6 +79,21 @@ export interface PlaceCallRequest {
   number?: string;
 }
 
+/** What `POST /v1/calls/{id}/forward` asks for, once validated (the API's schema owns the wire form). */
+export interface ForwardRequest {
+  /** Phone numbers or SIP URIs, rung in order (`sequential`) or at once (`simultaneous`). */
+  readonly to: readonly string[];
+  /** The outbound trunk the people are reached through. */
+  readonly trunk: string;
+  readonly strategy: 'sequential' | 'simultaneous';
+  readonly ringTimeoutMs: number;
+}
+
+/** Forwarding a live call (forwarding/live.ts); throws CallControlError when it cannot start. */
+export interface LiveForwarding {
+  forward(call: Call, request: ForwardRequest): void;
+}
+
 /** The outbound side of the call core (outbound.ts): places a call and returns it queued. */
 export interface OutboundSide {
   placeCall(request: PlaceCallRequest): Promise<CallSummary>;
@@ -93,6 +108,13 @@ export class CallControl {
     private readonly host: CallControlHost,
     private outbound: OutboundSide | undefined = undefined,
   ) {}
+
+  private forwarding: LiveForwarding | undefined;
+
+  /** Plugs live forwarding in (once the outbound side exists). */
+  setForwarding(forwarding: LiveForwarding): void {
+    this.forwarding = forwarding;
+  }
 
   /** Plugs the outbound side in (once it exists). */
   setOutbound(side: OutboundSide): void {
@@ -122,6 +144,17 @@ export class CallControl {
     const call = this.answered(id);
     const started = this.host.transfer(call, target);
     if (!started.ok) throw new CallControlError(CallControlErrorCode.TransferRefused, started.message, started.code);
+    return this.summaryOf(id);
+  }
+
+  /**
+   * Rings people for a live call; the first to answer takes over from the agent and is bridged with the caller
+   * (docs/forwarding.md). Resolves once they ring; the outcome is the call's (`forwarded` event, its timeline).
+   */
+  forward(id: string, request: ForwardRequest): CallSummary {
+    const call = this.answered(id);
+    if (!this.forwarding) throw new CallControlError(CallControlErrorCode.NotImplemented, 'forwarding is not available');
+    this.forwarding.forward(call, request);
     return this.summaryOf(id);
   }
 

@@ -12,6 +12,7 @@
  * Over narrow seams only: the call core's lifecycle events (answered, ended), the outbound side's `placeCall` with a
  * bridge leg, a way to end a live call with a reason, and the media plane's `join`. Nothing here touches SIP.
  */
+import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import type { Call } from '../call/call.js';
 import type { CallEvents } from '../call/events.js';
@@ -48,6 +49,10 @@ export interface ForwardingOptions {
   /** Ends a live call (BYE when answered, CANCEL when ringing); nothing when it has ended. */
   readonly end: (callId: string, reason: EndReason) => void;
   readonly join: (a: string, b: string) => Promise<boolean>;
+  /** A live call's agent leaves and the call becomes a bridged leg (MediaPlane.handOver). */
+  readonly handOver?: ((callId: string) => Promise<boolean>) | undefined;
+  /** Tells a live call's agent (a forward of its call that found nobody: `error{transfer_failed}`). */
+  readonly tellAgent?: ((callId: string, msg: GatewayMessage) => void) | undefined;
   readonly logger: Logger;
 }
 
@@ -62,6 +67,8 @@ export class Forwarder {
   private readonly peers = new Map<string, string>();
   /** Legs that answered and have not ended (a leg may hang up before its caller is answered). */
   private readonly answeredLegs = new Set<string>();
+  /** Live calls whose people are ringing (`forwardLive`): one forward at a time. */
+  private readonly liveForwards = new Set<string>();
 
   constructor(private readonly options: ForwardingOptions) {
     options.events.on('answered', (e) => {
@@ -96,6 +103,35 @@ export class Forwarder {
     } finally {
       this.callers.delete(caller.id);
     }
+  }
+
+  /**
+   * Forwards a live (answered) call: the people ring while the caller stays with its agent; the first to answer
+   * takes over from the agent (it gets `stop{reason: 'transferred'}`) and is bridged with the caller. Nobody answers:
+   * the call goes on with its agent, which gets `error{code: 'transfer_failed'}`. Resolves when it is decided.
+   */
+  async forwardLive(caller: Call, plan: ForwardPlan): Promise<ForwardOutcome> {
+    this.liveForwards.add(caller.id);
+    try {
+      const outcome = await this.dial(caller, plan);
+      if (outcome.kind === 'cancelled') return outcome;
+      if (outcome.kind === 'answered') {
+        const handed = (await this.options.handOver?.(caller.id)) === true && caller.state !== 'ended';
+        if (handed && (await this.bridge(caller.id, outcome.legId))) return outcome;
+        // The caller's media could not be handed over (it ended meanwhile): the person is not left on a dead line.
+        this.options.end(outcome.legId, 'peer-hangup');
+        return { kind: 'failed', allBusy: false, attempts: outcome.attempts };
+      }
+      this.options.tellAgent?.(caller.id, { type: 'error', code: 'transfer_failed', message: 'forward: nobody answered' });
+      return outcome;
+    } finally {
+      this.liveForwards.delete(caller.id);
+    }
+  }
+
+  /** A live call with people ringing for it (`forwardLive`). */
+  forwarding(callId: string): boolean {
+    return this.liveForwards.has(callId);
   }
 
   /**

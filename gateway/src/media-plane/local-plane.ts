@@ -7,7 +7,7 @@
 import type { SecureContext } from 'node:tls';
 import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js';
 import { randomUUID } from 'node:crypto';
-import { apologyAgent, AUDIO_FORMAT, type GatewayMessage, type StartMessage } from '@patchbay/agents';
+import { apologyAgent, AUDIO_FORMAT, StopReason, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
 import type { Agent } from '@patchbay/agents';
@@ -186,6 +186,18 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       call.agent = new InProcessLink(apologyAgent, call.start, sink, call.log);
     }
     call.log.info({ to }, 'agent unreachable: the call goes on without it');
+    return true;
+  }
+
+  async handOver(callId: string): Promise<boolean> {
+    const call = this.calls.get(callId);
+    if (!call || call.endReason || !call.media || call.bridged || !call.agentSink) return false;
+    call.agent?.close(StopReason.Transferred);
+    call.bridged = true;
+    call.fallback = false;
+    call.agent = this.junction.link(callId, guardedSink(call.agentSink, (err) => this.fail(callId, 'agent event', err)));
+    call.media.handOver(call.agent);
+    call.log.info('the agent left: the call is handed over to a bridge');
     return true;
   }
 

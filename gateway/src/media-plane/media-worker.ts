@@ -49,6 +49,8 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.open(req.info) };
         case 'connect':
           return { type: 'reply', id: req.id, ok: true, value: await plane.connect(req.callId) };
+        case 'hand-over':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.handOver(req.callId) };
         case 'fallback':
           return { type: 'reply', id: req.id, ok: true, value: await plane.fallback(req.callId, req.to) };
         case 'join':

@@ -119,6 +119,11 @@ export interface MediaPlane {
    */
   fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean>;
   /**
+   * A live call's agent leaves (it is sent `stop{reason: 'transferred'}`) and the call becomes a bridged leg, to be
+   * joined with a person's (forwarding a live call). False when the call is gone, not started, or already bridged.
+   */
+  handOver(callId: string): Promise<boolean>;
+  /**
    * Joins two bridged calls' media (both planned with agent kind `bridge`, both connected): each one's caller audio
    * and DTMF go to the other (bridge/junction.ts). Returns false when they cannot be joined (not both open, or not
    * in one worker).

@@ -227,6 +227,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
     return worker ? worker.request<boolean>({ method: 'fallback', callId, to }) : false;
   }
 
+  async handOver(callId: string): Promise<boolean> {
+    const worker = this.byCall.get(callId);
+    return worker ? worker.request<boolean>({ method: 'hand-over', callId }) : false;
+  }
+
   async join(a: string, b: string): Promise<boolean> {
     const worker = this.byCall.get(a);
     if (worker === undefined || worker !== this.byCall.get(b)) return false;

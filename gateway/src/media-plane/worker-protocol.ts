@@ -33,6 +33,7 @@ export type WorkerRequest =
   | { type: 'request'; id: number; method: 'connect'; callId: string }
   | { type: 'request'; id: number; method: 'join'; a: string; b: string }
   | { type: 'request'; id: number; method: 'fallback'; callId: string; to: 'bridge' | 'apology' }
+  | { type: 'request'; id: number; method: 'hand-over'; callId: string }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
   | { type: 'request'; id: number; method: 'shutdown' }
   /** Adapter agents added and removed at runtime (RuntimeAdapters). */

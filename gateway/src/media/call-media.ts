@@ -56,6 +56,8 @@ export class CallMedia implements AgentCommandTarget {
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
   private discardUntilMs: number | undefined;
+  /** Handed over to a bridge (`handOver`): no barge-in from here on. */
+  private bridged = false;
   /** When the caller's last turn ended (its last packet's arrival), until the agent's next audio goes out. */
   private turnEndedAtMs: number | undefined;
   /** Agent audio made late by clock stalls during a spurt, to be won back from its pauses. */
@@ -110,6 +112,24 @@ export class CallMedia implements AgentCommandTarget {
   }
 
   attachAgent(link: AgentLink): void {
+    this.agent.attach(link);
+  }
+
+  /**
+   * A live handover (forwarding a live call): the agent has left, and from now on the call plays another leg's
+   * caller (bridge/junction.ts). What the agent had queued is dropped, barge-in stops interrupting (two people talk
+   * over each other), and the playout treats its source as continuous (CallMediaOptions `continuousAgent`).
+   */
+  handOver(link: AgentLink): void {
+    this.bridged = true;
+    this.playout.clear();
+    this.playout.setContinuous();
+    this.interruptRequest = undefined;
+    this.discardUntilMs = undefined;
+    this.turnEndedAtMs = undefined;
+    this.codec.resetDown();
+    this.stream.startTalkspurt();
+    this.tailPending = false;
     this.agent.attach(link);
   }
 
@@ -274,7 +294,7 @@ export class CallMedia implements AgentCommandTarget {
       this.turns?.speechEnded(ended);
     }
     for (const e of out.speech) this.agent.send(e);
-    if (out.interrupt) this.interruptRequest = out.interrupt;
+    if (out.interrupt && !this.bridged) this.interruptRequest = out.interrupt;
   }
 
   private downlinkTick(): void {

@@ -103,8 +103,16 @@ export class PlayoutQueue {
   overflowSamples = 0;
   /** Samples a continuous source had queued beyond its bound, dropped unplayed. */
   trimmedSamples = 0;
+  private continuous: boolean;
 
-  constructor(private readonly options: PlayoutQueueOptions) {}
+  constructor(private readonly options: PlayoutQueueOptions) {
+    this.continuous = options.continuous === true;
+  }
+
+  /** From now on the source is continuous (a live call handed over to a bridge: PlayoutQueueOptions `continuous`). */
+  setContinuous(): void {
+    this.continuous = true;
+  }
 
   get queuedSamples(): number {
     return this.queued;
@@ -158,7 +166,7 @@ export class PlayoutQueue {
     let spurtStart = false;
     if (!this.playing) {
       // Start when the lead is there, or when the agent has stopped adding audio for a tick (a short utterance).
-      if (this.queued < Math.max(count, this.options.leadSamples) && (this.waitedTicks < 1 || this.options.continuous === true)) {
+      if (this.queued < Math.max(count, this.options.leadSamples) && (this.waitedTicks < 1 || this.continuous)) {
         this.waitedTicks++;
         return undefined;
       }
@@ -169,7 +177,7 @@ export class PlayoutQueue {
       this.waitedTicks++;
       return undefined;
     }
-    if (this.options.continuous === true) this.trimExcess(count);
+    if (this.continuous) this.trimExcess(count);
     const chunkArrivals: number[] = [];
     let samples = this.takeWhole(count, chunkArrivals);
     if (samples === undefined) {

@@ -4,8 +4,9 @@
  * destination rules as an allow-list of prefixes) so the API's tests check the API, not the fake.
  */
 import { CallControlError, type CallControl, type CallControlErrorCode, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from '../../src/api/call-control.js';
+import type { ForwardRequestBody } from '../../src/api/schemas.js';
 
-type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf';
+type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf' | 'forward';
 
 export class FakeCallControl implements CallControl {
   readonly calls = new Map<string, CallSummary>();
@@ -89,6 +90,14 @@ export class FakeCallControl implements CallControl {
     this.throwIfFailing('transfer');
     this.live(id);
     if (!this.allow.some((p) => target.startsWith(p))) throw new CallControlError('DESTINATION_NOT_ALLOWED', `${target} is not in the allow-list`);
+  }
+
+  async forward(id: string, request: ForwardRequestBody): Promise<void> {
+    const to = typeof request.to === 'string' ? [request.to] : request.to;
+    this.requests.push({ method: 'forward', id, arg: to.join(',') });
+    this.throwIfFailing('forward');
+    this.live(id);
+    for (const t of to) if (!this.allow.some((p) => t.startsWith(p))) throw new CallControlError('DESTINATION_NOT_ALLOWED', `${t} is not in the allow-list`);
   }
 
   async sendDtmf(id: string, digits: string): Promise<void> {

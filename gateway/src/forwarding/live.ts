@@ -1,0 +1,53 @@
+/**
+ * Forwarding a live call (`POST /v1/calls/{id}/forward`): the checks that answer the request at once (the trunk,
+ * every destination against its allow-list, one forward at a time, not a call that is already a bridge), then the
+ * people ring while the caller stays with its agent (Forwarder.forwardLive), and the call's plan becomes a bridge's
+ * when one answers.
+ */
+import type { Logger } from 'pino';
+import type { Call } from '../call/call.js';
+import { CallControlError, CallControlErrorCode, type ForwardRequest, type LiveForwarding } from '../call/control.js';
+import { bridgedPlan, type ForwardPlan } from '../call/plan.js';
+import type { Config } from '../config.js';
+import { trunkDestinations } from '../trunks/outbound.js';
+import type { Forwarder } from './forwarder.js';
+
+/** Why a live forward was refused at once (`detail` of CALL_TRANSFER_REFUSED): a contract, documented in docs/api.md. */
+export const LIVE_FORWARD_REFUSALS = {
+  /** People are already ringing for this call. */
+  InProgress: 'FORWARD_IN_PROGRESS',
+  /** The call is already bridged with a person. */
+  Bridged: 'CALL_BRIDGED',
+} as const;
+
+export class LiveForwarder implements LiveForwarding {
+  constructor(
+    private readonly options: { readonly config: Pick<Config, 'trunks' | 'sip'>; readonly forwarder: Forwarder; readonly logger: Logger },
+  ) {}
+
+  forward(call: Call, request: ForwardRequest): void {
+    const { config, forwarder, logger } = this.options;
+    const trunk = config.trunks.find((t) => t.name === request.trunk)?.outbound;
+    if (trunk === undefined) throw new CallControlError(CallControlErrorCode.TrunkUnknown, `no trunk '${request.trunk}' with an outbound side`);
+    const policy = trunkDestinations(trunk, config.sip.defaultCountryCode);
+    for (const to of request.to) {
+      const checked = policy.check(to);
+      if (!checked.ok) throw new CallControlError(CallControlErrorCode.DestinationNotAllowed, `destination refused: ${checked.reason}`, checked.code);
+    }
+    if (call.plan.agent.kind === 'bridge') throw new CallControlError(CallControlErrorCode.TransferRefused, 'the call is already bridged with a person', LIVE_FORWARD_REFUSALS.Bridged);
+    if (forwarder.forwarding(call.id)) throw new CallControlError(CallControlErrorCode.TransferRefused, 'people are already ringing for this call', LIVE_FORWARD_REFUSALS.InProgress);
+    const plan: ForwardPlan = {
+      targets: request.to.map((to) => ({ to, trunk: request.trunk })),
+      strategy: request.strategy,
+      ringTimeoutMs: request.ringTimeoutMs,
+      when: 'first',
+      fallback: 'agent',
+    };
+    forwarder.forwardLive(call, plan).then(
+      (outcome) => {
+        if (outcome.kind === 'answered' && call.state !== 'ended') call.plan = bridgedPlan(call.plan, outcome.legId);
+      },
+      (err: unknown) => logger.error({ err, callId: call.id }, 'forwarding a live call failed'),
+    );
+  }
+}
