@@ -248,7 +248,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       negotiated,
       srtp: this.srtpFor(),
       clock: this.clock,
-      settings: config.media,
+      settings: call.bridged ? bridgedSettings(config.media) : config.media,
       // A bridged leg plays another leg's caller: a stream without pauses, whose spurt must start with its whole lead.
       continuousAgent: call.bridged,
       logger: call.log,
@@ -384,4 +384,13 @@ function detectorOptions(s: SpeechConfig): Omit<SpeechDetectorOptions, 'sampleRa
 
 function pickConfirm(s: SpeechConfig): { threshold: number } | undefined {
   return s.confirm === 'silero' ? { threshold: s.confirmThreshold ?? 0.5 } : undefined;
+}
+
+/**
+ * A bridged leg's media: its caller is heard by a person, not an agent, so the caller's packets go through the
+ * adaptive jitter buffer (`media.jitter`: depth changes only in pauses, never inside a word), popped on the media
+ * clock; the other leg's playout, on the same clock, takes each frame at a steady phase.
+ */
+function bridgedSettings(media: MediaPlaneConfig['media']): MediaPlaneConfig['media'] {
+  return media.jitter.mode === 'adaptive' ? media : { ...media, jitter: { ...media.jitter, mode: 'adaptive' } };
 }

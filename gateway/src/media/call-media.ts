@@ -28,6 +28,10 @@ import { Teardown } from '../teardown.js';
 
 export type { BargeInSettings, CallMediaEvents, CallMediaOptions, MediaSettings } from './call-media-options.js';
 
+/** How long a continuous source's due packet may wait for its frame before the playout underruns, ms. */
+const MAX_HOLD_MS = 10;
+/** Most due packets held at once (the pacer's own catch-up limit). */
+const MAX_HELD_TICKS = 3;
 /** At most a second of stall delay is owed (a longer stall is an outage, not jitter). */
 const MAX_OWED_SAMPLES = SAMPLE_RATE;
 
@@ -58,6 +62,11 @@ export class CallMedia implements AgentCommandTarget {
   private discardUntilMs: number | undefined;
   /** Handed over to a bridge (`handOver`): no barge-in from here on. */
   private bridged = false;
+  /** The agent side is a continuous stream (a bridged leg): its packets may be held briefly (`downlinkTicks`). */
+  private continuousSource: boolean;
+  /** Due packets held for a continuous source's late frame, and since when (performance.now()). */
+  private heldTicks = 0;
+  private heldSinceMs: number | undefined;
   /** When the caller's last turn ended (its last packet's arrival), until the agent's next audio goes out. */
   private turnEndedAtMs: number | undefined;
   /** Agent audio made late by clock stalls during a spurt, to be won back from its pauses. */
@@ -71,6 +80,7 @@ export class CallMedia implements AgentCommandTarget {
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
+    this.continuousSource = options.continuousAgent === true;
     const n = options.negotiated;
     this.negotiated = n;
     this.codec = new CodecPath(n.codec.name, n.ptimeMs, options.settings.opus);
@@ -118,10 +128,13 @@ export class CallMedia implements AgentCommandTarget {
   /**
    * A live handover (forwarding a live call): the agent has left, and from now on the call plays another leg's
    * caller (bridge/junction.ts). What the agent had queued is dropped, barge-in stops interrupting (two people talk
-   * over each other), and the playout treats its source as continuous (CallMediaOptions `continuousAgent`).
+   * over each other), the playout treats its source as continuous (CallMediaOptions `continuousAgent`), and the
+   * caller's audio goes through the adaptive jitter buffer: a person hears it now.
    */
   handOver(link: AgentLink): void {
     this.bridged = true;
+    this.continuousSource = true;
+    this.uplink.useAdaptive(this.options.clock.nextTickMs());
     this.playout.clear();
     this.playout.setContinuous();
     this.interruptRequest = undefined;
@@ -264,12 +277,40 @@ export class CallMedia implements AgentCommandTarget {
       if (down.skipped > 0 && this.playout.active) {
         this.stallOwedSamples = Math.min(MAX_OWED_SAMPLES, this.stallOwedSamples + down.skipped * this.codec.samplesPerPacket24k);
       }
-      for (let i = 0; i < down.ticks; i++) this.downlinkTick();
+      this.downlinkTicks(down.ticks, now);
+    } else if (this.heldTicks > 0) {
+      this.downlinkTicks(0, now);
     }
     for (const e of this.uplink.dtmfTimeouts(now)) this.deliverDtmf(e.digit, e.durationMs);
     const report = this.rtcp.poll(now);
     if (report) this.endpoint.sendRtcp(report);
     this.checkRtpTimeout(now);
+  }
+
+  /**
+   * Sends the packets due. A continuous source (a bridged leg) whose next frame is not here yet holds its packet for
+   * up to `MAX_HOLD_MS` instead of underrunning: after a clock stall the two legs' catch-up runs in the clock's order,
+   * so this leg may be due before the other leg's frames for the same ticks are out; an underrun there would restart
+   * the spurt behind a whole lead, slipping the stream 40 ms inside a word, where a held packet leaves a few ms late.
+   */
+  private downlinkTicks(due: number, now: number): void {
+    let ticks = due + this.heldTicks;
+    this.heldTicks = 0;
+    if (ticks > MAX_HELD_TICKS) {
+      this.stream.skip(ticks - MAX_HELD_TICKS); // as the pacer skips what a stall made too late
+      ticks = MAX_HELD_TICKS;
+    }
+    for (; ticks > 0; ticks--) {
+      if (this.continuousSource && this.playout.short(this.codec.samplesPerPacket24k)) {
+        this.heldSinceMs ??= now;
+        if (now - this.heldSinceMs < MAX_HOLD_MS) {
+          this.heldTicks = ticks;
+          return;
+        }
+      }
+      this.heldSinceMs = undefined;
+      this.downlinkTick();
+    }
   }
 
   /**

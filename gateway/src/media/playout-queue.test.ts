@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTINUOUS_EXCESS_PACKETS, CONTINUOUS_FORCE_TRIM_AFTER, CONTINUOUS_TRIM_EVERY, PlayoutQueue, wholeMs } from './playout-queue.js';
+import { CONTINUOUS_EXCESS_PACKETS, CONTINUOUS_FORCE_TRIM_AFTER, CONTINUOUS_PAUSE_PACKETS, CONTINUOUS_TRIM_EVERY, PlayoutQueue, wholeMs } from './playout-queue.js';
 
 const ramp = (n: number, from = 1): Int16Array => Int16Array.from({ length: n }, (_, i) => from + i);
 
@@ -176,21 +176,26 @@ describe('PlayoutQueue, a continuous source (a bridged leg)', () => {
     return { q, trimmedAt, played };
   }
 
-  it('trims a quiet backlog beyond the lead plus CONTINUOUS_EXCESS_PACKETS at once, then one packet per CONTINUOUS_TRIM_EVERY takes', () => {
+  it('trims a quiet backlog beyond the lead plus CONTINUOUS_EXCESS_PACKETS once a pause is played, then one packet per CONTINUOUS_TRIM_EVERY takes', () => {
     const { q, trimmedAt, played } = run(() => false, 600);
     // 13 packets before the first take; trimmed while a take finds lead + excess + 1 (2 + 3 + 1 = 6) or more: 8
-    // packets, the first at once, then one per CONTINUOUS_TRIM_EVERY takes, leaving 5 before each take.
+    // packets, the first once CONTINUOUS_PAUSE_PACKETS quiet ones have played, then one per CONTINUOUS_TRIM_EVERY
+    // takes, leaving 5 before each take.
     expect(q.trimmedSamples).toBe(8 * PACKET);
     expect(q.queuedSamples).toBe((2 + CONTINUOUS_EXCESS_PACKETS - 1) * PACKET);
-    expect(played[0]).toBe(1); // packet 0 trimmed at the first take
-    expect(trimmedAt[0]).toBe(CONTINUOUS_TRIM_EVERY - 1);
+    expect(played.slice(0, CONTINUOUS_PAUSE_PACKETS + 1)).toEqual([0, 1, 2, 4]);
+    expect(trimmedAt[0]).toBe(CONTINUOUS_PAUSE_PACKETS - 1);
     for (let i = 1; i < trimmedAt.length; i++) expect((trimmedAt[i] ?? 0) - (trimmedAt[i - 1] ?? 0)).toBe(CONTINUOUS_TRIM_EVERY);
   });
 
-  it('trims speech only in its pauses, unless no pause comes for CONTINUOUS_FORCE_TRIM_AFTER takes', () => {
-    // Speech with a pause of a packet every 80 packets, from packet 100 on: trims wait for the pauses.
-    const paused = run((n) => n < 100 || n % 80 !== 0, 400);
+  it('trims speech only in its pauses, never in a quiet packet inside a word, unless no pause comes for CONTINUOUS_FORCE_TRIM_AFTER takes', () => {
+    // Speech with one quiet packet every 20 (a stop consonant), and from packet 100 on a 5-packet pause every 80.
+    const loud = (n: number): boolean => n % 20 !== 0 && (n < 100 || n % 80 >= 5);
+    const paused = run(loud, 240);
     expect(paused.q.trimmedSamples).toBeGreaterThan(0);
+    for (const i of paused.trimmedAt) expect(loud(paused.played[i + 1]! % 1_000 - 1), `trim before ${paused.played[i + 1]}`).toBe(false);
+    const words = run((n) => n % 20 !== 0, CONTINUOUS_FORCE_TRIM_AFTER - 1);
+    expect(words.q.trimmedSamples).toBe(0);
     // Never a pause: the backlog stays until CONTINUOUS_FORCE_TRIM_AFTER takes have passed, then goes one a second.
     const talking = run(() => true, CONTINUOUS_FORCE_TRIM_AFTER - 1);
     expect(talking.q.trimmedSamples).toBe(0);

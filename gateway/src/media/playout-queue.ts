@@ -64,8 +64,9 @@ export interface PlayoutQueueOptions {
    * A continuous source (a bridged leg: another call's caller, one frame per packet time, never pausing): a spurt
    * starts only with the whole lead queued, never early after a tick's wait; and depth beyond the lead plus
    * `CONTINUOUS_EXCESS_PACKETS` packets (a start-up backlog, the two sides' clock drift) is trimmed one packet at a
-   * time, at most one every `CONTINUOUS_TRIM_EVERY` takes, and only a quiet packet (a pause: nothing heard is cut)
-   * unless no pause came for `CONTINUOUS_FORCE_TRIM_AFTER` takes, so the delay stays bounded without chopping words.
+   * time, at most one every `CONTINUOUS_TRIM_EVERY` takes, and only inside a pause (`CONTINUOUS_PAUSE_PACKETS`
+   * quiet packets played and a quiet one next: never the short silence inside a word) unless no pause came for
+   * `CONTINUOUS_FORCE_TRIM_AFTER` takes, so the delay stays bounded without chopping words.
    */
   continuous?: boolean;
 }
@@ -74,6 +75,8 @@ export interface PlayoutQueueOptions {
 export const CONTINUOUS_EXCESS_PACKETS = 3;
 /** At most one packet trimmed per this many takes (50: one 20 ms packet a second). */
 export const CONTINUOUS_TRIM_EVERY = 50;
+/** Quiet packets played in a row that make a pause a packet may be trimmed from (the uplink's pause, 60 ms). */
+export const CONTINUOUS_PAUSE_PACKETS = 3;
 /** Takes after the last trim from which a packet that is not quiet is trimmed too (250: 5 s without a pause). */
 export const CONTINUOUS_FORCE_TRIM_AFTER = 250;
 
@@ -99,6 +102,8 @@ export class PlayoutQueue {
   private waitedTicks = 0;
   /** Takes since a continuous source's depth was last trimmed (or since the first take). */
   private sinceTrim = 0;
+  /** A continuous source: quiet packets played in a row. */
+  private quietRun = 0;
   /** Samples refused because the queue was full. */
   overflowSamples = 0;
   /** Samples a continuous source had queued beyond its bound, dropped unplayed. */
@@ -120,6 +125,11 @@ export class PlayoutQueue {
 
   get playedSamples(): number {
     return this.played;
+  }
+
+  /** A spurt is playing and the next packet's samples are not all here yet (a continuous source running short). */
+  short(count: number): boolean {
+    return this.playing && this.queued < count;
   }
 
   /** True while a spurt is playing or audio waits to play. */
@@ -187,6 +197,7 @@ export class PlayoutQueue {
       this.played += count;
     }
     this.waitedTicks = 0;
+    if (this.continuous) this.quietRun = isQuiet(samples) ? this.quietRun + 1 : 0;
     return { samples, spurtStart, marks: this.reached(), chunkArrivals };
   }
 
@@ -221,7 +232,8 @@ export class PlayoutQueue {
     if (this.queued < this.options.leadSamples + count * (CONTINUOUS_EXCESS_PACKETS + 1)) return;
     const head = this.chunks[0];
     const next = head !== undefined && head.length - this.head >= count ? head.subarray(this.head, this.head + count) : undefined;
-    if (this.sinceTrim < CONTINUOUS_FORCE_TRIM_AFTER && (next === undefined || !isQuiet(next))) return;
+    const inPause = this.quietRun >= CONTINUOUS_PAUSE_PACKETS && next !== undefined && isQuiet(next);
+    if (this.sinceTrim < CONTINUOUS_FORCE_TRIM_AFTER && !inPause) return;
     this.sinceTrim = 0;
     let left = count;
     const arrivals: number[] = [];

@@ -103,6 +103,17 @@ export class Uplink {
     if (this.ordering.mode === 'adaptive') this.clock = new PlayoutClock(atMs, { ptimeMs: this.ptime.ms });
   }
 
+  /**
+   * From now on, order the caller's packets through the adaptive jitter buffer (a live call handed over to a bridge:
+   * its audio is played to a person now, not listened to by an agent). Packets the reorder buffer held are dropped.
+   */
+  useAdaptive(nextTickMs: number): void {
+    if (this.ordering.mode === 'adaptive') return;
+    this.options = { ...this.options, jitter: { ...this.options.jitter, mode: 'adaptive' } };
+    this.ordering = this.newOrdering();
+    this.clock = new PlayoutClock(nextTickMs, { ptimeMs: this.ptime.ms });
+  }
+
   /** A new codec clock or payload types after a re-INVITE. */
   reconfigure(options: UplinkOptions, nextTickMs: number): void {
     this.options = options;

@@ -12,18 +12,32 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speechWav, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
-import { measureEcho } from '../helpers/correlation.js';
+import { measureEcho, measureEchoByUtterance } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
 import { freePort } from '../helpers/sipp.js';
 
 const NUMBER = '+15550100777';
+/** The built-in echo answers; the test forwards the live call through the API. */
+const ECHO = '+15550100779';
 /** Its agent is down: people ring instead (`when: agent-unavailable`). */
 const FAILOVER = '+15550100778';
 const DESK = '+15551110001';
 const PERSON = '+15551110002';
 const MIN_NCC = 0.9;
 const RING_TIMEOUT_S = 2;
+
+/**
+ * How well `reference` (what one side said) reaches the other side: each utterance aligned on its own lag, NCCs
+ * weighted by length. A bridged leg plays through a jitter buffer, which may change its delay in the pauses between
+ * words (its job) but never inside one: a word corrupted, dropped or stretched still fails.
+ */
+async function across(reference: Wav, heard: Wav, window: { minLagMs: number; maxLagMs: number }): Promise<{ ncc: number; detail: string }> {
+  const utterances = await measureEchoByUtterance(reference, heard, window);
+  const total = utterances.reduce((sum, u) => sum + u.lengthMs, 0);
+  const ncc = total === 0 ? 0 : utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
+  return { ncc, detail: utterances.map((u) => `${u.startMs.toFixed(0)} ms: ${u.ncc.toFixed(3)} at ${u.lagMs.toFixed(1)} ms`).join('; ') };
+}
 
 /** A phone that rings and never answers: 100 + 180 to an INVITE, 200 + 487 to its CANCEL. */
 class UnansweredPhone {
@@ -72,6 +86,8 @@ let closedPort = 0;
 let personPort = 0;
 let dir = '';
 let callerMic: { path: string; wav: Wav } | undefined;
+/** The caller's sentence after 3 s of silence: spoken once the live call has been forwarded. */
+let lateCallerMic: { path: string; wav: Wav } | undefined;
 let personMic: { path: string; wav: Wav } | undefined;
 
 beforeAll(async () => {
@@ -82,6 +98,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'patchbay-forward-'));
   const callerPath = join(dir, 'caller.wav');
   const personPath = join(dir, 'person.wav');
+  const latePath = join(dir, 'caller-late.wav');
+  lateCallerMic = { path: latePath, wav: await speechWav(latePath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 3_000, tailMs: 200 }) };
   callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 800, tailMs: 200 }) };
   personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 800, tailMs: 200 }) };
 }, 60_000);
@@ -105,6 +123,7 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
         agent: 'echo',
         forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'sequential', ringTimeoutS: RING_TIMEOUT_S, fallback: 'reject' },
       },
+      [ECHO]: { agent: 'echo' },
       [FAILOVER]: {
         agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
         forward: { to: [{ to: PERSON, trunk: 'people' }], when: 'agent-unavailable', ringTimeoutS: 10 },
@@ -160,11 +179,11 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(person.codec, describeCall(person)).toMatch(/^G722/);
     if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
 
-    const toPerson = await measureEcho(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
-    const toCaller = await measureEcho(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
-    console.log(`forwarding bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)} at ${toPerson.lagMs.toFixed(1)} ms; person → caller NCC ${toCaller.ncc.toFixed(3)} at ${toCaller.lagMs.toFixed(1)} ms`);
-    expect(toPerson.ncc, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
-    expect(toCaller.ncc, 'the caller hears the person').toBeGreaterThanOrEqual(MIN_NCC);
+    const toPerson = await across(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    console.log(`forwarding bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)} (${toPerson.detail}); person → caller NCC ${toCaller.ncc.toFixed(3)} (${toCaller.detail})`);
+    expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
 
     // The desk rang and was cancelled at the ring timeout; then the person's leg.
     expect(desk.invites.length - desksBefore.invites).toBe(1);
@@ -184,6 +203,61 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
       { to: DESK, trunk: 'desk', outcome: 'no-answer', callId: deskLeg?.id },
       { to: PERSON, trunk: 'people', outcome: 'answered', callId: personLeg?.id },
     ]);
+  }, 90_000);
+
+  it('forwards a live call through the API: the person answers, the echo agent leaves, caller and person hear each other', async () => {
+    if (!lateCallerMic || !personMic) throw new Error('setup failed');
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    let caller: Promise<BaresipCallResult> | undefined;
+    let forwarded: Promise<{ status: number; body: string; callId: string }> | undefined;
+    const liveCall = async (): Promise<string> => {
+      for (;;) {
+        const calls = ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(ECHO)}`)).json()) as { calls: Summary[] }).calls;
+        const live = calls.find((c) => c.direction === 'inbound' && c.status === 'answered');
+        if (live !== undefined) return live.id;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const person = await baresipCall({
+      microphone: personMic.path,
+      codecs: ['G722'],
+      hangupAfterMs: 20_000,
+      establishTimeoutMs: 20_000,
+      answer: {
+        sipPort: personPort,
+        user: PERSON,
+        onListening: () => {
+          caller = baresipCall({ uri: `sip:${ECHO}@127.0.0.1:${gateway.sipPort}`, microphone: lateCallerMic!.path, codecs: ['PCMU'], hangupAfterMs: 8_000, establishTimeoutMs: 15_000 });
+          forwarded = liveCall().then(async (callId) => {
+            const res = await fetch(`${base}/v1/calls/${callId}/forward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: PERSON, trunk: 'people' }) });
+            return { status: res.status, body: await res.text(), callId };
+          });
+        },
+      },
+    });
+    if (caller === undefined || forwarded === undefined) throw new Error('the caller never dialled');
+    const heardByCaller = await caller;
+    const forward = await forwarded;
+    expect(forward.status, forward.body).toBe(202);
+    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
+    expect(person.established, describeCall(person)).toBe(true);
+    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
+    const toPerson = await across(lateCallerMic.wav, person.heard, { minLagMs: -3_000, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 3_000 });
+    // The echo agent left at the handover: the caller's own sentence, spoken after it, does not come back.
+    const ownEcho = await measureEcho(lateCallerMic.wav, heardByCaller.heard, { minLagMs: -200, maxLagMs: 1_000 });
+    console.log(`live forward (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}; caller's own echo NCC ${ownEcho.ncc.toFixed(3)}`);
+    expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(ownEcho.ncc, 'the echo agent is gone').toBeLessThan(0.5);
+
+    await gateway.waitForIdle(5_000);
+    const detail = (await (await fetch(`${base}/v1/calls/${forward.callId}`)).json()) as Summary & { timeline: { type: string; data: Record<string, unknown> }[] };
+    expect(detail.agent.kind).toBe('bridge');
+    expect(detail.endReason).toBe('remote-bye');
+    expect(detail.timeline.filter((e) => e.type === 'forward').map((e) => e.data)).toEqual([{ to: PERSON, trunk: 'people', outcome: 'answered', callId: detail.agent.target }]);
+    const leg = (await (await fetch(`${base}/v1/calls/${detail.agent.target}`)).json()) as Summary;
+    expect(leg).toMatchObject({ direction: 'outbound', to: PERSON, endReason: 'peer-hangup', agent: { kind: 'bridge', target: forward.callId } });
   }, 90_000);
 
   it('fails over: the number\'s agent is down, so the person rings instead of an apology, and the two are bridged', async () => {
@@ -208,11 +282,11 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
     expect(person.established, describeCall(person)).toBe(true);
     if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
-    const toPerson = await measureEcho(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
-    const toCaller = await measureEcho(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toPerson = await across(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
     console.log(`failover bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}`);
-    expect(toPerson.ncc, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
-    expect(toCaller.ncc, 'the caller hears the person').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
 
     await gateway.waitForIdle(5_000);
     const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(FAILOVER)}`)).json()) as { calls: Summary[] }).calls;
