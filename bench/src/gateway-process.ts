@@ -99,6 +99,9 @@ function recordsConfig(r: RecordsLaunch): Record<string, unknown> {
 /** The bench's trunk (outbound runs), and the prefix every number it dials starts with (inside its allow list). */
 export const BENCH_TRUNK = 'bench-carrier';
 export const OUTBOUND_PREFIX = '+1555200';
+/** With a trunk: a number forwarded (docs/forwarding.md) to `FORWARD_TARGET` at the carrier, which bridges each call. */
+export const FORWARD_NUMBER = '+15550109000';
+export const FORWARD_TARGET = `${OUTBOUND_PREFIX}9000`;
 
 export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: number, media: { portMin: number; portMax: number }): unknown {
   return {
@@ -110,17 +113,22 @@ export function gatewayConfig(launch: GatewayLaunch, sipPort: number, httpPort: 
     // loopback clients when no api.keys are set (the bench sets none).
     http: { host: '127.0.0.1', port: httpPort, admin: 'api' },
     media: { ...media, codecs: [launch.codec], workers: launch.workers },
-    numbers: {
-      // The echo callers talk with pauses; their markers sit in the pauses, clear of the barge-ins (signals.ts).
-      [ECHO_NUMBER]: echoRoute(launch.echoAgent, launch.echoBargeIn),
-      // The media default (`bargeIn: gateway`) applies to the turn number: its answers never overlap the caller.
-      [TURN_NUMBER]: { agent: launch.turnAgentUrl },
-      [BARGE_IN_NUMBER]: { agent: launch.talkerAgentUrl, bargeIn: 'gateway' },
-    },
+    numbers: numbersOf(launch),
     agents: { onFailure: 'reject' },
     log: { level: 'warn' },
     ...(launch.outbound === undefined ? {} : outboundConfig(launch.outbound, launch.maxCalls)),
+    ...(launch.outbound === undefined ? {} : { numbers: { ...numbersOf(launch), [FORWARD_NUMBER]: { agent: 'echo', forward: { to: [FORWARD_TARGET], trunk: BENCH_TRUNK, ringTimeoutS: 10, fallback: 'reject' } } } }),
     ...(launch.records === undefined ? {} : recordsConfig(launch.records)),
+  };
+}
+
+function numbersOf(launch: GatewayLaunch): Record<string, unknown> {
+  return {
+    // The echo callers talk with pauses; their markers sit in the pauses, clear of the barge-ins (signals.ts).
+    [ECHO_NUMBER]: echoRoute(launch.echoAgent, launch.echoBargeIn),
+    // The media default (`bargeIn: gateway`) applies to the turn number: its answers never overlap the caller.
+    [TURN_NUMBER]: { agent: launch.turnAgentUrl },
+    [BARGE_IN_NUMBER]: { agent: launch.talkerAgentUrl, bargeIn: 'gateway' },
   };
 }
 

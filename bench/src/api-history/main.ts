@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     placeCall: () => Promise.reject(new Error('not in this bench')),
     hangup: () => Promise.reject(new Error('not in this bench')),
     transfer: () => Promise.reject(new Error('not in this bench')),
+    forward: () => Promise.reject(new Error('not in this bench')),
     sendDtmf: () => Promise.reject(new Error('not in this bench')),
     listTrunks: () => [],
   };
