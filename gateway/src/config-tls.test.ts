@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { parseConfig } from './config.js';
+import { configIssues } from './config-testing.js';
 
-function issues(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = configIssues;
 
 describe('sip.tls and trunks[].tls', () => {
   it('has no TLS listener unless sip.tls names a certificate and key; defaults port 5061, TLS 1.2, no client certificates', () => {

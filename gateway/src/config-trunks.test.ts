@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from './config.js';
+import { loadConfig, parseConfig } from './config.js';
+import { configIssues } from './config-testing.js';
 import { defaultContactUser } from './config-trunks.js';
 
-function issues(raw: unknown, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(raw, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = configIssues;
 
 const ENV = { CARRIER_PASS: 'carrier-secret', REG_PASS: 'reg-secret' };
 

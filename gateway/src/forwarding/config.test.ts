@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../config.js';
+import { parseConfig } from '../config.js';
+import { configIssues } from '../config-testing.js';
 import { resolvePlan } from '../call/plan.js';
 
-function issues(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = (raw: unknown): string[] => configIssues(raw);
 
 const trunks = [
   { name: 'carrier', outbound: { proxy: { host: '192.0.2.1' } } },

@@ -104,7 +104,7 @@ describe('Forwarder', () => {
     busy.end('leg-1', 'busy');
     busy.end('leg-2', 'busy');
     await expect(o1).resolves.toMatchObject({ kind: 'failed', allBusy: true });
-    expect((await o1).attempts).toContainEqual({ to: '+15550000003', trunk: 't', outcome: 'refused', code: 'TRUNK_BUSY' });
+    expect((await o1).attempts).toContainEqual({ to: '+15550000003', trunk: 't', outcome: 'refused', code: 'TRUNK_BUSY', atMs: expect.any(Number) });
 
     const mixed = setup();
     const o2 = mixed.forwarder.dial(mixed.caller, plan('sequential', 2));

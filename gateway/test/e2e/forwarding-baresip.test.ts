@@ -143,6 +143,42 @@ interface Summary {
   status: string;
 }
 
+/**
+ * The person (baresip, G.722 only) listens; once it does, the caller (baresip, PCMU) dials `number` with `callerMic`
+ * and `onDialled` runs. Resolves when both calls are over, with what each heard, after checking both were established.
+ */
+async function callAndAnswer(
+  gateway: TestGateway,
+  number: string,
+  callerMic: { path: string },
+  options: { callerHangupAfterMs?: number; onDialled?: () => void } = {},
+): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; callerHeard: Wav; personHeard: Wav }> {
+  if (!personMic) throw new Error('setup failed');
+  let caller: Promise<BaresipCallResult> | undefined;
+  const person = await baresipCall({
+    microphone: personMic.path,
+    codecs: ['G722'],
+    hangupAfterMs: 20_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
+    establishTimeoutMs: 20_000,
+    answer: {
+      sipPort: personPort,
+      user: PERSON,
+      onListening: () => {
+        caller = baresipCall({ uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: options.callerHangupAfterMs ?? 7_000, establishTimeoutMs: 15_000 });
+        options.onDialled?.();
+      },
+    },
+  });
+  if (caller === undefined) throw new Error('the caller never dialled');
+  const heardByCaller = await caller;
+  expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
+  expect(person.established, describeCall(person)).toBe(true);
+  expect(heardByCaller.codec, describeCall(heardByCaller)).toMatch(/^PCMU/);
+  expect(person.codec, describeCall(person)).toMatch(/^G722/);
+  if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
+  return { caller: heardByCaller, person, callerHeard: heardByCaller.heard, personHeard: person.heard };
+}
+
 // With media workers the person's leg must run in the caller's worker (MediaCallInfo.near): the bridge is in memory.
 describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (baresip as caller and person), media.workers $workers', ({ workers }) => {
   let gateway: TestGateway;
@@ -157,30 +193,10 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     if (!callerMic || !personMic || !desk) throw new Error('setup failed');
     const desksBefore = { invites: desk.invites.length, cancels: desk.cancels.length };
     const base = `http://127.0.0.1:${gateway.httpPort}`;
-    let caller: Promise<BaresipCallResult> | undefined;
-    const person = await baresipCall({
-      microphone: personMic.path,
-      codecs: ['G722'],
-      hangupAfterMs: 20_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
-      establishTimeoutMs: 20_000,
-      answer: {
-        sipPort: personPort,
-        user: PERSON,
-        onListening: () => {
-          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic!.path, codecs: ['PCMU'], hangupAfterMs: 7_000, establishTimeoutMs: 15_000 });
-        },
-      },
-    });
-    if (caller === undefined) throw new Error('the caller never dialled');
-    const heardByCaller = await caller;
-    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
-    expect(person.established, describeCall(person)).toBe(true);
-    expect(heardByCaller.codec, describeCall(heardByCaller)).toMatch(/^PCMU/);
-    expect(person.codec, describeCall(person)).toMatch(/^G722/);
-    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
+    const { callerHeard, personHeard } = await callAndAnswer(gateway, NUMBER, callerMic);
 
-    const toPerson = await across(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
-    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
     console.log(`forwarding bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)} (${toPerson.detail}); person → caller NCC ${toCaller.ncc.toFixed(3)} (${toCaller.detail})`);
     expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
@@ -208,7 +224,6 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
   it('forwards a live call through the API: the person answers, the echo agent leaves, caller and person hear each other', async () => {
     if (!lateCallerMic || !personMic) throw new Error('setup failed');
     const base = `http://127.0.0.1:${gateway.httpPort}`;
-    let caller: Promise<BaresipCallResult> | undefined;
     let forwarded: Promise<{ status: number; body: string; callId: string }> | undefined;
     const liveCall = async (): Promise<string> => {
       for (;;) {
@@ -218,34 +233,22 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
         await new Promise((r) => setTimeout(r, 50));
       }
     };
-    const person = await baresipCall({
-      microphone: personMic.path,
-      codecs: ['G722'],
-      hangupAfterMs: 20_000,
-      establishTimeoutMs: 20_000,
-      answer: {
-        sipPort: personPort,
-        user: PERSON,
-        onListening: () => {
-          caller = baresipCall({ uri: `sip:${ECHO}@127.0.0.1:${gateway.sipPort}`, microphone: lateCallerMic!.path, codecs: ['PCMU'], hangupAfterMs: 8_000, establishTimeoutMs: 15_000 });
-          forwarded = liveCall().then(async (callId) => {
-            const res = await fetch(`${base}/v1/calls/${callId}/forward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: PERSON, trunk: 'people' }) });
-            return { status: res.status, body: await res.text(), callId };
-          });
-        },
+    const { callerHeard, personHeard } = await callAndAnswer(gateway, ECHO, lateCallerMic, {
+      callerHangupAfterMs: 8_000,
+      onDialled: () => {
+        forwarded = liveCall().then(async (callId) => {
+          const res = await fetch(`${base}/v1/calls/${callId}/forward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: PERSON, trunk: 'people' }) });
+          return { status: res.status, body: await res.text(), callId };
+        });
       },
     });
-    if (caller === undefined || forwarded === undefined) throw new Error('the caller never dialled');
-    const heardByCaller = await caller;
+    if (forwarded === undefined) throw new Error('never forwarded');
     const forward = await forwarded;
     expect(forward.status, forward.body).toBe(202);
-    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
-    expect(person.established, describeCall(person)).toBe(true);
-    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
-    const toPerson = await across(lateCallerMic.wav, person.heard, { minLagMs: -3_000, maxLagMs: 1_500 });
-    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 3_000 });
+    const toPerson = await across(lateCallerMic.wav, personHeard, { minLagMs: -3_000, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 3_000 });
     // The echo agent left at the handover: the caller's own sentence, spoken after it, does not come back.
-    const ownEcho = await measureEcho(lateCallerMic.wav, heardByCaller.heard, { minLagMs: -200, maxLagMs: 1_000 });
+    const ownEcho = await measureEcho(lateCallerMic.wav, callerHeard, { minLagMs: -200, maxLagMs: 1_000 });
     console.log(`live forward (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}; caller's own echo NCC ${ownEcho.ncc.toFixed(3)}`);
     expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
@@ -263,27 +266,9 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
   it('fails over: the number\'s agent is down, so the person rings instead of an apology, and the two are bridged', async () => {
     if (!callerMic || !personMic) throw new Error('setup failed');
     const base = `http://127.0.0.1:${gateway.httpPort}`;
-    let caller: Promise<BaresipCallResult> | undefined;
-    const person = await baresipCall({
-      microphone: personMic.path,
-      codecs: ['G722'],
-      hangupAfterMs: 20_000,
-      establishTimeoutMs: 20_000,
-      answer: {
-        sipPort: personPort,
-        user: PERSON,
-        onListening: () => {
-          caller = baresipCall({ uri: `sip:${FAILOVER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic!.path, codecs: ['PCMU'], hangupAfterMs: 7_000, establishTimeoutMs: 15_000 });
-        },
-      },
-    });
-    if (caller === undefined) throw new Error('the caller never dialled');
-    const heardByCaller = await caller;
-    expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
-    expect(person.established, describeCall(person)).toBe(true);
-    if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
-    const toPerson = await across(callerMic.wav, person.heard, { minLagMs: -500, maxLagMs: 1_500 });
-    const toCaller = await across(personMic.wav, heardByCaller.heard, { minLagMs: -500, maxLagMs: 1_500 });
+    const { callerHeard, personHeard } = await callAndAnswer(gateway, FAILOVER, callerMic);
+    const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
     console.log(`failover bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}`);
     expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
