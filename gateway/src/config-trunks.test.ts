@@ -134,6 +134,14 @@ describe('trunks: outbound and register', () => {
 
   it('keeps inbound-only trunks as they were', () => {
     const config = parseConfig({ trunks: [{ name: 'in', allow: ['10.0.0.0/8'] }] });
-    expect(config.trunks).toEqual([{ name: 'in', allow: ['10.0.0.0/8'] }]);
+    expect(config.trunks).toEqual([{ name: 'in', allow: ['10.0.0.0/8'], transferBy: 'refer' }]);
+  });
+
+  it('transferBy: bridge needs the trunk\'s outbound side (docs/forwarding.md)', () => {
+    expect(issues({ trunks: [{ name: 'in', allow: ['10.0.0.0/8'], transferBy: 'bridge' }] })).toEqual([
+      "trunks[0].transferBy: bridge needs the trunk's outbound side (outbound.proxy) to ring the target",
+    ]);
+    const config = parseConfig({ trunks: [{ name: 'both', allow: ['10.0.0.0/8'], transferBy: 'bridge', outbound: { proxy: { host: '192.0.2.1' } } }] });
+    expect(config.trunks[0]?.transferBy).toBe('bridge');
   });
 });

@@ -206,6 +206,13 @@ function trunkSchema(env: Env) {
       /** SRTP for calls from and to this trunk (overrides `media.srtp`; a number's `srtp` overrides it): docs/srtp.md. */
       srtp: srtpPolicy.optional(),
       outbound: outboundSchema(env).optional(),
+      /**
+       * How an agent's `transfer` of a call from this trunk is carried out: `refer` (default) sends a blind REFER to
+       * the trunk; `bridge` rings the target through this trunk's outbound side and bridges it with the caller, the
+       * gateway staying in the call (docs/forwarding.md): for carriers that refuse REFER, and so a transfer nobody
+       * answers leaves the caller with the agent. Needs `outbound`.
+       */
+      transferBy: z.enum(['refer', 'bridge']).default('refer'),
       register: registerSchema(env).optional(),
       /** How we connect over TLS to this trunk's proxy and registrar (transport `tls`); config-tls.ts, docs/tls.md. */
       tls: trunkTlsSchema,
@@ -215,6 +222,9 @@ function trunkSchema(env: Env) {
       const admits = trunk['auth'] !== undefined || trunk['register'] !== undefined || trunk['outbound'] !== undefined;
       if (trunk['allow'].length === 0 && !admits) {
         ctx.addIssue({ code: 'custom', path: ['allow'], message: 'must not be empty unless auth, register or outbound is set' });
+      }
+      if (trunk['transferBy'] === 'bridge' && trunk['outbound'] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['transferBy'], message: 'bridge needs the trunk\'s outbound side (outbound.proxy) to ring the target' });
       }
       const register = trunk['register'];
       if (isRecord(register) && register['host'] === undefined && trunk['outbound'] === undefined) {

@@ -242,8 +242,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     tellAgent: (callId, msg) => media.tellAgent(callId, msg),
     logger: logger.child({ layer: 'forwarding' }),
   });
-  calls.setForwarding(forwarder);
-  calls.control.setForwarding(new LiveForwarder({ config, forwarder, logger: logger.child({ layer: 'forwarding' }) }));
+  const liveForwarder = new LiveForwarder({ config, forwarder, logger: logger.child({ layer: 'forwarding' }) });
+  calls.setForwarding(forwarder, liveForwarder);
+  calls.control.setForwarding(liveForwarder);
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }), tlsPeers });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });

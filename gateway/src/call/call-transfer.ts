@@ -60,6 +60,11 @@ export interface CallTransfersOptions {
   events?: Pick<CallEvents, 'emit'>;
   notifyWaitMs?: number;
   outcomeWaitMs?: number;
+  /**
+   * A transfer that passed the destination policy, carried out as a bridge instead of a REFER (the call's trunk has
+   * `transferBy: bridge`; forwarding/live.ts): how it started, or undefined to REFER as usual.
+   */
+  bridge?: (call: Call, destination: string) => TransferStart | undefined;
 }
 
 interface Transfer {
@@ -108,6 +113,12 @@ export class CallTransfers {
     }
     const dialog = call.dialog;
     if (!dialog || (call.state !== 'answered' && call.state !== 'confirmed')) return refuse('the call is not connected yet', 'CALL_NOT_ANSWERED');
+    const bridged = this.options.bridge?.(call, checked.kind === 'number' ? checked.number : checked.uri);
+    if (bridged !== undefined) {
+      if (!bridged.ok) return refuse(bridged.message, bridged.code);
+      this.options.logger.info({ callId: call.id, target: redactDestination(target) }, 'transfer as a bridge: the target rings, the caller stays with the agent');
+      return bridged;
+    }
     let referTo: string;
     try {
       referTo = referToUri(checked.kind === 'number' ? checked.number : checked.uri, { domain: this.options.domain, peerHost: dialog.peer.address });

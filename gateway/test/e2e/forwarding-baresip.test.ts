@@ -16,10 +16,13 @@ import { measureEcho, measureEchoByUtterance } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
 import { freePort } from '../helpers/sipp.js';
+import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
 const NUMBER = '+15550100777';
 /** The built-in echo answers; the test forwards the live call through the API. */
 const ECHO = '+15550100779';
+/** Its agent asks to transfer the caller to the person; the caller's trunk transfers by bridge, not REFER. */
+const TRANSFERS = '+15550100780';
 /** Its agent is down: people ring instead (`when: agent-unavailable`). */
 const FAILOVER = '+15550100778';
 const DESK = '+15551110001';
@@ -82,6 +85,9 @@ class UnansweredPhone {
 
 let desk: UnansweredPhone | undefined;
 let deskPort = 0;
+/** The agent of TRANSFERS: sends `transfer{PERSON}` when the call starts; what it was sent, in order. */
+let transferAgent: WsAgentServer | undefined;
+const transferAgentMessages: { type: string; [key: string]: unknown }[] = [];
 let closedPort = 0;
 let personPort = 0;
 let dir = '';
@@ -92,6 +98,14 @@ let personMic: { path: string; wav: Wav } | undefined;
 
 beforeAll(async () => {
   deskPort = await freePort('udp');
+  transferAgent = await startWsAgentServer((ws) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const msg = JSON.parse(data.toString()) as { type: string };
+      transferAgentMessages.push(msg);
+      if (msg.type === 'start') ws.send(JSON.stringify({ type: 'transfer', target: PERSON }));
+    });
+  });
   closedPort = await freePort('tcp');
   personPort = await freePort('udp');
   desk = await UnansweredPhone.listen(deskPort);
@@ -106,6 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   desk?.close();
+  await transferAgent?.close();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
@@ -116,7 +131,8 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
     media: { workers },
     trunks: [
       { name: 'desk', outbound: outbound(deskPort, ['PCMU']) },
-      { name: 'people', outbound: outbound(personPort, ['G722']) },
+      // Calls from 127.0.0.1 (every caller here) come in on this trunk: its transfers ring the target as a bridge.
+      { name: 'people', allow: ['127.0.0.1'], transferBy: 'bridge', outbound: outbound(personPort, ['G722']) },
     ],
     numbers: {
       [NUMBER]: {
@@ -124,6 +140,7 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
         forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'sequential', ringTimeoutS: RING_TIMEOUT_S, fallback: 'reject' },
       },
       [ECHO]: { agent: 'echo' },
+      [TRANSFERS]: { agent: transferAgent?.url ?? '', transfer: { allow: ['+1555'] } },
       [FAILOVER]: {
         agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
         forward: { to: [{ to: PERSON, trunk: 'people' }], when: 'agent-unavailable', ringTimeoutS: 10 },
@@ -261,6 +278,30 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(detail.timeline.filter((e) => e.type === 'forward').map((e) => e.data)).toEqual([{ to: PERSON, trunk: 'people', outcome: 'answered', callId: detail.agent.target }]);
     const leg = (await (await fetch(`${base}/v1/calls/${detail.agent.target}`)).json()) as Summary;
     expect(leg).toMatchObject({ direction: 'outbound', to: PERSON, endReason: 'peer-hangup', agent: { kind: 'bridge', target: forward.callId } });
+  }, 90_000);
+
+  it('an agent\'s transfer on a transferBy: bridge trunk rings the target and bridges it: no REFER, the agent is told transferred', async () => {
+    if (!callerMic || !personMic) throw new Error('setup failed');
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    const seen = transferAgentMessages.length;
+    const { callerHeard, personHeard, caller } = await callAndAnswer(gateway, TRANSFERS, callerMic);
+    const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -1_500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 2_500 });
+    console.log(`transfer as bridge (workers ${workers}): caller → person NCC ${toPerson.ncc.toFixed(3)}; person → caller NCC ${toCaller.ncc.toFixed(3)}`);
+    expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(caller.log).not.toMatch(/REFER sip:/); // baresip's SIP trace: the caller's side was never asked to transfer
+    const messages = transferAgentMessages.slice(seen).map((m) => m.type);
+    expect(messages[0]).toBe('start');
+    expect(transferAgentMessages.slice(seen).find((m) => m.type === 'stop')).toMatchObject({ reason: 'transferred' });
+
+    await gateway.waitForIdle(5_000);
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(TRANSFERS)}`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+    const calls = await list();
+    const inbound = calls.find((c) => c.direction === 'inbound');
+    expect(inbound, JSON.stringify(calls)).toMatchObject({ agent: { kind: 'bridge' }, endReason: 'remote-bye', status: 'completed' });
+    expect(calls.find((c) => c.direction === 'outbound')).toMatchObject({ to: PERSON, endReason: 'peer-hangup', agent: { kind: 'bridge', target: inbound?.id } });
   }, 90_000);
 
   it('fails over: the number\'s agent is down, so the person rings instead of an apology, and the two are bridged', async () => {
