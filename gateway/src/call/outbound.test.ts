@@ -121,6 +121,23 @@ describe('OutboundSide', () => {
     tx.settle(createResponse(req, 487, { toTag: 'theirs' }));
   });
 
+  it('a leg cancelled because another answered says so (Reason: call completed elsewhere); other CANCELs carry no Reason', async () => {
+    for (const [reason, expected] of [['answered-elsewhere', 'SIP;cause=200;text="Call completed elsewhere"'], ['local-hangup', undefined]] as const) {
+      const h = harness();
+      const call = await h.place();
+      const { req, tx } = await h.invite();
+      tx.onProvisional?.(createResponse(req, 180, { toTag: 'theirs' }));
+      const live = h.registry.live(call.id);
+      if (!live) throw new Error('not live');
+      h.host.endCall(live, reason);
+      const cancel = h.sent.find((s) => s.req.method === 'CANCEL')?.req;
+      if (!cancel) throw new Error('no CANCEL');
+      expect(getHeader(cancel, 'reason'), reason).toBe(expected);
+      expect(getHeader(cancel, 'cseq')).toBe('1 CANCEL');
+      tx.settle(createResponse(req, 487, { toTag: 'theirs' }));
+    }
+  });
+
   it('answers each retransmitted 2xx with the same ACK (ours was lost)', async () => {
     const h = harness();
     const call = await h.place();

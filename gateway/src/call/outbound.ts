@@ -49,6 +49,9 @@ export interface BridgeLeg {
   readonly pattern: string;
 }
 
+/** The CANCEL's `Reason` when another leg of a forward answered (RFC 3326). */
+export const CALL_COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
+
 /** Ring timeout when the request names none. */
 export const DEFAULT_RING_TIMEOUT_MS = 60_000;
 
@@ -87,6 +90,8 @@ interface PendingInvite {
   provisional: boolean;
   /** The call ended before the answer: CANCEL as soon as allowed, once. */
   cancelWanted: boolean;
+  /** Headers the CANCEL carries (a `Reason` when another leg answered: RFC 3326, "Call completed elsewhere"). */
+  cancelHeaders: SipHeader[];
   cancelSent: boolean;
   /** Where the INVITE went (the CANCEL follows it). */
   target: RemoteInfo;
@@ -114,7 +119,7 @@ export class OutboundSide implements OutboundSideApi {
   constructor(private readonly options: OutboundOptions) {
     // However a call ends before its answer (ring timeout, the API's hangup, shutdown, a fault), its INVITE is cancelled.
     options.events.on('ended', (e) => {
-      if (e.call.direction === 'outbound') this.ended(e.call.id);
+      if (e.call.direction === 'outbound') this.ended(e.call.id, e.reason);
     });
   }
 
@@ -269,7 +274,7 @@ export class OutboundSide implements OutboundSideApi {
         credentials,
       });
       const tx = stack.sendRequest(invite, target);
-      const pending: PendingInvite = { invite, tx, target, provisional: false, cancelWanted: false, cancelSent: false, earlySdp: undefined, ack: undefined };
+      const pending: PendingInvite = { invite, tx, target, provisional: false, cancelWanted: false, cancelSent: false, cancelHeaders: [], earlySdp: undefined, ack: undefined };
       this.pending.set(call.id, pending);
       tx.onProvisional = (res) => this.provisional(call, pending, res);
       tx.onRetransmitted2xx = () => {
@@ -311,12 +316,14 @@ export class OutboundSide implements OutboundSideApi {
   }
 
   /** An outbound call ended: a pending INVITE is cancelled (at once, or at its first provisional response). */
-  private ended(callId: string): void {
+  private ended(callId: string, reason: EndReason): void {
     this.clearRingTimer(callId);
     const pending = this.pending.get(callId);
     this.pending.delete(callId); // what still comes for this INVITE reaches `pending` through its transaction's callbacks
     if (pending === undefined || pending.ack !== undefined) return;
     pending.cancelWanted = true;
+    // A phone that rang while another answered must not show a missed call (RFC 3326; what PBXs send).
+    if (reason === 'answered-elsewhere') pending.cancelHeaders = [{ name: 'Reason', value: CALL_COMPLETED_ELSEWHERE }];
     if (pending.provisional) this.sendCancel(callId, pending);
   }
 
@@ -324,7 +331,7 @@ export class OutboundSide implements OutboundSideApi {
     if (pending.cancelSent) return;
     pending.cancelSent = true;
     try {
-      const tx = this.options.stack.sendRequest(buildCancel(pending.invite), pending.target);
+      const tx = this.options.stack.sendRequest(buildCancel(pending.invite, pending.cancelHeaders), pending.target);
       void tx.response.then((res) => this.options.logger.debug({ callId, status: res.status }, 'CANCEL answered'));
     } catch (err) {
       this.options.logger.warn({ err, callId }, 'sending CANCEL failed');

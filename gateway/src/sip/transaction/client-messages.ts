@@ -31,7 +31,7 @@ export function buildNonSuccessAck(invite: SipRequest, res: SipResponse): SipReq
  * top Via only (its branch: the CANCEL matches the INVITE's server transaction), CSeq number of the INVITE with method
  * CANCEL. Sent as its own non-INVITE client transaction, and only once a provisional response has arrived.
  */
-export function buildCancel(invite: SipRequest): SipRequest {
+export function buildCancel(invite: SipRequest, extra: readonly SipHeader[] = []): SipRequest {
   const headers: SipHeader[] = [];
   const firstVia = getHeaders(invite, 'via')[0];
   const topVia = firstVia === undefined ? undefined : splitHeaderList(firstVia)[0];
@@ -43,6 +43,7 @@ export function buildCancel(invite: SipRequest): SipRequest {
   copy(headers, 'Call-ID', getHeader(invite, 'call-id'));
   const cseq = getHeader(invite, 'cseq');
   if (cseq !== undefined) headers.push({ name: 'CSeq', value: `${parseCSeq(cseq).seq} CANCEL` });
+  headers.push(...extra);
   headers.push({ name: 'Content-Length', value: '0' });
   return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: Buffer.alloc(0) };
 }
