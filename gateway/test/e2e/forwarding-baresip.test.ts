@@ -19,6 +19,8 @@ import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
 const NUMBER = '+15550100777';
+/** Rings the desk and the person at once: the person answers, the desk's leg is cancelled as answered elsewhere. */
+const RING_ALL = '+15550100781';
 /** The built-in echo answers; the test forwards the live call through the API. */
 const ECHO = '+15550100779';
 /** Its agent asks to transfer the caller to the person; the caller's trunk transfers by bridge, not REFER. */
@@ -140,6 +142,7 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
         forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'sequential', ringTimeoutS: RING_TIMEOUT_S, fallback: 'reject' },
       },
       [ECHO]: { agent: 'echo' },
+      [RING_ALL]: { agent: 'echo', forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'simultaneous', ringTimeoutS: 10, fallback: 'reject' } },
       [TRANSFERS]: { agent: transferAgent?.url ?? '', transfer: { allow: ['+1555'] } },
       [FAILOVER]: {
         agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
@@ -236,6 +239,26 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
       { to: DESK, trunk: 'desk', outcome: 'no-answer', callId: deskLeg?.id },
       { to: PERSON, trunk: 'people', outcome: 'answered', callId: personLeg?.id },
     ]);
+  }, 90_000);
+
+  it('simultaneous: the desk and the person ring at once; the person answers, the desk is cancelled as answered elsewhere', async () => {
+    if (!callerMic || !personMic || !desk) throw new Error('setup failed');
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    const before = desk.cancels.length;
+    const { callerHeard, personHeard } = await callAndAnswer(gateway, RING_ALL, callerMic);
+    const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
+    expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    const cancel = desk.cancels[before];
+    if (cancel === undefined) throw new Error('the desk got no CANCEL');
+    expect(header(cancel, 'reason')).toBe('SIP;cause=200;text="Call completed elsewhere"');
+    await gateway.waitForIdle(5_000);
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(RING_ALL)}`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 3, 5_000);
+    const calls = await list();
+    expect(calls.find((c) => c.to === DESK)).toMatchObject({ endReason: 'answered-elsewhere', status: 'canceled' });
+    expect(calls.find((c) => c.to === PERSON)).toMatchObject({ endReason: 'peer-hangup', status: 'completed' });
   }, 90_000);
 
   it('forwards a live call through the API: the person answers, the echo agent leaves, caller and person hear each other', async () => {
