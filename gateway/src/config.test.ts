@@ -118,8 +118,8 @@ describe('loadConfig', () => {
       '+1555*': { agent: 'demo', ringing: true, answerDelayMs: 500, parameters: { lang: 'en' } },
     });
     expect(config.trunks).toEqual([
-      { name: 'carrier-a', allow: ['127.0.0.1/32', '10.0.0.0/8'], auth: { username: 'carrier-a', password: 'secret', algorithms: ['SHA-256', 'MD5'] } },
-      { name: 'carrier-b', allow: [], auth: { username: 'carrier-b', password: 'from-env', algorithms: ['SHA-256', 'MD5'] } },
+      { name: 'carrier-a', allow: ['127.0.0.1/32', '10.0.0.0/8'], transferBy: 'refer', auth: { username: 'carrier-a', password: 'secret', algorithms: ['SHA-256', 'MD5'] } },
+      { name: 'carrier-b', allow: [], transferBy: 'refer', auth: { username: 'carrier-b', password: 'from-env', algorithms: ['SHA-256', 'MD5'] } },
     ]);
     expect(config.log.level).toBe('debug');
   });
