@@ -8,8 +8,7 @@ import type { Logger } from 'pino';
 import { CallController, type CallStats } from './call/call-controller.js';
 import type { CallControl } from './call/control.js';
 import { MediaEventRelay } from './call/media-events.js';
-import { Forwarder } from './forwarding/forwarder.js';
-import { LiveForwarder } from './forwarding/live.js';
+import { startForwarding } from './forwarding/index.js';
 import { OutboundSide } from './call/outbound.js';
 import { BUILTIN_AGENTS, type Config } from './config.js';
 import { ApiAccess } from './api/auth.js';
@@ -232,19 +231,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const tlsPeers = tls.peers(stack);
   const outbound = new OutboundSide({ config, host: calls, registry: calls.registry, events: calls.events, media, stack, logger, numbers: numbers.service.book, tlsPeers });
   calls.control.setOutbound(outbound);
-  // Forwarding (forwarding/, docs/forwarding.md): a `forward:` number's people, as bridged outbound legs.
-  const forwarder = new Forwarder({
-    events: calls.events,
-    placeCall: (request, leg) => outbound.placeCall(request, leg),
-    end: (callId, reason) => calls.mediaHangup(callId, reason),
-    join: (a, b) => media.join(a, b),
-    handOver: (callId) => media.handOver(callId),
-    tellAgent: (callId, msg) => media.tellAgent(callId, msg),
-    logger: logger.child({ layer: 'forwarding' }),
-  });
-  const liveForwarder = new LiveForwarder({ config, forwarder, logger: logger.child({ layer: 'forwarding' }) });
-  calls.setForwarding(forwarder, liveForwarder);
-  calls.control.setForwarding(liveForwarder);
+  // Forwarding (forwarding/, docs/forwarding.md): people as bridged outbound legs.
+  startForwarding({ config, calls, outbound, media, logger });
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }), tlsPeers });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });

@@ -26,8 +26,8 @@ import { CallRejection } from './admission.js';
 import { AnswerRetransmitter } from './answer-retransmitter.js';
 import { epochNow, type Call, type EndReason } from './call.js';
 import { countCallEvents, newCallStats, type CallStats } from './call-stats.js';
-import { CallTransfers, transferDestinations } from './call-transfer.js';
-import { CallControl, CallControlError, type CallControlHost, type LiveForwarding, type TransferStart } from './control.js';
+import { CallTransfers, type BridgeTransfer, transferDestinations } from './call-transfer.js';
+import { CallControl, type CallControlHost, type TransferStart } from './control.js';
 import { CallEvents, type CallEvent } from './events.js';
 import { InboundSide, type InboundForwarding, type InboundOptions } from './inbound.js';
 import { InDialogHandler, type InDialogHost } from './in-dialog.js';
@@ -66,9 +66,6 @@ export interface CallControllerOptions {
   draining?: () => boolean;
 }
 
-/** How long the target of a bridged transfer rings before the transfer fails (the caller stays with the agent). */
-export const TRANSFER_RING_TIMEOUT_MS = 30_000;
-
 export class CallController implements InDialogHost, MediaRequests, CallControlHost {
   /** Live calls by id and by dialog key, both directions, and recently ended ones' summaries. */
   readonly registry = new CallRegistry();
@@ -82,8 +79,8 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
   readonly control: CallControl;
   /** Rings `forward:` numbers' people (forwarding/), plugged in by gateway.ts once the outbound side exists. */
   private forwarding: InboundForwarding | undefined;
-  /** Forwards live calls: a `transferBy: bridge` trunk's transfers (forwarding/live.ts). */
-  private liveForwarding: LiveForwarding | undefined;
+  /** A `transferBy: bridge` trunk's transfers, carried out as live forwards (forwarding/live.ts). */
+  private bridgeTransfer: BridgeTransfer | undefined;
 
   constructor(private readonly options: CallControllerOptions) {
     const { config, stack, media, logger } = options;
@@ -102,27 +99,15 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     };
     this.transfers = new CallTransfers({
       host, domain: config.sip.transferDomain, logger, destinations: transferDestinations(config), stats: this.stats, events: this.events,
-      bridge: (call, destination) => this.bridgeTransfer(call, destination),
+      bridge: (call, destination) => this.bridgeTransfer?.(call, destination),
     });
     this.control = new CallControl(this.registry, this);
   }
 
-  setForwarding(forwarding: InboundForwarding, live?: LiveForwarding): void {
+  /** Forwarding (forwarding/): `forward:` numbers' people, and transfers carried out as bridges. */
+  setForwarding(forwarding: InboundForwarding, bridgeTransfer?: BridgeTransfer): void {
     this.forwarding = forwarding;
-    this.liveForwarding = live;
-  }
-
-  /** A transfer of a call whose trunk has `transferBy: bridge`: the target rings as a bridged leg (docs/forwarding.md). */
-  private bridgeTransfer(call: Call, destination: string): TransferStart | undefined {
-    const trunk = call.plan.trunk === undefined ? undefined : this.options.config.trunks.find((t) => t.name === call.plan.trunk);
-    if (trunk?.transferBy !== 'bridge' || this.liveForwarding === undefined) return undefined;
-    try {
-      this.liveForwarding.forward(call, { to: [destination], trunk: trunk.name, strategy: 'sequential', ringTimeoutMs: TRANSFER_RING_TIMEOUT_MS });
-      return { ok: true };
-    } catch (err) {
-      if (!(err instanceof CallControlError)) throw err;
-      return { ok: false, code: err.detail ?? err.code, message: err.message };
-    }
+    this.bridgeTransfer = bridgeTransfer;
   }
 
   /** A subscriber's failure: logged with its call; counted in `teardownErrors` when it was part of a call's end. */

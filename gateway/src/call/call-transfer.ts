@@ -64,8 +64,11 @@ export interface CallTransfersOptions {
    * A transfer that passed the destination policy, carried out as a bridge instead of a REFER (the call's trunk has
    * `transferBy: bridge`; forwarding/live.ts): how it started, or undefined to REFER as usual.
    */
-  bridge?: (call: Call, destination: string) => TransferStart | undefined;
+  bridge?: BridgeTransfer;
 }
+
+/** A transfer carried out as a bridge instead of a REFER: how it started, or undefined to REFER as usual. */
+export type BridgeTransfer = (call: Call, destination: string) => TransferStart | undefined;
 
 interface Transfer {
   readonly call: Call;

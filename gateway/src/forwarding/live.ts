@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Call } from '../call/call.js';
-import { CallControlError, CallControlErrorCode, type ForwardRequest, type LiveForwarding } from '../call/control.js';
+import { CallControlError, CallControlErrorCode, type ForwardRequest, type LiveForwarding, type TransferStart } from '../call/control.js';
 import { bridgedPlan, type ForwardPlan } from '../call/plan.js';
 import type { Config } from '../config.js';
 import { trunkDestinations } from '../trunks/outbound.js';
@@ -20,10 +20,29 @@ export const LIVE_FORWARD_REFUSALS = {
   Bridged: 'CALL_BRIDGED',
 } as const;
 
+/** How long the target of a transfer carried out as a bridge rings before it fails (the caller stays with the agent). */
+export const TRANSFER_RING_TIMEOUT_MS = 30_000;
+
 export class LiveForwarder implements LiveForwarding {
   constructor(
     private readonly options: { readonly config: Pick<Config, 'trunks' | 'sip'>; readonly forwarder: Forwarder; readonly logger: Logger },
   ) {}
+
+  /**
+   * A transfer (the agent's or the API's, past the number's transfer lists) of a call whose trunk has `transferBy:
+   * bridge`: the target rings as a live forward through that trunk; undefined for any other call (REFER as usual).
+   */
+  transferAsBridge(call: Call, destination: string): TransferStart | undefined {
+    const trunk = call.plan.trunk === undefined ? undefined : this.options.config.trunks.find((t) => t.name === call.plan.trunk);
+    if (trunk?.transferBy !== 'bridge') return undefined;
+    try {
+      this.forward(call, { to: [destination], trunk: trunk.name, strategy: 'sequential', ringTimeoutMs: TRANSFER_RING_TIMEOUT_MS });
+      return { ok: true };
+    } catch (err) {
+      if (!(err instanceof CallControlError)) throw err;
+      return { ok: false, code: err.detail ?? err.code, message: err.message };
+    }
+  }
 
   forward(call: Call, request: ForwardRequest): void {
     const { config, forwarder, logger } = this.options;

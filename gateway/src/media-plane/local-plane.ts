@@ -248,9 +248,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       negotiated,
       srtp: this.srtpFor(),
       clock: this.clock,
-      settings: call.bridged ? bridgedSettings(config.media) : config.media,
-      // A bridged leg plays another leg's caller: a stream without pauses, whose spurt must start with its whole lead.
-      continuousAgent: call.bridged,
+      settings: config.media,
+      bridged: call.bridged,
       logger: call.log,
       events: {
         // The apology agent hangs up a call its real agent never took: not the agent's hangup.
@@ -386,11 +385,3 @@ function pickConfirm(s: SpeechConfig): { threshold: number } | undefined {
   return s.confirm === 'silero' ? { threshold: s.confirmThreshold ?? 0.5 } : undefined;
 }
 
-/**
- * A bridged leg's media: its caller is heard by a person, not an agent, so the caller's packets go through the
- * adaptive jitter buffer (`media.jitter`: depth changes only in pauses, never inside a word), popped on the media
- * clock; the other leg's playout, on the same clock, takes each frame at a steady phase.
- */
-function bridgedSettings(media: MediaPlaneConfig['media']): MediaPlaneConfig['media'] {
-  return media.jitter.mode === 'adaptive' ? media : { ...media, jitter: { ...media.jitter, mode: 'adaptive' } };
-}

@@ -73,11 +73,13 @@ export interface CallSrtp {
 export interface CallMediaOptions {
   callId: string;
   /**
-   * The agent side is a continuous stream (a bridged leg: another call's caller), not an agent's talk spurts
-   * (PlayoutQueue `continuous`): a spurt starts only once the whole lead is queued, so the stream keeps one lead of
-   * margin against its sender's jitter instead of slipping a packet, and depth beyond it is trimmed slowly.
+   * A bridged leg (bridge/junction.ts): its agent side is another call's caller, a continuous stream, and a person
+   * hears its caller. So its caller's packets go through the adaptive jitter buffer (`uplinkOptions`), barge-in does
+   * not interrupt, the playout treats its source as continuous (PlayoutQueue `continuous`: a spurt starts only with
+   * the whole lead, depth beyond it trimmed in pauses) and a due packet may wait briefly for its frame. `handOver`
+   * makes a live call one.
    */
-  continuousAgent?: boolean;
+  bridged?: boolean;
   /** Where hop latencies are recorded (shared by all calls). */
   hops: HopMetrics;
   bargeIn: BargeInSettings;
@@ -119,13 +121,14 @@ export function payloadTypes(n: NegotiatedMedia): ReadonlySet<number> {
   return new Set(n.telephoneEvent ? [n.codec.payloadType, n.telephoneEvent.payloadType] : [n.codec.payloadType]);
 }
 
-export function uplinkOptions(n: NegotiatedMedia, settings: MediaSettings, logger: Logger): UplinkOptions {
+/** `bridged`: the adaptive jitter buffer whatever `media.jitter.mode` says (`immediate` is for agents, which listen). */
+export function uplinkOptions(n: NegotiatedMedia, settings: MediaSettings, logger: Logger, bridged: boolean): UplinkOptions {
   return {
     ptimeMs: n.ptimeMs,
     clockRate: n.codec.clockRate,
     telephoneEventPt: n.telephoneEvent?.payloadType,
     telephoneEventRate: n.telephoneEvent?.clockRate ?? 8000,
-    jitter: settings.jitter,
+    jitter: bridged && settings.jitter.mode !== 'adaptive' ? { ...settings.jitter, mode: 'adaptive' } : settings.jitter,
     logger,
   };
 }

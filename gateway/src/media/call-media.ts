@@ -60,10 +60,8 @@ export class CallMedia implements AgentCommandTarget {
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
   private discardUntilMs: number | undefined;
-  /** Handed over to a bridge (`handOver`): no barge-in from here on. */
-  private bridged = false;
-  /** The agent side is a continuous stream (a bridged leg): its packets may be held briefly (`downlinkTicks`). */
-  private continuousSource: boolean;
+  /** A bridged leg, from the start or since `handOver` (CallMediaOptions `bridged`). */
+  private bridged: boolean;
   /** Due packets held for a continuous source's late frame, and since when (performance.now()). */
   private heldTicks = 0;
   private heldSinceMs: number | undefined;
@@ -80,7 +78,7 @@ export class CallMedia implements AgentCommandTarget {
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
 
   constructor(private readonly options: CallMediaOptions) {
-    this.continuousSource = options.continuousAgent === true;
+    this.bridged = options.bridged === true;
     const n = options.negotiated;
     this.negotiated = n;
     this.codec = new CodecPath(n.codec.name, n.ptimeMs, options.settings.opus);
@@ -88,7 +86,7 @@ export class CallMedia implements AgentCommandTarget {
     this.playout = new PlayoutQueue({
       maxSamples: (options.settings.maxPlayoutMs * SAMPLE_RATE) / 1000,
       leadSamples: (options.settings.leadMs * SAMPLE_RATE) / 1000,
-      continuous: options.continuousAgent === true,
+      continuous: this.bridged,
     });
     this.dtmfOut = dtmfSenderFor(n);
     const trace = options.trace;
@@ -109,7 +107,7 @@ export class CallMedia implements AgentCommandTarget {
       intervalMs: options.settings.rtcpIntervalMs,
     });
     this.speech = callerSpeech(options.bargeIn, this.codec.descriptor.pcmRate);
-    this.uplink = new Uplink(uplinkOptions(n, options.settings, options.logger), this.speech);
+    this.uplink = new Uplink(uplinkOptions(n, options.settings, options.logger, this.bridged), this.speech);
     const udp = new UdpPacketTransport(options.ports);
     if (n.srtp !== undefined) {
       if (options.srtp === undefined) throw new Error('SRTP negotiated but the media has no SRTP library');
@@ -128,12 +126,11 @@ export class CallMedia implements AgentCommandTarget {
   /**
    * A live handover (forwarding a live call): the agent has left, and from now on the call plays another leg's
    * caller (bridge/junction.ts). What the agent had queued is dropped, barge-in stops interrupting (two people talk
-   * over each other), the playout treats its source as continuous (CallMediaOptions `continuousAgent`), and the
-   * caller's audio goes through the adaptive jitter buffer: a person hears it now.
+   * over each other), the playout treats its source as continuous, and the caller's audio goes through the
+   * adaptive jitter buffer: a person hears it now (CallMediaOptions `bridged`).
    */
   handOver(link: AgentLink): void {
     this.bridged = true;
-    this.continuousSource = true;
     this.uplink.useAdaptive(this.options.clock.nextTickMs());
     this.playout.clear();
     this.playout.setContinuous();
@@ -176,7 +173,7 @@ export class CallMedia implements AgentCommandTarget {
         initialSequence: this.stream.sequenceNumber,
         initialTimestamp: this.stream.timestamp,
       });
-      this.uplink.reconfigure(uplinkOptions(n, this.options.settings, this.options.logger), this.options.clock.nextTickMs());
+      this.uplink.reconfigure(uplinkOptions(n, this.options.settings, this.options.logger, this.bridged), this.options.clock.nextTickMs());
       if (this.downClock) this.downClock = new PlayoutClock(this.options.clock.nextTickMs(), { ptimeMs: n.ptimeMs });
     }
     this.dtmfOut = dtmfSenderFor(n);
@@ -301,7 +298,7 @@ export class CallMedia implements AgentCommandTarget {
       ticks = MAX_HELD_TICKS;
     }
     for (; ticks > 0; ticks--) {
-      if (this.continuousSource && this.playout.short(this.codec.samplesPerPacket24k)) {
+      if (this.bridged && this.playout.short(this.codec.samplesPerPacket24k)) {
         this.heldSinceMs ??= now;
         if (now - this.heldSinceMs < MAX_HOLD_MS) {
           this.heldTicks = ticks;
