@@ -10,13 +10,14 @@ import type { EndReason } from '../call/vocabulary.js';
 import { Forwarder } from './forwarder.js';
 
 /** A forwarder over a fake outbound side: the test answers and ends legs through the lifecycle events. */
-function setup(options: { refuse?: (to: string) => string | undefined } = {}) {
+function setup(options: { refuse?: (to: string) => string | undefined; joinFails?: boolean; handOver?: () => Promise<boolean> } = {}) {
   const events = new CallEvents((err) => {
     throw err;
   });
   const placed: { request: PlaceCallRequest; leg: BridgeLeg; id: string }[] = [];
   const ended: { id: string; reason: EndReason }[] = [];
   const joined: [string, string][] = [];
+  const told: { callId: string; msg: unknown }[] = [];
   const calls = new Map<string, Call>();
   const call = (id: string): Call => {
     let c = calls.get(id);
@@ -42,9 +43,12 @@ function setup(options: { refuse?: (to: string) => string | undefined } = {}) {
     },
     end,
     join: async (a, b) => {
+      if (options.joinFails === true) throw new Error('the media worker is gone');
       joined.push([a, b]);
       return true;
     },
+    handOver: options.handOver ?? (async () => true),
+    tellAgent: (callId, msg) => told.push({ callId, msg }),
     logger: pino({ level: 'silent' }),
   });
   const answer = (id: string): void => {
@@ -52,7 +56,7 @@ function setup(options: { refuse?: (to: string) => string | undefined } = {}) {
     events.emit({ type: 'answered', call: call(id) });
   };
   const caller = call('caller');
-  return { forwarder, placed, ended, joined, answer, end, caller };
+  return { forwarder, placed, ended, joined, told, answer, end, caller };
 }
 
 const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
@@ -145,5 +149,33 @@ describe('Forwarder', () => {
     t.end('leg-1', 'remote-bye');
     await expect(t.forwarder.bridge('caller', 'leg-1')).resolves.toBe(false);
     expect(t.joined).toEqual([]);
+  });
+
+  it('live: the person who answers takes over; nobody answering tells the agent transfer_failed', async () => {
+    const t = setup();
+    const live = t.forwarder.forwardLive(t.caller, plan('sequential', 1));
+    await tick();
+    expect(t.forwarder.forwarding('caller')).toBe(true);
+    t.answer('leg-1');
+    await expect(live).resolves.toMatchObject({ kind: 'answered', legId: 'leg-1' });
+    expect(t.joined).toEqual([['caller', 'leg-1']]);
+    expect(t.forwarder.forwarding('caller')).toBe(false);
+
+    const n = setup();
+    const none = n.forwarder.forwardLive(n.caller, plan('sequential', 1));
+    await tick();
+    n.end('leg-1', 'no-answer');
+    await expect(none).resolves.toMatchObject({ kind: 'failed' });
+    expect(n.told).toEqual([{ callId: 'caller', msg: { type: 'error', code: 'transfer_failed', message: 'forward: nobody answered' } }]);
+  });
+
+  it('live: a hand-over or a join that fails (a dead media worker) ends the person\'s leg instead of leaving it on a dead line', async () => {
+    for (const t of [setup({ joinFails: true }), setup({ handOver: () => Promise.reject(new Error('the media worker is gone')) })]) {
+      const live = t.forwarder.forwardLive(t.caller, plan('sequential', 1));
+      await tick();
+      t.answer('leg-1');
+      await expect(live).resolves.toMatchObject({ kind: 'failed' });
+      expect(t.ended).toContainEqual({ id: 'leg-1', reason: 'peer-hangup' });
+    }
   });
 });

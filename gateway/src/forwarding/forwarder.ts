@@ -116,7 +116,7 @@ export class Forwarder {
       const outcome = await this.dial(caller, plan);
       if (outcome.kind === 'cancelled') return outcome;
       if (outcome.kind === 'answered') {
-        const handed = (await this.options.handOver?.(caller.id)) === true && caller.state !== 'ended';
+        const handed = (await this.options.handOver?.(caller.id).catch((err: unknown) => this.failed('handing the call over', caller.id, err))) === true && caller.state !== 'ended';
         if (handed && (await this.bridge(caller.id, outcome.legId))) return outcome;
         // The caller's media could not be handed over (it ended meanwhile): the person is not left on a dead line.
         this.options.end(outcome.legId, 'peer-hangup');
@@ -142,9 +142,15 @@ export class Forwarder {
     if (!this.answeredLegs.has(leg)) return false;
     this.peers.set(caller, leg);
     this.peers.set(leg, caller);
-    const joined = await this.options.join(caller, leg);
+    // A worker that died answers with a rejection: the same as not joined (the caller's and the leg's ends follow).
+    const joined = await this.options.join(caller, leg).catch((err: unknown) => this.failed('joining the legs', caller, err));
     if (!joined) this.options.logger.error({ callId: caller, leg }, 'forwarding: the answered leg could not be joined with the caller');
     return joined;
+  }
+
+  private failed(what: string, callId: string, err: unknown): false {
+    this.options.logger.error({ err, callId }, `forwarding: ${what} failed`);
+    return false;
   }
 
   private async sequential(caller: Call, plan: ForwardPlan, gone: Promise<'gone'>): Promise<ForwardOutcome> {
