@@ -24,6 +24,7 @@ make the-time-is "The time is"
 make utc "U T C"
 make oh "oh"
 make hundred "hundred"
+make one-moment "One moment, please."
 make apology "We are sorry, we cannot take your call right now. Please try again later. Goodbye."
 
 words=(zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen

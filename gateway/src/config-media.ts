@@ -21,6 +21,20 @@ const srtpSuite = z.enum(Object.keys(SRTP_SUITES) as [SrtpSuite, ...SrtpSuite[]]
 /** `reject`: refuse the call before answering (`agents.rejectStatus`); `apology`: answer, apologise, hang up. */
 export const onAgentFailure = z.enum(['reject', 'apology']);
 
+/**
+ * Agent failover mid-call (agent-failover/; docs/forwarding.md §Failover): how a failing agent is noticed and how
+ * many times it is re-dialled before the call's chain moves on (forward to people, then the apology). Each key of a
+ * number's `failover` overrides `agents.failover`'s.
+ */
+export const failoverSettings = z.strictObject({
+  /** Re-dials of the agent (with `start.resume`) before the chain moves on; 0: straight on. */
+  redial: z.int().min(0).max(3).optional(),
+  /** An agent that hangs up within this many seconds of connecting without having sent any audio failed; 0: off. */
+  earlyHangupS: z.number().min(0).max(60).optional(),
+  /** The caller stopped speaking and the agent sent no audio and no message for this long: it failed; 0: off. */
+  silenceS: z.number().min(0).max(600).optional(),
+});
+
 /** `gateway`: the gateway stops the agent's audio itself; `agent`: it only signals speech; `off`: neither. */
 export const bargeInMode = z.enum(['off', 'gateway', 'agent']);
 
@@ -141,6 +155,7 @@ export function agentsSchema(env: Env) {
       tokenSecretEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
       connectTimeoutMs: z.int().min(100).max(30_000).default(3000),
       onFailure: onAgentFailure.default('apology'),
+      failover: failoverSettings.default({}).transform((f) => ({ redial: f.redial ?? 1, earlyHangupS: f.earlyHangupS ?? 2, silenceS: f.silenceS ?? 15 })),
       rejectStatus: z.union([z.literal(480), z.literal(503)]).default(503),
       /** CA and client certificate for `wss://` agents (config-http.ts; docs/http.md). */
       tls: agentTlsSchema,

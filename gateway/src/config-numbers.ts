@@ -3,7 +3,7 @@
  * settings. Also what `/v1/numbers` accepts and a routing webhook answers (numbers/, routing-webhook/).
  */
 import { z } from 'zod';
-import { bargeInMode, onAgentFailure, speechSettings, srtpPolicy } from './config-media.js';
+import { bargeInMode, failoverSettings, onAgentFailure, speechSettings, srtpPolicy } from './config-media.js';
 import { destinationEntry } from './config-trunks.js';
 import { numberWebhooksSchema } from './config-webhooks.js';
 import { forwardSchema } from './forwarding/config.js';
@@ -64,6 +64,8 @@ export const numberRoute = z.strictObject({
   parameters: z.record(z.string(), z.string()).default({}),
   /** What the caller gets when the agent cannot be reached (overrides `agents.onFailure`). */
   onAgentFailure: onAgentFailure.optional(),
+  /** Agent failover mid-call for this number (overrides `agents.failover`, key by key). */
+  failover: failoverSettings.optional(),
   /** Barge-in for this number (overrides `media.bargeIn`). */
   bargeIn: bargeInMode.optional(),
   /** Speech detection for this number (overrides `media.speech`, key by key). */

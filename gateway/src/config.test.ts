@@ -96,7 +96,7 @@ describe('loadConfig', () => {
       numbers: { '*': { agent: 'demo', parameters: {} } },
       trunks: [],
       transfer: { allow: [], deny: [] },
-      agents: { connectTimeoutMs: 3000, onFailure: 'apology', rejectStatus: 503, tls: {}, tokenSecret: undefined },
+      agents: { connectTimeoutMs: 3000, onFailure: 'apology', failover: { redial: 1, earlyHangupS: 2, silenceS: 15 }, rejectStatus: 503, tls: {}, tokenSecret: undefined },
       api: { keys: [], rateLimit: { callsPerMinute: 60 }, bodyLimitBytes: 65536 },
       webhooks: { endpoints: [], timeoutMs: 5000, maxConcurrentPerEndpoint: 4, retry: { initialDelayMs: 5000, maxDelayMs: 3_600_000, giveUpAfterMs: 86_400_000 }, pollIntervalMs: 1000 },
       database: { enabled: true, dataDir: './data', poolSize: 10, retentionDays: 90, queue: { maxOps: 10_000, maxSpillBytes: 268_435_456, batchOps: 500 } },

@@ -12,7 +12,7 @@ const NUMBER_WORDS = [
 ] as const;
 
 export const PROMPT_NAMES = [
-  'welcome', 'menu', 'echo-intro', 'sorry', 'the-time-is', 'utc', 'oh', 'hundred', 'apology', ...NUMBER_WORDS,
+  'welcome', 'menu', 'echo-intro', 'sorry', 'the-time-is', 'utc', 'oh', 'hundred', 'apology', 'one-moment', ...NUMBER_WORDS,
 ] as const;
 
 export type PromptName = (typeof PROMPT_NAMES)[number];
@@ -33,6 +33,7 @@ export const PROMPT_TEXT: Readonly<Record<PromptName, string>> = {
   utc: 'UTC',
   oh: 'oh',
   hundred: 'hundred',
+  'one-moment': 'One moment, please.',
   apology: 'We are sorry, we cannot take your call right now. Please try again later. Goodbye.',
   ...(Object.fromEntries(NUMBER_WORDS.map((name, i) => [name, NUMBER_TEXT[i] ?? ''])) as Record<(typeof NUMBER_WORDS)[number], string>),
 };

@@ -49,6 +49,24 @@ export interface StartMessage {
   direction: 'inbound' | 'outbound';
   parameters: Record<string, string>;
   audio: AudioFormat;
+  /**
+   * Present when this connection takes over a call whose agent failed mid-call (its socket dropped, it went silent
+   * while the caller waited, or it errored): the gateway re-dialled the call's agent. The caller heard a short
+   * "one moment" prompt meanwhile. Absent on a call's first connection.
+   */
+  resume?: ResumeInfo;
+}
+
+/** What a re-dialled agent is told of the call so far (`start.resume`). */
+export interface ResumeInfo {
+  /** Which re-dial this is (1 for the first). */
+  attempt: number;
+  /** Why the previous agent was given up (`AgentFailureCause`: `agent-dropped`, `agent-error`, `early-hangup`, `agent-silent`). */
+  cause: string;
+  /** The call's transcript lines so far, as the previous agents sent them (`final` lines only, oldest first, at most 50). */
+  transcript: { role: TranscriptRole; text: string }[];
+  /** Agent audio of the failed agent's last turn that the caller heard (ms, exact to the packet), as in `cleared.playedMs`. */
+  playedMs: number;
 }
 
 /** A digit the caller pressed. */
@@ -293,6 +311,8 @@ export const PROTOCOL_LIMITS = {
   maxTargetChars: 512,
   /** Largest stage latency reported (ms): an hour. */
   maxStageMs: 3_600_000,
+  /** Transcript lines in a `start.resume`. */
+  maxResumeLines: 50,
   /** Digits in one `dtmf` command. */
   maxDigits: 64,
   /** Range of `durationMs` in a `dtmf` command. */

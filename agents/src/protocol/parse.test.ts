@@ -30,6 +30,7 @@ function fault(fn: () => unknown): { code: ProtocolErrorCodeValue; message: stri
 describe('parseGatewayMessage', () => {
   const valid: GatewayMessage[] = [
     start,
+    { ...start, resume: { attempt: 1, cause: 'agent-dropped', transcript: [{ role: 'caller', text: 'I need a plumber' }, { role: 'agent', text: 'Where are you?' }], playedMs: 840 } } as GatewayMessage,
     { type: 'dtmf', digit: '#', durationMs: 120, source: 'rfc4733' },
     { type: 'dtmf', digit: 'D', durationMs: 0, source: 'sip-info' },
     { type: 'mark', name: 'm1', status: 'played', playedMs: 1000 },
@@ -52,6 +53,8 @@ describe('parseGatewayMessage', () => {
     ['start without callId', { ...start, callId: undefined }, 'callId'],
     ['start with 8 kHz audio', { ...start, audio: { ...AUDIO_FORMAT, sampleRate: 8000 } }, 'audio.sampleRate'],
     ['start with a bad direction', { ...start, direction: 'sideways' }, 'direction'],
+    ['start with a resume of attempt 0', { ...start, resume: { attempt: 0, cause: 'agent-dropped', transcript: [], playedMs: 0 } }, 'resume.attempt'],
+    ['start with a resume line of an unknown role', { ...start, resume: { attempt: 1, cause: 'x', transcript: [{ role: 'bot', text: 'hi' }], playedMs: 0 } }, 'resume.transcript.0.role'],
     ['start with a numeric parameter', { ...start, parameters: { a: 1 } }, 'parameters.a'],
     ['dtmf with two digits', { type: 'dtmf', digit: '12', durationMs: 1, source: 'rfc4733' }, 'digit'],
     ['dtmf with a bad source', { type: 'dtmf', digit: '1', durationMs: 1, source: 'inband' }, 'source'],

@@ -42,6 +42,14 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
       .record(z.string().max(L.maxNameChars), text)
       .refine((p) => Object.keys(p).length <= L.maxParameters, `at most ${L.maxParameters} entries`),
     audio: audioFormat,
+    resume: z
+      .object({
+        attempt: z.int().min(1).max(100),
+        cause: name,
+        transcript: z.array(z.object({ role: z.enum(['caller', 'agent']), text })).max(L.maxResumeLines),
+        playedMs: ms,
+      })
+      .optional(),
   }),
   dtmf: z.object({
     type: z.literal('dtmf'),

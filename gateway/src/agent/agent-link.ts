@@ -13,6 +13,16 @@ export interface AgentSink {
   onClose(reason: string): void;
 }
 
+/**
+ * How an agent's socket closed, as `AgentSink.onClose` says it: `agent_closed` for a clean close (1000, or a close
+ * frame without a code), which ends the call as the agent's choice; `agent_dropped` for anything else (the TCP
+ * connection lost without a close frame 1006, the agent's server failing 1011 or going away 1001/1012): a failure,
+ * which agent failover recovers from (agent-failover/).
+ */
+export function closeReason(code: number): 'agent_closed' | 'agent_dropped' {
+  return code === 1000 || code === 1005 ? 'agent_closed' : 'agent_dropped';
+}
+
 export interface AgentLinkStats {
   /** Caller frames dropped because the agent did not keep up (uplink queue full). */
   uplinkDroppedFrames: number;

@@ -11,7 +11,7 @@ import type { GatewayMessage, StopReasonValue } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { FRAME_MS } from '../media/audio/frame.js';
-import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
+import { closeReason, type AgentLink, type AgentLinkStats, type AgentSink } from './agent-link.js';
 import { openAgentSocket } from './agent-socket.js';
 import { TwilioAudio } from './twilio/audio.js';
 import { TwilioMessageError, TwilioMessageErrorCode, type BotMessage } from './twilio/messages.js';
@@ -83,7 +83,7 @@ export class TwilioLink implements AgentLink {
       this.closing = true;
       this.audio.close();
       this.log.info({ code, reason: reason.toString('utf8').slice(0, 120) }, 'agent closed the connection');
-      sink.onClose('agent_closed');
+      sink.onClose(closeReason(code));
     });
     this.sendText(this.serializer.connected());
     this.sendText(this.serializer.start(options.start.parameters));

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { endianness } from 'node:os';
 import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
-import type { AgentLink, AgentLinkStats, AgentSink } from './agent-link.js';
+import { closeReason, type AgentLink, type AgentLinkStats, type AgentSink } from './agent-link.js';
 import { openAgentSocket } from './agent-socket.js';
 import { UplinkQueue } from './uplink-queue.js';
 
@@ -69,7 +69,7 @@ export class WebSocketLink implements AgentLink {
       if (this.closing) return;
       this.closing = true;
       log.info({ code, reason: reason.toString('utf8').slice(0, 120) }, 'agent closed the connection');
-      sink.onClose('agent_closed');
+      sink.onClose(closeReason(code));
     });
     this.sendText(options.start);
   }

@@ -291,6 +291,12 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
     if (call) this.hangup(call, reason);
   }
 
+  /** The call's agent failed mid-call beyond recovery (agent-failover/): onto the event stream, for the chain to move on. */
+  mediaAgentFailed(callId: string, cause: string): void {
+    const call = this.registry.live(callId);
+    if (call) this.events.emit({ type: 'agent-failed', call, cause });
+  }
+
   /** The call's media closed: its barge-in outcomes and quality, onto the event stream. */
   mediaEnded(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void {
     this.events.emit({ type: 'media-ended', callId, pattern, bargeIn, quality });

@@ -36,6 +36,11 @@ export type CallEvent =
   /** Dialling the agent went as `report` says (undefined `report`: dialling failed with `error`). */
   | { readonly type: 'agent-connect'; readonly call: Call; readonly report: AgentConnectReport | undefined; readonly error?: { readonly code: string } }
   /** Forwarding (forwarding/) rang the number's people for this caller: how each leg went, and the result. */
+  /**
+   * The call's agent failed mid-call and could not be re-dialled (agent-failover/): a stand-in holds the caller;
+   * whoever moves the chain on (forwarding/failover.ts) hands it to people or to the apology.
+   */
+  | { readonly type: 'agent-failed'; readonly call: Call; readonly cause: string }
   | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }

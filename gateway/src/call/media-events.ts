@@ -14,6 +14,7 @@ import type { EndReason } from './vocabulary.js';
 export interface MediaRequests {
   mediaHangup(callId: string, reason: EndReason): void;
   mediaTransfer(callId: string, target: string): void;
+  mediaAgentFailed(callId: string, cause: string): void;
   mediaEnded(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void;
   mediaTrace(callId: string, event: MediaTraceEvent): void;
   mediaTimeline(callId: string, event: MediaTimelineEvent): void;
@@ -32,6 +33,10 @@ export class MediaEventRelay implements MediaPlaneEvents {
 
   transfer(callId: string, target: string): void {
     this.target?.mediaTransfer(callId, target);
+  }
+
+  agentFailed(callId: string, cause: string): void {
+    this.target?.mediaAgentFailed(callId, cause);
   }
 
   ended(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void {

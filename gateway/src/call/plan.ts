@@ -63,6 +63,8 @@ export interface CallPlan {
   /** What happens when the agent cannot be reached: refuse with `rejectStatus` (503 with Retry-After, or 480), or answer with the apology. */
   readonly onAgentFailure: 'reject' | 'apology';
   readonly rejectStatus: 480 | 503;
+  /** Agent failover mid-call (agent-failover/): `agents.failover` with the number's `failover` over it; none for a bridge. */
+  readonly failover: FailoverPlan;
   readonly retryAfterSeconds: number;
   /** Inbound: send 180 before answering, and wait this long before the 200. */
   readonly ringing: boolean;
@@ -74,6 +76,16 @@ export interface CallPlan {
   /** Inbound, a number with `forward:`: the people to ring before its agent (forwarding/). */
   readonly forward?: ForwardPlan;
 }
+
+/** How a failing agent is noticed and re-dialled (milliseconds; 0: that detector is off). */
+export interface FailoverPlan {
+  readonly redial: number;
+  readonly earlyHangupMs: number;
+  readonly silenceMs: number;
+}
+
+/** No failover: a bridged leg's "agent" is another call. */
+export const NO_FAILOVER: FailoverPlan = { redial: 0, earlyHangupMs: 0, silenceMs: 0 };
 
 /** A number's `forward:` resolved: each target with the trunk that reaches it. */
 export interface ForwardPlan {
@@ -128,6 +140,7 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     // when the agent is unavailable: the media plane reports it unreachable and the call core rings the people.
     onAgentFailure: input.direction === 'outbound' || failsOver ? 'reject' : onFailure,
     rejectStatus: config.agents.rejectStatus,
+    failover: agent.kind === 'bridge' ? NO_FAILOVER : failoverPlan({ ...config.agents.failover, ...definedOnly(route.failover ?? {}) }),
     retryAfterSeconds: config.sip.retryAfterSeconds,
     ringing: route.ringing ?? config.sip.ringing,
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
@@ -154,7 +167,15 @@ function forwardPlan(f: NonNullable<NumberRouteConfig['forward']>, onAgentFailur
  */
 export function bridgedPlan(plan: CallPlan, peer: string | undefined): CallPlan {
   const { forward: _forward, ...rest } = plan;
-  return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject' };
+  return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject', failover: NO_FAILOVER };
+}
+
+function failoverPlan(f: { redial: number; earlyHangupS: number; silenceS: number }): FailoverPlan {
+  return { redial: f.redial, earlyHangupMs: Math.round(f.earlyHangupS * 1000), silenceMs: Math.round(f.silenceS * 1000) };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Our codec preference: an outbound call's trunk `outbound.codecs`, else the trunk's `codecs`, else `media.codecs`. */

@@ -65,7 +65,7 @@ export const END_REASON_TABLE: Readonly<Record<EndReason, EndReasonEntry>> = {
   'agent-unavailable': {
     stop: StopReason.AgentUnavailable,
     disposition: { answered: 'failed', unanswered: 'failed' },
-    doc: "the number's agent could not be reached: the apology agent answered and hung up",
+    doc: "the number's agent could not be reached, or failed mid-call beyond recovery (agent failover): the apology agent played and hung up",
   },
   'agent-gone': { stop: StopReason.AgentClosed, disposition: { answered: 'completed', unanswered: 'failed' }, doc: "the agent's socket closed (or its process died)" },
   'rtp-timeout': { stop: StopReason.RtpTimeout, disposition: { answered: 'failed', unanswered: 'failed' }, doc: 'no RTP from the other party for media.rtpTimeoutMs' },

@@ -1,13 +1,14 @@
 /**
  * Forwarding (docs/forwarding.md): a `forward:` number's people as bridged outbound legs, live forwards
  * (`POST /v1/calls/{id}/forward`) and a `transferBy: bridge` trunk's transfers, plugged into the call core over its
- * seams: the lifecycle events, the outbound side's bridge legs, a way to end a call, and the media plane.
+ * seams (and, after an agent's failure mid-call, the rest of its failover chain: failover.ts): the lifecycle events, the outbound side's bridge legs, a way to end a call, and the media plane.
  */
 import type { Logger } from 'pino';
 import type { CallController } from '../call/call-controller.js';
 import type { OutboundSide } from '../call/outbound.js';
 import type { Config } from '../config.js';
 import type { MediaPlane } from '../media-plane/plane.js';
+import { startFailoverChain } from './failover.js';
 import { Forwarder } from './forwarder.js';
 import { LiveForwarder } from './live.js';
 
@@ -32,4 +33,5 @@ export function startForwarding(o: {
   const live = new LiveForwarder({ config: o.config, forwarder, logger });
   calls.setForwarding(forwarder, (call, destination) => live.transferAsBridge(call, destination));
   calls.control.setForwarding(live);
+  startFailoverChain({ events: calls.events, forwarder, media, end: (callId, reason) => calls.mediaHangup(callId, reason), logger });
 }

@@ -9,11 +9,12 @@ import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js
 import { randomUUID } from 'node:crypto';
 import { apologyAgent, AUDIO_FORMAT, StopReason, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
-import { AgentConnectError, type AgentLink } from '../agent/agent-link.js';
+import { AgentConnectError, type AgentLink, type AgentSink } from '../agent/agent-link.js';
 import type { Agent } from '@patchbay/agents';
 import { AdapterSet } from '../agent/adapter-set.js';
 import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
 import { BridgeJunction } from '../bridge/junction.js';
+import { AgentFailover } from '../agent-failover/recovery.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
@@ -105,6 +106,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   private readonly srtpFailures = noSrtpFailures();
   /** Bridged calls' links (forwarding): joined pairs relay audio and DTMF. */
   private readonly junction = new BridgeJunction();
+  /** Agents watched for failure mid-call, and recovered (agent-failover/). */
+  private readonly failover: AgentFailover;
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -112,6 +115,14 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     this.adapters = new AdapterSet(options.adapters);
     this.portPool = new PortPool({ host: options.config.sip.host, portMin: options.ports.min, portMax: options.ports.max, logger });
     this.clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
+    this.failover = new AgentFailover({
+      heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000, // before `this` is whole: not heldSamples()
+      dial: (callId, start, sink) => this.dialAgent(callId, start, sink),
+      swap: (callId, link, sink) => this.swap(callId, link, sink),
+      failed: (callId, cause) => options.events.agentFailed(callId, cause),
+      timeline: (callId, event) => options.events.timeline(callId, event),
+      guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
+    });
   }
 
   async open(info: MediaCallInfo): Promise<{ rtpPort: number }> {
@@ -141,7 +152,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       parameters: { ...plan.parameters },
       audio: AUDIO_FORMAT,
     };
-    const sink = new DeferredSink((config.media.maxPlayoutMs * SAMPLE_RATE) / 1000);
+    const sink = new DeferredSink(this.heldSamples());
     call.agentSink = sink;
     call.start = start;
     const began = performance.now();
@@ -156,14 +167,17 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       // What the agent's link delivers is handled inside its socket's (or its in-process session's) events: a throw
       // there ends this call, never the process.
       const guarded = guardedSink(sink, (err) => this.fail(callId, 'agent event', err));
-      const adapters: AdapterAgents = { agentFor: () => call.adapter };
-      call.agent = plan.agent.kind === 'bridge'
-        ? this.junction.link(callId, guarded)
-        : await connectAgent({ agent: plan.agent, start, config, adapters, logger: log, secureContext: this.agentContext }, guarded);
+      if (plan.agent.kind === 'bridge') {
+        call.agent = this.junction.link(callId, guarded);
+      } else {
+        const watched = this.failover.watch(callId, plan.failover, start, log, guarded);
+        call.agent = watched.link(await this.dialAgent(callId, start, watched.sink));
+      }
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
       result = report('connected');
     } catch (err) {
       if (!(err instanceof AgentConnectError)) throw err;
+      this.failover.forget(callId); // the apology agent (or nobody) takes the call: nothing to fail over from
       log.warn({ code: err.code, ...(err.tlsCode === undefined ? {} : { tlsCode: err.tlsCode }), reason: err.message, policy: plan.onAgentFailure }, err.code === 'AGENT_TLS' ? `agent TLS failed (${err.tlsCode ?? 'handshake'}): not verified, not used` : 'agent unreachable');
       if (plan.onAgentFailure === 'reject') return report('unreachable', err); // the call core refuses the call
       result = report('fallback', err);
@@ -176,6 +190,14 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
 
   async fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean> {
     const call = this.calls.get(callId);
+    if (call && !call.endReason && call.start && to === 'apology' && this.failover.standingIn(callId)) {
+      // The agent failed mid-call and nothing else took the call: the apology replaces the stand-in.
+      this.failover.forget(callId);
+      call.fallback = true;
+      const sink = new DeferredSink(this.heldSamples());
+      this.swap(callId, new InProcessLink(apologyAgent, call.start, guardedSink(sink, (err) => this.fail(callId, 'agent event', err)), call.log), sink);
+      return true;
+    }
     if (!call || call.endReason || call.agent || call.media || !call.agentSink || !call.start) return false;
     const sink = guardedSink(call.agentSink, (err) => this.fail(callId, 'agent event', err));
     if (to === 'bridge') {
@@ -192,6 +214,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   async handOver(callId: string): Promise<boolean> {
     const call = this.calls.get(callId);
     if (!call || call.endReason || !call.media || call.bridged || !call.agentSink) return false;
+    this.failover.forget(callId); // a bridge's "agent" is a person: never failed over
     call.agent?.close(StopReason.Transferred);
     call.bridged = true;
     call.fallback = false;
@@ -300,6 +323,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     if (!call || call.endReason) return;
     call.endReason = reason;
     this.calls.delete(callId);
+    this.failover.forget(callId);
     const stop = stopReasonOf(reason);
     const media = call.media;
     const teardown = new Teardown();
@@ -327,6 +351,36 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       teardown.step('ports', () => call.ports.close());
     }
     teardown.finish();
+  }
+
+  /** Dials the call's own agent (its plan's), as at connect and for agent failover's re-dials. */
+  private dialAgent(callId: string, start: StartMessage, sink: AgentSink): Promise<AgentLink> {
+    const call = this.calls.get(callId);
+    if (call === undefined) return Promise.reject(new AgentConnectError('AGENT_UNREACHABLE', 'the call has ended'));
+    const adapters: AdapterAgents = { agentFor: () => call.adapter };
+    return connectAgent({ agent: call.info.plan.agent, start, config: this.options.config, adapters, logger: call.log, secureContext: this.agentContext }, sink);
+  }
+
+  /**
+   * The call's agent becomes `link` (agent failover: the stand-in, a re-dialled agent, the apology): the previous
+   * link is closed, what it had queued for playout is dropped. Returns the previous agent's audio heard in its last
+   * turn (ms; 0 before the media), or undefined when the call is gone.
+   */
+  private swap(callId: string, link: AgentLink, sink: DeferredSink): number | undefined {
+    const call = this.calls.get(callId);
+    if (call === undefined || call.endReason !== undefined) return undefined;
+    const previous = call.agent;
+    call.agent = link;
+    call.agentSink = sink;
+    previous?.close(StopReason.Error);
+    if (call.media === undefined) return 0; // start() attaches the new link and sink
+    const playedMs = call.media.replaceAgent(link);
+    sink.attach(call.media.agent);
+    return playedMs;
+  }
+
+  private heldSamples(): number {
+    return (this.options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000;
   }
 
   private srtpFor(): CallSrtp {

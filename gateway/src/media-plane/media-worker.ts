@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     events: {
       hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
       transfer: (callId, target) => post({ type: 'transfer', callId, target }),
+      agentFailed: (callId, cause) => post({ type: 'agent-failed', callId, cause }),
       ended: (callId, pattern, bargeIn, quality) => post({ type: 'ended', callId, pattern, bargeIn, quality }),
       trace: (callId, event) => post({ type: 'trace', callId, event }),
       timeline: (callId, event) => post({ type: 'timeline', callId, event }),

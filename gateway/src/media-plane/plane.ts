@@ -31,6 +31,12 @@ export interface MediaCallInfo {
 export interface MediaPlaneEvents {
   /** End the call from our side (BYE): the agent hung up or went away, or the caller's RTP stopped. */
   hangup(callId: string, reason: EndReason): void;
+  /**
+   * The call's agent failed mid-call and every re-dial failed too (agent-failover/; `cause` from AGENT_FAILURE_CAUSES):
+   * a stand-in plays a prompt and ringback meanwhile. The call core moves the chain on: `handOver` to a person, or
+   * `fallback(callId, 'apology')`.
+   */
+  agentFailed(callId: string, cause: string): void;
   /** The agent asked to transfer the caller to `target` (its `transfer` command, unchanged). */
   transfer(callId: string, target: string): void;
   /**
@@ -115,7 +121,8 @@ export interface MediaPlane {
   /**
    * The call's agent could not be reached (`connect` reported `unreachable`), and the call core goes on without it:
    * `bridge` makes the call a bridged leg (to be joined: forwarding after an agent failure), `apology` gives it the
-   * apology agent. False when the call is gone, has an agent, or its media has started.
+   * apology agent. False when the call is gone, has an agent, or its media has started. After an agent failure
+   * mid-call (`events.agentFailed`), `apology` replaces the stand-in.
    */
   fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean>;
   /**

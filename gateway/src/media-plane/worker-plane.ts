@@ -127,6 +127,9 @@ class MediaWorker {
       case 'transfer':
         this.plane.events.transfer(msg.callId, msg.target);
         return;
+      case 'agent-failed':
+        this.plane.events.agentFailed(msg.callId, msg.cause);
+        return;
       case 'ended':
         this.plane.events.ended(msg.callId, msg.pattern, msg.bargeIn, msg.quality);
         return;

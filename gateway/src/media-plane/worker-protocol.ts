@@ -64,6 +64,7 @@ export type FromWorker =
   | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }
+  | { type: 'agent-failed'; callId: string; cause: string }
   | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats; quality: CallQuality | undefined }
   | { type: 'trace'; callId: string; event: MediaTraceEvent }
   | { type: 'timeline'; callId: string; event: MediaTimelineEvent };

@@ -143,6 +143,20 @@ export class CallMedia implements AgentCommandTarget {
     this.agent.attach(link);
   }
 
+  /**
+   * Agent failover (agent-failover/): another agent takes over (the stand-in, a re-dialled agent, the apology). What
+   * the failed one had queued is dropped and its pending marks forgotten. Returns the audio of its last turn the
+   * caller heard (ms), for the next agent's `start.resume.playedMs`.
+   */
+  replaceAgent(link: AgentLink): number {
+    const cut = this.playout.clear();
+    this.interruptRequest = undefined;
+    this.discardUntilMs = undefined;
+    this.turnEndedAtMs = undefined;
+    this.agent.attach(link);
+    return wholeMs(cut.playedSamples);
+  }
+
   /** Starts both directions on the shared clock (at answer). */
   start(): void {
     if (this.unsubscribe || this.closed) return;

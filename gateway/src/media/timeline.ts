@@ -18,6 +18,10 @@ export type MediaTimelineEvent =
   | { readonly type: 'transcript'; readonly atMs: number; readonly role: 'caller' | 'agent'; readonly text: string; readonly final: boolean }
   /** The agent's `stage` report. */
   | { readonly type: 'stage'; readonly atMs: number; readonly stage: AgentStage; readonly ms: number }
+  /** The call's agent failed mid-call (agent-failover/: `cause` from AGENT_FAILURE_CAUSES); `attempt`: re-dials made before. */
+  | { readonly type: 'agent-failed'; readonly atMs: number; readonly cause: string; readonly attempt: number }
+  /** Agent failover re-dialled the agent: connected (it takes over after the prompt) or failed (AgentConnectError code). */
+  | { readonly type: 'agent-redial'; readonly atMs: number; readonly attempt: number; readonly outcome: 'connected' | 'failed'; readonly code?: string; readonly connectMs: number }
   /** An `error` the gateway sent the agent (its stable code). */
   | { readonly type: 'agent-error'; readonly atMs: number; readonly code: string };
 

@@ -149,6 +149,10 @@ export class CallAccumulator {
       }
       case 'agent-error':
         return void this.add(e.atMs, 'agent-error', { code: e.code });
+      case 'agent-failed':
+        return void this.add(e.atMs, 'agent-failed', { cause: e.cause, attempt: e.attempt });
+      case 'agent-redial':
+        return void this.add(e.atMs, 'agent-redial', { attempt: e.attempt, outcome: e.outcome, ...(e.code === undefined ? {} : { code: e.code }), connectMs: e.connectMs });
     }
   }
 

@@ -52,6 +52,7 @@ export const TIMELINE_TYPES = [
   'ringing',
   'agent-connected',
   'agent-failed',
+  'agent-redial',
   'forward',
   'answered',
   'turn',

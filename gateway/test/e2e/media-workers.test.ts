@@ -40,7 +40,8 @@ describe(`media on ${WORKERS} worker threads`, () => {
       media: { workers: WORKERS },
       numbers: {
         [ECHO]: { agent: 'echo' },
-        [HANGUP]: { agent: agent.url },
+        // Its agent hangs up at once without a word: taken as its choice, not as a failure (earlyHangupS 0).
+        [HANGUP]: { agent: agent.url, failover: { earlyHangupS: 0 } },
         [UNREACHABLE]: { agent: 'ws://127.0.0.1:9/nobody', onAgentFailure: 'reject' },
       },
     });

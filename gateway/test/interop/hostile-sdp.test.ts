@@ -34,7 +34,8 @@ async function gateway(): Promise<GatewayProcess> {
     sip: { timers: { t1Ms: T1_MS, t2Ms: 8 * T1_MS } },
     media: { portMin: PORT_MIN, portMax: PORT_MIN + 2 * PAIRS - 1, workers: 0 },
     log: { level: 'warn' },
-    numbers: { '2000': { agent: agent.url }, '*': { agent: 'echo' } },
+    // 2000's agent closes cleanly without a word: its choice here, not a failure (earlyHangupS 0: docs/forwarding.md §Failover).
+    numbers: { '2000': { agent: agent.url, failover: { earlyHangupS: 0 } }, '*': { agent: 'echo' } },
   });
   return gw;
 }
