@@ -27,4 +27,5 @@ export type BuiltinAgentName = 'echo' | 'demo';
 /** The agents the gateway runs in-process, by the name a number route uses (`agent: demo`). */
 export { apologyAgent } from './builtin/apology.js';
 export { ringbackCycle, standInAgent } from './builtin/stand-in.js';
+export { holdAgent, holdCycle } from './builtin/hold.js';
 export const builtinAgents: Readonly<Record<BuiltinAgentName, Agent>> = { echo: echoAgent, demo: demoAgent };

@@ -7,3 +7,4 @@ export { ENV_NAME_PATTERN, secretFromEnv } from './secrets.js';
 export { formatIssue, formatPath } from './config-issues.js';
 export { TRANSCRIPT_MODES, TranscriptLines, transcriptModeOption } from './transcript.js';
 export type { TranscriptMode } from './transcript.js';
+export { RESUME_NOTE } from './resume.js';

@@ -110,6 +110,7 @@ export class LiveKitSession implements AgentSession {
       case 'speech_started':
       case 'speech_stopped':
       case 'stop':
+      case 'consult': // a LiveKit agent starts no warm transfer through the gateway
         // The LiveKit agent runs its own turn detection on the audio it hears; marks are never sent.
         return;
       default: {

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRealtimeServer, tone, until, type FakeCall } from './testing/index.js';
+import { RESUME_NOTE } from '@patchbay/adapter-kit';
 import { frames, nextEvent, nextMessage, placeCall, startCall } from './testing/adapter-harness.js';
 
 let fake: FakeRealtimeServer;
@@ -120,6 +121,25 @@ describe('openai-realtime session', () => {
     const markAt = call.messages.findIndex((m) => m.msg.type === 'mark');
     expect(markAt).toBeGreaterThanOrEqual(0);
     expect(call.receivedMs).toBe(1_230);
+  });
+
+  it('resumes a call whose agent failed (start.resume): the transcript goes back in, a note of what happened, an answer at once, no greeting', async () => {
+    fake.script = () => [{ type: 'audio', ms: 400, hz: 440 }];
+    const index = fake.sessions.length;
+    const resume = { attempt: 1, cause: 'agent-dropped', transcript: [{ role: 'agent' as const, text: 'Acme plumbing, how can I help?' }, { role: 'caller' as const, text: 'My sink is leaking.' }], playedMs: 2_100 };
+    const { call } = startCall(fake, { greeting: 'Greet the caller.' }, undefined, { resume });
+    live.push(call);
+    const session = await fake.session(index);
+    const create = await nextEvent(session, 'response.create');
+    expect(create['response']).toBeUndefined(); // not the greeting's instructions
+    const items = session.eventsOf('conversation.item.create').map((e) => e['item']);
+    expect(items).toEqual([
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Acme plumbing, how can I help?' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'My sink is leaking.' }] },
+      { type: 'message', role: 'system', content: [{ type: 'input_text', text: RESUME_NOTE }] },
+    ]);
+    await nextMessage(call, 'mark'); // its answer played
+    expect(call.receivedMs).toBe(400);
   });
 
   it("reports stage{realtime}: the caller's end of speech → the first answer audio", async () => {

@@ -6,8 +6,8 @@
  * `transcript` lines, in the order said (transcript-order.ts). Never throws out of a callback: a fault ends the call
  * with `hangup`.
  */
-import { TranscriptLines } from '@patchbay/adapter-kit';
-import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage } from '@patchbay/agents';
+import { RESUME_NOTE, TranscriptLines } from '@patchbay/adapter-kit';
+import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { RealtimeClientEvent, RealtimeError, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { CallLogger } from './call-logger.js';
 import { DtmfRelay } from './dtmf-relay.js';
@@ -181,10 +181,34 @@ export class RealtimeSession implements AgentSession {
   private configure(): void {
     this.sessionUpdateId = this.nextEventId('session');
     this.sendEvent({ type: 'session.update', event_id: this.sessionUpdateId, session: sessionConfig(this.options) });
+    const resume = this.ctx.start.resume;
+    if (resume !== undefined) return this.resumeConversation(resume);
     if (this.options.greeting !== undefined) {
       const instructions = this.options.instructions === undefined ? this.options.greeting : `${this.options.instructions}\n\n${this.options.greeting}`;
       this.responses.request({ instructions });
     }
+  }
+
+  /**
+   * This connection takes over a call whose previous agent failed (the gateway's agent failover, `start.resume`):
+   * the conversation so far goes back in as items (the caller's lines as user input, the agent's as its own
+   * replies), then a note of what happened, and the model answers at once instead of greeting.
+   */
+  private resumeConversation(resume: NonNullable<StartMessage['resume']>): void {
+    for (const line of resume.transcript) {
+      this.sendEvent({
+        type: 'conversation.item.create',
+        item: line.role === 'caller'
+          ? { type: 'message', role: 'user', content: [{ type: 'input_text', text: line.text }] }
+          : { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: line.text }] },
+      });
+    }
+    this.sendEvent({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: RESUME_NOTE }] },
+    });
+    this.log.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'realtime: resuming a call after its agent failed');
+    this.responses.request();
   }
 
   private onServerEvent(event: RealtimeServerEvent): void {

@@ -4,6 +4,7 @@
  * scripted transcripts; the fake TTS speaks 60 ms of tone per character, so durations map to text exactly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { RESUME_NOTE } from '@patchbay/adapter-kit';
 import { harness, type Harness } from './testing/harness.js';
 import { waitFor } from './testing/wait.js';
 
@@ -46,6 +47,22 @@ describe('pipeline session: turns', () => {
     expect(call.sentOf('mark').map((m) => m.name)).toEqual(['r1.0', 'r2.0', 'r2.1', 'r2.2']);
     const expectedSamples = ['Hello, this is the test line.', ...ANSWER.split(/(?<=[.?]) /)].reduce((n, s) => n + s.length * 60 * 24, 0);
     expect(call.audioSamples).toBe(expectedSamples);
+  });
+
+  it('resumes a call whose agent failed (start.resume): the conversation so far and a note go to the model, which answers at once', async () => {
+    h = await harness({
+      options: { greeting: 'Hello, this is the test line.' },
+      openai: { chat: () => ({ text: 'Sorry about that. Where is the leak?' }) },
+      resume: { attempt: 1, cause: 'agent-silent', transcript: [{ role: 'agent', text: 'Acme plumbing.' }, { role: 'caller', text: 'My sink is leaking.' }], playedMs: 900 },
+    });
+    await h.chatRequests(1);
+    expect(h.openai.messagesOf(0)).toEqual([
+      { role: 'system', content: 'You are the test line.' },
+      { role: 'assistant', content: 'Acme plumbing.' },
+      { role: 'user', content: `My sink is leaking. [${RESUME_NOTE}]` },
+    ]);
+    await waitFor(() => h?.openai.speechRequests.length === 2, 5_000);
+    expect(h.openai.speechRequests.map((r) => r.body['input'])).toEqual(['Sorry about that.', 'Where is the leak?']); // no greeting
   });
 
   it('reports stage latencies: stt on the caller clock (gateway speech_stopped, else Deepgram word end), llm, tts', async () => {

@@ -22,7 +22,7 @@
  *   the turn-ending transcript, both on the caller-audio clock; `llm` = request → first token; `tts` = first
  *   sentence's request → its first audio.
  */
-import { TranscriptLines, type AdapterLogger } from '@patchbay/adapter-kit';
+import { RESUME_NOTE, TranscriptLines, type AdapterLogger } from '@patchbay/adapter-kit';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { PROTOCOL_LIMITS, SAMPLES_PER_MS, type AgentContext, type AgentSession, type GatewayMessage } from '@patchbay/agents';
 import { CallerTurn } from './caller-turn.js';
@@ -123,7 +123,15 @@ export class PipelineSession implements AgentSession {
     );
     ctx.signal.addEventListener('abort', () => this.close(), { once: true });
     this.stt.start();
-    if (deps.options.greeting !== undefined) this.startReply({ kind: 'text', text: deps.options.greeting });
+    const resume = ctx.start.resume;
+    if (resume !== undefined) {
+      // This connection takes over a call whose agent failed (the gateway's agent failover): the conversation so far
+      // goes back in, then a note of what happened, and the model answers at once instead of the greeting.
+      resume.transcript.forEach((line, i) => (line.role === 'caller' ? this.conversation.addUser(line.text) : this.conversation.setAssistant(`resumed-${i}`, line.text)));
+      this.conversation.addUser(`[${RESUME_NOTE}]`);
+      this.logger.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'pipeline: resuming a call after its agent failed');
+      this.startReply('llm');
+    } else if (deps.options.greeting !== undefined) this.startReply({ kind: 'text', text: deps.options.greeting });
   }
 
   onAudio(frame: Int16Array): void {

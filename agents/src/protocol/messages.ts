@@ -153,8 +153,37 @@ export interface ErrorEvent {
   droppedMs?: number;
 }
 
+/** How a warm transfer's consultation stands (`consult` events): a contract, docs/protocol.md §consult. */
+export const CONSULT_STATUSES = [
+  /** The person's phone is being dialled; the caller is still with you. */
+  'dialling',
+  /** The person answered: from now your audio goes to the person only and you hear the person; the caller hears hold music. */
+  'answered',
+  /** The person could not be reached (`reason`: no-answer, busy, declined, failed, refused): you are still with the caller. */
+  'failed',
+  /** The person hung up during the consultation: you are back with the caller. */
+  'ended',
+  /** Your `cancel_consult` dropped the person's leg: you are back with the caller. */
+  'cancelled',
+] as const;
+export type ConsultStatus = (typeof CONSULT_STATUSES)[number];
+
+/** A step of the warm transfer your `consult` started. */
+export interface ConsultEvent {
+  type: 'consult';
+  status: ConsultStatus;
+  /** The person's number or URI, as your `consult` named it. */
+  target: string;
+  /** With `failed`: why (an end reason, or `refused` with the refusal's code in `message`). */
+  reason?: string;
+  message?: string;
+  /** With `answered`: your `consult.whisper`, echoed, so a stateless agent can say it now. */
+  whisper?: string;
+}
+
 export type GatewayMessage =
   | StartMessage
+  | ConsultEvent
   | DtmfEvent
   | MarkEvent
   | ClearedEvent
@@ -174,6 +203,7 @@ export const GATEWAY_MESSAGE_TYPES = [
   'speech_stopped',
   'stop',
   'error',
+  'consult',
 ] as const satisfies readonly GatewayMessage['type'][];
 
 /** `code` values of `ErrorEvent` in v1. New codes may be added; agents should log unknown ones and carry on. */
@@ -294,9 +324,41 @@ export interface TranscriptMessage {
   final: boolean;
 }
 
-export type AgentMessage = MarkCommand | ClearCommand | HangupCommand | SendDtmfCommand | TransferCommand | StageReport | TranscriptMessage;
+/**
+ * Warm transfer, step 1: dial a person on a second leg while the caller stays with you. When they answer (`consult
+ * {status: 'answered'}`) your audio goes to the person only and the caller hears hold music: introduce the caller
+ * (`whisper`: the summary you will say, echoed back then and kept on the call's record). Then `bridge` or
+ * `cancel_consult`.
+ */
+export interface ConsultCommand {
+  type: 'consult';
+  target: string;
+  whisper?: string;
+}
 
-export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf', 'transfer', 'stage', 'transcript'] as const satisfies readonly AgentMessage['type'][];
+/** Warm transfer, step 2: join the caller and the person; you leave the call (`stop{reason: 'transferred'}`). */
+export interface BridgeCommand {
+  type: 'bridge';
+}
+
+/** Warm transfer, the other step 2: drop the person's leg; you are back with the caller (`consult{status: 'cancelled'}`). */
+export interface CancelConsultCommand {
+  type: 'cancel_consult';
+}
+
+export type AgentMessage =
+  | MarkCommand
+  | ClearCommand
+  | HangupCommand
+  | SendDtmfCommand
+  | TransferCommand
+  | ConsultCommand
+  | BridgeCommand
+  | CancelConsultCommand
+  | StageReport
+  | TranscriptMessage;
+
+export const AGENT_MESSAGE_TYPES = ['mark', 'clear', 'hangup', 'dtmf', 'transfer', 'consult', 'bridge', 'cancel_consult', 'stage', 'transcript'] as const satisfies readonly AgentMessage['type'][];
 
 // ---- limits ----------------------------------------------------------------------------------------------------
 

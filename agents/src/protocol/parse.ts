@@ -5,13 +5,19 @@
 
 import { z } from 'zod';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { AGENT_STAGES, PROTOCOL_LIMITS, PROTOCOL_VERSION, TRANSCRIPT_ROLES } from './messages.js';
+import { AGENT_STAGES, CONSULT_STATUSES, PROTOCOL_LIMITS, PROTOCOL_VERSION, TRANSCRIPT_ROLES } from './messages.js';
 import type { AgentMessage, GatewayErrorCodeValue, GatewayMessage, StopReasonValue } from './messages.js';
 
 const L = PROTOCOL_LIMITS;
 
 const name = z.string().min(1).max(L.maxNameChars);
 const text = z.string().max(L.maxTextChars);
+/** A transfer or consultation target. */
+const target = z
+  .string()
+  .min(1)
+  .max(L.maxTargetChars)
+  .regex(/^(\+?[0-9*#]{1,32}|sips?:[^\s<>"]+)$/i, 'must be a phone number (+15551234567) or a sip: URI');
 const ms = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const digit = z.string().regex(/^[0-9*#A-D]$/, 'must be one of 0-9 * # A-D');
 const digits = z
@@ -77,6 +83,14 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
   // A newer gateway may send a reason or code this version does not list (docs/protocol.md): read as the table's
   // type, so an agent's `switch` needs a `default`, and never refused.
   stop: z.object({ type: z.literal('stop'), reason: z.string().max(L.maxNameChars).transform((r) => r as StopReasonValue) }),
+  consult: z.object({
+    type: z.literal('consult'),
+    status: z.enum(CONSULT_STATUSES),
+    target: z.string().max(L.maxTargetChars),
+    reason: name.optional(),
+    message: text.optional(),
+    whisper: text.optional(),
+  }),
   error: z.object({
     type: z.literal('error'),
     code: name.transform((c) => c as GatewayErrorCodeValue),
@@ -94,14 +108,10 @@ const agentSchemas: Schemas<AgentMessage> = {
     digits,
     durationMs: z.number().int().min(L.minDtmfMs).max(L.maxDtmfMs).optional(),
   }),
-  transfer: z.object({
-    type: z.literal('transfer'),
-    target: z
-      .string()
-      .min(1)
-      .max(L.maxTargetChars)
-      .regex(/^(\+?[0-9*#]{1,32}|sips?:[^\s<>"]+)$/i, 'must be a phone number (+15551234567) or a sip: URI'),
-  }),
+  transfer: z.object({ type: z.literal('transfer'), target }),
+  consult: z.object({ type: z.literal('consult'), target, whisper: text.optional() }),
+  bridge: z.object({ type: z.literal('bridge') }),
+  cancel_consult: z.object({ type: z.literal('cancel_consult') }),
   stage: z.object({ type: z.literal('stage'), stage: z.enum(AGENT_STAGES), ms: z.number().nonnegative().max(L.maxStageMs) }),
   transcript: z.object({ type: z.literal('transcript'), role: z.enum(TRANSCRIPT_ROLES), text, final: z.boolean() }),
 };

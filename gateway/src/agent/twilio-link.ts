@@ -135,6 +135,7 @@ export class TwilioLink implements AgentLink {
       case 'cleared':
       case 'speech_started':
       case 'error':
+      case 'consult': // Twilio has no warm transfer: a bot never starts one
         this.untranslated(msg);
         return;
       default:

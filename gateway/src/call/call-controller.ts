@@ -14,7 +14,7 @@ import { parseDtmfInfo } from '../media/dtmf/sip-info.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
-import type { MediaPlane } from '../media-plane/plane.js';
+import type { MediaPlane, WarmTransferCommand } from '../media-plane/plane.js';
 import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/headers.js';
 import { createResponse, randomToken } from '../sip/response.js';
@@ -295,6 +295,12 @@ export class CallController implements InDialogHost, MediaRequests, CallControlH
   mediaAgentFailed(callId: string, cause: string): void {
     const call = this.registry.live(callId);
     if (call) this.events.emit({ type: 'agent-failed', call, cause });
+  }
+
+  /** The agent's warm-transfer command, onto the event stream (forwarding/warm.ts carries it out). */
+  mediaWarmTransfer(callId: string, msg: WarmTransferCommand): void {
+    const call = this.registry.live(callId);
+    if (call) this.events.emit({ type: 'warm-transfer', call, msg });
   }
 
   /** The call's media closed: its barge-in outcomes and quality, onto the event stream. */

@@ -5,12 +5,13 @@
  * emitter is the guard: a subscriber that throws (or returns a promise that rejects) is reported to `onError` and
  * the next subscriber runs; nothing reaches SIP handling. docs/call-core.md lists the events.
  */
+import type { ConsultStatus } from '@patchbay/agents';
 import type { ForwardAttempt } from '../forwarding/forwarder.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
-import type { AgentConnectReport } from '../media-plane/plane.js';
+import type { AgentConnectReport, WarmTransferCommand } from '../media-plane/plane.js';
 import type { RoutingDecision } from '../records/record.js';
 import type { Call } from './call.js';
 import type { Disposition, EndReason } from './vocabulary.js';
@@ -41,6 +42,10 @@ export type CallEvent =
    * whoever moves the chain on (forwarding/failover.ts) hands it to people or to the apology.
    */
   | { readonly type: 'agent-failed'; readonly call: Call; readonly cause: string }
+  /** The agent's warm-transfer command (`consult`, `bridge`, `cancel_consult`): forwarding/warm.ts carries it out. */
+  | { readonly type: 'warm-transfer'; readonly call: Call; readonly msg: WarmTransferCommand }
+  /** A step of a warm transfer (forwarding/warm.ts), for the call's record: the agent was told the same (`consult`). */
+  | { readonly type: 'consulted'; readonly call: Call; readonly status: ConsultStatus | 'bridged'; readonly target: string; readonly legId?: string | undefined; readonly reason?: string | undefined }
   | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }

@@ -3,7 +3,7 @@
  * other threads): requests to end or transfer a call, and media reports, which the call core puts on the lifecycle
  * stream (`media-ended`, `media-trace`, `media-timeline`). Before it is bound there are no calls to report on.
  */
-import type { MediaPlaneEvents } from '../media-plane/plane.js';
+import type { MediaPlaneEvents, WarmTransferCommand } from '../media-plane/plane.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
@@ -15,6 +15,7 @@ export interface MediaRequests {
   mediaHangup(callId: string, reason: EndReason): void;
   mediaTransfer(callId: string, target: string): void;
   mediaAgentFailed(callId: string, cause: string): void;
+  mediaWarmTransfer(callId: string, msg: WarmTransferCommand): void;
   mediaEnded(callId: string, pattern: string, bargeIn: BargeInStats, quality: CallQuality | undefined): void;
   mediaTrace(callId: string, event: MediaTraceEvent): void;
   mediaTimeline(callId: string, event: MediaTimelineEvent): void;
@@ -33,6 +34,10 @@ export class MediaEventRelay implements MediaPlaneEvents {
 
   transfer(callId: string, target: string): void {
     this.target?.mediaTransfer(callId, target);
+  }
+
+  warmTransfer(callId: string, msg: WarmTransferCommand): void {
+    this.target?.mediaWarmTransfer(callId, msg);
   }
 
   agentFailed(callId: string, cause: string): void {

@@ -11,9 +11,11 @@ import type { MediaPlane } from '../media-plane/plane.js';
 import { startFailoverChain } from './failover.js';
 import { Forwarder } from './forwarder.js';
 import { LiveForwarder } from './live.js';
+import { WarmTransfers } from './warm.js';
+import { transferDestinations } from '../call/call-transfer.js';
 
 export function startForwarding(o: {
-  readonly config: Pick<Config, 'trunks' | 'sip'>;
+  readonly config: Pick<Config, 'trunks' | 'sip' | 'transfer' | 'numbers'>;
   readonly calls: CallController;
   readonly outbound: OutboundSide;
   readonly media: MediaPlane;
@@ -33,5 +35,6 @@ export function startForwarding(o: {
   const live = new LiveForwarder({ config: o.config, forwarder, logger });
   calls.setForwarding(forwarder, (call, destination) => live.transferAsBridge(call, destination));
   calls.control.setForwarding(live);
+  new WarmTransfers({ config: o.config, events: calls.events, destinations: transferDestinations(o.config), forwarder, media, end: (callId, reason) => calls.mediaHangup(callId, reason), logger });
   startFailoverChain({ events: calls.events, forwarder, media, end: (callId, reason) => calls.mediaHangup(callId, reason), logger });
 }

@@ -15,6 +15,8 @@ import { AdapterSet } from '../agent/adapter-set.js';
 import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
 import { BridgeJunction } from '../bridge/junction.js';
 import { AgentFailover } from '../agent-failover/recovery.js';
+import { AgentMoves } from './agent-moves.js';
+import type { PlaneCall } from './plane-call.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
@@ -39,7 +41,7 @@ import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
-import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
@@ -66,30 +68,6 @@ export interface LocalMediaPlaneOptions {
   createSrtpSession?: ((keys: SrtpKeys) => SrtpSession) | undefined;
 }
 
-interface PlaneCall {
-  readonly info: MediaCallInfo;
-  readonly ports: MediaPorts;
-  /** Who sends to the ports before the answer (until the media starts). */
-  readonly early: PreAnswerSources;
-  readonly log: Logger;
-  /** Its adapter agent, taken when the call opened (a runtime adapter removed since stays this call's). */
-  readonly adapter: Agent | undefined;
-  agent: AgentLink | undefined;
-  /** The apology agent took the call (its agent was unreachable): its hangup ends the call as `agent-unavailable`. */
-  fallback: boolean;
-  /** The call is a bridged leg (its plan's agent is `bridge`, or `fallback('bridge')` made it one). */
-  bridged: boolean;
-  /** The `start` its agent was (or would have been) sent: the apology agent gets the same. */
-  start: StartMessage | undefined;
-  /** Holds what the agent sends until the media exists (late offers: at the ACK). */
-  agentSink: DeferredSink | undefined;
-  media: CallMedia | undefined;
-  /** When the media started (performance.now()). */
-  startedMs: number;
-  /** Set by close(); a connect still in flight then closes what it opened. */
-  endReason: EndReason | undefined;
-}
-
 export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgentTls {
   private readonly calls = new Map<string, PlaneCall>();
   private readonly adapters: AdapterSet;
@@ -108,6 +86,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   private readonly junction = new BridgeJunction();
   /** Agents watched for failure mid-call, and recovered (agent-failover/). */
   private readonly failover: AgentFailover;
+  /** Who a live call's media plays and hears: failover's swaps, hand-overs, warm transfers' consultations. */
+  private readonly moves: AgentMoves;
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -118,9 +98,16 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     this.failover = new AgentFailover({
       heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000, // before `this` is whole: not heldSamples()
       dial: (callId, start, sink) => this.dialAgent(callId, start, sink),
-      swap: (callId, link, sink) => this.swap(callId, link, sink),
+      swap: (callId, link, sink) => this.moves.swap(callId, link, sink),
       failed: (callId, cause) => options.events.agentFailed(callId, cause),
       timeline: (callId, event) => options.events.timeline(callId, event),
+      guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
+    });
+    this.moves = new AgentMoves({
+      calls: this.calls,
+      junction: this.junction,
+      failover: this.failover,
+      heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000,
       guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
     });
   }
@@ -189,39 +176,15 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   }
 
   async fallback(callId: string, to: 'bridge' | 'apology'): Promise<boolean> {
-    const call = this.calls.get(callId);
-    if (call && !call.endReason && call.start && to === 'apology' && this.failover.standingIn(callId)) {
-      // The agent failed mid-call and nothing else took the call: the apology replaces the stand-in.
-      this.failover.forget(callId);
-      call.fallback = true;
-      const sink = new DeferredSink(this.heldSamples());
-      this.swap(callId, new InProcessLink(apologyAgent, call.start, guardedSink(sink, (err) => this.fail(callId, 'agent event', err)), call.log), sink);
-      return true;
-    }
-    if (!call || call.endReason || call.agent || call.media || !call.agentSink || !call.start) return false;
-    const sink = guardedSink(call.agentSink, (err) => this.fail(callId, 'agent event', err));
-    if (to === 'bridge') {
-      call.bridged = true;
-      call.agent = this.junction.link(callId, sink);
-    } else {
-      call.fallback = true;
-      call.agent = new InProcessLink(apologyAgent, call.start, sink, call.log);
-    }
-    call.log.info({ to }, 'agent unreachable: the call goes on without it');
-    return true;
+    return this.moves.fallback(callId, to);
   }
 
   async handOver(callId: string): Promise<boolean> {
-    const call = this.calls.get(callId);
-    if (!call || call.endReason || !call.media || call.bridged || !call.agentSink) return false;
-    this.failover.forget(callId); // a bridge's "agent" is a person: never failed over
-    call.agent?.close(StopReason.Transferred);
-    call.bridged = true;
-    call.fallback = false;
-    call.agent = this.junction.link(callId, guardedSink(call.agentSink, (err) => this.fail(callId, 'agent event', err)));
-    call.media.handOver(call.agent);
-    call.log.info('the agent left: the call is handed over to a bridge');
-    return true;
+    return this.moves.handOver(callId);
+  }
+
+  async consult(callId: string, step: ConsultStep): Promise<boolean> {
+    return this.moves.consult(callId, step);
   }
 
   async join(a: string, b: string): Promise<boolean> {
@@ -276,9 +239,11 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       logger: call.log,
       events: {
         // The apology agent hangs up a call its real agent never took: not the agent's hangup.
-        onHangupRequest: () => this.options.events.hangup(callId, call.fallback ? 'agent-unavailable' : 'agent-hangup'),
-        onTransferRequest: (target) => this.options.events.transfer(callId, target),
-        onAgentGone: () => this.options.events.hangup(callId, 'agent-gone'),
+        // A consulting agent talks on the person's leg (`consultOf`): what it asks is about the caller's call.
+        onHangupRequest: () => this.options.events.hangup(call.consultOf ?? callId, call.fallback ? 'agent-unavailable' : 'agent-hangup'),
+        onTransferRequest: (target) => this.options.events.transfer(call.consultOf ?? callId, target),
+        onWarmTransfer: (msg) => this.options.events.warmTransfer(call.consultOf ?? callId, msg),
+        onAgentGone: () => this.options.events.hangup(call.consultOf ?? callId, 'agent-gone'),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
         onFault: () => this.options.events.hangup(callId, 'error'),
       },
@@ -308,7 +273,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   }
 
   tellAgent(callId: string, msg: GatewayMessage): void {
-    const agent = this.calls.get(callId)?.agent;
+    const call = this.calls.get(callId);
+    const agent = call?.consult?.agent ?? call?.agent; // consulting: the agent is on the person's leg
     if (agent === undefined) return;
     if (msg.type === 'error') this.options.events.timeline(callId, { type: 'agent-error', atMs: epochMs(), code: msg.code });
     agent.send(msg);
@@ -321,10 +287,11 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   close(callId: string, reason: EndReason): void {
     const call = this.calls.get(callId);
     if (!call || call.endReason) return;
+    const stop = stopReasonOf(reason);
+    this.moves.beforeClose(call, stop);
     call.endReason = reason;
     this.calls.delete(callId);
     this.failover.forget(callId);
-    const stop = stopReasonOf(reason);
     const media = call.media;
     const teardown = new Teardown();
     let bargeIn: BargeInStats = NO_BARGE_IN;
@@ -359,24 +326,6 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     if (call === undefined) return Promise.reject(new AgentConnectError('AGENT_UNREACHABLE', 'the call has ended'));
     const adapters: AdapterAgents = { agentFor: () => call.adapter };
     return connectAgent({ agent: call.info.plan.agent, start, config: this.options.config, adapters, logger: call.log, secureContext: this.agentContext }, sink);
-  }
-
-  /**
-   * The call's agent becomes `link` (agent failover: the stand-in, a re-dialled agent, the apology): the previous
-   * link is closed, what it had queued for playout is dropped. Returns the previous agent's audio heard in its last
-   * turn (ms; 0 before the media), or undefined when the call is gone.
-   */
-  private swap(callId: string, link: AgentLink, sink: DeferredSink): number | undefined {
-    const call = this.calls.get(callId);
-    if (call === undefined || call.endReason !== undefined) return undefined;
-    const previous = call.agent;
-    call.agent = link;
-    call.agentSink = sink;
-    previous?.close(StopReason.Error);
-    if (call.media === undefined) return 0; // start() attaches the new link and sink
-    const playedMs = call.media.replaceAgent(link);
-    sink.attach(call.media.agent);
-    return playedMs;
   }
 
   private heldSamples(): number {

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       hangup: (callId, reason) => post({ type: 'hangup', callId, reason }),
       transfer: (callId, target) => post({ type: 'transfer', callId, target }),
       agentFailed: (callId, cause) => post({ type: 'agent-failed', callId, cause }),
+      warmTransfer: (callId, msg) => post({ type: 'warm-transfer', callId, msg }),
       ended: (callId, pattern, bargeIn, quality) => post({ type: 'ended', callId, pattern, bargeIn, quality }),
       trace: (callId, event) => post({ type: 'trace', callId, event }),
       timeline: (callId, event) => post({ type: 'timeline', callId, event }),
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.fallback(req.callId, req.to) };
         case 'join':
           return { type: 'reply', id: req.id, ok: true, value: await plane.join(req.a, req.b) };
+        case 'consult':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.consult(req.callId, req.step) };
         case 'stats':
           return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.newWindow) };
         case 'add-adapter':

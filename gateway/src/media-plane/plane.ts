@@ -6,7 +6,7 @@
  */
 import type { AgentTlsMaterial } from '../agent/agent-tls.js';
 import type { SrtpFailure } from '../media/srtp/types.js';
-import type { GatewayMessage } from '@patchbay/agents';
+import type { BridgeCommand, CancelConsultCommand, ConsultCommand, GatewayMessage } from '@patchbay/agents';
 import type { CallPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { BargeInStats } from '../media/barge-in.js';
@@ -15,6 +15,12 @@ import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { HopState } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
+
+/** A step of a warm transfer's consultation (`MediaPlane.consult`). */
+export type ConsultStep = { readonly kind: 'start'; readonly leg: string } | { readonly kind: 'end' } | { readonly kind: 'complete' };
+
+/** The agent's warm-transfer commands. */
+export type WarmTransferCommand = ConsultCommand | BridgeCommand | CancelConsultCommand;
 
 /** What the media plane needs to know about a call to dial its agent. */
 export interface MediaCallInfo {
@@ -37,6 +43,8 @@ export interface MediaPlaneEvents {
    * `fallback(callId, 'apology')`.
    */
   agentFailed(callId: string, cause: string): void;
+  /** The agent's warm-transfer command (`consult`, `bridge`, `cancel_consult`), for the call core (forwarding/warm.ts). */
+  warmTransfer(callId: string, msg: WarmTransferCommand): void;
   /** The agent asked to transfer the caller to `target` (its `transfer` command, unchanged). */
   transfer(callId: string, target: string): void;
   /**
@@ -136,6 +144,13 @@ export interface MediaPlane {
    * in one worker).
    */
   join(a: string, b: string): Promise<boolean>;
+  /**
+   * A warm transfer's consultation (media-plane/agent-moves.ts), on the caller's call: `start` moves its agent to the
+   * person's leg `leg` (an answered, unjoined bridged leg in the same place) and puts the caller on hold music; `end`
+   * brings the agent back; `complete` closes the agent (`transferred`) and leaves both as bridged legs, to be joined.
+   * A closing person's leg ends its consultation by itself. False when the step does not apply.
+   */
+  consult(callId: string, step: ConsultStep): Promise<boolean>;
   /** A re-INVITE changed the session. */
   update(callId: string, negotiated: NegotiatedMedia): void;
   /** DTMF that came by SIP INFO. */

@@ -16,7 +16,7 @@ import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -130,6 +130,9 @@ class MediaWorker {
       case 'agent-failed':
         this.plane.events.agentFailed(msg.callId, msg.cause);
         return;
+      case 'warm-transfer':
+        this.plane.events.warmTransfer(msg.callId, msg.msg);
+        return;
       case 'ended':
         this.plane.events.ended(msg.callId, msg.pattern, msg.bargeIn, msg.quality);
         return;
@@ -233,6 +236,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
   async handOver(callId: string): Promise<boolean> {
     const worker = this.byCall.get(callId);
     return worker ? worker.request<boolean>({ method: 'hand-over', callId }) : false;
+  }
+
+  async consult(callId: string, step: ConsultStep): Promise<boolean> {
+    const worker = this.byCall.get(callId);
+    return worker ? worker.request<boolean>({ method: 'consult', callId, step }) : false;
   }
 
   async join(a: string, b: string): Promise<boolean> {

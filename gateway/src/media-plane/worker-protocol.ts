@@ -9,7 +9,7 @@ import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, MediaCallInfo, MediaPlaneStats } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, WarmTransferCommand } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -34,6 +34,7 @@ export type WorkerRequest =
   | { type: 'request'; id: number; method: 'join'; a: string; b: string }
   | { type: 'request'; id: number; method: 'fallback'; callId: string; to: 'bridge' | 'apology' }
   | { type: 'request'; id: number; method: 'hand-over'; callId: string }
+  | { type: 'request'; id: number; method: 'consult'; callId: string; step: ConsultStep }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
   | { type: 'request'; id: number; method: 'shutdown' }
   /** Adapter agents added and removed at runtime (RuntimeAdapters). */
@@ -65,6 +66,7 @@ export type FromWorker =
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }
   | { type: 'agent-failed'; callId: string; cause: string }
+  | { type: 'warm-transfer'; callId: string; msg: WarmTransferCommand }
   | { type: 'ended'; callId: string; pattern: string; bargeIn: BargeInStats; quality: CallQuality | undefined }
   | { type: 'trace'; callId: string; event: MediaTraceEvent }
   | { type: 'timeline'; callId: string; event: MediaTimelineEvent };

@@ -34,6 +34,7 @@ function harness(dropPerChunk = 0) {
     events: {
       onHangupRequest: (reason) => calls.push(`hangup ${reason}`),
       onTransferRequest: (target) => calls.push(`transfer ${target}`),
+      onWarmTransfer: (msg) => calls.push(`warm ${msg.type}`),
       onAgentGone: (reason) => calls.push(`gone ${reason}`),
       onRtpTimeout: () => calls.push('rtp-timeout'),
     },

@@ -89,6 +89,10 @@ export class AgentControl implements AgentSink {
         return this.options.timeline?.({ type: 'transcript', atMs: epochMs(), role: msg.role, text: msg.text, final: msg.final });
       case 'transfer':
         return this.options.events.onTransferRequest(msg.target);
+      case 'consult':
+      case 'bridge':
+      case 'cancel_consult':
+        return this.options.events.onWarmTransfer(msg);
     }
   }
 

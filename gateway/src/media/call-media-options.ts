@@ -1,5 +1,6 @@
 /** The options a call's media engine is built with, and small helpers that build its parts from the negotiated session. */
 import type { Logger } from 'pino';
+import type { WarmTransferCommand } from '../media-plane/plane.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { HopMetrics } from '../metrics/hop-metrics.js';
 import type { MediaTraceEvent } from './turn-trace.js';
@@ -40,6 +41,8 @@ export interface CallMediaEvents {
   onHangupRequest(reason: string): void;
   /** The agent asked to transfer the caller to `target` (a phone number or a sip:/sips: URI, as the agent sent it). */
   onTransferRequest(target: string): void;
+  /** The agent's warm-transfer command (`consult`, `bridge`, `cancel_consult`). */
+  onWarmTransfer(msg: WarmTransferCommand): void;
   /** The agent went away. */
   onAgentGone(reason: string): void;
   /** The caller sent no RTP for `rtpTimeoutMs` while we expected some. */

@@ -91,7 +91,7 @@ async function callMedia(mode: UplinkMode, clock: MediaClock): Promise<Harness> 
     clock,
     settings: { jitter: { mode, minMs: 20, maxMs: 200, startMs: 40 }, leadMs: 40, maxPlayoutMs: 120_000, rtcpIntervalMs: 5000, rtpTimeoutMs: 0 },
     logger,
-    events: { onHangupRequest: () => undefined, onTransferRequest: () => undefined, onAgentGone: () => undefined, onRtpTimeout: () => undefined },
+    events: { onHangupRequest: () => undefined, onTransferRequest: () => undefined, onWarmTransfer: () => undefined, onAgentGone: () => undefined, onRtpTimeout: () => undefined },
   });
   cleanup.push(() => clock.close(), () => media.close('caller_hangup'));
   const agent = new RecordingAgent();

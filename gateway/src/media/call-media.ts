@@ -144,12 +144,15 @@ export class CallMedia implements AgentCommandTarget {
   }
 
   /**
-   * Agent failover (agent-failover/): another agent takes over (the stand-in, a re-dialled agent, the apology). What
+   * Another agent takes over (agent failover: the stand-in, a re-dialled agent, the apology; a warm transfer: the
+   * caller's agent to the person's leg, hold music to the caller's). What
    * the failed one had queued is dropped and its pending marks forgotten. Returns the audio of its last turn the
    * caller heard (ms), for the next agent's `start.resume.playedMs`.
    */
   replaceAgent(link: AgentLink): number {
     const cut = this.playout.clear();
+    // A bridged leg an agent talks to (a warm transfer's consultation): the agent's bursts play whole, not trimmed.
+    this.playout.setContinuous(this.bridged && link.kind === 'bridge');
     this.interruptRequest = undefined;
     this.discardUntilMs = undefined;
     this.turnEndedAtMs = undefined;

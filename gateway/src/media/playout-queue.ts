@@ -114,9 +114,12 @@ export class PlayoutQueue {
     this.continuous = options.continuous === true;
   }
 
-  /** From now on the source is continuous (a live call handed over to a bridge: PlayoutQueueOptions `continuous`). */
-  setContinuous(): void {
-    this.continuous = true;
+  /**
+   * From now on the source is continuous (a live call handed over to a bridge: PlayoutQueueOptions `continuous`), or
+   * again an agent's (a bridged leg an agent talks to during a warm transfer's consultation).
+   */
+  setContinuous(on = true): void {
+    this.continuous = on;
   }
 
   get queuedSamples(): number {

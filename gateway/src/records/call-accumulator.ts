@@ -81,6 +81,11 @@ export class CallAccumulator {
     }
   }
 
+  /** A step of a warm transfer: dialling, answered, failed, ended, cancelled, bridged. */
+  consulted(e: CallEventOf<'consulted'>): void {
+    this.add(this.now(), 'consult', { to: e.target, status: e.status, ...(e.legId === undefined ? {} : { callId: e.legId }), ...(e.reason === undefined ? {} : { reason: e.reason }) });
+  }
+
   answered(): void {
     this.add(this.call.times.answeredAt ?? this.now(), 'answered', { codec: this.call.sdp?.negotiated?.codec.name ?? null });
   }

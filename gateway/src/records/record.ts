@@ -55,6 +55,7 @@ export const TIMELINE_TYPES = [
   'agent-redial',
   'forward',
   'answered',
+  'consult',
   'turn',
   'barge-in',
   'mark',

@@ -3,7 +3,7 @@
  * fake Realtime server, one `FakeCall` per call, and a logger that keeps every line for checks.
  */
 import type { AdapterLogger } from '@patchbay/adapter-kit';
-import type { AgentMessage } from '@patchbay/agents';
+import type { AgentMessage, StartMessage } from '@patchbay/agents';
 import { adapter } from '../index.js';
 import { realtimeOptions, type RealtimeOptionsInput } from '../options.js';
 import { FakeCall, until } from './fake-call.js';
@@ -30,10 +30,15 @@ export interface Harness {
 }
 
 /** Builds the adapter with `options` (baseUrl and key filled in) and starts a call; its socket is still connecting. */
-export function startCall(fake: FakeRealtimeServer, options: Omit<RealtimeOptionsInput, 'baseUrl'> = {}, env: Record<string, string> = { OPENAI_API_KEY: 'sk-test' }): { call: FakeCall; logs: LogLine[] } {
+export function startCall(
+  fake: FakeRealtimeServer,
+  options: Omit<RealtimeOptionsInput, 'baseUrl'> = {},
+  env: Record<string, string> = { OPENAI_API_KEY: 'sk-test' },
+  start: Partial<StartMessage> = {},
+): { call: FakeCall; logs: LogLine[] } {
   const logs: LogLine[] = [];
   const agent = adapter.create(realtimeOptions.parse({ baseUrl: fake.url, ...options }), { env, logger: recordingLogger(logs) });
-  return { call: new FakeCall(agent), logs };
+  return { call: new FakeCall(agent, start), logs };
 }
 
 /** `startCall`, resolved once the fake server has the call's session. */

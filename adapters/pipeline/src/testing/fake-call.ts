@@ -30,11 +30,11 @@ export class FakeCall {
   private ended = false;
   private readonly abort = new AbortController();
 
-  constructor(agent: Agent, options: { autoPlay?: boolean; callId?: string } = {}) {
+  constructor(agent: Agent, options: { autoPlay?: boolean; callId?: string; resume?: StartMessage['resume'] } = {}) {
     this.autoPlay = options.autoPlay ?? false;
     const start: StartMessage = {
       type: 'start', version: 1, callId: options.callId ?? 'call-test', streamId: 'stream-test', from: '+15550100001', to: '+15550100002',
-      direction: 'inbound', parameters: {}, audio: AUDIO_FORMAT,
+      direction: 'inbound', parameters: {}, audio: AUDIO_FORMAT, ...(options.resume === undefined ? {} : { resume: options.resume }),
     };
     const ctx: AgentContext = {
       start,

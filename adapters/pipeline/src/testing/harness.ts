@@ -1,4 +1,5 @@
 /** Unit-test harness: the real adapter, with its SDKs pointed at fake Deepgram and OpenAI servers, on a FakeCall. */
+import type { StartMessage } from '@patchbay/agents';
 import { createPipelineAgent, type PipelineAgentInternals } from '../pipeline-agent.js';
 import { pipelineOptions } from '../options.js';
 import { FakeCall } from './fake-call.js';
@@ -24,6 +25,8 @@ export async function harness(setup: {
   readonly deepgram?: FakeDeepgramOptions;
   readonly openai?: FakeOpenAiOptions;
   readonly autoPlay?: boolean;
+  /** The call's `start.resume` (a call taken over after its agent failed). */
+  readonly resume?: StartMessage['resume'];
   readonly internals?: PipelineAgentInternals;
 }): Promise<Harness> {
   const deepgram = await FakeDeepgram.start(setup.deepgram);
@@ -39,7 +42,7 @@ export async function harness(setup: {
   });
   const logger = memoryLogger();
   const agent = createPipelineAgent(options, { env: { DEEPGRAM_API_KEY: deepgram.apiKey, OPENAI_API_KEY: openai.apiKey }, logger }, setup.internals);
-  const call = new FakeCall(agent, { autoPlay: setup.autoPlay ?? true });
+  const call = new FakeCall(agent, { autoPlay: setup.autoPlay ?? true, ...(setup.resume === undefined ? {} : { resume: setup.resume }) });
   return {
     deepgram,
     openai,

@@ -1,0 +1,155 @@
+/**
+ * Warm transfer with real phones (docs/forwarding.md §Warm transfer). A caller (baresip, PCMU) reaches a WebSocket
+ * agent that at once asks to `consult` a person (baresip, G.722) with a whisper. When the person answers, the agent
+ * speaks the whisper (its audio goes to the person only; the caller hears hold music), then sends `bridge`: the
+ * agent leaves and caller and person are joined. The person's recording must hold the whisper and then the caller;
+ * the caller's must never hold the whisper. The agent is told each step; the call's record shows them.
+ */
+import { AUDIO_FORMAT, pcm16ToBytes } from '@patchbay/agents';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
+import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { alignSignals, measureEchoByUtterance } from '../helpers/correlation.js';
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/sipp.js';
+import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
+
+const NUMBER = '+15550100800';
+const PERSON = '+15551110020';
+const SUMMARY = 'Anna Lee, order forty four, the parcel arrived damaged.';
+const MIN_NCC = 0.9;
+
+let agent: WsAgentServer | undefined;
+/** What the agent was sent (text messages), in order. */
+const told: { type: string; [key: string]: unknown }[] = [];
+let whisper: Wav | undefined;
+let callerMic: { path: string; wav: Wav } | undefined;
+let personMic: { path: string; wav: Wav } | undefined;
+let personPort = 0;
+let dir = '';
+
+/** The agent: consults the person at once; on `answered` speaks the whisper, a mark, and `bridge` once it played. */
+function consultingAgent(ws: import('ws').WebSocket): void {
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const msg = JSON.parse(data.toString()) as { type: string; status?: string; name?: string };
+    told.push(msg);
+    if (msg.type === 'start') ws.send(JSON.stringify({ type: 'consult', target: PERSON, whisper: SUMMARY }));
+    if (msg.type === 'consult' && msg.status === 'answered' && whisper !== undefined) {
+      ws.send(pcm16ToBytes(whisper.samples));
+      ws.send(JSON.stringify({ type: 'mark', name: 'whisper-said' }));
+    }
+    if (msg.type === 'mark' && msg.name === 'whisper-said' && msg.status === 'played') ws.send(JSON.stringify({ type: 'bridge' }));
+  });
+}
+
+beforeAll(async () => {
+  agent = await startWsAgentServer(consultingAgent);
+  personPort = await freePort('udp');
+  dir = await mkdtemp(join(tmpdir(), 'patchbay-warm-'));
+  whisper = await speechWav(join(dir, 'whisper.wav'), SUMMARY, { sampleRate: AUDIO_FORMAT.sampleRate, leadMs: 0, tailMs: 100 });
+  const callerPath = join(dir, 'caller.wav');
+  // The caller speaks once the person is through (the whisper takes about 3.5 s).
+  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 7_000, tailMs: 200 }) };
+  const personPath = join(dir, 'person.wav');
+  personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 9_000, tailMs: 200 }) };
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.close();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as caller and person), media.workers $workers', ({ workers }) => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      media: { workers },
+      // Callers from 127.0.0.1 come in on this trunk; its outbound side rings the person.
+      trunks: [{ name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs: ['G722'], callerId: { user: '+15550100001' } } }],
+      numbers: { [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] } } },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('the person hears the whisper, then the caller; the caller never hears the whisper (hold music meanwhile)', async () => {
+    if (!callerMic || !personMic || !whisper) throw new Error('setup failed');
+    const before = told.length;
+    const mic = callerMic.path;
+    let caller: Promise<BaresipCallResult> | undefined;
+    const person = await baresipCall({
+      microphone: personMic.path,
+      codecs: ['G722'],
+      hangupAfterMs: 30_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
+      establishTimeoutMs: 20_000,
+      answer: {
+        sipPort: personPort,
+        user: PERSON,
+        onListening: () => {
+          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 12_000, establishTimeoutMs: 15_000 });
+        },
+      },
+    });
+    if (caller === undefined) throw new Error('the caller never dialled');
+    const callerResult = await caller;
+    expect(callerResult.established, describeCall(callerResult)).toBe(true);
+    expect(person.established, describeCall(person)).toBe(true);
+    if (!callerResult.heard || !person.heard) throw new Error('no recording');
+
+    const whisperAtPerson = await measureEchoByUtterance(whisper, person.heard, { minLagMs: 0, maxLagMs: 4_000 });
+    const callerAtPerson = await measureEchoByUtterance(callerMic.wav, person.heard, { minLagMs: -8_000, maxLagMs: 2_000 });
+    // The whole whisper against the caller's recording at every lag: a 3 s sentence matches only itself.
+    const whisperAtCaller = await wholeNcc(whisper, callerResult.heard, 0, 8_000);
+    const whisperLag = whisperAtPerson[0]?.lagMs ?? 0;
+    // Where the caller's speech starts in the person's recording: its lead (7 s in the caller's file) plus its lag.
+    const callerAt = (callerAtPerson[0]?.startMs ?? 0) + (callerAtPerson[0]?.lagMs ?? 0);
+    const heardWhisperByCaller = whisperAtCaller.ncc;
+    console.log(`warm transfer (workers ${workers}): whisper at the person from ${whisperLag.toFixed(0)} ms (NCC ${weighted(whisperAtPerson).toFixed(3)}); caller at the person from ${callerAt.toFixed(0)} ms (NCC ${weighted(callerAtPerson).toFixed(3)}); whisper in the caller's recording: best NCC ${heardWhisperByCaller.toFixed(3)}`);
+    expect(weighted(whisperAtPerson), 'the person hears the whisper').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(weighted(callerAtPerson), 'the person then hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(callerAt).toBeGreaterThan(whisperLag);
+    expect(heardWhisperByCaller, 'the caller never hears the whisper').toBeLessThan(0.3);
+    // The same measure finds the whisper where it was played: the check above can fail.
+    expect((await wholeNcc(whisper, person.heard, 0, 4_000)).ncc).toBeGreaterThanOrEqual(MIN_NCC);
+    // Meanwhile the caller heard the hold chime (its first note, 523 Hz), not silence.
+    const held = frameLevelsDbfs(bandLimit(toMono(await resampleWav(callerResult.heard, 8_000)), 8_000, 500, 550), 8_000, 20);
+    expect(Math.max(...held.slice(0, 150)), 'hold music in the first 3 s').toBeGreaterThan(-45);
+
+    const steps = told.slice(before).filter((m) => m.type === 'consult' || m.type === 'stop');
+    expect(steps).toEqual([
+      { type: 'consult', status: 'dialling', target: PERSON },
+      { type: 'consult', status: 'answered', target: PERSON, whisper: SUMMARY },
+      { type: 'stop', reason: 'transferred' },
+    ]);
+
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    await gateway.waitForIdle(5_000);
+    type Summary = { id: string; direction: string; endReason: string | null; agent: { kind: string; target: string | null } };
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(NUMBER)}`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+    const calls = await list();
+    const inbound = calls.find((c) => c.direction === 'inbound');
+    const leg = calls.find((c) => c.direction === 'outbound');
+    expect(inbound).toMatchObject({ endReason: 'remote-bye', agent: { kind: 'bridge', target: leg?.id } });
+    expect(leg).toMatchObject({ endReason: 'peer-hangup', agent: { kind: 'bridge', target: inbound?.id } });
+    const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+    expect(detail.timeline.filter((e) => e.type === 'consult').map((e) => e.data['status'])).toEqual(['dialling', 'answered', 'bridged']);
+  }, 90_000);
+});
+
+/** The whole of `reference` slid along `heard` (both band-limited at 8 kHz): the best NCC and its lag. */
+async function wholeNcc(reference: Wav, heard: Wav, minLagMs: number, maxLagMs: number): Promise<{ ncc: number; lagMs: number }> {
+  const ref = bandLimit(toMono(await resampleWav(reference, 8_000)), 8_000, 200, 3_400);
+  const sig = bandLimit(toMono(await resampleWav(heard, 8_000)), 8_000, 200, 3_400);
+  return alignSignals(ref, sig, { sampleRate: 8_000, minLagMs, maxLagMs });
+}
+
+function weighted(utterances: { ncc: number; lengthMs: number }[]): number {
+  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
+  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
+}
