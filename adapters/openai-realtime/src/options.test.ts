@@ -17,7 +17,7 @@ describe('options', () => {
       apiKeyEnv: 'OPENAI_API_KEY',
       bargeIn: 'gateway',
       turnDetection: { type: 'server_vad' },
-      tools: { endCall: true, transferCall: true, sendDtmf: true },
+      tools: { endCall: true, transferCall: true, warmTransfer: true, sendDtmf: true },
       dtmfToText: true,
       dtmfFlushMs: 1_000,
       connectTimeoutMs: 5_000,

@@ -47,6 +47,11 @@ const tools = z.strictObject({
   endCall: z.boolean().default(true),
   /** `transfer_call`: the model transfers the caller to one of `transferTargets` (offered only when there are some). */
   transferCall: z.boolean().default(true),
+  /**
+   * `warm_transfer`: the model introduces the caller to a person of `transferTargets` before handing over (the
+   * gateway's `consult`/`bridge`; the caller hears hold music meanwhile). Offered only when there are targets.
+   */
+  warmTransfer: z.boolean().default(true),
   /** `send_dtmf`: the model presses keys (navigating another phone menu). */
   sendDtmf: z.boolean().default(true),
 });

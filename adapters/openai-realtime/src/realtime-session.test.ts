@@ -83,7 +83,7 @@ describe('openai-realtime session', () => {
     const config = update['session'] as { audio: { input: Record<string, unknown> }; tools: { name: string; parameters: unknown }[] };
     expect(config.audio.input['turn_detection']).toEqual({ type: 'semantic_vad', create_response: true, interrupt_response: true, eagerness: 'high' });
     expect(config.audio.input['transcription']).toEqual({ model: 'gpt-4o-mini-transcribe' });
-    expect(config.tools.map((t) => t.name)).toEqual(['end_call', 'transfer_call']);
+    expect(config.tools.map((t) => t.name)).toEqual(['end_call', 'transfer_call', 'warm_transfer']);
     expect(config.tools[1]?.parameters).toMatchObject({ properties: { target: { enum: ['sales', 'desk'] } } });
   });
 

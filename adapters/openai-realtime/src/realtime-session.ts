@@ -61,6 +61,10 @@ export class RealtimeSession implements AgentSession {
   /** `performance.now()` when the caller's speech last ended, until the first answer audio after it. */
   private turnEndAtMs: number | undefined;
   private transferName = '';
+  /** A warm transfer's summary, said to the person when they answer. */
+  private consultSummary: string | undefined;
+  /** The response introducing the caller to the person: once it has played, `bridge`. */
+  private whisperResponse = false;
   /** The gateway sends speech_started / speech_stopped (its number's bargeIn is not off). */
   private gatewaySpeech = false;
   private ended = false;
@@ -140,6 +144,8 @@ export class RealtimeSession implements AgentSession {
       case 'stop':
         this.log.debug({ reason: msg.reason }, 'call stopped');
         return;
+      case 'consult':
+        return this.consultStep(msg);
       case 'error':
         if (msg.code === 'transfer_failed') return this.transferFailed(msg.message);
         this.log.debug({ code: msg.code, droppedMs: msg.droppedMs }, 'gateway error');
@@ -293,6 +299,11 @@ export class RealtimeSession implements AgentSession {
     }
     this.log.debug({ responseId: id, status: response.status, calls: calls.length }, 'response done');
     this.responses.done(id);
+    if (this.whisperResponse && response.status === 'completed') {
+      // The person has been introduced: once that has played, the caller is put through (we leave the call).
+      this.whisperResponse = false;
+      this.afterPlayout('bridge', () => this.send({ type: 'bridge' }));
+    }
     if (calls.length > 0 && !this.ended) runToolCalls(calls, this.options, this.toolHost);
   }
 
@@ -337,6 +348,24 @@ export class RealtimeSession implements AgentSession {
     this.responses.request();
   }
 
+  /** A step of our warm transfer: introduce the caller when the person answers; tell the model if it did not work. */
+  private consultStep(msg: Extract<GatewayMessage, { type: 'consult' }>): void {
+    this.log.info({ status: msg.status, reason: msg.reason }, 'warm transfer');
+    if (msg.status === 'dialling') return;
+    if (msg.status === 'answered') {
+      const summary = msg.whisper ?? this.consultSummary ?? '';
+      this.whisperResponse = true;
+      this.responses.request({
+        instructions:
+          `You are now speaking with ${this.transferName || 'a colleague'}, the person the caller is being handed to; the caller cannot hear you. ` +
+          `Introduce the caller in one or two sentences, from this summary: ${summary} Then stop: the caller will be put through.`,
+      });
+      return;
+    }
+    this.whisperResponse = false;
+    this.transferFailed(`warm transfer ${msg.status}${msg.reason ? ` (${msg.reason})` : ''}`);
+  }
+
   private transferFailed(message: string): void {
     this.log.warn({}, 'transfer failed');
     this.log.debug({ message }, 'transfer failure'); // may name the target: personal data
@@ -365,6 +394,10 @@ export class RealtimeSession implements AgentSession {
     afterPlayout: (what, action) => this.afterPlayout(what, action),
     transferring: (name) => {
       this.transferName = name;
+    },
+    consulting: (name, summary) => {
+      this.transferName = name;
+      this.consultSummary = summary;
     },
     debug: (obj, msg) => this.log.debug(obj, msg),
   };

@@ -1,6 +1,6 @@
 /**
- * Runs the function calls of a finished response: each gets its `function_call_output`; `end_call` and
- * `transfer_call` act once the response's audio (the goodbye, "transferring you now") has played; `send_dtmf` acts at
+ * Runs the function calls of a finished response: each gets its `function_call_output`; `end_call`,
+ * `transfer_call` and `warm_transfer` act once the response's audio (the goodbye, "transferring you now") has played; `send_dtmf` acts at
  * once and, like a refused call, asks the model for a new response so it can carry on.
  */
 import type { AgentMessage } from '@patchbay/agents';
@@ -23,6 +23,8 @@ export interface ToolHost {
   afterPlayout(what: string, action: () => void): void;
   /** A transfer was requested to the target named `name`. */
   transferring(name: string): void;
+  /** A warm transfer to `name` starts: the person will be told `summary` when they answer. */
+  consulting(name: string, summary: string): void;
   debug(obj: object, msg: string): void;
 }
 
@@ -46,6 +48,12 @@ export function runToolCalls(calls: readonly FunctionCall[], options: RealtimeOp
         ending = true;
         host.transferring(command.name);
         host.afterPlayout('transfer_call', () => host.sendToGateway({ type: 'transfer', target: command.target }));
+        break;
+      case 'warm_transfer':
+        output = { ok: true, result: `calling ${command.name}; the caller hears hold music. When they answer you will be speaking to them, not to the caller.` };
+        ending = true;
+        host.consulting(command.name, command.summary);
+        host.afterPlayout('warm_transfer', () => host.sendToGateway({ type: 'consult', target: command.target, whisper: command.summary }));
         break;
       case 'send_dtmf':
         host.sendToGateway({ type: 'dtmf', digits: command.digits });

@@ -90,6 +90,43 @@ describe('tools', () => {
     expect(call.messagesOf('hangup')).toEqual([]);
   });
 
+  it('warm_transfer{target, summary}: consult after the "please hold" plays; on answered the model introduces the caller, then bridge', async () => {
+    const fake = await FakeRealtimeServer.start({
+      realtimeFactor: Number.POSITIVE_INFINITY,
+      // 0: "please hold" and the tool call; 1: the introduction to the person.
+      script: (r) => (r.index === 0 ? [{ type: 'audio', ms: 400 }, { type: 'function_call', name: 'warm_transfer', arguments: { target: 'sales', summary: 'Anna Lee, a damaged parcel.' } }] : r.index === 1 ? [{ type: 'audio', ms: 600 }] : []),
+    });
+    servers.push(fake);
+    const { call, session } = await placeCall(fake, { greeting: 'Connect the caller to sales.', transferTargets: { sales: '+15550109999' } });
+    calls.push(call);
+    const definition = (await nextEvent(session, 'session.update'))['session'] as { tools: { name: string }[] };
+    expect(definition.tools.map((t) => t.name)).toContain('warm_transfer');
+    // The "please hold" audio's mark must come back played before the consult goes out.
+    const hold = await nextMessage(call, 'mark', (m) => m.name.startsWith('warm_transfer-'));
+    expect(call.messagesOf('consult')).toEqual([]);
+    call.send({ type: 'mark', name: hold.name, status: 'played', playedMs: 400 });
+    expect(await nextMessage(call, 'consult')).toEqual({ type: 'consult', target: '+15550109999', whisper: 'Anna Lee, a damaged parcel.' });
+    call.send({ type: 'consult', status: 'answered', target: '+15550109999', whisper: 'Anna Lee, a damaged parcel.' });
+    const intro = await nextEvent(session, 'response.create', (e) => JSON.stringify(e['response'] ?? '').includes('Anna Lee'));
+    expect(JSON.stringify(intro['response'])).toContain('the caller cannot hear you');
+    const played = await nextMessage(call, 'mark', (m) => m.name.startsWith('bridge-'));
+    expect(call.messagesOf('bridge')).toEqual([]);
+    call.send({ type: 'mark', name: played.name, status: 'played', playedMs: 600 });
+    expect(await nextMessage(call, 'bridge')).toEqual({ type: 'bridge' });
+  });
+
+  it('warm_transfer that fails (nobody answers): the model is told and talks to the caller again', async () => {
+    const { call, session } = await setup(() => [{ type: 'function_call', name: 'warm_transfer', arguments: { target: 'sales', summary: 'Anna Lee.' } }], {
+      transferTargets: { sales: '+15550109999' },
+    });
+    await nextMessage(call, 'consult');
+    call.send({ type: 'consult', status: 'failed', target: '+15550109999', reason: 'no-answer' });
+    await until(() => session.eventsOf('response.create').length === 2, 2_000);
+    const told = session.eventsOf('conversation.item.create').at(-1)?.['item'] as { role: string; content: { text: string }[] };
+    expect(told.content[0]?.text).toContain('The transfer to sales failed');
+    expect(call.messagesOf('bridge')).toEqual([]);
+  });
+
   it('transfer_call to a name not configured is refused to the model, which answers again', async () => {
     const { call, session } = await setup(() => [{ type: 'function_call', name: 'transfer_call', arguments: { target: '+19005550000' } }], {
       transferTargets: { sales: '+15550109999' },

@@ -13,7 +13,7 @@ describe('pipeline options', () => {
       stt: { provider: 'deepgram', model: 'nova-3', endpointingMs: 300, utteranceEndMs: 1_000, smartFormat: true, keyterms: [] },
       llm: { provider: 'openai', model: 'gpt-4o-mini', maxTokens: 400, timeoutMs: 15_000, maxHistoryMessages: 100 },
       tts: { provider: 'openai', model: 'gpt-4o-mini-tts', voice: 'alloy', timeoutMs: 15_000 },
-      tools: { endCall: true, transferCall: true, sendDtmf: true },
+      tools: { endCall: true, transferCall: true, sendDtmf: true, warmTransfer: true },
       transferTargets: {},
       interruptMinWords: 1,
       farewellTimeoutMs: 10_000,

@@ -78,6 +78,11 @@ export const toolOptions = z.strictObject({
   transferCall: z.boolean().default(true),
   /** `send_dtmf`: the agent presses keys (navigating another phone menu). */
   sendDtmf: z.boolean().default(true),
+  /**
+   * `warm_transfer`: to one of `transferTargets`, introduced first (the gateway's `consult`/`bridge`: the caller hears
+   * hold music while the agent tells the person the summary). Offered only when there are targets.
+   */
+  warmTransfer: z.boolean().default(true),
 });
 
 const targetName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'must be a short name (letters, digits, space, _ . -)');

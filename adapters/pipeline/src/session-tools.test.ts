@@ -66,7 +66,37 @@ describe('pipeline session: tools', () => {
     );
     await waitFor(() => call.sentOf('transfer').length === 1, 5_000);
     expect(call.sentOf('transfer')).toEqual([{ type: 'transfer', target: 'sip:desk@pbx.example' }]);
-    expect(h?.openai.chatRequests[0]?.body['tools']).toHaveLength(3);
+    expect(h?.openai.chatRequests[0]?.body['tools']).toHaveLength(4); // end_call, transfer_call, warm_transfer, send_dtmf
+  });
+
+  it('warm_transfer: consult after "please hold" played; on answered the summary is spoken, then bridge once it played', async () => {
+    const { call, openai } = await turn(
+      { text: 'Please hold.', toolCalls: [{ name: 'warm_transfer', arguments: { target: 'sales', summary: 'Anna Lee, a damaged parcel.' } }] },
+      { transferTargets: { sales: '+15550100099' } },
+      true,
+    );
+    await waitFor(() => call.sentOf('consult').length === 1, 5_000);
+    expect(call.sentOf('consult')).toEqual([{ type: 'consult', target: '+15550100099', whisper: 'Anna Lee, a damaged parcel.' }]);
+    const before = openai.speechRequests.length;
+    call.deliver({ type: 'consult', status: 'answered', target: '+15550100099', whisper: 'Anna Lee, a damaged parcel.' });
+    await waitFor(() => call.sentOf('bridge').length === 1, 5_000);
+    expect(openai.speechRequests.slice(before).map((r) => r.body['input'])).toEqual(['Anna Lee, a damaged parcel.']);
+    const spokeAt = call.sent.filter((x) => x.value.type === 'mark').at(-1)?.atMs ?? Infinity;
+    expect(call.sent.find((x) => x.value.type === 'bridge')?.atMs ?? 0).toBeGreaterThanOrEqual(spokeAt);
+  });
+
+  it('warm_transfer that fails: the model learns the person was not reached', async () => {
+    const { call, openai } = await turn(
+      { text: 'Please hold.', toolCalls: [{ name: 'warm_transfer', arguments: { target: 'sales', summary: 'Anna Lee.' } }] },
+      { transferTargets: { sales: '+15550100099' } },
+      true,
+    );
+    await waitFor(() => call.sentOf('consult').length === 1, 5_000);
+    call.deliver({ type: 'consult', status: 'failed', target: '+15550100099', reason: 'no-answer' });
+    h?.utter();
+    await h?.chatRequests(2);
+    expect(openai.messagesOf(1)).toContainEqual({ role: 'tool', tool_call_id: 'call_fake_0', content: 'failed: the person was not reached (failed: no-answer); the call goes on' });
+    expect(call.sentOf('bridge')).toEqual([]);
   });
 
   it('transfer_call elsewhere is refused, and the model is told why', async () => {

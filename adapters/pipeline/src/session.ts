@@ -174,12 +174,31 @@ export class PipelineSession implements AgentSession {
         this.logger.warn({ code: msg.code, droppedMs: msg.droppedMs }, 'gateway reported an error');
         if (msg.code === 'transfer_failed' && this.transferRecord !== undefined) this.transferRecord.result = 'failed: the transfer did not go through; the call goes on';
         return;
+      case 'consult':
+        return this.consultStep(msg);
       case 'dtmf':
         this.logger.debug({ durationMs: msg.durationMs }, 'caller pressed a key (not used by the pipeline)');
         return;
       case 'start':
         return;
     }
+  }
+
+  /** A step of our warm transfer: say the summary to the person when they answer, then `bridge` once it has played. */
+  private consultStep(msg: Extract<GatewayMessage, { type: 'consult' }>): void {
+    this.logger.info({ status: msg.status, reason: msg.reason }, 'warm transfer');
+    if (msg.status === 'dialling') return;
+    if (msg.status === 'answered') {
+      this.startReply({ kind: 'text', text: msg.whisper ?? 'I have a caller for you.' });
+      const intro = this.reply;
+      this.track(
+        (async () => {
+          if (intro !== undefined && (await intro.waitPlayedOut(this.deps.options.farewellTimeoutMs)) && !this.closed) this.ctx.send({ type: 'bridge' });
+        })(),
+      );
+      return;
+    }
+    if (this.transferRecord !== undefined) this.transferRecord.result = `failed: the person was not reached (${msg.status}${msg.reason ? `: ${msg.reason}` : ''}); the call goes on`;
   }
 
   close(): void {
@@ -285,6 +304,9 @@ export class PipelineSession implements AgentSession {
           break;
         case 'transfer':
           farewells.push({ record, send: () => this.ctx.send({ type: 'transfer', target: action.target }) });
+          break;
+        case 'consult':
+          farewells.push({ record, send: () => this.ctx.send({ type: 'consult', target: action.target, whisper: action.summary }) });
           break;
         case 'invalid':
           record.result = `error: ${action.error}`;

@@ -10,9 +10,9 @@ const call = (name: string, args: unknown) => ({ id: 'c1', name, arguments: type
 describe('tools', () => {
   it('offers only the tools the options enable; transfer targets as an enum', () => {
     expect(toolDefinitions(none).map((t) => t.function.name)).toEqual(['end_call']);
-    expect(toolDefinitions({ ...all, transferCall: false }).map((t) => t.function.name)).toEqual(['end_call', 'send_dtmf']);
+    expect(toolDefinitions({ ...all, transferCall: false, warmTransfer: false }).map((t) => t.function.name)).toEqual(['end_call', 'send_dtmf']);
     const defs = toolDefinitions(all);
-    expect(defs.map((t) => t.function.name)).toEqual(['end_call', 'transfer_call', 'send_dtmf']);
+    expect(defs.map((t) => t.function.name)).toEqual(['end_call', 'transfer_call', 'warm_transfer', 'send_dtmf']);
     expect(JSON.stringify(defs[1]?.function.parameters)).toContain('"enum":["sales","front desk"]');
     expect(JSON.stringify(defs)).not.toContain('+15550100099');
   });
@@ -23,6 +23,9 @@ describe('tools', () => {
     expect(toolAction(call('end_call', { reason: 'caller is done' }), all)).toEqual({ kind: 'hangup', reason: 'caller is done' });
     expect(toolAction(call('transfer_call', { target: 'front desk' }), all)).toEqual({ kind: 'transfer', target: 'sip:desk@pbx.example' });
     expect(toolAction(call('send_dtmf', { digits: '12#*A' }), all)).toEqual({ kind: 'dtmf', digits: '12#*A' });
+    expect(toolAction(call('warm_transfer', { target: 'sales', summary: ' Anna, parcel. ' }), all)).toEqual({ kind: 'consult', target: '+15550100099', summary: 'Anna, parcel.' });
+    expect(toolAction(call('warm_transfer', { target: 'sales' }), all)).toEqual({ kind: 'invalid', error: 'summary must say who is calling and why' });
+    expect(toolAction(call('warm_transfer', { target: '+19005550100', summary: 'x' }), all)).toMatchObject({ kind: 'invalid' });
   });
 
   it('refuses targets off the allow-list, bad digits, unknown or disabled tools, and non-object arguments', () => {

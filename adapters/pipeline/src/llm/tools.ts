@@ -1,15 +1,20 @@
 /**
  * The call-control tools offered to the model as OpenAI function tools, and what a call of one means for the call:
- * `end_call` → `hangup`, `transfer_call{target}` → `transfer`, `send_dtmf{digits}` → `dtmf`.
+ * `end_call` → `hangup`, `transfer_call{target}` → `transfer`, `warm_transfer{target, summary}` → `consult` (then
+ * the summary is said to the person and `bridge`), `send_dtmf{digits}` → `dtmf`.
  */
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { DTMF_PATTERN, type ToolOptions } from '../options.js';
 import type { ToolCallRequest } from './openai-chat.js';
 
+/** Longest `summary` of a warm transfer (the gateway's `consult.whisper` takes up to 4,096 characters). */
+const MAX_SUMMARY_CHARS = 1_000;
+
 export type ToolAction =
   | { readonly kind: 'hangup'; readonly reason: string }
   | { readonly kind: 'transfer'; readonly target: string }
   | { readonly kind: 'dtmf'; readonly digits: string }
+  | { readonly kind: 'consult'; readonly target: string; readonly summary: string }
   /** A tool we did not offer, or arguments that do not validate: nothing happens and the model is told why. */
   | { readonly kind: 'invalid'; readonly error: string };
 
@@ -36,6 +41,26 @@ export function toolDefinitions(options: ToolOptions): ChatCompletionFunctionToo
           type: 'object',
           properties: { target: { type: 'string', enum: targets, description: 'Who to transfer the call to.' } },
           required: ['target'],
+          additionalProperties: false,
+        },
+      },
+    });
+  }
+  if (options.warmTransfer && targets.length > 0) {
+    tools.push({
+      type: 'function',
+      function: {
+        name: 'warm_transfer',
+        description:
+          'Hand the caller to a person, introducing them first: the caller hears hold music, the person is told the summary, then the ' +
+          'caller is put through. Tell the caller you are connecting them and to hold, in the same reply.',
+        parameters: {
+          type: 'object',
+          properties: {
+            target: { type: 'string', enum: targets, description: 'Who to hand the caller to.' },
+            summary: { type: 'string', maxLength: MAX_SUMMARY_CHARS, description: 'One or two sentences for the person: who is calling and what they need.' },
+          },
+          required: ['target', 'summary'],
           additionalProperties: false,
         },
       },
@@ -75,6 +100,16 @@ export function toolAction(call: ToolCallRequest, options: ToolOptions): ToolAct
       const target = typeof name === 'string' && Object.hasOwn(options.transferTargets, name) ? options.transferTargets[name] : undefined;
       if (target === undefined) return { kind: 'invalid', error: `target must be one of: ${names.join(', ')}` };
       return { kind: 'transfer', target };
+    }
+    case 'warm_transfer': {
+      const names = Object.keys(options.transferTargets);
+      if (!options.warmTransfer || names.length === 0) break;
+      const name = args['target'];
+      const target = typeof name === 'string' && Object.hasOwn(options.transferTargets, name) ? options.transferTargets[name] : undefined;
+      if (target === undefined) return { kind: 'invalid', error: `target must be one of: ${names.join(', ')}` };
+      const summary = typeof args['summary'] === 'string' ? args['summary'].trim() : '';
+      if (summary === '') return { kind: 'invalid', error: 'summary must say who is calling and why' };
+      return { kind: 'consult', target, summary: summary.slice(0, MAX_SUMMARY_CHARS) };
     }
     case 'send_dtmf': {
       if (!options.sendDtmf) break;
