@@ -9,6 +9,7 @@ import { CallController, type CallStats } from './call/call-controller.js';
 import type { CallControl } from './call/control.js';
 import { MediaEventRelay } from './call/media-events.js';
 import { startForwarding } from './forwarding/index.js';
+import { startMonitoring } from './monitor/index.js';
 import { OutboundSide } from './call/outbound.js';
 import { BUILTIN_AGENTS, type Config } from './config.js';
 import { ApiAccess } from './api/auth.js';
@@ -233,6 +234,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   calls.control.setOutbound(outbound);
   // Forwarding (forwarding/, docs/forwarding.md): people as bridged outbound legs.
   startForwarding({ config, calls, outbound, media, logger });
+  startMonitoring({ config, calls, outbound, media, logger });
   const registrations = new Registrations({ config, host: stack, logger: logger.child({ layer: 'registration' }), tlsPeers });
   // Webhooks (webhooks/, docs/webhooks.md): call events to the configured endpoints through the store's outbox.
   const webhooks = store === undefined ? undefined : startWebhooks({ config: config.webhooks, numbers: numbers.service.book, env, store, events: calls.events, records, normalize: config.sip.defaultCountryCode === null ? {} : { defaultCountryCode: config.sip.defaultCountryCode }, logger: logger.child({ layer: 'webhooks' }) });

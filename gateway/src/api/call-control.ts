@@ -3,7 +3,7 @@
  * implement it over its call registry and the API can be tested against a fake. Failures the caller can act on are
  * a CallControlError with a stable `code`; the API maps each code to an HTTP problem (errors.ts).
  */
-import type { CallFilter, CallSummary, ForwardRequestBody, PlaceCallRequest, TrunkState } from './schemas.js';
+import type { CallFilter, CallSummary, ForwardRequestBody, MonitorRequestBody, MonitorStateBody, PlaceCallRequest, TrunkState } from './schemas.js';
 
 export type { AgentKind, CallDirection, CallFilter, CallStatus, CallSummary, PlaceCallRequest, TrunkState } from './schemas.js';
 
@@ -35,6 +35,12 @@ export const CALL_CONTROL_ERROR_CODES = [
   'GATEWAY_BUSY',
   /** The gateway is draining (SIGTERM; docs/drain.md): it takes no new calls, live ones go on. */
   'GATEWAY_DRAINING',
+  /** The call already has a supervisor (monitor: one at a time). */
+  'MONITOR_ACTIVE',
+  /** The call has no supervisor to change or take off. */
+  'MONITOR_NONE',
+  /** The supervisor's WebSocket could not be reached. */
+  'MONITOR_UNREACHABLE',
   /** This build of the call core cannot do it yet. */
   'DTMF_INVALID',
   'NOT_IMPLEMENTED',
@@ -85,6 +91,15 @@ export interface CallControl {
    * @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED, TRUNK_UNKNOWN, DESTINATION_NOT_ALLOWED, TRANSFER_IN_PROGRESS, CALL_BRIDGED, NOT_IMPLEMENTED
    */
   forward(id: string, request: ForwardRequestBody): Promise<void>;
+  /**
+   * Puts a supervisor on the call (docs/monitor.md): a phone rung through `trunk`, or a WebSocket.
+   * @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED, TRUNK_UNKNOWN, DESTINATION_NOT_ALLOWED, MONITOR_ACTIVE, MONITOR_UNREACHABLE, TRUNK_BUSY
+   */
+  monitor(id: string, request: MonitorRequestBody): Promise<MonitorStateBody>;
+  /** Switches the supervisor's mode. @throws CallControlError CALL_NOT_FOUND, MONITOR_NONE */
+  monitorMode(id: string, mode: MonitorRequestBody['mode']): Promise<MonitorStateBody>;
+  /** Takes the supervisor off (their phone hangs up). @throws CallControlError CALL_NOT_FOUND, MONITOR_NONE */
+  unmonitor(id: string): Promise<void>;
   /** Sends DTMF to the far end (RFC 4733, or SIP INFO). @throws CallControlError CALL_NOT_FOUND, CALL_NOT_ANSWERED */
   sendDtmf(id: string, digits: string, durationMs?: number): Promise<void>;
   /** Every configured trunk: registration state and outbound load/limits. */

@@ -8,7 +8,7 @@ import type { CallSummary as CoreSummary } from '../call/registry.js';
 import type { TrunkConfig } from '../config.js';
 import type { RegistrationStatus } from '../registration/index.js';
 import { CallControlError, type CallControl, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from './call-control.js';
-import type { AgentKind, ForwardRequestBody } from './schemas.js';
+import type { AgentKind, ForwardRequestBody, MonitorRequestBody, MonitorStateBody } from './schemas.js';
 
 export interface CoreAdapterOptions {
   control: CoreControl;
@@ -66,6 +66,18 @@ export class CoreCallControl implements CallControl {
   async forward(id: string, request: ForwardRequestBody): Promise<void> {
     const to = typeof request.to === 'string' ? [request.to] : request.to;
     await translate(async () => this.options.control.forward(id, { to, trunk: request.trunk, strategy: request.strategy, ringTimeoutMs: request.ringTimeoutS * 1000 }));
+  }
+
+  async monitor(id: string, request: MonitorRequestBody): Promise<MonitorStateBody> {
+    return translate(async () => this.options.control.monitor(id, request));
+  }
+
+  async monitorMode(id: string, mode: MonitorRequestBody['mode']): Promise<MonitorStateBody> {
+    return translate(async () => this.options.control.monitorMode(id, mode));
+  }
+
+  async unmonitor(id: string): Promise<void> {
+    await translate(async () => this.options.control.unmonitor(id));
   }
 
   async sendDtmf(id: string, digits: string, durationMs?: number): Promise<void> {
@@ -154,6 +166,7 @@ const CORE_CODES: Readonly<Record<CoreError['code'], CallControlError['code']>> 
   TRUNK_RATE_LIMITED: 'TRUNK_RATE_LIMITED',
   GATEWAY_BUSY: 'GATEWAY_BUSY',
   GATEWAY_DRAINING: 'GATEWAY_DRAINING',
+  CALL_MONITOR_REFUSED: 'MONITOR_NONE',
 };
 
 async function translate<T>(run: () => Promise<T>): Promise<T> {
@@ -167,6 +180,10 @@ async function translate<T>(run: () => Promise<T>): Promise<T> {
 
 /** A transfer refusal says why in `detail`: the destination policy's codes, one in progress, not answered. */
 function apiCode(err: CoreError): CallControlError['code'] {
+  if (err.code === 'CALL_MONITOR_REFUSED') {
+    const d = err.detail;
+    return d === 'MONITOR_ACTIVE' || d === 'MONITOR_UNREACHABLE' ? d : 'MONITOR_NONE';
+  }
   if (err.code !== 'CALL_TRANSFER_REFUSED') return CORE_CODES[err.code];
   const detail = err.detail ?? '';
   if (detail === 'TRANSFER_IN_PROGRESS' || detail === 'CALL_NOT_ANSWERED' || detail === 'CALL_BRIDGED') return detail;

@@ -40,6 +40,9 @@ export const API_ERRORS = {
   TRUNK_RATE_LIMITED: { status: 429, title: 'The trunk\'s calls-per-second limit is reached' },
   GATEWAY_BUSY: { status: 503, title: 'The gateway has its maximum of concurrent calls (sip.maxConcurrentCalls)' },
   GATEWAY_DRAINING: { status: 503, title: 'The gateway is draining (shutting down): it takes no new calls; place the call on another gateway' },
+  MONITOR_ACTIVE: { status: 409, title: 'The call already has a supervisor' },
+  MONITOR_NONE: { status: 409, title: 'The call has no supervisor' },
+  MONITOR_UNREACHABLE: { status: 502, title: 'The supervisor could not be reached' },
   DTMF_INVALID: { status: 422, title: 'DTMF digits must be 0-9, *, #, A-D' },
   NOT_IMPLEMENTED: { status: 501, title: 'Not implemented yet' },
   // Webhooks

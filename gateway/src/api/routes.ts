@@ -19,6 +19,9 @@ import {
   placeCallSchema,
   transferSchema,
   forwardSchema,
+  monitorModeSchema,
+  monitorSchema,
+  monitorStateSchema,
   trunkListSchema,
   type CallSummary,
 } from './schemas.js';
@@ -156,6 +159,47 @@ export const v1Routes: FastifyPluginAsyncZod<V1RoutesOptions> = async (app, opts
     },
     handler: async (req, reply) => {
       await control.forward(req.params.id, req.body);
+      return reply.code(202).send({ accepted: true });
+    },
+  });
+
+  app.post('/calls/:id/monitor', {
+    schema: {
+      operationId: 'monitorCall',
+      summary: 'Put a supervisor on a live call: listen to both sides, whisper to the agent side, or barge in (docs/monitor.md)',
+      tags: ['calls'],
+      params: callIdParams,
+      body: monitorSchema,
+      response: {
+        202: monitorStateSchema,
+        ...problemResponses(['VALIDATION_FAILED', 'BODY_INVALID_JSON', 'CALL_NOT_FOUND', 'CALL_NOT_ANSWERED', 'TRUNK_UNKNOWN', 'DESTINATION_NOT_ALLOWED', 'TRUNK_BUSY', 'MONITOR_ACTIVE', 'MONITOR_UNREACHABLE', 'NOT_IMPLEMENTED']),
+      },
+    },
+    handler: async (req, reply) => reply.code(202).send({ monitor: await control.monitor(req.params.id, req.body) }),
+  });
+
+  app.patch('/calls/:id/monitor', {
+    schema: {
+      operationId: 'changeMonitorMode',
+      summary: "Switch the supervisor's mode (listen, whisper, barge)",
+      tags: ['calls'],
+      params: callIdParams,
+      body: monitorModeSchema,
+      response: { 200: monitorStateSchema, ...problemResponses(['VALIDATION_FAILED', 'BODY_INVALID_JSON', 'CALL_NOT_FOUND', 'MONITOR_NONE', 'NOT_IMPLEMENTED']) },
+    },
+    handler: async (req) => ({ monitor: await control.monitorMode(req.params.id, req.body.mode) }),
+  });
+
+  app.delete('/calls/:id/monitor', {
+    schema: {
+      operationId: 'stopMonitor',
+      summary: "Take the supervisor off the call (their phone hangs up)",
+      tags: ['calls'],
+      params: callIdParams,
+      response: { 202: acceptedSchema, ...problemResponses(['CALL_NOT_FOUND', 'MONITOR_NONE', 'NOT_IMPLEMENTED']) },
+    },
+    handler: async (req, reply) => {
+      await control.unmonitor(req.params.id);
       return reply.code(202).send({ accepted: true });
     },
   });

@@ -2,6 +2,7 @@
  * The call-control API's data, written once in zod: the routes validate with these, the OpenAPI document is generated
  * from them, and the types the call core implements (call-control.ts) are inferred from them. Plain data only.
  */
+import { MONITOR_MODES } from '../monitor/mixer.js';
 import { DTMF_DIGITS, PROTOCOL_LIMITS } from '@patchbay/agents';
 import { z } from 'zod';
 import { CALL_STATUSES, DISPOSITIONS } from '../call/vocabulary.js';
@@ -107,6 +108,34 @@ export const forwardSchema = z
   })
   .meta({ id: 'ForwardRequest' });
 export type ForwardRequestBody = z.output<typeof forwardSchema>;
+
+export const monitorSchema = z
+  .union([
+    z.strictObject({
+      mode: z.enum(MONITOR_MODES).describe('`listen`: hear both sides; `whisper`: also talk to the agent side only; `barge`: talk to both.'),
+      to: z.string().min(1).max(PROTOCOL_LIMITS.maxTargetChars).describe('The supervisor\'s phone number or sip:/sips: URI; must pass the trunk\'s outbound allow-list.'),
+      trunk: z.string().min(1).max(PROTOCOL_LIMITS.maxNameChars).describe('The outbound trunk the supervisor is rung through.'),
+    }),
+    z.strictObject({
+      mode: z.enum(MONITOR_MODES),
+      url: z.string().regex(/^wss?:\/\//i, 'must be a ws:// or wss:// URL').max(2048).describe('A WebSocket dialled like an agent (protocol v1): it is sent the mix and may send audio.'),
+    }),
+  ])
+  .meta({ id: 'MonitorRequest' });
+export type MonitorRequestBody = z.output<typeof monitorSchema>;
+
+export const monitorModeSchema = z.strictObject({ mode: z.enum(MONITOR_MODES) }).meta({ id: 'MonitorModeRequest' });
+
+export const monitorStateSchema = z
+  .object({
+    monitor: z.object({
+      mode: z.enum(MONITOR_MODES),
+      state: z.enum(['ringing', 'on']).describe('`ringing` until the supervisor\'s phone answers; `on` once they hear the call.'),
+      callId: z.string().nullable().describe('The supervisor\'s leg (a phone), or null (a WebSocket).'),
+    }),
+  })
+  .meta({ id: 'MonitorState' });
+export type MonitorStateBody = z.output<typeof monitorStateSchema>['monitor'];
 
 const dtmfPattern = new RegExp(`^[${DTMF_DIGITS.replace('*', '\\*')}]{1,${PROTOCOL_LIMITS.maxDigits}}$`);
 

@@ -3,6 +3,8 @@
  * party, place a new one. Inbound and outbound calls alike, through the registry; the SIP and media work is the call
  * core's (`CallControlHost`). Refusals are `CallControlError`s with a stable code the API turns into a problem.
  */
+import type { MonitorMode } from '../monitor/mixer.js';
+import type { MonitorRequest, MonitorState } from '../monitor/service.js';
 import type { Call } from './call.js';
 import type { CallDirection } from './plan.js';
 import type { CallFilter, CallRegistry, CallSummary } from './registry.js';
@@ -37,6 +39,8 @@ export const CallControlErrorCode = {
   GatewayBusy: 'GATEWAY_BUSY',
   /** Placing a call: the gateway is draining (SIGTERM; docs/drain.md), `retryAfterS` is `drain.retryAfterS`. */
   GatewayDraining: 'GATEWAY_DRAINING',
+  /** A supervisor request was refused (`detail`: MONITOR_ACTIVE, MONITOR_NONE, MONITOR_UNREACHABLE; monitor/service.ts). */
+  MonitorRefused: 'CALL_MONITOR_REFUSED',
 } as const;
 export type CallControlErrorCodeValue = (typeof CallControlErrorCode)[keyof typeof CallControlErrorCode];
 
@@ -94,6 +98,14 @@ export interface LiveForwarding {
   forward(call: Call, request: ForwardRequest): void;
 }
 
+/** Supervisors on live calls (monitor/service.ts); each throws CallControlError when it cannot act. */
+export interface CallMonitoring {
+  start(call: Call, request: MonitorRequest): Promise<MonitorState>;
+  setMode(call: Call, mode: MonitorMode): Promise<MonitorState>;
+  stop(call: Call): Promise<void>;
+  state(callId: string): MonitorState | undefined;
+}
+
 /** The outbound side of the call core (outbound.ts): places a call and returns it queued. */
 export interface OutboundSide {
   placeCall(request: PlaceCallRequest): Promise<CallSummary>;
@@ -110,6 +122,29 @@ export class CallControl {
   ) {}
 
   private forwarding: LiveForwarding | undefined;
+  private monitoring: CallMonitoring | undefined;
+
+  /** Plugs supervisors in (monitor/). */
+  setMonitoring(monitoring: CallMonitoring): void {
+    this.monitoring = monitoring;
+  }
+
+  /** Puts a supervisor on an answered call (docs/monitor.md). */
+  monitor(id: string, request: MonitorRequest): Promise<MonitorState> {
+    const call = this.answered(id);
+    if (!this.monitoring) throw new CallControlError(CallControlErrorCode.NotImplemented, 'monitoring is not available');
+    return this.monitoring.start(call, request);
+  }
+
+  monitorMode(id: string, mode: MonitorMode): Promise<MonitorState> {
+    if (!this.monitoring) throw new CallControlError(CallControlErrorCode.NotImplemented, 'monitoring is not available');
+    return this.monitoring.setMode(this.live(id), mode);
+  }
+
+  unmonitor(id: string): Promise<void> {
+    if (!this.monitoring) throw new CallControlError(CallControlErrorCode.NotImplemented, 'monitoring is not available');
+    return this.monitoring.stop(this.live(id));
+  }
 
   /** Plugs live forwarding in (once the outbound side exists). */
   setForwarding(forwarding: LiveForwarding): void {

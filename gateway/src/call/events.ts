@@ -46,6 +46,8 @@ export type CallEvent =
   | { readonly type: 'warm-transfer'; readonly call: Call; readonly msg: WarmTransferCommand }
   /** A step of a warm transfer (forwarding/warm.ts), for the call's record: the agent was told the same (`consult`). */
   | { readonly type: 'consulted'; readonly call: Call; readonly status: ConsultStatus | 'bridged'; readonly target: string; readonly legId?: string | undefined; readonly reason?: string | undefined }
+  /** A supervisor's step on the call (monitor/service.ts), for its record. */
+  | { readonly type: 'monitored'; readonly call: Call; readonly step: 'ringing' | 'on' | 'mode' | 'off'; readonly mode: string; readonly to: string; readonly legId: string | undefined }
   | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }

@@ -16,6 +16,7 @@ import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
 import { BridgeJunction } from '../bridge/junction.js';
 import { AgentFailover } from '../agent-failover/recovery.js';
 import { AgentMoves } from './agent-moves.js';
+import { MonitorAttach } from './monitor-attach.js';
 import type { PlaneCall } from './plane-call.js';
 import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
@@ -41,7 +42,7 @@ import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MonitorStep, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
@@ -88,6 +89,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
   private readonly failover: AgentFailover;
   /** Who a live call's media plays and hears: failover's swaps, hand-overs, warm transfers' consultations. */
   private readonly moves: AgentMoves;
+  /** Supervisors on calls (monitor/). */
+  private readonly monitors: MonitorAttach;
 
   constructor(private readonly options: LocalMediaPlaneOptions) {
     const { logger } = options;
@@ -102,6 +105,15 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       failed: (callId, cause) => options.events.agentFailed(callId, cause),
       timeline: (callId, event) => options.events.timeline(callId, event),
       guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
+    });
+    this.monitors = new MonitorAttach({
+      calls: this.calls,
+      dial: (callId, url, start, onAudio, onClose) => {
+        const log = this.calls.get(callId)?.log ?? this.options.logger;
+        const sink = { onAudio, onMessage: () => {}, onClose };
+        const guarded = guardedSink(sink, (err) => log.warn({ err }, 'monitor: the supervisor socket failed'));
+        return connectAgent({ agent: { kind: 'url', url, protocol: 'patchbay' }, start, config: this.options.config, adapters: { agentFor: () => undefined }, logger: log, secureContext: this.agentContext }, guarded);
+      },
     });
     this.moves = new AgentMoves({
       calls: this.calls,
@@ -185,6 +197,10 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
 
   async consult(callId: string, step: ConsultStep): Promise<boolean> {
     return this.moves.consult(callId, step);
+  }
+
+  async monitor(callId: string, step: MonitorStep): Promise<boolean> {
+    return this.monitors.step(callId, step);
   }
 
   async join(a: string, b: string): Promise<boolean> {
@@ -289,6 +305,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     if (!call || call.endReason) return;
     const stop = stopReasonOf(reason);
     this.moves.beforeClose(call, stop);
+    this.monitors.beforeClose(call, stop);
     call.endReason = reason;
     this.calls.delete(callId);
     this.failover.forget(callId);

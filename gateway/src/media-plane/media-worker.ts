@@ -59,6 +59,8 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.join(req.a, req.b) };
         case 'consult':
           return { type: 'reply', id: req.id, ok: true, value: await plane.consult(req.callId, req.step) };
+        case 'monitor':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.monitor(req.callId, req.step) };
         case 'stats':
           return { type: 'reply', id: req.id, ok: true, value: await plane.stats(req.newWindow) };
         case 'add-adapter':

@@ -7,6 +7,7 @@ import type { EndReason } from '../call/vocabulary.js';
 import type { CallMedia } from '../media/call-media.js';
 import type { MediaPorts } from '../media/port-pool.js';
 import type { PreAnswerSources } from '../media/pre-answer-sources.js';
+import type { CallMonitor } from '../monitor/mixer.js';
 import type { MediaCallInfo } from './plane.js';
 
 export interface PlaneCall {
@@ -38,4 +39,8 @@ export interface PlaneCall {
   consult?: { readonly leg: string; readonly agent: AgentLink; readonly agentSink: DeferredSink } | undefined;
   /** The person's side of a consultation: the caller's call id. */
   consultOf?: string | undefined;
+  /** A supervisor listens in (monitor/): its leg (a SIP call) or its WebSocket link, and the mixer. */
+  monitor?: { readonly leg: string | undefined; readonly link: AgentLink | undefined; readonly mixer: CallMonitor } | undefined;
+  /** The supervisor's SIP leg: the monitored call's id. */
+  monitorOf?: string | undefined;
 }

@@ -10,6 +10,7 @@ import type { BridgeCommand, CancelConsultCommand, ConsultCommand, GatewayMessag
 import type { CallPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { BargeInStats } from '../media/barge-in.js';
+import type { MonitorMode } from '../monitor/mixer.js';
 import type { CallQuality } from '../media/call-quality.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
 import type { MediaTraceEvent } from '../media/turn-trace.js';
@@ -18,6 +19,17 @@ import type { NegotiatedMedia } from '../sdp/index.js';
 
 /** A step of a warm transfer's consultation (`MediaPlane.consult`). */
 export type ConsultStep = { readonly kind: 'start'; readonly leg: string } | { readonly kind: 'end' } | { readonly kind: 'complete' };
+
+/**
+ * A supervisor on a call (`MediaPlane.monitor`): `start` with its SIP leg (an answered, unjoined bridged leg in the
+ * same place) or its WebSocket (`url`, dialled like an agent: it is sent the mix and may send audio), `mode` to
+ * switch, `stop` to detach.
+ */
+export type MonitorStep =
+  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly leg: string }
+  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly url: string }
+  | { readonly kind: 'mode'; readonly mode: MonitorMode }
+  | { readonly kind: 'stop' };
 
 /** The agent's warm-transfer commands. */
 export type WarmTransferCommand = ConsultCommand | BridgeCommand | CancelConsultCommand;
@@ -151,6 +163,11 @@ export interface MediaPlane {
    * A closing person's leg ends its consultation by itself. False when the step does not apply.
    */
   consult(callId: string, step: ConsultStep): Promise<boolean>;
+  /**
+   * A supervisor listens in on the call, whispers or barges (monitor/mixer.ts). False when the step does not apply
+   * (no media, a supervisor already on, none to change, a WebSocket that cannot be reached).
+   */
+  monitor(callId: string, step: MonitorStep): Promise<boolean>;
   /** A re-INVITE changed the session. */
   update(callId: string, negotiated: NegotiatedMedia): void;
   /** DTMF that came by SIP INFO. */

@@ -16,7 +16,7 @@ import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MonitorStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -241,6 +241,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
   async consult(callId: string, step: ConsultStep): Promise<boolean> {
     const worker = this.byCall.get(callId);
     return worker ? worker.request<boolean>({ method: 'consult', callId, step }) : false;
+  }
+
+  async monitor(callId: string, step: MonitorStep): Promise<boolean> {
+    const worker = this.byCall.get(callId);
+    return worker ? worker.request<boolean>({ method: 'monitor', callId, step }) : false;
   }
 
   async join(a: string, b: string): Promise<boolean> {

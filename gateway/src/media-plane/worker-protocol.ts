@@ -9,7 +9,7 @@ import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, WarmTransferCommand } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, MonitorStep, WarmTransferCommand } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -35,6 +35,7 @@ export type WorkerRequest =
   | { type: 'request'; id: number; method: 'fallback'; callId: string; to: 'bridge' | 'apology' }
   | { type: 'request'; id: number; method: 'hand-over'; callId: string }
   | { type: 'request'; id: number; method: 'consult'; callId: string; step: ConsultStep }
+  | { type: 'request'; id: number; method: 'monitor'; callId: string; step: MonitorStep }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }
   | { type: 'request'; id: number; method: 'shutdown' }
   /** Adapter agents added and removed at runtime (RuntimeAdapters). */

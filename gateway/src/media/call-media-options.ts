@@ -36,6 +36,20 @@ export interface OpusSettings {
   bitrate: number;
 }
 
+/**
+ * A tap on a call's audio at 24 kHz (a supervisor: monitor/mixer.ts). Runs inside the media tick, so it must be cheap
+ * and must not throw.
+ */
+export interface MediaTap {
+  /** A caller frame on its way to the agent (or the bridged leg); returns what goes there instead (or the frame). */
+  uplink(frame: Int16Array): Int16Array;
+  /**
+   * One packet of what the caller is about to hear (`count` samples; undefined: nothing is playing); returns what
+   * they hear instead (or `samples`).
+   */
+  downlink(samples: Int16Array | undefined, count: number): Int16Array | undefined;
+}
+
 export interface CallMediaEvents {
   /** The agent asked to hang up. */
   onHangupRequest(reason: string): void;

@@ -20,7 +20,7 @@ import { UdpPacketTransport } from './udp-packet-transport.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOutput } from './uplink.js';
-import { callerSpeech, dtmfSenderFor, payloadTypes, sameSrtpKeys, targetOf, uplinkOptions, type CallMediaOptions } from './call-media-options.js';
+import { callerSpeech, dtmfSenderFor, payloadTypes, sameSrtpKeys, targetOf, uplinkOptions, type CallMediaOptions, type MediaTap } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
 import { epochMs, roundMs, type MediaTimelineEvent } from './timeline.js';
@@ -73,6 +73,8 @@ export class CallMedia implements AgentCommandTarget {
   private readonly turns: TurnTrace | undefined;
   /** The call's timeline (records): a handful of events per turn, never per packet. */
   private readonly timeline: (event: MediaTimelineEvent) => void;
+  /** A supervisor's tap on both directions (monitor/), when one listens in. */
+  private tap: MediaTap | undefined;
   /** Turns answered so far (the timeline's `turn.index`). */
   private turnCount = 0;
   readonly counters = { framesToAgent: 0, packetsSent: 0, dtmfReceived: 0, dtmfSent: 0, stallTrimmedSamples: 0 };
@@ -335,7 +337,8 @@ export class CallMedia implements AgentCommandTarget {
   private deliverUplink(out: UplinkOutput, beganMs: number): void {
     if (out.frames.length > 0) {
       const decoded = this.turns ? performance.now() : 0;
-      for (const frame of out.frames) this.agent.sendAudio(frame);
+      const tap = this.tap;
+      for (const frame of out.frames) this.agent.sendAudio(tap === undefined ? frame : tap.uplink(frame));
       this.counters.framesToAgent += out.frames.length;
       const sent = performance.now();
       const hops = this.options.hops;
@@ -373,7 +376,7 @@ export class CallMedia implements AgentCommandTarget {
       }
     } else {
       const taken = performance.now();
-      const next = this.takePlayout();
+      const next = this.tapped(this.takePlayout());
       if (next) {
         if (next.spurtStart) {
           this.stream.startTalkspurt();
@@ -394,6 +397,20 @@ export class CallMedia implements AgentCommandTarget {
       }
     }
     this.stream.endTick();
+  }
+
+  /** A tap (a supervisor) hears the packet, and may add to it (barge): a packet of its own when nothing plays. */
+  private tapped(next: TakeResult | undefined): TakeResult | undefined {
+    const tap = this.tap;
+    if (tap === undefined) return next;
+    const samples = tap.downlink(next?.samples, this.codec.samplesPerPacket24k);
+    if (samples === undefined || samples === next?.samples) return next;
+    return next === undefined ? { samples, spurtStart: false, marks: [], chunkArrivals: [] } : { ...next, samples };
+  }
+
+  /** A supervisor listens in (monitor/), or stops (undefined). */
+  setTap(tap: MediaTap | undefined): void {
+    this.tap = tap;
   }
 
   /** The next agent packet, skipping quiet ones while a stall's delay is owed. */

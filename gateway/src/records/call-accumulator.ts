@@ -86,6 +86,11 @@ export class CallAccumulator {
     this.add(this.now(), 'consult', { to: e.target, status: e.status, ...(e.legId === undefined ? {} : { callId: e.legId }), ...(e.reason === undefined ? {} : { reason: e.reason }) });
   }
 
+  /** A supervisor's step: ringing their phone, on (hearing the call), a mode change, off. */
+  monitored(e: CallEventOf<'monitored'>): void {
+    this.add(this.now(), 'monitor', { step: e.step, mode: e.mode, to: e.to, ...(e.legId === undefined ? {} : { callId: e.legId }) });
+  }
+
   answered(): void {
     this.add(this.call.times.answeredAt ?? this.now(), 'answered', { codec: this.call.sdp?.negotiated?.codec.name ?? null });
   }

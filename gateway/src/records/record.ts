@@ -56,6 +56,7 @@ export const TIMELINE_TYPES = [
   'forward',
   'answered',
   'consult',
+  'monitor',
   'turn',
   'barge-in',
   'mark',

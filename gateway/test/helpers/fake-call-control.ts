@@ -4,9 +4,9 @@
  * destination rules as an allow-list of prefixes) so the API's tests check the API, not the fake.
  */
 import { CallControlError, type CallControl, type CallControlErrorCode, type CallFilter, type CallSummary, type PlaceCallRequest, type TrunkState } from '../../src/api/call-control.js';
-import type { ForwardRequestBody } from '../../src/api/schemas.js';
+import type { ForwardRequestBody, MonitorRequestBody, MonitorStateBody } from '../../src/api/schemas.js';
 
-type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf' | 'forward';
+type Method = 'placeCall' | 'hangup' | 'transfer' | 'sendDtmf' | 'forward' | 'monitor' | 'monitorMode' | 'unmonitor';
 
 export class FakeCallControl implements CallControl {
   readonly calls = new Map<string, CallSummary>();
@@ -98,6 +98,35 @@ export class FakeCallControl implements CallControl {
     this.throwIfFailing('forward');
     this.live(id);
     for (const t of to) if (!this.allow.some((p) => t.startsWith(p))) throw new CallControlError('DESTINATION_NOT_ALLOWED', `${t} is not in the allow-list`);
+  }
+
+  /** The supervisor of each call (by id), as the fake keeps it. */
+  readonly monitors = new Map<string, MonitorStateBody>();
+
+  async monitor(id: string, request: MonitorRequestBody): Promise<MonitorStateBody> {
+    this.requests.push({ method: 'monitor', id, arg: request.mode });
+    this.throwIfFailing('monitor');
+    this.live(id);
+    if (this.monitors.has(id)) throw new CallControlError('MONITOR_ACTIVE', 'the call already has a supervisor');
+    const state: MonitorStateBody = { mode: request.mode, state: 'url' in request ? 'on' : 'ringing', callId: 'url' in request ? null : `${id}-supervisor` };
+    this.monitors.set(id, state);
+    return state;
+  }
+
+  async monitorMode(id: string, mode: MonitorRequestBody['mode']): Promise<MonitorStateBody> {
+    this.requests.push({ method: 'monitorMode', id, arg: mode });
+    this.live(id);
+    const state = this.monitors.get(id);
+    if (state === undefined) throw new CallControlError('MONITOR_NONE', 'the call has no supervisor');
+    const next = { ...state, mode };
+    this.monitors.set(id, next);
+    return next;
+  }
+
+  async unmonitor(id: string): Promise<void> {
+    this.requests.push({ method: 'unmonitor', id, arg: '' });
+    this.live(id);
+    if (!this.monitors.delete(id)) throw new CallControlError('MONITOR_NONE', 'the call has no supervisor');
   }
 
   async sendDtmf(id: string, digits: string): Promise<void> {
