@@ -43,11 +43,15 @@ export class MonitorAttach {
   private attachLeg(call: PlaneCall, callId: string, legId: string, mode: CallMonitor['mode']): boolean {
     const leg = this.o.calls.get(legId);
     const media = call.media;
-    if (media === undefined || leg?.media === undefined || leg.endReason !== undefined || !leg.bridged || leg.monitorOf !== undefined || leg.consultOf !== undefined) return false;
+    if (media === undefined || leg === undefined || leg.endReason !== undefined || !leg.bridged || leg.monitorOf !== undefined || leg.consultOf !== undefined) return false;
     const sink = leg.agentSink;
     if (sink === undefined) return false;
     const mixer = new CallMonitor(mode, (pcm) => sink.onAudio(pcm));
-    leg.media.replaceAgent(supervisorLink((frame) => mixer.fromSupervisor(frame)));
+    // The leg's own bridge link is never joined: the supervisor link replaces it (at once, or when its media starts).
+    const link = supervisorLink((frame) => mixer.fromSupervisor(frame));
+    leg.agent?.close(StopReason.Transferred);
+    leg.agent = link;
+    leg.media?.replaceAgent(link);
     leg.monitorOf = callId;
     call.monitor = { leg: legId, link: undefined, mixer };
     media.setTap(mixer);

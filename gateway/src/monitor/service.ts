@@ -77,7 +77,7 @@ export class Monitors {
   }
 
   async start(call: Call, request: MonitorRequest): Promise<MonitorState> {
-    if (this.active.has(call.id)) throw new CallControlError(CallControlErrorCode.TransferRefused, 'the call already has a supervisor', MONITOR_REFUSALS.Active);
+    if (this.active.has(call.id)) throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the call already has a supervisor', MONITOR_REFUSALS.Active);
     const log = this.o.logger.child({ callId: call.id, layer: 'monitor' });
     if ('url' in request) {
       const placeholder: Monitor = { call, mode: request.mode, state: 'ringing', legId: undefined, to: 'websocket' };
@@ -85,7 +85,7 @@ export class Monitors {
       const on = await this.o.media.monitor(call.id, { kind: 'start', mode: request.mode, url: request.url }).catch(() => false);
       if (!on || this.active.get(call.id) !== placeholder) {
         if (this.active.get(call.id) === placeholder) this.active.delete(call.id);
-        throw new CallControlError(CallControlErrorCode.TransferRefused, 'the supervisor socket could not be reached', MONITOR_REFUSALS.Unreachable);
+        throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the supervisor socket could not be reached', MONITOR_REFUSALS.Unreachable);
       }
       placeholder.state = 'on';
       this.record(call, 'on', placeholder);
@@ -102,7 +102,7 @@ export class Monitors {
     const monitor: Monitor = { call, mode: request.mode, state: 'ringing', legId: leg.id, to: request.to };
     if (leg.endReason !== null || call.state === 'ended') {
       this.o.end(leg.id, 'peer-hangup');
-      throw new CallControlError(CallControlErrorCode.TransferRefused, 'the supervisor could not be called', MONITOR_REFUSALS.Unreachable);
+      throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the supervisor could not be called', MONITOR_REFUSALS.Unreachable);
     }
     this.active.set(call.id, monitor);
     this.legs.set(leg.id, call.id);
@@ -113,7 +113,7 @@ export class Monitors {
 
   async setMode(call: Call, mode: MonitorMode): Promise<MonitorState> {
     const m = this.active.get(call.id);
-    if (m === undefined) throw new CallControlError(CallControlErrorCode.TransferRefused, 'the call has no supervisor', MONITOR_REFUSALS.None);
+    if (m === undefined) throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the call has no supervisor', MONITOR_REFUSALS.None);
     m.mode = mode;
     if (m.state === 'on') await this.o.media.monitor(call.id, { kind: 'mode', mode });
     this.record(call, 'mode', m);
@@ -122,7 +122,7 @@ export class Monitors {
 
   async stop(call: Call): Promise<void> {
     const m = this.active.get(call.id);
-    if (m === undefined) throw new CallControlError(CallControlErrorCode.TransferRefused, 'the call has no supervisor', MONITOR_REFUSALS.None);
+    if (m === undefined) throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the call has no supervisor', MONITOR_REFUSALS.None);
     this.active.delete(call.id);
     await this.o.media.monitor(call.id, { kind: 'stop' });
     if (m.legId !== undefined) {

@@ -1,0 +1,202 @@
+/**
+ * A supervisor on a live AI call, with real phones (docs/monitor.md). A caller (baresip, PCMU) talks to a WebSocket
+ * agent that says one sentence; a supervisor (baresip, PCMA) is rung through the API (`POST /v1/calls/{id}/monitor`):
+ *
+ * - listen, then barge (`PATCH`): the supervisor hears the caller and the agent, mixed; once barging, both the
+ *   caller and the agent hear the supervisor;
+ * - whisper: the agent hears the supervisor, the caller never does.
+ *
+ * Each check is a correlation of what one side said with what another recorded (NCC ≥ 0.9), or its absence.
+ */
+import { AUDIO_FORMAT, pcm16ToBytes } from '@patchbay/agents';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { bandLimit, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
+import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { alignSignals, measureEchoByUtterance } from '../helpers/correlation.js';
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/sipp.js';
+import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
+
+const NUMBER = '+15550100810';
+const SUPERVISOR = '+15551110030';
+const MIN_NCC = 0.9;
+const AGENT_SPEAKS_AT_MS = 3_500;
+
+let agent: WsAgentServer | undefined;
+/** Per call (by the start's callId): the caller audio the agent received, 24 kHz. */
+const agentHeard = new Map<string, Int16Array[]>();
+let agentSays: Wav | undefined;
+let callerMic: { path: string; wav: Wav } | undefined;
+let supervisorMic: { path: string; wav: Wav } | undefined;
+let supervisorPort = 0;
+let dir = '';
+
+/** The agent: records what it hears; says its sentence 3.5 s after the start. */
+function sayingAgent(ws: WebSocket): void {
+  let frames: Int16Array[] | undefined;
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      const bytes = data as Buffer;
+      frames?.push(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      return;
+    }
+    const msg = JSON.parse(data.toString()) as { type: string; callId?: string };
+    if (msg.type !== 'start' || msg.callId === undefined) return;
+    frames = [];
+    agentHeard.set(msg.callId, frames);
+    setTimeout(() => {
+      if (agentSays !== undefined && ws.readyState === ws.OPEN) ws.send(pcm16ToBytes(agentSays.samples));
+    }, AGENT_SPEAKS_AT_MS).unref();
+  });
+}
+
+beforeAll(async () => {
+  agent = await startWsAgentServer(sayingAgent);
+  supervisorPort = await freePort('udp');
+  dir = await mkdtemp(join(tmpdir(), 'patchbay-monitor-'));
+  agentSays = await speechWav(join(dir, 'agent.wav'), 'Your table for two is booked for eight tonight', { sampleRate: AUDIO_FORMAT.sampleRate, leadMs: 0, tailMs: 100 });
+  const callerPath = join(dir, 'caller.wav');
+  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to book a table please', { sampleRate: 8_000, leadMs: 800, tailMs: 200 }) };
+  const supervisorPath = join(dir, 'supervisor.wav');
+  // The supervisor speaks once the agent has spoken (about 7 s into their call).
+  supervisorMic = { path: supervisorPath, wav: await speechWav(supervisorPath, 'This is the duty manager, we can also offer a window seat', { sampleRate: 8_000, leadMs: 6_500, tailMs: 200 }) };
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.close();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+describe('a supervisor on an AI call (baresip as caller and supervisor)', () => {
+  let gateway: TestGateway;
+  let base = '';
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      trunks: [{ name: 'supervisors', outbound: { proxy: { host: '127.0.0.1', port: supervisorPort }, allow: ['+1555'], codecs: ['PCMA'], callerId: { user: '+15550100001' } } }],
+      numbers: { [NUMBER]: { agent: agent?.url ?? '', bargeIn: 'off' } },
+    });
+    base = `http://127.0.0.1:${gateway.httpPort}`;
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  };
+
+  /** The caller dials; once the call is answered the supervisor is put on it in `mode`; `then` runs once they hear it. */
+  async function monitoredCall(mode: 'listen' | 'whisper', then: (callId: string) => Promise<void>): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
+    if (!callerMic || !supervisorMic) throw new Error('setup failed');
+    const mic = callerMic.path;
+    let caller: Promise<BaresipCallResult> | undefined;
+    let callId = '';
+    let control: Promise<void> | undefined;
+    const supervisor = await baresipCall({
+      microphone: supervisorMic.path,
+      codecs: ['PCMA'],
+      hangupAfterMs: 30_000, // the caller hangs up first: the supervisor's leg ends with the call
+      establishTimeoutMs: 20_000,
+      answer: {
+        sipPort: supervisorPort,
+        user: SUPERVISOR,
+        onListening: () => {
+          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 14_000, establishTimeoutMs: 15_000 });
+          control = (async () => {
+            await waitFor(async () => {
+              const calls = ((await api('GET', `/v1/calls?number=${encodeURIComponent(NUMBER)}&status=answered`)).json['calls'] ?? []) as { id: string }[];
+              callId = calls[0]?.id ?? '';
+              return callId !== '';
+            }, 10_000);
+            const started = await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' });
+            expect(started.status, JSON.stringify(started.json)).toBe(202);
+            expect(started.json['monitor']).toMatchObject({ mode, state: 'ringing' });
+            expect((await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' })).json['code']).toBe('MONITOR_ACTIVE');
+            await then(callId);
+          })();
+        },
+      },
+    });
+    if (caller === undefined || control === undefined) throw new Error('the caller never dialled');
+    const heard = await caller;
+    await control;
+    expect(heard.established, describeCall(heard)).toBe(true);
+    expect(supervisor.established, describeCall(supervisor)).toBe(true);
+    return { caller: heard, supervisor, callId };
+  }
+
+  it('listen, then barge: the supervisor hears caller and agent mixed; barging, the caller and the agent hear the supervisor', async () => {
+    if (!callerMic || !supervisorMic || !agentSays) throw new Error('setup failed');
+    const { caller, supervisor, callId } = await monitoredCall('listen', async (id) => {
+      // The agent has spoken (3.5 s after the answer, for 3 s): switch to barge before the supervisor speaks.
+      await new Promise((r) => setTimeout(r, 6_000));
+      const changed = await api('PATCH', `/v1/calls/${id}/monitor`, { mode: 'barge' });
+      expect(changed.json['monitor']).toMatchObject({ mode: 'barge', state: 'on' });
+    });
+    if (!supervisor.heard || !caller.heard) throw new Error('no recording');
+    const callerAtSupervisor = weighted(await measureEchoByUtterance(callerMic.wav, supervisor.heard, { minLagMs: -2_000, maxLagMs: 2_000 }));
+    // Each utterance on its own lag: a mix may shift by a packet between words (its queue settling), never inside one.
+    const agentAtSupervisor = weighted(await measureEchoByUtterance(agentSays, supervisor.heard, { minLagMs: 0, maxLagMs: 8_000 }));
+    const spoken = trimLead(supervisorMic.wav, 6_400);
+    const supervisorAtCaller = weighted(await measureEchoByUtterance(spoken, caller.heard, { minLagMs: 0, maxLagMs: 14_000 }));
+    const agentWav: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
+    const supervisorAtAgent = weighted(await measureEchoByUtterance(spoken, agentWav, { minLagMs: 0, maxLagMs: 14_000 }));
+    console.log(`monitor listen→barge: caller at the supervisor NCC ${callerAtSupervisor.toFixed(3)}; agent at the supervisor ${agentAtSupervisor.toFixed(3)}; supervisor at the caller ${supervisorAtCaller.toFixed(3)}, at the agent ${supervisorAtAgent.toFixed(3)}`);
+    expect(callerAtSupervisor, 'the supervisor hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(agentAtSupervisor, 'the supervisor hears the agent').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(supervisorAtCaller, 'barging: the caller hears the supervisor').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(supervisorAtAgent, 'barging: the agent hears the supervisor').toBeGreaterThanOrEqual(MIN_NCC);
+
+    await gateway.waitForIdle(5_000);
+    const detail = await api('GET', `/v1/calls/${callId}`);
+    const steps = (detail.json['timeline'] as { type: string; data: Record<string, unknown> }[]).filter((e) => e.type === 'monitor').map((e) => [e.data['step'], e.data['mode']]);
+    expect(steps).toEqual([['ringing', 'listen'], ['on', 'listen'], ['mode', 'barge']]);
+  }, 90_000);
+
+  it('whisper: the agent hears the supervisor, the caller never does', async () => {
+    if (!supervisorMic) throw new Error('setup failed');
+    const { caller, callId } = await monitoredCall('whisper', async () => undefined);
+    if (!caller.heard) throw new Error('no recording');
+    const spoken = trimLead(supervisorMic.wav, 6_400);
+    const agentWav: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
+    const atAgent = weighted(await measureEchoByUtterance(spoken, agentWav, { minLagMs: 0, maxLagMs: 14_000 }));
+    // Absence: the whole sentence at every lag (a 3 s sentence matches only itself; the same measure finds it at the agent).
+    const atCaller = await wholeNcc(spoken, caller.heard, 0, 14_000);
+    console.log(`monitor whisper: supervisor at the agent NCC ${atAgent.toFixed(3)} (whole ${(await wholeNcc(spoken, agentWav, 0, 14_000)).ncc.toFixed(3)}); at the caller ${atCaller.ncc.toFixed(3)}`);
+    expect(atAgent, 'the agent hears the whisper').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(atCaller.ncc, 'the caller never hears the whisper').toBeLessThan(0.3);
+  }, 90_000);
+});
+
+function concat(frames: Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
+  return out;
+}
+
+/** The speech of a microphone file without its leading silence. */
+function trimLead(wav: Wav, ms: number): Wav {
+  return { ...wav, samples: wav.samples.subarray(Math.round((ms * wav.sampleRate) / 1000)) };
+}
+
+/** The whole of `reference` slid along `heard` (both band-limited at 8 kHz): the best NCC and its lag. */
+async function wholeNcc(reference: Wav, heard: Wav, minLagMs: number, maxLagMs: number): Promise<{ ncc: number; lagMs: number }> {
+  const ref = bandLimit(toMono(await resampleWav(reference, 8_000)), 8_000, 200, 3_400);
+  const sig = bandLimit(toMono(await resampleWav(heard, 8_000)), 8_000, 200, 3_400);
+  return alignSignals(ref, sig, { sampleRate: 8_000, minLagMs, maxLagMs });
+}
+
+function weighted(utterances: { ncc: number; lengthMs: number }[]): number {
+  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
+  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
+}
