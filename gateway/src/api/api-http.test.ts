@@ -32,6 +32,9 @@ const ROUTES: { method: string; path: string; json?: unknown; status: number }[]
   { method: 'POST', path: '/v1/calls/c1/transfer', json: { target: '+15559870000' }, status: 202 },
   { method: 'POST', path: '/v1/calls/c1/forward', json: { to: ['+15559870000', '+15559870001'], trunk: 'carrier' }, status: 202 },
   { method: 'POST', path: '/v1/calls/c1/dtmf', json: { digits: '12#' }, status: 202 },
+  { method: 'POST', path: '/v1/calls/c1/monitor', json: { mode: 'listen', to: '+15559870002', trunk: 'carrier' }, status: 202 },
+  { method: 'PATCH', path: '/v1/calls/c1/monitor', json: { mode: 'barge' }, status: 200 },
+  { method: 'DELETE', path: '/v1/calls/c1/monitor', status: 202 },
   { method: 'POST', path: '/v1/calls/c1/hangup', status: 202 },
   { method: 'GET', path: '/v1/trunks', status: 200 },
 ];
@@ -49,7 +52,22 @@ describe('access', () => {
       const ok = await s.call(r.path, { method: r.method, json: r.json });
       expect(ok.status, `${r.method} ${r.path}`).toBe(r.status);
     }
-    expect(s.control.requests.map((q) => q.method)).toEqual(['placeCall', 'transfer', 'forward', 'sendDtmf', 'hangup']);
+    expect(s.control.requests.map((q) => q.method)).toEqual(['placeCall', 'transfer', 'forward', 'sendDtmf', 'monitor', 'monitorMode', 'unmonitor', 'hangup']);
+  });
+
+  it('monitor: 202 with the supervisor\'s state; a second is 409 MONITOR_ACTIVE; without one, PATCH and DELETE are 409 MONITOR_NONE', async () => {
+    const s = await start();
+    s.control.add({ id: 'c1' });
+    const started = await s.call('/v1/calls/c1/monitor', { method: 'POST', json: { mode: 'whisper', url: 'wss://qa.example/listen' } });
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({ monitor: { mode: 'whisper', state: 'on', callId: null } });
+    expect((await problemOf(await s.call('/v1/calls/c1/monitor', { method: 'POST', json: { mode: 'listen', url: 'wss://qa.example/listen' } }))).code).toBe('MONITOR_ACTIVE');
+    const changed = await s.call('/v1/calls/c1/monitor', { method: 'PATCH', json: { mode: 'barge' } });
+    expect(await changed.json()).toEqual({ monitor: { mode: 'barge', state: 'on', callId: null } });
+    expect((await s.call('/v1/calls/c1/monitor', { method: 'DELETE' })).status).toBe(202);
+    const none = await problemOf(await s.call('/v1/calls/c1/monitor', { method: 'DELETE' }));
+    expect([none.code, none.status]).toEqual(['MONITOR_NONE', 409]);
+    expect((await problemOf(await s.call('/v1/calls/c1/monitor', { method: 'PATCH', json: { mode: 'listen' } }))).code).toBe('MONITOR_NONE');
   });
 
   it('a wrong key is 401 API_KEY_INVALID whatever its length; every configured key works', async () => {
@@ -111,6 +129,7 @@ describe('requests', () => {
       ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', strategy: 'round-robin' }, 'body.strategy'],
       ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', ringTimeoutS: 0 }, 'body.ringTimeoutS'],
       ['GET', '/v1/calls?status=ringing-ish', undefined, 'query.status'],
+      ['PATCH', '/v1/calls/c1/monitor', { mode: 'spy' }, 'body.mode'],
     ];
     for (const [method, path, json, field] of cases) {
       const res = await s.call(path, { method, json });

@@ -76,6 +76,8 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
   let base = '';
   beforeAll(async () => {
     gateway = await startTestGateway({
+      // In media workers: the supervisor's leg opens in the call's worker, and the monitor steps cross the thread.
+      media: { workers: 2 },
       trunks: [{ name: 'supervisors', outbound: { proxy: { host: '127.0.0.1', port: supervisorPort }, allow: ['+1555'], codecs: ['PCMA'], callerId: { user: '+15550100001' } } }],
       numbers: { [NUMBER]: { agent: agent?.url ?? '', bargeIn: 'off' } },
     });
