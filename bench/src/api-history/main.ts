@@ -61,6 +61,9 @@ async function main(): Promise<void> {
     transfer: () => Promise.reject(new Error('not in this bench')),
     forward: () => Promise.reject(new Error('not in this bench')),
     sendDtmf: () => Promise.reject(new Error('not in this bench')),
+    monitor: () => Promise.reject(new Error('not in this bench')),
+    monitorMode: () => Promise.reject(new Error('not in this bench')),
+    unmonitor: () => Promise.reject(new Error('not in this bench')),
     listTrunks: () => [],
   };
   const loadBefore = loadavg()[0] ?? 0;
