@@ -80,6 +80,13 @@ describe('the failover chain after an agent failed mid-call', () => {
     expect(h.steps).toEqual(['forward:c1:+15551230001']);
   });
 
+  it('a call we placed: no apology ("we cannot take your call"), it is hung up agent-unavailable', async () => {
+    const h = setup({ kind: 'failed', allBusy: false, attempts: [] }, { direction: 'outbound' } as never);
+    await settle();
+    expect(h.steps).toEqual([]);
+    expect(h.ended).toEqual(['agent-unavailable']);
+  });
+
   it('a call that ends before its answer: nothing moves on', async () => {
     const h = setup({ kind: 'answered', legId: 'leg-1', attempts: [] }, { forward }, 'ringing');
     h.call.state = 'ended';

@@ -48,6 +48,11 @@ async function moveOn(o: FailoverChainOptions, call: Call): Promise<void> {
     if (forward.fallback === 'reject') return o.end(call.id, 'forward-failed');
   }
   if (isEnded(call)) return;
+  // The apology says "we cannot take your call": words for a caller, not for someone we called.
+  if (call.plan.direction === 'outbound') {
+    log.warn('agent failed mid-call on a call we placed: hanging up');
+    return o.end(call.id, 'agent-unavailable');
+  }
   log.warn('agent failed mid-call: the apology ends the call');
   if (!(await o.media.fallback(call.id, 'apology'))) o.end(call.id, 'agent-unavailable');
 }
