@@ -22,7 +22,6 @@ import { connectAgent, type AgentConfig } from '../agent/connect.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
 import { stopReasonOf, type EndReason } from '../call/vocabulary.js';
-import type { SpeechSettings } from '../call/plan.js';
 import { formatPath, type Config } from '../config.js';
 import { SAMPLE_RATE } from '../media/audio/frame.js';
 import { CallMedia } from '../media/call-media.js';
@@ -35,13 +34,14 @@ import { PreAnswerSources } from '../media/pre-answer-sources.js';
 import type { RejectedTotals } from '../media/rtp-endpoint.js';
 import { noSrtpFailures } from '../media/srtp-packet-transport.js';
 import { createSrtpSession, type SrtpKeys, type SrtpSession } from '../media/srtp/index.js';
-import type { SileroModel, SpeechDetectorOptions } from '../media/vad/index.js';
+import type { SileroModel } from '../media/vad/index.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
+import { detectorOptions, pickConfirm } from './speech-options.js';
 import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MonitorStep, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
@@ -392,16 +392,3 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
 
 /** The barge-in outcome of a call whose media never started. */
 const NO_BARGE_IN = Object.freeze({ onsets: 0, confirmedByConfirmer: 0, rejectedByConfirmer: 0, interruptions: 0, falseBargeIns: 0, reactionMs: [], staleDroppedMs: 0 });
-
-type SpeechConfig = SpeechSettings;
-
-/** The cheap detector's options from the merged speech settings (keys left unset are the detector's defaults). */
-function detectorOptions(s: SpeechConfig): Omit<SpeechDetectorOptions, 'sampleRate'> {
-  const { confirm: _confirm, confirmThreshold: _threshold, ...rest } = s;
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<SpeechDetectorOptions, 'sampleRate'>;
-}
-
-function pickConfirm(s: SpeechConfig): { threshold: number } | undefined {
-  return s.confirm === 'silero' ? { threshold: s.confirmThreshold ?? 0.5 } : undefined;
-}
-
