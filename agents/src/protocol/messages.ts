@@ -165,6 +165,8 @@ export const CONSULT_STATUSES = [
   'ended',
   /** Your `cancel_consult` dropped the person's leg: you are back with the caller. */
   'cancelled',
+  /** Your `bridge{listen: true}` joined the caller and the person: you now receive both, mixed; your audio is not played. */
+  'bridged',
 ] as const;
 export type ConsultStatus = (typeof CONSULT_STATUSES)[number];
 
@@ -336,9 +338,13 @@ export interface ConsultCommand {
   whisper?: string;
 }
 
-/** Warm transfer, step 2: join the caller and the person; you leave the call (`stop{reason: 'transferred'}`). */
+/**
+ * Warm transfer, step 2: join the caller and the person; you leave the call (`stop{reason: 'transferred'}`), or with
+ * `listen: true` you stay, hearing both of them mixed (`consult{status: 'bridged'}`; your audio is not played).
+ */
 export interface BridgeCommand {
   type: 'bridge';
+  listen?: boolean;
 }
 
 /** Warm transfer, the other step 2: drop the person's leg; you are back with the caller (`consult{status: 'cancelled'}`). */

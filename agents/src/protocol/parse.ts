@@ -110,7 +110,7 @@ const agentSchemas: Schemas<AgentMessage> = {
   }),
   transfer: z.object({ type: z.literal('transfer'), target }),
   consult: z.object({ type: z.literal('consult'), target, whisper: text.optional() }),
-  bridge: z.object({ type: z.literal('bridge') }),
+  bridge: z.object({ type: z.literal('bridge'), listen: z.boolean().optional() }),
   cancel_consult: z.object({ type: z.literal('cancel_consult') }),
   stage: z.object({ type: z.literal('stage'), stage: z.enum(AGENT_STAGES), ms: z.number().nonnegative().max(L.maxStageMs) }),
   transcript: z.object({ type: z.literal('transcript'), role: z.enum(TRANSCRIPT_ROLES), text, final: z.boolean() }),

@@ -41,7 +41,7 @@ function setup(o: { dial?: () => Promise<ForwardOutcome>; consultOk?: boolean; t
     },
     media: {
       consult: async (callId: string, step: ConsultStep) => {
-        steps.push(`${step.kind} ${callId}${step.kind === 'start' ? ` ${step.leg}` : ''}`);
+        steps.push(`${step.kind} ${callId}${step.kind === 'start' ? ` ${step.leg}` : ''}${step.kind === 'complete' && step.listen === true ? ' listening' : ''}`);
         return o.consultOk ?? true;
       },
       tellAgent: (_id, msg) => void told.push(msg),
@@ -49,7 +49,7 @@ function setup(o: { dial?: () => Promise<ForwardOutcome>; consultOk?: boolean; t
     end: (id, reason) => void ended.push({ id, reason }),
     logger: pino({ level: 'silent' }),
   });
-  const command = (msg: { type: 'consult'; target: string; whisper?: string } | { type: 'bridge' } | { type: 'cancel_consult' }): void => events.emit({ type: 'warm-transfer', call, msg });
+  const command = (msg: { type: 'consult'; target: string; whisper?: string } | { type: 'bridge'; listen?: boolean } | { type: 'cancel_consult' }): void => events.emit({ type: 'warm-transfer', call, msg });
   const end = (id: string, reason: EndReason = 'remote-bye'): void => events.emit({ type: 'ended', call: { ...call, id, state: 'ended' }, reason } as never);
   return { call, told, steps, ended, dialled, records, command, end };
 }
@@ -73,6 +73,17 @@ describe('warm transfer', () => {
     expect(h.steps).toEqual(['start caller leg-1', 'complete caller', 'join caller leg-1']);
     expect(h.call.plan.agent).toEqual({ kind: 'bridge', peer: 'leg-1' });
     expect(h.records.map((r) => r.status)).toEqual(['dialling', 'answered', 'bridged']);
+  });
+
+  it('bridge{listen: true}: the agent stays, told bridged; the plane is asked to keep it listening', async () => {
+    const h = setup();
+    h.command({ type: 'consult', target: PERSON });
+    await settle();
+    h.command({ type: 'bridge', listen: true });
+    await settle();
+    expect(h.steps).toEqual(['start caller leg-1', 'complete caller listening', 'join caller leg-1']);
+    expect(statuses(h.told)).toEqual(['dialling', 'answered', 'bridged']);
+    expect(h.records.at(-1)).toMatchObject({ status: 'bridged', reason: 'listening' });
   });
 
   it('nobody answers: failed with the leg\'s end reason; the agent stays with the caller', async () => {

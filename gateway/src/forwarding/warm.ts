@@ -54,7 +54,7 @@ export class WarmTransfers {
       case 'consult':
         return this.consult(call, msg.target, msg.whisper);
       case 'bridge':
-        return this.complete(call);
+        return this.complete(call, msg.listen === true);
       case 'cancel_consult':
         return this.cancel(call);
     }
@@ -109,7 +109,7 @@ export class WarmTransfers {
     this.tell(call, target, 'answered', whisper === undefined ? {} : { whisper }, outcome.legId);
   }
 
-  private async complete(call: Call): Promise<void> {
+  private async complete(call: Call, listen: boolean): Promise<void> {
     const c = this.active.get(call.id);
     if (c === undefined || c.phase !== 'answered' || c.legId === undefined) {
       this.o.logger.warn({ callId: call.id }, 'warm transfer: bridge without an answered consultation; ignored');
@@ -118,11 +118,12 @@ export class WarmTransfers {
     const legId = c.legId;
     this.active.delete(call.id);
     // The agent leaves (stop{reason: 'transferred'}); both legs become bridged legs, then are joined and their ends tied.
-    if (!(await this.o.media.consult(call.id, { kind: 'complete' }))) return this.o.end(legId, 'peer-hangup');
+    if (!(await this.o.media.consult(call.id, { kind: 'complete', listen }))) return this.o.end(legId, 'peer-hangup');
     if (isEnded(call)) return;
     call.plan = bridgedPlan(call.plan, legId);
     if (!(await this.o.forwarder.bridge(call.id, legId))) return this.o.end(legId, 'peer-hangup');
-    this.o.events.emit({ type: 'consulted', call, status: 'bridged', target: c.target, legId });
+    if (listen) this.o.media.tellAgent(call.id, { type: 'consult', status: 'bridged', target: c.target });
+    this.o.events.emit({ type: 'consulted', call, status: 'bridged', target: c.target, legId, ...(listen ? { reason: 'listening' } : {}) });
   }
 
   private async cancel(call: Call): Promise<void> {

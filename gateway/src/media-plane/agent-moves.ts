@@ -22,6 +22,8 @@ export interface AgentMovesOptions {
   readonly heldSamples: number;
   /** The plane's error boundary for an agent's events (media-plane/guarded-sink.ts). */
   readonly guard: (callId: string, sink: AgentSink) => AgentSink;
+  /** An agent that stays listening after a warm transfer's bridge: it hears the call mixed (monitor-attach.ts). */
+  readonly listen: (callId: string, link: AgentLink) => boolean;
 }
 
 export class AgentMoves {
@@ -92,7 +94,7 @@ export class AgentMoves {
       case 'end':
         return this.endConsult(callId);
       case 'complete':
-        return this.completeConsult(callId);
+        return this.completeConsult(callId, step.listen === true);
     }
   }
 
@@ -139,15 +141,21 @@ export class AgentMoves {
     return true;
   }
 
-  /** The agent leaves (`stop{reason: 'transferred'}`); both legs are bridged legs, ready to be joined. */
-  private completeConsult(callId: string): boolean {
+  /**
+   * The agent leaves (`stop{reason: 'transferred'}`), or stays listening (`listen`); both legs are bridged legs,
+   * ready to be joined.
+   */
+  private completeConsult(callId: string, listen: boolean): boolean {
     const call = this.o.calls.get(callId);
     const consult = call?.consult;
     if (call === undefined || consult === undefined || !this.o.calls.get(consult.leg)?.media) return false;
     call.consult = undefined;
     this.release(consult.leg);
-    consult.agent.close(StopReason.Transferred);
-    return this.handOver(callId); // closes the hold music; the caller's leg becomes a bridged leg
+    if (!listen) consult.agent.close(StopReason.Transferred);
+    else consult.agentSink.attach(SILENT); // what a listening agent says goes nowhere
+    if (!this.handOver(callId)) return false; // closes the hold music; the caller's leg becomes a bridged leg
+    if (listen && !this.o.listen(callId, consult.agent)) consult.agent.close(StopReason.Transferred);
+    return true;
   }
 
   /** The person's leg plays its own bridge link again (not yet joined: silence until it is). */
@@ -169,3 +177,6 @@ export class AgentMoves {
     }
   }
 }
+
+/** Where a listening agent's own output goes: nowhere. */
+const SILENT: AgentSink = { onAudio: () => {}, onMessage: () => {}, onClose: () => {} };

@@ -121,6 +121,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       failover: this.failover,
       heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000,
       guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
+      listen: (callId, link) => this.monitors.attachListener(callId, link),
     });
   }
 
@@ -290,7 +291,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
 
   tellAgent(callId: string, msg: GatewayMessage): void {
     const call = this.calls.get(callId);
-    const agent = call?.consult?.agent ?? call?.agent; // consulting: the agent is on the person's leg
+    // Consulting: the agent is on the person's leg; listening after a warm transfer: it is the call's monitor link.
+    const agent = call?.consult?.agent ?? (call?.monitor?.agent === true ? call.monitor.link : undefined) ?? call?.agent;
     if (agent === undefined) return;
     if (msg.type === 'error') this.options.events.timeline(callId, { type: 'agent-error', atMs: epochMs(), code: msg.code });
     agent.send(msg);

@@ -88,6 +88,20 @@ export class MonitorAttach {
     return true;
   }
 
+  /**
+   * An agent that stays after a warm transfer's `bridge{listen: true}`: it hears the call mixed, like a supervisor in
+   * `listen` (so the call can have no other supervisor); closed with the call.
+   */
+  attachListener(callId: string, link: AgentLink): boolean {
+    const call = this.o.calls.get(callId);
+    if (call?.media === undefined || call.endReason !== undefined || call.monitor !== undefined) return false;
+    const mixer = new CallMonitor('listen', (pcm) => link.sendAudio(pcm));
+    call.monitor = { leg: undefined, link, mixer, agent: true };
+    call.media.setTap(mixer);
+    call.log.info('warm transfer: the agent stays listening to the bridged call');
+    return true;
+  }
+
   /** The tap comes off; a supervisor socket is closed (a SIP leg is the call core's to end). */
   detach(call: PlaneCall, stop: Parameters<AgentLink['close']>[0]): void {
     const monitor = call.monitor;

@@ -40,7 +40,7 @@ export interface PlaneCall {
   /** The person's side of a consultation: the caller's call id. */
   consultOf?: string | undefined;
   /** A supervisor listens in (monitor/): its leg (a SIP call) or its WebSocket link, and the mixer. */
-  monitor?: { readonly leg: string | undefined; readonly link: AgentLink | undefined; readonly mixer: CallMonitor } | undefined;
+  monitor?: { readonly leg: string | undefined; readonly link: AgentLink | undefined; readonly mixer: CallMonitor; readonly agent?: boolean } | undefined;
   /** The supervisor's SIP leg: the monitored call's id. */
   monitorOf?: string | undefined;
 }

@@ -18,7 +18,11 @@ import type { HopState } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 
 /** A step of a warm transfer's consultation (`MediaPlane.consult`). */
-export type ConsultStep = { readonly kind: 'start'; readonly leg: string } | { readonly kind: 'end' } | { readonly kind: 'complete' };
+export type ConsultStep =
+  | { readonly kind: 'start'; readonly leg: string }
+  | { readonly kind: 'end' }
+  /** `listen`: the agent stays on the caller's call, hearing caller and person mixed (its audio is not played). */
+  | { readonly kind: 'complete'; readonly listen?: boolean };
 
 /**
  * A supervisor on a call (`MediaPlane.monitor`): `start` with its SIP leg (an answered, unjoined bridged leg in the
