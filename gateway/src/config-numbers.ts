@@ -64,8 +64,11 @@ export const numberRoute = z.strictObject({
   parameters: z.record(z.string(), z.string()).default({}),
   /** What the caller gets when the agent cannot be reached (overrides `agents.onFailure`). */
   onAgentFailure: onAgentFailure.optional(),
-  /** Agent failover mid-call for this number (overrides `agents.failover`, key by key). */
-  failover: failoverSettings.optional(),
+  /**
+   * Agent failover mid-call for this number (overrides `agents.failover`, key by key); `standby`: the agent re-dials
+   * go to (a built-in or a ws:// URL) instead of the number's own.
+   */
+  failover: failoverSettings.extend({ standby: agentRef.optional() }).optional(),
   /** Barge-in for this number (overrides `media.bargeIn`). */
   bargeIn: bargeInMode.optional(),
   /** Speech detection for this number (overrides `media.speech`, key by key). */

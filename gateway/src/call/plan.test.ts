@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
-import { agentKind, agentPlan, resolvePlan, type PlanInput } from './plan.js';
+import { agentKind, agentPlan, bridgedPlan, resolvePlan, type PlanInput } from './plan.js';
 
 const input = (route: PlanInput['route'], extra: Partial<PlanInput> = {}): PlanInput => ({ direction: 'inbound', from: '+15550199999', to: '+15550100001', pattern: '*', route, ...extra });
 
@@ -51,6 +51,16 @@ describe('resolvePlan: every per-number override over its default', () => {
     expect(resolvePlan(config, input(route, { trunk: 'carrier' })).codecs).toEqual(['G722']);
     expect(resolvePlan(config, input(route, { trunk: 'plain' })).codecs).toEqual(['PCMU', 'PCMA']);
     expect(resolvePlan(config, input(route, { trunk: 'carrier' })).trunk).toBe('carrier');
+  });
+
+  it('failover: agents.failover with the number\'s keys over it; a standby for re-dials; none for a bridge', () => {
+    expect(resolvePlan(config, input(route)).failover).toEqual({ redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 });
+    const own = parseConfig({ numbers: { '+15550100009': { agent: 'wss://a.example/x', failover: { redial: 2, silenceS: 0, standby: 'wss://standby.example/agent' } } } }, {});
+    const ownRoute = own.numbers['+15550100009'];
+    if (ownRoute === undefined) throw new Error('no route');
+    expect(resolvePlan(own, input(ownRoute)).failover).toEqual({ redial: 2, earlyHangupMs: 2_000, silenceMs: 0, standby: { kind: 'url', url: 'wss://standby.example/agent', protocol: 'patchbay' } });
+    expect(bridgedPlan(resolvePlan(own, input(ownRoute)), 'peer').failover).toEqual({ redial: 0, earlyHangupMs: 0, silenceMs: 0 });
+    expect(() => parseConfig({ numbers: { '+1': { agent: 'echo', failover: { standby: 'http://nope' } } } }, {})).toThrow(/standby/);
   });
 
   it('carries the direction it is asked for', () => {

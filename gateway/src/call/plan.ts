@@ -80,6 +80,8 @@ export interface CallPlan {
 /** How a failing agent is noticed and re-dialled (milliseconds; 0: that detector is off). */
 export interface FailoverPlan {
   readonly redial: number;
+  /** Where re-dials go instead of the number's own agent (`failover.standby`). */
+  readonly standby?: AgentPlan;
   readonly earlyHangupMs: number;
   readonly silenceMs: number;
 }
@@ -140,7 +142,7 @@ export function resolvePlan(config: PlanConfig, input: PlanInput): CallPlan {
     // when the agent is unavailable: the media plane reports it unreachable and the call core rings the people.
     onAgentFailure: input.direction === 'outbound' || failsOver ? 'reject' : onFailure,
     rejectStatus: config.agents.rejectStatus,
-    failover: agent.kind === 'bridge' ? NO_FAILOVER : failoverPlan({ ...config.agents.failover, ...definedOnly(route.failover ?? {}) }),
+    failover: agent.kind === 'bridge' ? NO_FAILOVER : failoverPlan({ ...config.agents.failover, ...definedOnly(route.failover ?? {}) }, route.protocol),
     retryAfterSeconds: config.sip.retryAfterSeconds,
     ringing: route.ringing ?? config.sip.ringing,
     answerDelayMs: route.answerDelayMs ?? config.sip.answerDelayMs,
@@ -170,8 +172,9 @@ export function bridgedPlan(plan: CallPlan, peer: string | undefined): CallPlan 
   return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject', failover: NO_FAILOVER };
 }
 
-function failoverPlan(f: { redial: number; earlyHangupS: number; silenceS: number }): FailoverPlan {
-  return { redial: f.redial, earlyHangupMs: Math.round(f.earlyHangupS * 1000), silenceMs: Math.round(f.silenceS * 1000) };
+function failoverPlan(f: { redial: number; earlyHangupS: number; silenceS: number; standby?: string | undefined }, protocol: NumberRouteConfig['protocol']): FailoverPlan {
+  const standby = f.standby === undefined ? undefined : agentPlan({ agent: f.standby, protocol }, '');
+  return { redial: f.redial, earlyHangupMs: Math.round(f.earlyHangupS * 1000), silenceMs: Math.round(f.silenceS * 1000), ...(standby === undefined ? {} : { standby }) };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

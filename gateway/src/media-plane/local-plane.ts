@@ -100,7 +100,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     this.clock = new MediaClock({ tickMs: 2, onError: (err) => logger.error({ err }, 'media tick failed') });
     this.failover = new AgentFailover({
       heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000, // before `this` is whole: not heldSamples()
-      dial: (callId, start, sink) => this.dialAgent(callId, start, sink),
+      dial: (callId, start, sink) => this.dialAgent(callId, start, sink, true),
       swap: (callId, link, sink) => this.moves.swap(callId, link, sink),
       failed: (callId, cause) => options.events.agentFailed(callId, cause),
       timeline: (callId, event) => options.events.timeline(callId, event),
@@ -339,12 +339,13 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     teardown.finish();
   }
 
-  /** Dials the call's own agent (its plan's), as at connect and for agent failover's re-dials. */
-  private dialAgent(callId: string, start: StartMessage, sink: AgentSink): Promise<AgentLink> {
+  /** Dials the call's own agent (its plan's) at connect; agent failover's re-dials go to its standby when it has one. */
+  private dialAgent(callId: string, start: StartMessage, sink: AgentSink, redial = false): Promise<AgentLink> {
     const call = this.calls.get(callId);
     if (call === undefined) return Promise.reject(new AgentConnectError('AGENT_UNREACHABLE', 'the call has ended'));
     const adapters: AdapterAgents = { agentFor: () => call.adapter };
-    return connectAgent({ agent: call.info.plan.agent, start, config: this.options.config, adapters, logger: call.log, secureContext: this.agentContext }, sink);
+    const plan = call.info.plan;
+    return connectAgent({ agent: (redial ? plan.failover.standby : undefined) ?? plan.agent, start, config: this.options.config, adapters, logger: call.log, secureContext: this.agentContext }, sink);
   }
 
   private heldSamples(): number {
