@@ -111,6 +111,7 @@ export class LiveKitSession implements AgentSession {
       case 'speech_stopped':
       case 'stop':
       case 'consult': // a LiveKit agent starts no warm transfer through the gateway
+      case 'supervisor_audio': // nor hears a supervisor apart from the caller
         // The LiveKit agent runs its own turn detection on the audio it hears; marks are never sent.
         return;
       default: {

@@ -183,9 +183,20 @@ export interface ConsultEvent {
   whisper?: string;
 }
 
+/**
+ * A supervisor whispering or barging in on the call (`POST /v1/calls/{id}/monitor` with `agentStream: true`): their
+ * voice as its own stream, instead of mixed into the caller audio you receive. `audio` is base64 PCM16 24 kHz mono,
+ * one 20 ms frame per message.
+ */
+export interface SupervisorAudioEvent {
+  type: 'supervisor_audio';
+  audio: string;
+}
+
 export type GatewayMessage =
   | StartMessage
   | ConsultEvent
+  | SupervisorAudioEvent
   | DtmfEvent
   | MarkEvent
   | ClearedEvent
@@ -206,6 +217,7 @@ export const GATEWAY_MESSAGE_TYPES = [
   'stop',
   'error',
   'consult',
+  'supervisor_audio',
 ] as const satisfies readonly GatewayMessage['type'][];
 
 /** `code` values of `ErrorEvent` in v1. New codes may be added; agents should log unknown ones and carry on. */

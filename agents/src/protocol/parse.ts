@@ -91,6 +91,7 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
     message: text.optional(),
     whisper: text.optional(),
   }),
+  supervisor_audio: z.object({ type: z.literal('supervisor_audio'), audio: z.base64().max(16_384) }),
   error: z.object({
     type: z.literal('error'),
     code: name.transform((c) => c as GatewayErrorCodeValue),

@@ -136,6 +136,7 @@ export class TwilioLink implements AgentLink {
       case 'speech_started':
       case 'error':
       case 'consult': // Twilio has no warm transfer: a bot never starts one
+      case 'supervisor_audio': // nor a supervisor stream of its own
         this.untranslated(msg);
         return;
       default:

@@ -109,16 +109,23 @@ export const forwardSchema = z
   .meta({ id: 'ForwardRequest' });
 export type ForwardRequestBody = z.output<typeof forwardSchema>;
 
+const agentStream = z
+  .boolean()
+  .default(false)
+  .describe('An AI agent gets the supervisor\'s voice as its own `supervisor_audio` stream instead of mixed into the caller audio (whisper, barge).');
+
 export const monitorSchema = z
   .union([
     z.strictObject({
       mode: z.enum(MONITOR_MODES).describe('`listen`: hear both sides; `whisper`: also talk to the agent side only; `barge`: talk to both.'),
       to: z.string().min(1).max(PROTOCOL_LIMITS.maxTargetChars).describe('The supervisor\'s phone number or sip:/sips: URI; must pass the trunk\'s outbound allow-list.'),
       trunk: z.string().min(1).max(PROTOCOL_LIMITS.maxNameChars).describe('The outbound trunk the supervisor is rung through.'),
+      agentStream: agentStream,
     }),
     z.strictObject({
       mode: z.enum(MONITOR_MODES),
       url: z.string().regex(/^wss?:\/\//i, 'must be a ws:// or wss:// URL').max(2048).describe('A WebSocket dialled like an agent (protocol v1): it is sent the mix and may send audio.'),
+      agentStream: agentStream,
     }),
   ])
   .meta({ id: 'MonitorRequest' });

@@ -35,18 +35,20 @@ export class MonitorAttach {
         return true;
       case 'start':
         if (call.monitor !== undefined) return false;
-        return 'leg' in step ? this.attachLeg(call, callId, step.leg, step.mode) : this.attachSocket(call, callId, step.url, step.mode);
+        return 'leg' in step
+          ? this.attachLeg(call, callId, step.leg, step.mode, step.agentStream === true)
+          : this.attachSocket(call, callId, step.url, step.mode, step.agentStream === true);
     }
   }
 
   /** The supervisor's SIP leg hears the mix; its caller audio (the supervisor's voice) feeds the mixer. */
-  private attachLeg(call: PlaneCall, callId: string, legId: string, mode: CallMonitor['mode']): boolean {
+  private attachLeg(call: PlaneCall, callId: string, legId: string, mode: CallMonitor['mode'], agentStream: boolean): boolean {
     const leg = this.o.calls.get(legId);
     const media = call.media;
     if (media === undefined || leg === undefined || leg.endReason !== undefined || !leg.bridged || leg.monitorOf !== undefined || leg.consultOf !== undefined) return false;
     const sink = leg.agentSink;
     if (sink === undefined) return false;
-    const mixer = new CallMonitor(mode, (pcm) => sink.onAudio(pcm));
+    const mixer = new CallMonitor(mode, (pcm) => sink.onAudio(pcm), agentStream ? streamTo(call) : undefined);
     // The leg's own bridge link is never joined: the supervisor link replaces it (at once, or when its media starts).
     const link = supervisorLink((frame) => mixer.fromSupervisor(frame));
     leg.agent?.close(StopReason.Transferred);
@@ -59,7 +61,7 @@ export class MonitorAttach {
     return true;
   }
 
-  private async attachSocket(call: PlaneCall, callId: string, url: string, mode: CallMonitor['mode']): Promise<boolean> {
+  private async attachSocket(call: PlaneCall, callId: string, url: string, mode: CallMonitor['mode'], agentStream: boolean): Promise<boolean> {
     const plan = call.info.plan;
     const start: StartMessage = {
       type: 'start', version: 1, callId, streamId: randomUUID(), from: plan.from, to: plan.to, direction: plan.direction,
@@ -80,7 +82,7 @@ export class MonitorAttach {
       link.close(StopReason.CallerHangup);
       return false;
     }
-    const ready = new CallMonitor(mode, (pcm) => link.sendAudio(pcm));
+    const ready = new CallMonitor(mode, (pcm) => link.sendAudio(pcm), agentStream ? streamTo(call) : undefined);
     mixer = ready;
     call.monitor = { leg: undefined, link, mixer: ready };
     call.media.setTap(ready);
@@ -121,6 +123,15 @@ export class MonitorAttach {
       if (watched !== undefined) this.detach(watched, stop);
     }
   }
+}
+
+/** The supervisor's voice as the AI agent's own `supervisor_audio` stream; a bridged call's person gets it mixed. */
+function streamTo(call: PlaneCall): (pcm: Int16Array) => boolean {
+  return (pcm) => {
+    if (call.bridged || call.agent === undefined) return false;
+    call.agent.send({ type: 'supervisor_audio', audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') });
+    return true;
+  };
 }
 
 /** The supervisor's leg's "agent": its caller audio (the supervisor's voice) goes to the mixer; nothing else. */

@@ -30,8 +30,8 @@ export type ConsultStep =
  * switch, `stop` to detach.
  */
 export type MonitorStep =
-  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly leg: string }
-  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly url: string }
+  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly leg: string; readonly agentStream?: boolean }
+  | { readonly kind: 'start'; readonly mode: MonitorMode; readonly url: string; readonly agentStream?: boolean }
   | { readonly kind: 'mode'; readonly mode: MonitorMode }
   | { readonly kind: 'stop' };
 

@@ -71,4 +71,20 @@ describe('CallMonitor', () => {
     m.fromSupervisor(frame(7));
     expect(m.uplink(frame(1))).toEqual(frame(8));
   });
+
+  it('agentStream: the supervisor goes to the agent as its own stream, not mixed; a bridge (false) gets it mixed', () => {
+    const streamed: Int16Array[] = [];
+    let ai = true;
+    const m = new CallMonitor('whisper', () => {}, (pcm) => {
+      if (!ai) return false;
+      streamed.push(pcm);
+      return true;
+    });
+    m.fromSupervisor(frame(7));
+    expect(streamed).toEqual([frame(7)]);
+    expect(m.uplink(frame(20))).toEqual(frame(20));
+    ai = false;
+    m.fromSupervisor(frame(7));
+    expect(m.uplink(frame(20))).toEqual(frame(27));
+  });
 });

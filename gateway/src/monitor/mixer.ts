@@ -81,12 +81,17 @@ export class CallMonitor implements MediaTap {
   constructor(
     public mode: MonitorMode,
     private readonly toSupervisor: (pcm: Int16Array) => void,
+    /**
+     * The agent's side takes the supervisor as a stream of its own (`agentStream`: an AI agent told apart who speaks)
+     * instead of mixed into the caller's audio; returns false when it cannot (a person on a bridge): mixed then.
+     */
+    private readonly agentStream?: (pcm: Int16Array) => boolean,
   ) {}
 
   /** The supervisor's audio (any length, 24 kHz). */
   fromSupervisor(pcm: Int16Array): void {
     if (this.mode === 'listen') return;
-    this.forAgentSide.push(pcm);
+    if (this.agentStream?.(pcm) !== true) this.forAgentSide.push(pcm);
     if (this.mode === 'barge') this.forCaller.push(pcm);
   }
 

@@ -31,8 +31,8 @@ export const MONITOR_REFUSALS = {
 
 /** What `POST /v1/calls/{id}/monitor` asks for, once validated: a phone through a trunk, or a WebSocket. */
 export type MonitorRequest =
-  | { readonly mode: MonitorMode; readonly to: string; readonly trunk: string }
-  | { readonly mode: MonitorMode; readonly url: string };
+  | { readonly mode: MonitorMode; readonly to: string; readonly trunk: string; readonly agentStream?: boolean }
+  | { readonly mode: MonitorMode; readonly url: string; readonly agentStream?: boolean };
 
 /** The monitor of a call, as the API shows it. */
 export interface MonitorState {
@@ -58,6 +58,7 @@ interface Monitor {
   state: 'ringing' | 'on';
   readonly legId: string | undefined;
   readonly to: string;
+  readonly agentStream?: boolean;
 }
 
 export class Monitors {
@@ -82,7 +83,7 @@ export class Monitors {
     if ('url' in request) {
       const placeholder: Monitor = { call, mode: request.mode, state: 'ringing', legId: undefined, to: 'websocket' };
       this.active.set(call.id, placeholder);
-      const on = await this.o.media.monitor(call.id, { kind: 'start', mode: request.mode, url: request.url }).catch(() => false);
+      const on = await this.o.media.monitor(call.id, { kind: 'start', mode: request.mode, url: request.url, agentStream: request.agentStream === true }).catch(() => false);
       if (!on || this.active.get(call.id) !== placeholder) {
         if (this.active.get(call.id) === placeholder) this.active.delete(call.id);
         throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the supervisor socket could not be reached', MONITOR_REFUSALS.Unreachable);
@@ -99,7 +100,7 @@ export class Monitors {
       { to: request.to, from: call.plan.from, trunk: trunk.name, agent: undefined, ringTimeoutMs: MONITOR_RING_TIMEOUT_MS },
       { peer: call.id, pattern: call.plan.pattern },
     );
-    const monitor: Monitor = { call, mode: request.mode, state: 'ringing', legId: leg.id, to: request.to };
+    const monitor: Monitor = { call, mode: request.mode, state: 'ringing', legId: leg.id, to: request.to, agentStream: request.agentStream === true };
     if (leg.endReason !== null || call.state === 'ended') {
       this.o.end(leg.id, 'peer-hangup');
       throw new CallControlError(CallControlErrorCode.MonitorRefused, 'the supervisor could not be called', MONITOR_REFUSALS.Unreachable);
@@ -137,7 +138,7 @@ export class Monitors {
     const callId = this.legs.get(legId);
     const m = callId === undefined ? undefined : this.active.get(callId);
     if (callId === undefined || m === undefined) return;
-    void this.o.media.monitor(callId, { kind: 'start', mode: m.mode, leg: legId }).then(
+    void this.o.media.monitor(callId, { kind: 'start', mode: m.mode, leg: legId, agentStream: m.agentStream === true }).then(
       (on) => {
         if (this.active.get(callId) !== m) return;
         if (!on) return this.o.end(legId, 'peer-hangup');

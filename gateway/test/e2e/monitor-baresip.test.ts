@@ -29,6 +29,8 @@ const AGENT_SPEAKS_AT_MS = 3_500;
 let agent: WsAgentServer | undefined;
 /** Per call (by the start's callId): the caller audio the agent received, 24 kHz. */
 const agentHeard = new Map<string, Int16Array[]>();
+/** Per call: the supervisor's own stream the agent received (`supervisor_audio`), 24 kHz. */
+const agentSupervisor = new Map<string, Int16Array[]>();
 let agentSays: Wav | undefined;
 let callerMic: { path: string; wav: Wav } | undefined;
 let supervisorMic: { path: string; wav: Wav } | undefined;
@@ -38,16 +40,24 @@ let dir = '';
 /** The agent: records what it hears; says its sentence 3.5 s after the start. */
 function sayingAgent(ws: WebSocket): void {
   let frames: Int16Array[] | undefined;
+  let callId: string | undefined;
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
       const bytes = data as Buffer;
       frames?.push(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
       return;
     }
-    const msg = JSON.parse(data.toString()) as { type: string; callId?: string };
+    const msg = JSON.parse(data.toString()) as { type: string; callId?: string; audio?: string };
+    if (msg.type === 'supervisor_audio' && msg.audio !== undefined && callId !== undefined) {
+      const bytes = Buffer.from(msg.audio, 'base64');
+      agentSupervisor.get(callId)?.push(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      return;
+    }
     if (msg.type !== 'start' || msg.callId === undefined) return;
+    callId = msg.callId;
     frames = [];
     agentHeard.set(msg.callId, frames);
+    agentSupervisor.set(msg.callId, []);
     setTimeout(() => {
       if (agentSays !== undefined && ws.readyState === ws.OPEN) ws.send(pcm16ToBytes(agentSays.samples));
     }, AGENT_SPEAKS_AT_MS).unref();
@@ -94,7 +104,7 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
   };
 
   /** The caller dials; once the call is answered the supervisor is put on it in `mode`; `then` runs once they hear it. */
-  async function monitoredCall(mode: 'listen' | 'whisper', then: (callId: string) => Promise<void>): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
+  async function monitoredCall(mode: 'listen' | 'whisper', then: (callId: string) => Promise<void>, agentStream = false): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
     if (!callerMic || !supervisorMic) throw new Error('setup failed');
     const mic = callerMic.path;
     let caller: Promise<BaresipCallResult> | undefined;
@@ -116,7 +126,7 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
               callId = calls[0]?.id ?? '';
               return callId !== '';
             }, 10_000);
-            const started = await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' });
+            const started = await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors', agentStream });
             expect(started.status, JSON.stringify(started.json)).toBe(202);
             expect(started.json['monitor']).toMatchObject({ mode, state: 'ringing' });
             expect((await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' })).json['code']).toBe('MONITOR_ACTIVE');
@@ -161,17 +171,20 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
     expect(steps).toEqual([['ringing', 'listen'], ['on', 'listen'], ['mode', 'barge']]);
   }, 90_000);
 
-  it('whisper: the agent hears the supervisor, the caller never does', async () => {
+  it('whisper as the agent\'s own stream: the agent gets the supervisor apart from the caller; the caller never hears it', async () => {
     if (!supervisorMic) throw new Error('setup failed');
-    const { caller, callId } = await monitoredCall('whisper', async () => undefined);
+    const { caller, callId } = await monitoredCall('whisper', async () => undefined, true);
     if (!caller.heard) throw new Error('no recording');
     const spoken = trimLead(supervisorMic.wav, 6_400);
-    const agentWav: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
-    const atAgent = weighted(await measureEchoByUtterance(spoken, agentWav, { minLagMs: 0, maxLagMs: 14_000 }));
-    // Absence: the whole sentence at every lag (a 3 s sentence matches only itself; the same measure finds it at the agent).
+    const stream: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentSupervisor.get(callId) ?? []) };
+    const callerFrames: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
+    const inStream = weighted(await measureEchoByUtterance(spoken, stream, { minLagMs: -1_000, maxLagMs: 12_000 }));
+    // Absence: the whole sentence at every lag (a 3 s sentence matches only itself; the same measure finds it in the stream).
+    const inCallerFrames = await wholeNcc(spoken, callerFrames, 0, 14_000);
     const atCaller = await wholeNcc(spoken, caller.heard, 0, 14_000);
-    console.log(`monitor whisper: supervisor at the agent NCC ${atAgent.toFixed(3)} (whole ${(await wholeNcc(spoken, agentWav, 0, 14_000)).ncc.toFixed(3)}); at the caller ${atCaller.ncc.toFixed(3)}`);
-    expect(atAgent, 'the agent hears the whisper').toBeGreaterThanOrEqual(MIN_NCC);
+    console.log(`monitor whisper (agent stream): supervisor in the agent's stream NCC ${inStream.toFixed(3)} (whole ${(await wholeNcc(spoken, stream, -1_000, 12_000)).ncc.toFixed(3)}); in its caller audio ${inCallerFrames.ncc.toFixed(3)}; at the caller ${atCaller.ncc.toFixed(3)}`);
+    expect(inStream, 'the agent gets the whisper as its own stream').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(inCallerFrames.ncc, 'not mixed into the caller audio it gets').toBeLessThan(0.3);
     expect(atCaller.ncc, 'the caller never hears the whisper').toBeLessThan(0.3);
   }, 90_000);
 });
