@@ -8,3 +8,4 @@ export { formatIssue, formatPath } from './config-issues.js';
 export { TRANSCRIPT_MODES, TranscriptLines, transcriptModeOption } from './transcript.js';
 export type { TranscriptMode } from './transcript.js';
 export { RESUME_NOTE } from './resume.js';
+export { parseWarmTransfer, WARM_TRANSFER_DESCRIPTION, WARM_TRANSFER_MAX_SUMMARY, warmTransferParameters } from './warm-transfer.js';

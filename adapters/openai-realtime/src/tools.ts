@@ -3,14 +3,13 @@
  * Pure: what a call *does* is the session's business (`tool-runner.ts`).
  */
 import type { RealtimeFunctionTool } from 'openai/resources/realtime/realtime';
+import { parseWarmTransfer, WARM_TRANSFER_DESCRIPTION, warmTransferParameters } from '@patchbay/adapter-kit';
 import { isDtmfDigits, type RealtimeOptions } from './options.js';
 
 export const TOOL_END_CALL = 'end_call';
 export const TOOL_TRANSFER_CALL = 'transfer_call';
 export const TOOL_SEND_DTMF = 'send_dtmf';
 export const TOOL_WARM_TRANSFER = 'warm_transfer';
-/** Longest `summary` of a warm transfer (the gateway's `consult.whisper` takes up to 4,096 characters). */
-const MAX_SUMMARY_CHARS = 1_000;
 
 /** A tool call parsed and checked; `invalid` carries what to tell the model. */
 export type ToolCommand =
@@ -57,19 +56,8 @@ export function toolDefinitions(options: RealtimeOptions): RealtimeFunctionTool[
     tools.push({
       type: 'function',
       name: TOOL_WARM_TRANSFER,
-      description:
-        'Hand the caller to a person, introducing them first: the person is called while the caller hears hold music; ' +
-        'when they answer you speak to them (not to the caller) and give the summary, then the caller is put through. ' +
-        `Tell the caller you are connecting them and to hold, in the same response. Possible targets: ${targets.join(', ')}.`,
-      parameters: {
-        type: 'object',
-        properties: {
-          target: { type: 'string', enum: targets, description: 'Who to hand the caller to.' },
-          summary: { type: 'string', maxLength: MAX_SUMMARY_CHARS, description: 'One or two sentences for the person: who is calling and what they need.' },
-        },
-        required: ['target', 'summary'],
-        additionalProperties: false,
-      },
+      description: `${WARM_TRANSFER_DESCRIPTION} When they answer you speak to them and give the summary. Tell the caller you are connecting them and to hold, in the same response. Possible targets: ${targets.join(', ')}.`,
+      parameters: warmTransferParameters(targets),
     });
   }
   if (options.tools.sendDtmf) {
@@ -114,13 +102,8 @@ export function parseToolCall(name: string, args: string, options: RealtimeOptio
       return { kind: 'transfer_call', name: target, target: number };
     }
     case TOOL_WARM_TRANSFER: {
-      const target = record['target'];
-      const summary = record['summary'];
-      const targets = options.transferTargets ?? {};
-      const number = typeof target === 'string' && Object.hasOwn(targets, target) ? targets[target] : undefined;
-      if (typeof target !== 'string' || number === undefined) return { kind: 'invalid', error: `target must be one of: ${Object.keys(targets).join(', ')}` };
-      if (typeof summary !== 'string' || summary.trim() === '') return { kind: 'invalid', error: 'summary must say who is calling and why' };
-      return { kind: 'warm_transfer', name: target, target: number, summary: summary.trim().slice(0, MAX_SUMMARY_CHARS) };
+      const parsed = parseWarmTransfer(record, options.transferTargets ?? {});
+      return parsed.ok ? { kind: 'warm_transfer', name: parsed.name, target: parsed.target, summary: parsed.summary } : { kind: 'invalid', error: parsed.error };
     }
     case TOOL_SEND_DTMF: {
       const digits = record['digits'];

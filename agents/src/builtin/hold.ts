@@ -4,6 +4,7 @@
  * dead air, and never mistaken for ringing or for speech.
  */
 import type { Agent, AgentContext, AgentSession } from '../agent.js';
+import { loopAudio } from './loop.js';
 
 const RATE = 24_000;
 const CYCLE_MS = 4_000;
@@ -32,20 +33,7 @@ export function holdCycle(): Int16Array {
 export const holdAgent: Agent = {
   name: 'hold',
   create(ctx: AgentContext): AgentSession {
-    let timer: NodeJS.Timeout | undefined;
-    const play = (): void => {
-      if (ctx.signal.aborted) return;
-      ctx.sendAudio(holdCycle().slice());
-      timer = setTimeout(play, CYCLE_MS);
-      timer.unref();
-    };
-    play();
-    return {
-      onAudio() {},
-      onMessage() {},
-      close() {
-        if (timer !== undefined) clearTimeout(timer);
-      },
-    };
+    const stop = loopAudio(ctx, holdCycle, CYCLE_MS);
+    return { onAudio() {}, onMessage() {}, close: stop };
   },
 };

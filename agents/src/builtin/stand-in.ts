@@ -7,6 +7,7 @@
  */
 import type { Agent, AgentContext, AgentSession } from '../agent.js';
 import { transcriptMessage } from '../protocol/transcript.js';
+import { loopAudio } from './loop.js';
 import { loadDemoPrompts, promptText } from './prompts.js';
 
 const PROMPT_DONE = 'stand-in-prompt';
@@ -36,31 +37,23 @@ export function standInAgent(onPromptDone: () => void = () => {}): Agent {
     name: 'stand-in',
     create(ctx: AgentContext): AgentSession {
       let done = false;
-      let timer: NodeJS.Timeout | undefined;
       const finish = (): void => {
         if (done) return;
         done = true;
         onPromptDone();
       };
-      const ring = (): void => {
-        if (ctx.signal.aborted) return;
-        ctx.sendAudio(ringbackCycle().slice());
-        // A cycle is queued ahead each time one is due: the playout never runs dry, and never holds more than two.
-        timer = setTimeout(ring, CYCLE_MS);
-        timer.unref();
-      };
       const line = transcriptMessage('agent', promptText([['one-moment']]), true);
       if (line !== undefined) ctx.send(line);
       ctx.sendAudio(loadDemoPrompts()['one-moment'].slice());
       ctx.send({ type: 'mark', name: PROMPT_DONE });
-      ring();
+      const stop = loopAudio(ctx, ringbackCycle, CYCLE_MS);
       return {
         onAudio() {},
         onMessage(msg) {
           if (msg.type === 'mark' && msg.name === PROMPT_DONE) finish();
         },
         close() {
-          if (timer !== undefined) clearTimeout(timer);
+          stop();
           finish();
         },
       };

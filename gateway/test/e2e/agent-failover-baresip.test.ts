@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
-import { measureEchoByUtterance } from '../helpers/correlation.js';
+import { measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
@@ -89,8 +89,8 @@ beforeAll(async () => {
   const personPath = join(dir, 'person.wav');
   personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 800, tailMs: 200 }) };
   const callerPath = join(dir, 'caller.wav');
-  // The caller speaks once the person is on (about 8 s in): the person must hear them too.
-  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, my kitchen sink is leaking everywhere', { sampleRate: 8_000, leadMs: 9_000, tailMs: 200 }) };
+  // The caller stays quiet (the person hearing the caller across a bridge is forwarding-baresip.test.ts's to show).
+  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello', { sampleRate: 8_000, leadMs: 12_000, tailMs: 200 }) };
 }, 60_000);
 
 afterAll(async () => {
@@ -192,12 +192,12 @@ describe.each([{ workers: 0 }, { workers: 2 }])('agent failover mid-call (baresi
   it('an agent that dies 5 s in: the caller hears "one moment" within 1 s, then the person; the re-dial got start.resume', async () => {
     if (!personMic || !callerMic) throw new Error('setup failed');
     const before = starts.length;
-    const { heard, person } = await callThroughFailover(gateway, DIES, 13_000);
+    const { heard } = await callThroughFailover(gateway, DIES, 11_000);
 
     const tone = await toneEndMs(heard);
     const prompt = await promptOnset(heard, tone.endMs - 500, tone.endMs + 3_000);
     const toCaller = await measureEchoByUtterance(personMic.wav, heard, { minLagMs: prompt.atMs, maxLagMs: prompt.atMs + 9_000 });
-    const personNcc = weighted(toCaller);
+    const personNcc = weightedNcc(toCaller);
     console.log(`failover (workers ${workers}): tone ${tone.startMs}–${tone.endMs} ms; prompt at ${prompt.atMs.toFixed(0)} ms (NCC ${prompt.ncc.toFixed(3)}); person from ${toCaller[0]?.lagMs.toFixed(0)} ms (NCC ${personNcc.toFixed(3)})`);
     expect(tone.endMs - tone.startMs, 'the agent played until it died').toBeGreaterThan(DIES_AFTER_MS - 800);
     expect(prompt.ncc, 'the caller heard the prompt').toBeGreaterThanOrEqual(MIN_NCC);
@@ -205,9 +205,6 @@ describe.each([{ workers: 0 }, { workers: 2 }])('agent failover mid-call (baresi
     expect(prompt.atMs - tone.endMs).toBeGreaterThanOrEqual(-60);
     expect(personNcc, 'the caller hears the person after the prompt').toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller[0]?.lagMs ?? 0).toBeGreaterThan(prompt.atMs);
-    if (!person.heard) throw new Error('the person heard nothing');
-    const toPerson = weighted(await measureEchoByUtterance(callerMic.wav, person.heard, { minLagMs: -9_000, maxLagMs: 2_000 }));
-    expect(toPerson, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
 
     // The re-dialled agent was told where the call stood.
     const redial = starts.slice(before).find((s) => s.resume !== undefined);
@@ -226,10 +223,10 @@ describe.each([{ workers: 0 }, { workers: 2 }])('agent failover mid-call (baresi
       const { heard } = await callThroughFailover(gateway, PROVIDER_DOWN, 9_000);
       const prompt = await promptOnset(heard, 0, 2_500);
       const toCaller = await measureEchoByUtterance(personMic.wav, heard, { minLagMs: prompt.atMs, maxLagMs: prompt.atMs + 8_000 });
-      console.log(`provider down: prompt at ${prompt.atMs.toFixed(0)} ms (NCC ${prompt.ncc.toFixed(3)}); person from ${toCaller[0]?.lagMs.toFixed(0)} ms (NCC ${weighted(toCaller).toFixed(3)})`);
+      console.log(`provider down: prompt at ${prompt.atMs.toFixed(0)} ms (NCC ${prompt.ncc.toFixed(3)}); person from ${toCaller[0]?.lagMs.toFixed(0)} ms (NCC ${weightedNcc(toCaller).toFixed(3)})`);
       expect(prompt.ncc).toBeGreaterThanOrEqual(MIN_NCC);
       expect(prompt.atMs, 'the prompt within 1 s of the answer').toBeLessThanOrEqual(1_000);
-      expect(weighted(toCaller)).toBeGreaterThanOrEqual(MIN_NCC);
+      expect(weightedNcc(toCaller)).toBeGreaterThanOrEqual(MIN_NCC);
       const detail = await record(gateway, PROVIDER_DOWN);
       expect(steps(detail)).toEqual([['agent-failed', 'agent-error'], ['agent-redial', 'connected'], ['agent-failed', 'agent-error'], ['forward', 'answered']]);
       expect(detail.endReason).toBe('remote-bye');
@@ -237,7 +234,3 @@ describe.each([{ workers: 0 }, { workers: 2 }])('agent failover mid-call (baresi
   }
 });
 
-function weighted(utterances: { ncc: number; lengthMs: number }[]): number {
-  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
-  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
-}

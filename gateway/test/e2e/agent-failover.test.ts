@@ -11,13 +11,20 @@ import { SipCaller } from '../helpers/sip-caller.js';
 import { freePort } from '../helpers/sipp.js';
 
 const NUMBER = '+15550100795';
+/** The same provider down, with a standby agent (the built-in demo) for the re-dials. */
+const STANDBY = '+15550100796';
 
 describe('agent failover with no forward', () => {
   let gw: TestGateway | undefined;
   beforeAll(async () => {
     const closedPort = await freePort('tcp');
     gw = await startTestGateway(
-      { numbers: { [NUMBER]: { agent: { adapter: 'openai-realtime', baseUrl: `ws://127.0.0.1:${closedPort}`, apiKeyEnv: 'OPENAI_API_KEY' } } } },
+      {
+        numbers: {
+          [NUMBER]: { agent: { adapter: 'openai-realtime', baseUrl: `ws://127.0.0.1:${closedPort}`, apiKeyEnv: 'OPENAI_API_KEY' } },
+          [STANDBY]: { agent: { adapter: 'openai-realtime', baseUrl: `ws://127.0.0.1:${closedPort}`, apiKeyEnv: 'OPENAI_API_KEY' }, failover: { standby: 'demo' } },
+        },
+      },
       { env: { OPENAI_API_KEY: 'sk-test' } },
     );
   });
@@ -56,6 +63,30 @@ describe('agent failover with no forward', () => {
       { cause: 'agent-error', attempt: 0 },
       expect.objectContaining({ attempt: 1, outcome: 'connected' }),
       { cause: 'agent-error', attempt: 1 },
+    ]);
+  }, 30_000);
+
+  it('with a standby agent: the prompt, then the standby takes the call over and it goes on', async () => {
+    if (!gw) throw new Error('gateway did not start');
+    const caller = await SipCaller.call({ host: gw.host, port: gw.sipPort, to: STANDBY });
+    const answeredAt = performance.now();
+    const hungUp = await Promise.race([caller.byeReceived.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 6_000))]);
+    expect(hungUp, 'the call goes on with the standby').toBe(false);
+    await caller.hangUp();
+    await gw.waitForIdle(5_000);
+    const prompt = loadDemoPrompts()['one-moment'].length / 24;
+    const voicedMs = caller.received.filter((p) => p.arrivalMs - answeredAt > prompt + 300 && p.pcm.some((s) => Math.abs(s) > 300)).length * 20;
+    expect(voicedMs, 'the standby (the demo agent) speaks after the prompt').toBeGreaterThan(1_000);
+    const base = `http://127.0.0.1:${gw.httpPort}`;
+    type Listed = { id: string; endReason: string | null };
+    const list = async (): Promise<Listed[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(STANDBY)}`)).json()) as { calls: Listed[] }).calls;
+    await waitFor(async () => (await list()).some((c) => c.endReason !== null), 5_000);
+    const [summary] = await list();
+    expect(summary?.endReason).toBe('remote-bye');
+    const detail = (await (await fetch(`${base}/v1/calls/${summary?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+    expect(detail.timeline.filter((e) => e.type === 'agent-failed' || e.type === 'agent-redial').map((e) => e.data)).toEqual([
+      { cause: 'agent-error', attempt: 0 },
+      expect.objectContaining({ attempt: 1, outcome: 'connected' }),
     ]);
   }, 30_000);
 });

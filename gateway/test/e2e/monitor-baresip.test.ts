@@ -12,11 +12,12 @@ import { AUDIO_FORMAT, pcm16ToBytes } from '@patchbay/agents';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { concat } from '../../src/media/audio/dsp-measure.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { bandLimit, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
+import { speechWav, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
-import { alignSignals, measureEchoByUtterance } from '../helpers/correlation.js';
+import { measureEchoByUtterance, weightedNcc, wholeNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
@@ -34,6 +35,8 @@ const agentSupervisor = new Map<string, Int16Array[]>();
 let agentSays: Wav | undefined;
 let callerMic: { path: string; wav: Wav } | undefined;
 let supervisorMic: { path: string; wav: Wav } | undefined;
+/** The same sentence 1.5 s in: the whisper test needs no caller or agent speech before it. */
+let whisperMic: { path: string; wav: Wav } | undefined;
 let supervisorPort = 0;
 let dir = '';
 
@@ -74,6 +77,8 @@ beforeAll(async () => {
   const supervisorPath = join(dir, 'supervisor.wav');
   // The supervisor speaks once the agent has spoken (about 7 s into their call).
   supervisorMic = { path: supervisorPath, wav: await speechWav(supervisorPath, 'This is the duty manager, we can also offer a window seat', { sampleRate: 8_000, leadMs: 6_500, tailMs: 200 }) };
+  const whisperPath = join(dir, 'whisper.wav');
+  whisperMic = { path: whisperPath, wav: await speechWav(whisperPath, 'This is the duty manager, we can also offer a window seat', { sampleRate: 8_000, leadMs: 1_500, tailMs: 200 }) };
 }, 60_000);
 
 afterAll(async () => {
@@ -104,14 +109,19 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
   };
 
   /** The caller dials; once the call is answered the supervisor is put on it in `mode`; `then` runs once they hear it. */
-  async function monitoredCall(mode: 'listen' | 'whisper', then: (callId: string) => Promise<void>, agentStream = false): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
+  async function monitoredCall(
+    mode: 'listen' | 'whisper',
+    then: (callId: string) => Promise<void>,
+    o: { agentStream?: boolean; supervisor?: { path: string }; hangupAfterMs?: number } = {},
+  ): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
     if (!callerMic || !supervisorMic) throw new Error('setup failed');
     const mic = callerMic.path;
+    const agentStream = o.agentStream === true;
     let caller: Promise<BaresipCallResult> | undefined;
     let callId = '';
     let control: Promise<void> | undefined;
     const supervisor = await baresipCall({
-      microphone: supervisorMic.path,
+      microphone: (o.supervisor ?? supervisorMic).path,
       codecs: ['PCMA'],
       hangupAfterMs: 30_000, // the caller hangs up first: the supervisor's leg ends with the call
       establishTimeoutMs: 20_000,
@@ -119,7 +129,7 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
         sipPort: supervisorPort,
         user: SUPERVISOR,
         onListening: () => {
-          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 14_000, establishTimeoutMs: 15_000 });
+          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: o.hangupAfterMs ?? 13_000, establishTimeoutMs: 15_000 });
           control = (async () => {
             await waitFor(async () => {
               const calls = ((await api('GET', `/v1/calls?number=${encodeURIComponent(NUMBER)}&status=answered`)).json['calls'] ?? []) as { id: string }[];
@@ -152,13 +162,13 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
       expect(changed.json['monitor']).toMatchObject({ mode: 'barge', state: 'on' });
     });
     if (!supervisor.heard || !caller.heard) throw new Error('no recording');
-    const callerAtSupervisor = weighted(await measureEchoByUtterance(callerMic.wav, supervisor.heard, { minLagMs: -2_000, maxLagMs: 2_000 }));
+    const callerAtSupervisor = weightedNcc(await measureEchoByUtterance(callerMic.wav, supervisor.heard, { minLagMs: -2_000, maxLagMs: 2_000 }));
     // Each utterance on its own lag: a mix may shift by a packet between words (its queue settling), never inside one.
-    const agentAtSupervisor = weighted(await measureEchoByUtterance(agentSays, supervisor.heard, { minLagMs: 0, maxLagMs: 8_000 }));
+    const agentAtSupervisor = weightedNcc(await measureEchoByUtterance(agentSays, supervisor.heard, { minLagMs: 0, maxLagMs: 8_000 }));
     const spoken = trimLead(supervisorMic.wav, 6_400);
-    const supervisorAtCaller = weighted(await measureEchoByUtterance(spoken, caller.heard, { minLagMs: 0, maxLagMs: 14_000 }));
+    const supervisorAtCaller = weightedNcc(await measureEchoByUtterance(spoken, caller.heard, { minLagMs: 0, maxLagMs: 14_000 }));
     const agentWav: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
-    const supervisorAtAgent = weighted(await measureEchoByUtterance(spoken, agentWav, { minLagMs: 0, maxLagMs: 14_000 }));
+    const supervisorAtAgent = weightedNcc(await measureEchoByUtterance(spoken, agentWav, { minLagMs: 0, maxLagMs: 14_000 }));
     console.log(`monitor listen→barge: caller at the supervisor NCC ${callerAtSupervisor.toFixed(3)}; agent at the supervisor ${agentAtSupervisor.toFixed(3)}; supervisor at the caller ${supervisorAtCaller.toFixed(3)}, at the agent ${supervisorAtAgent.toFixed(3)}`);
     expect(callerAtSupervisor, 'the supervisor hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
     expect(agentAtSupervisor, 'the supervisor hears the agent').toBeGreaterThanOrEqual(MIN_NCC);
@@ -172,13 +182,13 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
   }, 90_000);
 
   it('whisper as the agent\'s own stream: the agent gets the supervisor apart from the caller; the caller never hears it', async () => {
-    if (!supervisorMic) throw new Error('setup failed');
-    const { caller, callId } = await monitoredCall('whisper', async () => undefined, true);
+    if (!whisperMic) throw new Error('setup failed');
+    const { caller, callId } = await monitoredCall('whisper', async () => undefined, { agentStream: true, supervisor: whisperMic, hangupAfterMs: 7_500 });
     if (!caller.heard) throw new Error('no recording');
-    const spoken = trimLead(supervisorMic.wav, 6_400);
+    const spoken = trimLead(whisperMic.wav, 1_400);
     const stream: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentSupervisor.get(callId) ?? []) };
     const callerFrames: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(agentHeard.get(callId) ?? []) };
-    const inStream = weighted(await measureEchoByUtterance(spoken, stream, { minLagMs: -1_000, maxLagMs: 12_000 }));
+    const inStream = weightedNcc(await measureEchoByUtterance(spoken, stream, { minLagMs: -1_000, maxLagMs: 12_000 }));
     // Absence: the whole sentence at every lag (a 3 s sentence matches only itself; the same measure finds it in the stream).
     const inCallerFrames = await wholeNcc(spoken, callerFrames, 0, 14_000);
     const atCaller = await wholeNcc(spoken, caller.heard, 0, 14_000);
@@ -189,29 +199,10 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
   }, 90_000);
 });
 
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
-}
 
 /** The speech of a microphone file without its leading silence. */
 function trimLead(wav: Wav, ms: number): Wav {
   return { ...wav, samples: wav.samples.subarray(Math.round((ms * wav.sampleRate) / 1000)) };
 }
 
-/** The whole of `reference` slid along `heard` (both band-limited at 8 kHz): the best NCC and its lag. */
-async function wholeNcc(reference: Wav, heard: Wav, minLagMs: number, maxLagMs: number): Promise<{ ncc: number; lagMs: number }> {
-  const ref = bandLimit(toMono(await resampleWav(reference, 8_000)), 8_000, 200, 3_400);
-  const sig = bandLimit(toMono(await resampleWav(heard, 8_000)), 8_000, 200, 3_400);
-  return alignSignals(ref, sig, { sampleRate: 8_000, minLagMs, maxLagMs });
-}
 
-function weighted(utterances: { ncc: number; lengthMs: number }[]): number {
-  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
-  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
-}

@@ -9,10 +9,11 @@ import { AUDIO_FORMAT, pcm16ToBytes } from '@patchbay/agents';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { concat } from '../../src/media/audio/dsp-measure.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
-import { alignSignals, measureEchoByUtterance } from '../helpers/correlation.js';
+import { measureEchoByUtterance, weightedNcc, wholeNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
@@ -31,18 +32,32 @@ let personMic: { path: string; wav: Wav } | undefined;
 let personPort = 0;
 let dir = '';
 
-/** The agent: consults the person at once; on `answered` speaks the whisper, a mark, and `bridge` once it played. */
+/** What the agent heard after `bridge{listen: true}` (24 kHz frames), per call. */
+const listened: Int16Array[][] = [];
+
+/**
+ * The agent: consults the person at once; on `answered` speaks the whisper, a mark, and `bridge` once it played (with
+ * `listen: true` when its number's parameters say so, then keeping what it hears).
+ */
 function consultingAgent(ws: import('ws').WebSocket): void {
+  let listen = false;
+  let frames: Int16Array[] | undefined;
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    const msg = JSON.parse(data.toString()) as { type: string; status?: string; name?: string };
+    if (isBinary) {
+      const bytes = data as Buffer;
+      frames?.push(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      return;
+    }
+    const msg = JSON.parse(data.toString()) as { type: string; status?: string; name?: string; parameters?: Record<string, string> };
     told.push(msg);
+    if (msg.type === 'start') listen = msg.parameters?.['listen'] === 'yes';
+    if (msg.type === 'consult' && msg.status === 'bridged') listened.push((frames = []));
     if (msg.type === 'start') ws.send(JSON.stringify({ type: 'consult', target: PERSON, whisper: SUMMARY }));
     if (msg.type === 'consult' && msg.status === 'answered' && whisper !== undefined) {
       ws.send(pcm16ToBytes(whisper.samples));
       ws.send(JSON.stringify({ type: 'mark', name: 'whisper-said' }));
     }
-    if (msg.type === 'mark' && msg.name === 'whisper-said' && msg.status === 'played') ws.send(JSON.stringify({ type: 'bridge' }));
+    if (msg.type === 'mark' && msg.name === 'whisper-said' && msg.status === 'played') ws.send(JSON.stringify(listen ? { type: 'bridge', listen: true } : { type: 'bridge' }));
   });
 }
 
@@ -53,7 +68,7 @@ beforeAll(async () => {
   whisper = await speechWav(join(dir, 'whisper.wav'), SUMMARY, { sampleRate: AUDIO_FORMAT.sampleRate, leadMs: 0, tailMs: 100 });
   const callerPath = join(dir, 'caller.wav');
   // The caller speaks once the person is through (the whisper takes about 3.5 s).
-  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 7_000, tailMs: 200 }) };
+  callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 5_000, tailMs: 200 }) };
   const personPath = join(dir, 'person.wav');
   personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 9_000, tailMs: 200 }) };
 }, 60_000);
@@ -70,7 +85,8 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
       media: { workers },
       // Callers from 127.0.0.1 come in on this trunk; its outbound side rings the person.
       trunks: [{ name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs: ['G722'], callerId: { user: '+15550100001' } } }],
-      numbers: { [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] } } },
+      // In media workers the agent stays listening after the bridge (`bridge{listen: true}`).
+      numbers: { [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] }, parameters: workers > 0 ? { listen: 'yes' } : {} } },
     });
   }, 60_000);
   afterAll(async () => {
@@ -91,7 +107,7 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
         sipPort: personPort,
         user: PERSON,
         onListening: () => {
-          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 12_000, establishTimeoutMs: 15_000 });
+          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 9_500, establishTimeoutMs: 15_000 });
         },
       },
     });
@@ -109,9 +125,9 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
     // Where the caller's speech starts in the person's recording: its lead (7 s in the caller's file) plus its lag.
     const callerAt = (callerAtPerson[0]?.startMs ?? 0) + (callerAtPerson[0]?.lagMs ?? 0);
     const heardWhisperByCaller = whisperAtCaller.ncc;
-    console.log(`warm transfer (workers ${workers}): whisper at the person from ${whisperLag.toFixed(0)} ms (NCC ${weighted(whisperAtPerson).toFixed(3)}); caller at the person from ${callerAt.toFixed(0)} ms (NCC ${weighted(callerAtPerson).toFixed(3)}); whisper in the caller's recording: best NCC ${heardWhisperByCaller.toFixed(3)}`);
-    expect(weighted(whisperAtPerson), 'the person hears the whisper').toBeGreaterThanOrEqual(MIN_NCC);
-    expect(weighted(callerAtPerson), 'the person then hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    console.log(`warm transfer (workers ${workers}): whisper at the person from ${whisperLag.toFixed(0)} ms (NCC ${weightedNcc(whisperAtPerson).toFixed(3)}); caller at the person from ${callerAt.toFixed(0)} ms (NCC ${weightedNcc(callerAtPerson).toFixed(3)}); whisper in the caller's recording: best NCC ${heardWhisperByCaller.toFixed(3)}`);
+    expect(weightedNcc(whisperAtPerson), 'the person hears the whisper').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(weightedNcc(callerAtPerson), 'the person then hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
     expect(callerAt).toBeGreaterThan(whisperLag);
     expect(heardWhisperByCaller, 'the caller never hears the whisper').toBeLessThan(0.3);
     // The same measure finds the whisper where it was played: the check above can fail.
@@ -124,8 +140,15 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
     expect(steps).toEqual([
       { type: 'consult', status: 'dialling', target: PERSON },
       { type: 'consult', status: 'answered', target: PERSON, whisper: SUMMARY },
-      { type: 'stop', reason: 'transferred' },
+      ...(workers > 0 ? [{ type: 'consult', status: 'bridged', target: PERSON }, { type: 'stop', reason: 'caller_hangup' }] : [{ type: 'stop', reason: 'transferred' }]),
     ]);
+    if (workers > 0) {
+      // Listening: the agent heard the caller after the bridge (and its own audio was not played to anyone).
+      const heardByAgent: Wav = { sampleRate: AUDIO_FORMAT.sampleRate, channels: 1, samples: concat(listened.at(-1) ?? []) };
+      const callerAtAgent = weightedNcc(await measureEchoByUtterance(callerMic.wav, heardByAgent, { minLagMs: -8_000, maxLagMs: 2_000 }));
+      console.log(`warm transfer, listening agent: the caller in what it heard after the bridge, NCC ${callerAtAgent.toFixed(3)}`);
+      expect(callerAtAgent, 'a listening agent hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+    }
 
     const base = `http://127.0.0.1:${gateway.httpPort}`;
     await gateway.waitForIdle(5_000);
@@ -142,14 +165,5 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
   }, 90_000);
 });
 
-/** The whole of `reference` slid along `heard` (both band-limited at 8 kHz): the best NCC and its lag. */
-async function wholeNcc(reference: Wav, heard: Wav, minLagMs: number, maxLagMs: number): Promise<{ ncc: number; lagMs: number }> {
-  const ref = bandLimit(toMono(await resampleWav(reference, 8_000)), 8_000, 200, 3_400);
-  const sig = bandLimit(toMono(await resampleWav(heard, 8_000)), 8_000, 200, 3_400);
-  return alignSignals(ref, sig, { sampleRate: 8_000, minLagMs, maxLagMs });
-}
 
-function weighted(utterances: { ncc: number; lengthMs: number }[]): number {
-  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
-  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
-}
+

@@ -228,3 +228,19 @@ export async function scoreEcho(reference: Wav, heard: Wav): Promise<EchoScore> 
   const ncc = total === 0 ? 0 : utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
   return { ncc, utterances, detail };
 }
+
+/** The length-weighted NCC of per-utterance matches (measureEchoByUtterance); 0 when there are none. */
+export function weightedNcc(utterances: readonly { readonly ncc: number; readonly lengthMs: number }[]): number {
+  const total = utterances.reduce((s, u) => s + u.lengthMs, 0);
+  return total === 0 ? 0 : utterances.reduce((s, u) => s + u.ncc * u.lengthMs, 0) / total;
+}
+
+/**
+ * The whole of `reference` slid along `heard` (both band-limited to 200–3,400 Hz at 8 kHz): the best NCC and its lag.
+ * For absence checks: a sentence of a few seconds matches only itself, so a low value means it is not there.
+ */
+export async function wholeNcc(reference: Wav, heard: Wav, minLagMs: number, maxLagMs: number): Promise<Alignment> {
+  const ref = bandLimit(toMono(await resampleWav(reference, 8_000)), 8_000, 200, 3_400);
+  const sig = bandLimit(toMono(await resampleWav(heard, 8_000)), 8_000, 200, 3_400);
+  return alignSignals(ref, sig, { sampleRate: 8_000, minLagMs, maxLagMs });
+}

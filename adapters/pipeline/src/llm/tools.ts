@@ -4,11 +4,9 @@
  * the summary is said to the person and `bridge`), `send_dtmf{digits}` → `dtmf`.
  */
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
+import { parseWarmTransfer, WARM_TRANSFER_DESCRIPTION, warmTransferParameters } from '@patchbay/adapter-kit';
 import { DTMF_PATTERN, type ToolOptions } from '../options.js';
 import type { ToolCallRequest } from './openai-chat.js';
-
-/** Longest `summary` of a warm transfer (the gateway's `consult.whisper` takes up to 4,096 characters). */
-const MAX_SUMMARY_CHARS = 1_000;
 
 export type ToolAction =
   | { readonly kind: 'hangup'; readonly reason: string }
@@ -51,18 +49,8 @@ export function toolDefinitions(options: ToolOptions): ChatCompletionFunctionToo
       type: 'function',
       function: {
         name: 'warm_transfer',
-        description:
-          'Hand the caller to a person, introducing them first: the caller hears hold music, the person is told the summary, then the ' +
-          'caller is put through. Tell the caller you are connecting them and to hold, in the same reply.',
-        parameters: {
-          type: 'object',
-          properties: {
-            target: { type: 'string', enum: targets, description: 'Who to hand the caller to.' },
-            summary: { type: 'string', maxLength: MAX_SUMMARY_CHARS, description: 'One or two sentences for the person: who is calling and what they need.' },
-          },
-          required: ['target', 'summary'],
-          additionalProperties: false,
-        },
+        description: `${WARM_TRANSFER_DESCRIPTION} Tell the caller you are connecting them and to hold, in the same reply.`,
+        parameters: warmTransferParameters(targets),
       },
     });
   }
@@ -102,14 +90,9 @@ export function toolAction(call: ToolCallRequest, options: ToolOptions): ToolAct
       return { kind: 'transfer', target };
     }
     case 'warm_transfer': {
-      const names = Object.keys(options.transferTargets);
-      if (!options.warmTransfer || names.length === 0) break;
-      const name = args['target'];
-      const target = typeof name === 'string' && Object.hasOwn(options.transferTargets, name) ? options.transferTargets[name] : undefined;
-      if (target === undefined) return { kind: 'invalid', error: `target must be one of: ${names.join(', ')}` };
-      const summary = typeof args['summary'] === 'string' ? args['summary'].trim() : '';
-      if (summary === '') return { kind: 'invalid', error: 'summary must say who is calling and why' };
-      return { kind: 'consult', target, summary: summary.slice(0, MAX_SUMMARY_CHARS) };
+      if (!options.warmTransfer || Object.keys(options.transferTargets).length === 0) break;
+      const parsed = parseWarmTransfer(args, options.transferTargets);
+      return parsed.ok ? { kind: 'consult', target: parsed.target, summary: parsed.summary } : { kind: 'invalid', error: parsed.error };
     }
     case 'send_dtmf': {
       if (!options.sendDtmf) break;
