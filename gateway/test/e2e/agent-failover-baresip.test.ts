@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
-import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { type BaresipCallResult, callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
@@ -117,23 +117,10 @@ function failoverGateway(workers: number): Promise<TestGateway> {
 /** The person (baresip, G.722) listens and answers; the caller (baresip, PCMU) dials `number` once it does. */
 async function callThroughFailover(gateway: TestGateway, number: string, hangupAfterMs: number): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; heard: Wav }> {
   if (!personMic || !callerMic) throw new Error('setup failed');
-  const mic = callerMic.path;
-  let caller: Promise<BaresipCallResult> | undefined;
-  const person = await baresipCall({
-    microphone: personMic.path,
-    codecs: ['G722'],
-    hangupAfterMs: 30_000, // the caller hangs up first
-    establishTimeoutMs: 30_000,
-    answer: {
-      sipPort: personPort,
-      user: PERSON,
-      onListening: () => {
-        caller = baresipCall({ uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs, establishTimeoutMs: 15_000 });
-      },
-    },
+  const { caller: heard, answerer: person } = await callAnswered({
+    answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: 30_000, establishTimeoutMs: 30_000 }, // the caller hangs up first
+    caller: { uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs, establishTimeoutMs: 15_000 },
   });
-  if (caller === undefined) throw new Error('the caller never dialled');
-  const heard = await caller;
   expect(heard.established, describeCall(heard)).toBe(true);
   expect(person.established, describeCall(person)).toBe(true);
   if (!heard.heard) throw new Error('no recording');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speechWav, type Wav } from '../helpers/audio.js';
-import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { type BaresipCallResult, callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEcho, measureEchoByUtterance } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
@@ -174,23 +174,12 @@ async function callAndAnswer(
   options: { callerHangupAfterMs?: number; onDialled?: () => void } = {},
 ): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; callerHeard: Wav; personHeard: Wav }> {
   if (!personMic) throw new Error('setup failed');
-  let caller: Promise<BaresipCallResult> | undefined;
-  const person = await baresipCall({
-    microphone: personMic.path,
-    codecs: ['G722'],
-    hangupAfterMs: 20_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
-    establishTimeoutMs: 20_000,
-    answer: {
-      sipPort: personPort,
-      user: PERSON,
-      onListening: () => {
-        caller = baresipCall({ uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: options.callerHangupAfterMs ?? 7_000, establishTimeoutMs: 15_000 });
-        options.onDialled?.();
-      },
-    },
+  const { caller: heardByCaller, answerer: person } = await callAnswered({
+    // The caller hangs up first: its BYE ends this leg (peer-hangup).
+    answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: 20_000, establishTimeoutMs: 20_000 },
+    caller: { uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: options.callerHangupAfterMs ?? 7_000, establishTimeoutMs: 15_000 },
+    ...(options.onDialled === undefined ? {} : { onDialled: options.onDialled }),
   });
-  if (caller === undefined) throw new Error('the caller never dialled');
-  const heardByCaller = await caller;
   expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
   expect(person.established, describeCall(person)).toBe(true);
   expect(heardByCaller.codec, describeCall(heardByCaller)).toMatch(/^PCMU/);

@@ -16,7 +16,7 @@ import { concat } from '../../src/media/audio/dsp-measure.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { speechWav, type Wav } from '../helpers/audio.js';
-import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { type BaresipCallResult, callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEchoByUtterance, weightedNcc, wholeNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
@@ -115,38 +115,29 @@ describe('a supervisor on an AI call (baresip as caller and supervisor)', () => 
     o: { agentStream?: boolean; supervisor?: { path: string }; hangupAfterMs?: number } = {},
   ): Promise<{ caller: BaresipCallResult; supervisor: BaresipCallResult; callId: string }> {
     if (!callerMic || !supervisorMic) throw new Error('setup failed');
-    const mic = callerMic.path;
     const agentStream = o.agentStream === true;
-    let caller: Promise<BaresipCallResult> | undefined;
     let callId = '';
     let control: Promise<void> | undefined;
-    const supervisor = await baresipCall({
-      microphone: (o.supervisor ?? supervisorMic).path,
-      codecs: ['PCMA'],
-      hangupAfterMs: 30_000, // the caller hangs up first: the supervisor's leg ends with the call
-      establishTimeoutMs: 20_000,
-      answer: {
-        sipPort: supervisorPort,
-        user: SUPERVISOR,
-        onListening: () => {
-          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: o.hangupAfterMs ?? 13_000, establishTimeoutMs: 15_000 });
-          control = (async () => {
-            await waitFor(async () => {
-              const calls = ((await api('GET', `/v1/calls?number=${encodeURIComponent(NUMBER)}&status=answered`)).json['calls'] ?? []) as { id: string }[];
-              callId = calls[0]?.id ?? '';
-              return callId !== '';
-            }, 10_000);
-            const started = await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors', agentStream });
-            expect(started.status, JSON.stringify(started.json)).toBe(202);
-            expect(started.json['monitor']).toMatchObject({ mode, state: 'ringing' });
-            expect((await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' })).json['code']).toBe('MONITOR_ACTIVE');
-            await then(callId);
-          })();
-        },
+    const { caller: heard, answerer: supervisor } = await callAnswered({
+      // The caller hangs up first: the supervisor's leg ends with the call.
+      answerer: { sipPort: supervisorPort, user: SUPERVISOR, microphone: (o.supervisor ?? supervisorMic).path, codecs: ['PCMA'], hangupAfterMs: 30_000, establishTimeoutMs: 20_000 },
+      caller: { uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: o.hangupAfterMs ?? 13_000, establishTimeoutMs: 15_000 },
+      onDialled: () => {
+        control = (async () => {
+          await waitFor(async () => {
+            const calls = ((await api('GET', `/v1/calls?number=${encodeURIComponent(NUMBER)}&status=answered`)).json['calls'] ?? []) as { id: string }[];
+            callId = calls[0]?.id ?? '';
+            return callId !== '';
+          }, 10_000);
+          const started = await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors', agentStream });
+          expect(started.status, JSON.stringify(started.json)).toBe(202);
+          expect(started.json['monitor']).toMatchObject({ mode, state: 'ringing' });
+          expect((await api('POST', `/v1/calls/${callId}/monitor`, { mode, to: SUPERVISOR, trunk: 'supervisors' })).json['code']).toBe('MONITOR_ACTIVE');
+          await then(callId);
+        })();
       },
     });
-    if (caller === undefined || control === undefined) throw new Error('the caller never dialled');
-    const heard = await caller;
+    if (control === undefined) throw new Error('the caller never dialled');
     await control;
     expect(heard.established, describeCall(heard)).toBe(true);
     expect(supervisor.established, describeCall(supervisor)).toBe(true);

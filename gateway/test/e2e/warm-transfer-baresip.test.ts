@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { concat } from '../../src/media/audio/dsp-measure.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
-import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
+import { callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEchoByUtterance, weightedNcc, wholeNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
@@ -96,23 +96,11 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
   it('the person hears the whisper, then the caller; the caller never hears the whisper (hold music meanwhile)', async () => {
     if (!callerMic || !personMic || !whisper) throw new Error('setup failed');
     const before = told.length;
-    const mic = callerMic.path;
-    let caller: Promise<BaresipCallResult> | undefined;
-    const person = await baresipCall({
-      microphone: personMic.path,
-      codecs: ['G722'],
-      hangupAfterMs: 30_000, // the caller hangs up first: its BYE ends this leg (peer-hangup)
-      establishTimeoutMs: 20_000,
-      answer: {
-        sipPort: personPort,
-        user: PERSON,
-        onListening: () => {
-          caller = baresipCall({ uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: mic, codecs: ['PCMU'], hangupAfterMs: 9_500, establishTimeoutMs: 15_000 });
-        },
-      },
+    const { caller: callerResult, answerer: person } = await callAnswered({
+      // The caller hangs up first: its BYE ends this leg (peer-hangup).
+      answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: 30_000, establishTimeoutMs: 20_000 },
+      caller: { uri: `sip:${NUMBER}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: 9_500, establishTimeoutMs: 15_000 },
     });
-    if (caller === undefined) throw new Error('the caller never dialled');
-    const callerResult = await caller;
     expect(callerResult.established, describeCall(callerResult)).toBe(true);
     expect(person.established, describeCall(person)).toBe(true);
     if (!callerResult.heard || !person.heard) throw new Error('no recording');

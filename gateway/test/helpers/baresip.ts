@@ -345,3 +345,30 @@ function parseJson(text: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/**
+ * Two phones: `answerer` listens on `sipPort` as `user` and answers (a person, a supervisor); once it listens the
+ * caller dials (`caller.uri`) and `onDialled` runs. Resolves when both calls are over, with what each heard; never
+ * rejects because a call failed (inspect `established`).
+ */
+export async function callAnswered(o: {
+  readonly answerer: Omit<BaresipCallOptions, 'answer' | 'uri'> & { readonly sipPort: number; readonly user: string };
+  readonly caller: Omit<BaresipCallOptions, 'answer'> & { readonly uri: string };
+  readonly onDialled?: () => void;
+}): Promise<{ caller: BaresipCallResult; answerer: BaresipCallResult }> {
+  const { sipPort, user, ...answererOptions } = o.answerer;
+  let caller: Promise<BaresipCallResult> | undefined;
+  const answerer = await baresipCall({
+    ...answererOptions,
+    answer: {
+      sipPort,
+      user,
+      onListening: () => {
+        caller = baresipCall(o.caller);
+        o.onDialled?.();
+      },
+    },
+  });
+  if (caller === undefined) throw new Error('the caller never dialled');
+  return { caller: await caller, answerer };
+}
