@@ -69,7 +69,7 @@ export class AgentFailover {
       return { sink, link: (l) => l };
     }
     const transcript = new ResumeTranscript();
-    const watch = new AgentWatch(plan, transcript, (cause) => void this.recover(callId, cause));
+    const watch = new AgentWatch(plan, transcript, (cause) => this.failed(callId, cause));
     this.calls.set(callId, { plan, start, log, transcript, watch, redials: 0, standingIn: false });
     this.startTimer();
     return { sink: watch.sink(sink), link: (l) => watch.link(l) };
@@ -96,6 +96,15 @@ export class AgentFailover {
     this.timer.unref();
   }
 
+  /** An agent failed: recover the call; a fault while recovering moves the chain on rather than leaving the stand-in. */
+  private failed(callId: string, cause: AgentFailureCause): void {
+    this.recover(callId, cause).catch((err: unknown) => {
+      const call = this.calls.get(callId);
+      call?.log.error({ err, cause }, 'agent failover: recovering failed; the chain moves on');
+      if (call !== undefined) this.host.failed(callId, cause);
+    });
+  }
+
   private async recover(callId: string, cause: AgentFailureCause): Promise<void> {
     const call = this.calls.get(callId);
     if (call === undefined || call.standingIn) return;
@@ -119,7 +128,7 @@ export class AgentFailover {
       };
       const began = performance.now();
       const sink = new DeferredSink(host.heldSamples);
-      const watch = new AgentWatch(call.plan, call.transcript, (c) => void this.recover(callId, c));
+      const watch = new AgentWatch(call.plan, call.transcript, (c) => this.failed(callId, c));
       let link: AgentLink;
       try {
         link = await host.dial(callId, start, watch.sink(host.guard(callId, sink)));

@@ -306,8 +306,6 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     const call = this.calls.get(callId);
     if (!call || call.endReason) return;
     const stop = stopReasonOf(reason);
-    this.moves.beforeClose(call, stop);
-    this.monitors.beforeClose(call, stop);
     call.endReason = reason;
     this.calls.delete(callId);
     this.failover.forget(callId);
@@ -316,6 +314,9 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     let bargeIn: BargeInStats = NO_BARGE_IN;
     let quality: CallQuality | undefined;
     try {
+      // A consultation or a supervisor this call is part of comes off first (the other call goes on).
+      teardown.step('consult', () => this.moves.beforeClose(call, stop));
+      teardown.step('monitor', () => this.monitors.beforeClose(call, stop));
       if (media) {
         teardown.step('quality', () => {
           const stats = media.stats;
