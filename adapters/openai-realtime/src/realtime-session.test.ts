@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRealtimeServer, tone, until, type FakeCall } from './testing/index.js';
-import { RESUME_NOTE } from '@patchbay/adapter-kit';
+import { RESUME_NOTE, RETURN_NOTE } from '@patchbay/adapter-kit';
 import { frames, nextEvent, nextMessage, placeCall, startCall } from './testing/adapter-harness.js';
 
 let fake: FakeRealtimeServer;
@@ -123,10 +123,13 @@ describe('openai-realtime session', () => {
     expect(call.receivedMs).toBe(1_230);
   });
 
-  it('resumes a call whose agent failed (start.resume): the transcript goes back in, a note of what happened, an answer at once, no greeting', async () => {
+  it.each([
+    ['its agent failed', 'agent-dropped', RESUME_NOTE],
+    ['its person hung up', 'person-hangup', RETURN_NOTE],
+  ] as const)('picks up a call whose %s (start.resume): the transcript goes back in, the note for its cause, an answer at once, no greeting', async (_what, cause, note) => {
     fake.script = () => [{ type: 'audio', ms: 400, hz: 440 }];
     const index = fake.sessions.length;
-    const resume = { attempt: 1, cause: 'agent-dropped', transcript: [{ role: 'agent' as const, text: 'Acme plumbing, how can I help?' }, { role: 'caller' as const, text: 'My sink is leaking.' }], playedMs: 2_100 };
+    const resume = { attempt: 1, cause, transcript: [{ role: 'agent' as const, text: 'Acme plumbing, how can I help?' }, { role: 'caller' as const, text: 'My sink is leaking.' }], playedMs: 2_100 };
     const { call } = startCall(fake, { greeting: 'Greet the caller.' }, undefined, { resume });
     live.push(call);
     const session = await fake.session(index);
@@ -136,7 +139,7 @@ describe('openai-realtime session', () => {
     expect(items).toEqual([
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Acme plumbing, how can I help?' }] },
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'My sink is leaking.' }] },
-      { type: 'message', role: 'system', content: [{ type: 'input_text', text: RESUME_NOTE }] },
+      { type: 'message', role: 'system', content: [{ type: 'input_text', text: note }] },
     ]);
     await nextMessage(call, 'mark'); // its answer played
     expect(call.receivedMs).toBe(400);

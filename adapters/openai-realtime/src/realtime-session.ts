@@ -6,7 +6,7 @@
  * `transcript` lines, in the order said (transcript-order.ts). Never throws out of a callback: a fault ends the call
  * with `hangup`.
  */
-import { RESUME_NOTE, TranscriptLines } from '@patchbay/adapter-kit';
+import { resumeNote, TranscriptLines } from '@patchbay/adapter-kit';
 import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { RealtimeClientEvent, RealtimeError, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { CallLogger } from './call-logger.js';
@@ -211,9 +211,9 @@ export class RealtimeSession implements AgentSession {
     }
     this.sendEvent({
       type: 'conversation.item.create',
-      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: RESUME_NOTE }] },
+      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: resumeNote(resume.cause) }] },
     });
-    this.log.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'realtime: resuming a call after its agent failed');
+    this.log.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'realtime: picking up a call under way (start.resume)');
     this.responses.request();
   }
 

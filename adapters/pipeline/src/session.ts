@@ -22,7 +22,7 @@
  *   the turn-ending transcript, both on the caller-audio clock; `llm` = request → first token; `tts` = first
  *   sentence's request → its first audio.
  */
-import { RESUME_NOTE, TranscriptLines, type AdapterLogger } from '@patchbay/adapter-kit';
+import { resumeNote, TranscriptLines, type AdapterLogger } from '@patchbay/adapter-kit';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { PROTOCOL_LIMITS, SAMPLES_PER_MS, type AgentContext, type AgentSession, type GatewayMessage } from '@patchbay/agents';
 import { CallerTurn } from './caller-turn.js';
@@ -125,11 +125,11 @@ export class PipelineSession implements AgentSession {
     this.stt.start();
     const resume = ctx.start.resume;
     if (resume !== undefined) {
-      // This connection takes over a call whose agent failed (the gateway's agent failover): the conversation so far
+      // This connection picks up a call under way (its agent failed, or its person hung up): the conversation so far
       // goes back in, then a note of what happened, and the model answers at once instead of the greeting.
       resume.transcript.forEach((line, i) => (line.role === 'caller' ? this.conversation.addUser(line.text) : this.conversation.setAssistant(`resumed-${i}`, line.text)));
-      this.conversation.addUser(`[${RESUME_NOTE}]`);
-      this.logger.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'pipeline: resuming a call after its agent failed');
+      this.conversation.addUser(`[${resumeNote(resume.cause)}]`);
+      this.logger.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'pipeline: picking up a call under way (start.resume)');
       this.startReply('llm');
     } else if (deps.options.greeting !== undefined) this.startReply({ kind: 'text', text: deps.options.greeting });
   }

@@ -50,19 +50,38 @@ export interface StartMessage {
   parameters: Record<string, string>;
   audio: AudioFormat;
   /**
-   * Present when this connection takes over a call whose agent failed mid-call (its socket dropped, it went silent
-   * while the caller waited, or it errored): the gateway re-dialled the call's agent. The caller heard a short
-   * "one moment" prompt meanwhile. Absent on a call's first connection.
+   * Present when this connection picks up a call already under way: its agent failed mid-call (its socket dropped,
+   * it went silent while the caller waited, or it errored) and the gateway re-dialled it, the caller hearing a short
+   * "one moment" prompt meanwhile; or the person the caller was forwarded to hung up and the call came back to its
+   * agent (`cause: person-hangup`). Absent on a call's first connection.
    */
   resume?: ResumeInfo;
 }
 
+/**
+ * Why a connection picks a call up (`start.resume.cause`). A contract: docs/protocol.md, the gateway's agent
+ * failover (its failure causes are the first four) and forwarding (`person-hangup`).
+ */
+export const RESUME_CAUSES = [
+  /** The previous agent's socket closed abnormally. */
+  'agent-dropped',
+  /** The previous agent reported an error and hung up. */
+  'agent-error',
+  /** The previous agent hung up at once without speaking. */
+  'early-hangup',
+  /** The previous agent went silent while the caller waited. */
+  'agent-silent',
+  /** The caller was bridged with a person, who hung up first: the call is back with its agent (`onPersonHangup: agent`). */
+  'person-hangup',
+] as const;
+export type ResumeCause = (typeof RESUME_CAUSES)[number];
+
 /** What a re-dialled agent is told of the call so far (`start.resume`). */
 export interface ResumeInfo {
-  /** Which re-dial this is (1 for the first). */
+  /** Which re-dial this is (1 for the first; a call back from a person: 1). */
   attempt: number;
-  /** Why the previous agent was given up (`AgentFailureCause`: `agent-dropped`, `agent-error`, `early-hangup`, `agent-silent`). */
-  cause: string;
+  /** Why this connection picks the call up (RESUME_CAUSES). */
+  cause: ResumeCause;
   /** The call's transcript lines so far, as the previous agents sent them (`final` lines only, oldest first, at most 50). */
   transcript: { role: TranscriptRole; text: string }[];
   /** Agent audio of the failed agent's last turn that the caller heard (ms, exact to the packet), as in `cleared.playedMs`. */

@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { AGENT_STAGES, CONSULT_STATUSES, PROTOCOL_LIMITS, PROTOCOL_VERSION, TRANSCRIPT_ROLES } from './messages.js';
+import { AGENT_STAGES, CONSULT_STATUSES, PROTOCOL_LIMITS, PROTOCOL_VERSION, RESUME_CAUSES, TRANSCRIPT_ROLES } from './messages.js';
 import type { AgentMessage, GatewayErrorCodeValue, GatewayMessage, StopReasonValue } from './messages.js';
 
 const L = PROTOCOL_LIMITS;
@@ -51,7 +51,7 @@ const gatewaySchemas: Schemas<GatewayMessage> = {
     resume: z
       .object({
         attempt: z.int().min(1).max(100),
-        cause: name,
+        cause: z.enum(RESUME_CAUSES),
         transcript: z.array(z.object({ role: z.enum(['caller', 'agent']), text })).max(L.maxResumeLines),
         playedMs: ms,
       })

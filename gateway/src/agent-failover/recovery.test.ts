@@ -5,6 +5,7 @@ import { AgentConnectError, type AgentLink, type AgentSink } from '../agent/agen
 import type { DeferredSink } from '../agent/deferred-sink.js';
 import type { MediaTimelineEvent } from '../media/timeline.js';
 import { AgentFailover } from './recovery.js';
+import { ResumeTranscript } from './watch.js';
 
 const start: StartMessage = { type: 'start', version: 1, callId: 'c1', streamId: 's1', from: '+1', to: '+2', direction: 'inbound', parameters: { lang: 'en' }, audio: AUDIO_FORMAT };
 const plan = { redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 };
@@ -54,7 +55,7 @@ function setup(dial: (start: StartMessage, sink: AgentSink) => Promise<AgentLink
     guard: (_callId, sink) => sink,
   });
   const first = fakeLink();
-  const watched = failover.watch('c1', plan, start, pino({ level: 'silent' }), media);
+  const watched = failover.watch('c1', plan, start, pino({ level: 'silent' }), media, new ResumeTranscript());
   state.agent = watched.link(first);
   return { failover, first, agentSink: watched.sink, state, timeline, failed, starts, heard };
 }

@@ -17,7 +17,7 @@ import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
 import type { FailoverPlan } from '../call/plan.js';
 import { epochMs, type MediaTimelineEvent } from '../media/timeline.js';
-import { AgentWatch, ResumeTranscript, type AgentFailureCause } from './watch.js';
+import { AgentWatch, type AgentFailureCause, type ResumeTranscript } from './watch.js';
 
 /** The longest a connected re-dial waits for the stand-in's prompt to finish before it takes over. */
 const PROMPT_WAIT_MS = 3_000;
@@ -61,14 +61,14 @@ export class AgentFailover {
   constructor(private readonly host: FailoverHost) {}
 
   /**
-   * Watches a call's first agent, when its plan has failover (a bridge does not): `sink` and `link` wrap what the
-   * plane would use. Without failover both come back as they were.
+   * Watches a call's agent (its first, or one that took it back from a person), when its plan has failover (a bridge
+   * does not): `sink` and `link` wrap what the plane would use; final transcript lines go to `transcript`, the call's
+   * own. Without failover both come back as they were.
    */
-  watch(callId: string, plan: FailoverPlan, start: StartMessage, log: Logger, sink: AgentSink): { sink: AgentSink; link: (link: AgentLink) => AgentLink } {
+  watch(callId: string, plan: FailoverPlan, start: StartMessage, log: Logger, sink: AgentSink, transcript: ResumeTranscript): { sink: AgentSink; link: (link: AgentLink) => AgentLink } {
     if (plan.redial === 0 && plan.earlyHangupMs === 0 && plan.silenceMs === 0) {
-      return { sink, link: (l) => l };
+      return { sink: keepTranscript(sink, transcript), link: (l) => l };
     }
-    const transcript = new ResumeTranscript();
     const watch = new AgentWatch(plan, transcript, (cause) => this.failed(callId, cause));
     this.calls.set(callId, { plan, start, log, transcript, watch, redials: 0, standingIn: false });
     this.startTimer();
@@ -154,6 +154,18 @@ export class AgentFailover {
     }
     if (this.calls.get(callId) === call) host.failed(callId, cause);
   }
+}
+
+/** Without a watch, the call's final transcript lines are still kept (a call back from a person resumes with them). */
+function keepTranscript(sink: AgentSink, transcript: ResumeTranscript): AgentSink {
+  return {
+    onAudio: (pcm) => sink.onAudio(pcm),
+    onMessage: (msg) => {
+      if (msg.type === 'transcript' && msg.final) transcript.add(msg.role, msg.text);
+      sink.onMessage(msg);
+    },
+    onClose: (reason) => sink.onClose(reason),
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -4,7 +4,7 @@
  * made it (the error hang-up, the dropped socket) is swallowed: the call is not ended, the plane recovers it
  * (re-dial with `start.resume`, then the call core's chain). Nothing here knows of SIP or of the media engine.
  */
-import type { AgentMessage, GatewayMessage, StopReasonValue } from '@patchbay/agents';
+import type { AgentMessage, GatewayMessage, ResumeCause, StopReasonValue } from '@patchbay/agents';
 import type { AgentLink, AgentLinkStats, AgentSink } from '../agent/agent-link.js';
 
 /** Why an agent was given up mid-call. A contract: timeline `agent-failed.cause`, `start.resume.cause`, docs/forwarding.md. */
@@ -17,7 +17,7 @@ export const AGENT_FAILURE_CAUSES = {
   'early-hangup': 'the agent hung up at once without speaking',
   /** The caller stopped speaking and the agent sent no audio and no message for `silenceS`. */
   'agent-silent': 'the agent went silent while the caller waited',
-} as const;
+} as const satisfies Record<Exclude<ResumeCause, 'person-hangup'>, string>;
 export type AgentFailureCause = keyof typeof AGENT_FAILURE_CAUSES;
 
 /** `hangup.reason`s that say the agent failed, whenever they come. */

@@ -65,7 +65,7 @@ export class CoreCallControl implements CallControl {
 
   async forward(id: string, request: ForwardRequestBody): Promise<void> {
     const to = typeof request.to === 'string' ? [request.to] : request.to;
-    await translate(async () => this.options.control.forward(id, { to, trunk: request.trunk, strategy: request.strategy, ringTimeoutMs: request.ringTimeoutS * 1000 }));
+    await translate(async () => this.options.control.forward(id, { to, trunk: request.trunk, strategy: request.strategy, ringTimeoutMs: request.ringTimeoutS * 1000, onPersonHangup: request.onPersonHangup }));
   }
 
   async monitor(id: string, request: MonitorRequestBody): Promise<MonitorStateBody> {

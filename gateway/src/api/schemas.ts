@@ -2,6 +2,7 @@
  * The call-control API's data, written once in zod: the routes validate with these, the OpenAPI document is generated
  * from them, and the types the call core implements (call-control.ts) are inferred from them. Plain data only.
  */
+import { PERSON_HANGUP_ACTIONS } from '../forwarding/config.js';
 import { MONITOR_MODES } from '../monitor/mixer.js';
 import { DTMF_DIGITS, PROTOCOL_LIMITS } from '@patchbay/agents';
 import { z } from 'zod';
@@ -105,6 +106,10 @@ export const forwardSchema = z
     trunk: z.string().min(1).max(PROTOCOL_LIMITS.maxNameChars).describe('The outbound trunk the people are reached through.'),
     strategy: z.enum(['sequential', 'simultaneous']).default('sequential').describe('One after another, or all at once (the first to answer wins).'),
     ringTimeoutS: z.int().min(1).max(300).default(20).describe('How long each target rings (sequential), or all of them (simultaneous).'),
+    onPersonHangup: z
+      .enum(PERSON_HANGUP_ACTIONS)
+      .default('end')
+      .describe('The person hangs up first: the call ends too (`end`), or the caller goes back to the call\'s agent (`agent`), which is dialled again with `start.resume{cause: person-hangup}`.'),
   })
   .meta({ id: 'ForwardRequest' });
 export type ForwardRequestBody = z.output<typeof forwardSchema>;

@@ -3,6 +3,7 @@
  * party, place a new one. Inbound and outbound calls alike, through the registry; the SIP and media work is the call
  * core's (`CallControlHost`). Refusals are `CallControlError`s with a stable code the API turns into a problem.
  */
+import type { PersonHangupAction } from '../forwarding/config.js';
 import type { MonitorMode } from '../monitor/mixer.js';
 import type { MonitorRequest, MonitorState } from '../monitor/service.js';
 import type { Call } from './call.js';
@@ -91,6 +92,8 @@ export interface ForwardRequest {
   readonly trunk: string;
   readonly strategy: 'sequential' | 'simultaneous';
   readonly ringTimeoutMs: number;
+  /** The person hangs up first: the call ends too (`end`, the default) or goes back to its agent (`agent`). */
+  readonly onPersonHangup?: PersonHangupAction | undefined;
 }
 
 /** Forwarding a live call (forwarding/live.ts); throws CallControlError when it cannot start. */

@@ -49,6 +49,11 @@ export type CallEvent =
   /** A supervisor's step on the call (monitor/service.ts), for its record. */
   | { readonly type: 'monitored'; readonly call: Call; readonly step: 'ringing' | 'on' | 'mode' | 'off'; readonly mode: string; readonly to: string; readonly legId: string | undefined }
   | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
+  /**
+   * The person a caller was bridged with hung up first, and the caller's plan sends it back to its agent
+   * (`onPersonHangup: agent`): `agent` it is (the agent took ~`connectMs` to dial), `ended` it could not be (the call ends `peer-hangup`).
+   */
+  | { readonly type: 'unbridged'; readonly call: Call; readonly legId: string; readonly outcome: 'agent' | 'ended'; readonly connectMs: number }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }
   /** The ACK for the initial 2xx: the dialog is confirmed. */

@@ -63,7 +63,7 @@ export interface InboundOptions {
 /** What the inbound side asks of forwarding (forwarding/forwarder.ts implements it). */
 export interface InboundForwarding {
   dial(call: Call, plan: ForwardPlan): Promise<{ kind: 'answered'; legId: string } | { kind: 'failed'; allBusy: boolean } | { kind: 'cancelled' }>;
-  bridge(caller: string, leg: string): Promise<boolean>;
+  bridge(caller: Call, leg: string): Promise<boolean>;
 }
 
 export class InboundSide {
@@ -147,7 +147,7 @@ export class InboundSide {
         if (outcome.kind === 'cancelled' || isEnded(c)) return; // CANCEL answered 487 and ended the call
         if (outcome.kind === 'answered') {
           leg = outcome.legId;
-          c.plan = plan = bridgedPlan(plan, leg);
+          c.plan = plan = bridgedPlan(plan, leg, plan.forward.onPersonHangup);
         } else if (plan.forward.fallback === 'reject') {
           return this.forwardFailed(c, tx, outcome.allBusy ? 486 : 480);
         } else {
@@ -177,7 +177,7 @@ export class InboundSide {
         if (outcome.kind === 'cancelled' || isEnded(c)) return;
         if (outcome.kind === 'answered') {
           leg = outcome.legId;
-          c.plan = plan = bridgedPlan(plan, leg);
+          c.plan = plan = bridgedPlan(plan, leg, plan.forward.onPersonHangup);
           if (!(await media.fallback(c.id, 'bridge'))) return this.forwardFailed(c, tx, 480);
         } else if (plan.forward.fallback === 'apology') {
           if (!(await media.fallback(c.id, 'apology'))) throw agentUnreachable(plan);
@@ -187,7 +187,7 @@ export class InboundSide {
         if (isEnded(c)) return;
       }
       if (leg !== undefined) {
-        const bridged = (await forwarding?.bridge(c.id, leg)) === true;
+        const bridged = (await forwarding?.bridge(c, leg)) === true;
         // The person hung up before the caller could be answered: refused as if nobody had answered.
         if (!bridged || endReasonOf(c) === 'peer-hangup') return this.forwardFailed(c, tx, 480);
         if (isEnded(c)) return;

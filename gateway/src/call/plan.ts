@@ -7,6 +7,7 @@
 import type { BuiltinAgentName } from '@patchbay/agents';
 import { AGENT_PROTOCOLS, BUILTIN_AGENTS, type Config, type NumberRouteConfig } from '../config.js';
 import type { CODECS } from '../config-media.js';
+import type { PersonHangupAction } from '../forwarding/config.js';
 import type { RoutingDecision } from '../records/record.js';
 import type { SrtpSuite } from '../media/srtp/types.js';
 import type { SrtpPolicy } from '../sdp/index.js';
@@ -75,6 +76,20 @@ export interface CallPlan {
   readonly routing?: RoutingDecision;
   /** Inbound, a number with `forward:`: the people to ring before its agent (forwarding/). */
   readonly forward?: ForwardPlan;
+  /**
+   * A call bridged with a person (bridgedPlan): what it had before, and whether it goes back to that agent when the
+   * person hangs up (`onPersonHangup: agent`) rather than ending with them. Absent on every other plan.
+   */
+  readonly beforeBridge?: BeforeBridge;
+}
+
+/** The agent side of a plan that bridging replaced (bridgedPlan), kept to give the caller its agent back. */
+export interface BeforeBridge {
+  readonly agent: AgentPlan;
+  readonly bargeIn: BargeInMode;
+  readonly onAgentFailure: 'reject' | 'apology';
+  readonly failover: FailoverPlan;
+  readonly onPersonHangup: PersonHangupAction;
 }
 
 /** How a failing agent is noticed and re-dialled (milliseconds; 0: that detector is off). */
@@ -101,6 +116,8 @@ export interface ForwardPlan {
    * `agent-unavailable`): the apology agent; `reject`: the caller is refused (480; 486 if every leg was busy).
    */
   readonly fallback: 'agent' | 'apology' | 'reject';
+  /** The person hangs up first: the caller's call ends with it (`end`), or goes back to the number's agent (`agent`). */
+  readonly onPersonHangup: PersonHangupAction;
 }
 
 /** What a plan is resolved from: the admitted (or requested) call and its number's route. */
@@ -160,16 +177,33 @@ function forwardPlan(f: NonNullable<NumberRouteConfig['forward']>, onAgentFailur
     ringTimeoutMs: f.ringTimeoutS * 1000,
     when: f.when,
     fallback: f.fallback === 'reject' ? 'reject' : afterAgent ? onAgentFailure : 'agent',
+    onPersonHangup: f.onPersonHangup,
   };
 }
 
 /**
  * The plan of a call whose other side is another call leg (a person reached by forwarding): no agent, no barge-in
- * (two people talk over each other), nothing to refuse with when "dialling" fails.
+ * (two people talk over each other), nothing to refuse with when "dialling" fails. What it had is kept
+ * (`beforeBridge`) for `onPersonHangup: agent` (unbridgedPlan).
  */
-export function bridgedPlan(plan: CallPlan, peer: string | undefined): CallPlan {
-  const { forward: _forward, ...rest } = plan;
-  return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject', failover: NO_FAILOVER };
+export function bridgedPlan(plan: CallPlan, peer: string | undefined, onPersonHangup: PersonHangupAction = 'end'): CallPlan {
+  const { forward: _forward, beforeBridge: earlier, ...rest } = plan;
+  const before: BeforeBridge = earlier !== undefined && plan.agent.kind === 'bridge'
+    ? { ...earlier, onPersonHangup }
+    : { agent: plan.agent, bargeIn: plan.bargeIn, onAgentFailure: plan.onAgentFailure, failover: plan.failover, onPersonHangup };
+  return { ...rest, agent: { kind: 'bridge', peer }, bargeIn: 'off', onAgentFailure: 'reject', failover: NO_FAILOVER, beforeBridge: before };
+}
+
+/**
+ * The plan a bridged call goes back to when its person hangs up: its agent's again, as before the bridge (the call
+ * ends as it would have, `peer-hangup`, when that agent cannot be reached). Undefined when the call is not bridged, or its
+ * bridge ends with the person (`onPersonHangup: end`), or it had no agent to go back to (a leg the gateway placed).
+ */
+export function unbridgedPlan(plan: CallPlan): CallPlan | undefined {
+  const before = plan.beforeBridge;
+  if (plan.agent.kind !== 'bridge' || before === undefined || before.onPersonHangup !== 'agent' || before.agent.kind === 'bridge') return undefined;
+  const { beforeBridge: _before, ...rest } = plan;
+  return { ...rest, agent: before.agent, bargeIn: before.bargeIn, onAgentFailure: before.onAgentFailure, failover: before.failover };
 }
 
 function failoverPlan(f: { redial: number; earlyHangupS: number; silenceS: number; standby?: string | undefined }, protocol: NumberRouteConfig['protocol']): FailoverPlan {

@@ -26,7 +26,12 @@ describe('numbers.*.forward', () => {
       ringTimeoutMs: 20_000,
       when: 'first',
       fallback: 'agent',
+      onPersonHangup: 'end',
     });
+    const back = parseConfig({ trunks, numbers: { '+1555*': { agent: 'echo', forward: { to: ['+15551230001'], trunk: 'carrier', onPersonHangup: 'agent' } } } }).numbers['+1555*'];
+    if (back === undefined) throw new Error('no route');
+    expect(resolvePlan(config, { direction: 'inbound', from: 'x', to: '+15550100002', pattern: '+1555*', route: back }).forward?.onPersonHangup).toBe('agent');
+    expect(() => parseConfig({ trunks, numbers: { '+1555*': { agent: 'echo', forward: { to: ['+15551230001'], trunk: 'carrier', onPersonHangup: 'voicemail' } } } })).toThrow(/onPersonHangup/);
     // Outbound calls never forward: only what a caller dials is forwarded.
     expect(resolvePlan(config, { direction: 'outbound', from: 'x', to: 'y', pattern: '+15550100001', route }).forward).toBeUndefined();
   });

@@ -10,6 +10,9 @@ export const FORWARD_FALLBACKS = ['agent', 'reject'] as const;
 /** When people ring: before the agent (`first`), or only when the agent cannot be reached (`agent-unavailable`). */
 export const FORWARD_WHEN = ['first', 'agent-unavailable'] as const;
 export const FORWARD_DEFAULT_RING_TIMEOUT_S = 20;
+/** What happens to the caller when the person it is bridged with hangs up first. A contract: config, API, docs/forwarding.md. */
+export const PERSON_HANGUP_ACTIONS = ['end', 'agent'] as const;
+export type PersonHangupAction = (typeof PERSON_HANGUP_ACTIONS)[number];
 
 const trunkName = z.string().min(1);
 const destination = z.string().trim().min(1).max(256);
@@ -35,6 +38,11 @@ export const forwardSchema = z
      * when every leg was busy.
      */
     fallback: z.enum(FORWARD_FALLBACKS).default('agent'),
+    /**
+     * The person hangs up first. `end` (default): the caller's call ends too (`peer-hangup`). `agent`: the caller goes
+     * back to the number's agent, dialled again with `start.resume` (`cause: person-hangup`), and the call goes on.
+     */
+    onPersonHangup: z.enum(PERSON_HANGUP_ACTIONS).default('end'),
   })
   .superRefine((f, ctx) => {
     f.to.forEach((t, i) => {

@@ -7,7 +7,7 @@ import type { EndReason } from '../call/vocabulary.js';
 import { startFailoverChain } from './failover.js';
 import type { ForwardOutcome } from './forwarder.js';
 
-const forward: ForwardPlan = { targets: [{ to: '+15551230001', trunk: 'people' }], strategy: 'sequential', ringTimeoutMs: 20_000, when: 'agent-unavailable', fallback: 'apology' };
+const forward: ForwardPlan = { targets: [{ to: '+15551230001', trunk: 'people' }], strategy: 'sequential', ringTimeoutMs: 20_000, when: 'agent-unavailable', fallback: 'apology', onPersonHangup: 'end' };
 
 function setup(outcome: ForwardOutcome, plan: { forward?: ForwardPlan } = { forward }, state: Call['state'] = 'answered') {
   const events = new CallEvents((err) => {

@@ -42,7 +42,7 @@ async function moveOn(o: FailoverChainOptions, call: Call): Promise<void> {
     const outcome = await o.forwarder.forwardLive(call, forward);
     if (isEnded(call) || outcome.kind === 'cancelled') return;
     if (outcome.kind === 'answered') {
-      call.plan = bridgedPlan(call.plan, outcome.legId);
+      call.plan = bridgedPlan(call.plan, outcome.legId, forward.onPersonHangup);
       return;
     }
     if (forward.fallback === 'reject') return o.end(call.id, 'forward-failed');

@@ -1,16 +1,16 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../call/call.js';
-import { CallEvents } from '../call/events.js';
+import { CallEvents, type CallEventOf } from '../call/events.js';
 import type { PlaceCallRequest } from '../call/control.js';
 import type { BridgeLeg } from '../call/outbound.js';
-import type { ForwardPlan } from '../call/plan.js';
+import { bridgedPlan, type CallPlan, type ForwardPlan } from '../call/plan.js';
 import type { CallSummary } from '../call/registry.js';
 import type { EndReason } from '../call/vocabulary.js';
 import { Forwarder } from './forwarder.js';
 
 /** A forwarder over a fake outbound side: the test answers and ends legs through the lifecycle events. */
-function setup(options: { refuse?: (to: string) => string | undefined; joinFails?: boolean; handOver?: () => Promise<boolean> } = {}) {
+function setup(options: { refuse?: (to: string) => string | undefined; joinFails?: boolean; handOver?: () => Promise<boolean>; takeBack?: (callId: string, plan: CallPlan) => Promise<boolean> } = {}) {
   const events = new CallEvents((err) => {
     throw err;
   });
@@ -18,6 +18,8 @@ function setup(options: { refuse?: (to: string) => string | undefined; joinFails
   const ended: { id: string; reason: EndReason }[] = [];
   const joined: [string, string][] = [];
   const told: { callId: string; msg: unknown }[] = [];
+  const unbridged: CallEventOf<'unbridged'>[] = [];
+  events.on('unbridged', (e) => void unbridged.push(e));
   const calls = new Map<string, Call>();
   const call = (id: string): Call => {
     let c = calls.get(id);
@@ -49,6 +51,7 @@ function setup(options: { refuse?: (to: string) => string | undefined; joinFails
     },
     handOver: options.handOver ?? (async () => true),
     tellAgent: (callId, msg) => told.push({ callId, msg }),
+    takeBack: options.takeBack,
     logger: pino({ level: 'silent' }),
   });
   const answer = (id: string): void => {
@@ -56,7 +59,7 @@ function setup(options: { refuse?: (to: string) => string | undefined; joinFails
     events.emit({ type: 'answered', call: call(id) });
   };
   const caller = call('caller');
-  return { forwarder, placed, ended, joined, told, answer, end, caller };
+  return { forwarder, placed, ended, joined, told, answer, end, caller, unbridged };
 }
 
 const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
@@ -65,6 +68,7 @@ const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
   ringTimeoutMs: 20_000,
   when: 'first',
   fallback: 'reject',
+  onPersonHangup: 'end',
 });
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -134,10 +138,74 @@ describe('Forwarder', () => {
     await tick();
     t.answer('leg-1');
     await outcome;
-    await expect(t.forwarder.bridge('caller', 'leg-1')).resolves.toBe(true);
+    await expect(t.forwarder.bridge(t.caller, 'leg-1')).resolves.toBe(true);
     expect(t.joined).toEqual([['caller', 'leg-1']]);
     t.end('leg-1', 'remote-bye');
     expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
+  });
+
+  it('onPersonHangup agent: the person hanging up gives the caller its agent back (the plan before the bridge); the caller hanging up still ends the person', async () => {
+    const asked: { callId: string; plan: CallPlan }[] = [];
+    const t = setup({ takeBack: async (callId, plan) => (asked.push({ callId, plan }), true) });
+    const agentPlan = { from: '+15550001111', pattern: '+1555*', agent: { kind: 'url', url: 'ws://agent', protocol: 'patchbay' }, bargeIn: 'vad', onAgentFailure: 'apology', failover: { redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 } } as unknown as CallPlan;
+    t.caller.state = 'answered';
+    t.caller.plan = bridgedPlan(agentPlan, undefined, 'agent');
+    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
+    await tick();
+    t.answer('leg-1');
+    await outcome;
+    await expect(t.forwarder.bridge(t.caller, 'leg-1')).resolves.toBe(true);
+    t.end('leg-1', 'remote-bye');
+    await tick();
+    expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }]); // the caller goes on
+    expect(asked).toEqual([{ callId: 'caller', plan: expect.objectContaining({ agent: { kind: 'url', url: 'ws://agent', protocol: 'patchbay' }, bargeIn: 'vad', failover: { redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 } }) }]);
+    expect(asked[0]?.plan.beforeBridge).toBeUndefined();
+    expect(t.caller.plan.agent.kind).toBe('url');
+    expect(t.unbridged).toMatchObject([{ legId: 'leg-1', outcome: 'agent' }]);
+
+    // Forwarded again, and this time the caller hangs up first: the person's leg ends with it.
+    t.caller.plan = bridgedPlan(t.caller.plan, undefined, 'agent');
+    const again = t.forwarder.dial(t.caller, plan('sequential', 1));
+    await tick();
+    t.answer('leg-2');
+    await again;
+    await t.forwarder.bridge(t.caller, 'leg-2');
+    t.end('caller', 'remote-bye');
+    expect(t.ended.slice(1)).toEqual([{ id: 'caller', reason: 'remote-bye' }, { id: 'leg-2', reason: 'peer-hangup' }]);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('onPersonHangup agent, but the agent cannot be reached (or throws): the caller ends peer-hangup, as with end', async () => {
+    for (const takeBack of [async () => false, () => Promise.reject(new Error('the media worker is gone'))]) {
+      const t = setup({ takeBack });
+      t.caller.state = 'answered';
+      t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined, 'agent');
+      const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
+      await tick();
+      t.answer('leg-1');
+      await outcome;
+      await t.forwarder.bridge(t.caller, 'leg-1');
+      t.end('leg-1', 'remote-bye');
+      await tick();
+      expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
+      expect(t.unbridged).toMatchObject([{ legId: 'leg-1', outcome: 'ended' }]);
+      expect(t.caller.plan.agent.kind).toBe('bridge');
+    }
+  });
+
+  it('onPersonHangup end (the default), or a caller with no agent to go back to: either hang-up ends both', async () => {
+    const asked: string[] = [];
+    const t = setup({ takeBack: async (callId) => (asked.push(callId), true) });
+    t.caller.state = 'answered';
+    t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined);
+    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
+    await tick();
+    t.answer('leg-1');
+    await outcome;
+    await t.forwarder.bridge(t.caller, 'leg-1');
+    t.end('leg-1', 'remote-bye');
+    expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
+    expect(asked).toEqual([]);
   });
 
   it('a leg that hangs up before its caller is bridged is not joined', async () => {
@@ -147,7 +215,7 @@ describe('Forwarder', () => {
     t.answer('leg-1');
     await outcome;
     t.end('leg-1', 'remote-bye');
-    await expect(t.forwarder.bridge('caller', 'leg-1')).resolves.toBe(false);
+    await expect(t.forwarder.bridge(t.caller, 'leg-1')).resolves.toBe(false);
     expect(t.joined).toEqual([]);
   });
 

@@ -11,6 +11,10 @@
  *
  * Over narrow seams only: the call core's lifecycle events (answered, ended), the outbound side's `placeCall` with a
  * bridge leg, a way to end a live call with a reason, and the media plane's `join`. Nothing here touches SIP.
+ *
+ *   person hangs up first: the caller's call ends (`peer-hangup`), or, when its plan says `onPersonHangup: agent`,
+ *   goes back to its agent (MediaPlane.takeBack: dialled again with `start.resume{cause: 'person-hangup'}`); an agent
+ *   that cannot be reached then ends it as `end` would have.
  */
 import type { GatewayMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
@@ -18,7 +22,7 @@ import type { Call } from '../call/call.js';
 import type { CallEvents } from '../call/events.js';
 import type { PlaceCallRequest } from '../call/control.js';
 import type { BridgeLeg } from '../call/outbound.js';
-import type { ForwardPlan } from '../call/plan.js';
+import { unbridgedPlan, type CallPlan, type ForwardPlan } from '../call/plan.js';
 import type { CallSummary } from '../call/registry.js';
 import type { EndReason } from '../call/vocabulary.js';
 
@@ -53,6 +57,11 @@ export interface ForwardingOptions {
   readonly handOver?: ((callId: string) => Promise<boolean>) | undefined;
   /** Tells a live call's agent (a forward of its call that found nobody: `error{transfer_failed}`). */
   readonly tellAgent?: ((callId: string, msg: GatewayMessage) => void) | undefined;
+  /**
+   * A bridged call whose person hung up gets an agent again, as `plan` says (MediaPlane.takeBack); false when it
+   * could not (the call then ends `peer-hangup`). Absent: every bridge ends with either side.
+   */
+  readonly takeBack?: ((callId: string, plan: CallPlan) => Promise<boolean>) | undefined;
   readonly logger: Logger;
 }
 
@@ -63,8 +72,10 @@ export class Forwarder {
   private readonly legs = new Map<string, (r: LegResult) => void>();
   /** Callers whose people are ringing: their end stops the dialling. */
   private readonly callers = new Map<string, () => void>();
-  /** Joined calls: each one's end ends the other. */
+  /** Joined calls: each one's end ends the other (or, for a caller whose plan says so, gives it its agent back). */
   private readonly peers = new Map<string, string>();
+  /** The callers of joined calls (the side that may go back to its agent), by id. */
+  private readonly bridgedCallers = new Map<string, Call>();
   /** Legs that answered and have not ended (a leg may hang up before its caller is answered). */
   private readonly answeredLegs = new Set<string>();
   /** Live calls whose people are ringing (`forwardLive`): one forward at a time. */
@@ -83,12 +94,35 @@ export class Forwarder {
       this.legs.get(id)?.({ kind: 'ended', reason: e.reason });
       this.callers.get(id)?.();
       const peer = this.peers.get(id);
+      this.bridgedCallers.delete(id);
       if (peer !== undefined) {
         this.peers.delete(id);
         this.peers.delete(peer);
-        options.end(peer, 'peer-hangup');
+        const caller = this.bridgedCallers.get(peer);
+        this.bridgedCallers.delete(peer);
+        const back = caller === undefined || options.takeBack === undefined ? undefined : unbridgedPlan(caller.plan);
+        if (caller !== undefined && back !== undefined) void this.backToAgent(caller, back, id);
+        else options.end(peer, 'peer-hangup');
       }
     });
+  }
+
+  /** The person (`legId`) hung up and the caller's plan says it goes back to its agent. */
+  private async backToAgent(caller: Call, plan: CallPlan, legId: string): Promise<void> {
+    const log = this.options.logger.child({ callId: caller.id, layer: 'forwarding' });
+    const began = performance.now();
+    const back = (await this.options.takeBack?.(caller.id, plan).catch((err: unknown) => this.failed('giving the caller its agent back', caller.id, err))) === true;
+    const connectMs = Math.round(performance.now() - began);
+    if (back && caller.state !== 'ended') {
+      caller.plan = plan;
+      log.info({ legId, connectMs }, 'the person hung up: the caller is back with its agent');
+      this.options.events.emit({ type: 'unbridged', call: caller, legId, outcome: 'agent', connectMs });
+      return;
+    }
+    if (caller.state === 'ended') return;
+    log.warn({ legId }, 'the person hung up and the agent could not take the caller back: ending the call');
+    this.options.events.emit({ type: 'unbridged', call: caller, legId, outcome: 'ended', connectMs });
+    this.options.end(caller.id, 'peer-hangup');
   }
 
   /** Rings the plan's people for `caller`, as its strategy says; settles when one answers, all failed, or the caller left. */
@@ -117,7 +151,7 @@ export class Forwarder {
       if (outcome.kind === 'cancelled') return outcome;
       if (outcome.kind === 'answered') {
         const handed = (await this.options.handOver?.(caller.id).catch((err: unknown) => this.failed('handing the call over', caller.id, err))) === true && caller.state !== 'ended';
-        if (handed && (await this.bridge(caller.id, outcome.legId))) return outcome;
+        if (handed && (await this.bridge(caller, outcome.legId))) return outcome;
         // The caller's media could not be handed over (it ended meanwhile): the person is not left on a dead line.
         this.options.end(outcome.legId, 'peer-hangup');
         return { kind: 'failed', allBusy: false, attempts: outcome.attempts };
@@ -138,13 +172,14 @@ export class Forwarder {
    * Joins the answered leg with the caller (both connected) and ties their ends together; false when the leg has
    * ended meanwhile (the caller is then refused as if nobody answered).
    */
-  async bridge(caller: string, leg: string): Promise<boolean> {
+  async bridge(caller: Call, leg: string): Promise<boolean> {
     if (!this.answeredLegs.has(leg)) return false;
-    this.peers.set(caller, leg);
-    this.peers.set(leg, caller);
+    this.peers.set(caller.id, leg);
+    this.peers.set(leg, caller.id);
+    this.bridgedCallers.set(caller.id, caller);
     // A worker that died answers with a rejection: the same as not joined (the caller's and the leg's ends follow).
-    const joined = await this.options.join(caller, leg).catch((err: unknown) => this.failed('joining the legs', caller, err));
-    if (!joined) this.options.logger.error({ callId: caller, leg }, 'forwarding: the answered leg could not be joined with the caller');
+    const joined = await this.options.join(caller.id, leg).catch((err: unknown) => this.failed('joining the legs', caller.id, err));
+    if (!joined) this.options.logger.error({ callId: caller.id, leg }, 'forwarding: the answered leg could not be joined with the caller');
     return joined;
   }
 

@@ -30,6 +30,7 @@ export function startForwarding(o: {
     join: (a, b) => media.join(a, b),
     handOver: (callId) => media.handOver(callId),
     tellAgent: (callId, msg) => media.tellAgent(callId, msg),
+    takeBack: (callId, plan) => media.takeBack(callId, plan),
     logger,
   });
   const live = new LiveForwarder({ config: o.config, forwarder, logger });

@@ -61,10 +61,11 @@ export class LiveForwarder implements LiveForwarding {
       ringTimeoutMs: request.ringTimeoutMs,
       when: 'first',
       fallback: 'agent',
+      onPersonHangup: request.onPersonHangup ?? 'end',
     };
     forwarder.forwardLive(call, plan).then(
       (outcome) => {
-        if (outcome.kind === 'answered' && call.state !== 'ended') call.plan = bridgedPlan(call.plan, outcome.legId);
+        if (outcome.kind === 'answered' && call.state !== 'ended') call.plan = bridgedPlan(call.plan, outcome.legId, plan.onPersonHangup);
       },
       (err: unknown) => logger.error({ err, callId: call.id }, 'forwarding a live call failed'),
     );

@@ -34,7 +34,7 @@ function setup(o: { dial?: () => Promise<ForwardOutcome>; consultOk?: boolean; t
         return (o.dial ?? (async () => ({ kind: 'answered', legId: 'leg-1', attempts: [] })))();
       },
       bridge: async (a, b) => {
-        steps.push(`join ${a} ${b}`);
+        steps.push(`join ${a.id} ${b}`);
         return true;
       },
       forwarding: () => false,

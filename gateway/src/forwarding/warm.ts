@@ -86,6 +86,7 @@ export class WarmTransfers {
       ringTimeoutMs: TRANSFER_RING_TIMEOUT_MS,
       when: 'first',
       fallback: 'agent',
+      onPersonHangup: 'end', // a warm transfer hands the caller over for good
     });
     if (outcome.kind === 'cancelled' || isEnded(call)) return; // the caller left: `ended` cleared it
     if (outcome.kind === 'failed') {
@@ -121,7 +122,7 @@ export class WarmTransfers {
     if (!(await this.o.media.consult(call.id, { kind: 'complete', listen }))) return this.o.end(legId, 'peer-hangup');
     if (isEnded(call)) return;
     call.plan = bridgedPlan(call.plan, legId);
-    if (!(await this.o.forwarder.bridge(call.id, legId))) return this.o.end(legId, 'peer-hangup');
+    if (!(await this.o.forwarder.bridge(call, legId))) return this.o.end(legId, 'peer-hangup');
     if (listen) this.o.media.tellAgent(call.id, { type: 'consult', status: 'bridged', target: c.target });
     this.o.events.emit({ type: 'consulted', call, status: 'bridged', target: c.target, legId, ...(listen ? { reason: 'listening' } : {}) });
   }

@@ -2,15 +2,19 @@
  * Who a call's media plays and hears, changed while the call runs: agent failover's swaps (the stand-in, a re-dialled
  * agent, the apology), forwarding's hand-over (the agent leaves, the call becomes a bridged leg), and a warm
  * transfer's consultation (the caller's agent talks to the person's leg while the caller hears hold music; then
- * both legs are bridged, or the agent comes back). Mechanics only, on the plane's own calls: which calls and when is
+ * both legs are bridged, or the agent comes back), and a bridged call going back to its agent when its person hangs up. Mechanics only, on the plane's own calls: which calls and when is
  * the call core's (forwarding/).
  */
-import { apologyAgent, holdAgent, StopReason, type StopReasonValue } from '@patchbay/agents';
-import type { AgentLink, AgentSink } from '../agent/agent-link.js';
+import { randomUUID } from 'node:crypto';
+import { apologyAgent, holdAgent, StopReason, type Agent, type StartMessage, type StopReasonValue } from '@patchbay/agents';
+import { AgentConnectError, type AgentLink, type AgentSink } from '../agent/agent-link.js';
 import { DeferredSink } from '../agent/deferred-sink.js';
 import { InProcessLink } from '../agent/in-process-link.js';
 import type { AgentFailover } from '../agent-failover/recovery.js';
 import type { BridgeJunction } from '../bridge/junction.js';
+import type { CallPlan } from '../call/plan.js';
+import { stopReasonOf } from '../call/vocabulary.js';
+import type { BargeInSettings } from '../media/call-media.js';
 import type { ConsultStep } from './plane.js';
 import type { PlaneCall } from './plane-call.js';
 
@@ -24,6 +28,12 @@ export interface AgentMovesOptions {
   readonly guard: (callId: string, sink: AgentSink) => AgentSink;
   /** An agent that stays listening after a warm transfer's bridge: it hears the call mixed (monitor-attach.ts). */
   readonly listen: (callId: string, link: AgentLink) => boolean;
+  /** Dials the call's agent as its plan (`info.plan`) says; throws AgentConnectError when it cannot be reached. */
+  readonly dial: (callId: string, start: StartMessage, sink: AgentSink) => Promise<AgentLink>;
+  /** An in-process adapter agent by key (a call's plan naming `adapter`). */
+  readonly adapterFor: (key: string) => Agent | undefined;
+  /** Barge-in settings of an agent's call, as `plan` says. */
+  readonly bargeIn: (plan: CallPlan) => BargeInSettings;
 }
 
 export class AgentMoves {
@@ -83,6 +93,47 @@ export class AgentMoves {
     call.agent = this.o.junction.link(callId, this.o.guard(callId, call.agentSink));
     call.media.handOver(call.agent);
     call.log.info('the agent left: the call is handed over to a bridge');
+    return true;
+  }
+
+  /**
+   * MediaPlane.takeBack: the bridged call's agent is dialled from `plan` with `start.resume{cause: 'person-hangup'}`
+   * (the conversation so far), then its junction link closes (the person has gone; closing only unpairs) and the
+   * agent becomes the call's, watched for failover and barge-in on as the plan says. False when the call is gone or
+   * not a started bridged leg, or the agent cannot be reached.
+   */
+  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+    const { calls, failover } = this.o;
+    const call = calls.get(callId);
+    if (!call?.media || call.endReason || !call.bridged || !call.start || call.consult || call.consultOf || call.monitorOf) return false;
+    call.info = { ...call.info, plan };
+    if (plan.agent.kind === 'adapter') call.adapter = this.o.adapterFor(plan.agent.key ?? plan.agent.pattern);
+    const start: StartMessage = { ...call.start, streamId: randomUUID(), resume: { attempt: 1, cause: 'person-hangup', transcript: call.transcript.all, playedMs: 0 } };
+    const sink = new DeferredSink(this.o.heldSamples);
+    const watched = failover.watch(callId, plan.failover, start, call.log, this.o.guard(callId, sink), call.transcript);
+    let link: AgentLink;
+    try {
+      link = watched.link(await this.o.dial(callId, start, watched.sink));
+    } catch (err) {
+      failover.forget(callId);
+      if (!(err instanceof AgentConnectError)) throw err;
+      call.log.warn({ code: err.code, reason: err.message }, 'the person hung up and the agent could not be reached to take the caller back');
+      return false;
+    }
+    if (!call.media || call.endReason || !call.bridged || calls.get(callId) !== call) {
+      failover.forget(callId);
+      link.close(call.endReason === undefined ? StopReason.Error : stopReasonOf(call.endReason));
+      return false;
+    }
+    const bridge = call.agent;
+    call.bridged = false;
+    call.fallback = false;
+    call.agent = link;
+    call.agentSink = sink;
+    bridge?.close(StopReason.Transferred);
+    call.media.takeBack(link, this.o.bargeIn(plan));
+    sink.attach(call.media.agent);
+    call.log.info('the person hung up: the call is back with its agent');
     return true;
   }
 

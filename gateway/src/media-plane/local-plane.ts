@@ -7,14 +7,15 @@
 import type { SecureContext } from 'node:tls';
 import { agentSecureContext, type AgentTlsMaterial } from '../agent/agent-tls.js';
 import { randomUUID } from 'node:crypto';
-import { apologyAgent, AUDIO_FORMAT, StopReason, type GatewayMessage, type StartMessage } from '@patchbay/agents';
+import { apologyAgent, AUDIO_FORMAT, StopReason, type Agent, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import { AgentConnectError, type AgentLink, type AgentSink } from '../agent/agent-link.js';
-import type { Agent } from '@patchbay/agents';
 import { AdapterSet } from '../agent/adapter-set.js';
 import { buildAdapter, type AdapterAgents } from '../agent/adapters.js';
 import { BridgeJunction } from '../bridge/junction.js';
 import { AgentFailover } from '../agent-failover/recovery.js';
+import { ResumeTranscript } from '../agent-failover/watch.js';
+import type { CallPlan } from '../call/plan.js';
 import { AgentMoves } from './agent-moves.js';
 import { MonitorAttach } from './monitor-attach.js';
 import type { PlaneCall } from './plane-call.js';
@@ -41,7 +42,7 @@ import { Teardown } from '../teardown.js';
 import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
-import { detectorOptions, pickConfirm } from './speech-options.js';
+import { bargeInSettings } from './speech-options.js';
 import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MonitorStep, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
@@ -122,6 +123,9 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       heldSamples: (options.config.media.maxPlayoutMs * SAMPLE_RATE) / 1000,
       guard: (callId, sink) => guardedSink(sink, (err) => this.fail(callId, 'agent event', err)),
       listen: (callId, link) => this.monitors.attachListener(callId, link),
+      dial: (callId, start, sink) => this.dialAgent(callId, start, sink),
+      adapterFor: (key) => this.adapters.agentFor(key),
+      bargeIn: (plan) => bargeInSettings(plan, false, this.options.silero, options.config.media.interruptGuardMs),
     });
   }
 
@@ -131,7 +135,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     const log = this.options.logger.child({ callId: info.callId, layer: 'media' });
     const planned = info.plan.agent;
     const adapter = planned.kind === 'adapter' ? this.adapters.agentFor(planned.key ?? planned.pattern) : undefined;
-    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, adapter, agent: undefined, fallback: false, bridged: info.plan.agent.kind === 'bridge', start: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined });
+    this.calls.set(info.callId, { info, ports, early: new PreAnswerSources(ports), log, adapter, agent: undefined, fallback: false, bridged: info.plan.agent.kind === 'bridge', start: undefined, agentSink: undefined, media: undefined, startedMs: 0, endReason: undefined, transcript: new ResumeTranscript() });
     return { rtpPort: ports.rtpPort };
   }
 
@@ -170,7 +174,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       if (plan.agent.kind === 'bridge') {
         call.agent = this.junction.link(callId, guarded);
       } else {
-        const watched = this.failover.watch(callId, plan.failover, start, log, guarded);
+        const watched = this.failover.watch(callId, plan.failover, start, log, guarded, call.transcript);
         call.agent = watched.link(await this.dialAgent(callId, start, watched.sink));
       }
       log.info({ agent: call.agent.kind, connectMs: Math.round(performance.now() - began) }, 'agent connected');
@@ -194,6 +198,10 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
 
   async handOver(callId: string): Promise<boolean> {
     return this.moves.handOver(callId);
+  }
+
+  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+    return this.moves.takeBack(callId, plan);
   }
 
   async consult(callId: string, step: ConsultStep): Promise<boolean> {
@@ -239,13 +247,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     const media = new CallMedia({
       callId,
       hops: this.hops,
-      bargeIn: {
-        mode: call.bridged ? 'off' : plan.bargeIn,
-        speech: detectorOptions(speech),
-        confirm: pickConfirm(speech),
-        silero: this.options.silero,
-        guardMs: config.media.interruptGuardMs,
-      },
+      bargeIn: bargeInSettings(plan, call.bridged, this.options.silero, config.media.interruptGuardMs),
       ports: call.ports,
       sources: { policy: config.media.latch, signallingAddress: call.info.signallingAddress, preAnswer: call.early, totals: this.rejected },
       negotiated,

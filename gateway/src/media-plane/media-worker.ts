@@ -53,6 +53,8 @@ async function main(): Promise<void> {
           return { type: 'reply', id: req.id, ok: true, value: await plane.connect(req.callId) };
         case 'hand-over':
           return { type: 'reply', id: req.id, ok: true, value: await plane.handOver(req.callId) };
+        case 'take-back':
+          return { type: 'reply', id: req.id, ok: true, value: await plane.takeBack(req.callId, req.plan) };
         case 'fallback':
           return { type: 'reply', id: req.id, ok: true, value: await plane.fallback(req.callId, req.to) };
         case 'join':

@@ -3,6 +3,7 @@ import type { Agent, StartMessage } from '@patchbay/agents';
 import type { Logger } from 'pino';
 import type { AgentLink } from '../agent/agent-link.js';
 import type { DeferredSink } from '../agent/deferred-sink.js';
+import type { ResumeTranscript } from '../agent-failover/watch.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { CallMedia } from '../media/call-media.js';
 import type { MediaPorts } from '../media/port-pool.js';
@@ -11,13 +12,16 @@ import type { CallMonitor } from '../monitor/mixer.js';
 import type { MediaCallInfo } from './plane.js';
 
 export interface PlaneCall {
-  readonly info: MediaCallInfo;
+  /** What the call was opened with; its plan is replaced when a bridged call goes back to an agent (takeBack). */
+  info: MediaCallInfo;
   readonly ports: MediaPorts;
   /** Who sends to the ports before the answer (until the media starts). */
   readonly early: PreAnswerSources;
   readonly log: Logger;
-  /** Its adapter agent, taken when the call opened (a runtime adapter removed since stays this call's). */
-  readonly adapter: Agent | undefined;
+  /** Its adapter agent, taken when the call opened or went back to its agent (a runtime adapter removed since stays this call's). */
+  adapter: Agent | undefined;
+  /** The conversation so far across every agent the call had (final transcript lines): what `start.resume` carries. */
+  readonly transcript: ResumeTranscript;
   agent: AgentLink | undefined;
   /** The apology agent took the call (its agent was unreachable): its hangup ends the call as `agent-unavailable`. */
   fallback: boolean;

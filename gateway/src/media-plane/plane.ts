@@ -155,6 +155,13 @@ export interface MediaPlane {
    */
   handOver(callId: string): Promise<boolean>;
   /**
+   * The reverse of `handOver`: a bridged call whose person hung up gets an agent again, dialled from `plan` (the
+   * call's plan before its bridge, call/plan.ts unbridgedPlan) with `start.resume{cause: 'person-hangup'}` carrying
+   * the conversation its earlier agents had; barge-in and failover as that plan says. False when the call is gone, not
+   * a started bridged leg, or the agent cannot be reached (the call core then ends it).
+   */
+  takeBack(callId: string, plan: CallPlan): Promise<boolean>;
+  /**
    * Joins two bridged calls' media (both planned with agent kind `bridge`, both connected): each one's caller audio
    * and DTMF go to the other (bridge/junction.ts). Returns false when they cannot be joined (not both open, or not
    * in one worker).

@@ -15,6 +15,7 @@ import { PortPoolExhaustedError } from '../media/port-pool.js';
 import { epochNowMs } from '../media/pre-answer-sources.js';
 import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
+import type { CallPlan } from '../call/plan.js';
 import type { MediaPlaneConfig } from './local-plane.js';
 import type { AdapterBlock, AgentConnectReport, ConsultStep, MonitorStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
@@ -236,6 +237,11 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
   async handOver(callId: string): Promise<boolean> {
     const worker = this.byCall.get(callId);
     return worker ? worker.request<boolean>({ method: 'hand-over', callId }) : false;
+  }
+
+  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+    const worker = this.byCall.get(callId);
+    return worker ? worker.request<boolean>({ method: 'take-back', callId, plan }) : false;
   }
 
   async consult(callId: string, step: ConsultStep): Promise<boolean> {

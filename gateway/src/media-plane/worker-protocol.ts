@@ -8,6 +8,7 @@ import type { MediaTraceEvent } from '../media/turn-trace.js';
 import type { EndReason } from '../call/vocabulary.js';
 import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
+import type { CallPlan } from '../call/plan.js';
 import type { MediaPlaneConfig } from './local-plane.js';
 import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, MonitorStep, WarmTransferCommand } from './plane.js';
 
@@ -34,6 +35,7 @@ export type WorkerRequest =
   | { type: 'request'; id: number; method: 'join'; a: string; b: string }
   | { type: 'request'; id: number; method: 'fallback'; callId: string; to: 'bridge' | 'apology' }
   | { type: 'request'; id: number; method: 'hand-over'; callId: string }
+  | { type: 'request'; id: number; method: 'take-back'; callId: string; plan: CallPlan }
   | { type: 'request'; id: number; method: 'consult'; callId: string; step: ConsultStep }
   | { type: 'request'; id: number; method: 'monitor'; callId: string; step: MonitorStep }
   | { type: 'request'; id: number; method: 'stats'; newWindow: boolean }

@@ -20,7 +20,7 @@ import { UdpPacketTransport } from './udp-packet-transport.js';
 import { PlayoutClock, RtpStreamState } from './rtp/pacer.js';
 import { rtpSize, serializeRtp, type RtpPacket } from './rtp/packet.js';
 import { Uplink, type UplinkOutput } from './uplink.js';
-import { callerSpeech, dtmfSenderFor, payloadTypes, sameSrtpKeys, targetOf, uplinkOptions, type CallMediaOptions, type MediaTap } from './call-media-options.js';
+import { callerSpeech, dtmfSenderFor, payloadTypes, sameSrtpKeys, targetOf, uplinkOptions, type BargeInSettings, type CallMediaOptions, type MediaTap } from './call-media-options.js';
 import { fadeOut, type CallerSpeech, type InterruptRequest } from './barge-in.js';
 import { TurnTrace } from './turn-trace.js';
 import { epochMs, roundMs, type MediaTimelineEvent } from './timeline.js';
@@ -56,7 +56,7 @@ export class CallMedia implements AgentCommandTarget {
   private closed = false;
   /** A tick or a packet's handling threw: the media does nothing more until it is closed. */
   private faulted = false;
-  private readonly speech: CallerSpeech;
+  private speech: CallerSpeech;
   private interruptRequest: InterruptRequest | undefined;
   /** After an interruption: agent audio is dropped until the agent's `clear` or this time. */
   private discardUntilMs: number | undefined;
@@ -143,6 +143,24 @@ export class CallMedia implements AgentCommandTarget {
     this.stream.startTalkspurt();
     this.tailPending = false;
     this.agent.attach(link);
+  }
+
+  /**
+   * The reverse of `handOver` (forwarding's `onPersonHangup: agent`): the person hung up and an agent takes the call
+   * back. The playout leaves its continuous mode, barge-in interrupts again as `bargeIn` says (detection starts now
+   * if the call was bridged from its start), and the caller's audio goes through the configured jitter mode.
+   */
+  takeBack(link: AgentLink, bargeIn: BargeInSettings): void {
+    this.bridged = false;
+    if (this.speech.mode === 'off' && bargeIn.mode !== 'off') {
+      this.speech.close();
+      this.speech = callerSpeech(bargeIn, this.codec.descriptor.pcmRate);
+      this.uplink.setSpeech(this.speech);
+    }
+    this.uplink.useConfigured(uplinkOptions(this.negotiated, this.options.settings, this.options.logger, false), this.options.clock.nextTickMs());
+    this.heldTicks = 0;
+    this.heldSinceMs = undefined;
+    this.replaceAgent(link);
   }
 
   /**

@@ -84,7 +84,7 @@ export class Uplink {
 
   constructor(
     private options: UplinkOptions,
-    private readonly speech: CallerSpeech,
+    private speech: CallerSpeech,
   ) {
     this.ptime = new UplinkPtime(options.ptimeMs, options.clockRate);
     this.ordering = this.newOrdering();
@@ -112,6 +112,17 @@ export class Uplink {
     this.options = { ...this.options, jitter: { ...this.options.jitter, mode: 'adaptive' } };
     this.ordering = this.newOrdering();
     this.clock = new PlayoutClock(nextTickMs, { ptimeMs: this.ptime.ms });
+  }
+
+  /** Caller speech detection changes (a bridged leg back with an agent: CallMedia.takeBack). */
+  setSpeech(speech: CallerSpeech): void {
+    this.speech = speech;
+  }
+
+  /** Back to the configured ordering (`media.jitter.mode`) after a bridge: an agent listens again. */
+  useConfigured(options: UplinkOptions, nextTickMs: number): void {
+    if (this.ordering.mode === options.jitter.mode) return;
+    this.reconfigure(options, nextTickMs);
   }
 
   /** A new codec clock or payload types after a re-INVITE. */

@@ -61,6 +61,7 @@ export class RecordBuilder implements CallRecordSource {
       events.on('agent-connect', (e) => this.live.get(e.call.id)?.agentConnect(e)),
       events.on('forwarded', (e) => this.live.get(e.call.id)?.forwarded(e)),
       events.on('consulted', (e) => this.live.get(e.call.id)?.consulted(e)),
+      events.on('unbridged', (e) => this.live.get(e.call.id)?.unbridged(e)),
       events.on('monitored', (e) => this.live.get(e.call.id)?.monitored(e)),
       events.on('answered', (e) => this.live.get(e.call.id)?.answered()),
       events.on('transfer-requested', (e) => this.live.get(e.call.id)?.transferRequested(e.target)),

@@ -86,6 +86,11 @@ export class CallAccumulator {
     this.add(this.now(), 'consult', { to: e.target, status: e.status, ...(e.legId === undefined ? {} : { callId: e.legId }), ...(e.reason === undefined ? {} : { reason: e.reason }) });
   }
 
+  /** The person hung up first and the caller went back to its agent (`agent`), or could not (`ended`). */
+  unbridged(e: CallEventOf<'unbridged'>): void {
+    this.add(this.now(), 'back-to-agent', { callId: e.legId, outcome: e.outcome, connectMs: e.connectMs });
+  }
+
   /** A supervisor's step: ringing their phone, on (hearing the call), a mode change, off. */
   monitored(e: CallEventOf<'monitored'>): void {
     this.add(this.now(), 'monitor', { step: e.step, mode: e.mode, to: e.to, ...(e.legId === undefined ? {} : { callId: e.legId }) });

@@ -56,6 +56,7 @@ export const TIMELINE_TYPES = [
   'forward',
   'answered',
   'consult',
+  'back-to-agent',
   'monitor',
   'turn',
   'barge-in',

@@ -1,20 +1,18 @@
 /**
  * Forwarding a number to people, with real phones: a caller (baresip, PCMU) calls a number whose `forward:` rings
- * two people in turn. The first (a SIP phone that rings and never answers) rings out after the ring timeout and is
- * cancelled; the second (baresip, G.722 only, on another trunk) answers. The gateway answers the caller and bridges
+ * two people in turn, each a baresip of its own. The first (PCMU, a phone that rings and is never picked up) rings
+ * out after the ring timeout and is cancelled; the second (G.722 only, on another trunk) answers. The gateway answers the caller and bridges
  * the two legs: each side's sentence must reach the other (normalised cross-correlation ≥ 0.9 at the best lag) across
  * the PCMU ↔ 24 kHz ↔ G.722 transcoding, and the API shows both legs and how each ended.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speechWav, type Wav } from '../helpers/audio.js';
-import { type BaresipCallResult, callAnswered, describeCall } from '../helpers/baresip.js';
+import { type BaresipCallResult, baresipCall, callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEcho, measureEchoByUtterance } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
-import { header, parseSip, type SipMessage } from '../helpers/sip-text.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
@@ -27,6 +25,12 @@ const ECHO = '+15550100779';
 const TRANSFERS = '+15550100780';
 /** Its agent is down: people ring instead (`when: agent-unavailable`). */
 const FAILOVER = '+15550100778';
+/** People ring first; when the person hangs up the caller goes back to the number's agent (`onPersonHangup: agent`). */
+const BACK = '+15550100782';
+/** Its agent takes the call; the test forwards it through the API with `onPersonHangup: agent`. */
+const LIVE_BACK = '+15550100783';
+/** What the turn agent says (as a transcript line) on a call's first connection. */
+const GREETING = 'Thanks for calling Acme, how can I help?';
 const DESK = '+15551110001';
 const PERSON = '+15551110002';
 const MIN_NCC = 0.9;
@@ -44,52 +48,13 @@ async function across(reference: Wav, heard: Wav, window: { minLagMs: number; ma
   return { ncc, detail: utterances.map((u) => `${u.startMs.toFixed(0)} ms: ${u.ncc.toFixed(3)} at ${u.lagMs.toFixed(1)} ms`).join('; ') };
 }
 
-/** A phone that rings and never answers: 100 + 180 to an INVITE, 200 + 487 to its CANCEL. */
-class UnansweredPhone {
-  readonly invites: SipMessage[] = [];
-  readonly cancels: SipMessage[] = [];
-  private constructor(private readonly socket: Socket) {
-    socket.on('message', (raw, rinfo) => {
-      const msg = parseSip(raw.toString('latin1'));
-      if (msg === undefined || msg.method === undefined) return;
-      const reply = (status: string, request: SipMessage, toTag: boolean): void => {
-        const lines = [`SIP/2.0 ${status}`];
-        for (const [name, value] of request.headers) {
-          if (name === 'via' || name === 'from' || name === 'call-id' || name === 'cseq') lines.push(`${name}: ${value}`);
-          if (name === 'to') lines.push(`to: ${value}${toTag && !value.includes(';tag=') ? ';tag=desk1' : ''}`);
-        }
-        lines.push('content-length: 0', '', '');
-        socket.send(lines.join('\r\n'), rinfo.port, rinfo.address);
-      };
-      if (msg.method === 'INVITE') {
-        this.invites.push(msg);
-        reply('100 Trying', msg, false);
-        reply('180 Ringing', msg, true);
-      } else if (msg.method === 'CANCEL') {
-        this.cancels.push(msg);
-        reply('200 OK', msg, false);
-        const invite = this.invites.find((i) => header(i, 'call-id') === header(msg, 'call-id'));
-        if (invite !== undefined) reply('487 Request Terminated', invite, true);
-      }
-    });
-  }
-
-  static async listen(port: number): Promise<UnansweredPhone> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-    return new UnansweredPhone(socket);
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-let desk: UnansweredPhone | undefined;
 let deskPort = 0;
 /** The agent of TRANSFERS: sends `transfer{PERSON}` when the call starts; what it was sent, in order. */
 let transferAgent: WsAgentServer | undefined;
 const transferAgentMessages: { type: string; [key: string]: unknown }[] = [];
+/** The agent of BACK and LIVE_BACK: each connection's `start` and the types it was sent (turnAgent). */
+let turnAgent: WsAgentServer | undefined;
+const turnConnections: TurnConnection[] = [];
 let closedPort = 0;
 let personPort = 0;
 let dir = '';
@@ -97,6 +62,48 @@ let callerMic: { path: string; wav: Wav } | undefined;
 /** The caller's sentence after 3 s of silence: spoken once the live call has been forwarded. */
 let lateCallerMic: { path: string; wav: Wav } | undefined;
 let personMic: { path: string; wav: Wav } | undefined;
+/** The caller's question after 7 s of silence: asked once the person has hung up (at 5 s), to the agent that is back. */
+let backMic: { path: string; wav: Wav } | undefined;
+
+interface TurnConnection {
+  start: { to: string; resume?: { attempt: number; cause: string; transcript: { role: string; text: string }[]; playedMs: number } } | undefined;
+  types: string[];
+}
+
+/**
+ * A WebSocket agent that takes turns: on a call's first connection it says GREETING (as a final transcript line);
+ * it keeps the caller's audio, and when the gateway says the caller stopped speaking (`speech_stopped`, its barge-in
+ * detection) it plays that turn back, from 500 ms before `speech_started`. So it answers only if the gateway's speech
+ * detection runs on the call.
+ */
+function startTurnAgent(connections: TurnConnection[]): Promise<WsAgentServer> {
+  return startWsAgentServer((ws) => {
+    const connection: TurnConnection = { start: undefined, types: [] };
+    connections.push(connection);
+    const recent: Buffer[] = [];
+    let turn: Buffer[] | undefined;
+    ws.on('message', (data, isBinary) => {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      if (isBinary) {
+        recent.push(bytes);
+        if (recent.length > 25) recent.shift();
+        turn?.push(bytes);
+        return;
+      }
+      const msg = JSON.parse(bytes.toString()) as { type: string } & TurnConnection['start'];
+      connection.types.push(msg.type);
+      if (msg.type === 'start') {
+        connection.start = msg;
+        if (msg.resume === undefined) ws.send(JSON.stringify({ type: 'transcript', role: 'agent', text: GREETING, final: true }));
+      } else if (msg.type === 'speech_started') {
+        turn = [...recent];
+      } else if (msg.type === 'speech_stopped' && turn !== undefined) {
+        for (const frame of turn) ws.send(frame);
+        turn = undefined;
+      }
+    });
+  });
+}
 
 beforeAll(async () => {
   deskPort = await freePort('udp');
@@ -108,21 +115,23 @@ beforeAll(async () => {
       if (msg.type === 'start') ws.send(JSON.stringify({ type: 'transfer', target: PERSON }));
     });
   });
+  turnAgent = await startTurnAgent(turnConnections);
   closedPort = await freePort('tcp');
   personPort = await freePort('udp');
-  desk = await UnansweredPhone.listen(deskPort);
   dir = await mkdtemp(join(tmpdir(), 'patchbay-forward-'));
   const callerPath = join(dir, 'caller.wav');
   const personPath = join(dir, 'person.wav');
   const latePath = join(dir, 'caller-late.wav');
   lateCallerMic = { path: latePath, wav: await speechWav(latePath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 3_000, tailMs: 200 }) };
+  const backPath = join(dir, 'caller-back.wav');
+  backMic = { path: backPath, wav: await speechWav(backPath, 'Is anyone still there', { sampleRate: 8_000, leadMs: 7_000, tailMs: 200 }) };
   callerMic = { path: callerPath, wav: await speechWav(callerPath, 'Hello, I would like to speak with someone about my order', { sampleRate: 8_000, leadMs: 800, tailMs: 200 }) };
   personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 800, tailMs: 200 }) };
 }, 60_000);
 
 afterAll(async () => {
-  desk?.close();
   await transferAgent?.close();
+  await turnAgent?.close();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
@@ -144,6 +153,8 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
       [ECHO]: { agent: 'echo' },
       [RING_ALL]: { agent: 'echo', forward: { to: [{ to: DESK, trunk: 'desk' }, { to: PERSON, trunk: 'people' }], strategy: 'simultaneous', ringTimeoutS: 10, fallback: 'reject' } },
       [TRANSFERS]: { agent: transferAgent?.url ?? '', transfer: { allow: ['+1555'] } },
+      [BACK]: { agent: turnAgent?.url ?? '', forward: { to: [{ to: PERSON, trunk: 'people' }], ringTimeoutS: 10, onPersonHangup: 'agent' } },
+      [LIVE_BACK]: { agent: turnAgent?.url ?? '' },
       [FAILOVER]: {
         agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
         forward: { to: [{ to: PERSON, trunk: 'people' }], when: 'agent-unavailable', ringTimeoutS: 10 },
@@ -164,19 +175,34 @@ interface Summary {
 }
 
 /**
- * The person (baresip, G.722 only) listens; once it does, the caller (baresip, PCMU) dials `number` with `callerMic`
- * and `onDialled` runs. Resolves when both calls are over, with what each heard, after checking both were established.
+ * The desk: a second person's phone (baresip, PCMU) that rings and never answers; resolves once it listens, with
+ * its call to come (closed when the gateway cancels it).
+ */
+async function ringingDesk(): Promise<{ call: Promise<BaresipCallResult> }> {
+  if (!personMic) throw new Error('setup failed');
+  let listening!: () => void;
+  const up = new Promise<void>((resolve) => (listening = resolve));
+  const call = baresipCall({ answer: { sipPort: deskPort, user: DESK, ringOnly: true, onListening: () => listening() }, microphone: personMic.path, codecs: ['PCMU'], hangupAfterMs: 1_000, establishTimeoutMs: 30_000 });
+  await Promise.race([up, call.then((c) => Promise.reject(new Error(`the desk exited before it listened\n${describeCall(c)}`)))]);
+  return { call };
+}
+
+/**
+ * The person (baresip, G.722 only) listens, and the desk too when `desk` is set; once they do, the caller (baresip,
+ * PCMU) dials `number` with `callerMic` and `onDialled` runs. Resolves when the calls are over, with what each heard,
+ * after checking the caller's and the person's were established.
  */
 async function callAndAnswer(
   gateway: TestGateway,
   number: string,
   callerMic: { path: string },
-  options: { callerHangupAfterMs?: number; onDialled?: () => void } = {},
-): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; callerHeard: Wav; personHeard: Wav }> {
+  options: { callerHangupAfterMs?: number; personHangupAfterMs?: number; onDialled?: () => void; desk?: boolean } = {},
+): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; callerHeard: Wav; personHeard: Wav; desk: BaresipCallResult | undefined }> {
   if (!personMic) throw new Error('setup failed');
+  const desk = options.desk === true ? await ringingDesk() : undefined;
   const { caller: heardByCaller, answerer: person } = await callAnswered({
-    // The caller hangs up first: its BYE ends this leg (peer-hangup).
-    answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: 20_000, establishTimeoutMs: 20_000 },
+    // The caller hangs up first (its BYE ends this leg: peer-hangup), unless the person is told to.
+    answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: options.personHangupAfterMs ?? 20_000, establishTimeoutMs: 20_000 },
     caller: { uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: options.callerHangupAfterMs ?? 7_000, establishTimeoutMs: 15_000 },
     ...(options.onDialled === undefined ? {} : { onDialled: options.onDialled }),
   });
@@ -185,7 +211,7 @@ async function callAndAnswer(
   expect(heardByCaller.codec, describeCall(heardByCaller)).toMatch(/^PCMU/);
   expect(person.codec, describeCall(person)).toMatch(/^G722/);
   if (!heardByCaller.heard || !person.heard) throw new Error('no recording');
-  return { caller: heardByCaller, person, callerHeard: heardByCaller.heard, personHeard: person.heard };
+  return { caller: heardByCaller, person, callerHeard: heardByCaller.heard, personHeard: person.heard, desk: await desk?.call };
 }
 
 // With media workers the person's leg must run in the caller's worker (MediaCallInfo.near): the bridge is in memory.
@@ -199,10 +225,9 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
   });
 
   it('rings the first person out, bridges the second: each hears the other across PCMU ↔ G.722', async () => {
-    if (!callerMic || !personMic || !desk) throw new Error('setup failed');
-    const desksBefore = { invites: desk.invites.length, cancels: desk.cancels.length };
+    if (!callerMic || !personMic) throw new Error('setup failed');
     const base = `http://127.0.0.1:${gateway.httpPort}`;
-    const { callerHeard, personHeard } = await callAndAnswer(gateway, NUMBER, callerMic);
+    const { callerHeard, personHeard, desk } = await callAndAnswer(gateway, NUMBER, callerMic, { desk: true });
 
     const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
     const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
@@ -210,9 +235,11 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
 
-    // The desk rang and was cancelled at the ring timeout; then the person's leg.
-    expect(desk.invites.length - desksBefore.invites).toBe(1);
-    expect(desk.cancels.length - desksBefore.cancels).toBe(1);
+    // The desk's phone rang and was cancelled at the ring timeout, never answered; then the person's leg.
+    if (desk === undefined) throw new Error('no desk');
+    expect(desk.established, describeCall(desk)).toBe(false);
+    expect(desk.events.map((e) => e.type), describeCall(desk)).toEqual(expect.arrayContaining(['CALL_INCOMING', 'CALL_CLOSED']));
+    expect(desk.log.match(/^CANCEL sip:/gm) ?? [], describeCall(desk)).toHaveLength(1);
     await gateway.waitForIdle(5_000);
     const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?limit=10`)).json()) as { calls: Summary[] }).calls;
     await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 3, 5_000);
@@ -234,17 +261,17 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
   // fallback above and below do): they run on the main thread only, to keep CI's time.
   if (workers === 0) {
     it('simultaneous: the desk and the person ring at once; the person answers, the desk is cancelled as answered elsewhere', async () => {
-      if (!callerMic || !personMic || !desk) throw new Error('setup failed');
+      if (!callerMic || !personMic) throw new Error('setup failed');
       const base = `http://127.0.0.1:${gateway.httpPort}`;
-      const before = desk.cancels.length;
-      const { callerHeard, personHeard } = await callAndAnswer(gateway, RING_ALL, callerMic);
+      const { callerHeard, personHeard, desk } = await callAndAnswer(gateway, RING_ALL, callerMic, { desk: true });
       const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
       const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
       expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
       expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
-      const cancel = desk.cancels[before];
-      if (cancel === undefined) throw new Error('the desk got no CANCEL');
-      expect(header(cancel, 'reason')).toBe('SIP;cause=200;text="Call completed elsewhere"');
+      // The desk's phone is told the call was completed elsewhere (so it shows no missed call).
+      if (desk === undefined) throw new Error('no desk');
+      expect(desk.established, describeCall(desk)).toBe(false);
+      expect(desk.log, describeCall(desk)).toMatch(/^CANCEL sip:[\s\S]*?^Reason: SIP;cause=200;text="Call completed elsewhere"\r?$/im);
       await gateway.waitForIdle(5_000);
       const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(RING_ALL)}`)).json()) as { calls: Summary[] }).calls;
       await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 3, 5_000);
@@ -348,4 +375,73 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(detail.timeline.find((e) => e.type === 'agent-failed')?.data).toMatchObject({ code: 'AGENT_UNREACHABLE', outcome: 'unreachable' });
     expect(detail.timeline.find((e) => e.type === 'forward')?.data).toEqual({ to: PERSON, trunk: 'people', outcome: 'answered', callId: leg?.id });
   }, 90_000);
+
+  // The person hangs up first and the caller goes back to its agent: a number's forward (the call bridged from its
+  // start: no agent before, barge-in detection started only now) on the main thread; a live forward through the API
+  // (the agent handed over, then dialled again with the transcript) in a media worker.
+  it(workers === 0 ? "onPersonHangup: agent: the person hangs up first and the number's agent takes the caller back" : 'a live forward with onPersonHangup: agent: the agent leaves for the person, and is dialled again with the transcript when the person hangs up', async () => {
+    if (!backMic || !personMic) throw new Error('setup failed');
+    const number = workers === 0 ? BACK : LIVE_BACK;
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    const seen = turnConnections.length;
+    let forwarded: Promise<{ status: number; body: string }> | undefined;
+    const { callerHeard, personHeard } = await callAndAnswer(gateway, number, backMic, {
+      personHangupAfterMs: 5_000,
+      callerHangupAfterMs: 12_000,
+      ...(number === LIVE_BACK
+        ? {
+            onDialled: () => {
+              forwarded = liveCallOf(base, LIVE_BACK).then(async (callId) => {
+                const res = await fetch(`${base}/v1/calls/${callId}/forward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: PERSON, trunk: 'people', onPersonHangup: 'agent' }) });
+                return { status: res.status, body: await res.text() };
+              });
+            },
+          }
+        : {}),
+    });
+    if (forwarded !== undefined) expect((await forwarded).status).toBe(202);
+    const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
+    // The agent back on the call answers the question asked after the person left (its turn played back).
+    const answer = await measureEcho(backMic.wav, callerHeard, { minLagMs: 500, maxLagMs: 4_000 });
+    // The person, gone by then, never heard it.
+    const heardByPerson = await measureEcho(backMic.wav, personHeard, { minLagMs: -7_000, maxLagMs: 1_000 });
+    console.log(`back to the agent (workers ${workers}, ${number === BACK ? 'forward' : 'live forward'}): person → caller NCC ${toCaller.ncc.toFixed(3)} (${toCaller.detail}); the agent's answer NCC ${answer.ncc.toFixed(3)} at ${answer.lagMs.toFixed(0)} ms`);
+    expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
+    expect(answer.ncc, 'the caller hears the agent that took it back').toBeGreaterThanOrEqual(MIN_NCC);
+    expect(heardByPerson.ncc).toBeLessThan(0.5);
+
+    // The agent's connections: the live call's first (greeted, then told it was transferred), then the one that took
+    // the caller back, told why and what was said so far; its caller audio had speech events (barge-in detection).
+    const connections = turnConnections.slice(seen).filter((c) => c.start?.to === number);
+    const back = connections.at(-1);
+    expect(connections).toHaveLength(number === BACK ? 1 : 2);
+    if (number === LIVE_BACK) expect(connections[0]?.types).toContain('stop');
+    expect(back?.start?.resume).toEqual({ attempt: 1, cause: 'person-hangup', transcript: number === BACK ? [] : [{ role: 'agent', text: GREETING }], playedMs: 0 });
+    expect(back?.types).toEqual(expect.arrayContaining(['speech_started', 'speech_stopped']));
+
+    await gateway.waitForIdle(5_000);
+    const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(number)}`)).json()) as { calls: Summary[] }).calls;
+    await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+    const calls = await list();
+    const inbound = calls.find((c) => c.direction === 'inbound');
+    const leg = calls.find((c) => c.direction === 'outbound');
+    // The caller hung up last, with its agent; the person's leg ended by the person's own BYE.
+    expect(inbound, JSON.stringify(calls)).toMatchObject({ agent: { kind: 'url', target: expect.stringContaining(turnAgent?.url ?? '-') }, endReason: 'remote-bye', status: 'completed' });
+    expect(leg).toMatchObject({ to: PERSON, endReason: 'remote-bye', agent: { kind: 'bridge', target: inbound?.id } });
+    const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+    expect(detail.timeline.filter((e) => e.type === 'forward' || e.type === 'back-to-agent').map((e) => [e.type, e.data['outcome'], e.data['callId']])).toEqual([
+      ['forward', 'answered', leg?.id],
+      ['back-to-agent', 'agent', leg?.id],
+    ]);
+  }, 90_000);
 });
+
+/** The id of `number`'s answered inbound call, once there is one. */
+async function liveCallOf(base: string, number: string): Promise<string> {
+  for (;;) {
+    const calls = ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(number)}`)).json()) as { calls: Summary[] }).calls;
+    const live = calls.find((c) => c.direction === 'inbound' && c.status === 'answered');
+    if (live !== undefined) return live.id;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -44,10 +44,11 @@ export interface BaresipCallOptions {
   readonly uri?: string;
   /**
    * Be the called phone instead: listen on `sipPort` as `user` (baresip finds the account for an INVITE by its
-   * Request-URI user) and answer the first call at once (`answermode=auto`). `onListening` runs once baresip is up:
-   * place the call then. The establish timeout counts from there.
+   * Request-URI user) and answer the first call at once (`answermode=auto`), or, with `ringOnly`, ring (180) and
+   * never answer (`answermode=manual`: the call closes when it is cancelled, or at the establish timeout).
+   * `onListening` runs once baresip is up: place the call then. The establish timeout counts from there.
    */
-  readonly answer?: { readonly sipPort: number; readonly user: string; readonly onListening: () => void };
+  readonly answer?: { readonly sipPort: number; readonly user: string; readonly onListening: () => void; readonly ringOnly?: boolean };
   /** Codecs offered, in preference order; default all four. */
   readonly codecs?: readonly BaresipCodec[];
   /** Mono 16-bit PCM WAV used as the microphone. Its rate becomes `ausrc_srate`. */
@@ -166,7 +167,7 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     await writeFile(join(dir, 'config'), `${config.join('\n')}\n`);
     const codecs = (options.codecs ?? ['PCMU', 'PCMA', 'G722', 'opus']).map((c) => CODEC_SPEC[c]).join(',');
     const user = options.answer?.user ?? 'patchbay-test';
-    const answerMode = options.answer === undefined ? '' : ';answermode=auto';
+    const answerMode = options.answer === undefined ? '' : options.answer.ringOnly === true ? ';answermode=manual' : ';answermode=auto';
     const mediaenc = options.mediaenc === undefined ? '' : `;mediaenc=${options.mediaenc}`;
     const transport = options.tls === undefined ? '' : ';transport=tls';
     await writeFile(join(dir, 'accounts'), `<sip:${user}@127.0.0.1${transport}>;regint=0;ptime=20;audio_codecs=${codecs}${answerMode}${mediaenc}\n`);
