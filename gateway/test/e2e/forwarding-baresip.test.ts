@@ -29,6 +29,8 @@ const FAILOVER = '+15550100778';
 const BACK = '+15550100782';
 /** Its agent takes the call; the test forwards it through the API with `onPersonHangup: agent`. */
 const LIVE_BACK = '+15550100783';
+/** Rings only the desk, for long: the caller gives up while it rings. */
+const DESK_ONLY = '+15550100784';
 /** What the turn agent says (as a transcript line) on a call's first connection. */
 const GREETING = 'Thanks for calling Acme, how can I help?';
 const DESK = '+15551110001';
@@ -155,6 +157,7 @@ function forwardingGateway(workers: number): Promise<TestGateway> {
       [TRANSFERS]: { agent: transferAgent?.url ?? '', transfer: { allow: ['+1555'] } },
       [BACK]: { agent: turnAgent?.url ?? '', forward: { to: [{ to: PERSON, trunk: 'people' }], ringTimeoutS: 10, onPersonHangup: 'agent' } },
       [LIVE_BACK]: { agent: turnAgent?.url ?? '' },
+      [DESK_ONLY]: { agent: 'echo', forward: { to: [{ to: DESK, trunk: 'desk' }], ringTimeoutS: 30, fallback: 'reject' } },
       [FAILOVER]: {
         agent: `ws://127.0.0.1:${closedPort}/agent`, // nothing listens: AGENT_UNREACHABLE at once
         forward: { to: [{ to: PERSON, trunk: 'people' }], when: 'agent-unavailable', ringTimeoutS: 10 },
@@ -196,14 +199,21 @@ async function callAndAnswer(
   gateway: TestGateway,
   number: string,
   callerMic: { path: string },
-  options: { callerHangupAfterMs?: number; personHangupAfterMs?: number; onDialled?: () => void; desk?: boolean } = {},
+  options: { callerHangupAfterMs?: number; personHangupAfterMs?: number; onDialled?: () => void; desk?: boolean; callerDtmf?: { afterMs: number; digits: string } } = {},
 ): Promise<{ caller: BaresipCallResult; person: BaresipCallResult; callerHeard: Wav; personHeard: Wav; desk: BaresipCallResult | undefined }> {
   if (!personMic) throw new Error('setup failed');
   const desk = options.desk === true ? await ringingDesk() : undefined;
   const { caller: heardByCaller, answerer: person } = await callAnswered({
     // The caller hangs up first (its BYE ends this leg: peer-hangup), unless the person is told to.
     answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: options.personHangupAfterMs ?? 20_000, establishTimeoutMs: 20_000 },
-    caller: { uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: options.callerHangupAfterMs ?? 7_000, establishTimeoutMs: 15_000 },
+    caller: {
+      uri: `sip:${number}@127.0.0.1:${gateway.sipPort}`,
+      microphone: callerMic.path,
+      codecs: ['PCMU'],
+      hangupAfterMs: options.callerHangupAfterMs ?? 7_000,
+      establishTimeoutMs: 15_000,
+      ...(options.callerDtmf === undefined ? {} : { dtmf: options.callerDtmf }),
+    },
     ...(options.onDialled === undefined ? {} : { onDialled: options.onDialled }),
   });
   expect(heardByCaller.established, describeCall(heardByCaller)).toBe(true);
@@ -227,7 +237,8 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
   it('rings the first person out, bridges the second: each hears the other across PCMU ↔ G.722', async () => {
     if (!callerMic || !personMic) throw new Error('setup failed');
     const base = `http://127.0.0.1:${gateway.httpPort}`;
-    const { callerHeard, personHeard, desk } = await callAndAnswer(gateway, NUMBER, callerMic, { desk: true });
+    // The caller presses 1, 9, # after its sentence: the keys reach the person across the bridge (RFC 4733 both legs).
+    const { callerHeard, personHeard, desk, person } = await callAndAnswer(gateway, NUMBER, callerMic, { desk: true, callerDtmf: { afterMs: 4_800, digits: '19#' } });
 
     const toPerson = await across(callerMic.wav, personHeard, { minLagMs: -500, maxLagMs: 1_500 });
     const toCaller = await across(personMic.wav, callerHeard, { minLagMs: -500, maxLagMs: 1_500 });
@@ -235,6 +246,9 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
     expect(toPerson.ncc, `the person hears the caller: ${toPerson.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
     expect(toCaller.ncc, `the caller hears the person: ${toCaller.detail}`).toBeGreaterThanOrEqual(MIN_NCC);
 
+    const pressed = person.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param);
+    console.log(`forwarding bridge (workers ${workers}): DTMF at the person: ${JSON.stringify(pressed)}`);
+    expect(pressed, describeCall(person)).toEqual(['1', '9', '#']);
     // The desk's phone rang and was cancelled at the ring timeout, never answered; then the person's leg.
     if (desk === undefined) throw new Error('no desk');
     expect(desk.established, describeCall(desk)).toBe(false);
@@ -279,6 +293,27 @@ describe.each([{ workers: 0 }, { workers: 2 }])('forwarding a number to people (
       expect(calls.find((c) => c.to === DESK)).toMatchObject({ endReason: 'answered-elsewhere', status: 'canceled' });
       expect(calls.find((c) => c.to === PERSON)).toMatchObject({ endReason: 'peer-hangup', status: 'completed' });
     }, 90_000);
+  }
+
+  if (workers === 0) {
+    it('the caller hangs up while the desk rings: the desk\'s phone is cancelled, its leg ends peer-hangup', async () => {
+      if (!callerMic) throw new Error('setup failed');
+      const base = `http://127.0.0.1:${gateway.httpPort}`;
+      const desk = await ringingDesk();
+      // The caller hears ringing for 2.5 s, then gives up (CANCEL).
+      const caller = await baresipCall({ uri: `sip:${DESK_ONLY}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: 1_000, establishTimeoutMs: 2_500 });
+      const deskCall = await desk.call;
+      expect(caller.established, describeCall(caller)).toBe(false);
+      expect(deskCall.established, describeCall(deskCall)).toBe(false);
+      expect(deskCall.events.map((e) => e.type), describeCall(deskCall)).toEqual(expect.arrayContaining(['CALL_INCOMING', 'CALL_CLOSED']));
+      expect(deskCall.log.match(/^CANCEL sip:/gm) ?? [], describeCall(deskCall)).toHaveLength(1);
+      await gateway.waitForIdle(5_000);
+      const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(DESK_ONLY)}`)).json()) as { calls: Summary[] }).calls;
+      await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+      const calls = await list();
+      expect(calls.find((c) => c.direction === 'inbound'), JSON.stringify(calls)).toMatchObject({ endReason: 'cancelled' });
+      expect(calls.find((c) => c.direction === 'outbound')).toMatchObject({ to: DESK, endReason: 'peer-hangup' });
+    }, 60_000);
   }
 
   it('forwards a live call through the API: the person answers, the echo agent leaves, caller and person hear each other', async () => {

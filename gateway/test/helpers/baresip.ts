@@ -55,6 +55,11 @@ export interface BaresipCallOptions {
   readonly microphone: string;
   /** Hang up this long after the call is established. */
   readonly hangupAfterMs: number;
+  /**
+   * Press keys during the call: each digit of `digits` (RFC 4733, baresip's `sndcode`), the first `afterMs` after
+   * the call is established, then one every 400 ms.
+   */
+  readonly dtmf?: { readonly afterMs: number; readonly digits: string };
   /** Bound for dialling to established; default 5000. */
   readonly establishTimeoutMs?: number;
   /** Whole-call bound, after which baresip is killed; default `hangupAfterMs + 15000`. */
@@ -253,6 +258,10 @@ async function baresipCallOnce(options: BaresipCallOptions): Promise<BaresipCall
     const first = await nextEvent(['CALL_ESTABLISHED', 'CALL_CLOSED'], establishBy);
     const established = first?.type === 'CALL_ESTABLISHED';
     if (established) {
+      const presses = [...(options.dtmf?.digits ?? '')].map((digit, i) =>
+        setTimeout(() => command('sndcode', digit), Math.max(0, first.atMs + (options.dtmf?.afterMs ?? 0) + i * 400 - performance.now())),
+      );
+      void exited.then(() => presses.forEach((t) => clearTimeout(t)));
       const hangupAt = Math.min(deadline, first.atMs + options.hangupAfterMs);
       const early = await nextEvent(['CALL_CLOSED'], hangupAt);
       if (early === undefined) command('hangup');
