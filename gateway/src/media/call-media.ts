@@ -376,7 +376,11 @@ export class CallMedia implements AgentCommandTarget {
   private downlinkTick(): void {
     const dir = this.negotiated.direction;
     if (dir === 'recvonly' || dir === 'inactive') {
-      this.stream.endTick(); // on hold: send nothing, keep the clock running
+      // On hold: send nothing, keep the clock running. A bridged leg's other side talks on, and what it says is due
+      // now or never: it is dropped, as a person on hold misses it, so the caller resumes live and not behind a
+      // backlog. (An agent's audio waits for the resume instead: it is a turn the caller has not heard yet.)
+      if (this.bridged) this.playout.take(this.codec.samplesPerPacket24k);
+      this.stream.endTick();
       return;
     }
     if (this.interruptRequest) {

@@ -11,7 +11,9 @@
  * - with `refer`, the gateway's REFER is answered and followed by NOTIFYs (sip-caller-refer.ts); `sendRequest()`
  *   sends any other request inside the dialog.
  *
- * Every wait is bounded; `close()` is idempotent. Not a SIP stack: no auth, no re-INVITE, no TCP, loopback only.
+ * `reinvite(direction)` holds (`sendonly`, `inactive`) or resumes (`sendrecv`) the call with a re-INVITE and ACKs it.
+ *
+ * Every wait is bounded; `close()` is idempotent. Not a SIP stack: no auth, no TCP, loopback only.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -109,6 +111,8 @@ export class SipCaller {
   private remoteTarget = '';
   private routeSet: string[] = [];
   private cseq = 1;
+  private readonly sdpSession = randomInt(1, 2 ** 31);
+  private sdpVersion = 1;
   private inviteBranch = '';
   private ack = '';
   private ended = false;
@@ -302,10 +306,23 @@ export class SipCaller {
     return `sip:${this.options.to}@${this.options.host}:${this.options.port}`;
   }
 
-  private async invite(timeoutMs: number): Promise<void> {
-    const sdp = [
+  /**
+   * A re-INVITE with our SDP at `direction` (hold: `sendonly` or `inactive`; resume: `sendrecv`), ACKed once answered;
+   * resolves with the answer's SDP. Rejects when it is not answered 2xx.
+   */
+  async reinvite(direction: 'sendrecv' | 'sendonly' | 'inactive', timeoutMs = 3_000): Promise<string> {
+    this.sdpVersion++;
+    const response = await this.request('INVITE', timeoutMs, [`Contact: <sip:${this.fromUser}@${this.local}>`, 'Content-Type: application/sdp'], this.offerSdp(direction));
+    const status = response.status ?? 0;
+    this.sendSip(this.build('ACK', this.remoteTarget, branch(), this.cseq, [], '', true));
+    if (status >= 300) throw new SipCallerError('SIP_CALLER_REJECTED', `re-INVITE answered ${response.firstLine}`, status);
+    return response.body;
+  }
+
+  private offerSdp(direction: string): string {
+    return [
       'v=0',
-      `o=patchbay-test ${randomInt(1, 2 ** 31)} 1 IN IP4 127.0.0.1`,
+      `o=patchbay-test ${this.sdpSession} ${this.sdpVersion} IN IP4 127.0.0.1`,
       's=-',
       'c=IN IP4 127.0.0.1',
       't=0 0',
@@ -315,9 +332,13 @@ export class SipCaller {
       'a=rtpmap:101 telephone-event/8000',
       'a=fmtp:101 0-15',
       'a=ptime:20',
-      'a=sendrecv',
+      `a=${direction}`,
       '',
     ].join('\r\n');
+  }
+
+  private async invite(timeoutMs: number): Promise<void> {
+    const sdp = this.offerSdp('sendrecv');
     this.inviteBranch = branch();
     const text = this.build('INVITE', this.requestUri, this.inviteBranch, 1, [
       `Contact: <sip:${this.fromUser}@${this.local}>`,
