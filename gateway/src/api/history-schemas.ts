@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DISPOSITIONS } from '../call/vocabulary.js';
 import { ANALYTICS_INTERVALS } from '../records/analytics.js';
 import { MAX_PAGE } from '../records/query.js';
-import { TIMELINE_TYPES, TRANSFER_OUTCOMES } from '../records/record.js';
+import { ROUTING_ACTIONS, TIMELINE_TYPES, TRANSFER_OUTCOMES } from '../records/record.js';
 import { CALL_DIRECTIONS, CALL_STATUSES, callSummarySchema } from './schemas.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -51,7 +51,7 @@ export const callRecordSchema = callSummarySchema
         url: z.string().optional(),
         ms: z.number().optional(),
         fallbackReason: z.string().optional(),
-        action: z.enum(['agent', 'reject']),
+        action: z.enum(ROUTING_ACTIONS),
         status: z.int().optional(),
       })
       .optional(),

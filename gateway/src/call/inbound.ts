@@ -104,7 +104,7 @@ export class InboundSide {
       const asks = admission.route.webhook !== undefined && this.options.routing !== undefined;
       const source = asks ? 'webhook' : admission.source;
       const input = { direction: 'inbound', from: admission.from, to: admission.number, pattern: admission.pattern, trunk: admission.trunk } as const;
-      let plan = resolvePlan(config, { ...input, route: admission.route, adapterKey: admission.adapterKey, routing: { source, action: 'agent' } });
+      let plan = resolvePlan(config, { ...input, route: admission.route, adapterKey: admission.adapterKey, routing: { source, action: admission.route.forward?.when === 'first' ? 'forward' : 'agent' } });
       const key = dialogKey(sipCallId, localTag, parseNameAddr(getHeader(req, 'from') ?? '').tag ?? '');
       const c = newCall({ id: randomUUID(), sipCallId, localTag, key, plan, remote: tx.remote });
       call = c;

@@ -53,6 +53,7 @@ export async function startNumbers(o: StartNumbersOptions): Promise<RunningNumbe
   const metrics = o.metrics;
   const routing = new RoutingWebhooks({
     env: o.env,
+    outboundTrunks: new Set(o.config.trunks.filter((t) => t.outbound !== undefined).map((t) => t.name)),
     logger: o.logger.child({ layer: 'routing-webhook' }),
     adapters: service,
     ...(metrics ? { observer: { asked: (s, fallback) => metrics.observeRoutingWebhook(s, fallback) } } : {}),

@@ -32,6 +32,10 @@ export interface CallRecord extends CallSummary {
 export const TRANSFER_OUTCOMES = ['accepted', 'failed'] as const;
 export type TransferOutcome = (typeof TRANSFER_OUTCOMES)[number];
 
+/** What a call's routing decided (RoutingDecision.action). A contract: records, the API, docs/numbers.md. */
+export const ROUTING_ACTIONS = ['agent', 'forward', 'reject'] as const;
+export type RoutingAction = (typeof ROUTING_ACTIONS)[number];
+
 /** How the call got its route: the config file, the numbers API, a routing webhook's answer, or its fallback. */
 export interface RoutingDecision {
   source: 'config' | 'numbers-api' | 'webhook' | 'fallback';
@@ -40,8 +44,11 @@ export interface RoutingDecision {
   ms?: number;
   /** `timeout` | `unreachable` | `bad_status` | `bad_response` (fallback only). */
   fallbackReason?: string;
-  /** What it decided: `agent` (with the agent named in `agent`) or `reject` (with `status`). */
-  action: 'agent' | 'reject';
+  /**
+   * What it decided: `agent` (with the agent named in `agent`), `forward` (people ring first, as the route's
+   * `forward:` says, `when: first`; its agent after them) or `reject` (with `status`).
+   */
+  action: RoutingAction;
   status?: number;
 }
 

@@ -1,15 +1,16 @@
 /**
  * What a routing webhook may answer: a route exactly as a `numbers:` entry (`{agent, parameters?, protocol?,
- * bargeIn?, ...}`, validated by config.ts's numberRoute), or `{reject: {status, reason?}}`. `forward` and
- * `voicemail` are reserved for the issues that add them: answered today, they are refused as not yet supported
- * (and the call takes the fallback). Every problem is listed with its path.
+ * bargeIn?, forward?, ...}`, validated by config.ts's numberRoute; a route with `forward:` may leave out `agent`, and
+ * then has the number's own), or `{reject: {status, reason?}}`. `voicemail` is reserved for the issue that adds it:
+ * answered today, it is refused as not yet supported (and the call takes the fallback). Every problem is listed with
+ * its path.
  */
 import { z } from 'zod';
 import { formatIssue } from '@patchbay/adapter-kit';
 import { numberRoute, type NumberRouteConfig } from '../config.js';
 
 /** Keys a later issue gives a meaning; refused until then. */
-export const RESERVED_ANSWER_KEYS = ['forward', 'voicemail'] as const;
+export const RESERVED_ANSWER_KEYS = ['voicemail'] as const;
 
 const rejectAnswer = z.strictObject({
   reject: z.strictObject({
@@ -20,12 +21,14 @@ const rejectAnswer = z.strictObject({
 });
 
 export type WebhookAnswer =
-  | { readonly kind: 'route'; readonly route: NumberRouteConfig }
+  /** `ownAgent`: the answer named no agent (it forwards), so `route.agent` is the number's own. */
+  | { readonly kind: 'route'; readonly route: NumberRouteConfig; readonly ownAgent: boolean }
   | { readonly kind: 'reject'; readonly status: number; readonly reason: string | undefined };
 
 export type AnswerParse = { ok: true; answer: WebhookAnswer } | { ok: false; problems: string[] };
 
-export function parseWebhookAnswer(body: unknown): AnswerParse {
+/** `ownAgent`: the number's own agent, for an answer that forwards and names none. */
+export function parseWebhookAnswer(body: unknown, ownAgent: NumberRouteConfig['agent']): AnswerParse {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problems: ['the answer must be a JSON object'] };
   const reserved = RESERVED_ANSWER_KEYS.filter((k) => k in body);
   if (reserved.length > 0) return { ok: false, problems: reserved.map((k) => `${k}: not yet supported`) };
@@ -35,7 +38,8 @@ export function parseWebhookAnswer(body: unknown): AnswerParse {
     if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(formatIssue) };
     return { ok: true, answer: { kind: 'reject', status: parsed.data.reject.status, reason: parsed.data.reject.reason } };
   }
-  const parsed = numberRoute.safeParse(body);
+  const agentless = 'forward' in body && !('agent' in body);
+  const parsed = numberRoute.safeParse(agentless ? { ...body, agent: ownAgent } : body);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(formatIssue) };
-  return { ok: true, answer: { kind: 'route', route: parsed.data } };
+  return { ok: true, answer: { kind: 'route', route: parsed.data, ownAgent: agentless } };
 }

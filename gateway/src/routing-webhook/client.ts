@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { RoutingWebhookConfig } from './config.js';
 import { parseWebhookAnswer, type WebhookAnswer } from './answer.js';
+import type { NumberRouteConfig } from '../config.js';
 
 /**
  * Why the fallback route took the call: the `fallbackReason` of the call's RoutingDecision, the `reason` label of
@@ -51,6 +52,8 @@ export interface AskOptions {
   /** The resolved `secretEnv` value, when set. */
   readonly secret: string | undefined;
   readonly request: RoutingRequest;
+  /** The number's own agent: an answer that forwards without naming one gets it. */
+  readonly ownAgent: NumberRouteConfig['agent'];
   /** Aborted when the call ends while waiting (CANCEL). */
   readonly signal: AbortSignal;
   readonly fetch?: typeof fetch;
@@ -95,7 +98,7 @@ export async function askRoutingWebhook(options: AskOptions): Promise<RoutingOut
   } catch {
     return { kind: 'fallback', reason: 'bad_response', detail: 'the answer is not JSON', ms: ms() };
   }
-  const parsed = parseWebhookAnswer(json);
+  const parsed = parseWebhookAnswer(json, options.ownAgent);
   if (!parsed.ok) return { kind: 'fallback', reason: 'bad_response', detail: parsed.problems.join('; '), ms: ms() };
   return { kind: 'answer', answer: parsed.answer, ms: ms() };
 }

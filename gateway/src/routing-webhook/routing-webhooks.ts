@@ -9,6 +9,7 @@ import type { Admission } from '../call/admission.js';
 import type { PerCallDecision, PerCallRouting } from '../call/per-call-routing.js';
 import type { AdapterBlock } from '../media-plane/plane.js';
 import type { RoutingDecision } from '../records/record.js';
+import { forwardTrunkProblems } from '../forwarding/config.js';
 import { reasonPhrase } from '../sip/response.js';
 import { askRoutingWebhook, redactUrl, type FallbackReason } from './client.js';
 
@@ -23,6 +24,8 @@ export interface RoutingWebhooksOptions {
   logger: Logger;
   /** Builds an answered adapter block where the media runs (numbers/ NumberService.webhookAdapter). */
   adapters?: { webhookAdapter(spec: AdapterBlock): Promise<{ key: string } | { issues: string[] }> };
+  /** Trunks with an outbound side: an answer's `forward:` may name only these (else it is a bad answer). */
+  outboundTrunks?: ReadonlySet<string>;
   observer?: RoutingWebhookObserver;
   fetch?: typeof fetch;
 }
@@ -47,6 +50,7 @@ export class RoutingWebhooks implements PerCallRouting {
       webhook,
       secret,
       signal,
+      ownAgent: admission.route.agent,
       request: {
         type: 'call.routing',
         callId,
@@ -67,15 +71,20 @@ export class RoutingWebhooks implements PerCallRouting {
       const routing: RoutingDecision = { source: 'webhook', url, ms, action: 'reject', status: answer.status };
       return { kind: 'reject', status: answer.status, reason: answer.reason ?? reasonPhrase(answer.status), routing };
     }
-    let adapterKey: string | undefined;
+    const forward = answer.route.forward;
+    if (forward !== undefined) {
+      const problems = forwardTrunkProblems(forward, this.options.outboundTrunks ?? new Set());
+      if (problems.length > 0) return fallback('bad_response', problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; '), ms);
+    }
+    let adapterKey: string | undefined = answer.ownAgent ? admission.adapterKey : undefined;
     const agent = answer.route.agent;
-    if (typeof agent !== 'string' && agent.adapter !== 'websocket') {
+    if (!answer.ownAgent && typeof agent !== 'string' && agent.adapter !== 'websocket') {
       const built = this.options.adapters ? await this.options.adapters.webhookAdapter(agent) : { issues: ['adapter blocks are not available here'] };
       if ('issues' in built) return fallback('bad_response', built.issues.join('; '), ms);
       adapterKey = built.key;
     }
     if (signal.aborted) return { kind: 'cancelled' };
     this.options.observer?.asked(ms / 1000, undefined);
-    return { kind: 'route', route: answer.route, adapterKey, routing: { source: 'webhook', url, ms, action: 'agent' } };
+    return { kind: 'route', route: answer.route, adapterKey, routing: { source: 'webhook', url, ms, action: forward?.when === 'first' ? 'forward' : 'agent' } };
   }
 }

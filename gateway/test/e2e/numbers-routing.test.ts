@@ -68,8 +68,8 @@ async function startHook(): Promise<void> {
           return void setTimeout(() => (res.destroyed ? undefined : json(200, JSON.stringify({ agent: 'echo' }))), 3_000);
         case '/bad-json':
           return json(200, '{ not json');
-        case '/forward':
-          return json(200, JSON.stringify({ forward: { to: '+15550109999' } }));
+        case '/voicemail':
+          return json(200, JSON.stringify({ voicemail: { greeting: 'leave a message' } }));
         default:
           return json(500, '{}');
       }
@@ -94,7 +94,7 @@ beforeAll(async () => {
         '+15550100012': webhookNumber(`${hookBase}/slow`),
         '+15550100013': webhookNumber(downUrl),
         '+15550100014': webhookNumber(`${hookBase}/bad-json`),
-        '+15550100015': webhookNumber(`${hookBase}/forward`),
+        '+15550100015': webhookNumber(`${hookBase}/voicemail`),
         '+15550100016': { agent: 'demo', ringing: true, webhook: { url: `${hookBase}/slow`, timeoutMs: 5000 } },
       },
     },
@@ -230,7 +230,7 @@ describe('routing webhooks', () => {
     await caller.hangUp();
   }, 10_000);
 
-  it('bad JSON, or a key not supported yet (forward): the fallback, reason bad_response', async () => {
+  it('bad JSON, or a key not supported yet (voicemail): the fallback, reason bad_response', async () => {
     for (const to of ['+15550100014', '+15550100015']) {
       const caller = await call(to);
       expect(lastCall(to).routing).toMatchObject({ source: 'fallback', fallbackReason: 'bad_response' });
