@@ -96,13 +96,18 @@ export class AgentFailover {
     this.timer.unref();
   }
 
-  /** An agent failed: recover the call; a fault while recovering moves the chain on rather than leaving the stand-in. */
-  private failed(callId: string, cause: AgentFailureCause): void {
+  /**
+   * An agent failed: recover the call; a fault while recovering moves the chain on rather than leaving the stand-in.
+   * False when the call is not watched (any more): the failure is then the call's own to handle.
+   */
+  private failed(callId: string, cause: AgentFailureCause): boolean {
+    if (!this.calls.has(callId)) return false;
     this.recover(callId, cause).catch((err: unknown) => {
       const call = this.calls.get(callId);
       call?.log.error({ err, cause }, 'agent failover: recovering failed; the chain moves on');
       if (call !== undefined) this.host.failed(callId, cause);
     });
+    return true;
   }
 
   private async recover(callId: string, cause: AgentFailureCause): Promise<void> {

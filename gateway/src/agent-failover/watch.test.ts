@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { AgentLink, AgentSink } from '../agent/agent-link.js';
 import { AgentWatch, ResumeTranscript, type AgentFailureCause } from './watch.js';
 
-function harness(policy = { earlyHangupMs: 2_000, silenceMs: 15_000 }) {
+function harness(policy = { earlyHangupMs: 2_000, silenceMs: 15_000 }, watched = true) {
   let now = 1_000;
   const failures: AgentFailureCause[] = [];
   const passed: string[] = [];
   const transcript = new ResumeTranscript();
-  const watch = new AgentWatch(policy, transcript, (c) => failures.push(c), () => now);
+  const watch = new AgentWatch(policy, transcript, (c) => (failures.push(c), watched), () => now);
   const inner: AgentSink = {
     onAudio: () => passed.push('audio'),
     onMessage: (m: AgentMessage) => passed.push(m.type),
@@ -20,6 +20,16 @@ function harness(policy = { earlyHangupMs: 2_000, silenceMs: 15_000 }) {
 }
 
 describe('AgentWatch', () => {
+  it('a failure nobody recovers any more (the call is no longer watched: a consulting agent) passes through as it came', () => {
+    const h = harness(undefined, false);
+    h.advance(60);
+    h.sink.onMessage({ type: 'hangup', reason: 'agent_error' });
+    h.sink.onClose('agent_dropped');
+    expect(h.failures).toEqual(['agent-error', 'agent-dropped']);
+    expect(h.passed).toEqual(['hangup', 'close:agent_dropped']);
+    expect(h.watch.failed).toBeUndefined();
+  });
+
   it('an agent that hangs up at once without speaking failed (early-hangup); the hang-up is swallowed', () => {
     const h = harness();
     h.advance(60);

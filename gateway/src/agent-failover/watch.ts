@@ -58,7 +58,11 @@ export class AgentWatch {
   constructor(
     private readonly policy: WatchPolicy,
     private readonly transcript: ResumeTranscript,
-    private readonly onFailure: (cause: AgentFailureCause) => void,
+    /**
+     * Told of a failure; true when it is taken care of (the call is recovered: what made it is swallowed), false when
+     * nobody watches the call any more (a consulting agent, the apology's call): it then reaches `sink` as it came.
+     */
+    private readonly onFailure: (cause: AgentFailureCause) => boolean,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.since = now();
@@ -87,15 +91,14 @@ export class AgentWatch {
         if (msg.type === 'transcript' && msg.final) this.transcript.add(msg.role, msg.text);
         if (msg.type === 'hangup') {
           const cause = FAILURE_HANGUPS.has(msg.reason ?? '') ? 'agent-error' : this.early() ? 'early-hangup' : undefined;
-          if (cause !== undefined) return this.fail(cause);
+          if (cause !== undefined && this.fail(cause)) return;
         }
         sink.onMessage(msg);
       },
       onClose: (reason: string): void => {
         if (this.failedWith !== undefined) return;
-        if (reason === 'agent_error') return this.fail('agent-error');
-        if (reason !== 'agent_closed') return this.fail('agent-dropped');
-        if (this.early()) return this.fail('early-hangup');
+        const cause = reason === 'agent_error' ? 'agent-error' : reason !== 'agent_closed' ? 'agent-dropped' : this.early() ? 'early-hangup' : undefined;
+        if (cause !== undefined && this.fail(cause)) return;
         sink.onClose(reason);
       },
     };
@@ -131,8 +134,11 @@ export class AgentWatch {
     return this.policy.earlyHangupMs > 0 && !this.spoke && this.now() - this.since < this.policy.earlyHangupMs;
   }
 
-  private fail(cause: AgentFailureCause): void {
+  /** True when the failure is taken care of (see `onFailure`); then nothing more passes. */
+  private fail(cause: AgentFailureCause): boolean {
+    if (!this.onFailure(cause)) return false;
     this.failedWith = cause;
-    this.onFailure(cause);
+    return true;
   }
+
 }

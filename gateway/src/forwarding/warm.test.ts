@@ -5,7 +5,7 @@ import type { Call } from '../call/call.js';
 import { CallEvents, type CallEventOf } from '../call/events.js';
 import type { ForwardPlan } from '../call/plan.js';
 import type { EndReason } from '../call/vocabulary.js';
-import type { ConsultStep } from '../media-plane/plane.js';
+import type { ConsultStep, WarmTransferCommand } from '../media-plane/plane.js';
 import { DestinationPolicy } from '../routing/index.js';
 import type { ForwardOutcome } from './forwarder.js';
 import { WarmTransfers } from './warm.js';
@@ -49,7 +49,7 @@ function setup(o: { dial?: () => Promise<ForwardOutcome>; consultOk?: boolean; t
     end: (id, reason) => void ended.push({ id, reason }),
     logger: pino({ level: 'silent' }),
   });
-  const command = (msg: { type: 'consult'; target: string; whisper?: string } | { type: 'bridge'; listen?: boolean } | { type: 'cancel_consult' }): void => events.emit({ type: 'warm-transfer', call, msg });
+  const command = (msg: WarmTransferCommand): void => events.emit({ type: 'warm-transfer', call, msg });
   const end = (id: string, reason: EndReason = 'remote-bye'): void => events.emit({ type: 'ended', call: { ...call, id, state: 'ended' }, reason } as never);
   return { call, told, steps, ended, dialled, records, command, end };
 }
@@ -73,6 +73,23 @@ describe('warm transfer', () => {
     expect(h.steps).toEqual(['start caller leg-1', 'complete caller', 'join caller leg-1']);
     expect(h.call.plan.agent).toEqual({ kind: 'bridge', peer: 'leg-1' });
     expect(h.records.map((r) => r.status)).toEqual(['dialling', 'answered', 'bridged']);
+  });
+
+  it('the consulting agent leaves (its socket dropped) with the person on the line: the person takes the caller; before an answer, the call ends agent-gone', async () => {
+    const h = setup();
+    h.command({ type: 'consult', target: PERSON });
+    await settle();
+    h.command({ type: 'agent_left', reason: 'agent_dropped' });
+    await settle();
+    expect(h.steps).toEqual(['start caller leg-1', 'complete caller', 'join caller leg-1']);
+    expect(h.call.plan.agent).toEqual({ kind: 'bridge', peer: 'leg-1' });
+    expect(h.records.at(-1)).toMatchObject({ status: 'bridged', reason: 'agent-left', legId: 'leg-1' });
+    expect(h.ended).toEqual([]);
+
+    const none = setup();
+    none.command({ type: 'agent_left', reason: 'agent_dropped' });
+    await settle();
+    expect(none.ended).toEqual([{ id: 'caller', reason: 'agent-gone' }]);
   });
 
   it('bridge{listen: true}: the agent stays, told bridged; the plane is asked to keep it listening', async () => {

@@ -57,6 +57,11 @@ export class WarmTransfers {
         return this.complete(call, msg.listen === true);
       case 'cancel_consult':
         return this.cancel(call);
+      case 'agent_left':
+        // The consulting agent's link closed (it crashed, or hung up its socket) with the person on the line: the
+        // transfer completes without it rather than leaving the caller on hold music and the person in silence.
+        this.o.logger.warn({ callId: call.id, reason: msg.reason }, 'warm transfer: the consulting agent left; the person takes the caller');
+        return this.complete(call, false, 'agent-left');
     }
   }
 
@@ -110,9 +115,10 @@ export class WarmTransfers {
     this.tell(call, target, 'answered', whisper === undefined ? {} : { whisper }, outcome.legId);
   }
 
-  private async complete(call: Call, listen: boolean): Promise<void> {
+  private async complete(call: Call, listen: boolean, reason?: 'agent-left'): Promise<void> {
     const c = this.active.get(call.id);
     if (c === undefined || c.phase !== 'answered' || c.legId === undefined) {
+      if (reason === 'agent-left') return this.o.end(call.id, 'agent-gone'); // nobody to hand the caller to
       this.o.logger.warn({ callId: call.id }, 'warm transfer: bridge without an answered consultation; ignored');
       return this.o.media.tellAgent(call.id, { type: 'error', code: 'bad_message', message: 'bridge: no consultation has been answered' });
     }
@@ -124,7 +130,7 @@ export class WarmTransfers {
     call.plan = bridgedPlan(call.plan, legId);
     if (!(await this.o.forwarder.bridge(call, legId))) return this.o.end(legId, 'peer-hangup');
     if (listen) this.o.media.tellAgent(call.id, { type: 'consult', status: 'bridged', target: c.target });
-    this.o.events.emit({ type: 'consulted', call, status: 'bridged', target: c.target, legId, ...(listen ? { reason: 'listening' } : {}) });
+    this.o.events.emit({ type: 'consulted', call, status: 'bridged', target: c.target, legId, ...(listen ? { reason: 'listening' } : reason !== undefined ? { reason } : {}) });
   }
 
   private async cancel(call: Call): Promise<void> {

@@ -262,7 +262,8 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
         onHangupRequest: () => this.options.events.hangup(call.consultOf ?? callId, call.fallback ? 'agent-unavailable' : 'agent-hangup'),
         onTransferRequest: (target) => this.options.events.transfer(call.consultOf ?? callId, target),
         onWarmTransfer: (msg) => this.options.events.warmTransfer(call.consultOf ?? callId, msg),
-        onAgentGone: () => this.options.events.hangup(call.consultOf ?? callId, 'agent-gone'),
+        // A consulting agent that leaves without `bridge` or `cancel_consult` hands the caller to the person it consulted.
+        onAgentGone: (reason) => (call.consultOf !== undefined ? this.options.events.warmTransfer(call.consultOf, { type: 'agent_left', reason }) : this.options.events.hangup(callId, 'agent-gone')),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
         onFault: () => this.options.events.hangup(callId, 'error'),
       },

@@ -35,8 +35,11 @@ export type MonitorStep =
   | { readonly kind: 'mode'; readonly mode: MonitorMode }
   | { readonly kind: 'stop' };
 
-/** The agent's warm-transfer commands. */
-export type WarmTransferCommand = ConsultCommand | BridgeCommand | CancelConsultCommand;
+/**
+ * The agent's warm-transfer commands, and the plane's word that the consulting agent's link closed in the middle of
+ * a consultation (`agent_left`: not an agent message; the person on the line then takes the caller).
+ */
+export type WarmTransferCommand = ConsultCommand | BridgeCommand | CancelConsultCommand | { readonly type: 'agent_left'; readonly reason: string };
 
 /** What the media plane needs to know about a call to dial its agent. */
 export interface MediaCallInfo {

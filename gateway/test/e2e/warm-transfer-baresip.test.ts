@@ -19,6 +19,8 @@ import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
 
 const NUMBER = '+15550100800';
+/** Its agent's socket drops once the whisper has played, instead of sending `bridge`. */
+const AGENT_LEAVES = '+15550100801';
 const PERSON = '+15551110020';
 const SUMMARY = 'Anna Lee, order forty four, the parcel arrived damaged.';
 const MIN_NCC = 0.9;
@@ -41,6 +43,7 @@ const listened: Int16Array[][] = [];
  */
 function consultingAgent(ws: import('ws').WebSocket): void {
   let listen = false;
+  let leave = false;
   let frames: Int16Array[] | undefined;
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
@@ -51,13 +54,17 @@ function consultingAgent(ws: import('ws').WebSocket): void {
     const msg = JSON.parse(data.toString()) as { type: string; status?: string; name?: string; parameters?: Record<string, string> };
     told.push(msg);
     if (msg.type === 'start') listen = msg.parameters?.['listen'] === 'yes';
+    if (msg.type === 'start') leave = msg.parameters?.['leave'] === 'yes';
     if (msg.type === 'consult' && msg.status === 'bridged') listened.push((frames = []));
     if (msg.type === 'start') ws.send(JSON.stringify({ type: 'consult', target: PERSON, whisper: SUMMARY }));
     if (msg.type === 'consult' && msg.status === 'answered' && whisper !== undefined) {
       ws.send(pcm16ToBytes(whisper.samples));
       ws.send(JSON.stringify({ type: 'mark', name: 'whisper-said' }));
     }
-    if (msg.type === 'mark' && msg.name === 'whisper-said' && msg.status === 'played') ws.send(JSON.stringify(listen ? { type: 'bridge', listen: true } : { type: 'bridge' }));
+    if (msg.type === 'mark' && msg.name === 'whisper-said' && msg.status === 'played') {
+      if (leave) ws.terminate(); // a crash: no close frame (1006)
+      else ws.send(JSON.stringify(listen ? { type: 'bridge', listen: true } : { type: 'bridge' }));
+    }
   });
 }
 
@@ -86,7 +93,10 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
       // Callers from 127.0.0.1 come in on this trunk; its outbound side rings the person.
       trunks: [{ name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs: ['G722'], callerId: { user: '+15550100001' } } }],
       // In media workers the agent stays listening after the bridge (`bridge{listen: true}`).
-      numbers: { [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] }, parameters: workers > 0 ? { listen: 'yes' } : {} } },
+      numbers: {
+        [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] }, parameters: workers > 0 ? { listen: 'yes' } : {} },
+        [AGENT_LEAVES]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] }, parameters: { leave: 'yes' } },
+      },
     });
   }, 60_000);
   afterAll(async () => {
@@ -151,7 +161,32 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
     const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
     expect(detail.timeline.filter((e) => e.type === 'consult').map((e) => e.data['status'])).toEqual(['dialling', 'answered', 'bridged']);
   }, 90_000);
+
+  if (workers === 0) {
+    it('the consulting agent crashes after the whisper: the person takes the caller (no bridge from the agent needed)', async () => {
+      if (!callerMic || !personMic || !whisper) throw new Error('setup failed');
+      const { caller: callerResult, answerer: person } = await callAnswered({
+        answerer: { sipPort: personPort, user: PERSON, microphone: personMic.path, codecs: ['G722'], hangupAfterMs: 30_000, establishTimeoutMs: 20_000 },
+        caller: { uri: `sip:${AGENT_LEAVES}@127.0.0.1:${gateway.sipPort}`, microphone: callerMic.path, codecs: ['PCMU'], hangupAfterMs: 13_500, establishTimeoutMs: 15_000 },
+      });
+      expect(callerResult.established, describeCall(callerResult)).toBe(true);
+      expect(person.established, describeCall(person)).toBe(true);
+      if (!callerResult.heard || !person.heard) throw new Error('no recording');
+      const callerAtPerson = weightedNcc(await measureEchoByUtterance(callerMic.wav, person.heard, { minLagMs: -8_000, maxLagMs: 2_000 }));
+      const personAtCaller = weightedNcc(await measureEchoByUtterance(personMic.wav, callerResult.heard, { minLagMs: -6_000, maxLagMs: 2_000 }));
+      console.log(`warm transfer, agent crashed after the whisper: the caller at the person NCC ${callerAtPerson.toFixed(3)}, the person at the caller NCC ${personAtCaller.toFixed(3)}`);
+      expect(callerAtPerson, 'the person hears the caller').toBeGreaterThanOrEqual(MIN_NCC);
+      expect(personAtCaller, 'the caller hears the person').toBeGreaterThanOrEqual(MIN_NCC);
+
+      const base = `http://127.0.0.1:${gateway.httpPort}`;
+      await gateway.waitForIdle(5_000);
+      type Summary = { id: string; direction: string; endReason: string | null; agent: { kind: string; target: string | null } };
+      const list = async (): Promise<Summary[]> => ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(AGENT_LEAVES)}`)).json()) as { calls: Summary[] }).calls;
+      await waitFor(async () => (await list()).filter((c) => c.endReason !== null).length >= 2, 5_000);
+      const inbound = (await list()).find((c) => c.direction === 'inbound');
+      expect(inbound).toMatchObject({ endReason: 'remote-bye', agent: { kind: 'bridge' } });
+      const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+      expect(detail.timeline.filter((e) => e.type === 'consult').map((e) => [e.data['status'], e.data['reason']])).toEqual([['dialling', undefined], ['answered', undefined], ['bridged', 'agent-left']]);
+    }, 90_000);
+  }
 });
-
-
-
