@@ -59,7 +59,15 @@ function setup(options: { refuse?: (to: string) => string | undefined; joinFails
     events.emit({ type: 'answered', call: call(id) });
   };
   const caller = call('caller');
-  return { forwarder, placed, ended, joined, told, answer, end, caller, unbridged };
+  /** The caller's one person (`leg`) rings, answers and is bridged with it. */
+  const bridgedWith = async (leg: string): Promise<boolean> => {
+    const outcome = forwarder.dial(caller, plan('sequential', 1));
+    await tick();
+    answer(leg);
+    await outcome;
+    return forwarder.bridge(caller, leg);
+  };
+  return { forwarder, placed, ended, joined, told, answer, end, caller, unbridged, bridgedWith };
 }
 
 const plan = (strategy: ForwardPlan['strategy'], n = 3): ForwardPlan => ({
@@ -134,11 +142,7 @@ describe('Forwarder', () => {
 
   it('bridged: joins the two calls, and either one ending ends the other (peer-hangup)', async () => {
     const t = setup();
-    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
-    await tick();
-    t.answer('leg-1');
-    await outcome;
-    await expect(t.forwarder.bridge(t.caller, 'leg-1')).resolves.toBe(true);
+    await expect(t.bridgedWith('leg-1')).resolves.toBe(true);
     expect(t.joined).toEqual([['caller', 'leg-1']]);
     t.end('leg-1', 'remote-bye');
     expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
@@ -150,11 +154,7 @@ describe('Forwarder', () => {
     const agentPlan = { from: '+15550001111', pattern: '+1555*', agent: { kind: 'url', url: 'ws://agent', protocol: 'patchbay' }, bargeIn: 'vad', onAgentFailure: 'apology', failover: { redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 } } as unknown as CallPlan;
     t.caller.state = 'answered';
     t.caller.plan = bridgedPlan(agentPlan, undefined, 'agent');
-    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
-    await tick();
-    t.answer('leg-1');
-    await outcome;
-    await expect(t.forwarder.bridge(t.caller, 'leg-1')).resolves.toBe(true);
+    await expect(t.bridgedWith('leg-1')).resolves.toBe(true);
     t.end('leg-1', 'remote-bye');
     await tick();
     expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }]); // the caller goes on
@@ -165,11 +165,7 @@ describe('Forwarder', () => {
 
     // Forwarded again, and this time the caller hangs up first: the person's leg ends with it.
     t.caller.plan = bridgedPlan(t.caller.plan, undefined, 'agent');
-    const again = t.forwarder.dial(t.caller, plan('sequential', 1));
-    await tick();
-    t.answer('leg-2');
-    await again;
-    await t.forwarder.bridge(t.caller, 'leg-2');
+    await t.bridgedWith('leg-2');
     t.end('caller', 'remote-bye');
     expect(t.ended.slice(1)).toEqual([{ id: 'caller', reason: 'remote-bye' }, { id: 'leg-2', reason: 'peer-hangup' }]);
     expect(asked).toHaveLength(1);
@@ -180,11 +176,7 @@ describe('Forwarder', () => {
       const t = setup({ takeBack });
       t.caller.state = 'answered';
       t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined, 'agent');
-      const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
-      await tick();
-      t.answer('leg-1');
-      await outcome;
-      await t.forwarder.bridge(t.caller, 'leg-1');
+      await t.bridgedWith('leg-1');
       t.end('leg-1', 'remote-bye');
       await tick();
       expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
@@ -198,11 +190,7 @@ describe('Forwarder', () => {
     const t = setup({ takeBack: async (callId) => (asked.push(callId), true) });
     t.caller.state = 'answered';
     t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined);
-    const outcome = t.forwarder.dial(t.caller, plan('sequential', 1));
-    await tick();
-    t.answer('leg-1');
-    await outcome;
-    await t.forwarder.bridge(t.caller, 'leg-1');
+    await t.bridgedWith('leg-1');
     t.end('leg-1', 'remote-bye');
     expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }, { id: 'caller', reason: 'peer-hangup' }]);
     expect(asked).toEqual([]);

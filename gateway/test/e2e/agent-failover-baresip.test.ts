@@ -19,6 +19,7 @@ import type { WebSocket } from 'ws';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
 import { type BaresipCallResult, callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
+import { peopleTrunk } from '../helpers/forwarding-phones.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
@@ -103,7 +104,7 @@ function failoverGateway(workers: number): Promise<TestGateway> {
   return startTestGateway(
     {
       media: { workers },
-      trunks: [{ name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs: ['G722'], callerId: { user: '+15550100001' } } }],
+      trunks: [peopleTrunk(personPort)],
       numbers: {
         [DIES]: { agent: agent?.url ?? '', forward },
         // Nothing listens at the provider's address: the adapter hangs up `agent_error` right after it starts.

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bandLimit, frameLevelsDbfs, resampleWav, speechWav, toMono, type Wav } from '../helpers/audio.js';
 import { callAnswered, describeCall } from '../helpers/baresip.js';
 import { measureEchoByUtterance, weightedNcc, wholeNcc } from '../helpers/correlation.js';
+import { peopleTrunk } from '../helpers/forwarding-phones.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 import { startWsAgentServer, type WsAgentServer } from '../helpers/ws-agent-server.js';
@@ -91,7 +92,7 @@ describe.each([{ workers: 0 }, { workers: 2 }])('warm transfer (baresip as calle
     gateway = await startTestGateway({
       media: { workers },
       // Callers from 127.0.0.1 come in on this trunk; its outbound side rings the person.
-      trunks: [{ name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs: ['G722'], callerId: { user: '+15550100001' } } }],
+      trunks: [peopleTrunk(personPort)],
       // In media workers the agent stays listening after the bridge (`bridge{listen: true}`).
       numbers: {
         [NUMBER]: { agent: agent?.url ?? '', transfer: { allow: ['+1555'] }, parameters: workers > 0 ? { listen: 'yes' } : {} },

@@ -19,6 +19,14 @@ export interface ForwardPhones {
   readonly personMic: string;
 }
 
+/**
+ * The trunk the forwarding tests' calls use: callers from 127.0.0.1 come in on it, and its outbound side rings the
+ * person (G.722 only, caller ID +15550100001) at `personPort`.
+ */
+export function peopleTrunk(personPort: number, codecs: readonly string[] = ['G722']): Record<string, unknown> {
+  return { name: 'people', allow: ['127.0.0.1'], outbound: { proxy: { host: '127.0.0.1', port: personPort }, allow: ['+1555'], codecs, callerId: { user: '+15550100001' } } };
+}
+
 /** The fields of a call the tests read (`GET /v1/calls`). */
 export interface CallSummary {
   id: string;
