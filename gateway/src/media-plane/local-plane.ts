@@ -257,12 +257,11 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
       bridged: call.bridged,
       logger: call.log,
       events: {
-        // The apology agent hangs up a call its real agent never took: not the agent's hangup.
-        // A consulting agent talks on the person's leg (`consultOf`): what it asks is about the caller's call.
+        // The apology hangs up a call its agent never took: not the agent's hangup. A consulting agent talks on the
+        // person's leg (`consultOf`): what it asks is about the caller's call; if it leaves, the person takes the caller.
         onHangupRequest: () => this.options.events.hangup(call.consultOf ?? callId, call.fallback ? 'agent-unavailable' : 'agent-hangup'),
         onTransferRequest: (target) => this.options.events.transfer(call.consultOf ?? callId, target),
         onWarmTransfer: (msg) => this.options.events.warmTransfer(call.consultOf ?? callId, msg),
-        // A consulting agent that leaves without `bridge` or `cancel_consult` hands the caller to the person it consulted.
         onAgentGone: (reason) => (call.consultOf !== undefined ? this.options.events.warmTransfer(call.consultOf, { type: 'agent_left', reason }) : this.options.events.hangup(callId, 'agent-gone')),
         onRtpTimeout: () => this.options.events.hangup(callId, 'rtp-timeout'),
         onFault: () => this.options.events.hangup(callId, 'error'),
