@@ -51,9 +51,10 @@ export type CallEvent =
   | { readonly type: 'forwarded'; readonly call: Call; readonly outcome: 'answered' | 'failed' | 'cancelled'; readonly attempts: readonly ForwardAttempt[] }
   /**
    * The person a caller was bridged with hung up first, and the caller's plan sends it back to its agent
-   * (`onPersonHangup: agent`): `agent` it is (the agent took ~`connectMs` to dial), `ended` it could not be (the call ends `peer-hangup`).
+   * (`onPersonHangup: agent`): `agent` it is (the agent took ~`connectMs` to dial); `apology`: the agent could not be
+   * reached and the number's `onAgentFailure: apology` plays; `ended`: neither (the call ends `peer-hangup`).
    */
-  | { readonly type: 'unbridged'; readonly call: Call; readonly legId: string; readonly outcome: 'agent' | 'ended'; readonly connectMs: number }
+  | { readonly type: 'unbridged'; readonly call: Call; readonly legId: string; readonly outcome: 'agent' | 'apology' | 'ended'; readonly connectMs: number }
   /** The 2xx went out (inbound) or came in (outbound). */
   | { readonly type: 'answered'; readonly call: Call }
   /** The ACK for the initial 2xx: the dialog is confirmed. */

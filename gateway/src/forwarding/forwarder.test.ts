@@ -7,10 +7,11 @@ import type { BridgeLeg } from '../call/outbound.js';
 import { bridgedPlan, type CallPlan, type ForwardPlan } from '../call/plan.js';
 import type { CallSummary } from '../call/registry.js';
 import type { EndReason } from '../call/vocabulary.js';
+import type { TakeBackOutcome } from '../media-plane/plane.js';
 import { Forwarder } from './forwarder.js';
 
 /** A forwarder over a fake outbound side: the test answers and ends legs through the lifecycle events. */
-function setup(options: { refuse?: (to: string) => string | undefined; joinFails?: boolean; handOver?: () => Promise<boolean>; takeBack?: (callId: string, plan: CallPlan) => Promise<boolean> } = {}) {
+function setup(options: { refuse?: (to: string) => string | undefined; joinFails?: boolean; handOver?: () => Promise<boolean>; takeBack?: (callId: string, plan: CallPlan) => Promise<TakeBackOutcome> } = {}) {
   const events = new CallEvents((err) => {
     throw err;
   });
@@ -150,7 +151,7 @@ describe('Forwarder', () => {
 
   it('onPersonHangup agent: the person hanging up gives the caller its agent back (the plan before the bridge); the caller hanging up still ends the person', async () => {
     const asked: { callId: string; plan: CallPlan }[] = [];
-    const t = setup({ takeBack: async (callId, plan) => (asked.push({ callId, plan }), true) });
+    const t = setup({ takeBack: async (callId, plan) => (asked.push({ callId, plan }), 'agent' as const) });
     const agentPlan = { from: '+15550001111', pattern: '+1555*', agent: { kind: 'url', url: 'ws://agent', protocol: 'patchbay' }, bargeIn: 'vad', onAgentFailure: 'apology', failover: { redial: 1, earlyHangupMs: 2_000, silenceMs: 15_000 } } as unknown as CallPlan;
     t.caller.state = 'answered';
     t.caller.plan = bridgedPlan(agentPlan, undefined, 'agent');
@@ -172,7 +173,7 @@ describe('Forwarder', () => {
   });
 
   it('onPersonHangup agent, but the agent cannot be reached (or throws): the caller ends peer-hangup, as with end', async () => {
-    for (const takeBack of [async () => false, () => Promise.reject(new Error('the media worker is gone'))]) {
+    for (const takeBack of [async (): Promise<TakeBackOutcome> => 'none', (): Promise<TakeBackOutcome> => Promise.reject(new Error('the media worker is gone'))]) {
       const t = setup({ takeBack });
       t.caller.state = 'answered';
       t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined, 'agent');
@@ -185,9 +186,21 @@ describe('Forwarder', () => {
     }
   });
 
+  it('onPersonHangup agent, the agent unreachable and the number apologises: the apology takes the caller (the call is not ended here)', async () => {
+    const t = setup({ takeBack: async () => 'apology' });
+    t.caller.state = 'answered';
+    t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' }, onAgentFailure: 'apology' } as unknown as CallPlan, undefined, 'agent');
+    await t.bridgedWith('leg-1');
+    t.end('leg-1', 'remote-bye');
+    await tick();
+    expect(t.ended).toEqual([{ id: 'leg-1', reason: 'remote-bye' }]);
+    expect(t.unbridged).toMatchObject([{ legId: 'leg-1', outcome: 'apology' }]);
+    expect(t.caller.plan.agent).toEqual({ kind: 'builtin', name: 'demo' });
+  });
+
   it('onPersonHangup end (the default), or a caller with no agent to go back to: either hang-up ends both', async () => {
     const asked: string[] = [];
-    const t = setup({ takeBack: async (callId) => (asked.push(callId), true) });
+    const t = setup({ takeBack: async (callId) => (asked.push(callId), 'agent' as const) });
     t.caller.state = 'answered';
     t.caller.plan = bridgedPlan({ agent: { kind: 'builtin', name: 'demo' } } as unknown as CallPlan, undefined);
     await t.bridgedWith('leg-1');

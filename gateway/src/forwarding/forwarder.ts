@@ -24,6 +24,7 @@ import type { PlaceCallRequest } from '../call/control.js';
 import type { BridgeLeg } from '../call/outbound.js';
 import { unbridgedPlan, type CallPlan, type ForwardPlan } from '../call/plan.js';
 import type { CallSummary } from '../call/registry.js';
+import type { TakeBackOutcome } from '../media-plane/plane.js';
 import type { EndReason } from '../call/vocabulary.js';
 
 /** How one person's leg went. */
@@ -58,10 +59,11 @@ export interface ForwardingOptions {
   /** Tells a live call's agent (a forward of its call that found nobody: `error{transfer_failed}`). */
   readonly tellAgent?: ((callId: string, msg: GatewayMessage) => void) | undefined;
   /**
-   * A bridged call whose person hung up gets an agent again, as `plan` says (MediaPlane.takeBack); false when it
-   * could not (the call then ends `peer-hangup`). Absent: every bridge ends with either side.
+   * A bridged call whose person hung up gets an agent again, as `plan` says (MediaPlane.takeBack): `agent`, or the
+   * apology when the agent cannot be reached and the plan says so; `none`: it could not (the call then ends
+   * `peer-hangup`). Absent: every bridge ends with either side.
    */
-  readonly takeBack?: ((callId: string, plan: CallPlan) => Promise<boolean>) | undefined;
+  readonly takeBack?: ((callId: string, plan: CallPlan) => Promise<TakeBackOutcome>) | undefined;
   readonly logger: Logger;
 }
 
@@ -111,12 +113,12 @@ export class Forwarder {
   private async backToAgent(caller: Call, plan: CallPlan, legId: string): Promise<void> {
     const log = this.options.logger.child({ callId: caller.id, layer: 'forwarding' });
     const began = performance.now();
-    const back = (await this.options.takeBack?.(caller.id, plan).catch((err: unknown) => this.failed('giving the caller its agent back', caller.id, err))) === true;
+    const back = await this.options.takeBack?.(caller.id, plan).catch((err: unknown): TakeBackOutcome => (this.failed('giving the caller its agent back', caller.id, err), 'none'));
     const connectMs = Math.round(performance.now() - began);
-    if (back && caller.state !== 'ended') {
+    if ((back === 'agent' || back === 'apology') && caller.state !== 'ended') {
       caller.plan = plan;
-      log.info({ legId, connectMs }, 'the person hung up: the caller is back with its agent');
-      this.options.events.emit({ type: 'unbridged', call: caller, legId, outcome: 'agent', connectMs });
+      log.info({ legId, connectMs, outcome: back }, back === 'agent' ? 'the person hung up: the caller is back with its agent' : 'the person hung up and the agent cannot be reached: the apology ends the call');
+      this.options.events.emit({ type: 'unbridged', call: caller, legId, outcome: back, connectMs });
       return;
     }
     if (caller.state === 'ended') return;

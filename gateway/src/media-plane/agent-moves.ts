@@ -15,7 +15,7 @@ import type { BridgeJunction } from '../bridge/junction.js';
 import type { CallPlan } from '../call/plan.js';
 import { stopReasonOf } from '../call/vocabulary.js';
 import type { BargeInSettings } from '../media/call-media.js';
-import type { ConsultStep } from './plane.js';
+import type { ConsultStep, TakeBackOutcome } from './plane.js';
 import type { PlaneCall } from './plane-call.js';
 
 export interface AgentMovesOptions {
@@ -99,42 +99,46 @@ export class AgentMoves {
   /**
    * MediaPlane.takeBack: the bridged call's agent is dialled from `plan` with `start.resume{cause: 'person-hangup'}`
    * (the conversation so far), then its junction link closes (the person has gone; closing only unpairs) and the
-   * agent becomes the call's, watched for failover and barge-in on as the plan says. False when the call is gone or
-   * not a started bridged leg, or the agent cannot be reached.
+   * agent becomes the call's, watched for failover and barge-in on as the plan says. An agent that cannot be reached
+   * gives the caller the apology when the plan says `onAgentFailure: apology`. `none` when the call is gone or not a
+   * started bridged leg, or the agent is unreachable and the plan refuses.
    */
-  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+  async takeBack(callId: string, plan: CallPlan): Promise<TakeBackOutcome> {
     const { calls, failover } = this.o;
     const call = calls.get(callId);
-    if (!call?.media || call.endReason || !call.bridged || !call.start || call.consult || call.consultOf || call.monitorOf) return false;
+    if (!call?.media || call.endReason || !call.bridged || !call.start || call.consult || call.consultOf || call.monitorOf) return 'none';
     call.info = { ...call.info, plan };
     if (plan.agent.kind === 'adapter') call.adapter = this.o.adapterFor(plan.agent.key ?? plan.agent.pattern);
     const start: StartMessage = { ...call.start, streamId: randomUUID(), resume: { attempt: 1, cause: 'person-hangup', transcript: call.transcript.all, playedMs: 0 } };
     const sink = new DeferredSink(this.o.heldSamples);
     const watched = failover.watch(callId, plan.failover, start, call.log, this.o.guard(callId, sink), call.transcript);
     let link: AgentLink;
+    let outcome: TakeBackOutcome = 'agent';
     try {
       link = watched.link(await this.o.dial(callId, start, watched.sink));
     } catch (err) {
       failover.forget(callId);
       if (!(err instanceof AgentConnectError)) throw err;
-      call.log.warn({ code: err.code, reason: err.message }, 'the person hung up and the agent could not be reached to take the caller back');
-      return false;
+      call.log.warn({ code: err.code, reason: err.message, policy: plan.onAgentFailure }, 'the person hung up and the agent could not be reached to take the caller back');
+      if (plan.onAgentFailure !== 'apology') return 'none';
+      link = new InProcessLink(apologyAgent, call.start, this.o.guard(callId, sink), call.log);
+      outcome = 'apology';
     }
     if (!call.media || call.endReason || !call.bridged || calls.get(callId) !== call) {
       failover.forget(callId);
       link.close(call.endReason === undefined ? StopReason.Error : stopReasonOf(call.endReason));
-      return false;
+      return 'none';
     }
     const bridge = call.agent;
     call.bridged = false;
-    call.fallback = false;
+    call.fallback = outcome === 'apology'; // its hang-up ends the call agent-unavailable
     call.agent = link;
     call.agentSink = sink;
     bridge?.close(StopReason.Transferred);
     call.media.takeBack(link, this.o.bargeIn(plan));
     sink.attach(call.media.agent);
-    call.log.info('the person hung up: the call is back with its agent');
-    return true;
+    call.log.info({ outcome }, 'the person hung up: the call is back with its agent (or the apology)');
+    return outcome;
   }
 
   /** MediaPlane.consult. */

@@ -43,7 +43,7 @@ import type { BargeInStats } from '../media/barge-in.js';
 import type { CallQuality } from '../media/call-quality.js';
 import { guardedSink } from './guarded-sink.js';
 import { bargeInSettings } from './speech-options.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MonitorStep, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlane, MonitorStep, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls, TakeBackOutcome } from './plane.js';
 
 /** The part of the configuration the media plane reads (it crosses to workers as plain data); per call, the plan. */
 export type MediaPlaneConfig = AgentConfig & {
@@ -200,7 +200,7 @@ export class LocalMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAgen
     return this.moves.handOver(callId);
   }
 
-  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+  async takeBack(callId: string, plan: CallPlan): Promise<TakeBackOutcome> {
     return this.moves.takeBack(callId, plan);
   }
 

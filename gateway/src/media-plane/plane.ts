@@ -35,6 +35,9 @@ export type MonitorStep =
   | { readonly kind: 'mode'; readonly mode: MonitorMode }
   | { readonly kind: 'stop' };
 
+/** How `MediaPlane.takeBack` went. */
+export type TakeBackOutcome = 'agent' | 'apology' | 'none';
+
 /**
  * The agent's warm-transfer commands, and the plane's word that the consulting agent's link closed in the middle of
  * a consultation (`agent_left`: not an agent message; the person on the line then takes the caller).
@@ -160,10 +163,12 @@ export interface MediaPlane {
   /**
    * The reverse of `handOver`: a bridged call whose person hung up gets an agent again, dialled from `plan` (the
    * call's plan before its bridge, call/plan.ts unbridgedPlan) with `start.resume{cause: 'person-hangup'}` carrying
-   * the conversation its earlier agents had; barge-in and failover as that plan says. False when the call is gone, not
-   * a started bridged leg, or the agent cannot be reached (the call core then ends it).
+   * the conversation its earlier agents had; barge-in and failover as that plan says. `apology`: the agent could not
+   * be reached and the plan says `onAgentFailure: apology` (the apology plays and ends the call `agent-unavailable`);
+   * `none`: the call is gone, not a started bridged leg, or the agent cannot be reached and the plan refuses (the
+   * call core then ends it).
    */
-  takeBack(callId: string, plan: CallPlan): Promise<boolean>;
+  takeBack(callId: string, plan: CallPlan): Promise<TakeBackOutcome>;
   /**
    * Joins two bridged calls' media (both planned with agent kind `bridge`, both connected): each one's caller audio
    * and DTMF go to the other (bridge/junction.ts). Returns false when they cannot be joined (not both open, or not

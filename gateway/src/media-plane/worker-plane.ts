@@ -17,7 +17,7 @@ import { HopMetrics } from '../metrics/hop-metrics.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { CallPlan } from '../call/plan.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MonitorStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MonitorStep, MediaCallInfo, MediaPlane, MediaPlaneEvents, MediaPlaneStats, RuntimeAdapters, RuntimeAgentTls, TakeBackOutcome } from './plane.js';
 import type { FromWorker, MediaWorkerData, ToWorker, WorkerCommand, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 export interface WorkerMediaPlaneOptions {
@@ -239,9 +239,9 @@ export class WorkerMediaPlane implements MediaPlane, RuntimeAdapters, RuntimeAge
     return worker ? worker.request<boolean>({ method: 'hand-over', callId }) : false;
   }
 
-  async takeBack(callId: string, plan: CallPlan): Promise<boolean> {
+  async takeBack(callId: string, plan: CallPlan): Promise<TakeBackOutcome> {
     const worker = this.byCall.get(callId);
-    return worker ? worker.request<boolean>({ method: 'take-back', callId, plan }) : false;
+    return worker ? worker.request<TakeBackOutcome>({ method: 'take-back', callId, plan }) : 'none';
   }
 
   async consult(callId: string, step: ConsultStep): Promise<boolean> {

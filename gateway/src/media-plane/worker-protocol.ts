@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { NegotiatedMedia } from '../sdp/index.js';
 import type { CallPlan } from '../call/plan.js';
 import type { MediaPlaneConfig } from './local-plane.js';
-import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, MonitorStep, WarmTransferCommand } from './plane.js';
+import type { AdapterBlock, AgentConnectReport, ConsultStep, MediaCallInfo, MediaPlaneStats, MonitorStep, TakeBackOutcome, WarmTransferCommand } from './plane.js';
 
 export interface MediaWorkerData {
   index: number;
@@ -64,7 +64,7 @@ export type WorkerFailure =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | AgentConnectReport | boolean | undefined }
+  | { type: 'reply'; id: number; ok: true; value: { rtpPort: number } | MediaPlaneStats | AgentConnectReport | TakeBackOutcome | boolean | undefined }
   | { type: 'reply'; id: number; ok: false; failure: WorkerFailure }
   | { type: 'hangup'; callId: string; reason: EndReason }
   | { type: 'transfer'; callId: string; target: string }

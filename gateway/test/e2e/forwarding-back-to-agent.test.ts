@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDemoPrompts } from '@patchbay/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speechWav, type Wav } from '../helpers/audio.js';
 import { measureEcho, measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
@@ -28,6 +29,8 @@ const MIN_NCC = 0.9;
 const BACK = '+15550100782';
 /** Its agent takes the call; the test forwards it through the API with `onPersonHangup: agent`. */
 const LIVE_BACK = '+15550100783';
+/** Forwards first with `onPersonHangup: agent`, but its agent's URL has nothing listening: the apology comes back. */
+const BACK_DOWN = '+15550100785';
 /** What the turn agent says (as a transcript line) on a call's first connection. */
 const GREETING = 'Thanks for calling Acme, how can I help?';
 /** The agent of BACK and LIVE_BACK: each connection's `start` and the types it was sent (turnAgent). */
@@ -77,8 +80,11 @@ function startTurnAgent(connections: TurnConnection[]): Promise<WsAgentServer> {
 }
 
 let personPort = 0;
+let closedPort = 0;
 let dir = '';
 let personMic: { path: string; wav: Wav } | undefined;
+/** The caller speaks at once (to the person), then listens: nothing of theirs interrupts what comes back. */
+let helloMic: { path: string; wav: Wav } | undefined;
 /** The routing webhook of BACK: answers a forward (what it was asked is kept). */
 let router: Server | undefined;
 let routerUrl = '';
@@ -87,6 +93,7 @@ const phones = (): ForwardPhones => ({ personPort, person: PERSON, deskPort: 0, 
 
 beforeAll(async () => {
   personPort = await freePort('udp');
+  closedPort = await freePort('tcp');
   turnAgent = await startTurnAgent(turnConnections);
   router = createServer((req, res) => {
     let body = '';
@@ -102,6 +109,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'patchbay-back-'));
   const personPath = join(dir, 'person.wav');
   personMic = { path: personPath, wav: await speechWav(personPath, 'Front desk, this is Maria speaking, how can I help', { sampleRate: 16_000, leadMs: 800, tailMs: 200 }) };
+  const helloPath = join(dir, 'caller-hello.wav');
+  helloMic = { path: helloPath, wav: await speechWav(helloPath, 'Hello, is this the front desk', { sampleRate: 8_000, leadMs: 800, tailMs: 200 }) };
   const backPath = join(dir, 'caller-back.wav');
   backMic = { path: backPath, wav: await speechWav(backPath, 'Is anyone still there', { sampleRate: 8_000, leadMs: 7_000, tailMs: 200 }) };
 }, 60_000);
@@ -121,6 +130,7 @@ describe.each([{ workers: 0 }, { workers: 2 }])('back to the agent when the pers
       numbers: {
         [BACK]: { agent: turnAgent?.url ?? '', webhook: { url: routerUrl } },
         [LIVE_BACK]: { agent: turnAgent?.url ?? '' },
+        [BACK_DOWN]: { agent: `ws://127.0.0.1:${closedPort}/agent`, forward: { to: [{ to: PERSON, trunk: 'people' }], ringTimeoutS: 10, onPersonHangup: 'agent' } },
       },
     });
   }, 60_000);
@@ -192,4 +202,23 @@ describe.each([{ workers: 0 }, { workers: 2 }])('back to the agent when the pers
       ['back-to-agent', 'agent', leg?.id],
     ]);
   }, 90_000);
+
+  if (workers === 0) {
+    it('onPersonHangup: agent, but the agent cannot be reached: the caller hears the apology (no dead air, no abrupt hang-up)', async () => {
+      if (!helloMic || !personMic) throw new Error('setup failed');
+      const base = `http://127.0.0.1:${gateway.httpPort}`;
+      const { callerHeard } = await callAndAnswer(phones(), gateway, BACK_DOWN, helloMic, { personHangupAfterMs: 4_000, callerHangupAfterMs: 15_000 });
+      const apology: Wav = { sampleRate: 24_000, channels: 1, samples: loadDemoPrompts().apology };
+      const heard = await measureEchoByUtterance(apology, callerHeard, { minLagMs: 3_500, maxLagMs: 6_000 });
+      console.log(`back to the agent, agent down: the apology at the caller NCC ${weightedNcc(heard).toFixed(3)} (${heard.map((u) => `${u.startMs.toFixed(0)} ms: ${u.ncc.toFixed(3)} at ${u.lagMs.toFixed(0)} ms`).join("; ")})`);
+      expect(weightedNcc(heard), 'the caller hears the apology').toBeGreaterThanOrEqual(MIN_NCC);
+      await gateway.waitForIdle(5_000);
+      await waitFor(async () => (await callsOf(base, BACK_DOWN)).filter((c) => c.endReason !== null).length >= 2, 5_000);
+      const inbound = (await callsOf(base, BACK_DOWN)).find((c) => c.direction === 'inbound');
+      // The apology hung up: not the agent's hang-up, and not peer-hangup (the caller was not dropped with the person).
+      expect(inbound).toMatchObject({ endReason: 'agent-unavailable' });
+      const detail = (await (await fetch(`${base}/v1/calls/${inbound?.id}`)).json()) as { timeline: { type: string; data: Record<string, unknown> }[] };
+      expect(detail.timeline.find((e) => e.type === 'back-to-agent')?.data).toMatchObject({ outcome: 'apology' });
+    }, 90_000);
+  }
 });
