@@ -10,6 +10,7 @@ export type { GatewaySnapshot, SnapshotSource } from './snapshot-metrics.js';
 export { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, toPrometheusBuckets, type LogBucketState } from './log-buckets.js';
 export { createEdgeMetrics, type EdgeMetrics, type EdgeSnapshot, type EdgeSource } from './edge-metrics.js';
 export { createRoutingWebhookMetrics, ROUTING_WEBHOOK_BUCKETS, type RoutingWebhookMetrics } from './routing-webhook-metrics.js';
+export { createPeopleMetrics, type PeopleMetrics } from './people-metrics.js';
 export { MOS_BUCKETS, JITTER_BUFFER_BUCKETS, RTCP_JITTER_BUCKETS, BARGE_IN_BUCKETS } from './call-end-metrics.js';
 export { callMos, callQualityInput, type CallMos, type CallQualitySummary, type DroppedFrames } from './call-quality.js';
 export { eModel, rToMos, delayImpairment, effectiveEquipmentImpairment, type EModelInput, type EModelResult } from './mos.js';

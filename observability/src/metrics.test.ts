@@ -16,6 +16,9 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   [METRIC.transfersRefusedTotal]: ['reason'],
   [METRIC.agentConnectFailuresTotal]: ['reason'],
   [METRIC.routingWebhookFallbacksTotal]: ['reason'],
+  [METRIC.forwardLegsTotal]: ['outcome'],
+  [METRIC.agentFailoversTotal]: ['reason'],
+  [METRIC.agentRedialsTotal]: ['outcome'],
   [METRIC.sipRequestsTotal]: ['method'],
   [METRIC.sipResponsesTotal]: ['method', 'status'],
   [METRIC.sipAuthFailuresTotal]: ['reason'],
@@ -187,6 +190,8 @@ describe('createGatewayMetrics', () => {
       callsRejectedByStatus: { 'sip:alice@example.com': 1 },
     }));
     metrics.observeCallEnd({ ...summary, droppedFrames: [{ direction: 'downlink', reason: 'Caller +1 555 123 4567', count: 1 }] });
+    metrics.people.forwardLeg('sip:bob@example.com');
+    metrics.people.agentFailed('Call 12345 failed');
     const exp = await scrape(metrics);
     for (const s of exp.samples) {
       const family = familyOf(s.name);
@@ -198,6 +203,26 @@ describe('createGatewayMetrics', () => {
     expect(valueOf(exp, METRIC.callsTotal, { result: 'other' })).toBe(2);
     expect(valueOf(exp, METRIC.callsRejectedTotal, { status: 'other' })).toBe(1);
     expect(valueOf(exp, METRIC.droppedFramesTotal, { direction: 'downlink', reason: 'other' })).toBe(1);
+    expect(valueOf(exp, METRIC.forwardLegsTotal, { outcome: 'other' })).toBe(1);
+    expect(valueOf(exp, METRIC.agentFailoversTotal, { reason: 'other' })).toBe(1);
+  });
+
+  it('counts forwarded people by how their leg went, agents given up by cause, re-dials by outcome; every series from 0', async () => {
+    const metrics = createGatewayMetrics({ defaultMetrics: false });
+    const before = await scrape(metrics);
+    expect(valueOf(before, METRIC.forwardLegsTotal, { outcome: 'answered' })).toBe(0);
+    expect(valueOf(before, METRIC.agentFailoversTotal, { reason: 'agent-silent' })).toBe(0);
+    expect(valueOf(before, METRIC.agentRedialsTotal, { outcome: 'failed' })).toBe(0);
+    metrics.people.forwardLeg('no-answer');
+    metrics.people.forwardLeg('answered');
+    metrics.people.forwardLeg('answered');
+    metrics.people.agentFailed('agent-dropped');
+    metrics.people.agentRedialled('connected');
+    const exp = await scrape(metrics);
+    expect(valueOf(exp, METRIC.forwardLegsTotal, { outcome: 'answered' })).toBe(2);
+    expect(valueOf(exp, METRIC.forwardLegsTotal, { outcome: 'no-answer' })).toBe(1);
+    expect(valueOf(exp, METRIC.agentFailoversTotal, { reason: 'agent-dropped' })).toBe(1);
+    expect(valueOf(exp, METRIC.agentRedialsTotal, { outcome: 'connected' })).toBe(1);
   });
 
   it('serves the last good values and reports OBS_METRICS_SOURCE when a source fails', async () => {

@@ -19,6 +19,7 @@ import { ObservabilityError } from './errors.js';
 import { HOP_LATENCY_BUCKETS, LOG_BUCKET_COUNT, type LogBucketState } from './log-buckets.js';
 import { HOP_LABELS, LABEL, METRIC, type HopLabel } from './names.js';
 import { createRoutingWebhookMetrics } from './routing-webhook-metrics.js';
+import { createPeopleMetrics, type PeopleMetrics } from './people-metrics.js';
 import type { RoutingFallbackLabel } from './names.js';
 import { NumberMetrics } from './number-metrics.js';
 import { SnapshotMetrics, type SnapshotSource } from './snapshot-metrics.js';
@@ -51,6 +52,8 @@ export interface GatewayMetrics {
   observeRoutingWebhook(seconds: number, fallback: RoutingFallbackLabel | undefined): void;
   /** Per-number figures, fed once per finished call record (the gateway's records/number-metrics.ts). */
   readonly numbers: NumberMetrics;
+  /** Forwarded people's legs and agent failover, fed from the lifecycle events (the gateway's telemetry/subscribe.ts). */
+  readonly people: PeopleMetrics;
   /** The SIP edge's figures (drops, bans), read at scrape time: `edge.setSource(() => gate.stats)`. */
   readonly edge: EdgeMetrics;
   /** The Prometheus text exposition for `GET /metrics`. */
@@ -84,6 +87,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const callEnd = new CallEndMetrics(registry);
   const routingWebhook = createRoutingWebhookMetrics(registry);
   const numbers = new NumberMetrics(registry);
+  const people = createPeopleMetrics(registry);
   const edge = createEdgeMetrics(registry);
 
   return {
@@ -101,6 +105,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       routingWebhook.asked(seconds, fallback);
     },
     numbers,
+    people,
     edge,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -99,6 +99,12 @@ export const METRIC = {
   routingWebhookDuration: 'patchbay_routing_webhook_seconds',
   /** Counter{reason}: calls a routing webhook's fallback route took, by ROUTING_FALLBACK_LABELS. */
   routingWebhookFallbacksTotal: 'patchbay_routing_webhook_fallbacks_total',
+  /** Counter{outcome}: people rung by forwarding or a warm transfer, by how their leg went (FORWARD_LEG_OUTCOME_LABELS). */
+  forwardLegsTotal: 'patchbay_forward_legs_total',
+  /** Counter{reason}: agents given up mid-call by agent failover, by cause (AGENT_FAILOVER_CAUSE_LABELS). */
+  agentFailoversTotal: 'patchbay_agent_failovers_total',
+  /** Counter{outcome}: agent failover's re-dials, by outcome (AGENT_REDIAL_OUTCOME_LABELS). */
+  agentRedialsTotal: 'patchbay_agent_redials_total',
   // Per-number figures from finished call records (number-metrics.ts), labelled `number`: a configured number's
   // pattern (`numbers:` key or the numbers API), every other call under `other` (the cardinality guard).
   /** Counter{number, disposition}: finished calls per number. */
@@ -170,11 +176,24 @@ export const LABEL = {
   number: 'number',
   /** METRIC.numberCallsTotal: the call's disposition (completed, busy, no-answer, declined, failed, canceled). */
   disposition: 'disposition',
-  /** METRIC.numberTransfersTotal: accepted, failed. */
+  /** METRIC.numberTransfersTotal: accepted, failed; METRIC.forwardLegsTotal, METRIC.agentRedialsTotal: their label tables. */
   outcome: 'outcome',
   /** METRIC.srtpFailuresTotal: SRTP_FAILURE_LABELS. */
   failure: 'failure',
 } as const;
+
+/**
+ * The `outcome` label values of METRIC.forwardLegsTotal: `answered`, the leg's end reason when it was not (the
+ * gateway's END_REASONS a ringing leg can end with), `refused` (not placed: the trunk refused it), else `other`.
+ */
+export const FORWARD_LEG_OUTCOME_LABELS = ['answered', 'no-answer', 'busy', 'declined', 'failed', 'answered-elsewhere', 'peer-hangup', 'consult-cancelled', 'refused', 'other'] as const;
+
+/** The `reason` label values of METRIC.agentFailoversTotal (the gateway's AGENT_FAILURE_CAUSES), else `other`. */
+export const AGENT_FAILOVER_CAUSE_LABELS = ['agent-dropped', 'agent-error', 'early-hangup', 'agent-silent', 'other'] as const;
+
+/** The `outcome` label values of METRIC.agentRedialsTotal. */
+export const AGENT_REDIAL_OUTCOME_LABELS = ['connected', 'failed'] as const;
+export type AgentRedialOutcomeLabel = (typeof AGENT_REDIAL_OUTCOME_LABELS)[number];
 
 /** The `failure` label values of METRIC.srtpFailuresTotal (the gateway's SRTP_FAILURES). */
 export const SRTP_FAILURE_LABELS = ['auth', 'replay', 'malformed'] as const;

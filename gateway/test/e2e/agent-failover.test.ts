@@ -64,6 +64,10 @@ describe('agent failover with no forward', () => {
       expect.objectContaining({ attempt: 1, outcome: 'connected' }),
       { cause: 'agent-error', attempt: 1 },
     ]);
+    // The same steps in /metrics, for operators: two agents given up (agent-error), one re-dial that connected.
+    const exposition = await (await fetch(`${base}/metrics`)).text();
+    expect(exposition).toMatch(/^patchbay_agent_failovers_total\{reason="agent-error"\} 2$/m);
+    expect(exposition).toMatch(/^patchbay_agent_redials_total\{outcome="connected"\} 1$/m);
   }, 30_000);
 
   it('with a standby agent: the prompt, then the standby takes the call over and it goes on', async () => {
