@@ -67,7 +67,8 @@ export class AgentFailover {
    */
   watch(callId: string, plan: FailoverPlan, start: StartMessage, log: Logger, sink: AgentSink, transcript: ResumeTranscript): { sink: AgentSink; link: (link: AgentLink) => AgentLink } {
     if (plan.redial === 0 && plan.earlyHangupMs === 0 && plan.silenceMs === 0) {
-      return { sink: keepTranscript(sink, transcript), link: (l) => l };
+      // No failover: nothing is detected or recovered (every failure passes through), only the transcript is kept.
+      return { sink: new AgentWatch(plan, transcript, () => false).sink(sink), link: (l) => l };
     }
     const watch = new AgentWatch(plan, transcript, (cause) => this.failed(callId, cause));
     this.calls.set(callId, { plan, start, log, transcript, watch, redials: 0, standingIn: false });
@@ -159,18 +160,6 @@ export class AgentFailover {
     }
     if (this.calls.get(callId) === call) host.failed(callId, cause);
   }
-}
-
-/** Without a watch, the call's final transcript lines are still kept (a call back from a person resumes with them). */
-function keepTranscript(sink: AgentSink, transcript: ResumeTranscript): AgentSink {
-  return {
-    onAudio: (pcm) => sink.onAudio(pcm),
-    onMessage: (msg) => {
-      if (msg.type === 'transcript' && msg.final) transcript.add(msg.role, msg.text);
-      sink.onMessage(msg);
-    },
-    onClose: (reason) => sink.onClose(reason),
-  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -128,6 +128,7 @@ describe('requests', () => {
       ['POST', '/v1/calls/c1/forward', { to: '+1555' }, 'body.trunk'],
       ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', strategy: 'round-robin' }, 'body.strategy'],
       ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', ringTimeoutS: 0 }, 'body.ringTimeoutS'],
+      ['POST', '/v1/calls/c1/forward', { to: '+1555', trunk: 'carrier', onPersonHangup: 'voicemail' }, 'body.onPersonHangup'],
       ['GET', '/v1/calls?status=ringing-ish', undefined, 'query.status'],
       ['PATCH', '/v1/calls/c1/monitor', { mode: 'spy' }, 'body.mode'],
     ];

@@ -38,6 +38,8 @@ export async function startNumbers(o: StartNumbersOptions): Promise<RunningNumbe
   });
   if (issues.length > 0) throw new ConfigError(issues, 'numbers');
   const logger = o.logger.child({ layer: 'numbers' });
+  /** A `forward:` (a runtime number's, or a routing webhook's answer's) may name only these trunks. */
+  const outboundTrunks = new Set(o.config.trunks.filter((t) => t.outbound !== undefined).map((t) => t.name));
   const service = new NumberService({
     numbers: o.config.numbers,
     defaultCountryCode: o.config.sip.defaultCountryCode,
@@ -45,7 +47,7 @@ export async function startNumbers(o: StartNumbersOptions): Promise<RunningNumbe
     adapters: o.adapters,
     env: o.env,
     sileroLoaded: o.sileroLoaded,
-    outboundTrunks: new Set(o.config.trunks.filter((t) => t.outbound !== undefined).map((t) => t.name)),
+    outboundTrunks,
     logger,
     ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
   });
@@ -53,7 +55,7 @@ export async function startNumbers(o: StartNumbersOptions): Promise<RunningNumbe
   const metrics = o.metrics;
   const routing = new RoutingWebhooks({
     env: o.env,
-    outboundTrunks: new Set(o.config.trunks.filter((t) => t.outbound !== undefined).map((t) => t.name)),
+    outboundTrunks,
     logger: o.logger.child({ layer: 'routing-webhook' }),
     adapters: service,
     ...(metrics ? { observer: { asked: (s, fallback) => metrics.observeRoutingWebhook(s, fallback) } } : {}),

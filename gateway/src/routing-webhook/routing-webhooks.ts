@@ -9,6 +9,7 @@ import type { Admission } from '../call/admission.js';
 import type { PerCallDecision, PerCallRouting } from '../call/per-call-routing.js';
 import type { AdapterBlock } from '../media-plane/plane.js';
 import type { RoutingDecision } from '../records/record.js';
+import { formatPath } from '@patchbay/adapter-kit';
 import { forwardTrunkProblems } from '../forwarding/config.js';
 import { reasonPhrase } from '../sip/response.js';
 import { askRoutingWebhook, redactUrl, type FallbackReason } from './client.js';
@@ -74,7 +75,7 @@ export class RoutingWebhooks implements PerCallRouting {
     const forward = answer.route.forward;
     if (forward !== undefined) {
       const problems = forwardTrunkProblems(forward, this.options.outboundTrunks ?? new Set());
-      if (problems.length > 0) return fallback('bad_response', problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; '), ms);
+      if (problems.length > 0) return fallback('bad_response', problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join('; '), ms);
     }
     let adapterKey: string | undefined = answer.ownAgent ? admission.adapterKey : undefined;
     const agent = answer.route.agent;

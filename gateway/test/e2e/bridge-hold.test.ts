@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concat } from '../../src/media/audio/dsp-measure.js';
 import { padWav, speechWav, writeWav, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall, type BaresipCallResult } from '../helpers/baresip.js';
 import { measureEcho, measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
@@ -60,13 +61,7 @@ afterAll(async () => {
 /** What the caller heard from `fromMs` on (performance.now()), as 8 kHz PCM in arrival order. */
 function heardSince(caller: SipCaller, fromMs: number): Wav {
   const packets = caller.received.filter((p) => p.arrivalMs >= fromMs && p.payloadType === 0);
-  const samples = new Int16Array(packets.reduce((n, p) => n + p.pcm.length, 0));
-  let at = 0;
-  for (const p of packets) {
-    samples.set(p.pcm, at);
-    at += p.pcm.length;
-  }
-  return { sampleRate: 8_000, channels: 1, samples };
+  return { sampleRate: 8_000, channels: 1, samples: concat(packets.map((p) => p.pcm)) };
 }
 
 describe('hold across a bridge (SIP caller ↔ baresip person)', () => {
