@@ -49,6 +49,13 @@ function injectThrow(proto: object, method: string, when: (self: unknown) => boo
   };
 }
 
+/** `media` is a call's media whose RTP goes to `port` (the call under test, not the bystander's). */
+function mediaSendsTo(media: unknown, port: number): boolean {
+  if (!(media instanceof CallMedia)) return false;
+  const endpoint: unknown = Reflect.get(media, 'endpoint');
+  return endpoint instanceof RtpEndpoint && endpoint.destination.port === port;
+}
+
 /** Calls' ports, wrapped so that `armPorts()` makes the next `close()` free them and then throw. */
 let portsArmed = false;
 let portsFired = false;
@@ -162,8 +169,10 @@ describe('a throw inside one call’s media ends that call, not the process', ()
   it.each([
     ['a clock tick’s RTP send (dgram.send throws synchronously)', (port: number) =>
       injectThrow(RtpEndpoint.prototype, 'sendRtp', (self) => self instanceof RtpEndpoint && self.destination.port === port, () => new RangeError('Port should be > 0 and < 65536'))],
-    ['an RTP packet from the caller', () => injectThrow(CallMedia.prototype, 'receivePacket')],
-    ['the agent’s audio (an agent link event)', () => injectThrow(AgentControl.prototype, 'onAudio')],
+    ['an RTP packet from the caller', (port: number) => injectThrow(CallMedia.prototype, 'receivePacket', (self) => mediaSendsTo(self, port))],
+    // Only this caller's agent: the bystander's echo agent may send audio too, and its call must go on.
+    ['the agent’s audio (an agent link event)', (port: number) =>
+      injectThrow(AgentControl.prototype, 'onAudio', (self) => self instanceof AgentControl && mediaSendsTo(Reflect.get(self, 'media'), port))],
   ])('%s', async (_where, inject) => {
     const before = await stats();
     const caller = await SipCaller.call({ host: gw.host, port: gw.sipPort, to: '1000' });
