@@ -22,10 +22,8 @@ const MAX_RTT_MS = 10_000;
 export interface RtcpSessionOptions {
   /** RTP clock of the caller's stream (for jitter in ms). */
   clockRate: number;
-  /** Our outbound stream (SSRC, packet and octet counts, timestamp). */
+  /** Our outbound stream (SSRC, packet and octet counts, timestamp, clock rate). */
   outbound: RtpStreamState;
-  /** Clock rate of our outbound stream. */
-  outboundClockRate: number;
   cname: string;
   intervalMs: number;
   /** Wall clock for the NTP timestamp of sender reports (not used for latency). */
@@ -56,7 +54,7 @@ export class RtcpSession {
       if (p.type === 'sr' && this.reception && p.ssrc === this.reception.ssrc) this.reception.receiveSenderReport(p.ntp, arrivalMs);
       if (p.type === 'sr' || p.type === 'rr') {
         const about = p.reports.find((r) => r.ssrc === this.options.outbound.ssrc);
-        if (about) this.remote = toRemote(about, this.options.outboundClockRate, ntpMiddle32(ntpFromUnixMs(this.wallClock())), this.options.outbound.packetsSent);
+        if (about) this.remote = toRemote(about, this.options.outbound.clockRate, ntpMiddle32(ntpFromUnixMs(this.wallClock())), this.options.outbound.packetsSent);
       }
     }
   }

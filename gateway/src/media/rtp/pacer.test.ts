@@ -123,6 +123,19 @@ describe('PlayoutClock + RtpStreamState', () => {
     expect(stream.packet()).toEqual({ payloadType: 0, marker: true, sequenceNumber: 3, timestamp: 1480, ssrc: 1 });
   });
 
+  it('a codec change keeps the SSRC, sequence, timestamp and counts, and ticks at the new rate from then on', () => {
+    const stream = new RtpStreamState({ payloadType: 0, clockRate: 8000, ptimeMs: 20, initialSequence: 10, initialTimestamp: 0, ssrc: 9 });
+    stream.packet({ payloadBytes: 160 });
+    stream.endTick();
+    stream.recode({ payloadType: 111, clockRate: 48_000, ptimeMs: 20 });
+    expect([stream.payloadType, stream.clockRate, stream.samplesPerTick]).toEqual([111, 48_000, 960]);
+    expect(stream.packet({ payloadBytes: 60 })).toEqual({ payloadType: 111, marker: true, sequenceNumber: 11, timestamp: 160, ssrc: 9 });
+    stream.endTick();
+    expect(stream.timestamp).toBe(160 + 960);
+    // A sender report counts every packet of the SSRC, before the change and after it.
+    expect([stream.packetsSent, stream.octetsSent]).toEqual([2, 220]);
+  });
+
   it('picks random initial SSRC, sequence number and timestamp', () => {
     const a = new RtpStreamState({ payloadType: 0 });
     const b = new RtpStreamState({ payloadType: 0 });

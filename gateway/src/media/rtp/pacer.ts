@@ -115,8 +115,9 @@ function cryptoRandom(): number {
  */
 export class RtpStreamState {
   readonly ssrc: number;
-  readonly payloadType: number;
-  readonly samplesPerTick: number;
+  private pt: number;
+  private rate: number;
+  private perTick: number;
   private seq: number;
   private ts: number;
   private inSilence = true;
@@ -126,11 +127,35 @@ export class RtpStreamState {
 
   constructor(options: RtpStreamOptions) {
     const random = options.random ?? cryptoRandom;
-    this.payloadType = options.payloadType;
-    this.samplesPerTick = Math.round(((options.ptimeMs ?? 20) * (options.clockRate ?? 8000)) / 1000);
+    this.pt = options.payloadType;
+    this.rate = options.clockRate ?? 8000;
+    this.perTick = Math.round(((options.ptimeMs ?? 20) * this.rate) / 1000);
     this.ssrc = (options.ssrc ?? Math.floor(random() * 2 ** 32)) >>> 0;
     this.seq = (options.initialSequence ?? Math.floor(random() * 0x10000)) & 0xffff;
     this.ts = (options.initialTimestamp ?? Math.floor(random() * 2 ** 32)) >>> 0;
+  }
+
+  get payloadType(): number {
+    return this.pt;
+  }
+
+  get clockRate(): number {
+    return this.rate;
+  }
+
+  get samplesPerTick(): number {
+    return this.perTick;
+  }
+
+  /**
+   * A codec change mid-call (a re-INVITE): the stream keeps its SSRC, sequence, timestamp and its packet and octet
+   * counts (a sender report counts every packet of the SSRC, RFC 3550 §6.4.1); the next packet starts a talk spurt.
+   */
+  recode(options: { payloadType: number; clockRate: number; ptimeMs: number }): void {
+    this.pt = options.payloadType;
+    this.rate = options.clockRate;
+    this.perTick = Math.round((options.ptimeMs * options.clockRate) / 1000);
+    this.inSilence = true;
   }
 
   /** Timestamp of the current tick. */
@@ -160,7 +185,7 @@ export class RtpStreamState {
       this.speechThisTick = true;
     }
     const header: RtpHeaderFields = {
-      payloadType: options.payloadType ?? this.payloadType,
+      payloadType: options.payloadType ?? this.pt,
       marker,
       sequenceNumber: this.seq,
       timestamp: (options.timestamp ?? this.ts) >>> 0,
@@ -176,13 +201,13 @@ export class RtpStreamState {
   endTick(): void {
     if (!this.speechThisTick) this.inSilence = true;
     this.speechThisTick = false;
-    this.ts = (this.ts + this.samplesPerTick) >>> 0;
+    this.ts = (this.ts + this.perTick) >>> 0;
   }
 
   /** Ticks that passed without being played (a stall): the timestamp advances, the next speech is a new spurt. */
   skip(ticks: number): void {
     if (ticks <= 0) return;
-    this.ts = (this.ts + ticks * this.samplesPerTick) >>> 0;
+    this.ts = (this.ts + ticks * this.perTick) >>> 0;
     this.inSilence = true;
     this.speechThisTick = false;
   }
