@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, speechWav, wavDurationMs, writeWav, type Wav } from '../helpers/audio.js';
 import { baresipCall, describeCall } from '../helpers/baresip.js';
-import { measureEcho } from '../helpers/correlation.js';
+import { measureEcho, measureEchoByUtterance, weightedNcc } from '../helpers/correlation.js';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/sipp.js';
 
@@ -103,9 +103,14 @@ describe('outbound calls to baresip (the called phone)', () => {
     const parts = existsSync(greeting) ? [greeting] : [join(PROMPTS, 'welcome.wav')];
     for (const part of parts) {
       const prompt = await readWav(part);
-      const m = await measureEcho(prompt, result.heard, { minLagMs: -200, maxLagMs: DEMO_CALL_MS - wavDurationMs(prompt) });
-      console.log(`outbound demo via baresip: ${part.slice(PROMPTS.length)} NCC ${m.ncc.toFixed(3)} at ${m.lagMs.toFixed(1)} ms`);
-      expect(m.ncc, `${part}: ${JSON.stringify(m.coarse)}`).toBeGreaterThanOrEqual(MIN_NCC);
+      // Word by word, as every real-phone test judges speech: a clock stall on a loaded machine may move the rest of
+      // the prompt by a packet in a pause (the whole-file figure then drops), never corrupt a word.
+      const words = await measureEchoByUtterance(prompt, result.heard, { minLagMs: -200, maxLagMs: DEMO_CALL_MS - wavDurationMs(prompt) });
+      const ncc = weightedNcc(words);
+      const lags = words.map((w) => w.lagMs.toFixed(1)).join(', ');
+      const whole = await measureEcho(prompt, result.heard, { minLagMs: -200, maxLagMs: DEMO_CALL_MS - wavDurationMs(prompt) });
+      console.log(`outbound demo via baresip: ${part.slice(PROMPTS.length)} NCC ${ncc.toFixed(3)} over ${words.length} utterances at ${lags} ms (whole file ${whole.ncc.toFixed(3)})`);
+      expect(ncc, `${part}: ${JSON.stringify(words)}`).toBeGreaterThanOrEqual(MIN_NCC);
     }
   }, 60_000);
 });
