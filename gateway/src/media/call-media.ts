@@ -174,6 +174,7 @@ export class CallMedia implements AgentCommandTarget {
       this.codec.close();
       this.codec = new CodecPath(n.codec.name, n.ptimeMs, this.options.settings.opus);
       this.uplink.reconfigure(uplinkOptions(n, this.options.settings, this.options.logger, this.downlink.bridged), this.options.clock.nextTickMs());
+      this.rtcp.setInboundClockRate(n.codec.clockRate);
     }
     this.downlink.update(n, recoded ? this.codec : undefined, this.options.clock.nextTickMs());
     this.lastRtpMs = performance.now();

@@ -33,3 +33,30 @@ describe('RtcpSession sender reports', () => {
     expect(senderReport(rtcp.poll(30_000))).toBeUndefined();
   });
 });
+
+describe('RtcpSession reception', () => {
+  /** `count` packets of the caller's stream, 20 ms apart on arrival and on its RTP clock: no jitter at all. */
+  function receive(rtcp: RtcpSession, from: { seq: number; ts: number; atMs: number }, count: number, tsPerPacket: number): { seq: number; ts: number; atMs: number } {
+    let { seq, ts, atMs } = from;
+    for (let i = 0; i < count; i++) {
+      rtcp.onRtp({ payloadType: 0, marker: false, sequenceNumber: seq, timestamp: ts, ssrc: 77, csrcs: [], payload: new Uint8Array(0) }, atMs);
+      seq++;
+      ts += tsPerPacket;
+      atMs += 20;
+    }
+    return { seq, ts, atMs };
+  }
+
+  it('measures the caller’s jitter on its new clock after a codec change (PCMU 8 kHz → Opus 48 kHz, same SSRC)', () => {
+    const stream = new RtpStreamState({ payloadType: 0 });
+    const rtcp = new RtcpSession({ clockRate: 8000, outbound: stream, cname: 'test', intervalMs: 1000 });
+    const next = receive(rtcp, { seq: 0, ts: 0, atMs: 0 }, 50, 160);
+    expect(rtcp.jitterMs).toBeCloseTo(0, 6);
+    rtcp.setInboundClockRate(48_000);
+    receive(rtcp, next, 50, 960);
+    // On the old clock each Opus packet would look 100 ms early or late (960 ticks read at 8 kHz is 120 ms, not 20).
+    expect(rtcp.jitterMs).toBeCloseTo(0, 6);
+    expect([rtcp.expected, rtcp.lost]).toEqual([100, 0]);
+  });
+});
+

@@ -20,7 +20,7 @@ export interface RemoteReport {
 const MAX_RTT_MS = 10_000;
 
 export interface RtcpSessionOptions {
-  /** RTP clock of the caller's stream (for jitter in ms). */
+  /** RTP clock of the caller's stream (for jitter in ms), at the start (`setInboundClockRate` follows a change). */
   clockRate: number;
   /** Our outbound stream (SSRC, packet and octet counts, timestamp, clock rate). */
   outbound: RtpStreamState;
@@ -39,12 +39,22 @@ export class RtcpSession {
   remote: RemoteReport | undefined;
   reportsSent = 0;
 
-  constructor(private readonly options: RtcpSessionOptions) {}
+  private inboundClockRate: number;
+
+  constructor(private readonly options: RtcpSessionOptions) {
+    this.inboundClockRate = options.clockRate;
+  }
+
+  /** A re-INVITE changed the caller's codec: its RTP clock for jitter from now on (RtpStreamState `recode` is ours). */
+  setInboundClockRate(rate: number): void {
+    this.inboundClockRate = rate;
+    this.reception?.setClockRate(rate);
+  }
 
   /** Feeds an RTP packet of the caller's stream (audio, not telephone-events). */
   onRtp(packet: RtpPacket, arrivalMs: number): void {
     if (this.reception?.ssrc !== packet.ssrc) {
-      this.reception = new ReceptionStats({ clockRate: this.options.clockRate, ssrc: packet.ssrc });
+      this.reception = new ReceptionStats({ clockRate: this.inboundClockRate, ssrc: packet.ssrc });
     }
     this.reception.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
   }

@@ -19,7 +19,7 @@ export interface ReceptionStatsOptions {
 const SEQ_MOD = 0x10000;
 
 export class ReceptionStats {
-  readonly clockRate: number;
+  private rate: number;
   readonly ssrc: number;
   private readonly maxDropout: number;
   private readonly maxMisorder: number;
@@ -38,10 +38,26 @@ export class ReceptionStats {
   private lastSrArrivalMs: number | undefined;
 
   constructor(options: ReceptionStatsOptions) {
-    this.clockRate = options.clockRate;
+    this.rate = options.clockRate;
     this.ssrc = options.ssrc;
     this.maxDropout = options.maxDropout ?? 3000;
     this.maxMisorder = options.maxMisorder ?? 100;
+  }
+
+  get clockRate(): number {
+    return this.rate;
+  }
+
+  /**
+   * The stream's codec changed its RTP clock (a re-INVITE to or from Opus, same SSRC): the jitter estimate carries
+   * over in the new units, and the transit starts again from the next packet (the timestamps' scale changed under
+   * it). Loss and sequence accounting go on.
+   */
+  setClockRate(rate: number): void {
+    if (rate === this.rate) return;
+    this.jitterTs = (this.jitterTs * rate) / this.rate;
+    this.rate = rate;
+    this.lastTransit = undefined;
   }
 
   /**
@@ -104,7 +120,7 @@ export class ReceptionStats {
   }
 
   get jitterMs(): number {
-    return (this.jitterTs * 1000) / this.clockRate;
+    return (this.jitterTs * 1000) / this.rate;
   }
 
   /**
@@ -145,7 +161,7 @@ export class ReceptionStats {
   private updateJitter(rtpTimestamp: number, arrivalMs: number): void {
     // Transit in timestamp units; only differences matter, so the 32-bit wrap of the RTP timestamp is undone by
     // folding the difference into ±2^31.
-    const transit = (arrivalMs * this.clockRate) / 1000 - rtpTimestamp;
+    const transit = (arrivalMs * this.rate) / 1000 - rtpTimestamp;
     const last = this.lastTransit;
     this.lastTransit = transit;
     if (last === undefined) return;
