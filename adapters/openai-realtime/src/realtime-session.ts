@@ -1,20 +1,23 @@
 /**
  * One call bridged to one Realtime session: caller frames → `input_audio_buffer.append`; model audio deltas →
  * `ctx.sendAudio`, unchanged (both sides are PCM16 24 kHz); barge-in → `response.cancel`, `conversation.item.truncate`
- * to what the caller heard (see `playback-ledger.ts`), `clear`; tool calls → hangup / transfer / dtmf; the model's
+ * to what the caller heard (`barge-in-cuts.ts`), `clear`; tool calls → hangup / transfer / dtmf; the model's
  * answer latency → `stage{realtime}`; the caller's input transcription and the model's audio transcripts →
  * `transcript` lines, in the order said (transcript-order.ts). Never throws out of a callback: a fault ends the call
  * with `hangup`.
  */
-import { resumeNote, TranscriptLines } from '@patchbay/adapter-kit';
+import { TranscriptLines } from '@patchbay/adapter-kit';
 import { PROTOCOL_LIMITS, type AgentContext, type AgentMessage, type AgentSession, type GatewayMessage, type StartMessage } from '@patchbay/agents';
 import type { RealtimeClientEvent, RealtimeError, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import { BargeInCuts } from './barge-in-cuts.js';
 import type { CallLogger } from './call-logger.js';
+import { keypadItem, resumeItems, transferFailedItem, whisperInstructions } from './conversation-items.js';
 import { DtmfRelay } from './dtmf-relay.js';
 import { RealtimeFailureCode, type RealtimeFailureCodeValue } from './failure-codes.js';
 import type { RealtimeOptions } from './options.js';
 import { Base64PcmDecoder } from './pcm-base64.js';
-import { PlaybackLedger, truncationsAt, type EndedTurn } from './playback-ledger.js';
+import { PlaybackLedger } from './playback-ledger.js';
+import { PlayoutWaits } from './playout-waits.js';
 import { RealtimeConnection } from './realtime-connection.js';
 import { ResponseTracker } from './response-tracker.js';
 import { sessionConfig } from './session-config.js';
@@ -25,12 +28,6 @@ import { TranscriptOrder } from './transcript-order.js';
 export const AGENT_ERROR_REASON = 'agent_error';
 /** Error codes of the API that are expected races, not faults. */
 const BENIGN_ERRORS = new Set(['response_cancel_not_active']);
-/** Extra wait beyond the audio still to play before a goodbye is given up on. */
-const PLAYOUT_MARGIN_MS = 2_000;
-/** After a goodbye's mark comes back played: the caller's jitter buffer still holds its last packets. */
-const PLAYOUT_GRACE_MS = 200;
-/** Turns cut by an agent-side `clear` awaiting their `cleared`. */
-const MAX_PENDING_CUTS = 8;
 /** Longest an answer's transcript line waits for the transcript of the caller's turn before it. */
 const TRANSCRIPT_HOLD_MS = 3_000;
 
@@ -51,8 +48,9 @@ export class RealtimeSession implements AgentSession {
   private readonly decoder = new Base64PcmDecoder();
   private decoderItem = '';
   private readonly dtmf: DtmfRelay;
-  private readonly pendingCuts = new Map<string, EndedTurn>();
-  private readonly waits = new Map<string, { timer: NodeJS.Timeout; markReturned: (status: 'played' | 'cleared') => void }>();
+  private readonly cuts: BargeInCuts;
+  /** A goodbye or a transfer waiting for the caller to hear what came before it. */
+  private readonly waits: PlayoutWaits;
   private readonly onAbort = (): void => this.close();
   private readonly transcript: TranscriptOrder;
   private sessionUpdateId = '';
@@ -76,6 +74,13 @@ export class RealtimeSession implements AgentSession {
     this.log = setup.logger;
     this.responses = new ResponseTracker((event) => this.sendEvent(event), () => this.nextEventId('resp'));
     this.transcript = new TranscriptOrder(new TranscriptLines(this.options.transcript, (msg) => this.send(msg)), TRANSCRIPT_HOLD_MS);
+    this.cuts = new BargeInCuts({ ledger: this.ledger, responses: this.responses, log: this.log, send: (msg) => this.send(msg), sendEvent: (event) => this.sendEvent(event) });
+    this.waits = new PlayoutWaits({
+      ledger: this.ledger,
+      maxWaitMs: this.options.maxGoodbyeMs,
+      placeMark: (name) => this.placeMark(name),
+      run: (what, action) => this.guard(what, action),
+    });
     this.dtmf = new DtmfRelay(this.options.dtmfFlushMs, (digits) => this.guard('dtmf', () => this.tellDigits(digits)));
     this.conn = new RealtimeConnection(
       { apiKey: setup.apiKey, baseUrl: this.options.baseUrl, model: this.options.model, connectTimeoutMs: this.options.connectTimeoutMs },
@@ -106,8 +111,7 @@ export class RealtimeSession implements AgentSession {
     this.conn.close();
     this.dtmf.close();
     this.transcript.close();
-    for (const wait of this.waits.values()) clearTimeout(wait.timer);
-    this.waits.clear();
+    this.waits.close();
     this.log.info({ droppedFrames: this.conn.droppedFrames, forgottenSegments: this.ledger.forgottenSegments }, 'realtime session closed');
   }
 
@@ -122,17 +126,12 @@ export class RealtimeSession implements AgentSession {
         return;
       case 'mark':
         this.ledger.markReturned(msg.name, msg.status);
-        this.waits.get(msg.name)?.markReturned(msg.status);
+        this.waits.markReturned(msg.name, msg.status);
         return;
-      case 'cleared': {
-        const cut = msg.turnId === undefined ? undefined : this.pendingCuts.get(msg.turnId);
-        if (cut === undefined || msg.turnId === undefined) return;
-        this.pendingCuts.delete(msg.turnId);
-        this.truncate(cut, msg.playedMs);
-        return;
-      }
+      case 'cleared':
+        return this.cuts.cleared(msg.turnId, msg.playedMs);
       case 'interrupted':
-        return this.interrupted(msg.playedMs);
+        return this.cuts.interrupted(msg.playedMs);
       case 'speech_started':
         this.gatewaySpeech = true;
         this.turnEndAtMs = undefined;
@@ -151,35 +150,6 @@ export class RealtimeSession implements AgentSession {
         this.log.debug({ code: msg.code, droppedMs: msg.droppedMs }, 'gateway error');
         return;
     }
-  }
-
-  /** `bargeIn: gateway`: the gateway stopped our audio after `playedMs` of this turn. */
-  private interrupted(playedMs: number): void {
-    this.responses.cancelActive();
-    const turn = this.ledger.endTurn();
-    this.truncate(turn, playedMs);
-    this.send({ type: 'clear', turnId: turn.turnId });
-  }
-
-  /** `bargeIn: agent`: the model heard the caller over its audio: stop it now, truncate when `cleared` says how much played. */
-  private agentBargeIn(): void {
-    if (!this.ledger.hasUnplayedAudio && !this.responses.isActive) return;
-    this.responses.cancelActive();
-    const turn = this.ledger.endTurn();
-    this.pendingCuts.set(turn.turnId, turn);
-    if (this.pendingCuts.size > MAX_PENDING_CUTS) {
-      const oldest = this.pendingCuts.keys().next();
-      if (oldest.done !== true) this.pendingCuts.delete(oldest.value);
-    }
-    this.send({ type: 'clear', turnId: turn.turnId });
-  }
-
-  private truncate(turn: EndedTurn, playedMs: number): void {
-    const cuts = truncationsAt(turn, playedMs);
-    for (const cut of cuts) {
-      this.sendEvent({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.audioEndMs });
-    }
-    this.log.debug({ turnId: turn.turnId, playedMs, truncations: cuts }, 'barge-in');
   }
 
   // ---- API → adapter ---------------------------------------------------------------------------------------------
@@ -201,18 +171,7 @@ export class RealtimeSession implements AgentSession {
    * replies), then a note of what happened, and the model answers at once instead of greeting.
    */
   private resumeConversation(resume: NonNullable<StartMessage['resume']>): void {
-    for (const line of resume.transcript) {
-      this.sendEvent({
-        type: 'conversation.item.create',
-        item: line.role === 'caller'
-          ? { type: 'message', role: 'user', content: [{ type: 'input_text', text: line.text }] }
-          : { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: line.text }] },
-      });
-    }
-    this.sendEvent({
-      type: 'conversation.item.create',
-      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: resumeNote(resume.cause) }] },
-    });
+    for (const item of resumeItems(resume)) this.sendEvent(item);
     this.log.info({ attempt: resume.attempt, cause: resume.cause, lines: resume.transcript.length }, 'realtime: picking up a call under way (start.resume)');
     this.responses.request();
   }
@@ -229,7 +188,7 @@ export class RealtimeSession implements AgentSession {
       case 'input_audio_buffer.speech_started':
         // The gateway's speech events, when it sends them, are the turn's clock (the model's arrive later).
         if (!this.gatewaySpeech) this.turnEndAtMs = undefined;
-        if (this.options.bargeIn === 'agent') this.agentBargeIn();
+        if (this.options.bargeIn === 'agent') this.cuts.modelHeardCaller();
         return;
       case 'input_audio_buffer.speech_stopped':
         this.turnEnded();
@@ -302,7 +261,7 @@ export class RealtimeSession implements AgentSession {
     if (this.whisperResponse && response.status === 'completed') {
       // The person has been introduced: once that has played, the caller is put through (we leave the call).
       this.whisperResponse = false;
-      this.afterPlayout('bridge', () => this.send({ type: 'bridge' }));
+      this.waits.after('bridge', () => this.send({ type: 'bridge' }));
     }
     if (calls.length > 0 && !this.ended) runToolCalls(calls, this.options, this.toolHost);
   }
@@ -341,10 +300,7 @@ export class RealtimeSession implements AgentSession {
   }
 
   private tellDigits(digits: string): void {
-    this.sendEvent({
-      type: 'conversation.item.create',
-      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `[The caller pressed keypad keys: ${[...digits].join(' ')}]` }] },
-    });
+    this.sendEvent(keypadItem(digits));
     this.responses.request();
   }
 
@@ -355,11 +311,7 @@ export class RealtimeSession implements AgentSession {
     if (msg.status === 'answered') {
       const summary = msg.whisper ?? this.consultSummary ?? '';
       this.whisperResponse = true;
-      this.responses.request({
-        instructions:
-          `You are now speaking with ${this.transferName || 'a colleague'}, the person the caller is being handed to; the caller cannot hear you. ` +
-          `Introduce the caller in one or two sentences, from this summary: ${summary} Then stop: the caller will be put through.`,
-      });
+      this.responses.request({ instructions: whisperInstructions(this.transferName, summary) });
       return;
     }
     this.whisperResponse = false;
@@ -369,14 +321,7 @@ export class RealtimeSession implements AgentSession {
   private transferFailed(message: string): void {
     this.log.warn({}, 'transfer failed');
     this.log.debug({ message }, 'transfer failure'); // may name the target: personal data
-    this.sendEvent({
-      type: 'conversation.item.create',
-      item: {
-        type: 'message',
-        role: 'system',
-        content: [{ type: 'input_text', text: `The transfer to ${this.transferName || 'the target'} failed. Tell the caller, and offer to help another way.` }],
-      },
-    });
+    this.sendEvent(transferFailedItem(this.transferName));
     this.responses.request();
   }
 
@@ -391,7 +336,7 @@ export class RealtimeSession implements AgentSession {
     },
     requestResponse: () => this.responses.request(),
     sendToGateway: (msg) => this.sendFinal(msg),
-    afterPlayout: (what, action) => this.afterPlayout(what, action),
+    afterPlayout: (what, action) => this.waits.after(what, action),
     transferring: (name) => {
       this.transferName = name;
     },
@@ -401,32 +346,6 @@ export class RealtimeSession implements AgentSession {
     },
     debug: (obj, msg) => this.log.debug(obj, msg),
   };
-
-  /**
-   * Runs `action` once everything forwarded so far has been played (its mark returned), plus a short grace so the
-   * caller's phone plays out its jitter buffer (a BYE right on the last packet clips it), or after a bound.
-   */
-  private afterPlayout(what: string, action: () => void): void {
-    if (!this.ledger.hasUnplayedAudio) return action();
-    const name = `${what}-${++this.markSeq}`;
-    const boundMs = Math.min(this.options.maxGoodbyeMs, this.ledger.unconfirmedMs + PLAYOUT_MARGIN_MS);
-    const finish = (): void => {
-      const wait = this.waits.get(name);
-      if (wait === undefined) return;
-      clearTimeout(wait.timer);
-      this.waits.delete(name);
-      this.guard(what, action);
-    };
-    const markReturned = (status: 'played' | 'cleared'): void => {
-      const wait = this.waits.get(name);
-      if (wait === undefined) return;
-      if (status === 'cleared') return finish();
-      clearTimeout(wait.timer);
-      wait.timer = setTimeout(finish, PLAYOUT_GRACE_MS);
-    };
-    this.waits.set(name, { timer: setTimeout(finish, boundMs), markReturned });
-    this.placeMark(name);
-  }
 
   /** hangup / transfer / dtmf from a tool; after a hang-up the model's audio is no longer forwarded. */
   private sendFinal(msg: AgentMessage): void {
