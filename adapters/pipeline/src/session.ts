@@ -26,6 +26,7 @@ import { resumeNote, TranscriptLines, type AdapterLogger } from '@patchbay/adapt
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { PROTOCOL_LIMITS, SAMPLES_PER_MS, type AgentContext, type AgentSession, type GatewayMessage } from '@patchbay/agents';
 import { CallerTurn } from './caller-turn.js';
+import { Clears } from './clears.js';
 import { Conversation, type ToolCallRecord } from './conversation.js';
 import { describeError, type PipelineError } from './errors.js';
 import { DEFAULT_MS_PER_CHAR, truncated } from './heard.js';
@@ -46,12 +47,8 @@ export interface SessionDeps {
   readonly maxAheadMs?: number;
 }
 
-/** Replies cut by our own `clear`, waiting for its `cleared` to say how much played. */
-const MAX_AWAITING_CLEAR = 4;
 /** Audio a reply sends ahead of what has played: the gateway buffers 120 s; little synthesis is wasted on a barge-in. */
 const DEFAULT_MAX_AHEAD_MS = 20_000;
-/** Longest a new model request waits for the `cleared` of a reply we cut (normally a few ms). */
-const CLEARED_WAIT_MS = 1_000;
 
 export class PipelineSession implements AgentSession {
   private readonly logger: AdapterLogger;
@@ -64,14 +61,10 @@ export class PipelineSession implements AgentSession {
   private readonly said = new WeakSet<Reply>();
   private reply: Reply | undefined;
   private replies = 0;
-  private clears = 0;
-  /** Our `clear`s not answered yet. */
-  private clearsInFlight = 0;
-  private lastClearMs = 0;
+  /** Our `clear`s, and the cut replies waiting for their `cleared`. */
+  private readonly clears: Clears<Reply>;
   /** The last transfer asked for, to tell the model if it failed. */
   private transferRecord: ToolCallRecord | undefined;
-  private readonly awaitingClear = new Map<string, Reply>();
-  private readonly clearWaiters = new Set<() => void>();
   /** Samples sent since our last `clear` (the gateway's turn positions). */
   private turnSamples = 0;
   private readonly turn = new CallerTurn();
@@ -93,6 +86,7 @@ export class PipelineSession implements AgentSession {
       warn: (o, m) => base.warn({ callId, ...o }, m),
       error: (o, m) => base.error({ callId, ...o }, m),
     };
+    this.clears = new Clears<Reply>((turnId) => this.ctx.send({ type: 'clear', turnId }), this.logger);
     this.conversation = new Conversation(deps.options.instructions, deps.options.llm.maxHistoryMessages);
     this.tools = toolDefinitions(this.toolOptions());
     this.transcript = new TranscriptLines(deps.options.transcript, (msg) => {
@@ -153,12 +147,8 @@ export class PipelineSession implements AgentSession {
         this.gatewayInterrupted(msg.playedMs);
         return;
       case 'cleared': {
-        this.clearsInFlight = Math.max(0, this.clearsInFlight - 1);
-        const reply = msg.turnId === undefined ? undefined : this.awaitingClear.get(msg.turnId);
-        if (reply === undefined || msg.turnId === undefined) return;
-        this.awaitingClear.delete(msg.turnId);
-        this.recordHeard(reply, msg.playedMs);
-        if (this.awaitingClear.size === 0) this.wakeClearWaiters();
+        const reply = this.clears.cleared(msg.turnId);
+        if (reply !== undefined) this.recordHeard(reply, msg.playedMs);
         return;
       }
       case 'speech_started':
@@ -206,8 +196,7 @@ export class PipelineSession implements AgentSession {
     this.closed = true;
     this.stt.close();
     this.reply?.cancel();
-    this.awaitingClear.clear();
-    this.wakeClearWaiters();
+    this.clears.close();
   }
 
   // ---- the caller's turn ---------------------------------------------------------------------------------------
@@ -277,7 +266,7 @@ export class PipelineSession implements AgentSession {
   private async runReply(reply: Reply, source: ReplySource | 'llm'): Promise<void> {
     if (source === 'llm') {
       // A reply we cut with `clear` is kept as heard only once `cleared` says how much played: wait for it (bounded).
-      await this.clearsSettled(CLEARED_WAIT_MS);
+      await this.clears.settled();
       await reply.run({ kind: 'llm', messages: this.conversation.messages(), tools: this.tools });
     } else {
       await reply.run(source);
@@ -333,7 +322,7 @@ export class PipelineSession implements AgentSession {
 
   /** `interrupted` from the gateway: it has stopped our audio and says exactly how much played. */
   private gatewayInterrupted(playedMs: number): void {
-    if (this.clearsInFlight > 0 && performance.now() - this.lastClearMs < CLEARED_WAIT_MS) {
+    if (this.clears.crossedByInterrupt) {
       // It stopped audio of a turn we had already cut ourselves: our `clear`, which reaches it after, acknowledges it,
       // and its `cleared` tells what played. Clearing again would cut the reply that follows.
       this.logger.debug({ playedMs }, 'interrupted crossed our clear');
@@ -344,7 +333,7 @@ export class PipelineSession implements AgentSession {
       reply.cancel();
       this.recordHeard(reply, playedMs);
     }
-    this.sendClear(); // the gateway drops our audio until we acknowledge
+    this.sendClear(undefined); // the gateway drops our audio until we acknowledge
   }
 
   /** We stop our own audio: `clear`, and the heard part once `cleared` answers. */
@@ -354,12 +343,7 @@ export class PipelineSession implements AgentSession {
     const text = played.complete && reply.textDone ? played.text : truncated(played.text);
     this.conversation.setAssistant(reply.id, text);
     this.agentLine(reply, text); // now: the caller's turn that cut it may be said next
-    const turnId = this.sendClear();
-    this.awaitingClear.set(turnId, reply);
-    if (this.awaitingClear.size > MAX_AWAITING_CLEAR) {
-      const oldest = this.awaitingClear.keys().next().value;
-      if (oldest !== undefined) this.awaitingClear.delete(oldest);
-    }
+    this.sendClear(reply);
   }
 
   private recordHeard(reply: Reply, playedMs: number): void {
@@ -382,35 +366,10 @@ export class PipelineSession implements AgentSession {
     this.transcript.agent(text);
   }
 
-  private async clearsSettled(timeoutMs: number): Promise<void> {
-    if (this.awaitingClear.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    try {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        this.clearWaiters.add(resolve);
-        timer = setTimeout(resolve, timeoutMs);
-      });
-    } finally {
-      clearTimeout(timer);
-      if (wake !== undefined) this.clearWaiters.delete(wake);
-    }
-    if (this.awaitingClear.size > 0) this.logger.warn({ pending: this.awaitingClear.size }, 'no cleared answer in time; keeping only the sentences known played');
-  }
-
-  private wakeClearWaiters(): void {
-    for (const wake of this.clearWaiters) wake();
-    this.clearWaiters.clear();
-  }
-
-  private sendClear(): string {
-    const turnId = `t${++this.clears}`;
-    this.clearsInFlight++;
-    this.lastClearMs = performance.now();
-    this.ctx.send({ type: 'clear', turnId });
+  /** `clear` (with the reply whose heard part its `cleared` tells); the gateway's turn positions start again. */
+  private sendClear(cut: Reply | undefined): void {
+    this.clears.send(cut);
     this.turnSamples = 0;
-    return turnId;
   }
 
   private toolOptions(): ToolOptions {
