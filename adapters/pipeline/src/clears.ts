@@ -5,6 +5,7 @@
  * the wire must not clear again (it would cut the reply that follows).
  */
 import type { AdapterLogger } from '@patchbay/adapter-kit';
+import { wakeAll, wakeOrTimeout } from './waiters.js';
 
 /** Replies cut by our own `clear`, waiting for its `cleared` to say how much played. */
 const MAX_AWAITING = 4;
@@ -48,7 +49,7 @@ export class Clears<T> {
     const cut = turnId === undefined ? undefined : this.awaiting.get(turnId);
     if (cut === undefined || turnId === undefined) return undefined;
     this.awaiting.delete(turnId);
-    if (this.awaiting.size === 0) this.wake();
+    if (this.awaiting.size === 0) wakeAll(this.waiters);
     return cut;
   }
 
@@ -60,29 +61,13 @@ export class Clears<T> {
   /** Resolves once every cut reply's `cleared` has come, or after `timeoutMs`. */
   async settled(timeoutMs = CLEARED_WAIT_MS): Promise<void> {
     if (this.awaiting.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    try {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        this.waiters.add(resolve);
-        timer = setTimeout(resolve, timeoutMs);
-      });
-    } finally {
-      clearTimeout(timer);
-      if (wake !== undefined) this.waiters.delete(wake);
-    }
+    await wakeOrTimeout(this.waiters, timeoutMs);
     if (this.awaiting.size > 0) this.logger.warn({ pending: this.awaiting.size }, 'no cleared answer in time; keeping only the sentences known played');
   }
 
   /** The call ended: nothing waits any more. */
   close(): void {
     this.awaiting.clear();
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const wake of this.waiters) wake();
-    this.waiters.clear();
+    wakeAll(this.waiters);
   }
 }

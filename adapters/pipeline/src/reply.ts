@@ -15,6 +15,7 @@ import { heardText, type Heard, type SpokenSentence } from './heard.js';
 import type { OpenAiChat, ToolCallRequest } from './llm/openai-chat.js';
 import { SentenceSplitter } from './sentences.js';
 import type { TextToSpeech } from './tts/text-to-speech.js';
+import { wakeAll, wakeOrTimeout } from './waiters.js';
 
 export interface ReplyOutput {
   /** Sends audio to the caller; returns its stream position (samples since the agent's last `clear`). */
@@ -117,8 +118,7 @@ export class Reply {
     if (this.cancelled) return;
     this.cancelled = true;
     this.stop();
-    for (const wake of this.playedWaiters) wake();
-    this.playedWaiters.clear();
+    wakeAll(this.playedWaiters);
   }
 
   /** Audio sent whose mark has not come back yet, in samples. */
@@ -132,8 +132,7 @@ export class Reply {
     if (sentence === undefined) return;
     sentence.settled = true;
     if (status === 'played') sentence.played = true;
-    for (const wake of this.markWaiters) wake();
-    this.markWaiters.clear();
+    wakeAll(this.markWaiters);
     this.notifyPlayed();
   }
 
@@ -141,26 +140,14 @@ export class Reply {
   async waitPlayedOut(timeoutMs: number): Promise<boolean> {
     if (this.playedOut) return true;
     if (this.cancelled) return false;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    try {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        this.playedWaiters.add(resolve);
-        timer = setTimeout(resolve, timeoutMs);
-      });
-    } finally {
-      clearTimeout(timer);
-      if (wake !== undefined) this.playedWaiters.delete(wake);
-    }
+    await wakeOrTimeout(this.playedWaiters, timeoutMs);
     return this.playedOut && !this.cancelled;
   }
 
   private stop(): void {
     this.abort.abort();
     this.queue?.abort();
-    for (const wake of this.markWaiters) wake();
-    this.markWaiters.clear();
+    wakeAll(this.markWaiters);
   }
 
   private fail(error: PipelineError): void {
@@ -171,8 +158,7 @@ export class Reply {
 
   private notifyPlayed(): void {
     if (!this.playedOut) return;
-    for (const wake of this.playedWaiters) wake();
-    this.playedWaiters.clear();
+    wakeAll(this.playedWaiters);
   }
 
   private async produce(source: ReplySource, queue: BoundedQueue<Sentence>): Promise<void> {
