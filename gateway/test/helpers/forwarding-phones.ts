@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import type { Wav } from './audio.js';
 import { baresipCall, callAnswered, describeCall, type BaresipCallResult } from './baresip.js';
-import { measureEchoByUtterance } from './correlation.js';
+import { measureEchoByUtterance, weightedNcc } from './correlation.js';
 import type { TestGateway } from './gateway.js';
 
 /** Where the people listen, as whom, and what the person (and the desk) say. */
@@ -47,9 +47,7 @@ export interface CallSummary {
  */
 export async function across(reference: Wav, heard: Wav, window: { minLagMs: number; maxLagMs: number }): Promise<{ ncc: number; detail: string }> {
   const utterances = await measureEchoByUtterance(reference, heard, window);
-  const total = utterances.reduce((sum, u) => sum + u.lengthMs, 0);
-  const ncc = total === 0 ? 0 : utterances.reduce((sum, u) => sum + u.ncc * u.lengthMs, 0) / total;
-  return { ncc, detail: utterances.map((u) => `${u.startMs.toFixed(0)} ms: ${u.ncc.toFixed(3)} at ${u.lagMs.toFixed(1)} ms`).join('; ') };
+  return { ncc: weightedNcc(utterances), detail: utterances.map((u) => `${u.startMs.toFixed(0)} ms: ${u.ncc.toFixed(3)} at ${u.lagMs.toFixed(1)} ms`).join('; ') };
 }
 
 /** The calls of `number` (newest first). */
@@ -60,8 +58,7 @@ export async function callsOf(base: string, number: string): Promise<CallSummary
 /** The id of `number`'s answered inbound call, once there is one. */
 export async function liveCallOf(base: string, number: string): Promise<string> {
   for (;;) {
-    const calls = ((await (await fetch(`${base}/v1/calls?number=${encodeURIComponent(number)}`)).json()) as { calls: CallSummary[] }).calls;
-    const live = calls.find((c) => c.direction === 'inbound' && c.status === 'answered');
+    const live = (await callsOf(base, number)).find((c) => c.direction === 'inbound' && c.status === 'answered');
     if (live !== undefined) return live.id;
     await new Promise((r) => setTimeout(r, 50));
   }
